@@ -1,0 +1,19 @@
+import { uuidv7 } from '@/domain'
+import type { DoorstepDatabase } from './database'
+import type { Author } from './records'
+
+/** Until sign-in exists (sync), records are made by this local user. */
+export const LOCAL_USER = 'local'
+
+/** This device's identity, made once and kept in IndexedDB. */
+export async function deviceAuthor(db: DoorstepDatabase): Promise<Author> {
+  return db.transaction('rw', db.meta, async () => {
+    let deviceId = (await db.meta.get('deviceId'))?.value
+    if (!deviceId) {
+      deviceId = uuidv7()
+      await db.meta.put({ key: 'deviceId', value: deviceId })
+    }
+    const userId = (await db.meta.get('userId'))?.value ?? LOCAL_USER
+    return { deviceId, userId }
+  })
+}

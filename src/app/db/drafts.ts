@@ -1,0 +1,50 @@
+import type { DoorstepDatabase, Draft } from './database'
+import { isQuotaExceeded } from './errors'
+
+const FALLBACK_PREFIX = 'doorstep.draft.'
+
+/**
+ * Drafts of open forms. They live in IndexedDB; when IndexedDB is full, the text goes to localStorage
+ * instead (a separate quota), so that what a leader typed survives even a full phone.
+ */
+export function draftRepository(db: DoorstepDatabase, fallback: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null = globalThis.localStorage ?? null) {
+  function readFallback(key: string): Draft | undefined {
+    const raw = fallback?.getItem(FALLBACK_PREFIX + key)
+    if (!raw) return undefined
+    try {
+      return JSON.parse(raw) as Draft
+    } catch {
+      return undefined
+    }
+  }
+
+  return {
+    /** Saves the draft; answers where it went so the form can warn when only the fallback took it. */
+    async save(key: string, data: unknown, now = new Date()): Promise<'indexeddb' | 'fallback'> {
+      const draft: Draft = { key, data, updatedAt: now.toISOString() }
+      try {
+        await db.drafts.put(draft)
+        fallback?.removeItem(FALLBACK_PREFIX + key)
+        return 'indexeddb'
+      } catch (error) {
+        if (!isQuotaExceeded(error) || !fallback) throw error
+        fallback.setItem(FALLBACK_PREFIX + key, JSON.stringify(draft))
+        return 'fallback'
+      }
+    },
+
+    /** The newest copy of the draft, wherever it was saved. */
+    async load(key: string): Promise<Draft | undefined> {
+      const stored = await db.drafts.get(key)
+      const spare = readFallback(key)
+      if (!stored) return spare
+      if (!spare) return stored
+      return spare.updatedAt > stored.updatedAt ? spare : stored
+    },
+
+    async remove(key: string): Promise<void> {
+      await db.drafts.delete(key)
+      fallback?.removeItem(FALLBACK_PREFIX + key)
+    },
+  }
+}

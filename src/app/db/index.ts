@@ -1,0 +1,26 @@
+import { attachmentRepository } from './attachments'
+import { db, type DoorstepDatabase } from './database'
+import { draftRepository } from './drafts'
+import { inspectionRepository } from './inspections'
+import { issueRepository } from './issues'
+import { visitRepository } from './visits'
+
+/** Every write, validated against the domain schemas; reads are in ./queries. */
+export function createRepositories(database: DoorstepDatabase) {
+  return {
+    visits: visitRepository(database),
+    issues: issueRepository(database),
+    inspections: inspectionRepository(database),
+    attachments: attachmentRepository(database),
+    drafts: draftRepository(database),
+  }
+}
+export type Repositories = ReturnType<typeof createRepositories>
+
+/** The app's repositories over its one database. */
+export const repos = createRepositories(db)
+
+export { db } from './database'
+export { deviceAuthor, LOCAL_USER } from './device'
+export { ValidationError, StorageFullError } from './errors'
+export type { Author } from './records'

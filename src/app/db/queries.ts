@@ -1,0 +1,107 @@
+import { Dexie, type Table } from 'dexie'
+import type { ChecklistTemplate, Inspection, IssueReport, IssueStatus, Visit } from '@/domain'
+import type { DoorstepDatabase } from './database'
+
+/**
+ * Every read the screens make, through the index that matches it. Reads import no schemas (only types),
+ * so the first screen loads without zod; writes and their validation live in the repositories.
+ */
+
+export interface VisitFilter {
+  buildingId?: string
+  householdId?: string
+}
+
+export interface IssueFilter {
+  buildingId?: string
+  status?: IssueStatus
+}
+
+/** Records of `table` newest first by `field`, narrowed to one key of a `[key+field]` index. */
+function newestFirst<T extends { deletedAt: string | null }, Insert>(
+  table: Table<T, string, Insert>,
+  field: string,
+  scope?: { index: string; key: string },
+) {
+  const ordered = scope
+    ? table.where(scope.index).between([scope.key, Dexie.minKey], [scope.key, Dexie.maxKey]).reverse()
+    : table.orderBy(field).reverse()
+  return ordered.filter((r) => !r.deletedAt)
+}
+
+export function createQueries(db: DoorstepDatabase) {
+  return {
+    visit: (id: string) => db.visits.get(id),
+    issue: (id: string) => db.issues.get(id),
+    inspection: (id: string) => db.inspections.get(id),
+
+    visits(filter: VisitFilter = {}, limit = 50): Promise<Visit[]> {
+      const scope = filter.householdId
+        ? { index: '[householdId+visitedAt]', key: filter.householdId }
+        : filter.buildingId
+          ? { index: '[buildingId+visitedAt]', key: filter.buildingId }
+          : undefined
+      return newestFirst(db.visits, 'visitedAt', scope).limit(limit).toArray()
+    },
+
+    /**
+     * Follow-ups due on or before `today` that no later visit to the same household has taken care of.
+     * Oldest first: the most overdue is the most urgent.
+     */
+    async dueFollowUps(today: string): Promise<Visit[]> {
+      const due = await db.visits.where('followUpOn').belowOrEqual(today).filter((v) => !v.deletedAt).toArray()
+      const open: Visit[] = []
+      for (const visit of due) {
+        const later = await db.visits
+          .where('[householdId+visitedAt]')
+          .between([visit.householdId, visit.visitedAt], [visit.householdId, Dexie.maxKey], false, true)
+          .filter((v) => !v.deletedAt)
+          .count()
+        if (later === 0) open.push(visit)
+      }
+      return open.sort((a, b) => a.followUpOn!.localeCompare(b.followUpOn!))
+    },
+
+    issues(filter: IssueFilter = {}, limit = 50): Promise<IssueReport[]> {
+      const scope = filter.buildingId ? { index: '[buildingId+createdAt]', key: filter.buildingId } : undefined
+      return newestFirst(db.issues, 'createdAt', scope)
+        .filter((r) => !filter.status || r.status === filter.status)
+        .limit(limit)
+        .toArray()
+    },
+
+    inspections(filter: { buildingId?: string } = {}, limit = 50): Promise<Inspection[]> {
+      const scope = filter.buildingId ? { index: '[buildingId+startedAt]', key: filter.buildingId } : undefined
+      return newestFirst(db.inspections, 'startedAt', scope).limit(limit).toArray()
+    },
+
+    /** The newest version of each published template. */
+    async templates(): Promise<ChecklistTemplate[]> {
+      const newest = new Map<string, ChecklistTemplate>()
+      for (const t of await db.templates.toArray()) if ((newest.get(t.id)?.version ?? 0) < t.version) newest.set(t.id, t)
+      return [...newest.values()].sort((a, b) => a.title.localeCompare(b.title, 'zh-CN'))
+    },
+    /** The exact version an inspection followed, even after the office has published a newer one. */
+    template: (id: string, version: number) => db.templates.get([id, version]),
+
+    buildings: () => db.buildings.toArray().then((all) => all.sort((a, b) => a.address.localeCompare(b.address, 'zh-CN'))),
+    building: (id: string) => db.buildings.get(id),
+    households: (buildingId: string) =>
+      db.households
+        .where('buildingId')
+        .equals(buildingId)
+        .toArray()
+        .then((all) => all.sort((a, b) => a.floor - b.floor || a.unit.localeCompare(b.unit))),
+    household: (id: string) => db.households.get(id),
+    residents: (householdId: string) => db.residents.where('householdId').equals(householdId).toArray(),
+    /** Residents of many households at once, for lists that show care tags. */
+    residentsOf: (householdIds: string[]) => db.residents.where('householdId').anyOf(householdIds).toArray(),
+
+    attachments: (hashes: string[]) => db.attachments.bulkGet(hashes),
+    drafts: () => db.drafts.orderBy('updatedAt').reverse().toArray(),
+
+    /** How many records have changes that have not reached the server yet. */
+    pendingRecordCount: async () => (await db.outbox.orderBy('recordId').uniqueKeys()).length,
+  }
+}
+export type Queries = ReturnType<typeof createQueries>

@@ -1,0 +1,6 @@
+import { defineMessages } from '@/app/i18n/define'
+
+export default defineMessages({
+  'zh-CN': { settings: {} },
+  en: { settings: {} },
+})

@@ -1,0 +1,38 @@
+import { z } from 'zod'
+import { isUuidv7 } from './ids'
+
+/** A UUIDv7 made on the device. */
+export const Id = z.string().refine(isUuidv7, { params: { key: 'id' } })
+
+/** Reference data (communities, buildings, templates …) keeps the server's ids, which may be any slug. */
+export const RefId = z.string().min(1).max(64)
+
+export const Timestamp = z.iso.datetime({ offset: false })
+/** A calendar day, `YYYY-MM-DD`, in the leader's local time. */
+export const Day = z.iso.date()
+
+/** SHA-256 of an attachment's bytes, lowercase hex: the attachment's identity everywhere. */
+export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/)
+
+export const Photos = z.array(Sha256).max(9)
+
+/** Free text typed by a leader: trimmed, bounded so one record stays small on the wire. */
+export const text = (max: number) => z.string().trim().max(max)
+export const requiredText = (max: number) => z.string().trim().min(1).max(max)
+
+/** The fields every record made on a device carries. */
+export const RecordMeta = z.object({
+  id: Id,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  createdBy: RefId,
+  deviceId: RefId,
+  /** The server's revision; null until the server has acknowledged the record. */
+  rev: z.number().int().nonnegative().nullable(),
+  /** A tombstone: deleted records stay until sync has carried the deletion. */
+  deletedAt: Timestamp.nullable(),
+})
+export type RecordMeta = z.infer<typeof RecordMeta>
+
+/** The meta fields a repository fills in; forms never supply them. */
+export type MetaKeys = keyof RecordMeta

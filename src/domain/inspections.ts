@@ -1,0 +1,96 @@
+import { z } from 'zod'
+import { Photos, RecordMeta, RefId, Timestamp, requiredText, text } from './common'
+import { IssueCategory, type IssueFields } from './issues'
+
+export const ChecklistItem = z.object({
+  id: RefId,
+  label: requiredText(120),
+  help: text(400).default(''),
+  /** The category a failure of this item is reported under. */
+  category: IssueCategory.default('safety_hazard'),
+})
+export type ChecklistItem = z.infer<typeof ChecklistItem>
+
+/** Templates are published by the office and versioned: an inspection names the version it followed. */
+export const ChecklistTemplate = z.object({
+  id: RefId,
+  version: z.number().int().min(1),
+  title: requiredText(60),
+  description: text(400).default(''),
+  items: z.array(ChecklistItem).min(1).max(100),
+  publishedAt: Timestamp,
+})
+export type ChecklistTemplate = z.infer<typeof ChecklistTemplate>
+
+export const ITEM_RESULTS = ['pass', 'fail', 'na'] as const
+export const ItemResult = z.enum(ITEM_RESULTS)
+export type ItemResult = z.infer<typeof ItemResult>
+
+export const ItemAnswer = z.object({
+  result: ItemResult.nullable(),
+  note: text(500),
+  photos: Photos,
+})
+export type ItemAnswer = z.infer<typeof ItemAnswer>
+
+export const InspectionFields = z.object({
+  templateId: RefId,
+  templateVersion: z.number().int().min(1),
+  buildingId: RefId,
+  startedAt: Timestamp,
+  completedAt: Timestamp.nullable(),
+  /** Keyed by checklist item id; an item with no entry has not been looked at yet. */
+  answers: z.record(RefId, ItemAnswer),
+})
+export type InspectionFields = z.infer<typeof InspectionFields>
+
+export const Inspection = z.object({ ...RecordMeta.shape, ...InspectionFields.shape })
+export type Inspection = z.infer<typeof Inspection>
+
+export type OverallResult = 'incomplete' | 'pass' | 'fail'
+
+export interface Progress {
+  answered: number
+  total: number
+  failed: number
+}
+
+export function progress(answers: InspectionFields['answers'], template: Pick<ChecklistTemplate, 'items'>): Progress {
+  let answered = 0
+  let failed = 0
+  for (const item of template.items) {
+    const result = answers[item.id]?.result
+    if (result) answered++
+    if (result === 'fail') failed++
+  }
+  return { answered, failed, total: template.items.length }
+}
+
+/** Any failure fails the inspection; it passes only once every item has an answer. */
+export function overallResult(answers: InspectionFields['answers'], template: Pick<ChecklistTemplate, 'items'>): OverallResult {
+  const p = progress(answers, template)
+  if (p.failed > 0) return 'fail'
+  return p.answered === p.total ? 'pass' : 'incomplete'
+}
+
+/** The issue report a failed checklist item becomes with one tap, prefilled for the leader to check. */
+export function failedItemToIssue(
+  inspection: Pick<Inspection, 'id' | 'buildingId' | 'answers'>,
+  template: Pick<ChecklistTemplate, 'items'>,
+  itemId: string,
+): IssueFields | null {
+  const item = template.items.find((i) => i.id === itemId)
+  const answer = inspection.answers[itemId]
+  if (!item || answer?.result !== 'fail') return null
+  const note = answer.note.trim()
+  return {
+    buildingId: inspection.buildingId,
+    householdId: null,
+    category: item.category,
+    location: item.label.slice(0, 100),
+    description: (note ? `${item.label}：${note}` : item.label).slice(0, 2000),
+    urgency: item.category === 'safety_hazard' ? 'urgent' : 'normal',
+    photos: [...answer.photos],
+    source: { inspectionId: inspection.id, itemId },
+  }
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod'
+import { Id, Photos, RecordMeta, RefId, Timestamp, requiredText, text } from './common'
+
+export const ISSUE_CATEGORIES = [
+  'repair',
+  'safety_hazard',
+  'sanitation',
+  'dispute',
+  'property_management',
+  'elevator',
+  'elderly_care',
+  'policy_question',
+  'other',
+] as const
+export const IssueCategory = z.enum(ISSUE_CATEGORIES)
+export type IssueCategory = z.infer<typeof IssueCategory>
+
+export const URGENCIES = ['low', 'normal', 'urgent'] as const
+export const Urgency = z.enum(URGENCIES)
+export type Urgency = z.infer<typeof Urgency>
+
+export const ISSUE_STATUSES = ['submitted', 'accepted', 'in_progress', 'resolved', 'closed', 'rejected'] as const
+export const IssueStatus = z.enum(ISSUE_STATUSES)
+export type IssueStatus = z.infer<typeof IssueStatus>
+
+/**
+ * The office moves a report along this graph; nothing else may. `rejected` is reachable until work has
+ * started, and a resolved report can be reopened if the resident says it is not fixed.
+ */
+const TRANSITIONS: Record<IssueStatus, readonly IssueStatus[]> = {
+  submitted: ['accepted', 'rejected'],
+  accepted: ['in_progress', 'rejected'],
+  in_progress: ['resolved'],
+  resolved: ['closed', 'in_progress'],
+  closed: [],
+  rejected: [],
+}
+
+export function allowedTransitions(from: IssueStatus): readonly IssueStatus[] {
+  return TRANSITIONS[from]
+}
+
+const EventBase = z.object({ id: Id, at: Timestamp, by: RefId })
+export const IssueEvent = z.discriminatedUnion('type', [
+  EventBase.extend({
+    type: z.literal('status'),
+    from: IssueStatus,
+    to: IssueStatus,
+    note: text(500),
+  }),
+  EventBase.extend({ type: z.literal('comment'), text: requiredText(1000) }),
+])
+export type IssueEvent = z.infer<typeof IssueEvent>
+
+/** Where a report came from when it was raised from a failed inspection item. */
+export const IssueSource = z.object({ inspectionId: Id, itemId: RefId })
+
+export const IssueFields = z.object({
+  buildingId: RefId,
+  householdId: RefId.nullable(),
+  category: IssueCategory,
+  /** Where in the building, e.g. 3楼楼道窗户. */
+  location: requiredText(100),
+  description: requiredText(2000),
+  urgency: Urgency,
+  photos: Photos,
+  source: IssueSource.nullable(),
+})
+export type IssueFields = z.infer<typeof IssueFields>
+
+export const IssueReport = z.object({
+  ...RecordMeta.shape,
+  ...IssueFields.shape,
+  status: IssueStatus,
+  /** Append-only: status changes and comments, oldest first. */
+  events: z.array(IssueEvent),
+})
+export type IssueReport = z.infer<typeof IssueReport>
+
+export type TransitionResult =
+  | { ok: true; report: IssueReport }
+  | { ok: false; reason: 'invalid_transition'; from: IssueStatus; to: IssueStatus }
+
+/** Moves a report to `to`, appending the status event; refuses any move the graph does not allow. */
+export function transition(
+  report: IssueReport,
+  to: IssueStatus,
+  change: { eventId: string; at: string; by: string; note?: string },
+): TransitionResult {
+  const from = report.status
+  if (!TRANSITIONS[from].includes(to)) return { ok: false, reason: 'invalid_transition', from, to }
+  const event: IssueEvent = { type: 'status', id: change.eventId, at: change.at, by: change.by, from, to, note: change.note ?? '' }
+  return { ok: true, report: { ...report, status: to, updatedAt: change.at, events: [...report.events, event] } }
+}
+
+/** Appends a comment; comments never change or remove earlier events. */
+export function addComment(
+  report: IssueReport,
+  comment: { eventId: string; at: string; by: string; text: string },
+): IssueReport {
+  const event: IssueEvent = { type: 'comment', id: comment.eventId, at: comment.at, by: comment.by, text: comment.text }
+  return { ...report, updatedAt: comment.at, events: [...report.events, event] }
+}
+
+/** Statuses the leader still has to keep an eye on. */
+export function isOpen(status: IssueStatus): boolean {
+  return status !== 'closed' && status !== 'rejected'
+}
