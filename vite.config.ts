@@ -1,14 +1,31 @@
+import { readFileSync } from 'node:fs'
 import { fileURLToPath, URL } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
-import { manifest } from './src/app/pwa/manifest'
+import { firstScreenChunk } from './scripts/vite-chunks.ts'
+import { precompileMessages, vueI18nTreeShaking } from './scripts/vite-i18n.ts'
+import { vantInlineIconFontOnly } from './scripts/vite-vant.ts'
+import { manifest } from './src/app/pwa/manifest.ts'
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }
 
 export default defineConfig({
+  define: {
+    __APP_VERSION__: JSON.stringify(version),
+    // vue-i18n's build flags: messages are precompiled (scripts/vite-i18n.ts), so its message
+    // compiler is dropped, and the app uses the composition API only.
+    __INTLIFY_DROP_MESSAGE_COMPILER__: 'true',
+    __VUE_I18N_LEGACY_API__: 'false',
+    __INTLIFY_PROD_DEVTOOLS__: 'false',
+  },
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
   },
   plugins: [
+    precompileMessages(),
+    vueI18nTreeShaking(),
+    vantInlineIconFontOnly(),
     vue(),
     VitePWA({
       strategies: 'injectManifest',
@@ -33,6 +50,7 @@ export default defineConfig({
       // Schemas are declared as `z.object(…)` at module level; marking zod's builders pure lets the
       // bundler drop the ones a chunk never uses, which keeps zod out of the first screen's chunk.
       treeshake: { manualPureFunctions: ['z'] },
+      output: { codeSplitting: { groups: [firstScreenChunk()] } },
     },
   },
   worker: { format: 'es' },

@@ -7,6 +7,7 @@ const alias = { '@': fileURLToPath(new URL('./src', import.meta.url)) }
 export default defineConfig({
   plugins: [vue()],
   resolve: { alias },
+  define: { __APP_VERSION__: JSON.stringify('test') },
   test: {
     projects: [
       {
@@ -25,6 +26,8 @@ export default defineConfig({
           environment: 'happy-dom',
           include: ['tests/component/**/*.test.ts'],
           setupFiles: ['fake-indexeddb/auto', 'tests/component/setup.ts'],
+          // Components import Vant's CSS files; inlined, Vant goes through Vite, which knows what a .css import is.
+          server: { deps: { inline: ['vant'] } },
         },
       },
       {

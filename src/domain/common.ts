@@ -20,6 +20,19 @@ export const Photos = z.array(Sha256).max(9)
 export const text = (max: number) => z.string().trim().max(max)
 export const requiredText = (max: number) => z.string().trim().min(1).max(max)
 
+/**
+ * A value that lost when two people changed the same field: the record keeps the value that reached the
+ * server first, and carries the other here until someone settles it. Nothing is dropped silently.
+ */
+export const FieldConflict = z.object({
+  field: z.string().max(40),
+  value: z.unknown(),
+  mutationId: Id,
+  by: RefId,
+  at: Timestamp,
+})
+export type FieldConflict = z.infer<typeof FieldConflict>
+
 /** The fields every record made on a device carries. */
 export const RecordMeta = z.object({
   id: Id,
@@ -31,6 +44,7 @@ export const RecordMeta = z.object({
   rev: z.number().int().nonnegative().nullable(),
   /** A tombstone: deleted records stay until sync has carried the deletion. */
   deletedAt: Timestamp.nullable(),
+  conflicts: z.array(FieldConflict).max(50).default([]),
 })
 export type RecordMeta = z.infer<typeof RecordMeta>
 

@@ -72,6 +72,8 @@ export const IssueReport = z.object({
   ...RecordMeta.shape,
   ...IssueFields.shape,
   status: IssueStatus,
+  /** The office staff member handling the report; set by the office only. */
+  assignee: RefId.nullable().default(null),
   /** Append-only: status changes and comments, oldest first. */
   events: z.array(IssueEvent),
 })

@@ -1,7 +1,7 @@
 import type { z } from 'zod'
+import type { Locale } from './locales'
 
-export const LOCALES = ['zh-CN', 'en'] as const
-export type Locale = (typeof LOCALES)[number]
+export { LOCALES, type Locale } from './locales'
 
 type Messages = {
   required: string

@@ -44,19 +44,5 @@ export type VisitFields = z.infer<typeof VisitFields>
 export const Visit = z.object({ ...RecordMeta.shape, ...VisitFields.shape })
 export type Visit = z.infer<typeof Visit>
 
-export type FollowUpState = 'none' | 'overdue' | 'today' | 'upcoming'
-
-/** Where a visit's follow-up stands on `today` (a local `YYYY-MM-DD`). */
-export function followUpState(visit: Pick<Visit, 'followUpOn' | 'deletedAt'>, today: string): FollowUpState {
-  if (!visit.followUpOn || visit.deletedAt) return 'none'
-  if (visit.followUpOn < today) return 'overdue'
-  return visit.followUpOn === today ? 'today' : 'upcoming'
-}
-
-/** A local calendar day as `YYYY-MM-DD` (not UTC: a follow-up is due on the leader's day). */
-export function localDay(date: Date = new Date()): string {
-  const y = date.getFullYear()
-  const m = String(date.getMonth() + 1).padStart(2, '0')
-  const d = String(date.getDate()).padStart(2, '0')
-  return `${y}-${m}-${d}`
-}
+// Pure rules live apart from the schemas, so the first screen can use them without loading zod.
+export { followUpState, localDay, type FollowUpState } from './follow-up'

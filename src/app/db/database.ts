@@ -25,6 +25,8 @@ export interface OutboxEntry {
   op: 'put' | 'delete'
   /** The whole record as saved, so that a later edit never changes what an earlier mutation sent. */
   record: Visit | IssueReport | Inspection
+  /** The fields this change touched (all of them for a new record): sync sends only these. */
+  changed: string[]
   createdAt: string
 }
 

@@ -9,7 +9,7 @@ export function issueRepository(db: DoorstepDatabase) {
 
     /** A new report always starts as submitted, with no events: the office moves it on. */
     create: (fields: IssueFields, author: Author, now = new Date()) =>
-      records.create({ ...fields, status: 'submitted', events: [] }, author, now),
+      records.create({ ...fields, status: 'submitted', assignee: null, events: [] }, author, now),
 
     comment(id: string, text: string, author: Author, now = new Date()): Promise<IssueReport> {
       const at = now.toISOString()

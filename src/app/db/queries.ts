@@ -70,6 +70,15 @@ export function createQueries(db: DoorstepDatabase) {
         .toArray()
     },
 
+    /** Reports raised from an inspection's failed items (they are always filed under its building). */
+    issuesFromInspection(inspection: Pick<Inspection, 'id' | 'buildingId'>): Promise<IssueReport[]> {
+      return db.issues
+        .where('[buildingId+createdAt]')
+        .between([inspection.buildingId, Dexie.minKey], [inspection.buildingId, Dexie.maxKey])
+        .filter((r) => !r.deletedAt && r.source?.inspectionId === inspection.id)
+        .toArray()
+    },
+
     inspections(filter: { buildingId?: string } = {}, limit = 50): Promise<Inspection[]> {
       const scope = filter.buildingId ? { index: '[buildingId+startedAt]', key: filter.buildingId } : undefined
       return newestFirst(db.inspections, 'startedAt', scope).limit(limit).toArray()

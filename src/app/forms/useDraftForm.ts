@@ -34,6 +34,8 @@ export function useDraftForm<F extends object, Out, Saved>(options: DraftFormOpt
   let attempted = false
   let timer: ReturnType<typeof setTimeout> | undefined
   let saved = false
+  /** Set while discard() resets the fields, so that the reset is not saved back as a draft. */
+  let resetting = false
 
   const snapshot = () => JSON.parse(JSON.stringify(fields.value)) as F
 
@@ -91,6 +93,7 @@ export function useDraftForm<F extends object, Out, Saved>(options: DraftFormOpt
   async function discard() {
     clearTimeout(timer)
     await repos.drafts.remove(options.draftKey)
+    resetting = true
     fields.value = await options.initial()
     restored.value = false
     errors.value = {}
@@ -115,6 +118,12 @@ export function useDraftForm<F extends object, Out, Saved>(options: DraftFormOpt
     watch(
       fields,
       () => {
+        if (resetting) {
+          resetting = false
+          return
+        }
+        // A form that stays open after saving (a checklist) has unsaved changes again: keep drafting them.
+        saved = false
         if (attempted) validate()
         clearTimeout(timer)
         timer = setTimeout(writeDraft, options.debounceMs ?? 300)

@@ -4,7 +4,7 @@ import { defineMessages } from './define'
 export default defineMessages({
   'zh-CN': {
     app: { name: '楼长助手' },
-    nav: { home: '首页', visits: '走访', issues: '诉求', inspections: '巡查', settings: '我的', buildings: '楼栋', back: '返回' },
+    nav: { home: '首页', visits: '走访', issues: '诉求', inspections: '巡查', settings: '我的', buildings: '楼栋', back: '返回', main: '主菜单' },
     action: { save: '保存', cancel: '取消', edit: '修改', delete: '删除', add: '新增', discard: '不要了', continue: '继续填', confirm: '确定', close: '关闭' },
     saved: '已保存在手机上',
     draftRestored: '上次没填完的内容已恢复',
@@ -80,7 +80,7 @@ export default defineMessages({
   },
   en: {
     app: { name: 'Doorstep' },
-    nav: { home: 'Home', visits: 'Visits', issues: 'Reports', inspections: 'Inspections', settings: 'Me', buildings: 'Buildings', back: 'Back' },
+    nav: { home: 'Home', visits: 'Visits', issues: 'Reports', inspections: 'Inspections', settings: 'Me', buildings: 'Buildings', back: 'Back', main: 'Main menu' },
     action: { save: 'Save', cancel: 'Cancel', edit: 'Edit', delete: 'Delete', add: 'New', discard: 'Discard', continue: 'Continue', confirm: 'OK', close: 'Close' },
     saved: 'Saved on this phone',
     draftRestored: 'Your unfinished draft was restored',

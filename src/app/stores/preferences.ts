@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
-import { LOCALES, type Locale } from '@/domain/validation'
+import { LOCALES, type Locale } from '@/domain/locales'
 
 export const TEXT_SIZES = ['standard', 'large', 'xlarge'] as const
 export type TextSize = (typeof TEXT_SIZES)[number]

@@ -1,6 +1,44 @@
 import { defineMessages } from '@/app/i18n/define'
 
 export default defineMessages({
-  'zh-CN': { home: {} },
-  en: { home: {} },
+  'zh-CN': {
+    home: {
+      pending: '记录都已同步 | {n} 条记录待同步 | {n} 条记录待同步',
+      actions: '常用',
+      action: { visit: '记走访', issue: '报诉求', inspection: '开始巡查', buildings: '楼栋' },
+      due: '要回访的',
+      noDue: '今天没有要回访的住户',
+      drafts: '没填完的',
+      draftSavedAt: '{time} 存的草稿',
+      draft: {
+        visitNew: '新的走访',
+        visitEdit: '修改走访',
+        issueNew: '新的诉求',
+        issueEdit: '修改诉求',
+        issueComment: '诉求留言',
+        inspectionNew: '新的巡查',
+        inspection: '巡查没查完',
+      },
+    },
+  },
+  en: {
+    home: {
+      pending: 'Everything is synced | {n} record waiting to sync | {n} records waiting to sync',
+      actions: 'Quick actions',
+      action: { visit: 'Record a visit', issue: 'Report an issue', inspection: 'Start an inspection', buildings: 'Buildings' },
+      due: 'Follow-ups due',
+      noDue: 'No follow-ups due today',
+      drafts: 'Unfinished',
+      draftSavedAt: 'Draft saved {time}',
+      draft: {
+        visitNew: 'New visit',
+        visitEdit: 'Editing a visit',
+        issueNew: 'New report',
+        issueEdit: 'Editing a report',
+        issueComment: 'Comment on a report',
+        inspectionNew: 'New inspection',
+        inspection: 'Unfinished inspection',
+      },
+    },
+  },
 })

@@ -1,0 +1,30 @@
+/** Which kind of unfinished form a draft is, as the home screen names it. */
+export type DraftKind = 'visitNew' | 'visitEdit' | 'issueNew' | 'issueEdit' | 'issueComment' | 'inspectionNew' | 'inspection'
+
+/**
+ * Where to resume a draft, from the key its form saved it under: the route of that form. Null for a key
+ * no form of this version writes. The keys:
+ *   visit:new · visit:<id> · issue:new · issue:from:<inspectionId>:<itemId> · issue:<id> ·
+ *   issue:<id>:comment · inspection:new · inspection:<id>
+ */
+export function draftLink(key: string): { kind: DraftKind; to: string } | null {
+  const [type, id, ...rest] = key.split(':')
+  if (!id) return null
+  const path = encodeURIComponent(id)
+  if (type === 'visit' && !rest.length) {
+    return id === 'new' ? { kind: 'visitNew', to: '/visits/new' } : { kind: 'visitEdit', to: `/visits/${path}/edit` }
+  }
+  if (type === 'issue') {
+    if (id === 'new' && !rest.length) return { kind: 'issueNew', to: '/issues/new' }
+    if (id === 'from' && rest.length === 2 && rest.every(Boolean)) {
+      const query = new URLSearchParams({ inspectionId: rest[0]!, itemId: rest[1]! })
+      return { kind: 'issueNew', to: `/issues/new?${query}` }
+    }
+    if (!rest.length) return { kind: 'issueEdit', to: `/issues/${path}/edit` }
+    if (rest.length === 1 && rest[0] === 'comment') return { kind: 'issueComment', to: `/issues/${path}` }
+  }
+  if (type === 'inspection' && !rest.length) {
+    return id === 'new' ? { kind: 'inspectionNew', to: '/inspections/new' } : { kind: 'inspection', to: `/inspections/${path}` }
+  }
+  return null
+}

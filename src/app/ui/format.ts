@@ -1,0 +1,31 @@
+/*
+ * Dates as a leader reads them, in the app's language: no year for this year's dates (most records are
+ * recent), 24-hour clock. Intl does the wording, so nothing here is language text.
+ */
+
+const sameYear = (date: Date, now: Date) => date.getFullYear() === now.getFullYear()
+
+/** A timestamp as `3月5日 14:30` (`2024年3月5日 14:30` in another year). */
+export function formatDateTime(iso: string, locale: string, now = new Date()): string {
+  const date = new Date(iso)
+  return new Intl.DateTimeFormat(locale, {
+    year: sameYear(date, now) ? undefined : 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(date)
+}
+
+/** A local calendar day `YYYY-MM-DD` as `3月5日周三` (`2024年3月5日周二` in another year). */
+export function formatDay(day: string, locale: string, now = new Date()): string {
+  const [y, m, d] = day.split('-').map(Number)
+  const date = new Date(y!, m! - 1, d)
+  return new Intl.DateTimeFormat(locale, {
+    year: sameYear(date, now) ? undefined : 'numeric',
+    month: 'long',
+    day: 'numeric',
+    weekday: 'short',
+  }).format(date)
+}

@@ -1,0 +1,160 @@
+import { z } from 'zod'
+import { FieldConflict, Id, RefId, requiredText, text } from './common'
+import { ChecklistTemplate } from './inspections'
+import { IssueStatus } from './issues'
+
+/**
+ * The sync wire format, version 1, validated with these schemas at both ends. docs/sync-protocol.md tells
+ * the whole story; the rules that matter most:
+ * - the device makes every mutation id, and the server applies each mutation at most once;
+ * - every mutation gets its own answer, so one bad mutation never blocks those after it;
+ * - the server is the source of order: each change gets a revision from one counter.
+ */
+export const PROTOCOL_VERSION = 1
+
+/** Record types a leader's device creates and edits. */
+export const RECORD_TABLES = ['visits', 'issues', 'inspections'] as const
+export const RecordTable = z.enum(RECORD_TABLES)
+export type RecordTable = z.infer<typeof RecordTable>
+
+/** Everything pull can carry: the records above and the reference data the office owns. */
+export const PULL_TABLES = [...RECORD_TABLES, 'communities', 'grids', 'buildings', 'households', 'residents', 'templates'] as const
+export const PullTable = z.enum(PULL_TABLES)
+export type PullTable = z.infer<typeof PullTable>
+
+const MutationBase = z.object({
+  mutationId: Id,
+  /** The device's own order of its mutations (its outbox sequence): kept for audit and gap detection. */
+  deviceSeq: z.number().int().nonnegative(),
+})
+
+/**
+ * A leader's create or edit: the fields it changed (all fields for a new record), and the revision the
+ * device last had (null for a new record). A field someone else changed after that revision is a conflict.
+ */
+export const PutMutation = MutationBase.extend({
+  kind: z.literal('put'),
+  table: RecordTable,
+  recordId: Id,
+  baseRev: z.number().int().nonnegative().nullable(),
+  fields: z.record(z.string().max(40), z.unknown()),
+})
+
+export const DeleteMutation = MutationBase.extend({
+  kind: z.literal('delete'),
+  table: RecordTable,
+  recordId: Id,
+  baseRev: z.number().int().nonnegative().nullable(),
+})
+
+/** Office: move an issue report along its status graph, with a note for the reporter. */
+export const StatusMutation = MutationBase.extend({
+  kind: z.literal('issue.status'),
+  recordId: Id,
+  eventId: Id,
+  to: IssueStatus,
+  note: text(500),
+})
+
+/** Anyone who can see a report: a comment, appended to its events. */
+export const CommentMutation = MutationBase.extend({
+  kind: z.literal('issue.comment'),
+  recordId: Id,
+  eventId: Id,
+  text: requiredText(1000),
+})
+
+/** Office: who handles a report (a staff member's user id), or nobody. */
+export const AssignMutation = MutationBase.extend({
+  kind: z.literal('issue.assign'),
+  recordId: Id,
+  assignee: RefId.nullable(),
+})
+
+/** Office: a new version of a checklist template; versions only ever go up. */
+export const PublishTemplateMutation = MutationBase.extend({
+  kind: z.literal('template.publish'),
+  template: ChecklistTemplate,
+})
+
+export const Mutation = z.discriminatedUnion('kind', [
+  PutMutation,
+  DeleteMutation,
+  StatusMutation,
+  CommentMutation,
+  AssignMutation,
+  PublishTemplateMutation,
+])
+export type Mutation = z.infer<typeof Mutation>
+
+export const PUSH_MAX_MUTATIONS = 500
+export const PUSH_MAX_BYTES = 1024 * 1024
+
+export const PushRequest = z.object({
+  protocol: z.literal(PROTOCOL_VERSION),
+  deviceId: RefId,
+  /** Each element is validated on its own (see the server), so one malformed mutation is answered alone. */
+  mutations: z.array(z.unknown()).min(1).max(PUSH_MAX_MUTATIONS),
+})
+export type PushRequest = z.infer<typeof PushRequest>
+
+/** Why a mutation was refused; the closed list the device translates for the leader. */
+export const REJECT_CODES = [
+  'invalid',
+  'forbidden',
+  'not_found',
+  'invalid_transition',
+  'immutable_field',
+  'stale_template',
+  'deleted',
+] as const
+export const RejectCode = z.enum(REJECT_CODES)
+export type RejectCode = z.infer<typeof RejectCode>
+
+export const MutationResult = z.discriminatedUnion('status', [
+  z.object({ mutationId: z.string(), status: z.literal('applied'), rev: z.number().int() }),
+  z.object({ mutationId: z.string(), status: z.literal('duplicate'), rev: z.number().int().nullable() }),
+  z.object({ mutationId: z.string(), status: z.literal('conflict'), rev: z.number().int(), conflicts: z.array(FieldConflict) }),
+  z.object({ mutationId: z.string(), status: z.literal('rejected'), code: RejectCode, message: z.string() }),
+])
+export type MutationResult = z.infer<typeof MutationResult>
+
+export const PushResponse = z.object({ results: z.array(MutationResult) })
+export type PushResponse = z.infer<typeof PushResponse>
+
+export const Change = z.object({
+  table: PullTable,
+  id: z.string(),
+  rev: z.number().int(),
+  /** The whole record as the server has it now; a deleted record carries `deletedAt`. */
+  record: z.record(z.string(), z.unknown()),
+})
+export type Change = z.infer<typeof Change>
+
+export const PULL_MAX_LIMIT = 1000
+
+export const PullResponse = z.object({
+  changes: z.array(Change),
+  /** Opaque to the device: send it back as it is. */
+  cursor: z.string(),
+  hasMore: z.boolean(),
+  /** The caller's scope changed (a building was assigned or taken away): drop pulled data, start again. */
+  reset: z.boolean(),
+})
+export type PullResponse = z.infer<typeof PullResponse>
+
+/** The closed list of error codes of every /api answer that is not 2xx. */
+export const API_ERROR_CODES = [
+  'bad_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'payload_too_large',
+  'too_many_requests',
+  'unsupported_media_type',
+  'hash_mismatch',
+  'conflict',
+  'internal',
+] as const
+export const ApiError = z.object({ error: z.enum(API_ERROR_CODES), message: z.string() })
+export type ApiError = z.infer<typeof ApiError>

@@ -1,0 +1,145 @@
+/*
+ * The page the browser benchmarks drive: the app's real repository and photo code, each beside the bare
+ * browser work it stands on, exposed as `window.bench` for Playwright to call. Every function returns
+ * milliseconds measured in the page, so that the numbers carry no DevTools-protocol round trip.
+ */
+import { createRepositories } from '@/app/db'
+import { DoorstepDatabase } from '@/app/db/database'
+import { fitWithin, PHOTO_MAX_SIDE, Visit } from '@/domain'
+import { compressPhoto } from '@/app/photos/compress'
+import { author, visitFields } from '../../fixtures'
+
+const db = new DoorstepDatabase('doorstep-bench')
+const repos = createRepositories(db)
+let photo: Blob | undefined
+let saved: Visit | undefined
+
+function transactionDone(transaction: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    transaction.oncomplete = () => resolve()
+    transaction.onerror = transaction.onabort = () => reject(transaction.error)
+  })
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const start = performance.now()
+  await work()
+  return performance.now() - start
+}
+
+/** A small deterministic random generator (mulberry32), so that every run draws the same photo. */
+function random(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/**
+ * A 4000 × 3000 scene with what makes a phone photo big: a sky gradient, buildings with rows of windows,
+ * foliage, and sensor-like noise on every pixel. Encoded as a phone camera does (JPEG 0.92).
+ */
+async function drawPhoto(): Promise<Blob> {
+  const width = 4000
+  const height = 3000
+  const rand = random(115)
+  const canvas = new OffscreenCanvas(width, height)
+  const g = canvas.getContext('2d')!
+  const sky = g.createLinearGradient(0, 0, 0, height * 0.55)
+  sky.addColorStop(0, '#6d98cf')
+  sky.addColorStop(1, '#dfe7ee')
+  g.fillStyle = sky
+  g.fillRect(0, 0, width, height)
+  g.fillStyle = '#8c8476'
+  g.fillRect(0, height * 0.75, width, height * 0.25)
+  for (let x = -100; x < width; x += 350 + rand() * 300) {
+    const w = 300 + rand() * 400
+    const top = height * (0.15 + rand() * 0.35)
+    const shade = 150 + rand() * 80
+    g.fillStyle = `rgb(${shade}, ${shade - 10 - rand() * 30}, ${shade - 30 - rand() * 40})`
+    g.fillRect(x, top, w, height * 0.78 - top)
+    for (let y = top + 40; y < height * 0.72; y += 110) {
+      for (let wx = x + 30; wx < x + w - 60; wx += 90) {
+        const lit = rand()
+        g.fillStyle = lit > 0.7 ? '#e8d9a8' : `rgb(${40 + lit * 60}, ${55 + lit * 60}, ${70 + lit * 70})`
+        g.fillRect(wx, y, 50, 70)
+      }
+    }
+  }
+  for (let i = 0; i < 6000; i++) {
+    g.fillStyle = `hsl(${90 + rand() * 50}, ${30 + rand() * 40}%, ${15 + rand() * 35}%)`
+    g.beginPath()
+    g.arc(rand() * width, height * (0.6 + rand() * 0.4), 8 + rand() * 40, 0, Math.PI * 2)
+    g.fill()
+  }
+  // Sensor noise, a band at a time (one 4000 × 3000 ImageData is 48 MB).
+  for (let y = 0; y < height; y += 250) {
+    const band = g.getImageData(0, y, width, 250)
+    const px = band.data
+    for (let i = 0; i < px.length; i += 4) {
+      const n = (rand() - 0.5) * 14
+      px[i] = px[i]! + n
+      px[i + 1] = px[i + 1]! + n
+      px[i + 2] = px[i + 2]! + n
+    }
+    g.putImageData(band, 0, y)
+  }
+  return canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 })
+}
+
+const bench = {
+  async openDatabase() {
+    await db.open()
+  },
+
+  /** Saves a visit as the app does: validated, record and outbox entry in one transaction. */
+  saveVisit: () => timed(async () => (saved = await repos.visits.create(visitFields(), author))),
+
+  /** The validation inside a save (the last saved visit against its schema), averaged over 100 runs. */
+  validateVisit(): number {
+    const start = performance.now()
+    for (let i = 0; i < 100; i++) if (!Visit.safeParse(saved).success) throw new Error('the saved visit is invalid')
+    return (performance.now() - start) / 100
+  },
+
+  /** A readwrite transaction over the same two stores that does nothing, through IndexedDB itself. */
+  emptyTransaction: () => timed(() => transactionDone(db.backendDB().transaction(['visits', 'outbox'], 'readwrite'))),
+
+  /** The same empty transaction through Dexie: what Dexie's own bookkeeping adds. */
+  emptyDexieTransaction: () => timed(() => db.transaction('rw', [db.visits, db.outbox], () => {})),
+
+  async makePhoto(): Promise<{ bytes: number; ms: number }> {
+    const ms = await timed(async () => (photo = await drawPhoto()))
+    return { bytes: photo!.size, ms }
+  },
+
+  /** The app's pipeline: the photo at the best quality that fits 250 KB, and its thumbnail. */
+  async compressPhoto(): Promise<{ ms: number; bytes: number; width: number; height: number; thumbBytes: number }> {
+    let result: Awaited<ReturnType<typeof compressPhoto>> | undefined
+    const ms = await timed(async () => (result = await compressPhoto(photo!)))
+    return { ms, bytes: result!.photo.blob.size, width: result!.photo.width, height: result!.photo.height, thumbBytes: result!.thumb.blob.size }
+  },
+
+  /** The bare browser work under it: decode, one resize to 1600 px, one JPEG 0.8 encode. */
+  async bareResize(): Promise<{ ms: number; bytes: number }> {
+    let blob: Blob | undefined
+    const ms = await timed(async () => {
+      const bitmap = await createImageBitmap(photo!)
+      const { width, height } = fitWithin(bitmap.width, bitmap.height, PHOTO_MAX_SIDE)
+      const canvas = new OffscreenCanvas(width, height)
+      canvas.getContext('2d')!.drawImage(bitmap, 0, 0, width, height)
+      bitmap.close()
+      blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.8 })
+    })
+    return { ms, bytes: blob!.size }
+  },
+}
+
+declare global {
+  interface Window {
+    bench: typeof bench
+  }
+}
+window.bench = bench

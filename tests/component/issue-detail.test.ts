@@ -1,0 +1,65 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { transition, uuidv7 } from '@/domain'
+import { repos } from '@/app/db'
+import { db } from '@/app/db/database'
+import { seedDemoIfEmpty } from '@/app/db/seed'
+import IssueDetail from '@/app/features/issues/IssueDetail.vue'
+import { author, issueFields } from '../fixtures'
+import { buttonNamed, fieldLabelled } from './fields'
+import { mountWithApp } from './setup'
+
+beforeEach(async () => {
+  await seedDemoIfEmpty(db)
+})
+
+async function openIssue(id: string) {
+  const mounted = await mountWithApp(IssueDetail, { props: { id }, route: `/issues/${id}` })
+  await vi.waitFor(() => expect(mounted.wrapper.find('.issue-timeline').exists()).toBe(true))
+  return mounted
+}
+
+/** What the office does, as sync will bring it to the phone. */
+async function officeAccepts(id: string, note: string) {
+  await repos.issues.update(id, (report) => {
+    const moved = transition(report, 'accepted', { eventId: uuidv7(), at: new Date().toISOString(), by: 'office-1', note })
+    if (!moved.ok) throw new Error(moved.reason)
+    return moved.report
+  })
+}
+
+describe('the issue report detail', () => {
+  it('shows the timeline oldest first and takes a comment that joins it', async () => {
+    const issue = await repos.issues.create(issueFields(), author)
+    await officeAccepts(issue.id, '已转物业，三天内上门')
+    const { wrapper } = await openIssue(issue.id)
+
+    const events = () => wrapper.findAll('.issue-timeline__event').map((e) => e.text())
+    await vi.waitFor(() => expect(events()).toHaveLength(2))
+    expect(events()[0]).toContain('楼长上报')
+    expect(events()[1]).toContain('已受理')
+    expect(events()[1]).toContain('已转物业，三天内上门')
+
+    await fieldLabelled(wrapper, '留言').find('textarea').setValue('住户说窗框也松了')
+    await buttonNamed(wrapper, '发送留言').trigger('click')
+
+    await vi.waitFor(() => expect(events()).toHaveLength(3))
+    expect(events()[2]).toContain('住户说窗框也松了')
+    const stored = await db.issues.get(issue.id)
+    expect(stored?.events.map((e) => e.type)).toEqual(['status', 'comment'])
+    // The box is empty again, ready for the next comment, and no draft of the sent one is left.
+    await vi.waitFor(() => expect((fieldLabelled(wrapper, '留言').find('textarea').element as HTMLTextAreaElement).value).toBe(''))
+    expect(await db.drafts.get(`issue:${issue.id}:comment`)).toBeUndefined()
+  })
+
+  it('offers editing only while the report waits for the office', async () => {
+    const issue = await repos.issues.create(issueFields(), author)
+    const { wrapper } = await openIssue(issue.id)
+    const buttons = () => wrapper.findAll('button').map((b) => b.text())
+    expect(buttons()).toContain('修改')
+
+    await officeAccepts(issue.id, '')
+
+    await vi.waitFor(() => expect(wrapper.text()).toContain('已受理'))
+    expect(buttons()).not.toContain('修改')
+  })
+})

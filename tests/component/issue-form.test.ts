@@ -1,0 +1,133 @@
+import type { VueWrapper } from '@vue/test-utils'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { repos } from '@/app/db'
+import { db } from '@/app/db/database'
+import { seedDemoIfEmpty } from '@/app/db/seed'
+import IssueEdit from '@/app/features/issues/IssueEdit.vue'
+import PhotoField from '@/app/ui/PhotoField.vue'
+import { author, inspectionFields, template } from '../fixtures'
+import { choiceButton, choiceGroup, choose, errorOf, fieldLabelled, valueOf } from './fields'
+import { mountWithApp } from './setup'
+
+const BUILDING = 'b-nanmen-115-2'
+const PHOTO = 'ab'.repeat(32)
+
+beforeEach(async () => {
+  await seedDemoIfEmpty(db)
+})
+
+async function openIssueForm(route = '/issues/new') {
+  const mounted = await mountWithApp(IssueEdit, { route })
+  await vi.waitFor(() => expect(mounted.wrapper.find('form').exists()).toBe(true))
+  return mounted
+}
+
+/** A photo as PhotoField leaves it: stored on the phone, then named by hash in the form. */
+async function storePhoto() {
+  const bytes = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]).buffer
+  await repos.attachments.put({ sha256: PHOTO, type: 'image/jpeg', bytes: 4, width: 1, height: 1, data: bytes, thumb: bytes, thumbType: 'image/jpeg' })
+}
+
+const pressed = (wrapper: VueWrapper, group: string, option: string) =>
+  choiceButton(choiceGroup(wrapper, group), option).attributes('aria-pressed')
+
+describe('the issue report form', () => {
+  it('shows Chinese messages beside the missing fields on an empty submit and writes nothing', async () => {
+    const { wrapper } = await openIssueForm()
+
+    await wrapper.find('form').trigger('submit')
+
+    await vi.waitFor(() => expect(wrapper.find('[role="alert"]').text()).toBe('有几项没填好，请看红字提示。'))
+    expect(errorOf(wrapper, '楼栋').text()).toBe('这一项要填')
+    expect(errorOf(wrapper, '具体位置').text()).toBe('这一项要填')
+    expect(errorOf(wrapper, '情况说明').text()).toBe('这一项要填')
+    expect(choiceGroup(wrapper, '问题类别').find('.field-error').text()).toBe('请从列表里选一项')
+    // A household is optional and the urgency has a default: nothing to complain about.
+    expect(errorOf(wrapper, '住户').exists()).toBe(false)
+    expect(choiceGroup(wrapper, '紧急程度').find('.field-error').exists()).toBe(false)
+    expect(await db.issues.count()).toBe(0)
+    expect(await db.outbox.count()).toBe(0)
+  })
+
+  it('autosaves what is typed as a draft that comes back when the form is opened again', async () => {
+    const first = await openIssueForm()
+    await fieldLabelled(first.wrapper, '具体位置').find('input').setValue('3楼楼道窗户')
+    await choiceButton(choiceGroup(first.wrapper, '问题类别'), '维修').trigger('click')
+
+    await vi.waitFor(
+      async () => expect((await db.drafts.get('issue:new'))?.data).toMatchObject({ location: '3楼楼道窗户', category: 'repair' }),
+      { timeout: 2000 },
+    )
+    first.wrapper.unmount()
+
+    const { wrapper } = await openIssueForm()
+    await vi.waitFor(() => expect(valueOf(wrapper, '具体位置')).toBe('3楼楼道窗户'))
+    expect(pressed(wrapper, '问题类别', '维修')).toBe('true')
+    expect(wrapper.find('[role="status"]').text()).toContain('上次没填完的内容已恢复')
+  })
+
+  it('stores a complete report with its photo as submitted, with one outbox entry, and opens it', async () => {
+    await storePhoto()
+    const { wrapper, router } = await openIssueForm()
+
+    await choose(wrapper, '楼栋', BUILDING)
+    await choiceButton(choiceGroup(wrapper, '问题类别'), '维修').trigger('click')
+    await fieldLabelled(wrapper, '具体位置').find('input').setValue('3楼楼道窗户')
+    await fieldLabelled(wrapper, '情况说明').find('textarea').setValue('窗户玻璃碎了，风大容易掉下来')
+    await choiceButton(choiceGroup(wrapper, '紧急程度'), '紧急').trigger('click')
+    // PhotoField's compression needs a real browser: do what it does once a photo is stored.
+    wrapper.findComponent(PhotoField).vm.$emit('update:modelValue', [PHOTO])
+    await vi.waitFor(() => expect(wrapper.find(`img[data-sha256="${PHOTO}"]`).exists()).toBe(true))
+
+    await wrapper.find('form').trigger('submit')
+
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('issue'))
+    const [stored, ...others] = await db.issues.toArray()
+    expect(others).toEqual([])
+    expect(stored).toMatchObject({
+      buildingId: BUILDING,
+      householdId: null,
+      category: 'repair',
+      location: '3楼楼道窗户',
+      description: '窗户玻璃碎了，风大容易掉下来',
+      urgency: 'urgent',
+      photos: [PHOTO],
+      status: 'submitted',
+      events: [],
+      source: null,
+    })
+    expect(router.currentRoute.value.params.id).toBe(stored!.id)
+    const outbox = await db.outbox.toArray()
+    expect(outbox.map((e) => [e.table, e.recordId])).toEqual([['issues', stored!.id]])
+    expect(await db.drafts.get('issue:new')).toBeUndefined()
+  })
+
+  it('opened from a failed inspection item, starts filled in from it and keeps the link', async () => {
+    await storePhoto()
+    const inspection = await repos.inspections.create(
+      inspectionFields({ answers: { 'exit-clear': { result: 'fail', note: '三楼楼梯口堆了纸箱', photos: [PHOTO] } } }),
+      author,
+    )
+    const item = template.items.find((i) => i.id === 'exit-clear')!
+
+    const { wrapper, router } = await openIssueForm(`/issues/new?inspectionId=${inspection.id}&itemId=exit-clear`)
+
+    await vi.waitFor(() => expect(valueOf(wrapper, '具体位置')).toBe(item.label))
+    expect(valueOf(wrapper, '楼栋')).toBe(inspection.buildingId)
+    expect(valueOf(wrapper, '情况说明')).toBe(`${item.label}：三楼楼梯口堆了纸箱`)
+    expect(pressed(wrapper, '问题类别', '安全隐患')).toBe('true')
+    expect(pressed(wrapper, '紧急程度', '紧急')).toBe('true')
+    expect(wrapper.text()).toContain('这条诉求来自安全巡查')
+    await vi.waitFor(() => expect(wrapper.find(`img[data-sha256="${PHOTO}"]`).exists()).toBe(true))
+
+    await wrapper.find('form').trigger('submit')
+
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('issue'))
+    const [stored] = await db.issues.toArray()
+    expect(stored).toMatchObject({
+      source: { inspectionId: inspection.id, itemId: 'exit-clear' },
+      photos: [PHOTO],
+      status: 'submitted',
+    })
+  })
+})

@@ -1,0 +1,53 @@
+import { mount, type ComponentMountingOptions, type VueWrapper } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach } from 'vitest'
+import type { Component } from 'vue'
+import { createMemoryHistory, createRouter, type RouteLocationRaw, type Router } from 'vue-router'
+import { db } from '@/app/db/database'
+import { createAppI18n } from '@/app/i18n'
+import { routes } from '@/app/router'
+
+/*
+ * Component tests share the app's one `db` singleton (repositories and queries are bound to it), so each
+ * test starts from emptied tables rather than a new database.
+ */
+
+const mounted: VueWrapper[] = []
+
+beforeEach(async () => {
+  localStorage.clear()
+  await Promise.all(db.tables.map((table) => table.clear()))
+})
+
+afterEach(() => {
+  // A test may have unmounted its wrapper itself (to re-mount and check a draft); unmount the rest.
+  for (const wrapper of mounted.splice(0)) if (!wrapper.vm.$.isUnmounted) wrapper.unmount()
+})
+
+export interface MountWithAppOptions<P> {
+  props?: P
+  /** Where the memory router stands when the component mounts, e.g. `/visits/new?householdId=h1`. */
+  route?: RouteLocationRaw
+}
+
+/**
+ * Mounts `component` as the app would run it: a fresh Pinia, the app's i18n in Chinese, and a memory
+ * router over the app's routes, already at `route`.
+ */
+export async function mountWithApp<C extends Component, P extends Record<string, unknown> = Record<string, unknown>>(
+  component: C,
+  { props, route = '/' }: MountWithAppOptions<P> = {},
+): Promise<{ wrapper: VueWrapper; router: Router }> {
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  const router = createRouter({ history: createMemoryHistory(), routes })
+  await router.push(route)
+  await router.isReady()
+  const wrapper = mount(component as Component, {
+    props,
+    attachTo: document.body,
+    global: { plugins: [pinia, createAppI18n('zh-CN'), router] },
+  } as ComponentMountingOptions<Component>)
+  mounted.push(wrapper)
+  return { wrapper, router }
+}

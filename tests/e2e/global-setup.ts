@@ -1,0 +1,56 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'vite'
+import type { TestProject } from 'vitest/node'
+import { startStaticServer } from '@/server/static'
+import { browserUnavailable } from './browser'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Where the freshly built app is served; empty when browser tests are skipped. */
+    appUrl: string
+  }
+}
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url))
+
+/**
+ * Vitest sets NODE_ENV=test, and Vite then makes a development build (no minifying, and the app skips
+ * registering its service worker): the build must see `production`, as `npm run build` does.
+ */
+async function productionBuild(outDir: string) {
+  const nodeEnv = process.env.NODE_ENV
+  process.env.NODE_ENV = 'production'
+  try {
+    await build({
+      root: projectRoot,
+      configFile: join(projectRoot, 'vite.config.ts'),
+      mode: 'production',
+      logLevel: 'warn',
+      build: { outDir, emptyOutDir: true, sourcemap: false },
+    })
+  } finally {
+    process.env.NODE_ENV = nodeEnv
+  }
+}
+
+/**
+ * Builds the app once into a temporary folder (never into dist/, which a developer may be serving)
+ * and serves it the way `npm start` does, so the browser tests run what users get.
+ */
+export default async function setup(project: TestProject) {
+  if (browserUnavailable()) {
+    project.provide('appUrl', '')
+    return
+  }
+  const outDir = await mkdtemp(join(tmpdir(), 'doorstep-dist-'))
+  await productionBuild(outDir)
+  const server = await startStaticServer({ root: outDir, port: 0 })
+  project.provide('appUrl', server.url)
+  return async () => {
+    await server.close()
+    await rm(outDir, { recursive: true, force: true })
+  }
+}

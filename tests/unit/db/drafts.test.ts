@@ -1,0 +1,51 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { DoorstepDatabase } from '@/app/db/database'
+import { draftRepository } from '@/app/db/drafts'
+
+class MemoryStorage {
+  items = new Map<string, string>()
+  getItem = (key: string) => this.items.get(key) ?? null
+  setItem = (key: string, value: string) => void this.items.set(key, value)
+  removeItem = (key: string) => void this.items.delete(key)
+}
+
+let db: DoorstepDatabase
+let storage: MemoryStorage
+let drafts: ReturnType<typeof draftRepository>
+
+beforeEach(() => {
+  db = new DoorstepDatabase(`drafts-${crypto.randomUUID()}`)
+  storage = new MemoryStorage()
+  drafts = draftRepository(db, storage)
+})
+afterEach(() => db.delete())
+
+describe('drafts', () => {
+  it('come back after the app is reopened (a new connection to the same database)', async () => {
+    await drafts.save('visit:new', { needs: '想装扶手' })
+    db.close()
+    const reopened = new DoorstepDatabase(db.name)
+    expect((await draftRepository(reopened, storage).load('visit:new'))?.data).toEqual({ needs: '想装扶手' })
+    reopened.close()
+  })
+
+  it('fall back to localStorage when IndexedDB is full, and the newest copy wins', async () => {
+    await drafts.save('issue:new', { description: '旧的' }, new Date('2026-11-27T01:00:00Z'))
+    vi.spyOn(db.drafts, 'put').mockRejectedValueOnce(Object.assign(new Error('full'), { name: 'QuotaExceededError' }))
+    expect(await drafts.save('issue:new', { description: '新的' }, new Date('2026-11-27T01:05:00Z'))).toBe('fallback')
+    expect((await drafts.load('issue:new'))?.data).toEqual({ description: '新的' })
+  })
+
+  it('are removed from both places once the record is saved', async () => {
+    storage.setItem('doorstep.draft.visit:new', JSON.stringify({ key: 'visit:new', data: {}, updatedAt: '2026-11-27T00:00:00.000Z' }))
+    await drafts.save('visit:new', { needs: 'x' })
+    await drafts.remove('visit:new')
+    expect(await drafts.load('visit:new')).toBeUndefined()
+    expect(storage.items.size).toBe(0)
+  })
+
+  it('do not hide other errors behind the fallback', async () => {
+    vi.spyOn(db.drafts, 'put').mockRejectedValueOnce(new Error('broken'))
+    await expect(drafts.save('visit:new', {})).rejects.toThrow('broken')
+  })
+})
