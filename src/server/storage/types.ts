@@ -1,0 +1,88 @@
+import type { AttachmentMeta, Change, Mutation, MutationResult, PullTable, Role } from '@/domain'
+
+/**
+ * The storage contract of the sync server. Two engines implement it — SQLite (one file, the embedded
+ * default) and PostgreSQL (many stateless servers) — and one contract test suite runs against both.
+ */
+
+/** Who is calling, as established from a device token. Every storage call that reads or writes records is scoped by it. */
+export interface Principal {
+  userId: string
+  deviceId: string
+  role: Role
+  communityId: string
+  /** Buildings assigned to a leader; ignored for office and admin, who see their whole community. */
+  buildingIds: string[]
+}
+
+export interface UserRecord {
+  id: string
+  username: string
+  displayName: string
+  role: Role
+  communityId: string
+  buildingIds: string[]
+  disabled: boolean
+}
+
+export interface NewUser extends Omit<UserRecord, 'disabled'> {
+  passwordHash: string
+}
+
+export interface DeviceRecord {
+  id: string
+  userId: string
+  name: string
+  createdAt: string
+  lastSeenAt: string | null
+  revokedAt: string | null
+}
+
+/** A mutation as it reached the server: parsed, or the reason it could not be. */
+export type IncomingMutation = { ok: true; mutation: Mutation; deviceSeq: number } | { ok: false; mutationId: string; message: string }
+
+export interface PullPage {
+  changes: Change[]
+  /** The revision of the last change in the page, or the `afterRev` asked for when the page is empty. */
+  lastRev: number
+  hasMore: boolean
+}
+
+export interface Storage {
+  /** Applies pending migrations (Kysely Migrator); safe to call at every start. */
+  migrate(): Promise<void>
+  close(): Promise<void>
+  /** True when nothing has ever been stored: demo mode seeds only then. */
+  isEmpty(): Promise<boolean>
+
+  createUser(user: NewUser): Promise<UserRecord>
+  findUserByUsername(username: string): Promise<(UserRecord & { passwordHash: string }) | undefined>
+  getUser(id: string): Promise<UserRecord | undefined>
+  setUserDisabled(id: string, disabled: boolean): Promise<void>
+  /** Replaces a leader's buildings; takes effect on the next request (scope is read per request). */
+  assignBuildings(userId: string, buildingIds: string[]): Promise<void>
+
+  createDevice(device: { id: string; userId: string; name: string; tokenHash: string; at: string }): Promise<DeviceRecord>
+  /** The device and its user for a token hash; the caller compares hashes in constant time. */
+  findDeviceByTokenHash(tokenHash: string): Promise<{ device: DeviceRecord & { tokenHash: string }; user: UserRecord } | undefined>
+  listDevices(userId: string): Promise<DeviceRecord[]>
+  revokeDevice(deviceId: string, at: string): Promise<void>
+  touchDevice(deviceId: string, at: string): Promise<void>
+
+  /** Office-owned reference data (communities, grids, buildings, households, residents, templates), upserted with new revisions. */
+  putReference(table: Exclude<PullTable, 'visits' | 'issues' | 'inspections'>, records: Array<Record<string, unknown> & { id: string }>): Promise<void>
+
+  /**
+   * Applies a batch from one device in one transaction: each mutation at most once (its id is recorded with
+   * its answer in the same transaction), each answered on its own, in order.
+   */
+  push(principal: Principal, mutations: IncomingMutation[], now: Date): Promise<MutationResult[]>
+  /** Changes the principal may see with a revision above `afterRev`, oldest first, at most `limit`. */
+  pull(principal: Principal, afterRev: number, limit: number): Promise<PullPage>
+
+  hasAttachment(sha256: string): Promise<boolean>
+  putAttachment(meta: AttachmentMeta, bytes: Buffer): Promise<void>
+  getAttachment(sha256: string): Promise<{ meta: AttachmentMeta; bytes: Buffer } | undefined>
+  /** Whether the principal may see a record that names this attachment (or uploaded it). */
+  canReadAttachment(principal: Principal, sha256: string): Promise<boolean>
+}
