@@ -5,10 +5,12 @@ import { defineConfig } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
 import { firstScreenChunk } from './scripts/vite-chunks.ts'
 import { precompileMessages, vueI18nTreeShaking } from './scripts/vite-i18n.ts'
+import { manifestScreenshots, SCREENSHOTS_PATH } from './scripts/vite-screenshots.ts'
 import { vantInlineIconFontOnly } from './scripts/vite-vant.ts'
-import { manifest } from './src/app/pwa/manifest.ts'
+import { webManifest } from './src/app/pwa/manifest.ts'
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }
+const screenshots = manifestScreenshots(fileURLToPath(new URL('./docs/screenshots', import.meta.url)))
 
 export default defineConfig({
   define: {
@@ -27,6 +29,7 @@ export default defineConfig({
     vueI18nTreeShaking(),
     vantInlineIconFontOnly(),
     vue(),
+    screenshots.plugin,
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'src/app',
@@ -35,9 +38,11 @@ export default defineConfig({
       // Registration lives in src/app/pwa so that updates go through our own prompt.
       injectRegister: false,
       includeManifestIcons: false,
-      manifest,
+      manifest: webManifest(screenshots.screenshots),
       injectManifest: {
-        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
+        // The plugin adds manifest.webmanifest itself: globbing it too would list it twice.
+        globPatterns: ['**/*.{js,css,html,svg,png,ico}'],
+        globIgnores: [`${SCREENSHOTS_PATH}/**`],
       },
       devOptions: { enabled: false },
     }),

@@ -1,6 +1,7 @@
 import { fileURLToPath, URL } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vitest/config'
+import SummaryReporter from './tests/summary-reporter'
 
 const alias = { '@': fileURLToPath(new URL('./src', import.meta.url)) }
 
@@ -9,6 +10,7 @@ export default defineConfig({
   resolve: { alias },
   define: { __APP_VERSION__: JSON.stringify('test') },
   test: {
+    reporters: ['default', new SummaryReporter()],
     projects: [
       {
         extends: true,
@@ -41,6 +43,19 @@ export default defineConfig({
           hookTimeout: 180_000,
           // One Chromium at a time: the machine has two cores.
           fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          environment: 'node',
+          include: ['tests/integration/**/*.test.ts'],
+          setupFiles: ['fake-indexeddb/auto'],
+          // One throw-away PostgreSQL cluster for the run; each test file makes its own database in it.
+          globalSetup: ['tests/integration/postgres.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
     ],

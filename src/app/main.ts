@@ -4,9 +4,16 @@ import App from './App.vue'
 import { db } from './db/database'
 import { createAppI18n } from './i18n'
 import { registerServiceWorker } from './pwa/register'
+import { captureInstallPrompt } from './pwa/installPrompt'
+import { closeOnVersionChange } from './pwa/versionchange'
 import { createAppRouter } from './router'
 import { readPreferences, usePreferences } from './stores/preferences'
 import './styles.css'
+
+// First, before anything slow: the browser's install offer comes once and early, and another tab's
+// database upgrade may come at any time.
+captureInstallPrompt()
+closeOnVersionChange(db)
 
 const app = createApp(App)
 const pinia = createPinia()
@@ -36,3 +43,7 @@ void import('./db/seed')
   .catch((error) => console.error('demo data not loaded', error))
 app.mount('#app')
 registerServiceWorker()
+// Automatic sync starts after the first screen is up; the engine loads with its first run.
+void import('./sync/start')
+  .then(({ startAppSync }) => startAppSync(pinia))
+  .catch((error) => console.error('sync not started', error))

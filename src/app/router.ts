@@ -1,28 +1,41 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { loadMessages, type LazyMessages } from './i18n'
 import HomeView from './features/home/HomeView.vue'
 
 /** Home is in the first chunk; every other screen is its own chunk, precached by the service worker. */
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'home', component: HomeView },
-  { path: '/buildings', name: 'buildings', component: () => import('./features/households/BuildingList.vue') },
-  { path: '/buildings/:buildingId', name: 'building', component: () => import('./features/households/BuildingDetail.vue'), props: true },
-  { path: '/households/:householdId', name: 'household', component: () => import('./features/households/HouseholdDetail.vue'), props: true },
-  { path: '/visits', name: 'visits', component: () => import('./features/visits/VisitList.vue') },
-  { path: '/visits/new', name: 'visit-new', component: () => import('./features/visits/VisitEdit.vue') },
-  { path: '/visits/:id', name: 'visit', component: () => import('./features/visits/VisitDetail.vue'), props: true },
-  { path: '/visits/:id/edit', name: 'visit-edit', component: () => import('./features/visits/VisitEdit.vue'), props: true },
-  { path: '/issues', name: 'issues', component: () => import('./features/issues/IssueList.vue') },
-  { path: '/issues/new', name: 'issue-new', component: () => import('./features/issues/IssueEdit.vue') },
-  { path: '/issues/:id', name: 'issue', component: () => import('./features/issues/IssueDetail.vue'), props: true },
-  { path: '/issues/:id/edit', name: 'issue-edit', component: () => import('./features/issues/IssueEdit.vue'), props: true },
-  { path: '/inspections', name: 'inspections', component: () => import('./features/inspections/InspectionList.vue') },
-  { path: '/inspections/new', name: 'inspection-new', component: () => import('./features/inspections/InspectionStart.vue') },
-  { path: '/inspections/:id', name: 'inspection', component: () => import('./features/inspections/InspectionChecklist.vue'), props: true },
-  { path: '/inspections/:id/summary', name: 'inspection-summary', component: () => import('./features/inspections/InspectionSummary.vue'), props: true },
-  { path: '/settings', name: 'settings', component: () => import('./features/settings/SettingsView.vue') },
+  { path: '/buildings', name: 'buildings', component: () => import('./features/households/BuildingList.vue'), meta: { messages: ['households'] } },
+  { path: '/buildings/:buildingId', name: 'building', component: () => import('./features/households/BuildingDetail.vue'), props: true, meta: { messages: ['households'] } },
+  { path: '/households/:householdId', name: 'household', component: () => import('./features/households/HouseholdDetail.vue'), props: true, meta: { messages: ['households'] } },
+  { path: '/visits', name: 'visits', component: () => import('./features/visits/VisitList.vue'), meta: { messages: ['visits'] } },
+  { path: '/visits/new', name: 'visit-new', component: () => import('./features/visits/VisitEdit.vue'), meta: { messages: ['visits'] } },
+  { path: '/visits/:id', name: 'visit', component: () => import('./features/visits/VisitDetail.vue'), props: true, meta: { messages: ['visits'] } },
+  { path: '/visits/:id/edit', name: 'visit-edit', component: () => import('./features/visits/VisitEdit.vue'), props: true, meta: { messages: ['visits'] } },
+  { path: '/issues', name: 'issues', component: () => import('./features/issues/IssueList.vue'), meta: { messages: ['issues'] } },
+  { path: '/issues/new', name: 'issue-new', component: () => import('./features/issues/IssueEdit.vue'), meta: { messages: ['issues'] } },
+  { path: '/issues/:id', name: 'issue', component: () => import('./features/issues/IssueDetail.vue'), props: true, meta: { messages: ['issues'] } },
+  { path: '/issues/:id/edit', name: 'issue-edit', component: () => import('./features/issues/IssueEdit.vue'), props: true, meta: { messages: ['issues'] } },
+  { path: '/inspections', name: 'inspections', component: () => import('./features/inspections/InspectionList.vue'), meta: { messages: ['inspections'] } },
+  { path: '/inspections/new', name: 'inspection-new', component: () => import('./features/inspections/InspectionStart.vue'), meta: { messages: ['inspections'] } },
+  { path: '/inspections/:id', name: 'inspection', component: () => import('./features/inspections/InspectionChecklist.vue'), props: true, meta: { messages: ['inspections'] } },
+  { path: '/inspections/:id/summary', name: 'inspection-summary', component: () => import('./features/inspections/InspectionSummary.vue'), props: true, meta: { messages: ['inspections'] } },
+  { path: '/settings', name: 'settings', component: () => import('./features/settings/SettingsView.vue'), meta: { messages: ['settings'] } },
+  { path: '/signin', name: 'signin', component: () => import('./features/session/SessionSignIn.vue') },
+  { path: '/office', name: 'office', component: () => import('./features/office/OfficeTriage.vue'), meta: { messages: ['office', 'issues'] } },
+  { path: '/office/issues/:id', name: 'office-issue', component: () => import('./features/office/OfficeIssue.vue'), props: true, meta: { messages: ['office', 'issues'] } },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** The lazily loaded words the screen shows, merged into i18n before it renders. */
+    messages?: LazyMessages[]
+  }
+}
+
 export function createAppRouter() {
-  return createRouter({ history: createWebHistory(import.meta.env.BASE_URL), routes })
+  const router = createRouter({ history: createWebHistory(import.meta.env.BASE_URL), routes })
+  router.beforeResolve((to) => loadMessages(to.matched.flatMap((record) => record.meta.messages ?? [])))
+  return router
 }

@@ -1,8 +1,22 @@
 /// <reference lib="webworker" />
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
+import { db } from './db/database'
+import { syncInBackground } from './sync/background'
+import { SYNC_TAG } from './sync/lock'
 
 declare const self: ServiceWorkerGlobalScope
+
+/** Background Sync's event (Chromium); lib.webworker does not declare it. */
+interface SyncEvent extends ExtendableEvent {
+  readonly tag: string
+  readonly lastChance: boolean
+}
+declare global {
+  interface ServiceWorkerGlobalScopeEventMap {
+    sync: SyncEvent
+  }
+}
 
 // The app shell and every route chunk, so that the app starts and every screen opens with no network.
 precacheAndRoute(self.__WB_MANIFEST)
@@ -14,4 +28,10 @@ registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denyl
 // The page asks for this after the user accepted an update (never on its own, see pwa/register.ts).
 self.addEventListener('message', (event) => {
   if (event.data?.type === 'SKIP_WAITING') void self.skipWaiting()
+})
+
+// The network is back while the app may be closed: the same engine as the pages runs here, under the same
+// Web Lock, so that it never runs beside a page's run. A rejected run makes the browser try again later.
+self.addEventListener('sync', (event) => {
+  if (event.tag === SYNC_TAG) event.waitUntil(syncInBackground(db))
 })

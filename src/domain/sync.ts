@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { FieldConflict, Id, RefId, requiredText, text } from './common'
+import { FieldConflict, Id, RefId, requiredText, text, Timestamp } from './common'
+import { User } from './households'
 import { ChecklistTemplate } from './inspections'
 import { IssueStatus } from './issues'
 
@@ -158,3 +159,26 @@ export const API_ERROR_CODES = [
 ] as const
 export const ApiError = z.object({ error: z.enum(API_ERROR_CODES), message: z.string() })
 export type ApiError = z.infer<typeof ApiError>
+
+/** Sign-in from a device: the device's name lets the office tell a user's phones apart when one is lost. */
+export const LoginRequest = z.object({
+  username: z.string().trim().min(1).max(40),
+  password: z.string().min(1).max(200),
+  deviceName: z.string().trim().min(1).max(80),
+})
+export type LoginRequest = z.infer<typeof LoginRequest>
+
+/** The device token (send it as `Authorization: Bearer …`), the id the server gave this device, and who signed in. */
+export const LoginResponse = z.object({ token: z.string(), deviceId: RefId, user: User })
+export type LoginResponse = z.infer<typeof LoginResponse>
+
+/** A signed-in device as the office sees it when a phone is lost. */
+export const DeviceInfo = z.object({
+  id: RefId,
+  userId: RefId,
+  name: z.string(),
+  createdAt: Timestamp,
+  lastSeenAt: Timestamp.nullable(),
+  revokedAt: Timestamp.nullable(),
+})
+export type DeviceInfo = z.infer<typeof DeviceInfo>

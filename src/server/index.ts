@@ -1,18 +1,37 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startStaticServer } from './static'
+import { buildServer } from './app'
+import { readConfig } from './config'
+import { openStorage } from './storage'
+import { DEMO_PASSWORD, seedDemo } from './seed'
 
-// `npm start`: serves the built app. The sync server joins this process in a later step.
-const root = fileURLToPath(new URL('../../dist', import.meta.url))
-const port = Number(process.env.PORT ?? 8080)
-// Loopback by default: a service worker needs a secure context, which plain http has only on localhost.
-const host = process.env.HOST ?? '127.0.0.1'
-if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`)
+// `npm start`: one process serves the built app and the sync API.
+const config = readConfig()
+const staticRoot = fileURLToPath(new URL('../../dist', import.meta.url))
+if (!existsSync(join(staticRoot, 'index.html'))) console.warn(`No built app in ${staticRoot}: run \`npm run build\` (npm start does).`)
 
-const server = await startStaticServer({ root, port, host })
+const storage = openStorage(config)
+await storage.migrate()
+if (config.demo) {
+  if (await storage.isEmpty()) await seedDemo(storage)
+  console.log(`Demo mode: sign in as leader1 (a building leader) or office1 (community office), password ${DEMO_PASSWORD}.`)
+  console.log('Set DOORSTEP_DEMO=0 for production: nothing is seeded, and accounts are made with `npm run admin`.')
+}
+
+const app = buildServer({ storage, staticRoot, logger: { level: config.logLevel }, trustProxy: config.trustProxy })
+await app.listen({ port: config.port, host: config.host })
+const { port } = app.server.address() as { port: number }
 // A wildcard address is not something a browser can open.
-const url = host === '0.0.0.0' || host === '::' ? server.url.replace(/\/\/.*:/, '//localhost:') : server.url
-console.log(`楼长助手 · Doorstep is running: open ${url}`)
+const shownHost = ['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host
+const database = config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`
+console.log(`楼长助手 · Doorstep is running (${database}): open http://${shownHost}:${port}/`)
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void server.close().then(() => process.exit(0)))
+  process.once(signal, () => {
+    void app
+      .close()
+      .then(() => storage.close())
+      .then(() => process.exit(0))
+  })
 }

@@ -57,7 +57,8 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ')
 
-const SECURITY_HEADERS: Record<string, string> = {
+/** Sent with every answer of the server, the app's files and the API alike. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',
   // Addresses in the app name residents' homes: never leak them to another site.
@@ -139,6 +140,20 @@ async function serveFile(req: IncomingMessage, res: ServerResponse, path: string
   return true
 }
 
+/**
+ * Answers one request for the built app in `root`: GET and HEAD only, the shell for app routes, hashed
+ * assets kept for good. Used by the sync server for every path outside /api, and by the bare static server.
+ */
+export async function serveStatic(req: IncomingMessage, res: ServerResponse, root: string): Promise<void> {
+  try {
+    await handle(resolve(root), req, res)
+  } catch (error: unknown) {
+    console.error('static server error', error)
+    if (!res.headersSent) send(res, 500, 'Internal Server Error')
+    else res.destroy()
+  }
+}
+
 async function handle(root: string, req: IncomingMessage, res: ServerResponse) {
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' })
   const urlPath = new URL(req.url ?? '/', 'http://localhost').pathname
@@ -154,14 +169,7 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse) {
 
 /** Serves the built app from `root` until `close()`: the shell, its hashed assets and the service worker. */
 export function startStaticServer({ root, port = 8080, host = '127.0.0.1' }: StaticServerOptions): Promise<StaticServer> {
-  const base = resolve(root)
-  const server = createServer((req, res) => {
-    handle(base, req, res).catch((error: unknown) => {
-      console.error('static server error', error)
-      if (!res.headersSent) send(res, 500, 'Internal Server Error')
-      else res.destroy()
-    })
-  })
+  const server = createServer((req, res) => void serveStatic(req, res, root))
   return new Promise((resolveStart, rejectStart) => {
     server.once('error', rejectStart)
     server.listen(port, host, () => {

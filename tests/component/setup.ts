@@ -4,7 +4,7 @@ import { afterEach, beforeEach } from 'vitest'
 import type { Component } from 'vue'
 import { createMemoryHistory, createRouter, type RouteLocationRaw, type Router } from 'vue-router'
 import { db } from '@/app/db/database'
-import { createAppI18n } from '@/app/i18n'
+import { allMessageParts, createAppI18n } from '@/app/i18n'
 import { routes } from '@/app/router'
 
 /*
@@ -13,6 +13,8 @@ import { routes } from '@/app/router'
  */
 
 const mounted: VueWrapper[] = []
+/** Every feature's words: a test mounts screens directly, without the router's lazy loading of them. */
+const everyMessage = await allMessageParts()
 
 beforeEach(async () => {
   localStorage.clear()
@@ -46,7 +48,7 @@ export async function mountWithApp<C extends Component, P extends Record<string,
   const wrapper = mount(component as Component, {
     props,
     attachTo: document.body,
-    global: { plugins: [pinia, createAppI18n('zh-CN'), router] },
+    global: { plugins: [pinia, createAppI18n('zh-CN', everyMessage), router] },
   } as ComponentMountingOptions<Component>)
   mounted.push(wrapper)
   return { wrapper, router }

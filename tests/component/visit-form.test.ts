@@ -86,7 +86,7 @@ describe('the visit form', () => {
     expect(resident).toContain(visit!.residentIds[0])
     const outbox = await db.outbox.toArray()
     expect(outbox).toHaveLength(1)
-    expect(outbox[0]).toMatchObject({ table: 'visits', recordId: visit!.id, op: 'put' })
+    expect(outbox[0]).toMatchObject({ table: 'visits', recordId: visit!.id, change: { kind: 'put' } })
     await vi.waitFor(async () => expect(await db.drafts.get('visit:new')).toBeUndefined())
     await vi.waitFor(() => expect(router.currentRoute.value.path).toBe(`/visits/${visit!.id}`))
   })

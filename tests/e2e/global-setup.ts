@@ -11,6 +11,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Where the freshly built app is served; empty when browser tests are skipped. */
     appUrl: string
+    /** The folder of that build, for tests that serve a copy of it and deploy a changed version. */
+    appDir: string
   }
 }
 
@@ -43,12 +45,14 @@ async function productionBuild(outDir: string) {
 export default async function setup(project: TestProject) {
   if (browserUnavailable()) {
     project.provide('appUrl', '')
+    project.provide('appDir', '')
     return
   }
   const outDir = await mkdtemp(join(tmpdir(), 'doorstep-dist-'))
   await productionBuild(outDir)
   const server = await startStaticServer({ root: outDir, port: 0 })
   project.provide('appUrl', server.url)
+  project.provide('appDir', outDir)
   return async () => {
     await server.close()
     await rm(outDir, { recursive: true, force: true })

@@ -7,6 +7,8 @@ import type {
   Household,
   Inspection,
   IssueReport,
+  IssueStatus,
+  RejectCode,
   Resident,
   Visit,
 } from '@/domain'
@@ -16,18 +18,57 @@ import type { AttachmentMeta } from '@/domain'
 export const SYNCED_TABLES = ['visits', 'issues', 'inspections'] as const
 export type SyncedTable = (typeof SYNCED_TABLES)[number]
 
+export type SyncedRecord = Visit | IssueReport | Inspection
+
+/**
+ * What one local change asks of the server, by wire mutation kind (see src/domain/sync.ts). A leader's edit
+ * is a `put` of the fields it touched; the office's moves on an issue report travel as their own kinds,
+ * because a `put` may never carry status, assignee or events.
+ */
+export type OutboxChange =
+  | { kind: 'put'; changed: string[] }
+  | { kind: 'delete' }
+  | { kind: 'issue.status'; eventId: string; to: IssueStatus; note: string }
+  | { kind: 'issue.comment'; eventId: string; text: string }
+  | { kind: 'issue.assign'; assignee: string | null }
+
 export interface OutboxEntry {
-  /** Local order of changes; sync drains the outbox in this order. */
+  /** Local order of changes; sync drains the outbox in this order and sends it as the device's sequence. */
   seq?: number
   mutationId: string
   table: SyncedTable
   recordId: string
-  op: 'put' | 'delete'
+  /** The record's server revision before this change (null while the server has never acknowledged it). */
+  baseRev: number | null
+  change: OutboxChange
   /** The whole record as saved, so that a later edit never changes what an earlier mutation sent. */
-  record: Visit | IssueReport | Inspection
-  /** The fields this change touched (all of them for a new record): sync sends only these. */
-  changed: string[]
+  record: SyncedRecord
   createdAt: string
+}
+
+/** Why a change never reached the server: kept until a later change of the record goes through. */
+export interface Rejection {
+  mutationId: string
+  table: SyncedTable
+  recordId: string
+  kind: OutboxChange['kind']
+  /** The server's reason, or `too_large` when the mutation alone is more than the server takes. */
+  code: RejectCode | 'too_large'
+  message: string
+  at: string
+  /** The record as the leader saved it, so that what they typed is never lost with the refusal. */
+  record: SyncedRecord
+}
+
+/**
+ * The server's newest version of a record that pull could not write because local changes to it were still
+ * waiting. Once the server has answered them, this version replaces the local one unless the answer is newer.
+ */
+export interface HeldChange {
+  recordId: string
+  table: SyncedTable
+  rev: number
+  record: SyncedRecord
 }
 
 export interface StoredAttachment extends AttachmentMeta {
@@ -45,8 +86,23 @@ export interface Draft {
   updatedAt: string
 }
 
+/**
+ * Small device-wide values. The sync session: `token`, `user` (JSON of the domain User), `serverUrl`,
+ * `syncDeviceId` (the id the server gave this device at sign-in), `cursor` (pull's, opaque),
+ * `lastSuccessAt`, `lastError` (JSON of SyncErrorInfo).
+ */
 export interface MetaEntry {
-  key: 'deviceId' | 'userId' | 'seededAt'
+  key:
+    | 'deviceId'
+    | 'userId'
+    | 'seededAt'
+    | 'token'
+    | 'user'
+    | 'serverUrl'
+    | 'syncDeviceId'
+    | 'cursor'
+    | 'lastSuccessAt'
+    | 'lastError'
   value: string
 }
 
@@ -64,6 +120,8 @@ export class DoorstepDatabase extends Dexie {
   attachments!: EntityTable<StoredAttachment, 'sha256'>
   outbox!: EntityTable<OutboxEntry, 'seq'>
   drafts!: EntityTable<Draft, 'key'>
+  rejections!: EntityTable<Rejection, 'mutationId'>
+  held!: EntityTable<HeldChange, 'recordId'>
 
   constructor(name = 'doorstep') {
     super(name)
@@ -83,7 +141,39 @@ export class DoorstepDatabase extends Dexie {
       outbox: '++seq, recordId',
       drafts: 'key, updatedAt',
     })
+    // Sync: outbox entries say which wire mutation they are; refusals and held server versions get tables.
+    this.version(2)
+      .stores({ rejections: 'mutationId, recordId', held: 'recordId' })
+      .upgrade((tx) => tx.table('outbox').toCollection().modify(migrateOutboxEntry))
   }
+}
+
+/** A version 1 outbox row (`op` + `changed`) as it was stored before sync existed. */
+interface OutboxEntryV1 {
+  op: 'put' | 'delete'
+  changed: string[]
+  record: SyncedRecord
+}
+
+/**
+ * Rewrites a version 1 outbox row into its wire mutation. Version 1 wrote comments as puts of `events`,
+ * which the server refuses (events are append-only and not the leader's field): such a put becomes the
+ * `issue.comment` of the event it appended, the last one. The record's rev is the base, since a local
+ * write never changes it.
+ */
+export function migrateOutboxEntry(row: Record<string, unknown>): void {
+  const old = row as unknown as OutboxEntryV1
+  const isNew = old.op === 'put' && old.changed.includes('id')
+  const events = 'events' in old.record ? old.record.events : []
+  const last = events[events.length - 1]
+  let change: OutboxChange
+  if (old.op === 'delete') change = { kind: 'delete' }
+  else if (!isNew && old.changed.includes('events') && last?.type === 'comment') change = { kind: 'issue.comment', eventId: last.id, text: last.text }
+  else change = { kind: 'put', changed: old.changed }
+  row.change = change
+  row.baseRev = old.record.rev
+  delete row.op
+  delete row.changed
 }
 
 /** The app's one database. Tests make their own with `new DoorstepDatabase(name)`. */

@@ -1,4 +1,5 @@
-import { uuidv7 } from '@/domain'
+// The schema-free module: the sync status on the first screen reaches this file, and the barrel brings zod.
+import { uuidv7 } from '@/domain/ids'
 import type { DoorstepDatabase } from './database'
 import type { Author } from './records'
 

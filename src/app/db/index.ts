@@ -23,4 +23,5 @@ export const repos = createRepositories(db)
 export { db } from './database'
 export { deviceAuthor, LOCAL_USER } from './device'
 export { ValidationError, StorageFullError } from './errors'
+export { InvalidTransitionError } from './issues'
 export type { Author } from './records'

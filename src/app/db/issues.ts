@@ -1,7 +1,25 @@
-import { IssueReport, addComment, uuidv7, type IssueFields } from '@/domain'
+import { IssueReport, addComment, transition, uuidv7, type IssueFields, type IssueStatus } from '@/domain'
 import type { DoorstepDatabase } from './database'
 import { recordRepository, type Author } from './records'
 
+/** The status graph does not allow this move (the screen offers only allowed ones: this is a bug or a race). */
+export class InvalidTransitionError extends Error {
+  override readonly name = 'InvalidTransitionError'
+  constructor(
+    readonly from: IssueStatus,
+    readonly to: IssueStatus,
+  ) {
+    super(`an issue report cannot move from ${from} to ${to}`)
+  }
+}
+
+/**
+ * Issue reports. The leader's fields change through `update` (a put); status, assignment and comments change
+ * the report here at once (optimistic, so the screen shows them offline) and travel as their own mutation
+ * kinds, which the server appends as events. The server's answer and the next pull settle the final state.
+ * Notes and comments are trimmed first, as the schema trims the event, so that the mutation sends what the
+ * record shows.
+ */
 export function issueRepository(db: DoorstepDatabase) {
   const records = recordRepository<IssueReport, IssueFields>(db, 'issues', IssueReport)
   return {
@@ -11,9 +29,40 @@ export function issueRepository(db: DoorstepDatabase) {
     create: (fields: IssueFields, author: Author, now = new Date()) =>
       records.create({ ...fields, status: 'submitted', assignee: null, events: [] }, author, now),
 
+    /** Office: moves the report along the status graph, with a note for the reporter. */
+    changeStatus(id: string, to: IssueStatus, note: string, author: Author, now = new Date()): Promise<IssueReport> {
+      return records.change(
+        id,
+        (report, at) => {
+          const eventId = uuidv7(now.getTime())
+          note = note.trim()
+          const moved = transition(report, to, { eventId, at, by: author.userId, note })
+          if (!moved.ok) throw new InvalidTransitionError(moved.from, moved.to)
+          return { record: moved.report, change: { kind: 'issue.status', eventId, to, note } }
+        },
+        now,
+      )
+    },
+
+    /**
+     * Office: who handles the report (a staff member's user id), or nobody. `_author` keeps the office
+     * actions alike for their callers; the server records the signed-in user, not a name the device sends.
+     */
+    assign(id: string, assignee: string | null, _author: Author, now = new Date()): Promise<IssueReport> {
+      return records.change(id, (report) => ({ record: { ...report, assignee }, change: { kind: 'issue.assign', assignee } }), now)
+    },
+
+    /** Anyone who sees the report: a comment, appended to its events. */
     comment(id: string, text: string, author: Author, now = new Date()): Promise<IssueReport> {
-      const at = now.toISOString()
-      return records.update(id, (report) => addComment(report, { eventId: uuidv7(now.getTime()), at, by: author.userId, text }), now)
+      return records.change(
+        id,
+        (report, at) => {
+          const eventId = uuidv7(now.getTime())
+          text = text.trim()
+          return { record: addComment(report, { eventId, at, by: author.userId, text }), change: { kind: 'issue.comment', eventId, text } }
+        },
+        now,
+      )
     },
   }
 }

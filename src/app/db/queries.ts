@@ -1,6 +1,7 @@
 import { Dexie, type Table } from 'dexie'
-import type { ChecklistTemplate, Inspection, IssueReport, IssueStatus, Visit } from '@/domain'
-import type { DoorstepDatabase } from './database'
+import type { ChecklistTemplate, FieldConflict, Inspection, IssueReport, IssueStatus, User, Visit } from '@/domain'
+import type { SyncErrorInfo } from '@/app/sync/errors'
+import type { DoorstepDatabase, MetaEntry, Rejection } from './database'
 
 /**
  * Every read the screens make, through the index that matches it. Reads import no schemas (only types),
@@ -27,6 +28,33 @@ function newestFirst<T extends { deletedAt: string | null }, Insert>(
     ? table.where(scope.index).between([scope.key, Dexie.minKey], [scope.key, Dexie.maxKey]).reverse()
     : table.orderBy(field).reverse()
   return ordered.filter((r) => !r.deletedAt)
+}
+
+/**
+ * Where a record stands with the server, as the leader sees it: waiting on this phone, sent, sent but with
+ * a value that lost to someone else's (to settle), or refused with the server's reason.
+ */
+export type RecordSyncState =
+  | { state: 'local' }
+  | { state: 'sent' }
+  | { state: 'conflict'; conflicts: FieldConflict[] }
+  | { state: 'rejected'; code: Rejection['code']; message: string; at: string }
+
+/** The sync session as this device keeps it (the token itself stays out of the screens). */
+export interface SyncSessionStatus {
+  hasToken: boolean
+  user: User | null
+  serverUrl: string | null
+  lastSuccessAt: string | null
+  lastError: SyncErrorInfo | null
+}
+
+function parseJson<T>(entry: MetaEntry | undefined): T | null {
+  try {
+    return entry ? (JSON.parse(entry.value) as T) : null
+  } catch {
+    return null
+  }
 }
 
 export function createQueries(db: DoorstepDatabase) {
@@ -70,6 +98,9 @@ export function createQueries(db: DoorstepDatabase) {
         .toArray()
     },
 
+    /** Every report on this phone, newest first: on an office device, the community's, as sync pulled them. */
+    allIssues: (): Promise<IssueReport[]> => newestFirst(db.issues, 'createdAt').toArray(),
+
     /** Reports raised from an inspection's failed items (they are always filed under its building). */
     issuesFromInspection(inspection: Pick<Inspection, 'id' | 'buildingId'>): Promise<IssueReport[]> {
       return db.issues
@@ -111,6 +142,47 @@ export function createQueries(db: DoorstepDatabase) {
 
     /** How many records have changes that have not reached the server yet. */
     pendingRecordCount: async () => (await db.outbox.orderBy('recordId').uniqueKeys()).length,
+
+    /**
+     * Each record's sync state, by id (records of any synced table). Changes still waiting come first: they
+     * are what the server will see next. Then a refusal (the newest), then a conflict, else sent once the
+     * server has a revision of it.
+     */
+    async recordSyncStates(ids: string[]): Promise<Map<string, RecordSyncState>> {
+      const [pending, rejections, ...found] = await Promise.all([
+        db.outbox.where('recordId').anyOf(ids).keys(),
+        db.rejections.where('recordId').anyOf(ids).toArray(),
+        db.visits.bulkGet(ids),
+        db.issues.bulkGet(ids),
+        db.inspections.bulkGet(ids),
+      ])
+      const waiting = new Set(pending as string[])
+      const refused = new Map<string, Rejection>()
+      for (const r of rejections) if ((refused.get(r.recordId)?.at ?? '') <= r.at) refused.set(r.recordId, r)
+      const states = new Map<string, RecordSyncState>()
+      ids.forEach((id, i) => {
+        const record = found[0]![i] ?? found[1]![i] ?? found[2]![i]
+        const rejection = refused.get(id)
+        if (waiting.has(id)) states.set(id, { state: 'local' })
+        else if (rejection) states.set(id, { state: 'rejected', code: rejection.code, message: rejection.message, at: rejection.at })
+        else if (record?.conflicts.length) states.set(id, { state: 'conflict', conflicts: record.conflicts })
+        else states.set(id, { state: record?.rev == null ? 'local' : 'sent' })
+      })
+      return states
+    },
+
+    /** The sync session and the outcome of the last run, for the status line and the sign-in banner. */
+    async syncStatus(): Promise<SyncSessionStatus> {
+      const keys = ['token', 'user', 'serverUrl', 'lastSuccessAt', 'lastError'] as const
+      const [token, user, serverUrl, lastSuccessAt, lastError] = await db.meta.bulkGet([...keys])
+      return {
+        hasToken: Boolean(token?.value),
+        user: parseJson<User>(user),
+        serverUrl: serverUrl?.value ?? null,
+        lastSuccessAt: lastSuccessAt?.value ?? null,
+        lastError: parseJson<SyncErrorInfo>(lastError),
+      }
+    },
   }
 }
 export type Queries = ReturnType<typeof createQueries>

@@ -1,6 +1,6 @@
 import type { z } from 'zod'
 import { uuidv7, type RecordMeta } from '@/domain'
-import type { DoorstepDatabase, OutboxEntry, SyncedTable } from './database'
+import type { DoorstepDatabase, OutboxChange, OutboxEntry, SyncedRecord, SyncedTable } from './database'
 import { ValidationError, guardQuota } from './errors'
 
 /** Who is writing: stamped on every record made on this device. */
@@ -9,43 +9,49 @@ export interface Author {
   deviceId: string
 }
 
-type Stored = OutboxEntry['record']
+/** The office's changes to an issue report, which travel as their own mutation kinds rather than as a put. */
+export type EventChange = Exclude<OutboxChange, { kind: 'put' | 'delete' }>
 
 /**
  * The write path of every synced record type. Each create, update and delete validates the whole record,
  * then writes it and its outbox entry in one IndexedDB transaction: a record can never be saved without
- * the mutation that will carry it to the server, nor the other way round.
+ * the mutation that will carry it to the server, nor the other way round. An edit reads the record it
+ * changes inside that same transaction, so that a pull landing in between is never overwritten by a
+ * stale copy.
  */
-export function recordRepository<R extends Stored & RecordMeta, F extends object>(
+export function recordRepository<R extends SyncedRecord & RecordMeta, F extends object>(
   db: DoorstepDatabase,
   tableName: SyncedTable,
   schema: z.ZodType<R>,
 ) {
   const table = () => db.table<R, string>(tableName)
 
-  async function write(record: R, op: OutboxEntry['op'], before?: R): Promise<R> {
-    const parsed = schema.safeParse(record)
-    if (!parsed.success) throw new ValidationError(parsed.error)
-    const saved = parsed.data
-    const changed = changedFields(before, saved)
-    await guardQuota(() =>
-      db.transaction('rw', [table(), db.outbox], () =>
+  /**
+   * Validates what `make` builds from the stored record (none for a new one) and writes it with its outbox
+   * entry. Without an explicit change, the entry is a put of the touched fields, or a delete.
+   */
+  function write(id: string | null, make: (current: R | undefined) => { record: R; change?: EventChange }): Promise<R> {
+    return guardQuota(() =>
+      db.transaction('rw', [table(), db.outbox], async () => {
+        const current = id === null ? undefined : await require(id)
+        const { record, change } = make(current)
+        const parsed = schema.safeParse(record)
+        if (!parsed.success) throw new ValidationError(parsed.error)
+        const saved = parsed.data
+        const entry: OutboxEntry = {
+          mutationId: uuidv7(),
+          table: tableName,
+          recordId: saved.id,
+          baseRev: current?.rev ?? null,
+          change: change ?? (saved.deletedAt && !current?.deletedAt ? { kind: 'delete' } : { kind: 'put', changed: changedFields(current, saved) }),
+          record: saved,
+          createdAt: saved.updatedAt,
+        }
         // Both requests are queued at once: one round trip through IndexedDB instead of two.
-        Promise.all([
-          table().put(saved),
-          db.outbox.add({
-            mutationId: uuidv7(),
-            table: tableName,
-            recordId: saved.id,
-            op,
-            record: saved,
-            changed,
-            createdAt: saved.updatedAt,
-          }),
-        ]),
-      ),
+        await Promise.all([table().put(saved), db.outbox.add(entry)])
+        return saved
+      }),
     )
-    return saved
   }
 
   async function require(id: string): Promise<R> {
@@ -53,6 +59,9 @@ export function recordRepository<R extends Stored & RecordMeta, F extends object
     if (!record || record.deletedAt) throw new Error(`${tableName} ${id} not found`)
     return record
   }
+
+  /** The record as edited at `now`: meta fields other than updatedAt never change here. */
+  const stamped = (current: R, next: R, now: Date): R => ({ ...next, id: current.id, createdAt: current.createdAt, updatedAt: now.toISOString() })
 
   return {
     get: (id: string) => table().get(id),
@@ -70,33 +79,50 @@ export function recordRepository<R extends Stored & RecordMeta, F extends object
         deletedAt: null,
         conflicts: [],
       }
-      return write({ ...fields, ...meta } as unknown as R, 'put')
+      return write(null, () => ({ record: { ...fields, ...meta } as unknown as R }))
     },
 
-    /** Saves changed fields of an existing record; meta fields other than updatedAt never change here. */
-    async update(id: string, patch: Partial<F> | ((current: R) => R), now = new Date()): Promise<R> {
-      const current = await require(id)
-      const next = typeof patch === 'function' ? patch(current) : { ...current, ...patch }
-      return write({ ...next, id: current.id, createdAt: current.createdAt, updatedAt: now.toISOString() }, 'put', current)
+    /** Saves changed fields of an existing record. */
+    update(id: string, patch: Partial<F> | ((current: R) => R), now = new Date()): Promise<R> {
+      return write(id, (current) => {
+        const next = typeof patch === 'function' ? patch(current!) : { ...current!, ...patch }
+        return { record: stamped(current!, next, now) }
+      })
+    },
+
+    /**
+     * Saves a change that travels as its own mutation kind: `edit` returns the record as the change leaves
+     * it (applied here at once, so the screen shows it before the server has answered) and the change.
+     */
+    change(id: string, edit: (current: R, at: string) => { record: R; change: EventChange }, now = new Date()): Promise<R> {
+      return write(id, (current) => {
+        const { record, change } = edit(current!, now.toISOString())
+        return { record: stamped(current!, record, now), change }
+      })
     },
 
     /** Marks the record deleted; the tombstone stays so that sync can carry the deletion. */
-    async remove(id: string, now = new Date()): Promise<R> {
-      const current = await require(id)
+    remove(id: string, now = new Date()): Promise<R> {
       const at = now.toISOString()
-      return write({ ...current, deletedAt: at, updatedAt: at }, 'delete', current)
+      return write(id, (current) => ({ record: { ...current!, deletedAt: at, updatedAt: at } }))
     },
   }
 }
 
-/** Top-level fields whose value differs (compared as JSON: records are plain data). */
-function changedFields(before: object | undefined, after: object): string[] {
+/**
+ * Top-level fields whose value differs (compared as JSON: records are plain data), and the fields whose
+ * conflicts this save settles: the server clears a field's conflict only when a put sends that field, even
+ * when the leader kept the value it already had.
+ */
+function changedFields(before: RecordMeta | undefined, after: RecordMeta): string[] {
   const previous = (before ?? {}) as Record<string, unknown>
-  return Object.entries(after)
+  const changed = Object.entries(after)
     .filter(([key, value]) => !before || JSON.stringify(value) !== JSON.stringify(previous[key]))
     .map(([key]) => key)
+  const settled = (before?.conflicts ?? []).map((c) => c.field).filter((field) => !after.conflicts.some((c) => c.field === field))
+  return [...new Set([...changed, ...settled])]
 }
 
-export type RecordRepository<R extends Stored & RecordMeta, F extends object> = ReturnType<
+export type RecordRepository<R extends SyncedRecord & RecordMeta, F extends object> = ReturnType<
   typeof recordRepository<R, F>
 >

@@ -3,6 +3,7 @@ import { useI18n } from 'vue-i18n'
 import type { z } from 'zod'
 import { fieldErrors, type FieldErrors, type Locale } from '@/domain'
 import { repos, StorageFullError, ValidationError } from '@/app/db'
+import { onFlushDrafts } from './flush'
 
 export type FormNotice = 'storageFull' | 'draftFallback' | 'invalid' | 'unexpected'
 
@@ -106,6 +107,8 @@ export function useDraftForm<F extends object, Out, Saved>(options: DraftFormOpt
   const onVisibility = () => {
     if (document.visibilityState === 'hidden') flush()
   }
+  // An accepted update or another tab's database upgrade reloads the page: they wait for this first.
+  const stopFlushing = onFlushDrafts(() => (timer ? writeDraft() : Promise.resolve()))
 
   onMounted(async () => {
     const draft = await repos.drafts.load(options.draftKey)
@@ -136,6 +139,7 @@ export function useDraftForm<F extends object, Out, Saved>(options: DraftFormOpt
 
   onBeforeUnmount(() => {
     flush()
+    stopFlushing()
     removeEventListener('pagehide', flush)
     document.removeEventListener('visibilitychange', onVisibility)
   })

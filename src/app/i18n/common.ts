@@ -49,10 +49,10 @@ export default defineMessages({
     status: {
       submitted: '已上报',
       accepted: '已受理',
-      in_progress: '处理中',
+      in_progress: '办理中',
       resolved: '已解决',
       closed: '已办结',
-      rejected: '不予受理',
+      rejected: '已退回',
     },
     careTag: {
       elderly_alone: '独居老人',
@@ -65,8 +65,7 @@ export default defineMessages({
     },
     itemResult: { pass: '合格', fail: '不合格', na: '不涉及' },
     overall: { incomplete: '未查完', pass: '全部合格', fail: '有问题' },
-    followUp: { overdue: '已过期', today: '今天', upcoming: '待回访' },
-    pwa: { updateReady: '有新版本了', reload: '现在更新', later: '等会儿' },
+    followUp: { overdue: '已过期', today: '今天', upcoming: '待回访', dueOn: '{day}回访' },
     photo: {
       label: '照片',
       camera: '拍照',
@@ -141,8 +140,7 @@ export default defineMessages({
     },
     itemResult: { pass: 'Pass', fail: 'Fail', na: 'N/A' },
     overall: { incomplete: 'Not finished', pass: 'All passed', fail: 'Problems found' },
-    followUp: { overdue: 'Overdue', today: 'Today', upcoming: 'Follow-up' },
-    pwa: { updateReady: 'A new version is ready', reload: 'Update now', later: 'Later' },
+    followUp: { overdue: 'Overdue', today: 'Today', upcoming: 'Follow-up', dueOn: 'Follow up {day}' },
     photo: {
       label: 'Photos',
       camera: 'Take photo',

@@ -1,32 +1,73 @@
 import { createI18n } from 'vue-i18n'
-import type { Locale } from '@/domain'
+import { LOCALES, type Locale } from '@/domain/locales'
 import common from './common'
 import home from '@/app/features/home/messages'
-import visits from '@/app/features/visits/messages'
-import issues from '@/app/features/issues/messages'
-import inspections from '@/app/features/inspections/messages'
-import households from '@/app/features/households/messages'
-import settings from '@/app/features/settings/messages'
+import session from '@/app/features/session/messages'
+import pwa from '@/app/pwa/messages'
 
-const parts = [common, home, visits, issues, inspections, households, settings]
+/** One feature's words in every locale, as `defineMessages` returns them. */
+export type MessagePart = Record<Locale, object>
 
-function merge(locale: Locale) {
-  return Object.assign({}, ...parts.map((p) => p[locale])) as (typeof common)['zh-CN'] &
+/** Words the first screen shows (home, the sync status line, the update prompt) load with it. */
+const firstScreen: MessagePart[] = [common, home, session, pwa]
+
+function firstScreenCatalog(locale: Locale) {
+  return Object.assign({}, common[locale], home[locale], session[locale], pwa[locale]) as (typeof common)['zh-CN'] &
     (typeof home)['zh-CN'] &
-    (typeof visits)['zh-CN'] &
-    (typeof issues)['zh-CN'] &
-    (typeof inspections)['zh-CN'] &
-    (typeof households)['zh-CN'] &
-    (typeof settings)['zh-CN']
+    (typeof session)['zh-CN'] &
+    (typeof pwa)['zh-CN']
 }
 
-export const messages = { 'zh-CN': merge('zh-CN'), en: merge('en') }
+/**
+ * The words of screens behind lazy routes come with those screens (see `meta.messages` in router.ts), so the
+ * first screen does not carry every feature's text in both languages.
+ */
+export const lazyMessages = {
+  visits: () => import('@/app/features/visits/messages'),
+  issues: () => import('@/app/features/issues/messages'),
+  inspections: () => import('@/app/features/inspections/messages'),
+  households: () => import('@/app/features/households/messages'),
+  settings: () => import('@/app/features/settings/messages'),
+  office: () => import('@/app/features/office/messages'),
+} satisfies Record<string, () => Promise<{ default: MessagePart }>>
+export type LazyMessages = keyof typeof lazyMessages
 
-export function createAppI18n(locale: Locale = 'zh-CN') {
-  return createI18n({
+/** Merges into the i18n the app runs with (the latest one made). */
+let mergeIntoApp: ((locale: Locale, words: object) => void) | undefined
+const loaded = new Set<LazyMessages>()
+
+/** The app's i18n, with the first screen's words and any `extra` parts (tests pass every feature's). */
+export function createAppI18n(locale: Locale = 'zh-CN', extra: MessagePart[] = []) {
+  loaded.clear()
+  const i18n = createI18n({
     legacy: false,
     locale,
     fallbackLocale: 'zh-CN',
-    messages,
+    messages: { 'zh-CN': firstScreenCatalog('zh-CN'), en: firstScreenCatalog('en') },
   })
+  mergeIntoApp = (target, words) => i18n.global.mergeLocaleMessage(target, words)
+  for (const part of extra) for (const target of LOCALES) mergeIntoApp(target, part[target])
+  return i18n
+}
+
+/** Adds the words of lazily loaded screens to the running app, once each. */
+export async function loadMessages(names: LazyMessages[]): Promise<void> {
+  const missing = names.filter((name) => !loaded.has(name))
+  const parts = await Promise.all(missing.map((name) => lazyMessages[name]()))
+  parts.forEach(({ default: part }, i) => {
+    for (const locale of LOCALES) mergeIntoApp?.(locale, part[locale])
+    loaded.add(missing[i]!)
+  })
+}
+
+/** Every part, first-screen and lazy: for tests that mount any screen and check all catalogs. */
+export async function allMessageParts(): Promise<MessagePart[]> {
+  const lazy = await Promise.all(Object.values(lazyMessages).map((load) => load()))
+  return [...firstScreen, ...lazy.map((m) => m.default)]
+}
+
+/** The full catalog per locale. */
+export async function allMessages(): Promise<Record<Locale, object>> {
+  const parts = await allMessageParts()
+  return { 'zh-CN': Object.assign({}, ...parts.map((p) => p['zh-CN'])), en: Object.assign({}, ...parts.map((p) => p.en)) }
 }

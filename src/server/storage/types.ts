@@ -1,4 +1,4 @@
-import type { AttachmentMeta, Change, Mutation, MutationResult, PullTable, Role } from '@/domain'
+import type { AttachmentMeta, Change, Mutation, MutationResult, PullTable, RecordTable, Role } from '@/domain'
 
 /**
  * The storage contract of the sync server. Two engines implement it — SQLite (one file, the embedded
@@ -41,6 +41,9 @@ export interface DeviceRecord {
 /** A mutation as it reached the server: parsed, or the reason it could not be. */
 export type IncomingMutation = { ok: true; mutation: Mutation; deviceSeq: number } | { ok: false; mutationId: string; message: string }
 
+/** The tables of reference data, which the office owns and pull carries. */
+export type ReferenceTable = Exclude<PullTable, RecordTable>
+
 export interface PullPage {
   changes: Change[]
   /** The revision of the last change in the page, or the `afterRev` asked for when the page is empty. */
@@ -69,8 +72,12 @@ export interface Storage {
   revokeDevice(deviceId: string, at: string): Promise<void>
   touchDevice(deviceId: string, at: string): Promise<void>
 
-  /** Office-owned reference data (communities, grids, buildings, households, residents, templates), upserted with new revisions. */
-  putReference(table: Exclude<PullTable, 'visits' | 'issues' | 'inspections'>, records: Array<Record<string, unknown> & { id: string }>): Promise<void>
+  /**
+   * Office-owned reference data of one community (communities, grids, buildings, households, residents,
+   * templates), validated with the domain schemas and upserted with new revisions. Households must be stored
+   * before their residents (a resident's building is its household's).
+   */
+  putReference(communityId: string, table: ReferenceTable, records: Array<Record<string, unknown> & { id: string }>): Promise<void>
 
   /**
    * Applies a batch from one device in one transaction: each mutation at most once (its id is recorded with
@@ -81,7 +88,8 @@ export interface Storage {
   pull(principal: Principal, afterRev: number, limit: number): Promise<PullPage>
 
   hasAttachment(sha256: string): Promise<boolean>
-  putAttachment(meta: AttachmentMeta, bytes: Buffer): Promise<void>
+  /** Stores an attachment once; a repeated put is harmless (the first uploader stays on record). */
+  putAttachment(meta: AttachmentMeta, bytes: Buffer, uploadedBy: string): Promise<void>
   getAttachment(sha256: string): Promise<{ meta: AttachmentMeta; bytes: Buffer } | undefined>
   /** Whether the principal may see a record that names this attachment (or uploaded it). */
   canReadAttachment(principal: Principal, sha256: string): Promise<boolean>

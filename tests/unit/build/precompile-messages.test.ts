@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createI18n } from 'vue-i18n'
-import { messages } from '@/app/i18n'
+import { allMessages } from '@/app/i18n'
 import { compileMessage, MessageSyntaxError, precompileModule } from '../../../scripts/vite-i18n'
 
 type Tree = { [key: string]: string | Tree }
@@ -26,6 +26,8 @@ function translator(locale: string, catalog: Record<string, unknown>): Translate
   const create = createI18n as unknown as (options: object) => { global: { t: Translate } }
   return create({ legacy: false, locale, messages: { [locale]: catalog } }).global.t
 }
+
+const messages = await allMessages()
 
 describe('messages precompiled at build time', () => {
   it.each(['zh-CN', 'en'] as const)('render in %s exactly as vue-i18n compiles them at run time', (locale) => {

@@ -26,7 +26,7 @@ describe('saving a record', () => {
     expect(await db.visits.get(visit.id)).toEqual(visit)
     const outbox = await db.outbox.toArray()
     expect(outbox).toHaveLength(1)
-    expect(outbox[0]).toMatchObject({ table: 'visits', recordId: visit.id, op: 'put', record: visit })
+    expect(outbox[0]).toMatchObject({ table: 'visits', recordId: visit.id, baseRev: null, change: { kind: 'put' }, record: visit })
   })
 
   it('writes neither the record nor the outbox entry when the transaction fails', async () => {
@@ -60,13 +60,17 @@ describe('saving a record', () => {
     await repos.visits.update(visit.id, { outcome: '下周再来' }, new Date('2026-11-20T02:40:00Z'))
     await repos.visits.remove(visit.id, new Date('2026-11-20T02:50:00Z'))
     const outbox = await db.outbox.orderBy('seq').toArray()
-    expect(outbox.map((e) => e.op)).toEqual(['put', 'put', 'delete'])
+    expect(outbox.map((e) => e.change.kind)).toEqual(['put', 'put', 'delete'])
     expect(outbox.map((e) => e.record.updatedAt)).toEqual(['2026-11-20T02:31:00.000Z', '2026-11-20T02:40:00.000Z', '2026-11-20T02:50:00.000Z'])
     expect(new Set(outbox.map((e) => e.mutationId)).size).toBe(3)
     expect((outbox[1]!.record as { outcome: string }).outcome).toBe('下周再来')
-    expect(outbox[0]!.changed).toEqual(expect.arrayContaining(['id', 'householdId', 'outcome', 'createdAt']))
-    expect(outbox[1]!.changed.sort()).toEqual(['outcome', 'updatedAt'])
-    expect(outbox[2]!.changed.sort()).toEqual(['deletedAt', 'updatedAt'])
+    const changed = (i: number) => {
+      const change = outbox[i]!.change
+      return change.kind === 'put' ? change.changed.sort() : change.kind
+    }
+    expect(changed(0)).toEqual(expect.arrayContaining(['id', 'householdId', 'outcome', 'createdAt']))
+    expect(changed(1)).toEqual(['outcome', 'updatedAt'])
+    expect(changed(2)).toBe('delete')
     expect(await queries.pendingRecordCount()).toBe(1)
   })
 

@@ -3,7 +3,6 @@ import { defineMessages } from '@/app/i18n/define'
 export default defineMessages({
   'zh-CN': {
     home: {
-      pending: '记录都已同步 | {n} 条记录待同步 | {n} 条记录待同步',
       actions: '常用',
       action: { visit: '记走访', issue: '报诉求', inspection: '开始巡查', buildings: '楼栋' },
       due: '要回访的',
@@ -23,7 +22,6 @@ export default defineMessages({
   },
   en: {
     home: {
-      pending: 'Everything is synced | {n} record waiting to sync | {n} records waiting to sync',
       actions: 'Quick actions',
       action: { visit: 'Record a visit', issue: 'Report an issue', inspection: 'Start an inspection', buildings: 'Buildings' },
       due: 'Follow-ups due',

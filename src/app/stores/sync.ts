@@ -1,0 +1,81 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { User } from '@/domain/households'
+import { queries, useLiveQuery } from '@/app/db/read'
+import type { SyncOutcome } from '@/app/sync/engine'
+import type { SignInInput } from '@/app/sync/session'
+
+/*
+ * Sync as the screens see it. The facts come from IndexedDB through live queries, so that every tab and
+ * the service worker agree; the engine itself (and zod with it) is loaded only when a run, a sign-in or a
+ * sign-out needs it, never on the first screen.
+ */
+
+/** The app's own origin: by default the server that served the app is the sync server. */
+const ownOrigin = () => globalThis.location?.origin ?? ''
+
+export const useSync = defineStore('sync', () => {
+  const status = useLiveQuery(() => queries.syncStatus())
+  const pendingCount = useLiveQuery(() => queries.pendingRecordCount())
+
+  /** A run is in progress in this tab. */
+  const running = ref(false)
+  /** After a failed run: when automatic runs may try again (null: any time). */
+  const nextRetryAt = ref<number | null>(null)
+
+  /** Records with changes this phone has not delivered yet (0 until known). */
+  const pending = computed(() => pendingCount.value ?? 0)
+  const user = computed<User | null>(() => status.value?.user ?? null)
+  /** Someone signed in on this phone; their records carry their id, even while the token needs renewing. */
+  const signedIn = computed(() => user.value !== null)
+  /** Signed in, but the server no longer takes the token (revoked, expired): sync waits for a new sign-in. */
+  const needsSignIn = computed(() => signedIn.value && status.value?.hasToken === false)
+  const serverUrl = computed(() => status.value?.serverUrl ?? ownOrigin())
+  const lastSuccessAt = computed(() => status.value?.lastSuccessAt ?? null)
+  /** Why the last run did not end cleanly: `{ code, message?, at }`, codes in src/app/sync/errors.ts. */
+  const lastError = computed(() => status.value?.lastError ?? null)
+
+  const runtime = () => import('@/app/sync/runtime')
+  /** Records are made by whoever is signed in: the session store reads the author again after a change. */
+  const forgetAuthor = async () => ((await import('./session')).useSession().author = null)
+
+  /** Runs sync now (or joins the run in progress); the outcome also shows in the facts above. */
+  async function syncNow(): Promise<SyncOutcome> {
+    // Signed out, there is nothing to run: the engine's chunk is not worth loading for that.
+    if (!(await queries.syncStatus()).hasToken) return { status: 'signed_out' }
+    running.value = true
+    try {
+      const { syncNow: run, nextRetryAt: retryAt } = await runtime()
+      const outcome = await run()
+      nextRetryAt.value = retryAt()
+      return outcome
+    } finally {
+      running.value = false
+    }
+  }
+
+  /**
+   * Signs in (throws a SessionError: invalid_credentials, throttled, offline or server), then starts the
+   * first sync, which brings the server's buildings, households and templates in place of the demo data.
+   */
+  async function signIn(input: SignInInput): Promise<User> {
+    const signedInUser = await (await runtime()).signIn(input)
+    await forgetAuthor()
+    nextRetryAt.value = null
+    void syncNow().catch((error: unknown) => console.error('first sync failed', error))
+    return signedInUser
+  }
+
+  /**
+   * Signs out. Refuses (SessionError `unsynced`) while records wait, unless `discardUnsynced`: then the
+   * waiting changes are dropped from the outbox and never sent, while every record stays on this phone as
+   * saved (see src/app/sync/session.ts). The token is revoked on the server when the network allows.
+   */
+  async function signOut(options: { discardUnsynced: boolean }): Promise<void> {
+    await (await runtime()).signOut(options)
+    await forgetAuthor()
+    nextRetryAt.value = null
+  }
+
+  return { running, nextRetryAt, pending, user, signedIn, needsSignIn, serverUrl, lastSuccessAt, lastError, syncNow, signIn, signOut }
+})

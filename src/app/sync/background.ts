@@ -1,0 +1,13 @@
+import type { DoorstepDatabase } from '@/app/db/database'
+import { sessionEngine } from './session'
+
+/**
+ * One run for the service worker's Background Sync event. It waits for the Web Lock rather than leaving the
+ * work to a page (the page may be closing), and rejects when the run failed for a reason that may pass,
+ * which tells the browser to fire the event again later.
+ */
+export async function syncInBackground(db: DoorstepDatabase): Promise<void> {
+  const engine = await sessionEngine(db, { waitForLock: true })
+  const outcome = await engine?.sync()
+  if (outcome?.status === 'failed' && outcome.error.code !== 'unauthorized') throw new Error(`background sync failed: ${outcome.error.code}`)
+}

@@ -1,0 +1,425 @@
+import {
+  Building,
+  ChecklistTemplate,
+  Community,
+  Grid,
+  Household,
+  Inspection,
+  IssueReport,
+  PROTOCOL_VERSION,
+  PULL_TABLES,
+  PUSH_MAX_BYTES,
+  PUSH_MAX_MUTATIONS,
+  RECORD_TABLES,
+  Resident,
+  Visit,
+  type FieldConflict,
+  type MutationResult,
+  type PullResponse,
+  type PullTable,
+  type RecordTable,
+} from '@/domain'
+import type { DoorstepDatabase, HeldChange, OutboxChange, SyncedRecord } from '@/app/db/database'
+import { isQuotaExceeded } from '@/app/db/errors'
+import { TransportError, type SyncErrorInfo } from './errors'
+import { withSyncLock } from './lock'
+import { photoHashes, toMutation, type QueuedEntry } from './mutations'
+import type { SyncTransport } from './transport'
+
+/**
+ * The device's sync engine: drains the outbox to the server, then pulls what changed. The traps it avoids:
+ *
+ * - **Nothing lost, nothing twice.** An outbox entry leaves the outbox only in the transaction that records
+ *   the server's answer to it. A batch whose answer never arrives (timeout, dropped connection) stays whole
+ *   and goes again; the server answers the mutations it had already applied `duplicate`.
+ * - **One bad mutation never blocks the queue.** A refused mutation leaves the outbox with its reason in
+ *   `rejections`; the record stays on the phone as the leader saved it.
+ * - **Local changes stay on top.** Pull never overwrites a record that has changes waiting: the server's
+ *   version is held back (`held`) until the server has answered those changes, then replaces the local copy
+ *   unless the answer is newer (in which case the next pull brings the server's merged version).
+ * - **A page and its cursor are one.** Each pull page is written with its cursor in one transaction, so a
+ *   run cut short resumes after the last page written, never before it (twice) nor after it (a gap).
+ * - **Batches fit the network.** They start near 50 mutations or 256 KB, halve on a timeout or a 413 and
+ *   double after each success, up to the server's limits. A single mutation larger than the server takes
+ *   is refused locally (`too_large`) rather than retried for ever.
+ * - **Retries back off.** After a failed run the next automatic one waits an exponentially growing delay
+ *   with jitter (so that a hundred phones coming back online together do not retry in step).
+ */
+
+export interface SyncEngineOptions {
+  db: DoorstepDatabase
+  transport: SyncTransport
+  /** Milliseconds since the epoch; tests pass a fake clock. */
+  now?: () => number
+  /** In [0, 1): the jitter of the backoff. */
+  random?: () => number
+  /** Wait for another tab's (or the worker's) run to finish instead of leaving it the work. */
+  waitForLock?: boolean
+  pullLimit?: number
+}
+
+export type SyncOutcome =
+  | { status: 'done'; pushed: number; rejected: number; pulled: number; skipped: number }
+  /** Another tab or the service worker is syncing this device right now. */
+  | { status: 'busy' }
+  /** Nobody is signed in, or the server no longer accepts the token: local work goes on, sync waits. */
+  | { status: 'signed_out' }
+  | { status: 'failed'; error: SyncErrorInfo; nextRetryAt: number | null }
+
+export interface SyncEngine {
+  /** One run: push, then pull. Calls during a run get that run's outcome, and one more run follows it. */
+  sync(): Promise<SyncOutcome>
+  /** When automatic runs may try again after a failure (null: any time). */
+  readonly nextRetryAt: number | null
+  /** The current batch limits: they adapt to the network. */
+  readonly batch: Readonly<{ count: number; bytes: number }>
+}
+
+export const INITIAL_BATCH = { count: 50, bytes: 256 * 1024 }
+/** Room for the request's envelope around the mutations. */
+const MAX_BATCH_BYTES = PUSH_MAX_BYTES - 16 * 1024
+const MIN_BATCH_BYTES = 16 * 1024
+export const BACKOFF = { baseMs: 5_000, maxMs: 15 * 60_000 }
+const DEFAULT_PULL_LIMIT = 500
+
+const REFERENCE_TABLES = PULL_TABLES.filter((t): t is Exclude<PullTable, RecordTable> => !(RECORD_TABLES as readonly string[]).includes(t))
+const SCHEMAS = {
+  visits: Visit,
+  issues: IssueReport,
+  inspections: Inspection,
+  communities: Community,
+  grids: Grid,
+  buildings: Building,
+  households: Household,
+  residents: Resident,
+  templates: ChecklistTemplate,
+} as const satisfies Record<PullTable, { safeParse(data: unknown): unknown }>
+
+/** The server's answer to a mutation, or the device's own refusal of one the server can never take. */
+type Answer = MutationResult | { mutationId: string; status: 'rejected'; code: 'too_large'; message: string }
+
+const isRecordTable = (table: PullTable): table is RecordTable => (RECORD_TABLES as readonly string[]).includes(table)
+
+/** A refusal is superseded by a later success of the same kind: a put by a put or delete, a status by a status … Comments never are. */
+function supersedes(success: OutboxChange['kind'], refused: OutboxChange['kind']): boolean {
+  const group = (kind: OutboxChange['kind']) => (kind === 'put' || kind === 'delete' ? 'record' : kind)
+  return success !== 'issue.comment' && group(success) === group(refused)
+}
+
+/** Creates the engine over one database and one transport (one signed-in session). */
+export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
+  const { db, transport, now = Date.now, random = Math.random, waitForLock = false, pullLimit = DEFAULT_PULL_LIMIT } = options
+  const batch = { ...INITIAL_BATCH }
+  const uploaded = new Set<string>()
+  const refusedUploads = new Set<string>()
+  const encoder = new TextEncoder()
+  let failures = 0
+  let nextRetryAt: number | null = null
+  let current: Promise<SyncOutcome> | null = null
+  let again = false
+
+  const iso = () => new Date(now()).toISOString()
+  const recordTable = (table: RecordTable) => db.table<SyncedRecord, string>(table)
+
+  function sync(): Promise<SyncOutcome> {
+    if (current) {
+      again = true
+      return current
+    }
+    current = (async () => {
+      try {
+        let outcome: SyncOutcome
+        do {
+          again = false
+          const locked = await withSyncLock(run, { wait: waitForLock })
+          outcome = locked === 'busy' ? { status: 'busy' } : locked
+        } while (again && outcome.status === 'done')
+        return outcome
+      } finally {
+        current = null
+      }
+    })()
+    return current
+  }
+
+  async function run(): Promise<SyncOutcome> {
+    const [token, deviceId] = await db.meta.bulkGet(['token', 'syncDeviceId'])
+    if (!token?.value || !deviceId?.value) return { status: 'signed_out' }
+    try {
+      const { pushed, rejected } = await push(deviceId.value)
+      const { pulled, skipped } = await pull()
+      failures = 0
+      nextRetryAt = null
+      const at = iso()
+      await db.transaction('rw', db.meta, async () => {
+        await db.meta.put({ key: 'lastSuccessAt', value: at })
+        if (rejected) await db.meta.put({ key: 'lastError', value: JSON.stringify({ code: 'rejected', message: `${rejected} refused`, at } satisfies SyncErrorInfo) })
+        else await db.meta.delete('lastError')
+      })
+      return { status: 'done', pushed, rejected, pulled, skipped }
+    } catch (error) {
+      return failed(error, token.value)
+    }
+  }
+
+  /** Records why the run stopped; a refused token ends the session, anything else is retried later. */
+  async function failed(error: unknown, token: string): Promise<SyncOutcome> {
+    const info: SyncErrorInfo =
+      error instanceof TransportError
+        ? { code: error.code, message: error.message, at: iso() }
+        : { code: isQuotaExceeded(error) ? 'storage_full' : 'unknown', message: String(error), at: iso() }
+    if (info.code === 'unknown') console.error('sync failed', error)
+    if (info.code === 'unauthorized') {
+      // The outbox stays: it goes out after the next sign-in. Only the token, which no longer works, goes —
+      // unless another tab has signed in again meanwhile, and the stored token is a new one.
+      await db.transaction('rw', db.meta, async () => {
+        if ((await db.meta.get('token'))?.value === token) await db.meta.delete('token')
+        await db.meta.put({ key: 'lastError', value: JSON.stringify(info) })
+      })
+      nextRetryAt = null
+      return { status: 'failed', error: info, nextRetryAt }
+    }
+    failures++
+    // Equal jitter: at least half the exponential delay, so retries never bunch up at zero.
+    const cap = Math.min(BACKOFF.maxMs, BACKOFF.baseMs * 2 ** (failures - 1))
+    const retryAfter = error instanceof TransportError ? (error.details.retryAfterMs ?? 0) : 0
+    nextRetryAt = now() + Math.max(retryAfter, cap / 2 + random() * (cap / 2))
+    await db.meta.put({ key: 'lastError', value: JSON.stringify(info) })
+    return { status: 'failed', error: info, nextRetryAt }
+  }
+
+  // ---- push ----
+
+  async function push(deviceId: string): Promise<{ pushed: number; rejected: number }> {
+    let pushed = 0
+    let rejected = 0
+    for (;;) {
+      const queued = (await db.outbox.orderBy('seq').limit(batch.count).toArray()) as QueuedEntry[]
+      if (!queued.length) return { pushed, rejected }
+      const { entries, mutations } = fit(queued)
+      await uploadPhotos(entries)
+      let results: MutationResult[]
+      try {
+        results = (await transport.push({ protocol: PROTOCOL_VERSION, deviceId, mutations })).results
+      } catch (error) {
+        if (error instanceof TransportError && error.code === 'too_large') {
+          if (entries.length === 1) {
+            const [entry] = entries as [QueuedEntry]
+            await settle(entries, [{ mutationId: entry.mutationId, status: 'rejected', code: 'too_large', message: error.message }])
+            rejected++
+          } else shrink()
+          continue
+        }
+        if (error instanceof TransportError && error.code === 'timeout') shrink()
+        throw error
+      }
+      rejected += await settle(entries, results)
+      pushed += entries.length
+      grow()
+    }
+  }
+
+  /** The longest run of entries that fits the byte limit (always at least one). */
+  function fit(queued: QueuedEntry[]) {
+    const mutations = []
+    let bytes = 0
+    for (const entry of queued) {
+      const mutation = toMutation(entry)
+      const size = encoder.encode(JSON.stringify(mutation)).length + 1
+      if (mutations.length && bytes + size > batch.bytes) break
+      mutations.push(mutation)
+      bytes += size
+    }
+    return { entries: queued.slice(0, mutations.length), mutations }
+  }
+
+  function grow() {
+    batch.count = Math.min(PUSH_MAX_MUTATIONS, batch.count * 2)
+    batch.bytes = Math.min(MAX_BATCH_BYTES, batch.bytes * 2)
+  }
+
+  function shrink() {
+    batch.count = Math.max(1, Math.floor(batch.count / 2))
+    batch.bytes = Math.max(MIN_BATCH_BYTES, Math.floor(batch.bytes / 2))
+  }
+
+  /**
+   * Photos go before the mutations that name them, so that the office never sees a record whose photo is
+   * missing for longer than the upload takes. HEAD first: a photo is uploaded once, whoever sent it.
+   */
+  async function uploadPhotos(entries: QueuedEntry[]) {
+    const hashes = new Set(entries.filter((e) => e.change.kind === 'put').flatMap((e) => photoHashes(e.record)))
+    for (const sha256 of hashes) {
+      if (uploaded.has(sha256) || refusedUploads.has(sha256)) continue
+      if (!(await transport.headAttachment(sha256))) {
+        const stored = await db.attachments.get(sha256)
+        // Not on this phone (a record pulled from the server names it): nothing to send.
+        if (!stored) continue
+        try {
+          await transport.putAttachment(sha256, stored.data, stored.type)
+        } catch (error) {
+          // A photo the server will never take must not hold back the records: they show it as missing.
+          if (error instanceof TransportError && (error.code === 'refused' || error.code === 'too_large')) {
+            console.warn('photo refused by the server', sha256, error.message)
+            refusedUploads.add(sha256)
+            continue
+          }
+          throw error
+        }
+      }
+      uploaded.add(sha256)
+    }
+  }
+
+  /**
+   * Applies the server's answers in one transaction: every answered entry leaves the outbox, refusals are
+   * kept with their reason, and each record whose changes have all been answered gets the server's revision
+   * (or the server version pull held back, when that is at least as new).
+   */
+  function settle(entries: QueuedEntry[], results: Answer[]): Promise<number> {
+    const at = iso()
+    const tables = [db.outbox, db.rejections, db.held, ...RECORD_TABLES.map((t) => db.table(t))]
+    return db.transaction('rw', tables, async () => {
+      const outcome = new Map<string, { table: RecordTable; rev: number | null; conflicts: FieldConflict[] }>()
+      let rejected = 0
+      for (const [i, entry] of entries.entries()) {
+        const result = results[i]!
+        const record = outcome.get(entry.recordId) ?? { table: entry.table, rev: null, conflicts: [] }
+        outcome.set(entry.recordId, record)
+        if (result.status === 'rejected') {
+          rejected++
+          const { mutationId, table, recordId, change } = entry
+          await db.rejections.put({ mutationId, table, recordId, kind: change.kind, code: result.code, message: result.message, at, record: entry.record })
+          continue
+        }
+        await db.rejections
+          .where('recordId')
+          .equals(entry.recordId)
+          .filter((r) => supersedes(entry.change.kind, r.kind))
+          .delete()
+        if (result.rev !== null) record.rev = Math.max(record.rev ?? 0, result.rev)
+        if (result.status === 'conflict') record.conflicts.push(...result.conflicts)
+      }
+      await db.outbox.bulkDelete(entries.map((e) => e.seq))
+      for (const [id, answered] of outcome) await settleRecord(id, answered)
+      return rejected
+    })
+  }
+
+  async function settleRecord(id: string, answered: { table: RecordTable; rev: number | null; conflicts: FieldConflict[] }) {
+    // Later changes are still waiting: their answers settle the record.
+    if (await db.outbox.where('recordId').equals(id).count()) return
+    const table = recordTable(answered.table)
+    const held = await db.held.get(id)
+    if (held) {
+      await db.held.delete(id)
+      if (answered.rev === null || held.rev >= answered.rev) return void (await table.put(held.record))
+    }
+    if (answered.rev === null) return
+    const local = await table.get(id)
+    if (!local) return
+    const known = new Set(local.conflicts.map((c) => `${c.mutationId} ${c.field}`))
+    const conflicts = [...local.conflicts, ...answered.conflicts.filter((c) => !known.has(`${c.mutationId} ${c.field}`))]
+    await table.put({ ...local, rev: Math.max(local.rev ?? 0, answered.rev), conflicts })
+  }
+
+  // ---- pull ----
+
+  async function pull(): Promise<{ pulled: number; skipped: number }> {
+    let cursor = (await db.meta.get('cursor'))?.value ?? null
+    let pulled = 0
+    let skipped = 0
+    for (;;) {
+      const page = await transport.pull(cursor, pullLimit)
+      skipped += await applyPage(page, cursor === null)
+      pulled += page.changes.length
+      cursor = page.cursor
+      // An empty page that claims more would loop for ever: the next run asks again.
+      if (!page.hasMore || !page.changes.length) return { pulled, skipped }
+    }
+  }
+
+  /** Writes one page and its cursor in one transaction; answers how many records failed their schema. */
+  function applyPage(page: PullResponse, fromScratch: boolean): Promise<number> {
+    const tables = [db.meta, db.outbox, db.held, ...PULL_TABLES.map((t) => db.table(t))]
+    return db.transaction('rw', tables, async () => {
+      if (fromScratch || page.reset) await clearPulled(page.reset)
+      let skipped = 0
+      const byTable = new Map<PullTable, Record<string, unknown>[]>()
+      for (const change of page.changes) {
+        // A deleted reference row only needs its key; a record's tombstone is a whole record, and is kept.
+        const parsed =
+          change.record.deletedAt && !isRecordTable(change.table) ? { success: true, data: change.record } : SCHEMAS[change.table].safeParse(change.record)
+        if (!parsed.success) {
+          // One malformed record must not stop every later page; it is counted and logged, never written.
+          console.warn('pulled record failed its schema', change.table, change.id)
+          skipped++
+          continue
+        }
+        const list = byTable.get(change.table) ?? []
+        byTable.set(change.table, list)
+        list.push({ ...(parsed.data as Record<string, unknown>), rev: change.rev })
+      }
+      for (const [table, records] of byTable) {
+        if (isRecordTable(table)) await writeRecords(table, records as unknown as SyncedRecord[])
+        else await writeReference(table, records)
+      }
+      await db.meta.put({ key: 'cursor', value: page.cursor })
+      // The server's reference data replaces the demo data for good: never seed it again.
+      if (fromScratch && !(await db.meta.get('seededAt'))) await db.meta.put({ key: 'seededAt', value: iso() })
+      return skipped
+    })
+  }
+
+  async function writeRecords(table: RecordTable, records: SyncedRecord[]) {
+    const ids = records.map((r) => r.id)
+    const pending = new Set((await db.outbox.where('recordId').anyOf(ids).keys()) as string[])
+    const local = await recordTable(table).bulkGet(ids)
+    const write: SyncedRecord[] = []
+    const held: HeldChange[] = []
+    records.forEach((record, i) => {
+      if (pending.has(record.id)) held.push({ recordId: record.id, table, rev: record.rev!, record })
+      // Never go back to an older version than the server's answer to this device already gave.
+      else if ((local[i]?.rev ?? -1) <= record.rev!) write.push(record)
+    })
+    await Promise.all([recordTable(table).bulkPut(write), db.held.bulkPut(held)])
+  }
+
+  async function writeReference(table: Exclude<PullTable, RecordTable>, records: Record<string, unknown>[]) {
+    // Templates are kept per version; the rest by id. The rev pull adds is not part of reference records.
+    const key = (r: Record<string, unknown>) => (table === 'templates' ? [r.id, r.version] : r.id)
+    const strip = ({ rev: _rev, ...record }: Record<string, unknown>) => record
+    const target = db.table<Record<string, unknown>, unknown>(table)
+    await target.bulkDelete(records.filter((r) => r.deletedAt).map(key))
+    await target.bulkPut(records.filter((r) => !r.deletedAt).map(strip))
+  }
+
+  /**
+   * Forgets what pull brought — all reference data (the demo data too) and the records the server has —
+   * keeping what the server has not answered yet: records with changes waiting or never acknowledged. On a
+   * first pull (a new sign-in) the signed-in user's own records stay too: the server has them, and they
+   * must not vanish from the phone while later pages are on their way. A reset (the user's buildings
+   * changed) takes those as well: the server sends back the ones still in scope.
+   */
+  async function clearPulled(reset: boolean) {
+    const pending = new Set((await db.outbox.orderBy('recordId').uniqueKeys()) as string[])
+    const userId = (await db.meta.get('userId'))?.value
+    const goes = (r: SyncedRecord) => r.rev !== null && !pending.has(r.id) && (reset || r.createdBy !== userId)
+    for (const table of REFERENCE_TABLES) await db.table(table).clear()
+    for (const table of RECORD_TABLES) {
+      const target = recordTable(table)
+      await target.bulkDelete(await target.filter(goes).primaryKeys())
+    }
+    await db.held.clear()
+  }
+
+  return {
+    sync,
+    get nextRetryAt() {
+      return nextRetryAt
+    },
+    get batch() {
+      return { ...batch }
+    },
+  }
+}

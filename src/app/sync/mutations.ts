@@ -1,0 +1,52 @@
+import { InspectionFields, IssueFields, VisitFields, type Mutation } from '@/domain'
+import type { OutboxEntry, SyncedRecord, SyncedTable } from '@/app/db/database'
+
+/**
+ * From outbox entries to wire mutations. A put carries only the fields the leader owns — the ones their forms
+ * edit, as the domain's *Fields schemas declare them — so it can never touch what the office or the server
+ * owns (status, assignee, events, conflicts, rev …), which the server would refuse as `immutable_field`.
+ */
+const LEADER_FIELDS: Record<SyncedTable, ReadonlySet<string>> = {
+  visits: new Set(Object.keys(VisitFields.shape)),
+  issues: new Set(Object.keys(IssueFields.shape)),
+  inspections: new Set(Object.keys(InspectionFields.shape)),
+}
+
+/** An outbox entry as stored: Dexie has given it its sequence number. */
+export type QueuedEntry = OutboxEntry & { seq: number }
+
+/** The wire mutation of an outbox entry; its sequence number is the device's order. */
+export function toMutation(entry: QueuedEntry): Mutation {
+  const base = { mutationId: entry.mutationId, deviceSeq: entry.seq, recordId: entry.recordId }
+  const { change } = entry
+  switch (change.kind) {
+    case 'put':
+      return { ...base, kind: 'put', table: entry.table, baseRev: entry.baseRev, fields: putFields(entry, change.changed) }
+    case 'delete':
+      return { ...base, kind: 'delete', table: entry.table, baseRev: entry.baseRev }
+    case 'issue.status':
+      return { ...base, kind: 'issue.status', eventId: change.eventId, to: change.to, note: change.note }
+    case 'issue.comment':
+      return { ...base, kind: 'issue.comment', eventId: change.eventId, text: change.text }
+    case 'issue.assign':
+      return { ...base, kind: 'issue.assign', assignee: change.assignee }
+  }
+}
+
+/**
+ * The fields a put sends. A record the server has never acknowledged (no base revision) goes whole, with
+ * its creation time: an earlier change of it may have been refused or discarded, and the server must be
+ * able to create it from this put alone.
+ */
+function putFields(entry: OutboxEntry, changed: string[]): Record<string, unknown> {
+  const owned = LEADER_FIELDS[entry.table]
+  const record = entry.record as unknown as Record<string, unknown>
+  const keys = entry.baseRev === null ? [...owned, 'createdAt'] : changed.filter((field) => owned.has(field))
+  return Object.fromEntries(keys.filter((key) => key in record).map((key) => [key, record[key]]))
+}
+
+/** Every photo a record names (an inspection's live in its answers). */
+export function photoHashes(record: SyncedRecord): string[] {
+  if ('answers' in record) return Object.values(record.answers).flatMap((answer) => answer.photos)
+  return record.photos
+}

@@ -1,0 +1,113 @@
+import type { User } from '@/domain'
+import type { DoorstepDatabase, MetaEntry } from '@/app/db/database'
+import { SessionError, TransportError } from './errors'
+import { createSyncEngine, type SyncEngine, type SyncEngineOptions } from './engine'
+import { fetchTransport, type SyncTransport } from './transport'
+
+/**
+ * The sync session kept on this device: who signed in, where, and the device token. Local work never needs
+ * it; sync does. It lives in the `meta` table so that every tab and the service worker share it.
+ */
+export interface StoredSession {
+  serverUrl: string
+  token: string
+  /** The id the server gave this device at sign-in; push names it. */
+  deviceId: string
+}
+
+export interface SignInInput {
+  serverUrl: string
+  username: string
+  password: string
+  /** Lets the office tell a user's phones apart when one is lost. */
+  deviceName?: string
+}
+
+/** The session, or null when nobody is signed in or the server has refused the token since. */
+export async function readSession(db: DoorstepDatabase): Promise<StoredSession | null> {
+  const [serverUrl, token, deviceId] = await db.meta.bulkGet(['serverUrl', 'token', 'syncDeviceId'])
+  if (!serverUrl?.value || !token?.value || !deviceId?.value) return null
+  return { serverUrl: serverUrl.value, token: token.value, deviceId: deviceId.value }
+}
+
+/** A transport speaking for the session. */
+export function sessionTransport(session: Pick<StoredSession, 'serverUrl' | 'token'>): SyncTransport {
+  return fetchTransport({ baseUrl: session.serverUrl, token: session.token })
+}
+
+/** The engine for the stored session, or null when there is none. */
+export async function sessionEngine(db: DoorstepDatabase, options: Omit<SyncEngineOptions, 'db' | 'transport'> = {}): Promise<SyncEngine | null> {
+  const session = await readSession(db)
+  return session && createSyncEngine({ db, transport: sessionTransport(session), ...options })
+}
+
+/**
+ * Signs in and keeps the session. Records made from now on carry the user's id. Signing in as someone else,
+ * or to another server, forgets the pull cursor: the next pull starts from scratch and replaces what the
+ * previous session had pulled (never the records with changes still waiting).
+ */
+export async function signIn(db: DoorstepDatabase, transport: SyncTransport, input: SignInInput): Promise<User> {
+  let answer
+  try {
+    answer = await transport.login({ username: input.username, password: input.password, deviceName: input.deviceName || 'Doorstep' })
+  } catch (error) {
+    throw asSessionError(error)
+  }
+  const { token, deviceId, user } = answer
+  await db.transaction('rw', db.meta, async () => {
+    const [previousUser, previousServer] = await db.meta.bulkGet(['userId', 'serverUrl'])
+    if (previousUser?.value !== user.id || previousServer?.value !== input.serverUrl) await db.meta.delete('cursor')
+    const entries: MetaEntry[] = [
+      { key: 'serverUrl', value: input.serverUrl },
+      { key: 'token', value: token },
+      { key: 'syncDeviceId', value: deviceId },
+      { key: 'user', value: JSON.stringify(user) },
+      { key: 'userId', value: user.id },
+    ]
+    await db.meta.bulkPut(entries)
+    await db.meta.delete('lastError')
+  })
+  return user
+}
+
+function asSessionError(error: unknown): SessionError {
+  if (!(error instanceof TransportError)) return new SessionError('server', String(error))
+  switch (error.code) {
+    case 'unauthorized':
+    case 'refused':
+      return new SessionError('invalid_credentials', error.message)
+    case 'throttled':
+      return new SessionError('throttled', error.message)
+    case 'offline':
+    case 'timeout':
+      return new SessionError('offline', error.message)
+    default:
+      return new SessionError('server', error.message)
+  }
+}
+
+/**
+ * Ends the session on this device. While changes wait in the outbox it refuses (SessionError `unsynced`)
+ * unless `discardUnsynced` is true. Then the waiting changes are dropped from the outbox — they will not be
+ * sent, by anyone — but every record stays on this phone as it was saved: nothing typed is deleted, and a
+ * record the server never had goes whole with its next save after a sign-in. Records the server already
+ * had come back in the server's version with the next sign-in's first pull.
+ *
+ * The token is revoked on the server when the network allows (best effort: offline, the office can revoke
+ * the device). The server address stays, to prefill the next sign-in.
+ */
+export async function signOut(db: DoorstepDatabase, transport: SyncTransport | null, { discardUnsynced }: { discardUnsynced: boolean }): Promise<void> {
+  const pending = (await db.outbox.orderBy('recordId').uniqueKeys()).length
+  if (pending && !discardUnsynced) throw new SessionError('unsynced', `${pending} records have changes the server has not received`, pending)
+  try {
+    await transport?.logout()
+  } catch (error) {
+    // Offline, or the token was revoked already: the session ends on this phone all the same.
+    console.warn('token not revoked on the server', error)
+  }
+  await db.transaction('rw', [db.meta, db.outbox, db.held], async () => {
+    await db.outbox.clear()
+    await db.held.clear()
+    await db.meta.bulkDelete(['token', 'syncDeviceId', 'user', 'userId', 'cursor', 'lastSuccessAt', 'lastError'])
+  })
+}

@@ -1,0 +1,168 @@
+import { addComment, transition, type IssueReport, type Mutation, type MutationResult, type PullTable, type User } from '@/domain'
+import { TransportError, type TransportErrorCode } from './errors'
+import type { SyncTransport } from './transport'
+
+/**
+ * A SyncTransport over an in-memory server, for tests of the engine: it keeps records with revisions,
+ * answers each mutation once (a repeat is `duplicate`), pages pull by revision, and fails on demand —
+ * before the server did anything, or after it applied a request whose answer is then lost. It is not the
+ * server: no scopes, no field-level conflicts (script those with `answer`); the integration tests run the
+ * engine against the real one.
+ */
+
+type Op = keyof SyncTransport
+
+export interface StoredChange {
+  table: PullTable
+  rev: number
+  record: Record<string, unknown>
+}
+
+export interface TransportDouble {
+  transport: SyncTransport
+  /** The server's records by id (templates by `id@version`). */
+  records: Map<string, StoredChange>
+  /** Hashes of the attachments the server has. */
+  attachments: Set<string>
+  /** Every call in order, with the mutations of each push. */
+  calls: Array<{ op: Op; mutations?: Mutation[] }>
+  limits: { maxMutations: number; maxBytes: number }
+  /** The next `times` calls of `op` fail with `code`; with `afterApply`, the server applies the request first. */
+  fail(op: Op, code: TransportErrorCode, options?: { times?: number; afterApply?: boolean }): void
+  /** Answers mutations with what `script` returns for them, instead of applying them (undefined: apply). */
+  answer(script: (mutation: Mutation) => MutationResult | undefined): void
+  /** Runs `hook` when `op` is called, before the server answers (a save landing mid-run, say). */
+  on(op: Op, hook: () => Promise<void> | void): void
+  /** Someone else's change on the server; answers its revision. */
+  serverPut(table: PullTable, record: Record<string, unknown> & { id: string }): number
+  /** The next pull starts from the beginning and says `reset` (the caller's scope changed). */
+  resetNextPull(): void
+}
+
+export const DOUBLE_USER: User = { id: 'leader-1', username: 'leader1', displayName: '一号楼长', role: 'leader', communityId: 'c-1', buildingIds: [] }
+
+/** A fresh double with an empty server. */
+export function createTransportDouble(): TransportDouble {
+  const records = new Map<string, StoredChange>()
+  const attachments = new Set<string>()
+  const answered = new Map<string, MutationResult>()
+  const calls: TransportDouble['calls'] = []
+  const faults: Array<{ op: Op; code: TransportErrorCode; afterApply: boolean }> = []
+  const hooks = new Map<Op, () => Promise<void> | void>()
+  const limits = { maxMutations: 500, maxBytes: 1024 * 1024 }
+  let rev = 0
+  let script: (mutation: Mutation) => MutationResult | undefined = () => undefined
+  let reset = false
+
+  /** Runs one call: the hook, a fault before, the work, a fault after (the work done, the answer lost). */
+  async function call<T>(op: Op, work: () => T, mutations?: Mutation[]): Promise<T> {
+    calls.push({ op, mutations })
+    await hooks.get(op)?.()
+    const index = faults.findIndex((f) => f.op === op)
+    const fault = index >= 0 ? faults.splice(index, 1)[0] : undefined
+    if (fault && !fault.afterApply) throw new TransportError(fault.code, `double: ${op} failed`)
+    const result = work()
+    if (fault) throw new TransportError(fault.code, `double: ${op} answer lost`)
+    return result
+  }
+
+  function put(table: PullTable, id: string, record: Record<string, unknown>): number {
+    rev++
+    records.set(id, { table, rev, record: { ...record, rev } })
+    return rev
+  }
+
+  function apply(m: Mutation): MutationResult {
+    const scripted = script(m)
+    if (scripted) return scripted
+    if (m.kind === 'template.publish') return { mutationId: m.mutationId, status: 'rejected', code: 'forbidden', message: 'not in the double' }
+    const current = records.get(m.recordId)?.record
+    const reject = (code: Extract<MutationResult, { status: 'rejected' }>['code']): MutationResult => ({ mutationId: m.mutationId, status: 'rejected', code, message: code })
+    switch (m.kind) {
+      case 'put': {
+        const base = current ?? {
+          id: m.recordId,
+          createdBy: DOUBLE_USER.id,
+          deviceId: 'device-double',
+          deletedAt: null,
+          conflicts: [],
+          ...(m.table === 'issues' ? { status: 'submitted', assignee: null, events: [] } : {}),
+        }
+        const at = String(m.fields.createdAt ?? current?.updatedAt ?? new Date(0).toISOString())
+        return { mutationId: m.mutationId, status: 'applied', rev: put(m.table, m.recordId, { createdAt: at, ...base, ...m.fields, updatedAt: at }) }
+      }
+      case 'delete':
+        if (!current) return reject('not_found')
+        return { mutationId: m.mutationId, status: 'applied', rev: put(m.table, m.recordId, { ...current, deletedAt: current.updatedAt }) }
+      default: {
+        if (!current) return reject('not_found')
+        const report = current as unknown as IssueReport
+        const at = report.updatedAt
+        let next: IssueReport
+        if (m.kind === 'issue.status') {
+          const moved = transition(report, m.to, { eventId: m.eventId, at, by: 'office-1', note: m.note })
+          if (!moved.ok) return reject('invalid_transition')
+          next = moved.report
+        } else if (m.kind === 'issue.comment') next = addComment(report, { eventId: m.eventId, at, by: DOUBLE_USER.id, text: m.text })
+        else next = { ...report, assignee: m.assignee }
+        return { mutationId: m.mutationId, status: 'applied', rev: put('issues', m.recordId, next) }
+      }
+    }
+  }
+
+  const transport: SyncTransport = {
+    login: () => call('login', () => ({ token: 'token-double', deviceId: 'device-double', user: DOUBLE_USER })),
+    logout: () => call('logout', () => undefined),
+    push: (batch) =>
+      call(
+        'push',
+        () => {
+          if (batch.mutations.length > limits.maxMutations || JSON.stringify(batch).length > limits.maxBytes) {
+            throw new TransportError('too_large', 'double: batch too large', { status: 413 })
+          }
+          return {
+            results: batch.mutations.map((m) => {
+              const seen = answered.get(m.mutationId)
+              if (seen) return seen.status === 'rejected' ? seen : { mutationId: m.mutationId, status: 'duplicate' as const, rev: 'rev' in seen ? seen.rev : null }
+              const result = apply(m)
+              answered.set(m.mutationId, result)
+              return result
+            }),
+          }
+        },
+        batch.mutations,
+      ),
+    pull: (cursor, limit) =>
+      call('pull', () => {
+        const after = reset ? 0 : Number(cursor ?? 0)
+        const wasReset = reset
+        reset = false
+        const newer = [...records.entries()].filter(([, c]) => c.rev > after).sort(([, a], [, b]) => a.rev - b.rev)
+        const page = newer.slice(0, limit)
+        const last = page.length ? page[page.length - 1]![1].rev : after
+        return {
+          changes: page.map(([id, c]) => ({ table: c.table, id, rev: c.rev, record: c.record })),
+          cursor: String(last),
+          hasMore: newer.length > limit,
+          reset: wasReset,
+        }
+      }),
+    headAttachment: (sha256) => call('headAttachment', () => attachments.has(sha256)),
+    putAttachment: (sha256) => call('putAttachment', () => void attachments.add(sha256)),
+  }
+
+  return {
+    transport,
+    records,
+    attachments,
+    calls,
+    limits,
+    fail: (op, code, { times = 1, afterApply = false } = {}) => {
+      for (let i = 0; i < times; i++) faults.push({ op, code, afterApply })
+    },
+    answer: (next) => (script = next),
+    on: (op, hook) => hooks.set(op, hook),
+    serverPut: (table, record) => put(table, table === 'templates' ? `${record.id}@${String(record.version)}` : record.id, record),
+    resetNextPull: () => (reset = true),
+  }
+}

@@ -1,0 +1,156 @@
+import {
+  ApiError,
+  LoginResponse,
+  PROTOCOL_VERSION,
+  PullResponse,
+  PushResponse,
+  type LoginRequest,
+  type Mutation,
+} from '@/domain'
+import { TransportError } from './errors'
+
+/**
+ * The device's one edge to the server: every request sync makes, as a small contract. `fetchTransport` is
+ * the real one; tests use the in-memory double beside it (./transport-double.ts). Every failure is a
+ * TransportError with a code the engine and the screens act on; every answer is validated with the domain
+ * schemas before anyone reads it.
+ */
+export interface SyncTransport {
+  login(request: LoginRequest): Promise<LoginResponse>
+  /** Revokes this device's token on the server. */
+  logout(): Promise<void>
+  push(request: PushBatch): Promise<PushResponse>
+  /** One page of changes since `cursor` (null: from the beginning). */
+  pull(cursor: string | null, limit: number): Promise<PullResponse>
+  /** Whether the server has the attachment already. */
+  headAttachment(sha256: string): Promise<boolean>
+  putAttachment(sha256: string, bytes: ArrayBuffer, type: string): Promise<void>
+}
+
+export interface PushBatch {
+  protocol: typeof PROTOCOL_VERSION
+  /** The id the server gave this device at sign-in. */
+  deviceId: string
+  mutations: Mutation[]
+}
+
+export interface FetchTransportOptions {
+  /** Where the app's server is, e.g. `https://doorstep.example.org`; the API is under `/api/v1`. */
+  baseUrl: string
+  /** The device token; null before sign-in (only `login` works then). */
+  token: string | null
+  /** Per request, until the whole answer has arrived. */
+  timeoutMs?: number
+  /** Photo uploads get longer: 250 KB on a weak uplink takes seconds. */
+  uploadTimeoutMs?: number
+  fetch?: typeof fetch
+}
+
+const DEFAULT_TIMEOUT_MS = 20_000
+const DEFAULT_UPLOAD_TIMEOUT_MS = 60_000
+
+/** The real transport: `fetch` with a time limit on every request, answers checked against the schemas. */
+export function fetchTransport(options: FetchTransportOptions): SyncTransport {
+  const { token, timeoutMs = DEFAULT_TIMEOUT_MS, uploadTimeoutMs = DEFAULT_UPLOAD_TIMEOUT_MS } = options
+  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis)
+  const api = `${options.baseUrl.replace(/\/+$/, '')}/api/v1`
+
+  /**
+   * One request, answered by `read` within the time limit. The timer covers the body too: a server that
+   * sends headers and then stalls is as stuck as one that never answers.
+   */
+  async function request<T>(
+    method: string,
+    path: string,
+    read: (response: Response) => Promise<T>,
+    init: { body?: BodyInit; type?: string; timeout?: number } = {},
+  ): Promise<T> {
+    const controller = new AbortController()
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      controller.abort()
+    }, init.timeout ?? timeoutMs)
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (token) headers.authorization = `Bearer ${token}`
+    if (init.type) headers['content-type'] = init.type
+    try {
+      const response = await fetchImpl(api + path, {
+        method,
+        headers,
+        body: init.body,
+        signal: controller.signal,
+        cache: 'no-store',
+        credentials: 'omit',
+      })
+      if (!response.ok && !(method === 'HEAD' && response.status === 404)) throw await failure(response)
+      return await read(response)
+    } catch (error) {
+      // First: an answer cut off by the time limit fails to parse, but it is a timeout, not a bad answer.
+      if (timedOut) throw new TransportError('timeout', `${method} ${path}: no answer within the time limit`)
+      if (error instanceof TransportError) throw error
+      // fetch rejects with a TypeError when the network is down or the server unreachable (or CORS refused).
+      throw new TransportError('offline', `${method} ${path}: ${error instanceof Error ? error.message : String(error)}`)
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  const json =
+    <T>(schema: { safeParse(data: unknown): { success: true; data: T } | { success: false } }, what: string) =>
+    async (response: Response): Promise<T> => {
+      let body: unknown
+      try {
+        body = await response.json()
+      } catch {
+        throw new TransportError('bad_response', `${what}: the answer is not JSON`)
+      }
+      const parsed = schema.safeParse(body)
+      if (!parsed.success) throw new TransportError('bad_response', `${what}: the answer does not match the protocol`)
+      return parsed.data
+    }
+  const none = async () => undefined
+
+  return {
+    login: (body) => request('POST', '/auth/login', json(LoginResponse, 'login'), { body: JSON.stringify(body), type: 'application/json' }),
+
+    // No body and no content type: an empty JSON body is malformed JSON to the server.
+    logout: () => request('POST', '/auth/logout', none),
+
+    async push(batch) {
+      const answer = await request('POST', '/sync/push', json(PushResponse, 'push'), { body: JSON.stringify(batch), type: 'application/json' })
+      // Answers are matched to mutations by position; anything else would apply answers to the wrong changes.
+      const matches =
+        answer.results.length === batch.mutations.length && answer.results.every((r, i) => r.mutationId === batch.mutations[i]!.mutationId)
+      if (!matches) throw new TransportError('bad_response', 'push: the answers do not match the mutations sent')
+      return answer
+    },
+
+    pull(cursor, limit) {
+      const query = new URLSearchParams({ limit: String(limit) })
+      if (cursor) query.set('cursor', cursor)
+      return request('GET', `/sync/pull?${query}`, json(PullResponse, 'pull'))
+    },
+
+    headAttachment: (sha256) => request('HEAD', `/attachments/${sha256}`, async (response) => response.ok),
+
+    putAttachment: (sha256, bytes, type) => request('PUT', `/attachments/${sha256}`, none, { body: bytes, type, timeout: uploadTimeoutMs }),
+  }
+}
+
+/** A non-2xx answer as a TransportError; the body's `{error, message}` when the server sent one. */
+async function failure(response: Response): Promise<TransportError> {
+  const body = ApiError.safeParse(await response.json().catch(() => null))
+  const apiError = body.success ? body.data.error : undefined
+  const message = body.success ? body.data.message : `HTTP ${response.status}`
+  const details = { status: response.status, apiError }
+  const { status } = response
+  if (status === 401) return new TransportError('unauthorized', message, details)
+  if (status === 413) return new TransportError('too_large', message, details)
+  if (status === 429) {
+    const seconds = Number(response.headers.get('retry-after'))
+    return new TransportError('throttled', message, { ...details, retryAfterMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined })
+  }
+  if (status >= 500) return new TransportError('server', message, details)
+  return new TransportError('refused', message, details)
+}

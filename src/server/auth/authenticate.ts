@@ -1,0 +1,50 @@
+import type { FastifyRequest } from 'fastify'
+import type { ServerContext } from '../context'
+import { HttpError } from '../errors'
+import type { Principal } from '../storage/types'
+import { hashToken, sameHash } from './tokens'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is calling, set by `authenticate` on every route that needs a device token. */
+    principal: Principal | null
+  }
+}
+
+/** 32 bytes in base64url, nothing else: anything longer is refused before it reaches the database. */
+const BEARER = /^Bearer ([A-Za-z0-9_-]{43})$/i
+
+/** lastSeenAt is a hint for the office ("when was this phone last used"), so one write a minute is plenty. */
+const TOUCH_EVERY_MS = 60_000
+
+function unauthorized(message: string): HttpError {
+  return new HttpError(401, 'unauthorized', message, { 'WWW-Authenticate': 'Bearer' })
+}
+
+/**
+ * An onRequest hook: finds the device of the bearer token and its user, fresh on every request, so that a
+ * revoked device, a disabled account or a reassigned building takes effect at once.
+ */
+export function authenticate(ctx: ServerContext) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1]
+    if (!token) throw unauthorized('Sign in first: this request carries no device token.')
+    const hash = hashToken(token)
+    const found = await ctx.storage.findDeviceByTokenHash(hash)
+    if (!found || !sameHash(found.device.tokenHash, hash) || found.device.revokedAt !== null || found.user.disabled) {
+      throw unauthorized('Sign in again: this device token is not valid any more.')
+    }
+    const { device, user } = found
+    request.principal = { userId: user.id, deviceId: device.id, role: user.role, communityId: user.communityId, buildingIds: user.buildingIds }
+    const now = ctx.clock()
+    if (device.lastSeenAt === null || now.getTime() - Date.parse(device.lastSeenAt) >= TOUCH_EVERY_MS) {
+      await ctx.storage.touchDevice(device.id, now.toISOString())
+    }
+  }
+}
+
+/** The caller of a route behind `authenticate`. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw unauthorized('Sign in first: this request carries no device token.')
+  return request.principal
+}

@@ -1,0 +1,193 @@
+import { createInterface } from 'node:readline'
+import { pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { Role, User, uuidv7 } from '@/domain'
+import { hashPassword } from '../auth/passwords'
+import { readConfig } from '../config'
+import { openStorage } from '../storage'
+import { seedDemo } from '../seed'
+import type { Storage } from '../storage/types'
+
+/**
+ * `npm run admin -- <command>`: accounts and building assignments for production mode, where nothing is
+ * seeded. It opens the same database as the server (DATABASE_URL or DOORSTEP_DATA_DIR) and may run while
+ * the server runs: a reassignment takes effect at the leader's next request.
+ */
+
+const USAGE = `Usage: npm run admin -- <command>
+
+  user add <username> --name <display name> --role <leader|office|admin> --community <communityId>
+           [--buildings <id,id,…>] [--password <password>]
+      Creates an account. Without --password the password is asked for (or read from the first line of stdin).
+  user disable <username>      Refuses the account's sign-ins and every request of its devices.
+  user enable <username>       Lets the account in again.
+  assign <username> <buildingId…>
+                               Gives a leader exactly these buildings (replacing the ones they had).
+  assign <username> --none     Takes every building away from a leader.
+  devices <username>           Lists the account's signed-in devices.
+  revoke <deviceId>            Signs a device out for good (a lost phone).
+  seed-demo                    Fills an empty database with the demo community and the accounts leader1 and
+                               office1 (password doorstep-demo).
+
+Configuration comes from the environment, as for the server: DATABASE_URL (postgres://…) or DOORSTEP_DATA_DIR.`
+
+const MIN_PASSWORD = 10
+
+/** Where the CLI reads and writes: the terminal and the configured database, or a test's doubles. */
+export interface AdminIo {
+  /** Opens (and migrates) the database; called only by commands that need it. */
+  open(): Promise<Storage>
+  out(line: string): void
+  err(line: string): void
+  readPassword(prompt: string): Promise<string>
+}
+
+/** A mistake in how the command was called: the usage text follows the message, and the exit code is 2. */
+class UsageError extends Error {}
+
+async function findUser(storage: Storage, username: string) {
+  const user = await storage.findUserByUsername(username)
+  if (!user) throw new Error(`No user named ${JSON.stringify(username)}.`)
+  return user
+}
+
+/** Reads a password without echoing it on a terminal, or the first line of stdin when it is piped. */
+async function readPassword(prompt: string): Promise<string> {
+  const input = process.stdin
+  const rl = createInterface({ input, output: process.stdout, terminal: input.isTTY })
+  if (input.isTTY) {
+    process.stdout.write(prompt)
+    // Swallow what readline would echo: the typed characters must not appear on screen.
+    ;(rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => {}
+  }
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      rl.once('line', resolve)
+      rl.once('close', () => reject(new Error('No password given.')))
+    })
+    if (input.isTTY) process.stdout.write('\n')
+    return line
+  } finally {
+    rl.close()
+  }
+}
+
+async function addUser(storage: Storage, io: AdminIo, args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      role: { type: 'string' },
+      community: { type: 'string' },
+      buildings: { type: 'string', default: '' },
+      password: { type: 'string' },
+    },
+  })
+  const [username, ...extra] = positionals
+  if (!username || extra.length > 0 || !values.name || !values.role || !values.community) {
+    throw new UsageError('user add needs a username, --name, --role and --community.')
+  }
+  const role = Role.safeParse(values.role)
+  if (!role.success) throw new UsageError(`--role must be leader, office or admin, not ${JSON.stringify(values.role)}.`)
+  const candidate = User.safeParse({
+    id: uuidv7(),
+    username,
+    displayName: values.name,
+    role: role.data,
+    communityId: values.community,
+    buildingIds: values.buildings.split(',').filter(Boolean),
+  })
+  if (!candidate.success) throw new UsageError(`Not a valid user: ${candidate.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`)
+  if (await storage.findUserByUsername(candidate.data.username)) throw new Error(`There is already a user named ${JSON.stringify(username)}.`)
+  const password = values.password ?? (await io.readPassword(`Password for ${username}: `))
+  if (password.length < MIN_PASSWORD) throw new Error(`The password must have at least ${MIN_PASSWORD} characters.`)
+  const user = await storage.createUser({ ...candidate.data, passwordHash: await hashPassword(password) })
+  io.out(`Added ${user.role} ${user.username} (${user.displayName}), id ${user.id}, community ${user.communityId}.`)
+}
+
+async function run(storage: Storage, io: AdminIo, argv: string[]) {
+  const [command, ...rest] = argv
+  const positionals = rest.filter((a) => !a.startsWith('--'))
+  switch (command) {
+    case 'user': {
+      const [action, ...more] = rest
+      if (action === 'add') return addUser(storage, io, more)
+      if ((action === 'disable' || action === 'enable') && more.length === 1) {
+        const user = await findUser(storage, more[0]!)
+        await storage.setUserDisabled(user.id, action === 'disable')
+        return io.out(`${user.username} is ${action}d.`)
+      }
+      throw new UsageError('user needs add, disable <username> or enable <username>.')
+    }
+    case 'assign': {
+      const [username, ...buildingIds] = positionals
+      const none = rest.includes('--none')
+      if (!username || (buildingIds.length === 0) === !none) throw new UsageError('assign needs a username and building ids, or --none.')
+      const user = await findUser(storage, username)
+      if (user.role !== 'leader') throw new Error(`${username} is ${user.role} staff, who sees the whole community: only leaders have buildings.`)
+      await storage.assignBuildings(user.id, buildingIds)
+      return io.out(buildingIds.length ? `${username} now looks after ${buildingIds.join(', ')}.` : `${username} has no buildings now.`)
+    }
+    case 'devices': {
+      if (positionals.length !== 1) throw new UsageError('devices needs a username.')
+      const user = await findUser(storage, positionals[0]!)
+      const devices = await storage.listDevices(user.id)
+      if (devices.length === 0) return io.out(`${user.username} has never signed in.`)
+      for (const d of devices) {
+        const state = d.revokedAt ? `revoked ${d.revokedAt}` : `last seen ${d.lastSeenAt ?? 'never'}`
+        io.out(`${d.id}  ${d.name}  signed in ${d.createdAt}  ${state}`)
+      }
+      return
+    }
+    case 'revoke': {
+      if (positionals.length !== 1) throw new UsageError('revoke needs a device id (see: devices <username>).')
+      await storage.revokeDevice(positionals[0]!, new Date().toISOString())
+      return io.out(`Device ${positionals[0]} is signed out; its next request is refused.`)
+    }
+    case 'seed-demo': {
+      if (!(await storage.isEmpty())) throw new Error('The database is not empty: the demo data goes only into a new one.')
+      await seedDemo(storage)
+      return io.out('Seeded the demo community; sign in as leader1 or office1 with the password doorstep-demo.')
+    }
+    default:
+      throw new UsageError(command ? `Unknown command ${JSON.stringify(command)}.` : 'No command given.')
+  }
+}
+
+/** Runs one admin command; answers the process exit code (0 done, 1 failed, 2 wrong usage). */
+export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
+  if (argv.length === 0) {
+    io.err(USAGE)
+    return 2
+  }
+  if (argv[0] === 'help' || argv.includes('--help')) {
+    io.out(USAGE)
+    return 0
+  }
+  try {
+    await run(await io.open(), io, argv)
+    return 0
+  } catch (error) {
+    // node:util parseArgs reports an unknown or incomplete option with an ERR_PARSE_ARGS_* code.
+    const usage = error instanceof UsageError || String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')
+    io.err(`Error: ${error instanceof Error ? error.message : String(error)}`)
+    if (usage) io.err(`\n${USAGE}`)
+    return usage ? 2 : 1
+  }
+}
+
+// Run as a program (`npm run admin`), not when a test imports runAdmin.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  let storage: Storage | undefined
+  const open = async () => {
+    storage = openStorage(readConfig())
+    await storage.migrate()
+    return storage
+  }
+  try {
+    process.exitCode = await runAdmin(process.argv.slice(2), { open, out: console.log, err: console.error, readPassword })
+  } finally {
+    await storage?.close()
+  }
+}

@@ -1,0 +1,48 @@
+import { resolve } from 'node:path'
+
+/**
+ * The server's configuration, from the environment with embedded defaults, so that `npm start` needs none:
+ * SQLite under ./data, demo mode on, http://127.0.0.1:8080.
+ */
+export interface ServerConfig {
+  port: number
+  host: string
+  /** The SQLite file and the photos live here (PostgreSQL keeps photos in the database). */
+  dataDir: string
+  /** A postgres:// URL, or undefined for the embedded SQLite engine. */
+  databaseUrl: string | undefined
+  /** Demo mode seeds an empty database with the demo community and accounts; production mode seeds nothing. */
+  demo: boolean
+  trustProxy: boolean
+  logLevel: string
+}
+
+const FLAGS: Record<string, boolean> = { '1': true, true: true, on: true, yes: true, '0': false, false: false, off: false, no: false }
+
+function flag(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback
+  const parsed = FLAGS[value.toLowerCase()]
+  if (parsed === undefined) throw new Error(`${name} must be 1 or 0, got ${JSON.stringify(value)}`)
+  return parsed
+}
+
+/** The configuration in `env`; throws with a message naming the variable when one is not usable. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const port = Number(env.PORT || 8080)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${JSON.stringify(env.PORT)}`)
+  const databaseUrl = env.DATABASE_URL || undefined
+  // Anything else would silently fall back to SQLite, and a production server would start on an empty file.
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error('DATABASE_URL must be a postgres:// URL; leave it unset to use the embedded SQLite database')
+  }
+  return {
+    port,
+    // Loopback by default: a service worker needs a secure context, which plain http has only on localhost.
+    host: env.HOST || '127.0.0.1',
+    dataDir: resolve(env.DOORSTEP_DATA_DIR || 'data'),
+    databaseUrl,
+    demo: flag('DOORSTEP_DEMO', env.DOORSTEP_DEMO, true),
+    trustProxy: flag('DOORSTEP_TRUST_PROXY', env.DOORSTEP_TRUST_PROXY, false),
+    logLevel: env.LOG_LEVEL || 'info',
+  }
+}

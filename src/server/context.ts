@@ -1,0 +1,44 @@
+import { PHOTO_MAX_BYTES, PUSH_MAX_BYTES } from '@/domain'
+import { SlidingWindow, type WindowLimit } from './auth/throttle'
+import type { Storage } from './storage/types'
+
+export interface ServerLimits {
+  /** Bytes of a JSON body, except a push. */
+  jsonBodyBytes: number
+  /** Bytes of one push batch. */
+  pushBytes: number
+  /** Bytes of one uploaded photo. */
+  attachmentBytes: number
+  /** Failed sign-ins per username. */
+  loginPerAccount: WindowLimit
+  /** Failed sign-ins per client address: high enough for a whole office signing in behind one NAT. */
+  loginPerAddress: WindowLimit
+}
+
+const FIFTEEN_MINUTES = 15 * 60_000
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  jsonBodyBytes: 64 * 1024,
+  pushBytes: PUSH_MAX_BYTES,
+  attachmentBytes: PHOTO_MAX_BYTES,
+  loginPerAccount: { max: 5, windowMs: FIFTEEN_MINUTES },
+  loginPerAddress: { max: 50, windowMs: FIFTEEN_MINUTES },
+}
+
+/** What every route needs: the storage, the time, the limits and the sign-in throttles of this instance. */
+export interface ServerContext {
+  storage: Storage
+  clock: () => Date
+  limits: ServerLimits
+  throttle: { account: SlidingWindow; address: SlidingWindow }
+}
+
+/** The context of one server instance. */
+export function createContext(storage: Storage, clock: () => Date, limits: ServerLimits): ServerContext {
+  return {
+    storage,
+    clock,
+    limits,
+    throttle: { account: new SlidingWindow(limits.loginPerAccount), address: new SlidingWindow(limits.loginPerAddress) },
+  }
+}

@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { AttachmentMeta, IMAGE_TYPES, PHOTO_MAX_SIDE, Sha256 } from '@/domain'
+import { principalOf } from '../auth/authenticate'
+import type { ServerContext } from '../context'
+import { errorResponses, HttpError } from '../errors'
+import { readImageInfo } from '../images'
+
+const Params = z.object({ sha256: Sha256 })
+const DECLARED_TYPE = /^\s*(image\/[\w.+-]+|application\/octet-stream)\s*(;|$)/i
+
+/** The bytes as uploaded: sent as they are, never serialized. */
+const PhotoBytes = {
+  description: 'The photo, as it was uploaded',
+  content: Object.fromEntries(IMAGE_TYPES.map((type) => [type, { schema: z.any() }])),
+}
+
+/**
+ * `PUT / HEAD / GET /attachments/{sha256}` (behind `authenticate`): photos, content-addressed. The name is
+ * the SHA-256 of the bytes, so a repeated upload is the same file and is stored once.
+ */
+export const attachmentRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (app, { ctx }) => {
+  // Every upload arrives as raw bytes, whatever it claims to be (no JSON or text parsing of photos); the
+  // declared type only has to say "an image" (or bytes), and the bytes themselves say which one.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+
+  app.put(
+    '/attachments/:sha256',
+    {
+      bodyLimit: ctx.limits.attachmentBytes,
+      schema: {
+        tags: ['attachments'],
+        params: Params,
+        // For the document only: any bytes pass here, and the handler checks them.
+        body: z.any().describe('The photo: JPEG, PNG or WebP bytes, named by their SHA-256'),
+        consumes: [...IMAGE_TYPES],
+        response: { 200: AttachmentMeta, 201: AttachmentMeta, ...errorResponses(400, 401, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const bytes = request.body
+      if (!Buffer.isBuffer(bytes) || !DECLARED_TYPE.test(request.headers['content-type'] ?? '')) {
+        throw new HttpError(415, 'unsupported_media_type', 'Send the image bytes with an image/* content type.')
+      }
+      if (bytes.length === 0) throw new HttpError(400, 'bad_request', 'The upload is empty.')
+      const { sha256 } = request.params
+      if (createHash('sha256').update(bytes).digest('hex') !== sha256) {
+        throw new HttpError(400, 'hash_mismatch', 'The bytes do not hash to the name they were sent under.')
+      }
+      const image = readImageInfo(bytes)
+      if (!image) throw new HttpError(415, 'unsupported_media_type', 'Only JPEG, PNG and WebP photos are accepted.')
+      if (image.width > PHOTO_MAX_SIDE || image.height > PHOTO_MAX_SIDE) {
+        throw new HttpError(413, 'payload_too_large', `Photos are at most ${PHOTO_MAX_SIDE} pixels on the long side.`)
+      }
+      const meta: AttachmentMeta = { sha256, bytes: bytes.length, ...image }
+      if (await ctx.storage.hasAttachment(sha256)) return reply.code(200).send(meta)
+      await ctx.storage.putAttachment(meta, bytes, principalOf(request).userId)
+      return reply.code(201).send(meta)
+    },
+  )
+
+  // Declared before GET, which would otherwise get Fastify's automatic HEAD. It answers whether the server
+  // has the file, to anyone signed in: the device asks before uploading, when no record names it yet.
+  app.head(
+    '/attachments/:sha256',
+    {
+      // @fastify/swagger leaves HEAD routes out unless asked; this one differs from GET, so it is documented.
+      config: { swagger: { exposeHeadRoute: true } },
+      schema: { tags: ['attachments'], params: Params, response: { 200: z.undefined(), ...errorResponses(400, 401, 404) } },
+    },
+    async (request, reply) => {
+      if (!(await ctx.storage.hasAttachment(request.params.sha256))) throw new HttpError(404, 'not_found', 'No such attachment.')
+      return reply.code(200).send()
+    },
+  )
+
+  app.get(
+    '/attachments/:sha256',
+    { schema: { tags: ['attachments'], params: Params, response: { 200: PhotoBytes, ...errorResponses(400, 401, 403, 404) } } },
+    async (request, reply) => {
+      const { sha256 } = request.params
+      // Permission first, so that bytes are read only for those who may have them.
+      if (!(await ctx.storage.canReadAttachment(principalOf(request), sha256))) {
+        if (!(await ctx.storage.hasAttachment(sha256))) throw new HttpError(404, 'not_found', 'No such attachment.')
+        throw new HttpError(403, 'forbidden', 'You may not see this photo.')
+      }
+      const found = await ctx.storage.getAttachment(sha256)
+      if (!found) throw new HttpError(404, 'not_found', 'No such attachment yet: it has not been uploaded.')
+      return reply.code(200).type(found.meta.type).send(found.bytes)
+    },
+  )
+}

@@ -1,0 +1,24 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { authenticate } from '../auth/authenticate'
+import type { ServerContext } from '../context'
+import { attachmentRoutes } from './attachments'
+import { loginRoutes, logoutRoutes } from './auth'
+import { deviceRoutes } from './devices'
+import { healthRoutes } from './health'
+import { openapiRoutes } from './openapi'
+import { syncRoutes } from './sync'
+
+/** Every route of /api/v1: health, sign-in and the OpenAPI document are public; everything else needs a device token. */
+export const apiRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (app, { ctx }) => {
+  await app.register(healthRoutes)
+  await app.register(openapiRoutes)
+  await app.register(loginRoutes, { ctx })
+  await app.register(async (secured) => {
+    // onRequest runs before the body is read: an unauthenticated 1 MiB push is refused without reading it.
+    secured.addHook('onRequest', authenticate(ctx))
+    await secured.register(logoutRoutes, { ctx })
+    await secured.register(deviceRoutes, { ctx })
+    await secured.register(syncRoutes, { ctx })
+    await secured.register(attachmentRoutes, { ctx })
+  })
+}

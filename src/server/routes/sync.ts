@@ -1,0 +1,79 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { Mutation, PULL_MAX_LIMIT, PullResponse, PUSH_MAX_MUTATIONS, PushRequest, PushResponse } from '@/domain'
+import { principalOf } from '../auth/authenticate'
+import type { ServerContext } from '../context'
+import { errorResponses, HttpError } from '../errors'
+import type { IncomingMutation } from '../storage/types'
+import { CURSOR_MAX_LENGTH, decodeCursor, encodeCursor, scopeOf } from '../sync/cursor'
+
+export const PULL_DEFAULT_LIMIT = 200
+
+const PullQuery = z.object({
+  cursor: z.string().max(CURSOR_MAX_LENGTH).optional(),
+  limit: z.coerce.number().int().min(1).max(PULL_MAX_LIMIT).default(PULL_DEFAULT_LIMIT),
+})
+
+/**
+ * Each mutation is parsed on its own, so that a malformed one is answered `rejected`/`invalid` and never
+ * takes the well-formed ones of its batch down with it.
+ */
+function parseMutation(raw: unknown): IncomingMutation {
+  const parsed = Mutation.safeParse(raw)
+  if (parsed.success) return { ok: true, mutation: parsed.data, deviceSeq: parsed.data.deviceSeq }
+  const id = typeof raw === 'object' && raw !== null && 'mutationId' in raw ? raw.mutationId : undefined
+  const issue = parsed.error.issues[0]
+  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''
+  return {
+    ok: false,
+    // Echoed so that the device can match the answer; only when it looks like an id (printable, id-sized).
+    mutationId: typeof id === 'string' && /^[\x21-\x7e]{1,64}$/.test(id) ? id : '',
+    message: `Not a valid mutation. ${where}${issue?.message ?? ''}`.trim(),
+  }
+}
+
+/** `POST /sync/push` and `GET /sync/pull` (behind `authenticate`). */
+export const syncRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (app, { ctx }) => {
+  app.post(
+    '/sync/push',
+    {
+      bodyLimit: ctx.limits.pushBytes,
+      // The count limit is a size limit like the byte limit (413, "send smaller batches"), not a malformed body.
+      preValidation: async (request) => {
+        const mutations = (request.body as { mutations?: unknown } | null)?.mutations
+        if (Array.isArray(mutations) && mutations.length > PUSH_MAX_MUTATIONS) {
+          throw new HttpError(413, 'payload_too_large', `At most ${PUSH_MAX_MUTATIONS} mutations per batch.`)
+        }
+      },
+      schema: { tags: ['sync'], body: PushRequest, response: { 200: PushResponse, ...errorResponses(400, 401, 403, 413) } },
+    },
+    async (request) => {
+      const principal = principalOf(request)
+      if (request.body.deviceId !== principal.deviceId) {
+        throw new HttpError(403, 'forbidden', 'This batch names another device than the one signed in.')
+      }
+      const results = await ctx.storage.push(principal, request.body.mutations.map(parseMutation), ctx.clock())
+      return { results }
+    },
+  )
+
+  app.get(
+    '/sync/pull',
+    { schema: { tags: ['sync'], querystring: PullQuery, response: { 200: PullResponse, ...errorResponses(400, 401) } } },
+    async (request) => {
+      const principal = principalOf(request)
+      const scope = scopeOf(principal)
+      let afterRev = 0
+      let reset = false
+      // An empty cursor is no cursor: a device that has never pulled may send `cursor=`.
+      if (request.query.cursor) {
+        const cursor = decodeCursor(request.query.cursor)
+        if (!cursor) throw new HttpError(400, 'bad_request', 'Not a cursor this server made: pull again without one.')
+        if (cursor.scope === scope) afterRev = cursor.rev
+        else reset = true
+      }
+      const page = await ctx.storage.pull(principal, afterRev, request.query.limit)
+      return { changes: page.changes, cursor: encodeCursor(page.lastRev, scope), hasMore: page.hasMore, reset }
+    },
+  )
+}

@@ -1,0 +1,547 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
+import {
+  AttachmentMeta,
+  Building,
+  ChecklistTemplate,
+  Community,
+  Grid,
+  Household,
+  MutationResult,
+  Resident,
+  type Change,
+  type Mutation,
+  type PullTable,
+} from '@/domain'
+import { applyMutation, canSee, templateRowId, type FieldRevs, type StoredRecord } from '../sync/apply'
+import { migrateToLatest } from './migrations'
+import type { Database, RecordsTable, UsersTable } from './schema'
+import type {
+  DeviceRecord,
+  IncomingMutation,
+  NewUser,
+  Principal,
+  PullPage,
+  ReferenceTable,
+  Storage,
+  UserRecord,
+} from './types'
+
+/**
+ * The one implementation of Storage, for SQLite and PostgreSQL alike: the engines differ only in how Kysely
+ * connects (sqlite.ts, postgres.ts) and where attachment bytes live.
+ *
+ * Revisions and the pull cursor. Every transaction that writes records first locks the one counter row
+ * (`UPDATE counter … RETURNING value`), takes its revisions from it and sets it to the last one used before
+ * committing. On PostgreSQL the row lock is held until commit, so transactions that write revisions commit
+ * one after another in revision order, and a reader can never see revision n+1 while n is still to come:
+ * a pull cursor (the last revision seen) never skips a change. SQLite has one writer at a time anyway.
+ * Taking the lock first (not last) also makes a push read the records, mutation ids and template versions
+ * that every earlier push committed, so a retried batch can never be applied twice by a racing retry.
+ */
+
+/** Where attachment bytes live when not in the database (SQLite: files beside the database file). */
+export interface BlobStore {
+  read(sha256: string): Promise<Buffer | undefined>
+  /** Stores bytes under their hash; storing the same bytes again is harmless. */
+  write(sha256: string, bytes: Buffer): Promise<void>
+}
+
+export interface KyselyStorageOptions {
+  db: Kysely<Database>
+  /** A BlobStore, or `'inline'` for the attachments table's content column (PostgreSQL: servers share no disk). */
+  blobs: BlobStore | 'inline'
+}
+
+type Tx = Transaction<Database>
+type RecordRow = Selectable<RecordsTable>
+type UserRow = Selectable<UsersTable>
+
+/** Rows per multi-row statement: far under SQLite's and PostgreSQL's limits on bound parameters. */
+const CHUNK = 200
+
+const REFERENCE_SCHEMAS = {
+  communities: Community,
+  grids: Grid,
+  buildings: Building,
+  households: Household,
+  residents: Resident,
+  templates: ChecklistTemplate,
+} as const
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK))
+  return out
+}
+
+const key = (table: string, id: string) => `${table}\u0000${id}`
+
+function decodeRecord(row: RecordRow): StoredRecord {
+  return {
+    table: row.table_name,
+    id: row.id,
+    communityId: row.community_id,
+    buildingId: row.building_id,
+    createdBy: row.created_by,
+    rev: Number(row.rev),
+    deletedAt: row.deleted_at,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    fieldRevs: JSON.parse(row.field_revs) as FieldRevs,
+  }
+}
+
+function encodeRecord(record: StoredRecord, at: string): RecordRow {
+  return {
+    table_name: record.table,
+    id: record.id,
+    community_id: record.communityId,
+    building_id: record.buildingId,
+    created_by: record.createdBy,
+    rev: record.rev,
+    data: JSON.stringify(record.data),
+    field_revs: JSON.stringify(record.fieldRevs),
+    deleted_at: record.deletedAt,
+    updated_at: typeof record.data.updatedAt === 'string' ? record.data.updatedAt : at,
+  }
+}
+
+function toUser(row: UserRow, buildingIds: string[]): UserRecord {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    role: row.role,
+    communityId: row.community_id,
+    buildingIds,
+    disabled: Boolean(row.disabled),
+  }
+}
+
+/** The attachments a stored record names. */
+function attachmentsNamed(record: StoredRecord): string[] {
+  const { data } = record
+  switch (record.table) {
+    case 'visits':
+    case 'issues':
+      return data.photos as string[]
+    case 'inspections':
+      return Object.values(data.answers as Record<string, { photos: string[] }>).flatMap((answer) => answer.photos)
+    default:
+      return []
+  }
+}
+
+/** The record a mutation names, as a records-table key; template.publish names its template separately. */
+function target(mutation: Mutation): { table: PullTable; id: string } | undefined {
+  switch (mutation.kind) {
+    case 'put':
+    case 'delete':
+      return { table: mutation.table, id: mutation.recordId }
+    case 'issue.status':
+    case 'issue.comment':
+    case 'issue.assign':
+      return { table: 'issues', id: mutation.recordId }
+    case 'template.publish':
+      return undefined
+  }
+}
+
+/** Locks the counter row until the transaction ends and returns the last revision handed out. */
+async function lockCounter(trx: Tx): Promise<number> {
+  const row = await trx
+    .updateTable('counter')
+    .set((eb) => ({ value: eb.ref('value') }))
+    .where('id', '=', 1)
+    .returning('value')
+    .executeTakeFirstOrThrow()
+  return Number(row.value)
+}
+
+async function advanceCounter(trx: Tx, value: number): Promise<void> {
+  await trx.updateTable('counter').set({ value }).where('id', '=', 1).execute()
+}
+
+async function upsertRecords(trx: Tx, records: StoredRecord[], at: string): Promise<void> {
+  for (const part of chunks(records)) {
+    await trx
+      .insertInto('records')
+      .values(part.map((r) => encodeRecord(r, at)))
+      .onConflict((oc) =>
+        oc.columns(['table_name', 'id']).doUpdateSet((eb) => ({
+          community_id: eb.ref('excluded.community_id'),
+          building_id: eb.ref('excluded.building_id'),
+          created_by: eb.ref('excluded.created_by'),
+          rev: eb.ref('excluded.rev'),
+          data: eb.ref('excluded.data'),
+          field_revs: eb.ref('excluded.field_revs'),
+          deleted_at: eb.ref('excluded.deleted_at'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute()
+  }
+  const refs = records.flatMap((r) => attachmentsNamed(r).map((sha256) => ({ sha256, table_name: r.table, record_id: r.id })))
+  const unique = [...new Map(refs.map((ref) => [`${ref.sha256}/${key(ref.table_name, ref.record_id)}`, ref])).values()]
+  for (const part of chunks(unique)) {
+    await trx.insertInto('attachment_refs').values(part).onConflict((oc) => oc.doNothing()).execute()
+  }
+}
+
+async function loadRecords(trx: Tx, targets: Array<{ table: PullTable; id: string }>): Promise<Map<string, StoredRecord>> {
+  const found = new Map<string, StoredRecord>()
+  const idsByTable = new Map<PullTable, Set<string>>()
+  for (const t of targets) idsByTable.set(t.table, (idsByTable.get(t.table) ?? new Set()).add(t.id))
+  for (const [table, ids] of idsByTable) {
+    for (const part of chunks([...ids])) {
+      const rows = await trx.selectFrom('records').selectAll().where('table_name', '=', table).where('id', 'in', part).execute()
+      for (const row of rows) found.set(key(row.table_name, row.id), decodeRecord(row))
+    }
+  }
+  return found
+}
+
+/** The newest stored version of each template id. */
+async function loadNewestTemplates(trx: Tx, templateIds: string[]): Promise<Map<string, StoredRecord>> {
+  const newest = new Map<string, StoredRecord>()
+  for (const templateId of new Set(templateIds)) {
+    const pattern = `${templateId.replace(/[!%_]/g, '!$&')}@%`
+    const rows = await trx
+      .selectFrom('records')
+      .selectAll()
+      .where('table_name', '=', 'templates')
+      .where(sql<boolean>`id like ${pattern} escape '!'`)
+      .execute()
+    for (const record of rows.map(decodeRecord)) {
+      // The pattern also matches a template whose own id continues after an `@`.
+      if (record.data.id !== templateId) continue
+      const seen = newest.get(templateId)
+      if (!seen || Number(record.data.version) > Number(seen.data.version)) newest.set(templateId, record)
+    }
+  }
+  return newest
+}
+
+export class KyselyStorage implements Storage {
+  readonly #db: Kysely<Database>
+  readonly #blobs: BlobStore | 'inline'
+
+  constructor(options: KyselyStorageOptions) {
+    this.#db = options.db
+    this.#blobs = options.blobs
+  }
+
+  async migrate(): Promise<void> {
+    await migrateToLatest(this.#db)
+  }
+
+  async close(): Promise<void> {
+    await this.#db.destroy()
+  }
+
+  async isEmpty(): Promise<boolean> {
+    const users = await this.#db.selectFrom('users').select('id').limit(1).execute()
+    const counter = await this.#db.selectFrom('counter').select('value').where('id', '=', 1).executeTakeFirstOrThrow()
+    return users.length === 0 && Number(counter.value) === 0
+  }
+
+  async #buildingsOf(userId: string): Promise<string[]> {
+    const rows = await this.#db
+      .selectFrom('user_buildings')
+      .select('building_id')
+      .where('user_id', '=', userId)
+      .orderBy('building_id')
+      .execute()
+    return rows.map((row) => row.building_id)
+  }
+
+  async createUser(user: NewUser): Promise<UserRecord> {
+    await this.#db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('users')
+        .values({
+          id: user.id,
+          username: user.username,
+          display_name: user.displayName,
+          role: user.role,
+          community_id: user.communityId,
+          password_hash: user.passwordHash,
+          disabled: 0,
+        })
+        .execute()
+      await insertBuildings(trx, user.id, user.buildingIds)
+    })
+    const created = await this.getUser(user.id)
+    if (!created) throw new Error(`User ${user.id} vanished while being created`)
+    return created
+  }
+
+  async findUserByUsername(username: string): Promise<(UserRecord & { passwordHash: string }) | undefined> {
+    const row = await this.#db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst()
+    if (!row) return undefined
+    return { ...toUser(row, await this.#buildingsOf(row.id)), passwordHash: row.password_hash }
+  }
+
+  async getUser(id: string): Promise<UserRecord | undefined> {
+    const row = await this.#db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+    if (!row) return undefined
+    return toUser(row, await this.#buildingsOf(row.id))
+  }
+
+  async setUserDisabled(id: string, disabled: boolean): Promise<void> {
+    await this.#db
+      .updateTable('users')
+      .set({ disabled: disabled ? 1 : 0 })
+      .where('id', '=', id)
+      .execute()
+  }
+
+  async assignBuildings(userId: string, buildingIds: string[]): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('user_buildings').where('user_id', '=', userId).execute()
+      await insertBuildings(trx, userId, buildingIds)
+    })
+  }
+
+  async createDevice(device: { id: string; userId: string; name: string; tokenHash: string; at: string }): Promise<DeviceRecord> {
+    await this.#db
+      .insertInto('devices')
+      .values({ id: device.id, user_id: device.userId, name: device.name, token_hash: device.tokenHash, created_at: device.at })
+      .execute()
+    return { id: device.id, userId: device.userId, name: device.name, createdAt: device.at, lastSeenAt: null, revokedAt: null }
+  }
+
+  async findDeviceByTokenHash(
+    tokenHash: string,
+  ): Promise<{ device: DeviceRecord & { tokenHash: string }; user: UserRecord } | undefined> {
+    const row = await this.#db.selectFrom('devices').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()
+    if (!row) return undefined
+    const user = await this.getUser(row.user_id)
+    if (!user) return undefined
+    return { device: { ...toDevice(row), tokenHash: row.token_hash }, user }
+  }
+
+  async listDevices(userId: string): Promise<DeviceRecord[]> {
+    const rows = await this.#db.selectFrom('devices').selectAll().where('user_id', '=', userId).orderBy('created_at').execute()
+    return rows.map(toDevice)
+  }
+
+  async revokeDevice(deviceId: string, at: string): Promise<void> {
+    // The first revocation's time stands.
+    await this.#db.updateTable('devices').set({ revoked_at: at }).where('id', '=', deviceId).where('revoked_at', 'is', null).execute()
+  }
+
+  async touchDevice(deviceId: string, at: string): Promise<void> {
+    await this.#db.updateTable('devices').set({ last_seen_at: at }).where('id', '=', deviceId).execute()
+  }
+
+  async putReference(communityId: string, table: ReferenceTable, records: Array<Record<string, unknown> & { id: string }>): Promise<void> {
+    if (records.length === 0) return
+    const parsed = records.map((record) => REFERENCE_SCHEMAS[table].parse(record) as Record<string, unknown> & { id: string })
+    for (const record of parsed) {
+      const owner = table === 'communities' ? record.id : (record.communityId ?? communityId)
+      if (owner !== communityId) throw new Error(`${table} ${record.id} belongs to community ${String(owner)}, not ${communityId}`)
+    }
+    const at = new Date().toISOString()
+    await this.#db.transaction().execute(async (trx) => {
+      const last = await lockCounter(trx)
+      // A resident's building is its household's.
+      const households =
+        table === 'residents'
+          ? await loadRecords(trx, parsed.map((r) => ({ table: 'households', id: String(r.householdId) })))
+          : new Map<string, StoredRecord>()
+      const rows = parsed.map((record, i): StoredRecord => {
+        const rev = last + i + 1
+        let id = record.id
+        let buildingId: string | null = null
+        if (table === 'buildings') buildingId = record.id
+        if (table === 'households') buildingId = String(record.buildingId)
+        if (table === 'residents') {
+          const household = households.get(key('households', String(record.householdId)))
+          if (!household) throw new Error(`Resident ${record.id} names household ${String(record.householdId)}, which is not stored`)
+          buildingId = household.buildingId
+        }
+        if (table === 'templates') id = templateRowId(record.id, Number(record.version))
+        return { table, id, communityId, buildingId, createdBy: null, rev, deletedAt: null, data: record, fieldRevs: {} }
+      })
+      await upsertRecords(trx, rows, at)
+      await advanceCounter(trx, last + rows.length)
+    })
+  }
+
+  async push(principal: Principal, mutations: IncomingMutation[], now: Date): Promise<MutationResult[]> {
+    const at = now.toISOString()
+    const parsed = mutations.flatMap((m) => (m.ok ? [m] : []))
+    return this.#db.transaction().execute(async (trx) => {
+      const last = await lockCounter(trx)
+      const ids = parsed.map((m) => m.mutation.mutationId)
+      const answered = new Map<string, MutationResult>()
+      for (const part of chunks([...new Set(ids)])) {
+        const rows = await trx.selectFrom('mutations').select(['mutation_id', 'result']).where('mutation_id', 'in', part).execute()
+        for (const row of rows) answered.set(row.mutation_id, MutationResult.parse(JSON.parse(row.result)))
+      }
+      const fresh = parsed.filter((m) => !answered.has(m.mutation.mutationId)).map((m) => m.mutation)
+      const records = await loadRecords(trx, fresh.flatMap((m) => target(m) ?? []))
+      const templates = await loadNewestTemplates(
+        trx,
+        fresh.flatMap((m) => (m.kind === 'template.publish' ? [m.template.id] : [])),
+      )
+      const assignees = await loadAssignees(
+        trx,
+        fresh.flatMap((m) => (m.kind === 'issue.assign' && m.assignee !== null ? [m.assignee] : [])),
+      )
+
+      let rev = last
+      const writes = new Map<string, StoredRecord>()
+      const recorded: Array<{ mutationId: string; deviceSeq: number; result: MutationResult }> = []
+      const results = mutations.map((incoming): MutationResult => {
+        if (!incoming.ok) return { mutationId: incoming.mutationId, status: 'rejected', code: 'invalid', message: incoming.message }
+        const { mutation } = incoming
+        const prior = answered.get(mutation.mutationId)
+        if (prior) return { mutationId: mutation.mutationId, status: 'duplicate', rev: 'rev' in prior ? prior.rev : null }
+        const named = target(mutation)
+        const current =
+          mutation.kind === 'template.publish'
+            ? templates.get(mutation.template.id)
+            : named && records.get(key(named.table, named.id))
+        const assignee = mutation.kind === 'issue.assign' && mutation.assignee ? assignees.get(mutation.assignee) : undefined
+        const { result, write } = applyMutation({ principal, mutation, current, assignee, rev: rev + 1, now })
+        if (write) {
+          rev = write.rev
+          writes.set(key(write.table, write.id), write)
+          if (mutation.kind === 'template.publish') templates.set(mutation.template.id, write)
+          else records.set(key(write.table, write.id), write)
+        }
+        answered.set(mutation.mutationId, result)
+        recorded.push({ mutationId: mutation.mutationId, deviceSeq: incoming.deviceSeq, result })
+        return result
+      })
+
+      await upsertRecords(trx, [...writes.values()], at)
+      for (const part of chunks(recorded)) {
+        await trx
+          .insertInto('mutations')
+          .values(
+            part.map((r) => ({
+              mutation_id: r.mutationId,
+              device_id: principal.deviceId,
+              user_id: principal.userId,
+              device_seq: r.deviceSeq,
+              result: JSON.stringify(r.result),
+              created_at: at,
+            })),
+          )
+          .execute()
+      }
+      if (rev !== last) await advanceCounter(trx, rev)
+      return results
+    })
+  }
+
+  async pull(principal: Principal, afterRev: number, limit: number): Promise<PullPage> {
+    const rows = await this.#db
+      .selectFrom('records')
+      .select(['table_name', 'id', 'rev', 'data'])
+      .where('rev', '>', afterRev)
+      .where('community_id', '=', principal.communityId)
+      .$if(principal.role === 'leader', (q) =>
+        q.where((eb) =>
+          principal.buildingIds.length === 0
+            ? eb('building_id', 'is', null)
+            : eb.or([eb('building_id', 'is', null), eb('building_id', 'in', principal.buildingIds)]),
+        ),
+      )
+      .orderBy('rev')
+      .limit(limit + 1)
+      .execute()
+    const changes: Change[] = rows.slice(0, limit).map((row) => ({
+      table: row.table_name,
+      id: row.id,
+      rev: Number(row.rev),
+      record: JSON.parse(row.data) as Record<string, unknown>,
+    }))
+    return { changes, lastRev: changes.at(-1)?.rev ?? afterRev, hasMore: rows.length > limit }
+  }
+
+  async hasAttachment(sha256: string): Promise<boolean> {
+    const row = await this.#db.selectFrom('attachments').select('sha256').where('sha256', '=', sha256).executeTakeFirst()
+    return row !== undefined
+  }
+
+  async putAttachment(meta: AttachmentMeta, bytes: Buffer, uploadedBy: string): Promise<void> {
+    const inline = this.#blobs === 'inline'
+    // The bytes are stored before the row that announces them, so that a row never names missing bytes.
+    if (this.#blobs !== 'inline') await this.#blobs.write(meta.sha256, bytes)
+    await this.#db
+      .insertInto('attachments')
+      .values({
+        sha256: meta.sha256,
+        type: meta.type,
+        bytes: meta.bytes,
+        width: meta.width,
+        height: meta.height,
+        content: inline ? bytes : null,
+        created_at: new Date().toISOString(),
+        uploaded_by: uploadedBy,
+      })
+      .onConflict((oc) => oc.column('sha256').doNothing())
+      .execute()
+  }
+
+  async getAttachment(sha256: string): Promise<{ meta: AttachmentMeta; bytes: Buffer } | undefined> {
+    const row = await this.#db.selectFrom('attachments').selectAll().where('sha256', '=', sha256).executeTakeFirst()
+    if (!row) return undefined
+    const bytes = this.#blobs === 'inline' ? row.content : await this.#blobs.read(sha256)
+    if (!bytes) return undefined
+    const meta = AttachmentMeta.parse({ sha256: row.sha256, type: row.type, bytes: row.bytes, width: row.width, height: row.height })
+    return { meta, bytes: Buffer.from(bytes) }
+  }
+
+  async canReadAttachment(principal: Principal, sha256: string): Promise<boolean> {
+    const own = await this.#db
+      .selectFrom('attachments')
+      .select('sha256')
+      .where('sha256', '=', sha256)
+      .where('uploaded_by', '=', principal.userId)
+      .executeTakeFirst()
+    if (own) return true
+    // Few records name one photo: read them all and let the one scope rule decide.
+    const naming = await this.#db
+      .selectFrom('attachment_refs as a')
+      .innerJoin('records as r', (join) => join.onRef('r.table_name', '=', 'a.table_name').onRef('r.id', '=', 'a.record_id'))
+      .select(['r.community_id as communityId', 'r.building_id as buildingId'])
+      .where('a.sha256', '=', sha256)
+      .execute()
+    return naming.some((record) => canSee(principal, record))
+  }
+}
+
+async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {
+  const unique = [...new Set(buildingIds)]
+  for (const part of chunks(unique)) {
+    await trx
+      .insertInto('user_buildings')
+      .values(part.map((buildingId) => ({ user_id: userId, building_id: buildingId })))
+      .execute()
+  }
+}
+
+/** What issue.assign needs to know of the users a batch names as assignees. */
+async function loadAssignees(trx: Tx, ids: string[]): Promise<Map<string, Pick<UserRecord, 'role' | 'communityId' | 'disabled'>>> {
+  const users = new Map<string, Pick<UserRecord, 'role' | 'communityId' | 'disabled'>>()
+  for (const part of chunks([...new Set(ids)])) {
+    const rows = await trx.selectFrom('users').select(['id', 'role', 'community_id', 'disabled']).where('id', 'in', part).execute()
+    for (const row of rows) users.set(row.id, { role: row.role, communityId: row.community_id, disabled: Boolean(row.disabled) })
+  }
+  return users
+}
+
+function toDevice(row: Selectable<Database['devices']>): DeviceRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    revokedAt: row.revoked_at,
+  }
+}

@@ -1,0 +1,110 @@
+import { Migrator, sql, type Kysely, type Migration } from 'kysely'
+import type { Database } from './schema'
+
+/**
+ * The schema's history, in code (no migration files to ship): one list for both engines, so only portable
+ * column types appear. Append a new migration for every change; never edit one that has shipped.
+ */
+// Migrations run against any schema version, so they take the database untyped.
+const migrations: Record<string, Migration> = {
+  '0001-initial': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('username', 'text', (c) => c.notNull().unique())
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('community_id', 'text', (c) => c.notNull())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute()
+
+      await db.schema
+        .createTable('user_buildings')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('building_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('user_buildings_pk', ['user_id', 'building_id'])
+        .execute()
+
+      await db.schema
+        .createTable('devices')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .execute()
+      await db.schema.createIndex('devices_user').on('devices').column('user_id').execute()
+
+      await db.schema
+        .createTable('records')
+        .addColumn('table_name', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('community_id', 'text', (c) => c.notNull())
+        .addColumn('building_id', 'text')
+        .addColumn('created_by', 'text')
+        .addColumn('rev', 'bigint', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('field_revs', 'text', (c) => c.notNull())
+        .addColumn('deleted_at', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('records_pk', ['table_name', 'id'])
+        .execute()
+      // Pull reads in revision order within a scope; each change has its own revision.
+      await db.schema.createIndex('records_rev').on('records').column('rev').unique().execute()
+      await db.schema.createIndex('records_community_rev').on('records').columns(['community_id', 'rev']).execute()
+      await db.schema.createIndex('records_building_rev').on('records').columns(['building_id', 'rev']).execute()
+
+      await db.schema
+        .createTable('mutations')
+        .addColumn('mutation_id', 'text', (c) => c.primaryKey())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('device_seq', 'bigint', (c) => c.notNull())
+        .addColumn('result', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute()
+
+      await db.schema
+        .createTable('counter')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('value', 'bigint', (c) => c.notNull())
+        .execute()
+      await sql`insert into counter (id, value) values (1, 0)`.execute(db)
+
+      await db.schema
+        .createTable('attachments')
+        .addColumn('sha256', 'text', (c) => c.primaryKey())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('width', 'integer', (c) => c.notNull())
+        .addColumn('height', 'integer', (c) => c.notNull())
+        // PostgreSQL's binary type. SQLite accepts any type name and never fills this column (its
+        // attachments are files), so one migration serves both.
+        .addColumn('content', 'bytea')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('uploaded_by', 'text', (c) => c.notNull())
+        .execute()
+
+      await db.schema
+        .createTable('attachment_refs')
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('table_name', 'text', (c) => c.notNull())
+        .addColumn('record_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('attachment_refs_pk', ['sha256', 'table_name', 'record_id'])
+        .execute()
+    },
+  },
+}
+
+/** Brings the database to the newest schema. Safe at every start and from several servers at once (Kysely locks). */
+export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
+  const { error, results } = await migrator.migrateToLatest()
+  if (!error) return
+  const failed = results?.find((r) => r.status === 'Error')
+  throw new Error(failed ? `Database migration ${failed.migrationName} failed` : 'Database migration failed', { cause: error })
+}

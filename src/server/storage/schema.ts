@@ -1,0 +1,102 @@
+import type { PullTable, Role } from '@/domain'
+
+/**
+ * The server's tables, as Kysely sees them. Both engines share them, so every column has a portable type:
+ * text for ids, timestamps (ISO 8601) and JSON, integers for numbers and flags.
+ */
+
+export interface UsersTable {
+  id: string
+  username: string
+  display_name: string
+  role: Role
+  community_id: string
+  password_hash: string
+  /** 0 or 1: a disabled account cannot sign in, and its devices are refused. */
+  disabled: number
+}
+
+export interface UserBuildingsTable {
+  user_id: string
+  building_id: string
+}
+
+export interface DevicesTable {
+  id: string
+  user_id: string
+  name: string
+  /** SHA-256 of the device token; the token itself is never stored. */
+  token_hash: string
+  created_at: string
+  last_seen_at: string | null
+  revoked_at: string | null
+}
+
+/**
+ * Every record pull can carry — the leaders' visits, issue reports and inspections and the office's
+ * reference data — so that one indexed query answers a pull. `community_id` and `building_id` hold the
+ * scope the pull filters by; `building_id` is null for community-wide rows (communities, grids, templates).
+ */
+export interface RecordsTable {
+  table_name: PullTable
+  id: string
+  community_id: string
+  building_id: string | null
+  /** The user who made the record; null for reference data put by the server itself (seed, CLI). */
+  created_by: string | null
+  /** Unique: the revision of the last change, from the one counter. */
+  rev: number
+  /** The record as JSON text, exactly as pull sends it. */
+  data: string
+  /** JSON text of FieldRevs: per field, the revision and device that last changed it. */
+  field_revs: string
+  deleted_at: string | null
+  updated_at: string
+}
+
+export interface MutationsTable {
+  mutation_id: string
+  device_id: string
+  user_id: string
+  device_seq: number
+  /** JSON text of the MutationResult it was answered with, so a retry is answered `duplicate` with its rev. */
+  result: string
+  created_at: string
+}
+
+/** One row: the last revision handed out. */
+export interface CounterTable {
+  id: number
+  value: number
+}
+
+export interface AttachmentsTable {
+  sha256: string
+  type: string
+  /** The size in bytes. */
+  bytes: number
+  width: number
+  height: number
+  /** The image itself on PostgreSQL; null on SQLite, which keeps it in a file beside the database. */
+  content: Buffer | null
+  created_at: string
+  uploaded_by: string
+}
+
+/** Which records name which attachment: who may read a photo follows from who may read such a record. */
+export interface AttachmentRefsTable {
+  sha256: string
+  table_name: PullTable
+  record_id: string
+}
+
+export interface Database {
+  users: UsersTable
+  user_buildings: UserBuildingsTable
+  devices: DevicesTable
+  records: RecordsTable
+  mutations: MutationsTable
+  counter: CounterTable
+  attachments: AttachmentsTable
+  attachment_refs: AttachmentRefsTable
+}

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
+import { Kysely, SqliteDialect } from 'kysely'
+import { Sha256 } from '@/domain'
+import { KyselyStorage, type BlobStore } from './kysely-storage'
+import type { Database } from './schema'
+import type { Storage } from './types'
+
+export const SQLITE_FILE = 'doorstep.sqlite'
+
+/**
+ * Attachments as files named by their hash. A file is written under a temporary name and renamed into
+ * place, so a crash never leaves a half-written photo under a real hash.
+ */
+function diskBlobs(dir: string): BlobStore {
+  const path = (sha256: string) => join(dir, Sha256.parse(sha256))
+  return {
+    async read(sha256) {
+      try {
+        return await readFile(path(sha256))
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+        throw error
+      }
+    },
+    async write(sha256, bytes) {
+      const final = path(sha256)
+      const exists = await stat(final).then(
+        () => true,
+        () => false,
+      )
+      if (exists) return
+      const temporary = `${final}.${randomBytes(6).toString('hex')}.tmp`
+      try {
+        await writeFile(temporary, bytes)
+        await rename(temporary, final)
+      } finally {
+        await rm(temporary, { force: true })
+      }
+    },
+  }
+}
+
+/** The embedded engine: `doorstep.sqlite` in `dataDir` (WAL), attachments in `dataDir/attachments`. */
+export function openSqliteStorage({ dataDir }: { dataDir: string }): Storage {
+  const attachments = join(dataDir, 'attachments')
+  mkdirSync(attachments, { recursive: true })
+  const database = new SqliteDatabase(join(dataDir, SQLITE_FILE))
+  // WAL lets readers (the admin CLI, a backup) work while the server writes; NORMAL is durable across a
+  // process crash in WAL mode and much faster than FULL. busy_timeout makes a second process wait, not fail.
+  database.pragma('journal_mode = WAL')
+  database.pragma('synchronous = NORMAL')
+  database.pragma('busy_timeout = 5000')
+  database.pragma('foreign_keys = ON')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  return new KyselyStorage({ db, blobs: diskBlobs(attachments) })
+}

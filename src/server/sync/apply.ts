@@ -1,0 +1,313 @@
+import { isDeepStrictEqual } from 'node:util'
+import type { z } from 'zod'
+import {
+  Inspection,
+  IssueReport,
+  Visit,
+  addComment,
+  transition,
+  type FieldConflict,
+  type Mutation,
+  type MutationResult,
+  type PullTable,
+  type RecordTable,
+  type RejectCode,
+} from '@/domain'
+import type { Principal, UserRecord } from '../storage/types'
+
+/**
+ * The apply rules of push, as pure code: given who is asking, one parsed mutation, the stored record it
+ * names and the time, decide the record's next state or refuse. Storage runs this inside the push
+ * transaction and persists what it returns; nothing here reads a clock or a database.
+ *
+ * Conflicts are decided per field. The server remembers, for each field, the revision and the device of
+ * its last change. A put based on an older revision than that change, carrying a different value, loses
+ * the field: the stored value stays and the losing one joins the record's `conflicts`, so nothing is
+ * dropped silently. Two exceptions keep this from crying wolf:
+ * - a device never conflicts with itself: its mutations arrive in its own order (the outbox), so a later
+ *   one is always newer than its earlier ones, even though offline edits all carry the same stale base;
+ * - a put whose value equals the stored one is agreement, not a conflict.
+ * Conflicts on a field are settled by a put of that field from someone who had seen them (a base at or
+ * after the revision that last changed the conflicts list); a stale put never clears what it never saw.
+ */
+
+/** Per field: the revision and the device of its last change. `conflicts` is tracked like any field. */
+export type FieldRevs = Record<string, { rev: number; device: string }>
+
+/** A row of the records table, decoded. */
+export interface StoredRecord {
+  table: PullTable
+  id: string
+  communityId: string
+  /** Null for community-wide reference rows (communities, grids, templates). */
+  buildingId: string | null
+  createdBy: string | null
+  rev: number
+  deletedAt: string | null
+  data: Record<string, unknown>
+  fieldRevs: FieldRevs
+}
+
+export interface ApplyInput {
+  principal: Principal
+  mutation: Mutation
+  /** The stored record the mutation names; for `template.publish`, the newest stored version of that template. */
+  current: StoredRecord | undefined
+  /** For `issue.assign` to someone: that user, if they exist. */
+  assignee?: Pick<UserRecord, 'role' | 'communityId' | 'disabled'>
+  /** The revision this mutation's change gets if it changes anything. */
+  rev: number
+  now: Date
+}
+
+export interface Applied {
+  result: MutationResult
+  /** The record after the mutation, when the mutation changed it. */
+  write?: StoredRecord
+}
+
+const SCHEMAS = { visits: Visit, issues: IssueReport, inspections: Inspection } as const satisfies Record<RecordTable, z.ZodType>
+
+/** Fields no put changes on an existing record: the server's bookkeeping, and status and assignee, which the office owns. */
+const NOT_LEADER_OWNED = new Set(['id', 'createdAt', 'createdBy', 'deviceId', 'rev', 'conflicts', 'deletedAt', 'status', 'assignee', 'events'])
+/** Stamped by the server on every change; a put may carry the device's value, which gives way. */
+const SERVER_STAMPED = 'updatedAt'
+/** The record schema's bound on kept conflicts; beyond it the oldest go first. */
+const MAX_CONFLICTS = 50
+
+/** The records table id of one template version: the device keeps templates by id and version. */
+export function templateRowId(templateId: string, version: number): string {
+  return `${templateId}@${version}`
+}
+
+/** Whether the principal may see a stored record: their community, and for a leader only their buildings' rows. */
+export function canSee(principal: Principal, record: Pick<StoredRecord, 'communityId' | 'buildingId'>): boolean {
+  if (record.communityId !== principal.communityId) return false
+  return principal.role !== 'leader' || record.buildingId === null || principal.buildingIds.includes(record.buildingId)
+}
+
+/** Decides what one mutation does to the record it names. */
+export function applyMutation(input: ApplyInput): Applied {
+  const { mutation } = input
+  switch (mutation.kind) {
+    case 'put':
+      return input.current ? edit(input, mutation, input.current) : create(input, mutation)
+    case 'delete':
+      return remove(input, mutation)
+    case 'issue.status':
+    case 'issue.comment':
+    case 'issue.assign':
+      return office(input, mutation)
+    case 'template.publish':
+      return publish(input, mutation)
+  }
+}
+
+type PutMutation = Extract<Mutation, { kind: 'put' }>
+type DeleteMutation = Extract<Mutation, { kind: 'delete' }>
+type IssueMutation = Extract<Mutation, { kind: 'issue.status' | 'issue.comment' | 'issue.assign' }>
+type PublishMutation = Extract<Mutation, { kind: 'template.publish' }>
+
+function rejected(mutation: Mutation, code: RejectCode, message: string): Applied {
+  return { result: { mutationId: mutation.mutationId, status: 'rejected', code, message } }
+}
+
+function describeError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.map(String).join('.') || 'record'}: ${issue.message}`)
+    .join('; ')
+}
+
+/** Why the principal may not put or delete this record, or null when they may. */
+function leaderWriteRefusal(principal: Principal, current: StoredRecord): string | null {
+  if (principal.role !== 'leader') return 'Only the leader who reported a record changes it'
+  if (!canSee(principal, current) || current.buildingId === null) return 'The record is in a building not assigned to you'
+  if (current.createdBy !== principal.userId) return 'Only the leader who reported a record changes it'
+  return null
+}
+
+function unknownField(table: RecordTable, fields: Record<string, unknown>): string | undefined {
+  const shape = SCHEMAS[table].shape
+  return Object.keys(fields).find((field) => !Object.hasOwn(shape, field))
+}
+
+function create(input: ApplyInput, mutation: PutMutation): Applied {
+  const { principal, rev } = input
+  if (principal.role !== 'leader') return rejected(mutation, 'forbidden', 'Only leaders report visits, issues and inspections')
+  const unknown = unknownField(mutation.table, mutation.fields)
+  if (unknown) return rejected(mutation, 'invalid', `Unknown field ${unknown}`)
+  const at = input.now.toISOString()
+  // The device's own copy of server-owned fields gives way to the server's.
+  const officeFields = mutation.table === 'issues' ? { status: 'submitted', events: [], assignee: null } : {}
+  const draft = {
+    createdAt: at,
+    ...mutation.fields,
+    ...officeFields,
+    id: mutation.recordId,
+    updatedAt: at,
+    createdBy: principal.userId,
+    deviceId: principal.deviceId,
+    rev,
+    deletedAt: null,
+    conflicts: [],
+  }
+  const parsed = SCHEMAS[mutation.table].safeParse(draft)
+  if (!parsed.success) return rejected(mutation, 'invalid', describeError(parsed.error))
+  const data: Record<string, unknown> = parsed.data
+  const buildingId = parsed.data.buildingId
+  if (!principal.buildingIds.includes(buildingId)) return rejected(mutation, 'forbidden', 'The building is not assigned to you')
+  const fieldRevs: FieldRevs = Object.fromEntries(Object.keys(data).map((field) => [field, { rev, device: principal.deviceId }]))
+  const write: StoredRecord = {
+    table: mutation.table,
+    id: mutation.recordId,
+    communityId: principal.communityId,
+    buildingId,
+    createdBy: principal.userId,
+    rev,
+    deletedAt: null,
+    data,
+    fieldRevs,
+  }
+  return { result: { mutationId: mutation.mutationId, status: 'applied', rev }, write }
+}
+
+function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): Applied {
+  const { principal, rev } = input
+  const refusal = leaderWriteRefusal(principal, current)
+  if (refusal) return rejected(mutation, 'forbidden', refusal)
+  if (current.deletedAt) return rejected(mutation, 'deleted', 'The record has been deleted')
+  const unknown = unknownField(mutation.table, mutation.fields)
+  if (unknown) return rejected(mutation, 'invalid', `Unknown field ${unknown}`)
+
+  const proposed: Record<string, unknown> = {}
+  for (const [field, value] of Object.entries(mutation.fields)) {
+    if (field === SERVER_STAMPED) continue
+    if (!NOT_LEADER_OWNED.has(field)) proposed[field] = value
+    // An unchanged copy of a field the leader does not own is harmless: devices send whole snapshots.
+    else if (!isDeepStrictEqual(value, current.data[field])) return rejected(mutation, 'immutable_field', `${field} cannot be changed here`)
+  }
+  // Every value the put carries must be valid, winning or losing: a losing value is kept for the user.
+  const parsed = SCHEMAS[mutation.table].safeParse({ ...current.data, ...proposed })
+  if (!parsed.success) return rejected(mutation, 'invalid', describeError(parsed.error))
+  const wanted: Record<string, unknown> = parsed.data
+  if (!principal.buildingIds.includes(parsed.data.buildingId)) return rejected(mutation, 'forbidden', 'The building is not assigned to you')
+
+  const at = input.now.toISOString()
+  const base = mutation.baseRev ?? 0
+  const sawConflicts = base >= (current.fieldRevs.conflicts?.rev ?? 0)
+  const data = { ...current.data }
+  const fieldRevs = { ...current.fieldRevs }
+  const lost: FieldConflict[] = []
+  const settled = new Set<string>()
+  let changed = false
+  for (const field of Object.keys(proposed)) {
+    const value = wanted[field]
+    const same = isDeepStrictEqual(value, current.data[field])
+    const last = current.fieldRevs[field]
+    if (!same && last && last.device !== principal.deviceId && base < last.rev) {
+      lost.push({ field, value, mutationId: mutation.mutationId, by: principal.userId, at })
+      continue
+    }
+    if (sawConflicts) settled.add(field)
+    if (same) continue
+    data[field] = value
+    fieldRevs[field] = { rev, device: principal.deviceId }
+    changed = true
+  }
+
+  const before = (current.data.conflicts ?? []) as FieldConflict[]
+  const conflicts = [...before.filter((c) => !settled.has(c.field)), ...lost].slice(-MAX_CONFLICTS)
+  const conflictsChanged = !isDeepStrictEqual(conflicts, before)
+  if (!changed && !conflictsChanged) return { result: { mutationId: mutation.mutationId, status: 'applied', rev: current.rev } }
+  if (conflictsChanged) fieldRevs.conflicts = { rev, device: principal.deviceId }
+
+  const next: Record<string, unknown> = { ...data, conflicts, updatedAt: at, rev }
+  const write: StoredRecord = { ...current, buildingId: String(next.buildingId), rev, data: next, fieldRevs }
+  const result: MutationResult = lost.length
+    ? { mutationId: mutation.mutationId, status: 'conflict', rev, conflicts: lost }
+    : { mutationId: mutation.mutationId, status: 'applied', rev }
+  return { result, write }
+}
+
+function remove(input: ApplyInput, mutation: DeleteMutation): Applied {
+  const { principal, current, rev } = input
+  if (principal.role !== 'leader') return rejected(mutation, 'forbidden', 'Only the leader who reported a record deletes it')
+  if (!current) return rejected(mutation, 'not_found', 'No such record')
+  const refusal = leaderWriteRefusal(principal, current)
+  if (refusal) return rejected(mutation, 'forbidden', refusal)
+  if (current.deletedAt) return rejected(mutation, 'deleted', 'The record has been deleted')
+  const at = input.now.toISOString()
+  const write: StoredRecord = {
+    ...current,
+    rev,
+    deletedAt: at,
+    data: { ...current.data, deletedAt: at, updatedAt: at, rev },
+    fieldRevs: { ...current.fieldRevs, deletedAt: { rev, device: principal.deviceId } },
+  }
+  return { result: { mutationId: mutation.mutationId, status: 'applied', rev }, write }
+}
+
+/** Status changes, comments and assignment: the office's side of an issue report. */
+function office(input: ApplyInput, mutation: IssueMutation): Applied {
+  const { principal, current, rev } = input
+  // A report outside the caller's scope does not exist for them.
+  if (!current || !canSee(principal, current)) return rejected(mutation, 'not_found', 'No such issue report')
+  if (current.deletedAt) return rejected(mutation, 'deleted', 'The issue report has been deleted')
+  if (mutation.kind !== 'issue.comment' && principal.role === 'leader') {
+    return rejected(mutation, 'forbidden', 'Only office staff change the status or assignee of a report')
+  }
+  const report = IssueReport.parse(current.data)
+  const at = input.now.toISOString()
+  let next: IssueReport
+  switch (mutation.kind) {
+    case 'issue.status': {
+      if (report.events.some((e) => e.id === mutation.eventId)) return rejected(mutation, 'invalid', 'The event id is already used')
+      const moved = transition(report, mutation.to, { eventId: mutation.eventId, at, by: principal.userId, note: mutation.note })
+      if (!moved.ok) return rejected(mutation, 'invalid_transition', `A report cannot move from ${moved.from} to ${moved.to}`)
+      next = moved.report
+      break
+    }
+    case 'issue.comment':
+      if (report.events.some((e) => e.id === mutation.eventId)) return rejected(mutation, 'invalid', 'The event id is already used')
+      next = addComment(report, { eventId: mutation.eventId, at, by: principal.userId, text: mutation.text })
+      break
+    case 'issue.assign': {
+      const { assignee } = input
+      const staff = assignee && !assignee.disabled && assignee.role !== 'leader' && assignee.communityId === principal.communityId
+      if (mutation.assignee !== null && !staff) return rejected(mutation, 'invalid', 'The assignee must be office staff of this community')
+      if (mutation.assignee === report.assignee) return { result: { mutationId: mutation.mutationId, status: 'applied', rev: current.rev } }
+      next = { ...report, assignee: mutation.assignee, updatedAt: at }
+      break
+    }
+  }
+  const fieldRevs = { ...current.fieldRevs }
+  for (const field of ['status', 'events', 'assignee'] as const) {
+    if (!isDeepStrictEqual(next[field], report[field])) fieldRevs[field] = { rev, device: principal.deviceId }
+  }
+  const write: StoredRecord = { ...current, rev, data: { ...next, rev }, fieldRevs }
+  return { result: { mutationId: mutation.mutationId, status: 'applied', rev }, write }
+}
+
+function publish(input: ApplyInput, mutation: PublishMutation): Applied {
+  const { principal, current, rev } = input
+  const { template } = mutation
+  if (principal.role === 'leader') return rejected(mutation, 'forbidden', 'Only office staff publish templates')
+  if (current && current.communityId !== principal.communityId) {
+    return rejected(mutation, 'forbidden', 'The template belongs to another community')
+  }
+  const newest = Number(current?.data.version ?? 0)
+  if (template.version <= newest) return rejected(mutation, 'stale_template', `Version ${template.version} is not newer than ${newest}`)
+  const write: StoredRecord = {
+    table: 'templates',
+    id: templateRowId(template.id, template.version),
+    communityId: principal.communityId,
+    buildingId: null,
+    createdBy: principal.userId,
+    rev,
+    deletedAt: null,
+    data: template,
+    fieldRevs: {},
+  }
+  return { result: { mutationId: mutation.mutationId, status: 'applied', rev }, write }
+}

@@ -1,0 +1,157 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import type { IssueFields, IssueReport, User } from '@/domain'
+import { repos } from '@/app/db'
+import { db } from '@/app/db/database'
+import { seedDemoIfEmpty } from '@/app/db/seed'
+import OfficeIssue from '@/app/features/office/OfficeIssue.vue'
+import OfficeTriage from '@/app/features/office/OfficeTriage.vue'
+import { author, issueFields } from '../fixtures'
+import { buttonNamed, choiceButton, choiceGroup, choose, errorOf, fieldLabelled } from './fields'
+import { mountWithApp } from './setup'
+
+const office: User = { id: 'u-office1', username: 'office1', displayName: '社区办公室', role: 'office', communityId: 'c-nanmen', buildingIds: [] }
+
+/** Signs this device in as `user`, as the engine keeps the session. */
+async function signedInAs(user: User) {
+  await db.meta.bulkPut([
+    { key: 'user', value: JSON.stringify(user) },
+    { key: 'userId', value: user.id },
+    { key: 'token', value: 'secret-token' },
+    { key: 'serverUrl', value: 'https://doorstep.example' },
+    { key: 'syncDeviceId', value: 'd-office' },
+  ])
+}
+
+/** A leader's report as pull brings it to the office's device: acknowledged (a rev) and nothing queued here. */
+async function pulled(fields: Partial<IssueFields>, state: Partial<IssueReport> = {}, at = new Date()): Promise<IssueReport> {
+  const report = await repos.issues.create(issueFields(fields), author, at)
+  await db.issues.update(report.id, { rev: 3, ...state })
+  await db.outbox.where('recordId').equals(report.id).delete()
+  return (await db.issues.get(report.id))!
+}
+
+beforeEach(async () => {
+  await seedDemoIfEmpty(db)
+  await signedInAs(office)
+})
+
+describe('the office triage board', () => {
+  it('counts reports per status, filters by status, building and urgency, and puts the most urgent first', async () => {
+    await pulled({ location: '1楼信报箱', urgency: 'low' }, {}, new Date('2026-11-20T01:00:00Z'))
+    await pulled({ location: '3楼楼道窗户', urgency: 'urgent' }, {}, new Date('2026-11-18T01:00:00Z'))
+    await pulled({ location: '天台排水口', urgency: 'normal', buildingId: 'b-qiaohu-32' }, { status: 'accepted' }, new Date('2026-11-19T01:00:00Z'))
+    await pulled({ location: '楼梯灯', urgency: 'urgent', buildingId: 'b-qiaohu-32' }, { status: 'closed' }, new Date('2026-11-17T01:00:00Z'))
+
+    const { wrapper, router } = await mountWithApp(OfficeTriage, { route: '/office' })
+    const rows = () => wrapper.findAll('.office-triage__row').map((r) => r.find('.office-triage__what strong').text())
+    const urgentTags = () => wrapper.findAll('.office-triage__row').map((r) => r.find('.office-triage__what .van-tag').exists())
+    const chips = () => wrapper.findAll('.office-triage__status').map((c) => c.text())
+
+    await vi.waitFor(() => expect(rows()).toHaveLength(4))
+    expect(rows()).toEqual(['维修 · 3楼楼道窗户', '维修 · 楼梯灯', '维修 · 天台排水口', '维修 · 1楼信报箱'])
+    expect(urgentTags()).toEqual([true, true, false, false])
+    expect(chips()).toEqual(['全部 4', '已上报 2', '已受理 1', '办理中 0', '已解决 0', '已办结 1', '已退回 0'])
+
+    await wrapper.findAll('.office-triage__status')[1]!.trigger('click')
+    await vi.waitFor(() => expect(rows()).toHaveLength(2))
+    expect(router.currentRoute.value.query).toEqual({ status: 'submitted' })
+    expect(wrapper.findAll('.office-triage__status')[1]!.attributes('aria-pressed')).toBe('true')
+
+    await choose(wrapper, '排序', 'newest')
+    await vi.waitFor(() => expect(rows()[0]).toContain('1楼信报箱'))
+
+    await wrapper.findAll('.office-triage__status')[0]!.trigger('click')
+    await choose(wrapper, '楼栋', 'b-qiaohu-32')
+    // Two quick taps: both stick.
+    await vi.waitFor(() => expect(router.currentRoute.value.query).toEqual({ order: 'newest', building: 'b-qiaohu-32' }))
+    await vi.waitFor(() => expect(chips()).toEqual(['全部 2', '已上报 0', '已受理 1', '办理中 0', '已解决 0', '已办结 1', '已退回 0']))
+    expect(rows()).toEqual(['维修 · 天台排水口', '维修 · 楼梯灯'])
+
+    await choose(wrapper, '紧急程度', 'urgent')
+    await vi.waitFor(() => expect(rows()).toEqual(['维修 · 楼梯灯']))
+  })
+
+  it('tells a leader who opens it that it is for office staff', async () => {
+    await signedInAs({ ...office, id: 'u-leader1', role: 'leader', buildingIds: ['b-nanmen-115-2'] })
+    await pulled({ location: '3楼楼道窗户' })
+    const { wrapper } = await mountWithApp(OfficeTriage, { route: '/office' })
+
+    await vi.waitFor(() => expect(wrapper.text()).toContain('这里是社区工作人员办理诉求的地方'))
+    expect(wrapper.find('.office-triage__row').exists()).toBe(false)
+  })
+})
+
+describe('handling one report', () => {
+  async function open(report: IssueReport) {
+    const mounted = await mountWithApp(OfficeIssue, { props: { id: report.id }, route: `/office/issues/${report.id}` })
+    await vi.waitFor(() => expect(mounted.wrapper.find('.issue-timeline').exists()).toBe(true))
+    return mounted
+  }
+
+  it('offers only the moves the status graph allows, and a return needs a reason', async () => {
+    const report = await pulled({ location: '3楼楼道窗户' })
+    const { wrapper } = await open(report)
+    const moves = () => choiceGroup(wrapper, '下一步').findAll('button').map((b) => b.text())
+
+    await vi.waitFor(() => expect(moves()).toEqual(['受理', '退回']))
+    await choiceButton(choiceGroup(wrapper, '下一步'), '退回').trigger('click')
+    await buttonNamed(wrapper, '确认退回').trigger('submit')
+
+    await vi.waitFor(() => expect(errorOf(wrapper, '办理说明').text()).toBe('这一项要填'))
+    expect(await db.outbox.count()).toBe(0)
+    expect((await db.issues.get(report.id))?.status).toBe('submitted')
+  })
+
+  it('queues a status change for sync and shows it at once, with its sync state', async () => {
+    const report = await pulled({ location: '3楼楼道窗户' })
+    const { wrapper } = await open(report)
+    await vi.waitFor(() => expect(wrapper.find('.sync-badge').text()).toBe('已同步'))
+
+    await choiceButton(choiceGroup(wrapper, '下一步'), '受理').trigger('click')
+    await fieldLabelled(wrapper, '办理说明').find('textarea').setValue('  已转物业，三天内上门 ')
+    await buttonNamed(wrapper, '确认受理').trigger('submit')
+
+    await vi.waitFor(async () => expect((await db.issues.get(report.id))?.status).toBe('accepted'))
+    const [entry] = await db.outbox.toArray()
+    expect(entry).toMatchObject({ recordId: report.id, baseRev: 3, change: { kind: 'issue.status', to: 'accepted', note: '已转物业，三天内上门' } })
+    const stored = (await db.issues.get(report.id))!
+    expect(stored.events.at(-1)).toMatchObject({ type: 'status', from: 'submitted', to: 'accepted', note: '已转物业，三天内上门', by: office.id })
+
+    await vi.waitFor(() => expect(wrapper.find('.sync-badge').text()).toBe('未同步'))
+    expect(wrapper.find('.issue-timeline').text()).toContain('已转物业，三天内上门')
+    // From accepted, the next moves are offered in a fresh form.
+    await vi.waitFor(() => expect(choiceGroup(wrapper, '下一步').findAll('button').map((b) => b.text())).toEqual(['开始办理', '退回']))
+    expect((fieldLabelled(wrapper, '办理说明').find('textarea').element as HTMLTextAreaElement).value).toBe('')
+  })
+
+  it('assigns the report to the signed-in staff member and takes comments, both queued for sync', async () => {
+    const report = await pulled({ location: '3楼楼道窗户' }, { status: 'accepted' })
+    const { wrapper } = await open(report)
+    const assignee = () => wrapper.findAll('.van-cell').find((c) => c.text().startsWith('办理人'))!.text()
+    expect(assignee()).toContain('还没分派')
+
+    // The button waits for the signed-in user, read from this device like everything else.
+    await vi.waitFor(() => buttonNamed(wrapper, '分给我'))
+    await buttonNamed(wrapper, '分给我').trigger('click')
+
+    await vi.waitFor(() => expect(assignee()).toContain('我'))
+    expect((await db.issues.get(report.id))?.assignee).toBe(office.id)
+    await fieldLabelled(wrapper, '留言').find('textarea').setValue('请拍一张窗框的照片')
+    await buttonNamed(wrapper, '发送留言').trigger('click')
+
+    await vi.waitFor(async () => expect(await db.outbox.count()).toBe(2))
+    const changes = (await db.outbox.orderBy('seq').toArray()).map((e) => e.change)
+    expect(changes).toEqual([
+      { kind: 'issue.assign', assignee: office.id },
+      expect.objectContaining({ kind: 'issue.comment', text: '请拍一张窗框的照片' }),
+    ])
+    expect(buttonNamed(wrapper, '取消分派').exists()).toBe(true)
+  })
+
+  it('says a finished report can no longer move', async () => {
+    const report = await pulled({ location: '3楼楼道窗户' }, { status: 'closed' })
+    const { wrapper } = await open(report)
+
+    await vi.waitFor(() => expect(wrapper.text()).toContain('这条诉求已经结束，不能再改状态。'))
+  })
+})

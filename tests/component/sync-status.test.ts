@@ -1,0 +1,129 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { User } from '@/domain'
+import { repos } from '@/app/db'
+import { db } from '@/app/db/database'
+import HomeView from '@/app/features/home/HomeView.vue'
+import SessionSyncSettings from '@/app/features/session/SessionSyncSettings.vue'
+import SessionSyncStatus from '@/app/features/session/SessionSyncStatus.vue'
+import { author, issueFields } from '../fixtures'
+import { buttonNamed } from './fields'
+import { mountWithApp } from './setup'
+
+/*
+ * The sync status as the leader reads it. The facts are what the engine keeps in IndexedDB (the session
+ * and the last run's outcome in `meta`, the outbox), written here directly; "sync now" runs the real engine
+ * over a `fetch` that finds no network.
+ */
+
+const leader: User = { id: 'u-leader1', username: 'leader1', displayName: '陈伯', role: 'leader', communityId: 'c-1', buildingIds: [] }
+
+/** The session the engine keeps after a sign-in; without `token`, the server has refused it since. */
+async function signedIn({ token = true } = {}) {
+  await db.meta.bulkPut([
+    { key: 'user', value: JSON.stringify(leader) },
+    { key: 'userId', value: leader.id },
+    { key: 'serverUrl', value: 'https://doorstep.example' },
+    { key: 'syncDeviceId', value: 'd-1' },
+    ...(token ? [{ key: 'token' as const, value: 'secret-token' }] : []),
+  ])
+}
+
+afterEach(() => {
+  vi.useRealTimers()
+  vi.unstubAllGlobals()
+})
+
+describe('the sync status line', () => {
+  it('tells a leader who has not signed in that records stay on the phone, with a way to sign in', async () => {
+    await repos.issues.create(issueFields(), author)
+    await repos.issues.create(issueFields({ location: '天台' }), author)
+    const { wrapper } = await mountWithApp(SessionSyncStatus)
+
+    await vi.waitFor(() => expect(wrapper.text()).toContain('2 条记录待同步'))
+    expect(wrapper.text()).toContain('还没登录，记录只存在手机上')
+    expect(wrapper.find('a[href="/signin"]').text()).toBe('去登录')
+    // Nothing to run without a session: no button that could only fail.
+    expect(wrapper.findAll('button').map((b) => b.text())).not.toContain('立即同步')
+  })
+
+  it('shows the last successful sync as today’s time and the last failure in words', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(new Date(2026, 10, 20, 16, 30))
+    await signedIn()
+    await db.meta.bulkPut([
+      { key: 'lastSuccessAt', value: new Date(2026, 10, 20, 14, 5).toISOString() },
+      { key: 'lastError', value: JSON.stringify({ code: 'offline', at: new Date(2026, 10, 20, 16, 0).toISOString() }) },
+    ])
+    const { wrapper } = await mountWithApp(SessionSyncStatus)
+
+    await vi.waitFor(() => expect(wrapper.text()).toContain('上次同步：今天 14:05'))
+    expect(wrapper.text()).toContain('没同步成功：没有信号，连不上服务器。有信号时会自动同步')
+    expect(wrapper.text()).toContain('记录都已同步')
+    expect(buttonNamed(wrapper, '立即同步').exists()).toBe(true)
+    expect(wrapper.text()).not.toContain('还没登录')
+  })
+
+  it('asks for a new sign-in when the server no longer takes the token, and says the records are safe', async () => {
+    await signedIn({ token: false })
+    await repos.issues.create(issueFields(), author)
+    const { wrapper } = await mountWithApp(SessionSyncStatus)
+
+    await vi.waitFor(() => expect(wrapper.text()).toContain('登录已失效，请重新登录；没同步的记录都还在手机上'))
+    expect(wrapper.text()).toContain('1 条记录待同步')
+    expect(wrapper.find('a[href="/signin"]').exists()).toBe(true)
+  })
+
+  it('runs sync on "立即同步" and shows why it did not get through', async () => {
+    vi.stubGlobal('fetch', vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))))
+    await signedIn()
+    await repos.issues.create(issueFields(), author)
+    const { wrapper } = await mountWithApp(SessionSyncStatus)
+    await vi.waitFor(() => expect(wrapper.text()).toContain('还没同步过'))
+
+    await buttonNamed(wrapper, '立即同步').trigger('click')
+
+    await vi.waitFor(() => expect(wrapper.text()).toContain('没同步成功：没有信号'))
+    expect(wrapper.text()).toContain('1 条记录待同步')
+    expect(fetch).toHaveBeenCalled()
+  })
+
+  it('stands on the home screen', async () => {
+    const { wrapper } = await mountWithApp(HomeView)
+
+    await vi.waitFor(() => expect(wrapper.text()).toContain('还没登录，记录只存在手机上'))
+    expect(wrapper.text()).toContain('记录都已同步')
+  })
+})
+
+describe('signing out', () => {
+  it('with records waiting, offers to sync first and keeps the session and the records when sync fails', async () => {
+    vi.stubGlobal('fetch', vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))))
+    await signedIn()
+    await repos.issues.create(issueFields(), author)
+    const { wrapper } = await mountWithApp(SessionSyncSettings, { route: '/settings' })
+    await vi.waitFor(() => expect(wrapper.text()).toContain('1 条记录待同步'))
+
+    await buttonNamed(wrapper, '退出登录').trigger('click')
+    const sheet = () => document.body.querySelector('.van-action-sheet')
+    await vi.waitFor(() => expect(sheet()?.textContent).toContain('还有 1 条记录没同步到社区。退出前先同步吗？'))
+    const syncFirst = [...sheet()!.querySelectorAll('button')].find((b) => b.textContent?.trim() === '先同步')!
+    syncFirst.click()
+
+    await vi.waitFor(() => expect(wrapper.text()).toContain('还有记录没同步完，所以没有退出'))
+    expect((await db.meta.get('token'))?.value).toBe('secret-token')
+    expect(await db.outbox.count()).toBe(1)
+    expect(wrapper.text()).toContain('陈伯')
+  })
+
+  it('with nothing waiting, signs out at once', async () => {
+    vi.stubGlobal('fetch', vi.fn(() => Promise.resolve(new Response(null, { status: 204 }))))
+    await signedIn()
+    const { wrapper } = await mountWithApp(SessionSyncSettings, { route: '/settings' })
+    await vi.waitFor(() => expect(wrapper.text()).toContain('陈伯'))
+
+    await buttonNamed(wrapper, '退出登录').trigger('click')
+
+    await vi.waitFor(() => expect(wrapper.text()).toContain('还没登录，记录只存在手机上'))
+    expect(await db.meta.get('token')).toBeUndefined()
+  })
+})

@@ -1,0 +1,114 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { verifyPassword } from '@/server/auth/passwords'
+import { runAdmin } from '@/server/cli/admin'
+import { openSqliteStorage } from '@/server/storage/sqlite'
+import type { Storage } from '@/server/storage/types'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+
+describe('admin CLI (npm run admin)', () => {
+  let dataDir: string
+  let storage: Storage
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'doorstep-cli-'))
+    storage = openSqliteStorage({ dataDir })
+    await storage.migrate()
+  })
+  afterAll(async () => {
+    await storage.close()
+    await rm(dataDir, { recursive: true, force: true })
+  })
+
+  /** Runs one command in this process on the test database; `password` answers the prompt. */
+  async function admin(args: string[], password?: string) {
+    const out: string[] = []
+    const err: string[] = []
+    const status = await runAdmin(args, {
+      open: async () => storage,
+      out: (line) => out.push(line),
+      err: (line) => err.push(line),
+      readPassword: async () => password ?? Promise.reject(new Error('No password given.')),
+    })
+    return { status, stdout: out.join('\n'), stderr: err.join('\n') }
+  }
+
+  it('runs as a program: usage and exit 2 without a command, exit 1 and a message on an error', () => {
+    const run = (args: string[]) =>
+      spawnSync(join(root, 'node_modules/.bin/tsx'), ['src/server/cli/admin.ts', ...args], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, DOORSTEP_DATA_DIR: dataDir, DATABASE_URL: '' },
+      })
+    const none = run([])
+    expect(none.status).toBe(2)
+    expect(none.stderr).toContain('user add <username>')
+    const unknown = run(['devices', 'nobody'])
+    expect(unknown.status).toBe(1)
+    expect(unknown.stderr).toContain('No user named "nobody"')
+  })
+
+  it('prints its usage and exits 2 for an unknown command', async () => {
+    const unknown = await admin(['frobnicate'])
+    expect(unknown.status).toBe(2)
+    expect(unknown.stderr).toMatch(/Unknown command "frobnicate"[\s\S]*Usage/)
+    expect((await admin(['--help'])).status).toBe(0)
+  })
+
+  it('seeds the demo data into an empty database, and only into an empty one', async () => {
+    expect((await admin(['seed-demo'])).status).toBe(0)
+    expect(await storage.findUserByUsername('leader1')).toMatchObject({ role: 'leader' })
+    const again = await admin(['seed-demo'])
+    expect(again.status).toBe(1)
+    expect(again.stderr).toMatch(/not empty/)
+  })
+
+  it('adds an account with the password from the prompt, hashed', async () => {
+    const added = await admin(['user', 'add', 'zhang', '--name', '张三', '--role', 'leader', '--community', 'c-nanmen', '--buildings', 'b-qiaohu-32'], 'a-long-password')
+    expect(added.status, added.stderr).toBe(0)
+    const user = await storage.findUserByUsername('zhang')
+    expect(user).toMatchObject({ displayName: '张三', role: 'leader', communityId: 'c-nanmen', buildingIds: ['b-qiaohu-32'], disabled: false })
+    expect(await verifyPassword('a-long-password', user!.passwordHash)).toBe(true)
+    expect((await admin(['user', 'add', 'zhang', '--name', 'x', '--role', 'leader', '--community', 'c-nanmen', '--password', 'another-long-one'])).status).toBe(1)
+  })
+
+  it('refuses a bad role, a short password, a missing option and an unknown one', async () => {
+    const add = (...args: string[]) => admin(['user', 'add', 'li', ...args])
+    expect((await add('--name', '李', '--role', 'boss', '--community', 'c-nanmen', '--password', 'long-enough-pw')).status).toBe(2)
+    expect((await add('--name', '李', '--role', 'leader', '--community', 'c-nanmen', '--password', 'short')).status).toBe(1)
+    expect((await add('--role', 'leader')).status).toBe(2)
+    expect((await add('--nmae', '李')).status).toBe(2)
+    expect(await storage.findUserByUsername('li')).toBeUndefined()
+  })
+
+  it('assigns buildings to a leader, and refuses to give office staff any', async () => {
+    expect((await admin(['assign', 'zhang', 'b-huanbei-8', 'b-qiaohu-32'])).status).toBe(0)
+    expect((await storage.findUserByUsername('zhang'))?.buildingIds.sort()).toEqual(['b-huanbei-8', 'b-qiaohu-32'])
+    expect((await admin(['assign', 'zhang', '--none'])).status).toBe(0)
+    expect((await storage.findUserByUsername('zhang'))?.buildingIds).toEqual([])
+    expect((await admin(['assign', 'office1', 'b-huanbei-8'])).status).toBe(1)
+    expect((await admin(['assign', 'zhang'])).status).toBe(2)
+    expect((await admin(['assign', 'nobody', 'b-huanbei-8'])).status).toBe(1)
+  })
+
+  it('disables and enables an account, lists its devices and revokes one', async () => {
+    expect((await admin(['user', 'disable', 'zhang'])).status).toBe(0)
+    expect((await storage.findUserByUsername('zhang'))?.disabled).toBe(true)
+    expect((await admin(['user', 'enable', 'zhang'])).status).toBe(0)
+    expect((await storage.findUserByUsername('zhang'))?.disabled).toBe(false)
+
+    const user = (await storage.findUserByUsername('zhang'))!
+    expect((await admin(['devices', 'zhang'])).stdout).toMatch(/never signed in/)
+    await storage.createDevice({ id: 'dev-zhang-1', userId: user.id, name: 'Redmi 9A', tokenHash: 'f'.repeat(64), at: '2026-11-27T08:00:00.000Z' })
+    const listed = await admin(['devices', 'zhang'])
+    expect(listed.status).toBe(0)
+    expect(listed.stdout).toMatch(/dev-zhang-1\s+Redmi 9A/)
+    expect((await admin(['revoke', 'dev-zhang-1'])).status).toBe(0)
+    expect((await storage.listDevices(user.id))[0]?.revokedAt).not.toBeNull()
+    expect((await admin(['devices', 'zhang'])).stdout).toMatch(/revoked/)
+  })
+})

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { PHOTO_MAX_BYTES } from '@/domain'
+import { JPEG_1x1, png, PNG_192, sha256, WEBP_LOSSY_1x1 } from '../fixtures/images'
+import { describeEngines, newIssue, pushBody, startApi, type TestApi } from './api'
+
+describeEngines('attachments', (engine) => {
+  let api: TestApi
+  let leader1: string
+  let leader2: string
+  let office: string
+  const url = (bytes: Buffer | string) => `/api/v1/attachments/${typeof bytes === 'string' ? bytes : sha256(bytes)}`
+  const put = (token: string, bytes: Buffer, type = 'image/jpeg', name = sha256(bytes)) =>
+    api.call('PUT', url(name), { token, body: bytes, headers: { 'content-type': type } })
+
+  beforeAll(async () => {
+    api = await startApi(engine)
+    const login = await api.login('leader1')
+    leader1 = login.token
+    leader2 = (await api.login('leader2')).token
+    office = (await api.login('office1')).token
+    // leader1 reports an issue in their building that names the JPEG and the WebP.
+    const report = newIssue({ photos: [sha256(JPEG_1x1), sha256(WEBP_LOSSY_1x1)] })
+    const pushed = await api.call('POST', '/api/v1/sync/push', { token: leader1, json: pushBody(login.deviceId, [report]) })
+    expect(pushed.json).toMatchObject({ results: [{ status: 'applied' }] })
+  })
+  afterAll(() => api.close())
+
+  it('accepts a photo named by its hash, with its type and size read from the bytes, and a repeated PUT is harmless', async () => {
+    expect((await api.call('HEAD', url(JPEG_1x1), { token: leader1 })).status).toBe(404)
+    const first = await put(leader1, JPEG_1x1)
+    expect(first.status).toBe(201)
+    expect(first.json).toEqual({ sha256: sha256(JPEG_1x1), type: 'image/jpeg', bytes: JPEG_1x1.length, width: 1, height: 1 })
+    const again = await put(leader1, JPEG_1x1)
+    expect(again.status).toBe(200)
+    expect(again.json).toEqual(first.json)
+    const head = await api.call('HEAD', url(JPEG_1x1), { token: leader1 })
+    expect(head.status).toBe(200)
+    expect(head.body).toBe('')
+  })
+
+  it('trusts the bytes, not the declared type', async () => {
+    const answer = await put(leader1, PNG_192, 'image/jpeg')
+    expect(answer.status).toBe(201)
+    expect(answer.json).toMatchObject({ type: 'image/png', width: 192, height: 192 })
+  })
+
+  it('gives a photo back to the leader who reported it and to the office, with its type', async () => {
+    await put(leader1, WEBP_LOSSY_1x1, 'image/webp')
+    for (const token of [leader1, office]) {
+      const response = await api.app.inject({ method: 'GET', url: url(WEBP_LOSSY_1x1), headers: { authorization: `Bearer ${token}` } })
+      expect(response.statusCode).toBe(200)
+      expect(response.headers['content-type']).toBe('image/webp')
+      expect(response.headers['cache-control']).toBe('no-store')
+      expect(response.rawPayload.equals(WEBP_LOSSY_1x1)).toBe(true)
+    }
+  })
+
+  it("refuses a photo to a leader of another building, and says 404 for one nobody uploaded", async () => {
+    const forbidden = await api.call('GET', url(JPEG_1x1), { token: leader2 })
+    expect(forbidden.status).toBe(403)
+    expect(forbidden.json).toMatchObject({ error: 'forbidden' })
+    expect((await api.call('GET', url('0'.repeat(64)), { token: office })).status).toBe(404)
+  })
+
+  it('refuses bytes that do not hash to the name with 400 hash_mismatch, and stores nothing', async () => {
+    const name = sha256(Buffer.from('something else'))
+    const answer = await put(leader1, PNG_192, 'image/png', name)
+    expect(answer.status).toBe(400)
+    expect(answer.json).toMatchObject({ error: 'hash_mismatch' })
+    expect((await api.call('HEAD', url(name), { token: leader1 })).status).toBe(404)
+  })
+
+  it('refuses what is not a JPEG, PNG or WebP with 415, whatever its declared type', async () => {
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    const gif = Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1')
+    for (const [bytes, type] of [[svg, 'image/svg+xml'], [gif, 'image/gif'], [Buffer.from('plain text'), 'image/png'], [JPEG_1x1, 'text/plain']] as const) {
+      const answer = await put(leader1, bytes, type)
+      expect(answer.status, type).toBe(415)
+      expect(answer.json).toMatchObject({ error: 'unsupported_media_type' })
+    }
+    expect((await api.call('HEAD', url(svg), { token: leader1 })).status).toBe(404)
+  })
+
+  it('refuses a photo over the size limit with 413', async () => {
+    const big = Buffer.concat([JPEG_1x1, Buffer.alloc(PHOTO_MAX_BYTES)])
+    const answer = await put(leader1, big)
+    expect(answer.status).toBe(413)
+    expect(answer.json).toMatchObject({ error: 'payload_too_large' })
+  })
+
+  it('refuses a photo larger than 1600 px on a side with 413', async () => {
+    const answer = await put(leader1, png(2000, 4), 'image/png')
+    expect(answer.status).toBe(413)
+  })
+
+  it('refuses a bad name with 400 and an upload without a token with 401', async () => {
+    expect((await put(leader1, JPEG_1x1, 'image/jpeg', 'NOT-A-HASH')).status).toBe(400)
+    expect((await api.call('PUT', url(JPEG_1x1), { body: JPEG_1x1, headers: { 'content-type': 'image/jpeg' } })).status).toBe(401)
+    expect((await api.call('GET', url(JPEG_1x1))).status).toBe(401)
+  })
+})

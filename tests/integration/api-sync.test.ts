@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { PUSH_MAX_MUTATIONS, uuidv7, type Change, type MutationResult, type PullResponse } from '@/domain'
+import { describeEngines, newIssue, pushBody, startApi, type TestApi } from './api'
+
+describeEngines('push and pull over HTTP', (engine) => {
+  let api: TestApi
+  let leader: { token: string; deviceId: string }
+  let office: { token: string; deviceId: string }
+  beforeAll(async () => {
+    api = await startApi(engine)
+    leader = await api.login('leader1')
+    office = await api.login('office1')
+  })
+  afterAll(() => api.close())
+
+  async function push(who: { token: string; deviceId: string }, mutations: unknown[]): Promise<MutationResult[]> {
+    const answer = await api.call('POST', '/api/v1/sync/push', { token: who.token, json: pushBody(who.deviceId, mutations) })
+    expect(answer.status, answer.body).toBe(200)
+    return (answer.json as { results: MutationResult[] }).results
+  }
+
+  async function pull(token: string, query = ''): Promise<PullResponse> {
+    const answer = await api.call('GET', `/api/v1/sync/pull${query}`, { token })
+    expect(answer.status, answer.body).toBe(200)
+    return answer.json as PullResponse
+  }
+
+  it("carries a leader's report to the office, and the office's status change back to the leader", async () => {
+    const leaderStart = await pull(leader.token, '?limit=1000')
+    expect(leaderStart.hasMore).toBe(false)
+
+    const report = newIssue()
+    expect(await push(leader, [report])).toEqual([{ mutationId: report.mutationId, status: 'applied', rev: expect.any(Number) }])
+
+    const seenByOffice = (await api.pullAll(office.token)).filter((c) => c.id === report.recordId)
+    expect(seenByOffice).toHaveLength(1)
+    expect(seenByOffice[0]!.record).toMatchObject({ status: 'submitted', description: report.fields.description, createdBy: 'u-leader1' })
+
+    const eventId = uuidv7()
+    const status = { kind: 'issue.status', mutationId: uuidv7(), deviceSeq: 1, recordId: report.recordId, eventId, to: 'accepted', note: '已派物业处理' }
+    expect((await push(office, [status]))[0]).toMatchObject({ status: 'applied' })
+
+    const next = await pull(leader.token, `?cursor=${leaderStart.cursor}`)
+    expect(next.reset).toBe(false)
+    const changed = next.changes.filter((c) => c.id === report.recordId)
+    expect(changed).toHaveLength(1)
+    expect(changed[0]!.record).toMatchObject({ status: 'accepted', events: [{ id: eventId, type: 'status', to: 'accepted', note: '已派物业处理' }] })
+  })
+
+  it('answers a retried batch with duplicates and applies nothing twice', async () => {
+    const report = newIssue()
+    const first = await push(leader, [report])
+    const again = await push(leader, [report])
+    expect(again).toEqual([{ mutationId: report.mutationId, status: 'duplicate', rev: first[0]!.status === 'applied' ? first[0]!.rev : -1 }])
+    expect((await api.pullAll(office.token)).filter((c) => c.id === report.recordId)).toHaveLength(1)
+  })
+
+  it('answers a malformed mutation rejected/invalid and still applies the ones around it', async () => {
+    const before = newIssue()
+    const after = newIssue()
+    const results = await push(leader, [before, { kind: 'put', mutationId: 'not-a-uuid', table: 'issues' }, 42, after])
+    expect(results.map((r) => r.status)).toEqual(['applied', 'rejected', 'rejected', 'applied'])
+    expect(results[1]).toMatchObject({ mutationId: 'not-a-uuid', code: 'invalid' })
+    expect(results[2]).toMatchObject({ mutationId: '', code: 'invalid' })
+  })
+
+  it('refuses a batch that names another device than the signed-in one', async () => {
+    const answer = await api.call('POST', '/api/v1/sync/push', { token: leader.token, json: pushBody(office.deviceId, [newIssue()]) })
+    expect(answer.status).toBe(403)
+  })
+
+  it('answers 413 for too many mutations and for too many bytes, without applying any', async () => {
+    const many = Array.from({ length: PUSH_MAX_MUTATIONS + 1 }, () => newIssue())
+    const tooMany = await api.call('POST', '/api/v1/sync/push', { token: leader.token, json: pushBody(leader.deviceId, many) })
+    expect(tooMany.status).toBe(413)
+    expect(tooMany.json).toMatchObject({ error: 'payload_too_large' })
+
+    const huge = newIssue({ description: 'x'.repeat(1024 * 1024) })
+    const tooBig = await api.call('POST', '/api/v1/sync/push', { token: leader.token, json: pushBody(leader.deviceId, [huge]) })
+    expect(tooBig.status).toBe(413)
+    const ids = new Set((await api.pullAll(office.token)).map((c) => c.id))
+    expect(ids.has(many[0]!.recordId) || ids.has(huge.recordId)).toBe(false)
+  })
+
+  it('pages with the cursor: every change once, in revision order, and an empty page at the end keeps the cursor', async () => {
+    const all = await api.pullAll(office.token)
+    const seen: Change[] = []
+    let cursor = ''
+    let pages = 0
+    for (;;) {
+      const page = await pull(office.token, `?limit=7&cursor=${cursor}`)
+      expect(page.changes.length).toBeLessThanOrEqual(7)
+      seen.push(...page.changes)
+      cursor = page.cursor
+      pages++
+      if (!page.hasMore) break
+    }
+    expect(pages).toBeGreaterThan(3)
+    expect(seen.map((c) => c.rev)).toEqual(all.map((c) => c.rev))
+    expect(seen.map((c) => c.rev)).toEqual([...seen.map((c) => c.rev)].sort((a, b) => a - b))
+    const end = await pull(office.token, `?cursor=${cursor}`)
+    expect(end).toMatchObject({ changes: [], hasMore: false, reset: false, cursor })
+  })
+
+  it('restarts from the beginning with reset when a building is assigned, and sees the new building', async () => {
+    const start = await api.pullAll(leader.token)
+    expect(start.some((c) => c.table === 'buildings' && c.id === 'b-qiaohu-32')).toBe(false)
+    const { cursor } = await pull(leader.token, '?limit=1000')
+
+    await api.storage.assignBuildings('u-leader1', ['b-nanmen-115-2', 'b-nanmen-117', 'b-qiaohu-32'])
+    const after = await pull(leader.token, `?limit=1000&cursor=${cursor}`)
+    expect(after.reset).toBe(true)
+    expect(after.changes[0]!.rev).toBe(start[0]!.rev)
+    expect(after.changes.some((c) => c.table === 'buildings' && c.id === 'b-qiaohu-32')).toBe(true)
+    // The new cursor carries the new scope: the next pull continues without another reset.
+    expect((await pull(leader.token, `?cursor=${after.cursor}`)).reset).toBe(false)
+
+    // Taking the building away again resets too, and its households are no longer sent.
+    await api.storage.assignBuildings('u-leader1', ['b-nanmen-115-2', 'b-nanmen-117'])
+    const removed = await pull(leader.token, `?limit=1000&cursor=${after.cursor}`)
+    expect(removed.reset).toBe(true)
+    expect(removed.changes.some((c) => c.table === 'households' && c.record.buildingId === 'b-qiaohu-32')).toBe(false)
+  })
+
+  it('refuses a malformed cursor and a bad limit with 400', async () => {
+    const forged = Buffer.from(JSON.stringify({ v: 9, rev: 1, scope: 'x' })).toString('base64url')
+    for (const query of ['?cursor=%%%', `?cursor=${forged}`, '?cursor=abc', '?limit=0', '?limit=abc', '?limit=100000', '?limit=1&limit=2']) {
+      const answer = await api.call('GET', `/api/v1/sync/pull${query}`, { token: leader.token })
+      expect(answer.status, query).toBe(400)
+      expect(answer.json, query).toMatchObject({ error: 'bad_request' })
+    }
+  })
+})

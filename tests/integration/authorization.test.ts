@@ -1,0 +1,820 @@
+import { randomBytes } from 'node:crypto'
+import type { InjectOptions } from 'fastify'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import {
+  allowedTransitions,
+  RECORD_TABLES,
+  uuidv7,
+  type Change,
+  type ChecklistTemplate,
+  type Household,
+  type IssueStatus,
+  type ItemAnswer,
+  type Mutation,
+  type MutationResult,
+  type PullResponse,
+  type PushResponse,
+  type RecordTable,
+  type Resident,
+  type Role,
+} from '@/domain'
+import { demoBuildings, demoCommunity, demoGrids, demoHouseholds, demoResidents, demoTemplates } from '@/domain/demo'
+import { hashPassword } from '@/server/auth/passwords'
+import { DEMO_PASSWORD } from '@/server/seed'
+import { inspectionFields, issueFields, visitFields } from '../fixtures'
+import { png, sha256 } from '../fixtures/images'
+import { mutation } from '../fixtures/mutations'
+import { describeEngines, expectSafeAnswer, pushBody, startApi, type Answer, type CallOptions, type TestApi } from './api'
+
+/**
+ * The authorization matrix: every (caller, building, record, verb) of a small two-community world, each
+ * refused outside the caller's scope and allowed inside it, through the real server and storage.
+ *
+ * The expected answers come from the rules written down in docs/sync-protocol.md (`sees`, `mayWrite` …
+ * below), never from the server's own `canSee`: a test that asked the server what it may do would agree
+ * with any bug. A refused mutation is written with values that would be applied for someone allowed
+ * (a valid status move, a new template version …), so that scope is the only reason it can be refused;
+ * afterwards every record is compared with a model of what the allowed mutations made of it.
+ *
+ * Refusal codes: inside the caller's view only `forbidden`; outside it `not_found` is as good (a record
+ * outside your scope does not exist for you). Over HTTP: 403, or 404 outside the caller's community.
+ */
+
+const A = demoCommunity.id
+/** The second community; office2 of the harness's EXTRA_USERS belongs to it, its reference data is made here. */
+const B = 'c-other'
+const [b1, b2, b3] = demoBuildings.map((b) => b.id) as [string, string, string]
+
+const templateA = demoTemplates[0]!
+const templateB: ChecklistTemplate = { ...templateA, id: 't-beimen-fire', title: '北门楼道消防' }
+const referenceB = {
+  communities: [{ id: B, name: '北门社区' }],
+  grids: [{ id: 'g-beimen-1', communityId: B, name: '北门第一网格' }],
+  buildings: [{ id: 'b-beimen-1', gridId: 'g-beimen-1', communityId: B, address: '北门路1号', name: '', floors: 6 }],
+  households: [{ id: 'b-beimen-1-101', buildingId: 'b-beimen-1', unit: '101', floor: 1 }] satisfies Household[],
+  residents: [{ id: 'b-beimen-1-101-r1', householdId: 'b-beimen-1-101', name: '王秀兰', phone: null, birthYear: 1948, careTags: [] }] satisfies Resident[],
+}
+const bB = referenceB.buildings[0]!.id
+
+interface Place {
+  building: string
+  community: string
+}
+const PLACES: Place[] = [...demoBuildings.map((b) => ({ building: b.id, community: b.communityId })), { building: bB, community: B }]
+const HOUSEHOLDS = [...demoHouseholds, ...referenceB.households]
+const RESIDENTS = [...demoResidents, ...referenceB.residents]
+const GRIDS = [...demoGrids, ...referenceB.grids]
+const TEMPLATE_OF = { [A]: templateA, [B]: templateB }
+/** Office staff each community's reports are assigned to. */
+const STAFF = { [A]: 'u-office1', [B]: 'u-office2' }
+
+const communityOf = (building: string) => PLACES.find((p) => p.building === building)!.community
+
+interface Actor {
+  key: string
+  userId: string
+  username: string
+  role: Role
+  community: string
+  /** A leader's buildings as the test has assigned them. */
+  buildings: string[]
+  token: string
+  deviceId: string
+}
+
+/** The callers: leader1, leader2, office1 and admin1 of community A (demo + harness), office2 and a new leader of B. */
+const CALLERS: Array<Omit<Actor, 'token' | 'deviceId'>> = [
+  { key: 'L1', userId: 'u-leader1', username: 'leader1', role: 'leader', community: A, buildings: [b1, b2] },
+  { key: 'L2', userId: 'u-leader2', username: 'leader2', role: 'leader', community: A, buildings: [b3] },
+  { key: 'O1', userId: 'u-office1', username: 'office1', role: 'office', community: A, buildings: [] },
+  { key: 'A1', userId: 'u-admin1', username: 'admin1', role: 'admin', community: A, buildings: [] },
+  { key: 'OB', userId: 'u-office2', username: 'office2', role: 'office', community: B, buildings: [] },
+  { key: 'LB', userId: 'u-leaderB', username: 'leaderb', role: 'leader', community: B, buildings: [bB] },
+]
+
+/** The protocol's scope: staff see their whole community, a leader only the buildings assigned now. */
+function sees(actor: Actor, place: Place): boolean {
+  return actor.community === place.community && (actor.role !== 'leader' || actor.buildings.includes(place.building))
+}
+
+/** Leaders own what they reported, and only while its building is theirs. */
+function mayWrite(actor: Actor, record: WorldRecord): boolean {
+  return actor.role === 'leader' && actor.userId === record.owner.userId && actor.buildings.includes(record.building)
+}
+
+/** Office and admin own status, assignment and templates, in their own community. */
+function isStaffOf(actor: Actor, community: string): boolean {
+  return actor.role !== 'leader' && actor.community === community
+}
+
+/** Devices: one's own, and for the office those of its community (an admin's only for an admin). */
+function mayManageDevices(actor: Actor, target: Actor): boolean {
+  if (actor === target) return true
+  return actor.community === target.community && (actor.role === 'admin' || (actor.role === 'office' && target.role !== 'admin'))
+}
+
+/** A record of the world, and the model of what the allowed mutations made of it. */
+interface WorldRecord extends Place {
+  table: RecordTable
+  id: string
+  owner: Actor
+  photo: string
+  rev: number
+  /** The value of the table's marker field (see `markerFields`). */
+  marker: string
+  status: IssueStatus
+  events: string[]
+  assignee: string | null
+}
+
+const label = (r: WorldRecord) => `${r.owner.key}'s ${r.table} in ${r.building}`
+
+function answersOf(template: ChecklistTemplate, note: string, photos: string[]): Record<string, ItemAnswer> {
+  return { [template.items[0]!.id]: { result: 'fail', note, photos } }
+}
+
+/** Valid fields of a new record in `building`, naming `photo` if given, with `marker` in the marker field. */
+function fieldsFor(table: RecordTable, building: string, marker: string, photo?: string): Record<string, unknown> {
+  const household = HOUSEHOLDS.find((h) => h.buildingId === building)!
+  const resident = RESIDENTS.find((r) => r.householdId === household.id)!
+  const photos = photo ? [photo] : []
+  switch (table) {
+    case 'visits':
+      return visitFields({ buildingId: building, householdId: household.id, residentIds: [resident.id], photos, outcome: marker })
+    case 'issues':
+      return issueFields({ buildingId: building, householdId: household.id, photos, description: marker })
+    case 'inspections': {
+      const template = TEMPLATE_OF[communityOf(building)]!
+      return inspectionFields({ buildingId: building, templateId: template.id, templateVersion: template.version, answers: answersOf(template, marker, photos) })
+    }
+  }
+}
+
+/** The one field an edit changes: a visit's outcome, a report's description, an inspection's answer note. */
+function markerFields(record: WorldRecord, marker: string): Record<string, unknown> {
+  switch (record.table) {
+    case 'visits':
+      return { outcome: marker }
+    case 'issues':
+      return { description: marker }
+    case 'inspections':
+      return { answers: answersOf(TEMPLATE_OF[record.community]!, marker, [record.photo]) }
+  }
+}
+
+function markerOf(table: RecordTable, data: Record<string, unknown>): unknown {
+  if (table === 'visits') return data.outcome
+  if (table === 'issues') return data.description
+  return Object.values(data.answers as Record<string, { note: string }>)[0]?.note
+}
+
+/** The next status a report can move to and still move on from, so that the office's moves never run out. */
+function nextStatus(from: IssueStatus): IssueStatus {
+  return allowedTransitions(from).find((to) => allowedTransitions(to).length > 0)!
+}
+
+/** One push case: who sends what; its outcome is the last mutation's answer. */
+interface PushCase {
+  name: string
+  actor: Actor
+  allowed: boolean
+  /** Whether the target is in the caller's view at all (decides which refusal codes are right). */
+  visible: boolean
+  /** Made when the case runs, from the model as the earlier cases left it. */
+  mutations: () => Mutation[]
+  applied?: (result: MutationResult, sent: Mutation[]) => void
+}
+
+const outcomeOf = (r: MutationResult) => (r.status === 'rejected' ? `rejected:${r.code}` : r.status)
+
+/** Keeps the model's revision of a record in step with an applied mutation's answer. */
+function bump(record: WorldRecord, result: MutationResult): void {
+  if ('rev' in result && result.rev !== null) record.rev = result.rev
+}
+
+describeEngines('authorization matrix', (engine) => {
+  let api: TestApi
+  let now = Date.parse('2026-11-27T08:00:00.000Z')
+  const window = 60_000
+  const actors = new Map<string, Actor>()
+  const actor = (key: string) => actors.get(key)!
+  const world: WorldRecord[] = []
+  /** Every record the server accepted (the world, and creates and deletes of the matrix), by id. */
+  const ledger = new Map<string, Place & { table: RecordTable }>()
+  /** Template row ids (`<id>@<version>`) per community. */
+  const templateRows = new Map<string, Set<string>>([
+    [A, new Set(demoTemplates.map((t) => `${t.id}@${t.version}`))],
+    [B, new Set([`${templateB.id}@${templateB.version}`])],
+  ])
+  /** The newest published version per template id. */
+  const newest = new Map([...demoTemplates, templateB].map((t) => [t.id, t.version]))
+  let cases = 0
+  let failures: string[] = []
+
+  /** Counts a case and notes it when its outcome is not one of the acceptable ones; true when it was acceptable. */
+  function check(name: string, acceptable: readonly string[], outcome: string): boolean {
+    cases++
+    if (acceptable.includes(outcome)) return true
+    failures.push(`${name}: expected ${acceptable.join(' or ')}, got ${outcome}`)
+    return false
+  }
+
+  /** Fails the test with every case that went wrong, not only the first. */
+  function expectNoFailures(): void {
+    const found = failures
+    failures = []
+    expect(found).toEqual([])
+  }
+
+  const refusedCodes = (visible: boolean) => (visible ? ['rejected:forbidden'] : ['rejected:forbidden', 'rejected:not_found'])
+  const refusedStatuses = (sameCommunity: boolean) => (sameCommunity ? ['403'] : ['403', '404'])
+
+  async function push(who: Actor, mutations: Mutation[]): Promise<MutationResult[]> {
+    const answer = await api.call('POST', '/api/v1/sync/push', { token: who.token, json: pushBody(who.deviceId, mutations) })
+    expect(answer.status, answer.body).toBe(200)
+    return (answer.json as PushResponse).results
+  }
+
+  async function runPushCases(list: PushCase[]): Promise<void> {
+    for (const c of list) {
+      const sent = c.mutations()
+      const results = await push(c.actor, sent)
+      // Helper mutations before the one under test (a record to delete) must themselves succeed.
+      for (const [i, r] of results.slice(0, -1).entries()) expect(r.status, `${c.name}: helper mutation ${i}`).toBe('applied')
+      const result = results.at(-1)!
+      const ok = check(`${c.actor.key} ${c.name}`, c.allowed ? ['applied'] : refusedCodes(c.visible), outcomeOf(result))
+      if (ok && c.allowed) c.applied?.(result, sent)
+    }
+    expectNoFailures()
+  }
+
+  /** A pull from `cursor` to the end: the first page's `reset`, every change, and the last cursor. */
+  async function pullFrom(who: Actor, cursor = ''): Promise<{ reset: boolean; changes: Change[]; cursor: string }> {
+    const changes: Change[] = []
+    let reset: boolean | undefined
+    for (;;) {
+      const answer = await api.call('GET', `/api/v1/sync/pull?limit=100&cursor=${cursor}`, { token: who.token })
+      expect(answer.status, answer.body).toBe(200)
+      const page = answer.json as PullResponse
+      // Only the first page after a scope change resets; the pages after it continue.
+      if (reset === undefined) reset = page.reset
+      else expect(page.reset).toBe(false)
+      changes.push(...page.changes)
+      cursor = page.cursor
+      if (!page.hasMore) return { reset, changes, cursor }
+    }
+  }
+
+  async function spareDevice(userId: string): Promise<string> {
+    const id = uuidv7()
+    await api.storage.createDevice({ id, userId, name: 'spare phone', tokenHash: randomBytes(32).toString('hex'), at: new Date(now).toISOString() })
+    return id
+  }
+
+  beforeAll(async () => {
+    api = await startApi(engine, {
+      clock: () => new Date(now),
+      limits: { loginPerAccount: { max: 3, windowMs: window }, loginPerAddress: { max: 6, windowMs: window } },
+    })
+    for (const table of ['communities', 'grids', 'buildings', 'households', 'residents'] as const) {
+      await api.storage.putReference(B, table, referenceB[table])
+    }
+    await api.storage.putReference(B, 'templates', [templateB])
+    await api.storage.createUser({
+      id: 'u-leaderB',
+      username: 'leaderb',
+      displayName: '北门楼长',
+      role: 'leader',
+      communityId: B,
+      buildingIds: [bB],
+      passwordHash: await hashPassword(DEMO_PASSWORD),
+    })
+    for (const caller of CALLERS) {
+      const answer = await api.call('POST', '/api/v1/auth/login', {
+        json: { username: caller.username, password: DEMO_PASSWORD, deviceName: `${caller.key} phone` },
+      })
+      expect(answer.status, answer.body).toBe(200)
+      const body = answer.json as { token: string; deviceId: string; user: { id: string; role: Role; communityId: string; buildingIds: string[] } }
+      // The world the rules below assume is the one the server has.
+      expect(body.user).toMatchObject({ id: caller.userId, role: caller.role, communityId: caller.community, buildingIds: [...caller.buildings].sort() })
+      actors.set(caller.key, { ...caller, buildings: [...caller.buildings], token: body.token, deviceId: body.deviceId })
+    }
+    // In every building with a leader, one record of each type by that leader, each naming its own uploaded photo.
+    let shade = 0
+    for (const owner of [...actors.values()].filter((a) => a.role === 'leader')) {
+      for (const building of owner.buildings) {
+        for (const table of RECORD_TABLES) {
+          const bytes = png(4, 4, ++shade)
+          const photo = sha256(bytes)
+          const upload = await api.call('PUT', `/api/v1/attachments/${photo}`, { token: owner.token, body: bytes, headers: { 'content-type': 'image/png' } })
+          expect(upload.status, upload.body).toBe(201)
+          const marker = `${table} by ${owner.key}`
+          const put = mutation.put(table, uuidv7(), fieldsFor(table, building, marker, photo))
+          const [result] = await push(owner, [put])
+          if (result?.status !== 'applied' || put.kind !== 'put') throw new Error(`world record not applied: ${JSON.stringify(result)}`)
+          const record: WorldRecord = {
+            table,
+            id: put.recordId,
+            building,
+            community: owner.community,
+            owner,
+            photo,
+            rev: result.rev,
+            marker,
+            status: 'submitted',
+            events: [],
+            assignee: null,
+          }
+          world.push(record)
+          ledger.set(record.id, { table, building, community: owner.community })
+        }
+      }
+    }
+  })
+
+  afterAll(async () => {
+    console.log(`authorization matrix [${engine}]: ${cases} cases checked`)
+    await api?.close()
+  })
+
+  it('lets a leader create, edit and delete only their own records in their own buildings', async () => {
+    const list: PushCase[] = []
+    for (const caller of actors.values()) {
+      for (const place of PLACES) {
+        for (const table of RECORD_TABLES) {
+          const id = uuidv7()
+          list.push({
+            name: `put:create ${table} in ${place.building}`,
+            actor: caller,
+            allowed: caller.role === 'leader' && caller.buildings.includes(place.building),
+            visible: sees(caller, place),
+            mutations: () => [mutation.put(table, id, fieldsFor(table, place.building, `new by ${caller.key}`))],
+            applied: () => ledger.set(id, { table, ...place }),
+          })
+        }
+      }
+      for (const record of world) {
+        const own = mayWrite(caller, record)
+        const visible = sees(caller, record)
+        const marker = `edited by ${caller.key}`
+        list.push({
+          name: `put:edit ${label(record)}`,
+          actor: caller,
+          allowed: own,
+          visible,
+          mutations: () => [mutation.put(record.table, record.id, markerFields(record, marker), record.rev)],
+          applied: (result) => {
+            record.marker = marker
+            bump(record, result)
+          },
+        })
+        if (own) {
+          // Moving one's own record into a building that is not one's own.
+          for (const place of PLACES.filter((p) => !caller.buildings.includes(p.building))) {
+            list.push({
+              name: `put:move ${label(record)} to ${place.building}`,
+              actor: caller,
+              allowed: false,
+              visible: true,
+              mutations: () => [mutation.put(record.table, record.id, { buildingId: place.building }, record.rev)],
+            })
+          }
+          // Deleting one's own record: a copy made for the purpose, so that the world stays for the other verbs.
+          const copy = uuidv7()
+          list.push({
+            name: `delete own ${record.table} in ${record.building}`,
+            actor: caller,
+            allowed: true,
+            visible: true,
+            mutations: () => [mutation.put(record.table, copy, fieldsFor(record.table, record.building, 'to delete')), mutation.delete(record.table, copy)],
+            applied: () => ledger.set(copy, { table: record.table, building: record.building, community: record.community }),
+          })
+        } else {
+          // A whole new record sent under someone else's id, into the caller's own building: a take-over.
+          const into = caller.buildings[0] ?? record.building
+          list.push({
+            name: `put:take-over ${label(record)} into ${into}`,
+            actor: caller,
+            allowed: false,
+            visible,
+            mutations: () => [mutation.put(record.table, record.id, fieldsFor(record.table, into, `taken by ${caller.key}`), null)],
+          })
+          list.push({
+            name: `delete ${label(record)}`,
+            actor: caller,
+            allowed: false,
+            visible,
+            mutations: () => [mutation.delete(record.table, record.id, record.rev)],
+          })
+        }
+      }
+    }
+    await runPushCases(list)
+  })
+
+  it('lets only the office of the community move and assign a report, and those who see it comment', async () => {
+    const list: PushCase[] = []
+    for (const caller of actors.values()) {
+      for (const report of world.filter((r) => r.table === 'issues')) {
+        const visible = sees(caller, report)
+        const staff = isStaffOf(caller, report.community)
+        list.push({
+          name: `issue.status ${label(report)}`,
+          actor: caller,
+          allowed: staff,
+          visible,
+          mutations: () => [mutation.status(report.id, nextStatus(report.status), `by ${caller.key}`)],
+          applied: (result, [sent]) => {
+            if (sent?.kind !== 'issue.status') return
+            report.status = sent.to
+            report.events.push(sent.eventId)
+            bump(report, result)
+          },
+        })
+        list.push({
+          name: `issue.assign ${label(report)}`,
+          actor: caller,
+          allowed: staff,
+          visible,
+          // Always a real change: to the community's office, or back to nobody.
+          mutations: () => [mutation.assign(report.id, report.assignee === null ? STAFF[report.community]! : null)],
+          applied: (result, [sent]) => {
+            if (sent?.kind === 'issue.assign') report.assignee = sent.assignee
+            bump(report, result)
+          },
+        })
+        list.push({
+          name: `issue.comment ${label(report)}`,
+          actor: caller,
+          allowed: visible,
+          visible,
+          mutations: () => [mutation.comment(report.id, `comment by ${caller.key}`)],
+          applied: (result, [sent]) => {
+            if (sent?.kind === 'issue.comment') report.events.push(sent.eventId)
+            bump(report, result)
+          },
+        })
+      }
+    }
+    await runPushCases(list)
+  })
+
+  it("lets only a community's office publish its templates", async () => {
+    const list: PushCase[] = []
+    for (const caller of actors.values()) {
+      for (const [community, template] of Object.entries(TEMPLATE_OF)) {
+        list.push({
+          name: `template.publish ${template.id} of ${community}`,
+          actor: caller,
+          allowed: isStaffOf(caller, community),
+          visible: caller.community === community,
+          mutations: () => [mutation.publish({ ...template, version: newest.get(template.id)! + 1, publishedAt: new Date(now).toISOString() })],
+          applied: (_result, [sent]) => {
+            if (sent?.kind !== 'template.publish') return
+            newest.set(sent.template.id, sent.template.version)
+            templateRows.get(community)!.add(`${sent.template.id}@${sent.template.version}`)
+          },
+        })
+      }
+    }
+    await runPushCases(list)
+  })
+
+  it('leaves no trace of a refused mutation: each record is what the allowed ones made it', async () => {
+    const stored = new Map<string, Change>()
+    for (const staff of [actor('A1'), actor('OB')]) for (const change of (await pullFrom(staff)).changes) stored.set(`${change.table}/${change.id}`, change)
+    for (const record of world) {
+      const data = stored.get(`${record.table}/${record.id}`)?.record
+      expect(data, label(record)).toBeDefined()
+      const expected: Record<string, unknown> = { buildingId: record.building, createdBy: record.owner.userId, deletedAt: null, rev: record.rev }
+      if (record.table === 'issues') Object.assign(expected, { status: record.status, assignee: record.assignee })
+      expect(data, label(record)).toMatchObject(expected)
+      expect(markerOf(record.table, data!), label(record)).toBe(record.marker)
+      if (record.table === 'issues') expect((data!.events as Array<{ id: string }>).map((e) => e.id), label(record)).toEqual(record.events)
+    }
+    // Both communities' staff see every record there is: exactly the ones the server accepted.
+    const records = [...stored.values()].filter((c) => (RECORD_TABLES as readonly string[]).includes(c.table))
+    expect(records.map((c) => c.id).sort()).toEqual([...ledger.keys()].sort())
+    const templates = [...stored.values()].filter((c) => c.table === 'templates').map((c) => c.id)
+    expect(templates.sort()).toEqual([...templateRows.get(A)!, ...templateRows.get(B)!].sort())
+  })
+
+  it('pulls to each caller exactly the records and reference data of their scope', async () => {
+    for (const caller of actors.values()) {
+      const { changes } = await pullFrom(caller)
+      const ids = (table: string) => new Set(changes.filter((c) => c.table === table).map((c) => c.id))
+      const pulled = new Set(changes.filter((c) => (RECORD_TABLES as readonly string[]).includes(c.table)).map((c) => c.id))
+      for (const [id, place] of ledger) {
+        const what = `${caller.key} pull ${place.table} ${id} in ${place.building}`
+        check(what, [sees(caller, place) ? 'present' : 'absent'], pulled.has(id) ? 'present' : 'absent')
+      }
+      for (const id of pulled) if (!ledger.has(id)) failures.push(`${caller.key} pulled ${id}, which nobody made`)
+
+      const places = PLACES.filter((p) => sees(caller, p)).map((p) => p.building)
+      const households = HOUSEHOLDS.filter((h) => places.includes(h.buildingId)).map((h) => h.id)
+      const expected: Record<string, string[]> = {
+        communities: [caller.community],
+        grids: GRIDS.filter((g) => g.communityId === caller.community).map((g) => g.id),
+        buildings: places,
+        households,
+        residents: RESIDENTS.filter((r) => households.includes(r.householdId)).map((r) => r.id),
+        templates: [...templateRows.get(caller.community)!],
+      }
+      for (const [table, want] of Object.entries(expected)) {
+        const got = [...ids(table)].sort()
+        check(`${caller.key} pull ${table}`, [JSON.stringify([...want].sort())], JSON.stringify(got))
+      }
+    }
+    expectNoFailures()
+  })
+
+  it('gives a photo only to those who see a record naming it, and to its uploader', async () => {
+    for (const caller of actors.values()) {
+      for (const record of world) {
+        const allowed = sees(caller, record) || caller === record.owner
+        const answer = await api.call('GET', `/api/v1/attachments/${record.photo}`, { token: caller.token })
+        const acceptable = allowed ? ['200'] : ['403', '404']
+        if (check(`${caller.key} GET photo of ${label(record)}`, acceptable, String(answer.status)) && allowed) {
+          expect(answer.headers['content-type']).toBe('image/png')
+        }
+      }
+    }
+    expectNoFailures()
+  })
+
+  it("lets only the user and their community's office list and revoke their devices", async () => {
+    for (const caller of actors.values()) {
+      for (const target of actors.values()) {
+        const allowed = mayManageDevices(caller, target)
+        const refused = refusedStatuses(caller.community === target.community)
+        const list = await api.call('GET', `/api/v1/users/${target.userId}/devices`, { token: caller.token })
+        check(`${caller.key} list devices of ${target.key}`, allowed ? ['200'] : refused, String(list.status))
+        if (list.status === 200) {
+          const listed = (list.json as Array<{ userId: string }>).map((d) => d.userId)
+          expect(listed.every((userId) => userId === target.userId)).toBe(true)
+        }
+
+        const spare = await spareDevice(target.userId)
+        const revoke = await api.call('DELETE', `/api/v1/users/${target.userId}/devices/${spare}`, { token: caller.token })
+        check(`${caller.key} revoke a device of ${target.key}`, allowed ? ['204'] : refused, String(revoke.status))
+        const revokedAt = (await api.storage.listDevices(target.userId)).find((d) => d.id === spare)?.revokedAt
+        if ((revokedAt !== null) !== (revoke.status === 204)) failures.push(`${caller.key} revoke ${target.key}: answered ${revoke.status}, revokedAt ${revokedAt}`)
+      }
+    }
+    expectNoFailures()
+  })
+
+  it('takes a building away at once: the next push into it is refused and the next pull resets without it', async () => {
+    const [L1, L2, O1] = [actor('L1'), actor('L2'), actor('O1')]
+    const cursors = new Map<Actor, string>()
+    for (const who of [L1, L2, O1]) cursors.set(who, (await pullFrom(who)).cursor)
+
+    // b2 passes from leader1 to leader2.
+    L1.buildings = [b1]
+    L2.buildings = [b2, b3]
+    await api.storage.assignBuildings(L1.userId, L1.buildings)
+    await api.storage.assignBuildings(L2.userId, L2.buildings)
+
+    const inB2 = world.filter((r) => r.building === b2)
+    const reportInB2 = inB2.find((r) => r.table === 'issues')!
+    const place = { building: b2, community: A }
+    const list: PushCase[] = []
+    for (const table of RECORD_TABLES) {
+      const late = uuidv7()
+      const fresh = uuidv7()
+      list.push({ name: `put:create ${table} in ${b2} after it was taken away`, actor: L1, allowed: false, visible: sees(L1, place), mutations: () => [mutation.put(table, late, fieldsFor(table, b2, 'late'))] })
+      list.push({
+        name: `put:create ${table} in ${b2} after it was given`,
+        actor: L2,
+        allowed: true,
+        visible: true,
+        mutations: () => [mutation.put(table, fresh, fieldsFor(table, b2, 'new leader'))],
+        applied: () => ledger.set(fresh, { table, ...place }),
+      })
+    }
+    for (const record of inB2) {
+      const edit = () => [mutation.put(record.table, record.id, markerFields(record, 'late edit'), record.rev)]
+      list.push({ name: `put:edit own ${label(record)} after it was taken away`, actor: L1, allowed: false, visible: sees(L1, record), mutations: edit })
+      list.push({ name: `delete own ${label(record)} after it was taken away`, actor: L1, allowed: false, visible: sees(L1, record), mutations: () => [mutation.delete(record.table, record.id, record.rev)] })
+      // The new leader sees the old leader's records, and still may not change what someone else reported.
+      list.push({ name: `put:edit ${label(record)} of the previous leader`, actor: L2, allowed: false, visible: sees(L2, record), mutations: edit })
+    }
+    const visitInB1 = world.find((r) => r.building === b1 && r.table === 'visits')!
+    list.push({ name: `put:move ${label(visitInB1)} into ${b2}`, actor: L1, allowed: false, visible: true, mutations: () => [mutation.put('visits', visitInB1.id, { buildingId: b2 }, visitInB1.rev)] })
+    list.push({ name: `issue.comment ${label(reportInB2)} after it was taken away`, actor: L1, allowed: false, visible: sees(L1, reportInB2), mutations: () => [mutation.comment(reportInB2.id, 'late')] })
+    list.push({
+      name: `issue.comment ${label(reportInB2)} as its new leader`,
+      actor: L2,
+      allowed: true,
+      visible: true,
+      mutations: () => [mutation.comment(reportInB2.id, 'new leader here')],
+      applied: (result, [sent]) => {
+        if (sent?.kind === 'issue.comment') reportInB2.events.push(sent.eventId)
+        bump(reportInB2, result)
+      },
+    })
+    await runPushCases(list)
+
+    for (const who of [L1, L2, O1]) {
+      const { reset, changes } = await pullFrom(who, cursors.get(who))
+      // Only a leader's scope changed; the office keeps its cursor.
+      check(`${who.key} pull resets after the reassignment`, [String(who.role === 'leader')], String(reset))
+      if (who.role !== 'leader') continue
+      const pulled = new Set(changes.map((c) => c.id))
+      for (const [id, place] of ledger) {
+        check(`${who.key} pull after the reassignment: ${place.table} in ${place.building}`, [sees(who, place) ? 'present' : 'absent'], pulled.has(id) ? 'present' : 'absent')
+      }
+      const buildings = changes.filter((c) => c.table === 'buildings').map((c) => c.id).sort()
+      check(`${who.key} pull after the reassignment: buildings`, [JSON.stringify([...who.buildings].sort())], JSON.stringify(buildings))
+      const householdBuildings = new Set(changes.filter((c) => c.table === 'households').map((c) => c.record.buildingId))
+      check(`${who.key} pull after the reassignment: households`, [JSON.stringify([...who.buildings].sort())], JSON.stringify([...householdBuildings].sort()))
+    }
+    for (const record of inB2) {
+      const answer = await api.call('GET', `/api/v1/attachments/${record.photo}`, { token: L2.token })
+      check(`L2 GET photo of ${label(record)} after it was given`, ['200'], String(answer.status))
+    }
+    expectNoFailures()
+  })
+
+  it('leaves a leader whose every building was taken away with nothing to write and only community-wide data to pull', async () => {
+    const L1 = actor('L1')
+    const { cursor } = await pullFrom(L1)
+    L1.buildings = []
+    await api.storage.assignBuildings(L1.userId, [])
+    const own = world.filter((r) => r.owner === L1)
+    await runPushCases([
+      ...RECORD_TABLES.map((table) => ({
+        name: `put:create ${table} in ${b1} with no buildings`,
+        actor: L1,
+        allowed: false,
+        visible: false,
+        mutations: () => [mutation.put(table, uuidv7(), fieldsFor(table, b1, 'nowhere'))],
+      })),
+      ...own.map((record) => ({
+        name: `put:edit own ${label(record)} with no buildings`,
+        actor: L1,
+        allowed: false,
+        visible: false,
+        mutations: () => [mutation.put(record.table, record.id, markerFields(record, 'nowhere'), record.rev)],
+      })),
+    ])
+    const { reset, changes } = await pullFrom(L1, cursor)
+    check('L1 pull resets with no buildings', ['true'], String(reset))
+    const tables = [...new Set(changes.map((c) => c.table))].sort()
+    check('L1 pull with no buildings carries only community-wide tables', [JSON.stringify(['communities', 'grids', 'templates'])], JSON.stringify(tables))
+    expectNoFailures()
+  })
+
+  /** The authenticated routes, from the OpenAPI document (plus Fastify's automatic HEAD of each GET), so that a new route is covered. */
+  async function authenticatedRoutes(): Promise<string[]> {
+    const doc = (await api.call('GET', '/api/v1/openapi.json')).json as { paths: Record<string, Record<string, { security?: unknown[] }>> }
+    const routes: string[] = []
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        // No `security` of its own means the document's default: a bearer token. Public routes say `[]`.
+        if (operation.security?.length === 0) continue
+        routes.push(`${method.toUpperCase()} ${path}`)
+        if (method === 'get' && !operations.head) routes.push(`HEAD ${path}`)
+      }
+    }
+    // Logout revokes the token it is sent with: last, so that the control run can use the others first.
+    return routes.sort((a, b) => Number(a.includes('/auth/logout')) - Number(b.includes('/auth/logout')))
+  }
+
+  type Request = CallOptions & { method: InjectOptions['method']; url: string }
+
+  /**
+   * For each authenticated route, a request that would succeed for `who` signed in on `deviceId`, so that a
+   * refusal can only come from the token; and the side effects the requests would have (a revoked spare
+   * device, a new report, a stored photo), so that the test can tell whether anything happened.
+   */
+  async function requestsFor(who: Actor, deviceId: string) {
+    const own = world.find((r) => r.owner === who && who.buildings.includes(r.building))!
+    const spare = await spareDevice(who.userId)
+    const photo = png(3, 3, randomBytes(1)[0])
+    const report = mutation.put('issues', uuidv7(), fieldsFor('issues', who.buildings[0]!, 'sent with a dead token'))
+    const requests: Record<string, Request> = {
+      'POST /api/v1/auth/logout': { method: 'POST', url: '/api/v1/auth/logout' },
+      'GET /api/v1/users/{userId}/devices': { method: 'GET', url: `/api/v1/users/${who.userId}/devices` },
+      'HEAD /api/v1/users/{userId}/devices': { method: 'HEAD', url: `/api/v1/users/${who.userId}/devices` },
+      'DELETE /api/v1/users/{userId}/devices/{deviceId}': { method: 'DELETE', url: `/api/v1/users/${who.userId}/devices/${spare}` },
+      'POST /api/v1/sync/push': { method: 'POST', url: '/api/v1/sync/push', json: pushBody(deviceId, [report]) },
+      'GET /api/v1/sync/pull': { method: 'GET', url: '/api/v1/sync/pull?limit=1' },
+      'HEAD /api/v1/sync/pull': { method: 'HEAD', url: '/api/v1/sync/pull?limit=1' },
+      'PUT /api/v1/attachments/{sha256}': { method: 'PUT', url: `/api/v1/attachments/${sha256(photo)}`, body: photo, headers: { 'content-type': 'image/png' } },
+      'HEAD /api/v1/attachments/{sha256}': { method: 'HEAD', url: `/api/v1/attachments/${own.photo}` },
+      'GET /api/v1/attachments/{sha256}': { method: 'GET', url: `/api/v1/attachments/${own.photo}` },
+    }
+    /** What the requests changed. */
+    async function effects(): Promise<string[]> {
+      const found: string[] = []
+      if ((await api.storage.listDevices(who.userId)).find((d) => d.id === spare)?.revokedAt) found.push('revoked a device')
+      if (await api.storage.hasAttachment(sha256(photo))) found.push('stored a photo')
+      if ((await pullFrom(actor('A1'))).changes.some((c) => report.kind === 'put' && c.id === report.recordId)) found.push('stored a report')
+      return found
+    }
+    return { requests, effects }
+  }
+
+  /** Sends every authenticated route with `token`; returns the answers and what the requests changed. */
+  async function everyRoute(who: Actor, token: string, deviceId: string) {
+    const { requests, effects } = await requestsFor(who, deviceId)
+    const answers: Array<{ route: string; answer: Answer }> = []
+    for (const route of await authenticatedRoutes()) {
+      const request = requests[route]
+      if (!request) throw new Error(`No request for the authenticated route ${route}: add one to this test's table`)
+      const { method, url, ...options } = request
+      answers.push({ route, answer: await api.call(method, url, { ...options, token }) })
+    }
+    return { answers, effects: await effects() }
+  }
+
+  function expectAllUnauthorized(answers: Array<{ route: string; answer: Answer }>, why: string): void {
+    expect(answers.length).toBeGreaterThanOrEqual(8)
+    for (const { route, answer } of answers) {
+      const ok = check(`${route} with ${why}`, ['401'], String(answer.status))
+      if (ok && answer.body !== '') expect(answer.json, route).toMatchObject({ error: 'unauthorized' })
+      if (ok) expect(answer.headers['www-authenticate'], route).toBe('Bearer')
+    }
+  }
+
+  it('answers 401 to a revoked token on every authenticated route, and does nothing', async () => {
+    const L2 = actor('L2')
+    const lost = await api.login(L2.username)
+    const signedOut = await api.login(L2.username)
+    expect((await api.call('DELETE', `/api/v1/users/${L2.userId}/devices/${lost.deviceId}`, { token: actor('O1').token })).status).toBe(204)
+    expect((await api.call('POST', '/api/v1/auth/logout', { token: signedOut.token })).status).toBe(204)
+    for (const [why, dead] of [['a token revoked by the office', lost], ['a token signed out', signedOut]] as const) {
+      const { answers, effects } = await everyRoute(L2, dead.token, dead.deviceId)
+      expectAllUnauthorized(answers, why)
+      expect(effects, why).toEqual([])
+    }
+    // The same requests with a live token of the same user all succeed: the token was the only reason.
+    const live = await api.login(L2.username)
+    const control = await everyRoute(L2, live.token, live.deviceId)
+    for (const { route, answer } of control.answers) check(`${route} with a live token`, ['200', '201', '204'], String(answer.status))
+    expect(control.effects).toEqual(['revoked a device', 'stored a photo', 'stored a report'])
+    expectNoFailures()
+  })
+
+  it('answers 401 to a disabled account on every authenticated route and on sign-in, as to a wrong password', async () => {
+    const LB = actor('LB')
+    const login = (password: string) => api.call('POST', '/api/v1/auth/login', { json: { username: LB.username, password, deviceName: 'LB phone' } })
+    const wrong = await login('not-the-password')
+    await api.storage.setUserDisabled(LB.userId, true)
+    const disabled = await login(DEMO_PASSWORD)
+    check('sign-in of a disabled account', ['401'], String(disabled.status))
+    expect(disabled.body).toBe(wrong.body)
+    const { answers, effects } = await everyRoute(LB, LB.token, LB.deviceId)
+    expectAllUnauthorized(answers, 'a disabled account')
+    expect(effects).toEqual([])
+
+    await api.storage.setUserDisabled(LB.userId, false)
+    const control = await everyRoute(LB, LB.token, LB.deviceId)
+    for (const { route, answer } of control.answers) check(`${route} once enabled again`, ['200', '201', '204'], String(answer.status))
+    expectNoFailures()
+  })
+
+  it('throttles sign-in per account across addresses and per address across accounts, with 429 and Retry-After', async () => {
+    now += window + 1
+    /** A sign-in from `address`, claiming to be forwarded for another one: the server trusts no proxy by default. */
+    async function loginFrom(address: string, username: string, password: string): Promise<Answer> {
+      const response = await api.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress: address,
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': `192.0.2.${randomBytes(1)[0]}` },
+        payload: JSON.stringify({ username, password, deviceName: 'throttle test' }),
+      })
+      const body = response.body
+      const answer: Answer = { status: response.statusCode, headers: response.headers, body, json: body ? JSON.parse(body) : undefined }
+      expectSafeAnswer(answer, `login ${username} from ${address}`)
+      return answer
+    }
+    function expectThrottled(answer: Answer, what: string): void {
+      check(what, ['429'], String(answer.status))
+      expect(answer.json, what).toMatchObject({ error: 'too_many_requests' })
+      const retryAfter = Number(answer.headers['retry-after'])
+      expect(retryAfter, what).toBeGreaterThan(0)
+      expect(retryAfter, what).toBeLessThanOrEqual(window / 1000)
+    }
+
+    // One account guessed at from many addresses, in any letter case: the account is throttled, even with the right password.
+    for (const [i, username] of ['leaderb', 'LeaderB', 'LEADERB'].entries()) {
+      check(`guess ${username} from 10.0.1.${i}`, ['401'], String((await loginFrom(`10.0.1.${i}`, username, `guess-${i}`)).status))
+    }
+    expectThrottled(await loginFrom('10.0.1.9', 'leaderb', DEMO_PASSWORD), 'leaderb from a fresh address')
+    check('another account from that address', ['200'], String((await loginFrom('10.0.1.9', 'office2', DEMO_PASSWORD)).status))
+
+    // One address trying many accounts: the address is throttled, even for a real account and password.
+    const sprayed = ['leader1', 'leader2', 'admin1', 'office2', 'nobody-1', 'nobody-2']
+    for (const username of sprayed) check(`spray ${username} from 10.0.2.1`, ['401'], String((await loginFrom('10.0.2.1', username, 'guess')).status))
+    expectThrottled(await loginFrom('10.0.2.1', 'office1', DEMO_PASSWORD), 'office1 from the spraying address')
+    check('office1 from another address', ['200'], String((await loginFrom('10.0.2.2', 'office1', DEMO_PASSWORD)).status))
+
+    now += window + 1
+    check('leaderb after the window', ['200'], String((await loginFrom('10.0.1.10', 'leaderb', DEMO_PASSWORD)).status))
+    check('the spraying address after the window', ['200'], String((await loginFrom('10.0.2.1', 'office1', DEMO_PASSWORD)).status))
+    expectNoFailures()
+  })
+})

@@ -1,0 +1,144 @@
+import type { AddressInfo } from 'node:net'
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { createRepositories, type Author } from '@/app/db'
+import { DoorstepDatabase } from '@/app/db/database'
+import { createQueries } from '@/app/db/queries'
+import { seedDemoIfEmpty } from '@/app/db/seed'
+import { createSyncEngine } from '@/app/sync/engine'
+import { TransportError } from '@/app/sync/errors'
+import { readSession, signIn } from '@/app/sync/session'
+import { fetchTransport, type SyncTransport } from '@/app/sync/transport'
+import type { Visit } from '@/domain'
+import { DEMO_PASSWORD } from '@/server/seed'
+import { issueFields, visitFields } from '../fixtures'
+import { JPEG_1x1, sha256 } from '../fixtures/images'
+import { describeEngines, startApi, type TestApi } from './api'
+
+/*
+ * The real device engine (Dexie on fake-indexeddb) against the real server on loopback: a leader records
+ * offline and syncs, the office sees the report and moves it on, and the leader's phone gets the move.
+ */
+
+describeEngines('a leader’s phone and the office’s, through the real server', (engine) => {
+  let api: TestApi
+  let baseUrl: string
+  const databases: DoorstepDatabase[] = []
+
+  beforeAll(async () => {
+    api = await startApi(engine)
+    await api.app.listen({ port: 0, host: '127.0.0.1' })
+    baseUrl = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`
+  })
+  afterAll(() => api.close())
+  afterEach(async () => {
+    for (const db of databases.splice(0)) await db.delete()
+  })
+
+  /** A phone with the demo data, signed in as `username`; `wrap` can put faults between engine and network. */
+  async function phone(username: string, wrap: (t: SyncTransport) => SyncTransport = (t) => t) {
+    const db = new DoorstepDatabase(`${engine}-${username}-${crypto.randomUUID()}`)
+    databases.push(db)
+    await seedDemoIfEmpty(db)
+    const user = await signIn(db, fetchTransport({ baseUrl, token: null }), { serverUrl: baseUrl, username, password: DEMO_PASSWORD, deviceName: `${username} test phone` })
+    const session = (await readSession(db))!
+    const sync = createSyncEngine({ db, transport: wrap(fetchTransport({ baseUrl, token: session.token })) })
+    const author: Author = { userId: user.id, deviceId: 'phone' }
+    return { db, sync, author, session, repos: createRepositories(db), queries: createQueries(db) }
+  }
+
+  it('carries what a leader recorded offline to the office, and the office’s status change back', async () => {
+    const leader = await phone('leader1')
+    // Offline: records and a photo, saved on the phone before any sync.
+    const photo = sha256(JPEG_1x1)
+    const bytes = JPEG_1x1.buffer.slice(JPEG_1x1.byteOffset, JPEG_1x1.byteOffset + JPEG_1x1.byteLength) as ArrayBuffer
+    await leader.db.attachments.put({ sha256: photo, type: 'image/jpeg', bytes: JPEG_1x1.length, width: 1, height: 1, data: bytes, thumb: bytes, thumbType: 'image/jpeg', createdAt: new Date().toISOString() })
+    const visit = await leader.repos.visits.create(visitFields(), leader.author)
+    const issue = await leader.repos.issues.create(issueFields({ photos: [photo] }), leader.author)
+    await leader.repos.visits.update(visit.id, { outcome: '已教会用粤省事做年审，下周回访' })
+
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', pushed: 3, rejected: 0 })
+    expect(await leader.db.outbox.count()).toBe(0)
+    expect(await api.storage.hasAttachment(photo)).toBe(true)
+    // The server's reference data replaced the demo data: only the leader's buildings are on the phone.
+    expect((await leader.db.buildings.toArray()).map((b) => b.id).sort()).toEqual(['b-nanmen-115-2', 'b-nanmen-117'])
+    const states = await leader.queries.recordSyncStates([visit.id, issue.id])
+    expect([...states.values()]).toEqual([{ state: 'sent' }, { state: 'sent' }])
+    expect((await leader.db.visits.get(visit.id))?.outcome).toBe('已教会用粤省事做年审，下周回访')
+
+    const office = await phone('office1')
+    expect(await office.sync.sync()).toMatchObject({ status: 'done' })
+    const seen = await office.db.issues.get(issue.id)
+    expect(seen).toMatchObject({ status: 'submitted', description: issue.description, photos: [photo], createdBy: 'u-leader1' })
+
+    await office.repos.issues.changeStatus(issue.id, 'accepted', '已派物业处理', office.author)
+    await office.repos.issues.assign(issue.id, 'u-office1', office.author)
+    expect(await office.sync.sync()).toMatchObject({ status: 'done', pushed: 2, rejected: 0 })
+    expect(await office.db.issues.get(issue.id)).toMatchObject({ status: 'accepted', assignee: 'u-office1' })
+
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', pushed: 0 })
+    const back = await leader.db.issues.get(issue.id)
+    expect(back).toMatchObject({ status: 'accepted', assignee: 'u-office1' })
+    expect(back?.events).toMatchObject([{ type: 'status', from: 'submitted', to: 'accepted', note: '已派物业处理', by: 'u-office1' }])
+
+    // The leader's comment goes back the same way, as an event.
+    await leader.repos.issues.comment(issue.id, '住户说谢谢', leader.author)
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', pushed: 1, rejected: 0 })
+    await office.sync.sync()
+    expect((await office.db.issues.get(issue.id))?.events.map((e) => e.type)).toEqual(['status', 'comment'])
+  })
+
+  it('applies nothing twice when the answer to a batch is lost after the server committed it', async () => {
+    let drop = true
+    const leader = await phone('leader1', (t) => ({
+      ...t,
+      async push(batch) {
+        const answer = await t.push(batch)
+        if (drop) {
+          drop = false
+          throw new TransportError('timeout', 'answer lost on the way back')
+        }
+        return answer
+      },
+    }))
+    const created: Visit[] = []
+    for (let i = 0; i < 5; i++) created.push(await leader.repos.visits.create(visitFields({ outcome: `第${i}户` }), leader.author))
+
+    expect(await leader.sync.sync()).toMatchObject({ status: 'failed', error: { code: 'timeout' } })
+    expect(await leader.db.outbox.count()).toBe(5)
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', pushed: 5, rejected: 0 })
+    expect(await leader.db.outbox.count()).toBe(0)
+
+    const onServer = (await api.pullAll(leader.session.token)).filter((c) => created.some((v) => v.id === c.id))
+    expect(onServer).toHaveLength(5)
+    for (const visit of created) expect((await leader.db.visits.get(visit.id))?.rev).toBe(onServer.find((c) => c.id === visit.id)?.rev)
+  })
+
+  it('keeps going past a change the server refuses, and shows the reason on the record', async () => {
+    const leader = await phone('leader1')
+    const mine = await leader.repos.issues.create(issueFields(), leader.author)
+    // A building that is not leader1's: the server refuses it, the rest goes through.
+    const elsewhere = await leader.repos.issues.create(issueFields({ buildingId: 'b-qiaohu-32' }), leader.author)
+    const after = await leader.repos.visits.create(visitFields(), leader.author)
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', pushed: 3, rejected: 1 })
+    const states = await leader.queries.recordSyncStates([mine.id, elsewhere.id, after.id])
+    expect(states.get(elsewhere.id)).toMatchObject({ state: 'rejected', code: 'forbidden' })
+    expect(states.get(mine.id)).toEqual({ state: 'sent' })
+    expect(states.get(after.id)).toEqual({ state: 'sent' })
+    expect(await leader.db.issues.get(elsewhere.id)).toEqual(elsewhere)
+  })
+
+  it('stops at a revoked token, keeps the outbox, and carries on after a new sign-in', async () => {
+    const leader = await phone('leader1')
+    const visit = await leader.repos.visits.create(visitFields(), leader.author)
+    await api.storage.revokeDevice(leader.session.deviceId, new Date().toISOString())
+
+    expect(await leader.sync.sync()).toMatchObject({ status: 'failed', error: { code: 'unauthorized' } })
+    expect(await leader.db.outbox.count()).toBe(1)
+    expect(await readSession(leader.db)).toBeNull()
+
+    await signIn(leader.db, fetchTransport({ baseUrl, token: null }), { serverUrl: baseUrl, username: 'leader1', password: DEMO_PASSWORD })
+    const renewed = createSyncEngine({ db: leader.db, transport: fetchTransport({ baseUrl, token: (await readSession(leader.db))!.token }) })
+    expect(await renewed.sync()).toMatchObject({ status: 'done', pushed: 1, rejected: 0 })
+    expect((await leader.queries.recordSyncStates([visit.id])).get(visit.id)).toEqual({ state: 'sent' })
+  })
+})

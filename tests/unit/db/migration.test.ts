@@ -1,0 +1,63 @@
+import { Dexie } from 'dexie'
+import { afterEach, describe, expect, it } from 'vitest'
+import { DoorstepDatabase } from '@/app/db/database'
+import { createRepositories } from '@/app/db'
+import { issueFields, visitFields, author } from '../../fixtures'
+
+let name: string
+afterEach(() => Dexie.delete(name))
+
+/** Writes rows as version 1 of the app did (`op` + `changed`), through a database that knows only version 1. */
+async function versionOneOutbox(rows: (repos: ReturnType<typeof createRepositories>) => Promise<void>) {
+  // Make real records and entries with today's code, then rewrite the entries into the version 1 shape.
+  const today = new DoorstepDatabase(`${name}-source`)
+  await rows(createRepositories(today))
+  const entries = await today.outbox.orderBy('seq').toArray()
+  const records = { visits: await today.visits.toArray(), issues: await today.issues.toArray() }
+  await today.delete()
+
+  const old = new Dexie(name)
+  old.version(1).stores({ visits: 'id', issues: 'id', outbox: '++seq, recordId', meta: 'key' })
+  await old.open()
+  await old.table('visits').bulkPut(records.visits)
+  await old.table('issues').bulkPut(records.issues)
+  for (const { seq: _seq, change, baseRev: _base, ...rest } of entries) {
+    const v1 = change.kind === 'put' ? { op: 'put', changed: change.changed } : change.kind === 'delete' ? { op: 'delete', changed: ['deletedAt', 'updatedAt'] } : { op: 'put', changed: ['events', 'updatedAt'] }
+    await old.table('outbox').add({ ...rest, ...v1 })
+  }
+  old.close()
+}
+
+describe('the version 2 upgrade', () => {
+  it('rewrites every version 1 outbox entry as its wire mutation, in the same order', async () => {
+    name = `upgrade-${crypto.randomUUID()}`
+    let ids: { visit: string; issue: string } = { visit: '', issue: '' }
+    await versionOneOutbox(async (repos) => {
+      const visit = await repos.visits.create(visitFields(), author)
+      const issue = await repos.issues.create(issueFields(), author)
+      await repos.visits.update(visit.id, { outcome: '改了' })
+      await repos.issues.comment(issue.id, '住户说晚上在家', author)
+      await repos.visits.remove(visit.id)
+      ids = { visit: visit.id, issue: issue.id }
+    })
+
+    const db = new DoorstepDatabase(name)
+    const outbox = await db.outbox.orderBy('seq').toArray()
+    expect(outbox.map((e) => [e.recordId, e.change.kind])).toEqual([
+      [ids.visit, 'put'],
+      [ids.issue, 'put'],
+      [ids.visit, 'put'],
+      [ids.issue, 'issue.comment'],
+      [ids.visit, 'delete'],
+    ])
+    const comment = outbox[3]!
+    const lastEvent = (comment.record as { events: Array<{ id: string }> }).events.at(-1)!
+    expect(comment.change).toEqual({ kind: 'issue.comment', eventId: lastEvent.id, text: '住户说晚上在家' })
+    const edit = outbox[2]!.change
+    expect(edit.kind === 'put' && edit.changed.sort()).toEqual(['outcome', 'updatedAt'])
+    expect(outbox.every((e) => e.baseRev === null && !('op' in e) && !('changed' in e))).toBe(true)
+    expect(await db.visits.count()).toBe(1)
+    expect(await db.rejections.count()).toBe(0)
+    db.close()
+  })
+})

@@ -1,0 +1,271 @@
+import { describe, expect, it } from 'vitest'
+import { IssueReport, Visit, uuidv7, type Mutation, type RecordTable } from '@/domain'
+import { demoTemplates } from '@/domain/demo'
+import type { Principal } from '@/server/storage/types'
+import { applyMutation, type Applied, type StoredRecord } from '@/server/sync/apply'
+import { issueFields, visitFields } from '../../fixtures'
+import { mutation } from '../../fixtures/mutations'
+
+const community = 'c-nanmen'
+const [building, secondBuilding] = ['b-nanmen-115-2', 'b-nanmen-117']
+const leader: Principal = { userId: 'u-leader1', deviceId: 'd-phone', role: 'leader', communityId: community, buildingIds: [building!, secondBuilding!] }
+/** The same leader on a second phone: its edits can conflict with the first phone's. */
+const leaderTablet: Principal = { ...leader, deviceId: 'd-tablet' }
+const otherLeader: Principal = { userId: 'u-leader2', deviceId: 'd-leader2', role: 'leader', communityId: community, buildingIds: [building!] }
+const office: Principal = { userId: 'u-office1', deviceId: 'd-desk', role: 'office', communityId: community, buildingIds: [] }
+const otherOffice: Principal = { ...office, userId: 'u-office9', communityId: 'c-elsewhere' }
+const now = new Date('2026-11-20T08:00:00.000Z')
+
+let lastRev = 0
+function apply(principal: Principal, m: Mutation, current?: StoredRecord, assignee?: Principal & { disabled?: boolean }): Applied {
+  return applyMutation({ principal, mutation: m, current, assignee: assignee && { disabled: false, ...assignee }, rev: ++lastRev, now })
+}
+
+function written(applied: Applied): StoredRecord {
+  if (!applied.write) throw new Error(`Expected a write, got ${JSON.stringify(applied.result)}`)
+  return applied.write
+}
+
+function create(table: RecordTable, fields: Record<string, unknown>, principal = leader): StoredRecord {
+  return written(apply(principal, mutation.put(table, uuidv7(), { createdAt: '2026-11-20T02:00:00.000Z', ...fields })))
+}
+
+function rejection(applied: Applied) {
+  expect(applied.write).toBeUndefined()
+  return applied.result.status === 'rejected' ? applied.result.code : `not rejected: ${applied.result.status}`
+}
+
+describe('a new record', () => {
+  it('is built from the put and the server-owned fields, whatever the device claimed for those', () => {
+    const m = mutation.put('visits', uuidv7(), {
+      ...visitFields(),
+      createdAt: '2026-11-20T02:00:00.000Z',
+      updatedAt: '2026-11-20T02:00:00.000Z',
+      createdBy: 'someone-else',
+      deviceId: 'd-other',
+      rev: 99,
+      deletedAt: null,
+      conflicts: [],
+    })
+    const { result, write } = apply(leader, m)
+    expect(result).toEqual({ mutationId: m.mutationId, status: 'applied', rev: lastRev })
+    const record = Visit.parse(write!.data)
+    expect(record).toMatchObject({ ...visitFields(), createdBy: 'u-leader1', deviceId: 'd-phone', rev: lastRev, updatedAt: now.toISOString() })
+    expect(record.createdAt).toBe('2026-11-20T02:00:00.000Z')
+    expect(write).toMatchObject({ table: 'visits', communityId: community, buildingId: building, createdBy: 'u-leader1', deletedAt: null })
+    expect(write!.fieldRevs.needs).toEqual({ rev: lastRev, device: 'd-phone' })
+  })
+
+  it('an issue report starts submitted, unassigned and without events', () => {
+    const record = create('issues', { ...issueFields(), status: 'closed', assignee: 'u-office1', events: [] })
+    expect(IssueReport.parse(record.data)).toMatchObject({ status: 'submitted', assignee: null, events: [] })
+  })
+
+  it('is refused as invalid with the schema message when a field is wrong or missing', () => {
+    const { result } = apply(leader, mutation.put('visits', uuidv7(), { ...visitFields(), purpose: 'gossip' }))
+    expect(result).toMatchObject({ status: 'rejected', code: 'invalid', message: expect.stringContaining('purpose') })
+    const { householdId: _, ...withoutHousehold } = visitFields()
+    expect(rejection(apply(leader, mutation.put('visits', uuidv7(), withoutHousehold)))).toBe('invalid')
+  })
+
+  it('refuses unknown fields rather than dropping them', () => {
+    const result = apply(leader, mutation.put('visits', uuidv7(), { ...visitFields(), mood: 'happy' })).result
+    expect(result).toMatchObject({ code: 'invalid', message: 'Unknown field mood' })
+  })
+
+  it('is forbidden in a building not assigned to the leader, and to office staff', () => {
+    expect(rejection(apply(leader, mutation.put('visits', uuidv7(), visitFields({ buildingId: 'b-qiaohu-32' }))))).toBe('forbidden')
+    expect(rejection(apply(office, mutation.put('visits', uuidv7(), visitFields())))).toBe('forbidden')
+  })
+})
+
+describe('an edit', () => {
+  it('changes the fields it carries, stamps updatedAt and rev, and keeps the rest', () => {
+    const visit = create('visits', visitFields())
+    const m = mutation.put('visits', visit.id, { needs: '需要上门办理', updatedAt: '2020-01-01T00:00:00.000Z' }, visit.rev)
+    const write = written(apply(leader, m, visit))
+    expect(write.data).toMatchObject({ needs: '需要上门办理', outcome: visit.data.outcome, rev: lastRev, updatedAt: now.toISOString() })
+    expect(write.fieldRevs.needs).toEqual({ rev: lastRev, device: 'd-phone' })
+    expect(write.fieldRevs.outcome).toEqual(visit.fieldRevs.outcome)
+  })
+
+  it('is refused as immutable_field when it changes a field the leader does not own, and passes unchanged copies', () => {
+    const issue = create('issues', issueFields())
+    expect(rejection(apply(leader, mutation.put('issues', issue.id, { status: 'closed' }, issue.rev), issue))).toBe('immutable_field')
+    expect(rejection(apply(leader, mutation.put('issues', issue.id, { createdBy: 'u-leader2' }, issue.rev), issue))).toBe('immutable_field')
+    const snapshot = { ...issue.data, description: '玻璃已经掉下来了' }
+    const applied = apply(leader, mutation.put('issues', issue.id, snapshot, issue.rev), issue)
+    expect(applied.result.status).toBe('applied')
+    expect(applied.write!.data.description).toBe('玻璃已经掉下来了')
+  })
+
+  it('is forbidden to another leader, to office staff, and once the building is no longer assigned', () => {
+    const visit = create('visits', visitFields())
+    const edit = () => mutation.put('visits', visit.id, { needs: '改一下' }, visit.rev)
+    expect(rejection(apply(otherLeader, edit(), visit))).toBe('forbidden')
+    expect(rejection(apply(office, edit(), visit))).toBe('forbidden')
+    expect(rejection(apply({ ...leader, buildingIds: [secondBuilding!] }, edit(), visit))).toBe('forbidden')
+  })
+
+  it('may move a record only into another assigned building', () => {
+    const visit = create('visits', visitFields())
+    expect(rejection(apply(leader, mutation.put('visits', visit.id, { buildingId: 'b-qiaohu-32' }, visit.rev), visit))).toBe('forbidden')
+    const moved = written(apply(leader, mutation.put('visits', visit.id, { buildingId: secondBuilding }, visit.rev), visit))
+    expect(moved.buildingId).toBe(secondBuilding)
+  })
+
+  it('that changes nothing is answered applied with the current revision and writes nothing', () => {
+    const visit = create('visits', visitFields())
+    const m = mutation.put('visits', visit.id, { needs: visit.data.needs }, visit.rev)
+    expect(apply(leader, m, visit)).toEqual({ result: { mutationId: m.mutationId, status: 'applied', rev: visit.rev } })
+  })
+
+  it('of a deleted record is refused as deleted', () => {
+    const visit = create('visits', visitFields())
+    const gone = written(apply(leader, mutation.delete('visits', visit.id, visit.rev), visit))
+    expect(rejection(apply(leader, mutation.put('visits', visit.id, { needs: '还要' }, gone.rev), gone))).toBe('deleted')
+  })
+})
+
+describe('a delete', () => {
+  it('leaves a tombstone carrying the whole record', () => {
+    const visit = create('visits', visitFields())
+    const gone = written(apply(leader, mutation.delete('visits', visit.id, visit.rev), visit))
+    expect(gone.deletedAt).toBe(now.toISOString())
+    expect(gone.data).toMatchObject({ ...visitFields(), deletedAt: now.toISOString(), rev: gone.rev })
+  })
+
+  it('of an unknown record is not_found, of a deleted one deleted, of someone else’s forbidden', () => {
+    expect(rejection(apply(leader, mutation.delete('visits', uuidv7())))).toBe('not_found')
+    const visit = create('visits', visitFields())
+    expect(rejection(apply(otherLeader, mutation.delete('visits', visit.id, visit.rev), visit))).toBe('forbidden')
+    const gone = written(apply(leader, mutation.delete('visits', visit.id, visit.rev), visit))
+    expect(rejection(apply(leader, mutation.delete('visits', visit.id, gone.rev), gone))).toBe('deleted')
+  })
+})
+
+describe('field conflicts', () => {
+  /** A visit both of the leader's devices have at the same revision. */
+  function shared() {
+    return create('visits', visitFields())
+  }
+
+  it('keep the first value and the losing one in conflicts, and apply the loser’s other fields', () => {
+    const visit = shared()
+    const first = written(apply(leader, mutation.put('visits', visit.id, { needs: '手机上写的' }, visit.rev), visit))
+    const m = mutation.put('visits', visit.id, { needs: '平板上写的', outcome: '已处理' }, visit.rev)
+    const { result, write } = apply(leaderTablet, m, first)
+    const conflict = { field: 'needs', value: '平板上写的', mutationId: m.mutationId, by: 'u-leader1', at: now.toISOString() }
+    expect(result).toEqual({ mutationId: m.mutationId, status: 'conflict', rev: write!.rev, conflicts: [conflict] })
+    expect(write!.data).toMatchObject({ needs: '手机上写的', outcome: '已处理', conflicts: [conflict] })
+  })
+
+  it('are not raised for an equal value, nor by a device against its own earlier edits', () => {
+    const visit = shared()
+    const first = written(apply(leader, mutation.put('visits', visit.id, { needs: '同一句话' }, visit.rev), visit))
+    expect(apply(leaderTablet, mutation.put('visits', visit.id, { needs: '同一句话' }, visit.rev), first).result.status).toBe('applied')
+    // Two offline edits from one phone carry the same stale base; the second is simply newer.
+    const second = apply(leader, mutation.put('visits', visit.id, { needs: '又改了一次' }, visit.rev), first)
+    expect(second.result.status).toBe('applied')
+    expect(second.write!.data).toMatchObject({ needs: '又改了一次', conflicts: [] })
+  })
+
+  it('are settled by a put of the field from someone who had seen them, and never by a stale put', () => {
+    const visit = shared()
+    const first = written(apply(leader, mutation.put('visits', visit.id, { needs: 'A' }, visit.rev), visit))
+    const lost = written(apply(leaderTablet, mutation.put('visits', visit.id, { needs: 'B' }, visit.rev), first))
+    expect(lost.data.conflicts).toHaveLength(1)
+    // The phone has not pulled the conflict yet: its next edit of the field must not wipe it.
+    const stale = written(apply(leader, mutation.put('visits', visit.id, { needs: 'A2' }, first.rev), lost))
+    expect(stale.data).toMatchObject({ needs: 'A2', conflicts: [expect.objectContaining({ value: 'B' })] })
+    // After pulling, the tablet picks its value: the conflict is settled.
+    const settled = apply(leaderTablet, mutation.put('visits', visit.id, { needs: 'B' }, stale.rev), stale)
+    expect(settled.result.status).toBe('applied')
+    expect(settled.write!.data).toMatchObject({ needs: 'B', conflicts: [] })
+  })
+
+  it('keeping the current value settles too', () => {
+    const visit = shared()
+    const first = written(apply(leader, mutation.put('visits', visit.id, { needs: 'A' }, visit.rev), visit))
+    const lost = written(apply(leaderTablet, mutation.put('visits', visit.id, { needs: 'B' }, visit.rev), first))
+    const kept = written(apply(leader, mutation.put('visits', visit.id, { needs: 'A' }, lost.rev), lost))
+    expect(kept.data).toMatchObject({ needs: 'A', conflicts: [] })
+  })
+})
+
+describe('office actions on an issue report', () => {
+  it('move the status along the graph with an event, and refuse moves the graph does not allow', () => {
+    const issue = create('issues', issueFields())
+    const m = mutation.status(issue.id, 'accepted', '已派物业')
+    const accepted = written(apply(office, m, issue))
+    const report = IssueReport.parse(accepted.data)
+    expect(report.status).toBe('accepted')
+    expect(report.events).toEqual([
+      { type: 'status', id: m.kind === 'issue.status' ? m.eventId : '', at: now.toISOString(), by: 'u-office1', from: 'submitted', to: 'accepted', note: '已派物业' },
+    ])
+    expect(rejection(apply(office, mutation.status(issue.id, 'closed'), accepted))).toBe('invalid_transition')
+    expect(rejection(apply(leader, mutation.status(issue.id, 'in_progress'), accepted))).toBe('forbidden')
+  })
+
+  it('do not exist for office staff of another community', () => {
+    const issue = create('issues', issueFields())
+    expect(rejection(apply(otherOffice, mutation.status(issue.id, 'accepted'), issue))).toBe('not_found')
+    expect(rejection(apply(otherOffice, mutation.comment(issue.id, '你好'), issue))).toBe('not_found')
+  })
+
+  it('comments come from anyone who sees the report, and an event id is used once', () => {
+    const issue = create('issues', issueFields())
+    const byNeighbour = written(apply(otherLeader, mutation.comment(issue.id, '我也看到了'), issue))
+    expect(IssueReport.parse(byNeighbour.data).events).toMatchObject([{ type: 'comment', by: 'u-leader2', text: '我也看到了' }])
+    expect(rejection(apply({ ...otherLeader, buildingIds: ['b-qiaohu-32'] }, mutation.comment(issue.id, '看不到'), issue))).toBe('not_found')
+    const again = mutation.comment(issue.id, '再说一次')
+    const once = written(apply(office, again, byNeighbour))
+    expect(rejection(apply(office, { ...again, mutationId: uuidv7() }, once))).toBe('invalid')
+  })
+
+  it('assign to office staff of the community or to nobody', () => {
+    const issue = create('issues', issueFields())
+    const colleague = { ...office, userId: 'u-office2' }
+    const assigned = written(apply(office, mutation.assign(issue.id, 'u-office2'), issue, colleague))
+    expect(assigned.data.assignee).toBe('u-office2')
+    expect(rejection(apply(office, mutation.assign(issue.id, 'u-leader2'), assigned, otherLeader))).toBe('invalid')
+    expect(rejection(apply(office, mutation.assign(issue.id, 'u-office9'), assigned, otherOffice))).toBe('invalid')
+    expect(rejection(apply(office, mutation.assign(issue.id, 'u-nobody'), assigned))).toBe('invalid')
+    expect(rejection(apply(office, mutation.assign(issue.id, 'u-office2'), assigned, { ...colleague, disabled: true }))).toBe('invalid')
+    expect(rejection(apply(leader, mutation.assign(issue.id, null), assigned))).toBe('forbidden')
+    expect(written(apply(office, mutation.assign(issue.id, null), assigned)).data.assignee).toBeNull()
+  })
+
+  it('on a deleted report are refused as deleted', () => {
+    const issue = create('issues', issueFields())
+    const gone = written(apply(leader, mutation.delete('issues', issue.id, issue.rev), issue))
+    expect(rejection(apply(office, mutation.status(issue.id, 'accepted'), gone))).toBe('deleted')
+  })
+})
+
+describe('publishing a template', () => {
+  const template = demoTemplates[0]!
+  const stored = (): StoredRecord => ({
+    table: 'templates',
+    id: `${template.id}@1`,
+    communityId: community,
+    buildingId: null,
+    createdBy: null,
+    rev: 1,
+    deletedAt: null,
+    data: template,
+    fieldRevs: {},
+  })
+
+  it('stores a newer version as a community-wide template row', () => {
+    const next = { ...template, version: 2, title: '楼道消防安全（新版）' }
+    const write = written(apply(office, mutation.publish(next), stored()))
+    expect(write).toMatchObject({ table: 'templates', id: `${template.id}@2`, communityId: community, buildingId: null, data: next })
+  })
+
+  it('refuses a version that is not newer, leaders, and another community’s template', () => {
+    expect(rejection(apply(office, mutation.publish(template), stored()))).toBe('stale_template')
+    expect(rejection(apply(leader, mutation.publish({ ...template, version: 2 }), stored()))).toBe('forbidden')
+    expect(rejection(apply(otherOffice, mutation.publish({ ...template, version: 2 }), stored()))).toBe('forbidden')
+  })
+})

@@ -1,0 +1,49 @@
+import { resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { readConfig } from '@/server/config'
+
+describe('server configuration', () => {
+  it('needs nothing: SQLite under ./data, demo mode, loopback port 8080', () => {
+    expect(readConfig({})).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: resolve('data'),
+      databaseUrl: undefined,
+      demo: true,
+      trustProxy: false,
+      logLevel: 'info',
+    })
+  })
+
+  it('reads every variable', () => {
+    const config = readConfig({
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      DOORSTEP_DATA_DIR: '/srv/doorstep',
+      DATABASE_URL: 'postgres://app@db/doorstep',
+      DOORSTEP_DEMO: '0',
+      DOORSTEP_TRUST_PROXY: '1',
+      LOG_LEVEL: 'warn',
+    })
+    expect(config).toEqual({
+      port: 9000,
+      host: '0.0.0.0',
+      dataDir: '/srv/doorstep',
+      databaseUrl: 'postgres://app@db/doorstep',
+      demo: false,
+      trustProxy: true,
+      logLevel: 'warn',
+    })
+    expect(readConfig({ DATABASE_URL: 'postgresql://x/y' }).databaseUrl).toBe('postgresql://x/y')
+  })
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ DOORSTEP_DEMO: 'production' }, /DOORSTEP_DEMO/],
+    // Anything but PostgreSQL would otherwise start silently on an empty SQLite file.
+    [{ DATABASE_URL: 'mysql://db/doorstep' }, /DATABASE_URL/],
+  ])('refuses %o with a message naming the variable', (env, message) => {
+    expect(() => readConfig(env)).toThrow(message)
+  })
+})

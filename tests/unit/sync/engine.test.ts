@@ -1,0 +1,397 @@
+import { describe, expect, it, vi } from 'vitest'
+import { BACKOFF, INITIAL_BATCH } from '@/app/sync/engine'
+import { demoBuildings } from '@/domain/demo'
+import { issueFields, visitFields } from '../../fixtures'
+import { device, pushSizes } from './harness'
+
+const SHA_A = 'a'.repeat(64)
+const SHA_B = 'b'.repeat(64)
+
+describe('push', () => {
+  it('sends each change once, empties the outbox and records the server revision on the record', async () => {
+    const { engine, repos, server, db, queries, author } = await device()
+    const visit = await repos.visits.create(visitFields(), author)
+    const issue = await repos.issues.create(issueFields(), author)
+    await repos.visits.update(visit.id, { outcome: '下周再来' })
+
+    const outcome = await engine.sync()
+
+    expect(outcome).toMatchObject({ status: 'done', pushed: 3, rejected: 0 })
+    expect(await db.outbox.count()).toBe(0)
+    expect(server.records.get(visit.id)?.record.outcome).toBe('下周再来')
+    expect(server.records.get(issue.id)?.record.status).toBe('submitted')
+    const states = await queries.recordSyncStates([visit.id, issue.id])
+    expect([...states.values()]).toEqual([{ state: 'sent' }, { state: 'sent' }])
+    expect((await db.visits.get(visit.id))?.rev).toBe(server.records.get(visit.id)?.rev)
+    expect((await queries.syncStatus()).lastSuccessAt).toBe('2026-11-20T03:00:00.000Z')
+  })
+
+  it('sends a put with only what the leader owns, and the whole record while the server has never acknowledged it', async () => {
+    const { engine, repos, server, author } = await device()
+    const issue = await repos.issues.create(issueFields(), author)
+    await engine.sync()
+    await repos.issues.update(issue.id, { location: '天台' })
+    await engine.sync()
+
+    const [created, edited] = server.calls.filter((c) => c.op === 'push').map((c) => c.mutations![0]!)
+    expect(created).toMatchObject({ kind: 'put', baseRev: null })
+    const createdFields = Object.keys((created as { fields: object }).fields)
+    expect(createdFields).toEqual(expect.arrayContaining(['buildingId', 'description', 'photos', 'createdAt']))
+    for (const owned of ['status', 'events', 'assignee', 'rev', 'conflicts', 'createdBy', 'id']) expect(createdFields).not.toContain(owned)
+    expect(edited).toMatchObject({ kind: 'put', baseRev: 1, fields: { location: '天台' } })
+    expect(Object.keys((edited as { fields: object }).fields)).toEqual(['location'])
+  })
+
+  it('drains in sequence order, in batches that double after each success up to the limit', async () => {
+    const { engine, repos, server, author } = await device()
+    for (let i = 0; i < 130; i++) await repos.visits.create(visitFields({ outcome: `第${i}次` }), author)
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 130 })
+
+    expect(pushSizes(server.calls)).toEqual([INITIAL_BATCH.count, 80])
+    const seqs = server.calls.filter((c) => c.op === 'push').flatMap((c) => c.mutations!.map((m) => (m as { deviceSeq: number }).deviceSeq))
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
+    expect(new Set(seqs).size).toBe(130)
+    expect(engine.batch.count).toBe(200)
+  })
+
+  it('halves the batch on 413 and sends everything exactly once', async () => {
+    const { engine, repos, server, author, db } = await device()
+    for (let i = 0; i < 60; i++) await repos.visits.create(visitFields(), author)
+    server.limits.maxMutations = 20
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 60 })
+
+    const sizes = pushSizes(server.calls)
+    expect(sizes.slice(0, 3)).toEqual([50, 25, 12])
+    // Every request after a refused one is half its size; every accepted one fits the limit.
+    for (let i = 1; i < sizes.length; i++) if (sizes[i - 1]! > 20) expect(sizes[i]).toBe(Math.floor(sizes[i - 1]! / 2))
+    expect(server.records.size).toBe(60)
+    expect(await db.outbox.count()).toBe(0)
+  })
+
+  it('halves the batch after a timeout, keeps the outbox and resumes with the smaller batch', async () => {
+    const { engine, repos, server, author, db } = await device()
+    for (let i = 0; i < 60; i++) await repos.visits.create(visitFields(), author)
+    server.fail('push', 'timeout')
+
+    expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'timeout' } })
+    expect(await db.outbox.count()).toBe(60)
+    expect(engine.batch.count).toBe(25)
+
+    await engine.sync()
+    expect(pushSizes(server.calls)).toEqual([50, 25, 35])
+  })
+
+  it('splits by bytes as well as by count', async () => {
+    const { engine, repos, server, author } = await device()
+    const long = '很长的记录'.repeat(380) // about 5.7 KB of UTF-8 per visit
+    for (let i = 0; i < 60; i++) await repos.visits.create(visitFields({ needs: long }), author)
+    await engine.sync()
+    const [first] = pushSizes(server.calls)
+    expect(first).toBeLessThan(50)
+    const bytes = new TextEncoder().encode(JSON.stringify(server.calls[0]!.mutations)).length
+    expect(bytes).toBeLessThanOrEqual(INITIAL_BATCH.bytes + 1024)
+  })
+
+  it('resumes after a dropped answer: the retried batch comes back duplicate and nothing is applied twice', async () => {
+    const { engine, repos, server, author, db, queries } = await device()
+    const visit = await repos.visits.create(visitFields(), author)
+    const issue = await repos.issues.create(issueFields(), author)
+    server.fail('push', 'timeout', { afterApply: true })
+
+    expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'timeout' } })
+    expect(await db.outbox.count()).toBe(2)
+    const revs = [server.records.get(visit.id)!.rev, server.records.get(issue.id)!.rev]
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 2 })
+    expect(await db.outbox.count()).toBe(0)
+    expect([server.records.get(visit.id)!.rev, server.records.get(issue.id)!.rev]).toEqual(revs)
+    expect(server.records.size).toBe(2)
+    expect([...(await queries.recordSyncStates([visit.id, issue.id])).values()].map((s) => s.state)).toEqual(['sent', 'sent'])
+  })
+
+  it('keeps going past a refused change, and keeps the refused record on the phone with the reason', async () => {
+    const { engine, repos, server, author, db, queries } = await device()
+    const first = await repos.visits.create(visitFields(), author)
+    const refused = await repos.issues.create(issueFields({ location: '别人的楼' }), author)
+    const last = await repos.visits.create(visitFields(), author)
+    server.answer((m) => ('recordId' in m && m.recordId === refused.id ? { mutationId: m.mutationId, status: 'rejected', code: 'forbidden', message: 'not your building' } : undefined))
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 3, rejected: 1 })
+    expect(await db.outbox.count()).toBe(0)
+    expect(server.records.has(first.id) && server.records.has(last.id)).toBe(true)
+    expect(await db.issues.get(refused.id)).toEqual(refused)
+    const states = await queries.recordSyncStates([first.id, refused.id, last.id])
+    expect(states.get(refused.id)).toMatchObject({ state: 'rejected', code: 'forbidden', message: 'not your building' })
+    expect(states.get(first.id)).toEqual({ state: 'sent' })
+    expect((await db.rejections.toArray())[0]).toMatchObject({ recordId: refused.id, kind: 'put', record: refused })
+    expect((await queries.syncStatus()).lastError).toMatchObject({ code: 'rejected' })
+  })
+
+  it('clears a refusal once a later save of the record goes through', async () => {
+    const { engine, repos, server, author, queries } = await device()
+    const issue = await repos.issues.create(issueFields(), author)
+    server.answer((m) => ({ mutationId: m.mutationId, status: 'rejected', code: 'invalid', message: 'bad' }))
+    await engine.sync()
+    expect((await queries.recordSyncStates([issue.id])).get(issue.id)?.state).toBe('rejected')
+
+    server.answer(() => undefined)
+    await repos.issues.update(issue.id, { description: '改好了' })
+    expect((await queries.recordSyncStates([issue.id])).get(issue.id)?.state).toBe('local')
+    await engine.sync()
+    expect((await queries.recordSyncStates([issue.id])).get(issue.id)).toEqual({ state: 'sent' })
+    // The refused create never reached the server: the later put carried the whole record.
+    expect(server.records.get(issue.id)?.record).toMatchObject({ description: '改好了', location: issue.location })
+  })
+
+  it('refuses on the phone a single change larger than the server takes, and sends the rest', async () => {
+    const { engine, repos, server, author, db, queries } = await device()
+    const big = await repos.visits.create(visitFields({ needs: '长'.repeat(2000) }), author)
+    const small = await repos.visits.create(visitFields(), author)
+    server.limits.maxBytes = 1500
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', rejected: 1 })
+    expect(await db.outbox.count()).toBe(0)
+    expect(server.records.has(small.id)).toBe(true)
+    expect((await queries.recordSyncStates([big.id])).get(big.id)).toMatchObject({ state: 'rejected', code: 'too_large' })
+  })
+
+  it('records a conflict answer on the record, to be settled', async () => {
+    const { engine, repos, server, author, queries } = await device()
+    const visit = await repos.visits.create(visitFields(), author)
+    const conflict = { field: 'outcome', value: '我写的', mutationId: '0193f3a0-0000-7000-8000-000000000000', by: author.userId, at: '2026-11-20T03:00:00.000Z' }
+    server.answer((m) => ({ mutationId: m.mutationId, status: 'conflict', rev: 7, conflicts: [conflict] }))
+    await engine.sync()
+    expect((await queries.recordSyncStates([visit.id])).get(visit.id)).toEqual({ state: 'conflict', conflicts: [conflict] })
+  })
+})
+
+describe('photos', () => {
+  it('uploads the photos a record names before the mutation, and only those the server lacks', async () => {
+    const { engine, repos, server, author, db } = await device()
+    const bytes = new Uint8Array([0xff, 0xd8, 0xff]).buffer
+    for (const sha256 of [SHA_A, SHA_B]) {
+      await db.attachments.put({ sha256, type: 'image/jpeg', bytes: 3, width: 1, height: 1, data: bytes, thumb: bytes, thumbType: 'image/jpeg', createdAt: '2026-11-20T00:00:00.000Z' })
+    }
+    server.attachments.add(SHA_B)
+    const issue = await repos.issues.create(issueFields({ photos: [SHA_A, SHA_B] }), author)
+    await engine.sync()
+
+    expect(server.calls.map((c) => c.op).slice(0, 4)).toEqual(['headAttachment', 'putAttachment', 'headAttachment', 'push'])
+    expect(server.attachments.has(SHA_A)).toBe(true)
+
+    // Known to be on the server now: a later edit asks nothing about them.
+    server.calls.length = 0
+    await repos.issues.update(issue.id, { description: '补充说明' })
+    await engine.sync()
+    expect(server.calls.map((c) => c.op)).toEqual(['push', 'pull'])
+  })
+
+  it('stops the run when an upload fails on the way, and sends no mutation naming the photo', async () => {
+    const { engine, repos, server, author, db } = await device()
+    const bytes = new Uint8Array([1]).buffer
+    await db.attachments.put({ sha256: SHA_A, type: 'image/jpeg', bytes: 1, width: 1, height: 1, data: bytes, thumb: bytes, thumbType: 'image/jpeg', createdAt: '2026-11-20T00:00:00.000Z' })
+    await repos.visits.create(visitFields({ photos: [SHA_A] }), author)
+    server.fail('putAttachment', 'offline')
+    expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'offline' } })
+    expect(server.calls.some((c) => c.op === 'push')).toBe(false)
+    expect(await db.outbox.count()).toBe(1)
+  })
+
+  it('does not hold the records back for a photo the server refuses', async () => {
+    const { engine, repos, server, author, db } = await device()
+    const bytes = new Uint8Array([1]).buffer
+    await db.attachments.put({ sha256: SHA_A, type: 'image/jpeg', bytes: 1, width: 1, height: 1, data: bytes, thumb: bytes, thumbType: 'image/jpeg', createdAt: '2026-11-20T00:00:00.000Z' })
+    const visit = await repos.visits.create(visitFields({ photos: [SHA_A] }), author)
+    server.fail('putAttachment', 'refused')
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 1 })
+    expect(server.records.has(visit.id)).toBe(true)
+  })
+})
+
+describe('backoff', () => {
+  it('waits exponentially longer after each failed run, with jitter, and not at all after a success', async () => {
+    const { engine, repos, server, author, clock } = await device({ random: () => 0.5 })
+    await repos.visits.create(visitFields(), author)
+    server.fail('push', 'offline', { times: 3 })
+    const waits: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const outcome = await engine.sync()
+      expect(outcome).toMatchObject({ status: 'failed', error: { code: 'offline' } })
+      waits.push(engine.nextRetryAt! - clock.now)
+    }
+    // Equal jitter: half the exponential delay, plus random() of the other half.
+    expect(waits).toEqual([0.75, 1.5, 3].map((f) => f * BACKOFF.baseMs))
+    expect(await engine.sync()).toMatchObject({ status: 'done' })
+    expect(engine.nextRetryAt).toBeNull()
+  })
+
+  it('never waits longer than the cap, nor less than the server asks when it throttles', async () => {
+    const { engine, server } = await device({ random: () => 0.999 })
+    server.fail('pull', 'server', { times: 20 })
+    for (let i = 0; i < 20; i++) await engine.sync()
+    expect(engine.nextRetryAt! - Date.parse('2026-11-20T03:00:00Z')).toBeLessThanOrEqual(BACKOFF.maxMs)
+    expect(engine.nextRetryAt! - Date.parse('2026-11-20T03:00:00Z')).toBeGreaterThan(BACKOFF.maxMs * 0.99)
+  })
+})
+
+describe('the token', () => {
+  it('on 401, keeps the outbox, forgets the token and stops until the next sign-in', async () => {
+    const { engine, repos, server, author, db, queries } = await device()
+    await repos.visits.create(visitFields(), author)
+    server.fail('push', 'unauthorized')
+
+    expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'unauthorized' }, nextRetryAt: null })
+    expect(await db.outbox.count()).toBe(1)
+    const status = await queries.syncStatus()
+    expect(status).toMatchObject({ hasToken: false, user: { id: 'leader-1' }, lastError: { code: 'unauthorized' } })
+    expect(await engine.sync()).toEqual({ status: 'signed_out' })
+    // Local work goes on without a token.
+    await repos.visits.create(visitFields(), author)
+    expect(await db.outbox.count()).toBe(2)
+  })
+})
+
+describe('pull', () => {
+  it('replaces the demo reference data with the server’s on the first pull, and never seeds it again', async () => {
+    const { engine, server, db } = await device()
+    expect(await db.buildings.count()).toBe(demoBuildings.length)
+    server.serverPut('buildings', { id: 'b-server', gridId: 'g-1', communityId: 'c-1', address: '服务器路1号', name: '', floors: 6 })
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 1 })
+    expect((await db.buildings.toArray()).map((b) => b.id)).toEqual(['b-server'])
+    expect(await db.households.count()).toBe(0)
+  })
+
+  it('writes pages until the server has no more, each with its cursor', async () => {
+    const { engine, server, db, repos, author } = await device({ pullLimit: 3 })
+    const mine = await repos.visits.create(visitFields(), author)
+    await engine.sync()
+    for (let i = 0; i < 7; i++) server.serverPut('grids', { id: `g-${i}`, communityId: 'c-1', name: `网格${i}` })
+    server.calls.length = 0
+    expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 7 })
+    expect(server.calls.filter((c) => c.op === 'pull')).toHaveLength(3)
+    expect(await db.grids.count()).toBe(7)
+    expect((await db.meta.get('cursor'))?.value).toBe(String(server.records.get('g-6')!.rev))
+    expect(await db.visits.get(mine.id)).toBeDefined()
+  })
+
+  it('writes a page and its cursor together: when the cursor cannot be written, neither is the page', async () => {
+    const { engine, server, db } = await device()
+    await engine.sync()
+    const before = (await db.meta.get('cursor'))?.value
+    server.serverPut('grids', { id: 'g-ok', communityId: 'c-1', name: '网格' })
+    const spy = vi.spyOn(db.meta, 'put').mockRejectedValueOnce(new Error('disk error'))
+    expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'unknown' } })
+    expect((await db.meta.get('cursor'))?.value).toBe(before)
+    expect(await db.grids.get('g-ok')).toBeUndefined()
+    spy.mockRestore()
+    expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 1 })
+    expect(await db.grids.get('g-ok')).toBeDefined()
+  })
+
+  it('keeps a record’s local changes on top of a newer server version until the server has answered them', async () => {
+    const { engine, server, db, repos, author } = await device()
+    const issue = await repos.issues.create(issueFields(), author)
+    await engine.sync()
+    // The office accepts the report on the server…
+    const report = server.records.get(issue.id)!.record
+    server.serverPut('issues', { ...report, id: issue.id, status: 'accepted' })
+    // …while the leader edits it on the phone, just as the pull runs.
+    server.on('pull', async () => {
+      server.on('pull', () => undefined)
+      await repos.issues.update(issue.id, { description: '又漏水了' })
+    })
+    await engine.sync()
+    const local = await db.issues.get(issue.id)
+    expect(local).toMatchObject({ description: '又漏水了', status: 'submitted' })
+    expect(await db.held.get(issue.id)).toMatchObject({ record: { status: 'accepted' } })
+
+    // The next run sends the edit; the server's answer is newer than the held version, and pull brings the merge.
+    await engine.sync()
+    expect(await db.issues.get(issue.id)).toMatchObject({ description: '又漏水了', status: 'accepted' })
+    expect(await db.held.count()).toBe(0)
+  })
+
+  it('gives a refused change’s record the server version it held back', async () => {
+    const { engine, server, db, repos, author, queries } = await device()
+    const issue = await repos.issues.create(issueFields(), author)
+    await engine.sync()
+    server.serverPut('issues', { ...server.records.get(issue.id)!.record, id: issue.id, status: 'accepted' })
+    server.on('pull', async () => {
+      server.on('pull', () => undefined)
+      await repos.issues.update(issue.id, { description: '改了' })
+    })
+    await engine.sync()
+    server.answer((m) => ({ mutationId: m.mutationId, status: 'rejected', code: 'forbidden', message: 'no' }))
+    await engine.sync()
+    expect(await db.issues.get(issue.id)).toMatchObject({ status: 'accepted', description: issue.description })
+    expect((await db.rejections.toArray())[0]?.record).toMatchObject({ description: '改了' })
+    expect((await queries.recordSyncStates([issue.id])).get(issue.id)).toMatchObject({ state: 'rejected', code: 'forbidden' })
+  })
+
+  it('on reset, drops what was pulled before — never records with changes waiting or never acknowledged — and starts over', async () => {
+    const { engine, server, db, repos, author } = await device()
+    const sent = await repos.visits.create(visitFields(), author)
+    await engine.sync()
+    const theirs = '0193f3a0-0000-7000-8000-00000000000a'
+    server.serverPut('visits', { ...(await db.visits.get(sent.id))!, id: theirs, createdBy: 'leader-2' })
+    server.serverPut('buildings', { id: 'b-old', gridId: 'g-1', communityId: 'c-1', address: '旧楼', name: '', floors: 6 })
+    await engine.sync()
+    expect(await db.visits.count()).toBe(2)
+
+    // A building is taken away: the server no longer sends the other leader's visit nor the old building,
+    // and answers the next pull from the beginning with `reset`…
+    server.records.delete(theirs)
+    server.records.delete('b-old')
+    server.serverPut('buildings', { id: 'b-new', gridId: 'g-1', communityId: 'c-1', address: '新楼', name: '', floors: 6 })
+    server.resetNextPull()
+    // …while the leader saves a new visit and edits the sent one, just as that pull runs.
+    let waiting = ''
+    server.on('pull', async () => {
+      server.on('pull', () => undefined)
+      waiting = (await repos.visits.create(visitFields(), author)).id
+      await repos.visits.update(sent.id, { outcome: '还没发出去' })
+    })
+    await engine.sync()
+
+    expect((await db.buildings.toArray()).map((b) => b.id)).toEqual(['b-new'])
+    expect((await db.visits.toArray()).map((v) => v.id).sort()).toEqual([sent.id, waiting].sort())
+    expect((await db.visits.get(sent.id))?.outcome).toBe('还没发出去')
+    expect(await db.outbox.count()).toBe(2)
+    expect((await db.meta.get('cursor'))?.value).toBe(String(server.records.get('b-new')!.rev))
+  })
+
+  it('skips and counts a pulled record that fails its schema, and goes on', async () => {
+    const { engine, server, db } = await device()
+    server.serverPut('grids', { id: 'g-bad', communityId: 'c-1' })
+    server.serverPut('grids', { id: 'g-good', communityId: 'c-1', name: '好网格' })
+    expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 2, skipped: 1 })
+    expect((await db.grids.toArray()).map((g) => g.id)).toEqual(['g-good'])
+  })
+
+  it('deletes reference rows the server deleted, and keeps record tombstones', async () => {
+    const { engine, server, db, repos, author } = await device()
+    const visit = await repos.visits.create(visitFields(), author)
+    server.serverPut('grids', { id: 'g-1', communityId: 'c-1', name: '网格' })
+    await engine.sync()
+    server.serverPut('grids', { id: 'g-1', deletedAt: '2026-11-20T04:00:00.000Z' })
+    await repos.visits.remove(visit.id)
+    await engine.sync()
+    expect(await db.grids.get('g-1')).toBeUndefined()
+    expect((await db.visits.get(visit.id))?.deletedAt).not.toBeNull()
+    expect(server.records.get(visit.id)?.record.deletedAt).not.toBeNull()
+  })
+})
+
+describe('one run at a time', () => {
+  it('folds calls made during a run into that run and one more after it', async () => {
+    const { engine, repos, server, author } = await device()
+    await repos.visits.create(visitFields(), author)
+    const [a, b, c] = await Promise.all([engine.sync(), engine.sync(), engine.sync()])
+    expect(a).toBe(b)
+    expect(b).toBe(c)
+    expect(server.calls.map((call) => call.op)).toEqual(['push', 'pull', 'pull'])
+  })
+})

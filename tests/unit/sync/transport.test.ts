@@ -1,0 +1,124 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { afterEach, describe, expect, it } from 'vitest'
+import { TransportError } from '@/app/sync/errors'
+import { fetchTransport } from '@/app/sync/transport'
+import { uuidv7 } from '@/domain'
+
+/** A loopback HTTP server answering with `handler`; what it received is kept for the test to look at. */
+let server: Server | undefined
+const received: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string }> = []
+
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  received.length = 0
+  server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+    req.on('end', () => {
+      received.push({ method: req.method!, url: req.url!, headers: req.headers, body })
+      handler(req, res)
+    })
+  })
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`
+}
+
+afterEach(async () => {
+  server?.closeAllConnections()
+  await new Promise((resolve) => server?.close(resolve))
+  server = undefined
+})
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (_req: IncomingMessage, res: ServerResponse) => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))
+}
+
+const mutation = () => ({ kind: 'delete' as const, mutationId: uuidv7(), deviceSeq: 1, table: 'visits' as const, recordId: uuidv7(), baseRev: 3 })
+
+async function failure(promise: Promise<unknown>): Promise<TransportError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e)
+  expect(error).toBeInstanceOf(TransportError)
+  return error as TransportError
+}
+
+describe('fetchTransport', () => {
+  it('pushes with the token and takes answers that match the mutations one by one', async () => {
+    const m = mutation()
+    const baseUrl = await serve(json(200, { results: [{ mutationId: m.mutationId, status: 'applied', rev: 4 }] }))
+    const transport = fetchTransport({ baseUrl: baseUrl + '/', token: 'tok' })
+    const answer = await transport.push({ protocol: 1, deviceId: 'd-1', mutations: [m] })
+    expect(answer.results).toEqual([{ mutationId: m.mutationId, status: 'applied', rev: 4 }])
+    expect(received[0]).toMatchObject({ method: 'POST', url: '/api/v1/sync/push', headers: { authorization: 'Bearer tok', 'content-type': 'application/json' } })
+    expect(JSON.parse(received[0]!.body)).toEqual({ protocol: 1, deviceId: 'd-1', mutations: [m] })
+  })
+
+  it('refuses answers that do not match the mutations sent, or the protocol', async () => {
+    const m = mutation()
+    let baseUrl = await serve(json(200, { results: [{ mutationId: uuidv7(), status: 'applied', rev: 4 }] }))
+    expect((await failure(fetchTransport({ baseUrl, token: 't' }).push({ protocol: 1, deviceId: 'd', mutations: [m] }))).code).toBe('bad_response')
+    server!.close()
+    baseUrl = await serve(json(200, { changes: 'nope' }))
+    expect((await failure(fetchTransport({ baseUrl, token: 't' }).pull(null, 10))).code).toBe('bad_response')
+  })
+
+  it('pulls with the cursor and limit in the query, and without a cursor the first time', async () => {
+    const baseUrl = await serve(json(200, { changes: [], cursor: 'next', hasMore: false, reset: false }))
+    const transport = fetchTransport({ baseUrl, token: 't' })
+    expect(await transport.pull(null, 500)).toEqual({ changes: [], cursor: 'next', hasMore: false, reset: false })
+    await transport.pull('abc', 10)
+    expect(received.map((r) => r.url)).toEqual(['/api/v1/sync/pull?limit=500', '/api/v1/sync/pull?limit=10&cursor=abc'])
+  })
+
+  it.each([
+    [401, 'unauthorized'],
+    [413, 'too_large'],
+    [429, 'throttled'],
+    [500, 'server'],
+    [502, 'server'],
+    [400, 'refused'],
+    [415, 'refused'],
+  ] as const)('turns HTTP %i into %s', async (status, code) => {
+    const baseUrl = await serve(json(status, { error: 'bad_request', message: 'no' }, { 'retry-after': '30' }))
+    const error = await failure(fetchTransport({ baseUrl, token: 't' }).pull(null, 10))
+    expect(error.code).toBe(code)
+    expect(error.details.status).toBe(status)
+    if (code === 'throttled') expect(error.details.retryAfterMs).toBe(30_000)
+  })
+
+  it('answers offline when nothing listens', async () => {
+    const baseUrl = await serve(json(200, {}))
+    server!.close()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect((await failure(fetchTransport({ baseUrl, token: 't' }).pull(null, 10))).code).toBe('offline')
+  })
+
+  it('times out a server that never answers, and one that stalls in the middle of its answer', async () => {
+    let baseUrl = await serve(() => undefined)
+    expect((await failure(fetchTransport({ baseUrl, token: 't', timeoutMs: 100 }).pull(null, 10))).code).toBe('timeout')
+    server!.closeAllConnections()
+    server!.close()
+    baseUrl = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write('{"changes": [')
+    })
+    expect((await failure(fetchTransport({ baseUrl, token: 't', timeoutMs: 100 }).pull(null, 10))).code).toBe('timeout')
+  })
+
+  it('asks about attachments with HEAD and uploads the bytes with their type', async () => {
+    const baseUrl = await serve((req, res) => res.writeHead(req.method === 'HEAD' ? (req.url!.endsWith('a'.repeat(64)) ? 200 : 404) : 201).end())
+    const transport = fetchTransport({ baseUrl, token: 't' })
+    expect(await transport.headAttachment('a'.repeat(64))).toBe(true)
+    expect(await transport.headAttachment('b'.repeat(64))).toBe(false)
+    await transport.putAttachment('b'.repeat(64), new TextEncoder().encode('jpeg').buffer, 'image/jpeg')
+    expect(received[2]).toMatchObject({ method: 'PUT', url: `/api/v1/attachments/${'b'.repeat(64)}`, body: 'jpeg', headers: { 'content-type': 'image/jpeg' } })
+  })
+
+  it('logs out with no body, and logs in without a token', async () => {
+    const user = { id: 'u-1', username: 'leader1', displayName: '楼长', role: 'leader', communityId: 'c', buildingIds: [] }
+    const baseUrl = await serve((req, res) => (req.url === '/api/v1/auth/login' ? json(200, { token: 'new', deviceId: 'd-1', user })(req, res) : res.writeHead(204).end()))
+    expect(await fetchTransport({ baseUrl, token: null }).login({ username: 'leader1', password: 'p', deviceName: 'phone' })).toEqual({ token: 'new', deviceId: 'd-1', user })
+    expect(received[0]!.headers.authorization).toBeUndefined()
+    await fetchTransport({ baseUrl, token: 'new' }).logout()
+    expect(received[1]).toMatchObject({ method: 'POST', body: '', headers: { authorization: 'Bearer new' } })
+    expect(received[1]!.headers['content-type']).toBeUndefined()
+  })
+})
