@@ -168,8 +168,27 @@ export const LoginRequest = z.object({
 })
 export type LoginRequest = z.infer<typeof LoginRequest>
 
-/** The device token (send it as `Authorization: Bearer …`), the id the server gave this device, and who signed in. */
-export const LoginResponse = z.object({ token: z.string(), deviceId: RefId, user: User })
+const Count = z.number().int().nonnegative()
+
+/**
+ * An earlier device of the user signing in, of the same name, never signed out nor revoked, that made records
+ * the server still has (see docs/sync-protocol.md, "A phone whose data the browser cleared").
+ */
+export const EarlierDevice = z.object({
+  id: RefId,
+  name: z.string(),
+  createdAt: Timestamp,
+  lastSeenAt: Timestamp.nullable(),
+  /** The records it made that are not deleted, by type. */
+  records: z.object({ visits: Count, issues: Count, inspections: Count }),
+})
+export type EarlierDevice = z.infer<typeof EarlierDevice>
+
+/**
+ * The device token (send it as `Authorization: Bearer …`), the id the server gave this device, who signed in,
+ * and the user's earlier devices of the same name (absent from a server older than that list).
+ */
+export const LoginResponse = z.object({ token: z.string(), deviceId: RefId, user: User, earlierDevices: z.array(EarlierDevice).optional() })
 export type LoginResponse = z.infer<typeof LoginResponse>
 
 /** A signed-in device as the office sees it when a phone is lost. */

@@ -1,3 +1,5 @@
+import { promisify } from 'node:util'
+import { gzip } from 'node:zlib'
 import swagger from '@fastify/swagger'
 import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
@@ -59,6 +61,23 @@ function containsNul(value: unknown): boolean {
   return false
 }
 
+const gzipAsync = promisify(gzip)
+/** Below this a JSON answer is sent as it is: gzip's header would eat what it saves. */
+const COMPRESS_FROM_BYTES = 1024
+
+/**
+ * JSON answers (a pull page is mostly repeated field names) go gzip-compressed to clients that accept it:
+ * on a weak signal the bytes are the wait. Photos are JPEG already and pass untouched.
+ */
+async function compressJson(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  const type = String(reply.getHeader('content-type') ?? '')
+  if (typeof payload !== 'string' || payload.length < COMPRESS_FROM_BYTES || !type.startsWith('application/json')) return payload
+  reply.header('Vary', 'Accept-Encoding')
+  if (!/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) return payload
+  reply.header('Content-Encoding', 'gzip')
+  return gzipAsync(payload)
+}
+
 /** The sync server and the app in one Fastify instance, not yet listening: `index.ts` listens, tests inject. */
 export function buildServer(options: ServerOptions) {
   const limits = { ...DEFAULT_LIMITS, ...options.limits }
@@ -97,9 +116,10 @@ export function buildServer(options: ServerOptions) {
 
   app.addHook('onSend', async (request, reply, payload) => {
     reply.headers(SECURITY_HEADERS)
+    if (!isApi(request.url)) return payload
     // Answers name residents and carry tokens: no browser or proxy cache may keep them.
-    if (isApi(request.url)) reply.header('Cache-Control', 'no-store')
-    return payload
+    reply.header('Cache-Control', 'no-store')
+    return compressJson(request, reply, payload)
   })
 
   // One line per request, without bodies, query strings or addresses: residents' data never reaches the log.

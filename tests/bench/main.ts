@@ -1,51 +1,26 @@
 import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { cpus, release, tmpdir, totalmem } from 'node:os'
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { startStaticServer, type StaticServer } from '../../src/server/static'
 import { CHROMIUM_PATH, launchPhone, type Phone } from '../e2e/browser'
 import { buildApp, buildPage, FIRST_SCREEN_BUDGET, firstScreen, FLOOR_DIR, ROOT } from './first-screen'
+import { KB, kb, markdown, median, ms, percentile, printed, ratio, target, type Table } from './report'
+import { syncBenchmarks } from './sync'
 
 /*
- * `npm run bench`: four benchmarks, each against a baseline measured in the same run, printed as tables and
- * written to docs/benchmarks.md. Benchmarks report figures; they do not pass or fail. Targets from the
+ * `npm run bench`: eight benchmarks, each against a baseline measured in the same run, printed as tables and
+ * written to docs/benchmarks.md: a–d in Chromium (here), e–h of sync (./sync.ts). Benchmarks report figures; they do not pass or fail. Targets from the
  * issue stand beside the figures, and a missed one is flagged.
  */
 
-const KB = 1000
 const PAGE_DIR = fileURLToPath(new URL('page', import.meta.url))
 const SAVE_RUNS = 200
 const LIST_RUNS = 7
 const PHOTO_RUNS = 5
 const VISITS = 10_000
-
-interface Table {
-  title: string
-  /** How the figures were made and what the baseline is. */
-  about: string
-  head: string[]
-  rows: string[][]
-  /** Targets and whether they were met. */
-  notes: string[]
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = sorted.length >> 1
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
-}
-
-const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)} ms`
-const kb = (bytes: number) => `${(bytes / KB).toFixed(1)} KB`
-const ratio = (value: number) => `${value.toFixed(2)}×`
-const target = (met: boolean, text: string) => `${met ? 'met' : '**MISSED**'}: ${text}`
 
 async function initialLoad(work: string): Promise<{ table: Table; appDir: string }> {
   const appDir = join(work, 'app')
@@ -324,29 +299,6 @@ async function photo(page: Page): Promise<Table> {
   }
 }
 
-function markdown(table: Table): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`
-  return [
-    `## ${table.title}`,
-    '',
-    table.about,
-    '',
-    line(table.head),
-    line(table.head.map((_, i) => (i === 0 ? '---' : '---:'))),
-    ...table.rows.map(line),
-    '',
-    ...table.notes.map((n) => `- Target ${n}`),
-  ].join('\n')
-}
-
-function printed(table: Table): string {
-  const plain = (s: string) => s.replace(/\*\*/g, '')
-  const all = [table.head, ...table.rows].map((r) => r.map(plain))
-  const widths = table.head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)))
-  const format = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
-  return [`\n${table.title}`, ...all.map(format), ...table.notes.map((n) => `  target ${plain(n)}`)].join('\n')
-}
-
 function machine(): string {
   const cpu = cpus()
   let chromium = 'Chromium'
@@ -358,16 +310,15 @@ function machine(): string {
   return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB memory, Linux ${release()}, Node ${process.version}, ${chromium} (headless)`
 }
 
-async function main() {
+/** Benchmarks a–d: the built app and a benchmark page in Chromium. */
+async function browserBenchmarks(report: (table: Table) => void): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'doorstep-bench-'))
   const servers: StaticServer[] = []
   let phone: Phone | undefined
   try {
-    const tables: Table[] = []
     console.log('building the app, the framework floor and the benchmark page…')
     const load = await initialLoad(work)
-    tables.push(load.table)
-    console.log(printed(load.table))
+    report(load.table)
     const pageDir = join(work, 'page')
     await buildPage(PAGE_DIR, pageDir)
 
@@ -379,32 +330,49 @@ async function main() {
     // to the page (page.evaluate) then call: give pages a stand-in.
     await phone.context.addInitScript('globalThis.__name = (fn) => fn')
     const page = await benchPage(phone, pageServer)
-    for (const run of [() => saving(page), () => visitsList(phone!, appServer.url), () => photo(page)]) {
-      const table = await run()
-      tables.push(table)
-      console.log(printed(table))
-    }
-
-    const date = new Date().toISOString().slice(0, 10)
-    const doc = [
-      '# Benchmarks',
-      '',
-      `Written by \`npm run bench\` (tests/bench/run.mjs) on ${date}.`,
-      '',
-      `Machine: ${machine()}.`,
-      '',
-      'Each figure stands beside a baseline measured in the same run; rerun the command to refresh this page',
-      'rather than editing it. Benchmarks report, they do not fail: a missed target is marked **MISSED**.',
-      '',
-      ...tables.flatMap((t) => [markdown(t), '']),
-    ].join('\n')
-    await writeFile(join(ROOT, 'docs/benchmarks.md'), doc)
-    console.log('\nwritten to docs/benchmarks.md')
+    for (const run of [() => saving(page), () => visitsList(phone!, appServer.url), () => photo(page)]) report(await run())
   } finally {
     await phone?.close()
     await Promise.all(servers.map((s) => s.close()))
     await rm(work, { recursive: true, force: true })
   }
+}
+
+const GROUPS = { browser: browserBenchmarks, sync: syncBenchmarks }
+
+/**
+ * All groups, one after another (Chromium closed before the sync benchmarks start, so that it takes no CPU
+ * from them), then the page. `npm run bench -- sync` (or `browser`) runs one group and only prints it.
+ */
+async function main() {
+  const only = process.argv.slice(2)
+  const unknown = only.filter((name) => !(name in GROUPS))
+  if (unknown.length) throw new Error(`unknown benchmark group ${unknown.join(', ')}: choose from ${Object.keys(GROUPS).join(', ')}`)
+  // Taken before the benchmarks add their own load.
+  const load = loadavg()[0]!
+  const tables: Table[] = []
+  const report = (table: Table) => {
+    tables.push(table)
+    console.log(printed(table))
+  }
+  for (const [name, run] of Object.entries(GROUPS)) if (!only.length || only.includes(name)) await run(report)
+  if (only.length) return console.log('\nonly part of the benchmarks ran: docs/benchmarks.md is left as it was')
+
+  const date = new Date().toISOString().slice(0, 10)
+  const doc = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\` (tests/bench/run.mjs) on ${date}.`,
+    '',
+    `Machine: ${machine()}. Load average when the run began: ${load.toFixed(2)} (other work on the machine shows in the figures).`,
+    '',
+    'Each figure stands beside a baseline measured in the same run; rerun the command to refresh this page',
+    'rather than editing it. Benchmarks report, they do not fail: a missed target is marked **MISSED**.',
+    '',
+    ...tables.flatMap((t) => [markdown(t), '']),
+  ].join('\n')
+  await writeFile(join(ROOT, 'docs/benchmarks.md'), doc)
+  console.log('\nwritten to docs/benchmarks.md')
 }
 
 await main()

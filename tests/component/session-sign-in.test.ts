@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { db } from '@/app/db/database'
 import SessionSignIn from '@/app/features/session/SessionSignIn.vue'
+import { requestPersistence } from '@/app/pwa/persist'
 import { buttonNamed, errorOf, fieldLabelled } from './fields'
 import { mountWithApp } from './setup'
+
+// The browser's answer to "keep this site's data" is the test's to give (happy-dom has no storage manager).
+vi.mock('@/app/pwa/persist', () => ({ requestPersistence: vi.fn(async () => false) }))
 
 /*
  * The sign-in screen against the real store, engine session and fetch transport; only `fetch` is replaced,
@@ -23,6 +27,7 @@ function server(login: Answer) {
 afterEach(() => {
   vi.unstubAllGlobals()
   vi.restoreAllMocks()
+  vi.mocked(requestPersistence).mockClear()
 })
 
 async function signIn(username: string, password: string) {
@@ -56,6 +61,7 @@ describe('the sign-in screen', () => {
     expect(router.currentRoute.value.path).toBe('/signin')
     expect((fieldLabelled(wrapper, '用户名').find('input').element as HTMLInputElement).value).toBe('leader1')
     expect(await db.meta.get('token')).toBeUndefined()
+    expect(requestPersistence).not.toHaveBeenCalled()
   })
 
   it('asks for the username and password before calling the server', async () => {
@@ -88,6 +94,16 @@ describe('the sign-in screen', () => {
     const { router } = await signIn('leader1', 'doorstep-demo')
 
     await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/'))
+  })
+
+  it('then asks the browser to keep the phone’s data, and says what it answered', async () => {
+    vi.mocked(requestPersistence).mockResolvedValueOnce(true)
+    const user = { id: 'u-leader1', username: 'leader1', displayName: '陈伯', role: 'leader', communityId: 'c-1', buildingIds: ['b-1'] }
+    server(api(200, { token: 't', deviceId: 'd-1', user }))
+    await signIn('leader1', 'doorstep-demo')
+
+    await vi.waitFor(() => expect(document.querySelector('.van-toast')?.textContent).toBe('数据已锁定，浏览器不会自动清理'))
+    expect(requestPersistence).toHaveBeenCalledOnce()
   })
 
   it('opens the folded settings when the server address there is wrong', async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type BrowserContextOptions } from 'playwright-core'
@@ -42,16 +42,42 @@ export function browserUnavailable(): string | null {
 
 export interface Phone {
   context: BrowserContext
+  /** The profile on disk: launching again with it reopens the same phone, data and service worker included. */
+  userDataDir: string
   /** Closes the browser and deletes its profile. */
   close(): Promise<void>
+  /**
+   * Ends the browser the hard way (SIGKILL), as the system does to an app in the background or a phone
+   * whose battery dies: no unload handlers, no orderly shutdown. The profile stays, for a relaunch.
+   */
+  kill(): Promise<void>
+}
+
+export interface PhoneOptions extends BrowserContextOptions {
+  /** A profile from an earlier launch (see `Phone.kill`); a fresh one by default. */
+  userDataDir?: string
 }
 
 /**
- * A fresh browser profile on disk: a persistent context keeps IndexedDB and the service worker's caches
- * on disk like a phone does (a plain `newContext()` holds them in memory).
+ * The process id of the browser using `userDataDir`: Chromium's main process, the one started with that
+ * profile and no `--type=` (its renderers, GPU and utility processes carry one). Playwright does not
+ * give out the process of a persistent context, and the profile folder is unique to this launch.
  */
-export async function launchPhone(options: BrowserContextOptions = {}): Promise<Phone> {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'doorstep-e2e-'))
+async function browserProcess(userDataDir: string): Promise<number> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    const args = await readFile(`/proc/${entry}/cmdline`, 'utf8').then((text) => text.split('\0'), (): string[] => [])
+    if (args.includes(`--user-data-dir=${userDataDir}`) && !args.some((arg) => arg.startsWith('--type='))) return Number(entry)
+  }
+  throw new Error(`no browser process uses ${userDataDir}`)
+}
+
+/**
+ * A browser profile on disk: a persistent context keeps IndexedDB and the service worker's caches on disk
+ * like a phone does (a plain `newContext()` holds them in memory). Fresh, unless `userDataDir` names one.
+ */
+export async function launchPhone({ userDataDir: reopen, ...options }: PhoneOptions = {}): Promise<Phone> {
+  const userDataDir = reopen ?? (await mkdtemp(join(tmpdir(), 'doorstep-e2e-')))
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -61,9 +87,16 @@ export async function launchPhone(options: BrowserContextOptions = {}): Promise<
   })
   return {
     context,
+    userDataDir,
     async close() {
       await context.close()
       await rm(userDataDir, { recursive: true, force: true })
+    },
+    async kill() {
+      const pid = await browserProcess(userDataDir)
+      const closed = new Promise((resolve) => context.once('close', resolve))
+      process.kill(pid, 'SIGKILL')
+      await closed
     },
   }
 }

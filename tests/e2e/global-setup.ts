@@ -1,11 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { build } from 'vite'
 import type { TestProject } from 'vitest/node'
 import { startStaticServer } from '@/server/static'
 import { browserUnavailable } from './browser'
+import { productionBuild } from './build'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,28 +12,6 @@ declare module 'vitest' {
     appUrl: string
     /** The folder of that build, for tests that serve a copy of it and deploy a changed version. */
     appDir: string
-  }
-}
-
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url))
-
-/**
- * Vitest sets NODE_ENV=test, and Vite then makes a development build (no minifying, and the app skips
- * registering its service worker): the build must see `production`, as `npm run build` does.
- */
-async function productionBuild(outDir: string) {
-  const nodeEnv = process.env.NODE_ENV
-  process.env.NODE_ENV = 'production'
-  try {
-    await build({
-      root: projectRoot,
-      configFile: join(projectRoot, 'vite.config.ts'),
-      mode: 'production',
-      logLevel: 'warn',
-      build: { outDir, emptyOutDir: true, sourcemap: false },
-    })
-  } finally {
-    process.env.NODE_ENV = nodeEnv
   }
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
+import { cameraPhoto, finishInspection, inspect, openUnderWorker, recordVisit, reportIssue, watchProblems } from './pages'
 
 const skipReason = browserUnavailable()
 if (skipReason) console.warn(skipReason)
@@ -10,26 +11,6 @@ const VISIT_NEEDS = '王阿姨想学粤省事上的养老金年审'
 const ISSUE_LOCATION = '3楼楼道窗户（东侧）'
 const INSPECTION_NOTE = '5楼楼梯口堆了纸箱和旧沙发'
 const DRAFT_TEXT = '楼道灯坏了一个星期，晚上看不清台阶'
-
-/**
- * A photo as a phone camera takes it: 4000×3000 JPEG, drawn by the browser itself so that the test
- * needs no image library and no fixture file.
- */
-async function cameraPhoto(page: Page): Promise<Buffer> {
-  const base64 = await page.evaluate(() => {
-    const canvas = Object.assign(document.createElement('canvas'), { width: 4000, height: 3000 })
-    const context = canvas.getContext('2d')!
-    const sky = context.createLinearGradient(0, 0, 4000, 3000)
-    sky.addColorStop(0, '#7fb2e5')
-    sky.addColorStop(1, '#2d4f1e')
-    context.fillStyle = sky
-    context.fillRect(0, 0, 4000, 3000)
-    context.fillStyle = '#c33'
-    context.fillRect(1200, 800, 1600, 1400)
-    return canvas.toDataURL('image/jpeg', 0.92).split(',')[1]!
-  })
-  return Buffer.from(base64, 'base64')
-}
 
 /**
  * Each test continues the day where the previous one left off, as a leader would: the records made
@@ -44,25 +25,11 @@ describe.skipIf(skipReason)('a day of work with no network', () => {
   /** Content-security-policy violations and uncaught errors, from every page of the day. */
   const problems: string[] = []
 
-  function collectProblems(target: Page) {
-    target.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) problems.push(message.text())
-    })
-    target.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-  }
-
   beforeAll(async () => {
     phone = await launchPhone()
     page = phone.context.pages()[0] ?? (await phone.context.newPage())
-    collectProblems(page)
-    // Online once, as at the community office: the service worker installs and precaches the app.
-    await page.goto(appUrl)
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.ready
-    })
-    // The first load is not controlled by the worker (no clientsClaim): the next one is.
-    await page.reload()
-    expect(await page.evaluate(() => navigator.serviceWorker.controller?.state)).toBe('activated')
+    watchProblems(page, problems)
+    await openUnderWorker(page, appUrl)
     await phone.context.setOffline(true)
   })
 
@@ -82,63 +49,31 @@ describe.skipIf(skipReason)('a day of work with no network', () => {
   })
 
   it('records a door-to-door visit', async () => {
-    await page.getByRole('link', { name: '走访', exact: true }).click()
-    await page.getByRole('button', { name: '新增走访' }).click()
-    await page.waitForURL(at('/visits/new'))
-    await page.getByLabel('楼栋', { exact: true }).selectOption({ label: '南门路115号之二' })
-    await page.getByLabel('住户', { exact: true }).selectOption({ index: 1 })
-    await page.getByRole('radio', { name: '政策宣讲' }).click()
-    await page.getByRole('checkbox', { name: '粤省事养老金年审' }).click()
-    await page.getByLabel('发现的需求').fill(VISIT_NEEDS)
-    await page.getByLabel('处理结果').fill('当场教会了，下周再去看看')
-    await page.getByRole('button', { name: '保存', exact: true }).click()
-
-    await page.waitForURL(/\/visits\/[0-9a-f-]{36}$/)
-    visitPath = new URL(page.url()).pathname
-    await page.getByText(VISIT_NEEDS).waitFor()
+    const id = await recordVisit(page, {
+      building: '南门路115号之二',
+      purpose: '政策宣讲',
+      topic: '粤省事养老金年审',
+      needs: VISIT_NEEDS,
+      outcome: '当场教会了，下周再去看看',
+    })
+    visitPath = `/visits/${id}`
   })
 
   it('reports an issue with a photo from the gallery', async () => {
-    const photo = await cameraPhoto(page)
-    await page.getByRole('link', { name: '诉求', exact: true }).click()
-    await page.getByRole('button', { name: '报诉求' }).click()
-    await page.waitForURL(at('/issues/new'))
-    await page.getByLabel('楼栋', { exact: true }).selectOption({ label: '南门路115号之二' })
-    await page.getByRole('button', { name: '维修', exact: true }).click()
-    await page.getByLabel('具体位置').fill(ISSUE_LOCATION)
-    await page.getByLabel('情况说明').fill('窗户玻璃裂了，风大怕掉下去砸到人')
-    await page.getByRole('button', { name: '紧急', exact: true }).click()
-    await page.getByLabel('从相册选').setInputFiles({ name: 'IMG_20261120_093012.jpg', mimeType: 'image/jpeg', buffer: photo })
-    // The photo joins the form only once it is compressed and stored.
-    await page.getByRole('img', { name: '第 1 张照片' }).waitFor({ timeout: 20_000 })
-    await page.getByRole('button', { name: '提交诉求' }).click()
-
-    await page.waitForURL(/\/issues\/[0-9a-f-]{36}$/)
-    await page.getByText(ISSUE_LOCATION).first().waitFor()
+    await reportIssue(page, {
+      building: '南门路115号之二',
+      category: '维修',
+      location: ISSUE_LOCATION,
+      description: '窗户玻璃裂了，风大怕掉下去砸到人',
+      urgent: true,
+      photos: [await cameraPhoto(page)],
+    })
     await page.getByRole('img', { name: '第 1 张照片' }).waitFor()
   })
 
   it('runs a safety inspection with one failed item and finishes it', async () => {
-    await page.getByRole('link', { name: '巡查', exact: true }).click()
-    await page.getByRole('button', { name: '开始巡查' }).click()
-    await page.waitForURL(at('/inspections/new'))
-    await page.getByLabel('巡查楼栋').selectOption({ label: '南门路115号之二' })
-    await page.getByLabel('巡查表').selectOption({ label: '楼道消防安全' })
-    await page.getByRole('button', { name: '开始巡查' }).click()
-    await page.waitForURL(/\/inspections\/[0-9a-f-]{36}$/)
-
-    await page.getByText(/^已查 0\/\d+$/).waitFor()
-    const items = page.getByRole('listitem').filter({ has: page.getByRole('group') })
-    const count = await items.count()
-    expect(count).toBeGreaterThan(1)
-    for (let i = 0; i < count; i++) {
-      await items.nth(i).getByRole('button', { name: i === 0 ? '不合格' : '合格', exact: true }).click()
-    }
-    await items.first().getByLabel('备注').fill(INSPECTION_NOTE)
-    await page.getByText(`已查 ${count}/${count}`).waitFor()
-    await page.getByRole('button', { name: '完成巡查' }).click()
-
-    await page.waitForURL(/\/inspections\/[0-9a-f-]{36}\/summary$/)
+    await inspect(page, { building: '南门路115号之二', template: '楼道消防安全', failNote: INSPECTION_NOTE })
+    await finishInspection(page)
     await page.getByText('有问题').first().waitFor()
     await page.getByText(INSPECTION_NOTE).waitFor()
   })
@@ -201,7 +136,7 @@ describe.skipIf(skipReason)('a day of work with no network', () => {
 
   it('brings back what was typed after the page is closed in the middle of a form', async () => {
     const later = await phone.context.newPage()
-    collectProblems(later)
+    watchProblems(later, problems)
     await page.goto(at('/issues/new'))
     await page.getByLabel('情况说明').fill(DRAFT_TEXT)
     // With unload handlers run, as when the leader swipes the tab away; wait until it is really gone.

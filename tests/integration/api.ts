@@ -190,8 +190,10 @@ export async function startApi(engine: Engine, options: Partial<ServerOptions> =
 
   async function restart() {
     const listening = app.server.listening
-    // Storage first: a request still running fails (or commits) as it would when the process dies.
+    // Storage first: a request still running fails (or commits) as it would when the process dies, and its
+    // connection is reset rather than waited for.
     await storage.close()
+    app.server.closeAllConnections()
     await app.close()
     storage = await opened.reopen()
     app = buildServer({ storage, ...options })

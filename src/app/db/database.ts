@@ -89,7 +89,8 @@ export interface Draft {
 /**
  * Small device-wide values. The sync session: `token`, `user` (JSON of the domain User), `serverUrl`,
  * `syncDeviceId` (the id the server gave this device at sign-in), `cursor` (pull's, opaque),
- * `lastSuccessAt`, `lastError` (JSON of SyncErrorInfo).
+ * `lastSuccessAt`, `lastError` (JSON of SyncErrorInfo), `recovery` (JSON of RecoveryFound: the browser had
+ * cleared this phone's data before a sign-in, and the leader has not yet read what came back).
  */
 export interface MetaEntry {
   key:
@@ -103,7 +104,15 @@ export interface MetaEntry {
     | 'cursor'
     | 'lastSuccessAt'
     | 'lastError'
+    | 'recovery'
   value: string
+}
+
+/** Kept in meta as `recovery` by a sign-in that found this phone's data cleared by the browser. */
+export interface RecoveryFound {
+  userId: string
+  /** When the user's earlier device of this phone's name last reached the server (the newest, if several). */
+  lastSeenAt: string | null
 }
 
 export class DoorstepDatabase extends Dexie {

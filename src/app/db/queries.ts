@@ -1,7 +1,7 @@
 import { Dexie, type Table } from 'dexie'
 import type { ChecklistTemplate, FieldConflict, Inspection, IssueReport, IssueStatus, User, Visit } from '@/domain'
 import type { SyncErrorInfo } from '@/app/sync/errors'
-import type { DoorstepDatabase, MetaEntry, Rejection } from './database'
+import type { DoorstepDatabase, MetaEntry, RecoveryFound, Rejection } from './database'
 
 /**
  * Every read the screens make, through the index that matches it. Reads import no schemas (only types),
@@ -47,6 +47,13 @@ export interface SyncSessionStatus {
   serverUrl: string | null
   lastSuccessAt: string | null
   lastError: SyncErrorInfo | null
+}
+
+/** What the leader is told once the first sync after such a sign-in has brought back what the server had. */
+export interface RecoveryNotice {
+  lastSeenAt: string | null
+  /** The user's records now on this phone that were made elsewhere (on the phone before it was cleared), by type. */
+  records: { visits: number; issues: number; inspections: number }
 }
 
 function parseJson<T>(entry: MetaEntry | undefined): T | null {
@@ -169,6 +176,25 @@ export function createQueries(db: DoorstepDatabase) {
         else states.set(id, { state: record?.rev == null ? 'local' : 'sent' })
       })
       return states
+    },
+
+    /**
+     * After a sign-in found this phone's data cleared by the browser: what came back, once a sync has
+     * succeeded since (such a phone had never synced before it, see src/app/sync/session.ts); else null.
+     */
+    async recovery(): Promise<RecoveryNotice | null> {
+      const [entry, lastSuccessAt, deviceId, syncDeviceId] = await db.meta.bulkGet(['recovery', 'lastSuccessAt', 'deviceId', 'syncDeviceId'])
+      const found = parseJson<RecoveryFound>(entry)
+      if (!found || !lastSuccessAt) return null
+      // This phone's own records carry its local id, or the server's id for it once synced.
+      const here = new Set([deviceId?.value, syncDeviceId?.value])
+      const recovered = (r: Visit | IssueReport | Inspection) => r.createdBy === found.userId && !r.deletedAt && !here.has(r.deviceId)
+      const [visits, issues, inspections] = await Promise.all([
+        db.visits.filter(recovered).count(),
+        db.issues.filter(recovered).count(),
+        db.inspections.filter(recovered).count(),
+      ])
+      return { lastSeenAt: found.lastSeenAt, records: { visits, issues, inspections } }
     },
 
     /** The sync session and the outcome of the last run, for the status line and the sign-in banner. */

@@ -38,12 +38,16 @@ export function recordRepository<R extends SyncedRecord & RecordMeta, F extends 
         const parsed = schema.safeParse(record)
         if (!parsed.success) throw new ValidationError(parsed.error)
         const saved = parsed.data
+        const changed = changedFields(current, saved)
+        // A save that changes nothing but its time is no change: the server would answer it with the revision
+        // the phone already has, and the phone would keep a time the server never had.
+        if (current && changed.every((field) => field === 'updatedAt')) return current
         const entry: OutboxEntry = {
           mutationId: uuidv7(),
           table: tableName,
           recordId: saved.id,
           baseRev: current?.rev ?? null,
-          change: change ?? (saved.deletedAt && !current?.deletedAt ? { kind: 'delete' } : { kind: 'put', changed: changedFields(current, saved) }),
+          change: change ?? (saved.deletedAt && !current?.deletedAt ? { kind: 'delete' } : { kind: 'put', changed }),
           record: saved,
           createdAt: saved.updatedAt,
         }

@@ -17,6 +17,8 @@ const ownOrigin = () => globalThis.location?.origin ?? ''
 export const useSync = defineStore('sync', () => {
   const status = useLiveQuery(() => queries.syncStatus())
   const pendingCount = useLiveQuery(() => queries.pendingRecordCount())
+  /** The browser had cleared this phone's data before the sign-in: what came back (after the first sync). */
+  const recovery = useLiveQuery(() => queries.recovery())
 
   /** A run is in progress in this tab. */
   const running = ref(false)
@@ -77,5 +79,10 @@ export const useSync = defineStore('sync', () => {
     nextRetryAt.value = null
   }
 
-  return { running, nextRetryAt, pending, user, signedIn, needsSignIn, serverUrl, lastSuccessAt, lastError, syncNow, signIn, signOut }
+  /** The leader has read the notice about data the browser cleared. */
+  async function dismissRecovery(): Promise<void> {
+    await (await runtime()).dismissRecovery()
+  }
+
+  return { running, nextRetryAt, pending, user, signedIn, needsSignIn, serverUrl, lastSuccessAt, lastError, recovery, syncNow, signIn, signOut, dismissRecovery }
 })

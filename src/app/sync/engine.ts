@@ -114,6 +114,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const refusedUploads = new Set<string>()
   const encoder = new TextEncoder()
   let failures = 0
+  /** Whether the current run got anything through: a failure after progress is a new failure, not a repeat. */
+  let progressed = false
   let nextRetryAt: number | null = null
   let current: Promise<SyncOutcome> | null = null
   let again = false
@@ -145,6 +147,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   async function run(): Promise<SyncOutcome> {
     const [token, deviceId] = await db.meta.bulkGet(['token', 'syncDeviceId'])
     if (!token?.value || !deviceId?.value) return { status: 'signed_out' }
+    progressed = false
     try {
       const { pushed, rejected } = await push(deviceId.value)
       const { pulled, skipped } = await pull()
@@ -179,7 +182,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       nextRetryAt = null
       return { status: 'failed', error: info, nextRetryAt }
     }
-    failures++
+    // On a weak network every run may fail part-way; backing off further after one that moved data would
+    // stall a queue that is draining, so the delay grows only while nothing gets through.
+    failures = progressed ? 1 : failures + 1
     // Equal jitter: at least half the exponential delay, so retries never bunch up at zero.
     const cap = Math.min(BACKOFF.maxMs, BACKOFF.baseMs * 2 ** (failures - 1))
     const retryAfter = error instanceof TransportError ? (error.details.retryAfterMs ?? 0) : 0
@@ -214,6 +219,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         throw error
       }
       rejected += await settle(entries, results)
+      progressed = true
       pushed += entries.length
       grow()
     }
@@ -332,6 +338,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     for (;;) {
       const page = await transport.pull(cursor, pullLimit)
       skipped += await applyPage(page, cursor === null)
+      progressed = true
       pulled += page.changes.length
       cursor = page.cursor
       // An empty page that claims more would loop for ever: the next run asks again.

@@ -1,7 +1,7 @@
 import { db } from '@/app/db/database'
 import type { User } from '@/domain'
 import { withSyncLock } from './lock'
-import { readSession, sessionTransport, signIn as signInTo, signOut as signOutOf, type SignInInput } from './session'
+import { dismissRecovery as dismissRecoveryIn, readSession, sessionTransport, signIn as signInTo, signOut as signOutOf, type SignInInput } from './session'
 import { createSyncEngine, type SyncEngine, type SyncOutcome } from './engine'
 import { fetchTransport } from './transport'
 
@@ -39,3 +39,6 @@ export async function signOut(options: { discardUnsynced: boolean }): Promise<vo
   await withSyncLock(() => signOutOf(db, session && sessionTransport(session), options), { wait: true })
   current = null
 }
+
+/** The leader has read the notice about data the browser cleared. */
+export const dismissRecovery = () => dismissRecoveryIn(db)

@@ -1,5 +1,6 @@
-import type { User } from '@/domain'
-import type { DoorstepDatabase, MetaEntry } from '@/app/db/database'
+import { RECORD_TABLES, type EarlierDevice, type User } from '@/domain'
+import type { DoorstepDatabase, MetaEntry, RecoveryFound, SyncedRecord } from '@/app/db/database'
+import { LOCAL_USER } from '@/app/db/device'
 import { SessionError, TransportError } from './errors'
 import { createSyncEngine, type SyncEngine, type SyncEngineOptions } from './engine'
 import { fetchTransport, type SyncTransport } from './transport'
@@ -45,6 +46,9 @@ export async function sessionEngine(db: DoorstepDatabase, options: Omit<SyncEngi
  * Signs in and keeps the session. Records made from now on carry the user's id. Signing in as someone else,
  * or to another server, forgets the pull cursor: the next pull starts from scratch and replaces what the
  * previous session had pulled (never the records with changes still waiting).
+ *
+ * It also notices a phone whose data the browser cleared (see `clearedByBrowser`), for the notice that the
+ * first sync's records came back and unsynced ones did not.
  */
 export async function signIn(db: DoorstepDatabase, transport: SyncTransport, input: SignInInput): Promise<User> {
   let answer
@@ -53,8 +57,8 @@ export async function signIn(db: DoorstepDatabase, transport: SyncTransport, inp
   } catch (error) {
     throw asSessionError(error)
   }
-  const { token, deviceId, user } = answer
-  await db.transaction('rw', db.meta, async () => {
+  const { token, deviceId, user, earlierDevices = [] } = answer
+  await db.transaction('rw', [db.meta, ...RECORD_TABLES.map((table) => db.table(table))], async () => {
     const [previousUser, previousServer] = await db.meta.bulkGet(['userId', 'serverUrl'])
     if (previousUser?.value !== user.id || previousServer?.value !== input.serverUrl) await db.meta.delete('cursor')
     const entries: MetaEntry[] = [
@@ -64,10 +68,36 @@ export async function signIn(db: DoorstepDatabase, transport: SyncTransport, inp
       { key: 'user', value: JSON.stringify(user) },
       { key: 'userId', value: user.id },
     ]
+    if (await clearedByBrowser(db, earlierDevices)) {
+      const lastSeenAt = earlierDevices.flatMap((d) => d.lastSeenAt ?? []).sort().at(-1) ?? null
+      entries.push({ key: 'recovery', value: JSON.stringify({ userId: user.id, lastSeenAt } satisfies RecoveryFound) })
+    }
     await db.meta.bulkPut(entries)
     await db.meta.delete('lastError')
   })
   return user
+}
+
+/**
+ * Whether the browser cleared this phone's data, as far as anyone can tell: IndexedDB and the token go
+ * together, so the phone alone cannot. It can when the server knows an earlier device of the user with
+ * this phone's name, never signed out, that made records (`earlierDevices`), while the phone has no sync
+ * session (it never signed in, or signed out, or lost everything) and none of the records that sync
+ * brings or that a signed-in user makes; records made here since, before signing in, do not count. A new
+ * phone of the same model and browser, never signed in, looks the same and is told so wrongly; what it is
+ * told came back from the server is right all the same. Call inside a transaction over meta and the
+ * record tables.
+ */
+async function clearedByBrowser(db: DoorstepDatabase, earlierDevices: EarlierDevice[]): Promise<boolean> {
+  if (!earlierDevices.length || (await db.meta.get('syncDeviceId'))) return false
+  const synced = (record: SyncedRecord) => record.createdBy !== LOCAL_USER
+  const found = await Promise.all(RECORD_TABLES.map((table) => db.table<SyncedRecord, string>(table).filter(synced).first()))
+  return found.every((record) => record === undefined)
+}
+
+/** The leader has read the notice about data the browser cleared. */
+export async function dismissRecovery(db: DoorstepDatabase): Promise<void> {
+  await db.meta.delete('recovery')
 }
 
 function asSessionError(error: unknown): SessionError {
@@ -108,6 +138,6 @@ export async function signOut(db: DoorstepDatabase, transport: SyncTransport | n
   await db.transaction('rw', [db.meta, db.outbox, db.held], async () => {
     await db.outbox.clear()
     await db.held.clear()
-    await db.meta.bulkDelete(['token', 'syncDeviceId', 'user', 'userId', 'cursor', 'lastSuccessAt', 'lastError'])
+    await db.meta.bulkDelete(['token', 'syncDeviceId', 'user', 'userId', 'cursor', 'lastSuccessAt', 'lastError', 'recovery'])
   })
 }

@@ -1,4 +1,4 @@
-import { addComment, transition, type IssueReport, type Mutation, type MutationResult, type PullTable, type User } from '@/domain'
+import { addComment, transition, type EarlierDevice, type IssueReport, type Mutation, type MutationResult, type PullTable, type User } from '@/domain'
 import { TransportError, type TransportErrorCode } from './errors'
 import type { SyncTransport } from './transport'
 
@@ -24,6 +24,8 @@ export interface TransportDouble {
   records: Map<string, StoredChange>
   /** Hashes of the attachments the server has. */
   attachments: Set<string>
+  /** What login answers about the user's earlier devices of the same name (none unless a test says so). */
+  earlierDevices: EarlierDevice[]
   /** Every call in order, with the mutations of each push. */
   calls: Array<{ op: Op; mutations?: Mutation[] }>
   limits: { maxMutations: number; maxBytes: number }
@@ -111,7 +113,7 @@ export function createTransportDouble(): TransportDouble {
   }
 
   const transport: SyncTransport = {
-    login: () => call('login', () => ({ token: 'token-double', deviceId: 'device-double', user: DOUBLE_USER })),
+    login: () => call('login', () => ({ token: 'token-double', deviceId: 'device-double', user: DOUBLE_USER, earlierDevices: double.earlierDevices })),
     logout: () => call('logout', () => undefined),
     push: (batch) =>
       call(
@@ -151,10 +153,11 @@ export function createTransportDouble(): TransportDouble {
     putAttachment: (sha256) => call('putAttachment', () => void attachments.add(sha256)),
   }
 
-  return {
+  const double: TransportDouble = {
     transport,
     records,
     attachments,
+    earlierDevices: [],
     calls,
     limits,
     fail: (op, code, { times = 1, afterApply = false } = {}) => {
@@ -165,4 +168,5 @@ export function createTransportDouble(): TransportDouble {
     serverPut: (table, record) => put(table, table === 'templates' ? `${record.id}@${String(record.version)}` : record.id, record),
     resetNextPull: () => (reset = true),
   }
+  return double
 }

@@ -10,7 +10,10 @@ import { errorResponses, HttpError } from '../errors'
 /** One answer for every failed sign-in, so that nobody can tell which usernames exist or are disabled. */
 const WRONG = 'Wrong username or password.'
 
-/** `POST /auth/login`: a new device token for a username and password, throttled per account and per address. */
+/**
+ * `POST /auth/login`: a new device token for a username and password, throttled per account and per address,
+ * with what the user's earlier devices of the same name made (for a phone whose data the browser cleared).
+ */
 export const loginRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (app, { ctx }) => {
   const { account, address } = ctx.throttle
   app.post(
@@ -34,10 +37,17 @@ export const loginRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async 
       if (!user || !valid || user.disabled) throw new HttpError(401, 'unauthorized', WRONG)
       account.clear(accountKey)
       address.forgive(request.ip, at)
+      // Asked before the new device exists: its own answer lists only the devices that came before it.
+      const earlier = await ctx.storage.devicesWithRecords(user.id, deviceName)
       const { token, hash } = newToken()
       const device = await ctx.storage.createDevice({ id: uuidv7(at), userId: user.id, name: deviceName, tokenHash: hash, at: now.toISOString() })
       const { id, displayName, role, communityId, buildingIds } = user
-      return { token, deviceId: device.id, user: { id, username: user.username, displayName, role, communityId, buildingIds } }
+      return {
+        token,
+        deviceId: device.id,
+        user: { id, username: user.username, displayName, role, communityId, buildingIds },
+        earlierDevices: earlier.map((d) => ({ id: d.id, name: d.name, createdAt: d.createdAt, lastSeenAt: d.lastSeenAt, records: d.records })),
+      }
     },
   )
 }

@@ -7,16 +7,19 @@ import {
   Grid,
   Household,
   MutationResult,
+  RECORD_TABLES,
   Resident,
   type Change,
   type Mutation,
   type PullTable,
+  type RecordTable,
 } from '@/domain'
-import { applyMutation, canSee, templateRowId, type FieldRevs, type StoredRecord } from '../sync/apply'
+import { applyMutation, canSee, namedPlaces, templateRowId, type FieldRevs, type Places, type StoredRecord } from '../sync/apply'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
   DeviceRecord,
+  DeviceWithRecords,
   IncomingMutation,
   NewUser,
   Principal,
@@ -97,6 +100,7 @@ function encodeRecord(record: StoredRecord, at: string): RecordRow {
     community_id: record.communityId,
     building_id: record.buildingId,
     created_by: record.createdBy,
+    device_id: typeof record.data.deviceId === 'string' ? record.data.deviceId : null,
     rev: record.rev,
     data: JSON.stringify(record.data),
     field_revs: JSON.stringify(record.fieldRevs),
@@ -171,6 +175,7 @@ async function upsertRecords(trx: Tx, records: StoredRecord[], at: string): Prom
           community_id: eb.ref('excluded.community_id'),
           building_id: eb.ref('excluded.building_id'),
           created_by: eb.ref('excluded.created_by'),
+          device_id: eb.ref('excluded.device_id'),
           rev: eb.ref('excluded.rev'),
           data: eb.ref('excluded.data'),
           field_revs: eb.ref('excluded.field_revs'),
@@ -198,6 +203,31 @@ async function loadRecords(trx: Tx, targets: Array<{ table: PullTable; id: strin
     }
   }
   return found
+}
+
+/** Where the households and residents named by a batch's puts (or by the records they edit) are stored. */
+async function loadPlaces(trx: Tx, mutations: Mutation[], records: Map<string, StoredRecord>): Promise<Places> {
+  const households = new Set<string>()
+  const residents = new Set<string>()
+  for (const mutation of mutations) {
+    if (mutation.kind !== 'put') continue
+    const current = records.get(key(mutation.table, mutation.recordId))
+    const named = namedPlaces({ ...current?.data, ...mutation.fields })
+    named.households.forEach((id) => households.add(id))
+    named.residents.forEach((id) => residents.add(id))
+  }
+  const found = await loadRecords(trx, [
+    ...[...households].map((id) => ({ table: 'households' as const, id })),
+    ...[...residents].map((id) => ({ table: 'residents' as const, id })),
+  ])
+  const buildingOfHousehold = new Map<string, string>()
+  const householdOfResident = new Map<string, string>()
+  for (const record of found.values()) {
+    if (record.deletedAt) continue
+    if (record.table === 'households' && record.buildingId) buildingOfHousehold.set(record.id, record.buildingId)
+    if (record.table === 'residents') householdOfResident.set(record.id, String(record.data.householdId))
+  }
+  return { buildingOfHousehold, householdOfResident }
 }
 
 /** The newest stored version of each template id. */
@@ -334,6 +364,33 @@ export class KyselyStorage implements Storage {
     await this.#db.updateTable('devices').set({ last_seen_at: at }).where('id', '=', deviceId).execute()
   }
 
+  async devicesWithRecords(userId: string, name: string): Promise<DeviceWithRecords[]> {
+    const counts = await this.#db
+      .selectFrom('devices as d')
+      .innerJoin('records as r', 'r.device_id', 'd.id')
+      .select(['d.id', 'r.table_name', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('d.user_id', '=', userId)
+      .where('d.name', '=', name)
+      .where('d.revoked_at', 'is', null)
+      .where('r.created_by', '=', userId)
+      .where('r.table_name', 'in', RECORD_TABLES)
+      .where('r.deleted_at', 'is', null)
+      .groupBy(['d.id', 'r.table_name'])
+      .execute()
+    const byDevice = new Map<string, Record<RecordTable, number>>()
+    for (const row of counts) {
+      const records = byDevice.get(row.id) ?? { visits: 0, issues: 0, inspections: 0 }
+      // PostgreSQL counts in bigint, which arrives as a string.
+      records[row.table_name as RecordTable] = Number(row.n)
+      byDevice.set(row.id, records)
+    }
+    const devices = await this.listDevices(userId)
+    return devices.flatMap((device) => {
+      const records = byDevice.get(device.id)
+      return records ? [{ ...device, records }] : []
+    })
+  }
+
   async putReference(communityId: string, table: ReferenceTable, records: Array<Record<string, unknown> & { id: string }>): Promise<void> {
     if (records.length === 0) return
     const parsed = records.map((record) => REFERENCE_SCHEMAS[table].parse(record) as Record<string, unknown> & { id: string })
@@ -385,6 +442,7 @@ export class KyselyStorage implements Storage {
         trx,
         fresh.flatMap((m) => (m.kind === 'template.publish' ? [m.template.id] : [])),
       )
+      const places = await loadPlaces(trx, fresh, records)
       const assignees = await loadAssignees(
         trx,
         fresh.flatMap((m) => (m.kind === 'issue.assign' && m.assignee !== null ? [m.assignee] : [])),
@@ -397,14 +455,17 @@ export class KyselyStorage implements Storage {
         if (!incoming.ok) return { mutationId: incoming.mutationId, status: 'rejected', code: 'invalid', message: incoming.message }
         const { mutation } = incoming
         const prior = answered.get(mutation.mutationId)
-        if (prior) return { mutationId: mutation.mutationId, status: 'duplicate', rev: 'rev' in prior ? prior.rev : null }
+        // A refusal is answered again as it was: a bare `duplicate` would tell a device whose answer was lost
+        // that its change went through.
+        if (prior?.status === 'rejected') return prior
+        if (prior) return { mutationId: mutation.mutationId, status: 'duplicate', rev: prior.rev }
         const named = target(mutation)
         const current =
           mutation.kind === 'template.publish'
             ? templates.get(mutation.template.id)
             : named && records.get(key(named.table, named.id))
         const assignee = mutation.kind === 'issue.assign' && mutation.assignee ? assignees.get(mutation.assignee) : undefined
-        const { result, write } = applyMutation({ principal, mutation, current, assignee, rev: rev + 1, now })
+        const { result, write } = applyMutation({ principal, mutation, current, assignee, rev: rev + 1, now, places })
         if (write) {
           rev = write.rev
           writes.set(key(write.table, write.id), write)

@@ -44,6 +44,8 @@ export interface RecordsTable {
   building_id: string | null
   /** The user who made the record; null for reference data put by the server itself (seed, CLI). */
   created_by: string | null
+  /** The device that made a leader's record (its `deviceId`, which never changes); null for reference data. */
+  device_id: string | null
   /** Unique: the revision of the last change, from the one counter. */
   rev: number
   /** The record as JSON text, exactly as pull sends it. */

@@ -38,6 +38,11 @@ export interface DeviceRecord {
   revokedAt: string | null
 }
 
+/** A device and the records it made that the server still has (not deleted), by type. */
+export interface DeviceWithRecords extends DeviceRecord {
+  records: Record<RecordTable, number>
+}
+
 /** A mutation as it reached the server: parsed, or the reason it could not be. */
 export type IncomingMutation = { ok: true; mutation: Mutation; deviceSeq: number } | { ok: false; mutationId: string; message: string }
 
@@ -71,6 +76,11 @@ export interface Storage {
   listDevices(userId: string): Promise<DeviceRecord[]>
   revokeDevice(deviceId: string, at: string): Promise<void>
   touchDevice(deviceId: string, at: string): Promise<void>
+  /**
+   * The user's devices called `name`, never revoked (a sign-out revokes too), that made records the server still
+   * has: at sign-in, a phone whose data the browser cleared learns what it had made (docs/sync-protocol.md).
+   */
+  devicesWithRecords(userId: string, name: string): Promise<DeviceWithRecords[]>
 
   /**
    * Office-owned reference data of one community (communities, grids, buildings, households, residents,

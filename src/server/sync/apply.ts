@@ -58,6 +58,14 @@ export interface ApplyInput {
   /** The revision this mutation's change gets if it changes anything. */
   rev: number
   now: Date
+  /** Where the households and residents the record names really are (see `placementRefusal`). */
+  places?: Places
+}
+
+/** Stored reference data the push loads for the records it changes: household → building, resident → household. */
+export interface Places {
+  buildingOfHousehold: ReadonlyMap<string, string>
+  householdOfResident: ReadonlyMap<string, string>
 }
 
 export interface Applied {
@@ -127,6 +135,24 @@ function leaderWriteRefusal(principal: Principal, current: StoredRecord): string
   return null
 }
 
+/**
+ * Why a record's household or residents do not fit its building, or null. A leader may only file a record
+ * about a household of the building it is filed under, or the office would read about the wrong door.
+ */
+function placementRefusal(record: { buildingId: string; householdId?: string | null; residentIds?: string[] }, places: Places | undefined): string | null {
+  if (!record.householdId) return null
+  if (places?.buildingOfHousehold.get(record.householdId) !== record.buildingId) return 'The household is not in this building'
+  const strangers = (record.residentIds ?? []).filter((id) => places.householdOfResident.get(id) !== record.householdId)
+  return strangers.length ? 'A resident named does not live in this household' : null
+}
+
+/** The household and residents a record names, for loading their places before a push applies. */
+export function namedPlaces(data: Record<string, unknown>): { households: string[]; residents: string[] } {
+  const household = typeof data.householdId === 'string' ? [data.householdId] : []
+  const residents = Array.isArray(data.residentIds) ? data.residentIds.filter((id): id is string => typeof id === 'string') : []
+  return { households: household, residents }
+}
+
 function unknownField(table: RecordTable, fields: Record<string, unknown>): string | undefined {
   const shape = SCHEMAS[table].shape
   return Object.keys(fields).find((field) => !Object.hasOwn(shape, field))
@@ -157,6 +183,8 @@ function create(input: ApplyInput, mutation: PutMutation): Applied {
   const data: Record<string, unknown> = parsed.data
   const buildingId = parsed.data.buildingId
   if (!principal.buildingIds.includes(buildingId)) return rejected(mutation, 'forbidden', 'The building is not assigned to you')
+  const misplaced = placementRefusal(parsed.data, input.places)
+  if (misplaced) return rejected(mutation, 'invalid', misplaced)
   const fieldRevs: FieldRevs = Object.fromEntries(Object.keys(data).map((field) => [field, { rev, device: principal.deviceId }]))
   const write: StoredRecord = {
     table: mutation.table,
@@ -192,6 +220,8 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
   if (!parsed.success) return rejected(mutation, 'invalid', describeError(parsed.error))
   const wanted: Record<string, unknown> = parsed.data
   if (!principal.buildingIds.includes(parsed.data.buildingId)) return rejected(mutation, 'forbidden', 'The building is not assigned to you')
+  const misplaced = placementRefusal(parsed.data, input.places)
+  if (misplaced) return rejected(mutation, 'invalid', misplaced)
 
   const at = input.now.toISOString()
   const base = mutation.baseRev ?? 0

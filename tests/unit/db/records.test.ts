@@ -74,6 +74,18 @@ describe('saving a record', () => {
     expect(await queries.pendingRecordCount()).toBe(1)
   })
 
+  it('stores and sends nothing for a save that changes nothing but its time', async () => {
+    // The server would answer such a change with the revision the phone has, and never send its own copy
+    // back: the phone would keep an updatedAt the server never had (found by tests/integration/sync-model).
+    const visit = await repos.visits.create(visitFields(), author, new Date('2026-11-20T02:31:00Z'))
+    const issue = await repos.issues.create(issueFields(), author, new Date('2026-11-20T02:31:00Z'))
+    expect(await repos.visits.update(visit.id, { outcome: visit.outcome }, new Date('2026-11-20T02:40:00Z'))).toEqual(visit)
+    expect(await repos.issues.assign(issue.id, null, author, new Date('2026-11-20T02:40:00Z'))).toEqual(issue)
+    expect(await db.visits.get(visit.id)).toEqual(visit)
+    expect(await db.issues.get(issue.id)).toEqual(issue)
+    expect(await db.outbox.count()).toBe(2)
+  })
+
   it('keeps a deleted record as a tombstone that lists no longer show', async () => {
     const visit = await repos.visits.create(visitFields(), author)
     await repos.visits.remove(visit.id)

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { IssueReport, Visit, uuidv7, type Mutation, type RecordTable } from '@/domain'
-import { demoTemplates } from '@/domain/demo'
+import { demoHouseholds, demoResidents, demoTemplates } from '@/domain/demo'
 import type { Principal } from '@/server/storage/types'
-import { applyMutation, type Applied, type StoredRecord } from '@/server/sync/apply'
+import { applyMutation, type Applied, type Places, type StoredRecord } from '@/server/sync/apply'
 import { issueFields, visitFields } from '../../fixtures'
 import { mutation } from '../../fixtures/mutations'
 
@@ -16,9 +16,15 @@ const office: Principal = { userId: 'u-office1', deviceId: 'd-desk', role: 'offi
 const otherOffice: Principal = { ...office, userId: 'u-office9', communityId: 'c-elsewhere' }
 const now = new Date('2026-11-20T08:00:00.000Z')
 
+/** The demo community's households and residents, as the push would load them from storage. */
+const places: Places = {
+  buildingOfHousehold: new Map(demoHouseholds.map((h) => [h.id, h.buildingId])),
+  householdOfResident: new Map(demoResidents.map((r) => [r.id, r.householdId])),
+}
+
 let lastRev = 0
 function apply(principal: Principal, m: Mutation, current?: StoredRecord, assignee?: Principal & { disabled?: boolean }): Applied {
-  return applyMutation({ principal, mutation: m, current, assignee: assignee && { disabled: false, ...assignee }, rev: ++lastRev, now })
+  return applyMutation({ principal, mutation: m, current, assignee: assignee && { disabled: false, ...assignee }, rev: ++lastRev, now, places })
 }
 
 function written(applied: Applied): StoredRecord {
@@ -34,6 +40,27 @@ function rejection(applied: Applied) {
   expect(applied.write).toBeUndefined()
   return applied.result.status === 'rejected' ? applied.result.code : `not rejected: ${applied.result.status}`
 }
+
+describe('a record about a household', () => {
+  const other = demoHouseholds.find((h) => h.buildingId === secondBuilding)!
+  const stranger = demoResidents.find((r) => r.householdId === other.id)!
+
+  it('is refused when the household is not in the building it is filed under, or does not exist', () => {
+    expect(rejection(apply(leader, mutation.put('visits', uuidv7(), { ...visitFields(), householdId: other.id, residentIds: [] })))).toBe('invalid')
+    expect(rejection(apply(leader, mutation.put('issues', uuidv7(), issueFields({ householdId: 'no-such-household' }))))).toBe('invalid')
+  })
+
+  it('is refused when a resident named lives in another household, also on an edit', () => {
+    expect(rejection(apply(leader, mutation.put('visits', uuidv7(), { ...visitFields(), residentIds: [stranger.id] })))).toBe('invalid')
+    const visit = create('visits', visitFields())
+    const edit = mutation.put('visits', visit.id, { residentIds: [stranger.id] }, visit.rev)
+    expect(rejection(apply(leader, edit, visit))).toBe('invalid')
+  })
+
+  it('is accepted without a household (an issue about the stairwell)', () => {
+    expect(apply(leader, mutation.put('issues', uuidv7(), issueFields({ householdId: null }))).result.status).toBe('applied')
+  })
+})
 
 describe('a new record', () => {
   it('is built from the put and the server-owned fields, whatever the device claimed for those', () => {
@@ -110,7 +137,9 @@ describe('an edit', () => {
   it('may move a record only into another assigned building', () => {
     const visit = create('visits', visitFields())
     expect(rejection(apply(leader, mutation.put('visits', visit.id, { buildingId: 'b-qiaohu-32' }, visit.rev), visit))).toBe('forbidden')
-    const moved = written(apply(leader, mutation.put('visits', visit.id, { buildingId: secondBuilding }, visit.rev), visit))
+    const there = demoHouseholds.find((h) => h.buildingId === secondBuilding)!
+    const move = { buildingId: secondBuilding, householdId: there.id, residentIds: [] }
+    const moved = written(apply(leader, mutation.put('visits', visit.id, move, visit.rev), visit))
     expect(moved.buildingId).toBe(secondBuilding)
   })
 

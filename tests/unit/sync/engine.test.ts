@@ -227,6 +227,20 @@ describe('backoff', () => {
     expect(engine.nextRetryAt).toBeNull()
   })
 
+  it('starts over from the shortest wait after a run that got something through before failing', async () => {
+    const { engine, repos, server, author, clock } = await device({ random: () => 0.5 })
+    server.fail('pull', 'timeout', { times: 3 })
+    const waits: number[] = []
+    for (let i = 0; i < 3; i++) {
+      // Each run pushes a new visit, then loses its pull: the queue drains, so the wait must not grow.
+      await repos.visits.create(visitFields(), author)
+      expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'timeout' } })
+      waits.push(engine.nextRetryAt! - clock.now)
+    }
+    expect(waits).toEqual([0.75, 0.75, 0.75].map((f) => f * BACKOFF.baseMs))
+    expect(server.records.size).toBe(3)
+  })
+
   it('never waits longer than the cap, nor less than the server asks when it throttles', async () => {
     const { engine, server } = await device({ random: () => 0.999 })
     server.fail('pull', 'server', { times: 20 })

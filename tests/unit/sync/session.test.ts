@@ -1,10 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createRepositories, deviceAuthor } from '@/app/db'
 import { DoorstepDatabase } from '@/app/db/database'
+import { createQueries } from '@/app/db/queries'
+import { createSyncEngine } from '@/app/sync/engine'
 import { SessionError } from '@/app/sync/errors'
-import { readSession, signIn, signOut } from '@/app/sync/session'
+import { dismissRecovery, readSession, signIn, signOut } from '@/app/sync/session'
 import { createTransportDouble, DOUBLE_USER, type TransportDouble } from '@/app/sync/transport-double'
-import { visitFields } from '../../fixtures'
+import { uuidv7, type EarlierDevice } from '@/domain'
+import { issueFields, visitFields } from '../../fixtures'
 
 let db: DoorstepDatabase
 let server: TransportDouble
@@ -80,5 +83,86 @@ describe('signing out', () => {
     await signOut(db, server.transport, { discardUnsynced: false })
     expect(server.calls.map((c) => c.op)).toEqual(['login', 'logout'])
     expect(await readSession(db)).toBeNull()
+  })
+})
+
+describe('signing in on a phone whose data the browser cleared', () => {
+  const earlier: EarlierDevice = {
+    id: 'device-old',
+    name: 'Android · Chrome',
+    createdAt: '2026-11-01T08:00:00.000Z',
+    lastSeenAt: '2026-11-19T09:30:00.000Z',
+    records: { visits: 2, issues: 1, inspections: 0 },
+  }
+  const meta = (createdBy: string, deviceId: string) => ({
+    id: uuidv7(),
+    createdAt: '2026-11-19T09:00:00.000Z',
+    updatedAt: '2026-11-19T09:00:00.000Z',
+    createdBy,
+    deviceId,
+    rev: null,
+    deletedAt: null,
+    conflicts: [],
+  })
+
+  /** The server has what the phone had synced before it was cleared, and a record of another leader's. */
+  function serverHasEarlierRecords() {
+    server.serverPut('visits', { ...visitFields(), ...meta(DOUBLE_USER.id, 'device-old') })
+    server.serverPut('visits', { ...visitFields({ needs: '第二次走访' }), ...meta(DOUBLE_USER.id, 'device-old') })
+    server.serverPut('issues', { ...issueFields(), ...meta(DOUBLE_USER.id, 'device-old'), status: 'submitted', assignee: null, events: [] })
+    server.serverPut('visits', { ...visitFields(), ...meta('leader-2', 'device-of-leader-2') })
+  }
+
+  it('tells, once the first sync is done, how many of the user’s records came back, by type', async () => {
+    server.earlierDevices = [earlier]
+    serverHasEarlierRecords()
+    await signIn(db, server.transport, input)
+    const queries = createQueries(db)
+    // Not before the first sync: nothing has come back yet.
+    expect(await queries.recovery()).toBeNull()
+
+    expect(await createSyncEngine({ db, transport: server.transport }).sync()).toMatchObject({ status: 'done', pulled: 4 })
+    expect(await queries.recovery()).toEqual({ lastSeenAt: '2026-11-19T09:30:00.000Z', records: { visits: 2, issues: 1, inspections: 0 } })
+    // What the leader records here afterwards did not come back from anywhere.
+    await createRepositories(db).visits.create(visitFields(), await deviceAuthor(db))
+    expect((await queries.recovery())?.records).toEqual({ visits: 2, issues: 1, inspections: 0 })
+
+    await dismissRecovery(db)
+    expect(await queries.recovery()).toBeNull()
+  })
+
+  it('still tells when the leader recorded on the cleared phone before signing in', async () => {
+    await createRepositories(db).visits.create(visitFields(), await deviceAuthor(db))
+    server.earlierDevices = [earlier]
+    await signIn(db, server.transport, input)
+    expect(await db.meta.get('recovery')).toBeDefined()
+    // Signing out forgets it with the rest of the session.
+    await signOut(db, server.transport, { discardUnsynced: true })
+    expect(await db.meta.get('recovery')).toBeUndefined()
+  })
+
+  it('says nothing on a new user’s first sign-in', async () => {
+    serverHasEarlierRecords()
+    await signIn(db, server.transport, input)
+    expect(await createSyncEngine({ db, transport: server.transport }).sync()).toMatchObject({ status: 'done' })
+    expect(await createQueries(db).recovery()).toBeNull()
+  })
+
+  it('says nothing on a phone that still holds a signed-in user’s records, signed out or not', async () => {
+    await signIn(db, server.transport, input)
+    await createRepositories(db).visits.create(visitFields(), await deviceAuthor(db))
+    await signOut(db, server.transport, { discardUnsynced: true })
+    server.earlierDevices = [earlier]
+    await signIn(db, server.transport, input)
+    expect(await db.meta.get('recovery')).toBeUndefined()
+  })
+
+  it('says nothing when signing in again after the server refused the token', async () => {
+    await signIn(db, server.transport, input)
+    // What the engine does when the server answers 401: the token goes, the device id stays.
+    await db.meta.delete('token')
+    server.earlierDevices = [earlier]
+    await signIn(db, server.transport, input)
+    expect(await db.meta.get('recovery')).toBeUndefined()
   })
 })

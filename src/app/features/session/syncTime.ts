@@ -15,3 +15,9 @@ export function syncTime(iso: string, locale: string, now = new Date()): { kind:
   if (date.getTime() >= startOfYesterday) return { kind: 'yesterday', text: clock }
   return { kind: 'earlier', text: formatDateTime(iso, locale, now) }
 }
+
+/** `syncTime` in words, with the day words of `session.status`: "今天 14:05", "yesterday 09:30", or the date. */
+export function syncTimeText(iso: string, locale: string, t: (key: string, values: { time: string }) => string, now?: Date): string {
+  const when = syncTime(iso, locale, now)
+  return when.kind === 'earlier' ? when.text : t(`session.status.${when.kind}`, { time: when.text })
+}

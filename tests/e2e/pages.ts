@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict'
+import type { Page } from 'playwright-core'
+
+/*
+ * What a leader does in the app, step by step through the screens as they see them (labels in zh-CN), shared
+ * by the browser suites and the screenshot script (hence node:assert, not vitest's expect). Each flow
+ * waits until the app has really saved.
+ */
+
+/** Records content-security-policy violations and uncaught errors of `page` into `problems`. */
+export function watchProblems(page: Page, problems: string[]): void {
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) problems.push(message.text())
+  })
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+}
+
+/**
+ * Opens the app once online, as at the community office: the service worker installs and precaches the
+ * app. The first load is not controlled by the worker (no clientsClaim), so the page is reloaded.
+ */
+export async function openUnderWorker(page: Page, url: string): Promise<void> {
+  await page.goto(url)
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready
+  })
+  await page.reload()
+  assert.equal(await page.evaluate(() => navigator.serviceWorker.controller?.state), 'activated', 'the worker controls the page')
+}
+
+/**
+ * A photo as a phone camera takes it (4000×3000 JPEG by default), drawn by the browser itself so that no
+ * image library or fixture file is needed. `variant` changes the picture, and so its SHA-256.
+ */
+export async function cameraPhoto(page: Page, { variant = 0, width = 4000, height = 3000 } = {}): Promise<Buffer> {
+  const base64 = await page.evaluate(
+    ({ variant, width, height }) => {
+      const canvas = Object.assign(document.createElement('canvas'), { width, height })
+      const context = canvas.getContext('2d')!
+      const sky = context.createLinearGradient(0, 0, width, height)
+      sky.addColorStop(0, `hsl(${(210 + variant * 47) % 360} 60% 70%)`)
+      sky.addColorStop(1, '#2d4f1e')
+      context.fillStyle = sky
+      context.fillRect(0, 0, width, height)
+      // A window frame with a crack: what leaders photograph most.
+      context.fillStyle = '#c33'
+      context.fillRect(width * 0.3, height * 0.27, width * 0.4, height * 0.46)
+      context.strokeStyle = '#f5f5f5'
+      context.lineWidth = width / 100
+      context.strokeRect(width * 0.3, height * 0.27, width * 0.4, height * 0.46)
+      context.beginPath()
+      context.moveTo(width * 0.35, height * 0.3)
+      context.lineTo(width * (0.45 + variant * 0.02), height * 0.5)
+      context.lineTo(width * 0.62, height * 0.7)
+      context.stroke()
+      return canvas.toDataURL('image/jpeg', 0.92).split(',')[1]!
+    },
+    { variant, width, height },
+  )
+  return Buffer.from(base64, 'base64')
+}
+
+/** Adds photos from the gallery and waits until each is compressed and stored (only then is it shown). */
+async function addPhotos(page: Page, photos: Buffer[]): Promise<void> {
+  if (!photos.length) return
+  const files = photos.map((buffer, i) => ({ name: `IMG_20261120_0930${String(i).padStart(2, '0')}.jpg`, mimeType: 'image/jpeg', buffer }))
+  await page.getByLabel('从相册选').setInputFiles(files)
+  await page.getByRole('img', { name: `第 ${photos.length} 张照片` }).waitFor({ timeout: 30_000 })
+}
+
+/** The record id at the end of the page's address. */
+const idIn = (page: Page) => new URL(page.url()).pathname.split('/')[2]!
+
+/** Signs in on the sign-in screen; waits until the app has left it (leaders go home, the office to its board). */
+export async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.goto(new URL('/signin', page.url()).href)
+  await page.getByLabel('用户名').fill(username)
+  await page.getByLabel('密码').fill(password)
+  await page.getByRole('button', { name: '登录', exact: true }).click()
+  await page.waitForURL((url) => url.pathname !== '/signin')
+}
+
+export interface VisitInput {
+  building: string
+  /** Which of the building's households, in the picker's order. */
+  household?: number
+  purpose: string
+  topic?: string
+  needs: string
+  outcome: string
+  /** YYYY-MM-DD */
+  followUpOn?: string
+  photos?: Buffer[]
+}
+
+/** Records a door-to-door visit from the visits tab; answers the new visit's id. */
+export async function recordVisit(page: Page, visit: VisitInput): Promise<string> {
+  await page.getByRole('link', { name: '走访', exact: true }).click()
+  await page.getByRole('button', { name: '新增走访' }).click()
+  await page.waitForURL((url) => url.pathname === '/visits/new')
+  await page.getByLabel('楼栋', { exact: true }).selectOption({ label: visit.building })
+  await page.getByLabel('住户', { exact: true }).selectOption({ index: visit.household ?? 1 })
+  await page.getByRole('radio', { name: visit.purpose }).click()
+  if (visit.topic) await page.getByRole('checkbox', { name: visit.topic }).click()
+  await page.getByLabel('发现的需求').fill(visit.needs)
+  await page.getByLabel('处理结果').fill(visit.outcome)
+  if (visit.followUpOn) await page.getByLabel('回访日期').fill(visit.followUpOn)
+  await addPhotos(page, visit.photos ?? [])
+  await page.getByRole('button', { name: '保存', exact: true }).click()
+  await page.waitForURL(/\/visits\/[0-9a-f-]{36}$/)
+  await page.getByText(visit.needs).waitFor()
+  return idIn(page)
+}
+
+export interface IssueInput {
+  building: string
+  category: string
+  location: string
+  description: string
+  urgent?: boolean
+  photos?: Buffer[]
+}
+
+/** Reports a resident's issue from the issues tab; answers the new report's id. */
+export async function reportIssue(page: Page, issue: IssueInput): Promise<string> {
+  await page.getByRole('link', { name: '诉求', exact: true }).click()
+  await page.getByRole('button', { name: '报诉求' }).click()
+  await page.waitForURL((url) => url.pathname === '/issues/new')
+  await page.getByLabel('楼栋', { exact: true }).selectOption({ label: issue.building })
+  await page.getByRole('button', { name: issue.category, exact: true }).click()
+  await page.getByLabel('具体位置').fill(issue.location)
+  await page.getByLabel('情况说明').fill(issue.description)
+  if (issue.urgent) await page.getByRole('button', { name: '紧急', exact: true }).click()
+  await addPhotos(page, issue.photos ?? [])
+  await page.getByRole('button', { name: '提交诉求' }).click()
+  await page.waitForURL(/\/issues\/[0-9a-f-]{36}$/)
+  await page.getByText(issue.location).first().waitFor()
+  return idIn(page)
+}
+
+/** The checklist's items: list items that hold a group of result buttons. */
+export const checklistItems = (page: Page) => page.getByRole('listitem').filter({ has: page.getByRole('group') })
+
+/**
+ * Starts an inspection from the inspections tab and answers every item: the first fails (with `failNote`),
+ * the rest pass. Leaves the checklist open, not finished; answers the inspection's id and its item count.
+ */
+export async function inspect(page: Page, { building, template, failNote }: { building: string; template: string; failNote: string }) {
+  await page.getByRole('link', { name: '巡查', exact: true }).click()
+  await page.getByRole('button', { name: '开始巡查' }).click()
+  await page.waitForURL((url) => url.pathname === '/inspections/new')
+  await page.getByLabel('巡查楼栋').selectOption({ label: building })
+  await page.getByLabel('巡查表').selectOption({ label: template })
+  await page.getByRole('button', { name: '开始巡查' }).click()
+  await page.waitForURL(/\/inspections\/[0-9a-f-]{36}$/)
+  const id = idIn(page)
+
+  await page.getByText(/^已查 0\/\d+$/).waitFor()
+  const items = checklistItems(page)
+  const count = await items.count()
+  assert.ok(count > 1, `a checklist has several items, not ${count}`)
+  for (let i = 0; i < count; i++) {
+    await items.nth(i).getByRole('button', { name: i === 0 ? '不合格' : '合格', exact: true }).click()
+  }
+  await items.first().getByLabel('备注').fill(failNote)
+  await page.getByText(`已查 ${count}/${count}`).waitFor()
+  return { id, count }
+}
+
+/** Finishes the open checklist and waits for its summary. */
+export async function finishInspection(page: Page): Promise<void> {
+  await page.getByRole('button', { name: '完成巡查' }).click()
+  await page.waitForURL(/\/inspections\/[0-9a-f-]{36}\/summary$/)
+}
+
+/**
+ * Every row of one object store of the app's IndexedDB database, read without the app's code. Bytes
+ * (ArrayBuffer fields: a photo's `data` and `thumb`) come as base64 text: page.evaluate answers in JSON.
+ */
+export function readStore<T>(page: Page, store: string): Promise<T[]> {
+  return page.evaluate(async (name) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('doorstep')
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error)
+    })
+    try {
+      const rows = await new Promise<Array<Record<string, unknown>>>((resolve, reject) => {
+        const request = db.transaction(name).objectStore(name).getAll()
+        request.onsuccess = () => resolve(request.result)
+        request.onerror = () => reject(request.error)
+      })
+      // No named helpers in here: tsx (the screenshot script) would wrap them in a `__name` call the page lacks.
+      return rows.map((row) =>
+        Object.fromEntries(
+          Object.entries(row).map(([key, value]) => [
+            key,
+            value instanceof ArrayBuffer ? btoa(Array.from(new Uint8Array(value), (b) => String.fromCharCode(b)).join('')) : value,
+          ]),
+        ),
+      ) as T[]
+    } finally {
+      db.close()
+    }
+  }, store)
+}
+
+/** The photos stored on the phone: their bytes by SHA-256. */
+export async function storedPhotos(page: Page): Promise<Map<string, Buffer>> {
+  const photos = await readStore<{ sha256: string; data: string }>(page, 'attachments')
+  return new Map(photos.map((photo) => [photo.sha256, Buffer.from(photo.data, 'base64')]))
+}

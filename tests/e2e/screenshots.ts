@@ -1,0 +1,150 @@
+/**
+ * `npm run screenshots`: the main screens on a phone (390×844, zh-CN) with a realistic day's data, into
+ * docs/screenshots/*.png — shown in the README and, from the next build on, in the install dialog (the
+ * manifest lists them). The app is built and served by the real server with a throw-away database, as in
+ * the field-day suite, and the data is made through the screens, as a leader and the office would.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Page } from 'playwright-core'
+import { browserUnavailable, launchPhone, type Phone } from './browser'
+import { productionBuild } from './build'
+import { DEMO_PASSWORD, startFieldServer, type FieldServer } from './field-server'
+import { cameraPhoto, checklistItems, inspect, openUnderWorker, readStore, recordVisit, reportIssue, signIn } from './pages'
+
+const OUT = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+const BUILDING = '南门路115号之二'
+/** Sharp on a phone-sized image in the README, without making the repository heavy. */
+const SCALE = 2
+
+/** Today in the leaders' time zone, as the date input wants it. */
+const today = () => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai' }).format(new Date())
+
+async function shoot(page: Page, name: string) {
+  // Fonts, thumbnails and transitions settle before the picture is taken.
+  await page.evaluate(() => document.fonts.ready)
+  await page.waitForTimeout(400)
+  await page.screenshot({ path: join(OUT, `${name}.png`) })
+  console.log(`docs/screenshots/${name}.png`)
+}
+
+/** Runs sync now from the home screen and waits until nothing is waiting. */
+async function syncFromHome(page: Page, url: string) {
+  await page.goto(new URL('/', url).href)
+  await page.getByRole('button', { name: '立即同步' }).click()
+  for (let i = 0; i < 60 && (await readStore(page, 'outbox')).length > 0; i++) await page.waitForTimeout(500)
+  await page.getByText('记录都已同步').waitFor()
+}
+
+async function leaderDay(page: Page, server: FieldServer) {
+  const at = (path: string) => new URL(path, server.url).href
+  await openUnderWorker(page, server.url)
+  await page.goto(at('/signin'))
+  await page.getByLabel('用户名').fill('leader1')
+  await shoot(page, 'sign-in')
+  await signIn(page, 'leader1', DEMO_PASSWORD)
+
+  await recordVisit(page, {
+    building: BUILDING,
+    household: 1,
+    purpose: '政策宣讲',
+    topic: '粤省事养老金年审',
+    needs: '李奶奶独居，想学粤省事上的养老金年审',
+    outcome: '教了一遍，她自己做成了',
+    followUpOn: today(),
+  })
+  await recordVisit(page, {
+    building: BUILDING,
+    household: 3,
+    purpose: '收集民意',
+    topic: '加装电梯',
+    needs: '王家同意加装电梯，担心一楼采光',
+    outcome: '记下意见，下次业主会上说',
+    followUpOn: today(),
+  })
+  await recordVisit(page, { building: '南门路117号', household: 2, purpose: '矛盾调解', needs: '楼上漏水到楼下，两家吵起来了', outcome: '约了物业明天上门查' })
+  const issue = await reportIssue(page, {
+    building: BUILDING,
+    category: '维修',
+    location: '2楼楼道窗户（西侧）',
+    description: '窗户玻璃裂了，台风天怕掉下去砸到人',
+    urgent: true,
+    photos: [await cameraPhoto(page)],
+  })
+  await reportIssue(page, { building: '南门路117号', category: '环境卫生', location: '1楼垃圾房', description: '垃圾房门坏了关不上，有老鼠' })
+  await reportIssue(page, { building: BUILDING, category: '安全隐患', location: '楼道', description: '有人把电动车推进楼道充电', urgent: true })
+  await syncFromHome(page, server.url)
+  return issue
+}
+
+async function officeDay(office: Phone, server: FieldServer, issue: string) {
+  const desk = office.context.pages()[0] ?? (await office.context.newPage())
+  await desk.goto(server.url)
+  await signIn(desk, 'office1', DEMO_PASSWORD)
+  await desk.locator(`a[data-id="${issue}"]`).click()
+  await desk.getByRole('button', { name: '受理', exact: true }).click()
+  await desk.getByLabel('办理说明').fill('收到，已联系物业')
+  await desk.getByRole('button', { name: '确认受理' }).click()
+  await desk.getByRole('button', { name: '开始办理', exact: true }).click()
+  await desk.getByLabel('办理说明').fill('已转物业，周五前派人来换玻璃')
+  await desk.getByRole('button', { name: '确认开始办理' }).click()
+  await syncFromHome(desk, server.url)
+  await desk.goto(new URL('/office', server.url).href)
+  await desk.locator(`a[data-id="${issue}"]`).waitFor()
+  await shoot(desk, 'office-triage')
+}
+
+async function main() {
+  const skip = browserUnavailable()
+  if (skip) throw new Error(skip)
+  await mkdir(OUT, { recursive: true })
+  const appDir = await mkdtemp(join(tmpdir(), 'doorstep-screenshots-'))
+  let server: FieldServer | undefined
+  const phones: Phone[] = []
+  try {
+    await productionBuild(appDir)
+    server = await startFieldServer(appDir)
+    const at = (path: string) => new URL(path, server!.url).href
+    const leader = await launchPhone({ deviceScaleFactor: SCALE })
+    phones.push(leader)
+    const page = leader.context.pages()[0] ?? (await leader.context.newPage())
+    const issue = await leaderDay(page, server)
+
+    const office = await launchPhone({ deviceScaleFactor: SCALE })
+    phones.push(office)
+    await officeDay(office, server, issue)
+
+    await syncFromHome(page, server.url)
+    await page.goto(at(`/issues/${issue}`))
+    await page.getByText('已转物业，周五前派人来换玻璃').waitFor()
+    await page.getByRole('img', { name: '第 1 张照片' }).scrollIntoViewIfNeeded()
+    await shoot(page, 'issue-detail')
+
+    await inspect(page, { building: BUILDING, template: '楼道消防安全', failNote: '4楼楼梯口堆了纸箱和旧床垫' })
+    await checklistItems(page).first().scrollIntoViewIfNeeded()
+    await shoot(page, 'inspection-checklist')
+
+    await page.goto(at('/visits/new'))
+    await page.getByLabel('楼栋', { exact: true }).selectOption({ label: BUILDING })
+    await page.getByLabel('住户', { exact: true }).selectOption({ index: 2 })
+    await page.getByRole('radio', { name: '社区参议' }).click()
+    await page.getByRole('checkbox', { name: '防诈骗宣传' }).click()
+    await shoot(page, 'visit-form')
+
+    await page.goto(at('/settings'))
+    await page.getByText(/^已用 /).waitFor()
+    await shoot(page, 'settings')
+
+    await page.goto(at('/'))
+    await page.getByText('记录都已同步').waitFor()
+    await shoot(page, 'home')
+  } finally {
+    for (const phone of phones) await phone.close()
+    await server?.close()
+    await rm(appDir, { recursive: true, force: true })
+  }
+}
+
+await main()
