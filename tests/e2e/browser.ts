@@ -8,7 +8,7 @@ import { chromium, type BrowserContext, type BrowserContextOptions } from 'playw
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 /** Without the background-networking flags Chromium keeps calling hosts that this network refuses. */
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',

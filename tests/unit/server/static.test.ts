@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
+import { gunzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startStaticServer, type StaticServer } from '@/server/static'
@@ -29,6 +30,20 @@ function get(path: string, options: { method?: string; headers?: Record<string, 
   })
 }
 
+/** The same request, with the body as bytes (compressed answers are not text). */
+function getBytes(path: string, headers: Record<string, string> = {}): Promise<{ headers: Answer['headers']; body: Buffer }> {
+  const { port } = new URL(server.url)
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
 beforeAll(async () => {
   const base = await mkdtemp(join(tmpdir(), 'doorstep-static-'))
   dir = join(base, 'dist')
@@ -50,6 +65,26 @@ afterAll(async () => {
 })
 
 describe('static server', () => {
+  it('sends text gzip-compressed to a browser that accepts it, and the same bytes unpacked otherwise', async () => {
+    const source = `export const words = ${JSON.stringify('楼长助手 '.repeat(500))}\n`
+    await writeFile(join(dir, 'assets', 'words-abc123.js'), source)
+    const packed = await getBytes('/assets/words-abc123.js', { 'accept-encoding': 'gzip, deflate, br' })
+    expect(packed.headers['content-encoding']).toBe('gzip')
+    expect(packed.headers.vary).toBe('Accept-Encoding')
+    expect(gunzipSync(packed.body).toString('utf8')).toBe(source)
+    expect(packed.body.byteLength).toBeLessThan(Buffer.byteLength(source) / 10)
+    const plain = await getBytes('/assets/words-abc123.js')
+    expect(plain.headers['content-encoding']).toBeUndefined()
+    expect(plain.body.toString('utf8')).toBe(source)
+    expect(plain.headers.etag).not.toBe(packed.headers.etag)
+  })
+
+  it('leaves fonts and images as they are, already compressed', async () => {
+    const answer = await getBytes('/assets/font-abc123.woff2', { 'accept-encoding': 'gzip' })
+    expect(answer.headers['content-encoding']).toBeUndefined()
+    expect(answer.body.toString()).toBe('wOF2')
+  })
+
   it.each([
     ['/manifest.webmanifest', 'application/manifest+json; charset=utf-8'],
     ['/icon.svg', 'image/svg+xml'],
