@@ -199,18 +199,17 @@ async function phoneRecords(phone: Phone): Promise<Map<string, SyncedRecord>> {
 }
 
 /**
- * What must hold after faults stopped and every phone synced cleanly (twice round, so that each has pulled
- * what the others pushed):
- * - no queue stuck: every outbox is empty, and every mutation a phone queued got exactly one settling
- *   answer; the refused ones are in the phone's rejections with the server's code (unless a later change of
- *   the record went through);
+ * What must hold after faults stopped and every phone synced cleanly (syncAllCleanly):
+ * - no queue stuck: every outbox is empty, and every mutation a phone queued was answered; the refused ones
+ *   are in the phone's rejections with the server's code and message (unless a later change of the record
+ *   went through);
  * - every write once: the server's mutations table holds exactly the mutations each phone queued, once,
  *   with the answer the phone got; each acknowledged comment or status move is on its report exactly once,
  *   refused ones not at all, and no report carries an event nobody was told was applied;
  * - acknowledged writes are there: each record's leader fields are those of its last acknowledged put, its
  *   status that of the office's last acknowledged move;
  * - convergence: each phone's records and buildings are what the server's pull gives its user — except a
- *   record whose last local change was refused, which stays as the leader saved it;
+ *   record with a refusal on the phone, which stays as the user last saved it (and one known gap, below);
  * - cursors never go backwards (unless the server said reset).
  * `existing` names the records that were on the server before the phones.
  */
