@@ -1,8 +1,9 @@
 import { z } from 'zod'
 import { FieldConflict, Id, RefId, requiredText, text, Timestamp } from './common'
-import { User } from './households'
-import { ChecklistTemplate } from './inspections'
-import { IssueStatus } from './issues'
+import { Building, Community, Grid, Household, Resident, User } from './households'
+import { ChecklistTemplate, Inspection } from './inspections'
+import { IssueReport, IssueStatus } from './issues'
+import { Visit } from './visits'
 
 /**
  * The sync wire format, version 1, validated with these schemas at both ends. docs/sync-protocol.md tells
@@ -22,6 +23,26 @@ export type RecordTable = z.infer<typeof RecordTable>
 export const PULL_TABLES = [...RECORD_TABLES, 'communities', 'grids', 'buildings', 'households', 'residents', 'templates'] as const
 export const PullTable = z.enum(PULL_TABLES)
 export type PullTable = z.infer<typeof PullTable>
+
+/** The schema of the records each table holds: the server checks what it applies, the device what it pulls. */
+export const RECORD_SCHEMAS = { visits: Visit, issues: IssueReport, inspections: Inspection } as const satisfies Record<RecordTable, z.ZodType>
+export const REFERENCE_SCHEMAS = {
+  communities: Community,
+  grids: Grid,
+  buildings: Building,
+  households: Household,
+  residents: Resident,
+  templates: ChecklistTemplate,
+} as const satisfies Record<Exclude<PullTable, RecordTable>, z.ZodType>
+export const PULL_SCHEMAS = { ...RECORD_SCHEMAS, ...REFERENCE_SCHEMAS } as const satisfies Record<PullTable, z.ZodType>
+
+/** Every photo a record names: a visit's or report's own, an inspection's in its answers. */
+export function photosOf(record: { photos?: unknown; answers?: unknown }): string[] {
+  if (record.answers && typeof record.answers === 'object') {
+    return Object.values(record.answers as Record<string, { photos: string[] }>).flatMap((answer) => answer.photos)
+  }
+  return Array.isArray(record.photos) ? (record.photos as string[]) : []
+}
 
 const MutationBase = z.object({
   mutationId: Id,

@@ -1,18 +1,11 @@
 import {
-  Building,
-  ChecklistTemplate,
-  Community,
-  Grid,
-  Household,
-  Inspection,
-  IssueReport,
   PROTOCOL_VERSION,
+  PULL_SCHEMAS,
   PULL_TABLES,
   PUSH_MAX_BYTES,
   PUSH_MAX_MUTATIONS,
   RECORD_TABLES,
-  Resident,
-  Visit,
+  photosOf,
   type FieldConflict,
   type MutationResult,
   type PullResponse,
@@ -23,7 +16,7 @@ import type { DoorstepDatabase, HeldChange, OutboxChange, SyncedRecord } from '@
 import { isQuotaExceeded } from '@/app/db/errors'
 import { TransportError, type SyncErrorInfo } from './errors'
 import { withSyncLock } from './lock'
-import { photoHashes, toMutation, type QueuedEntry } from './mutations'
+import { toMutation, type QueuedEntry } from './mutations'
 import type { SyncTransport } from './transport'
 
 /**
@@ -83,17 +76,6 @@ export const BACKOFF = { baseMs: 5_000, maxMs: 15 * 60_000 }
 const DEFAULT_PULL_LIMIT = 500
 
 const REFERENCE_TABLES = PULL_TABLES.filter((t): t is Exclude<PullTable, RecordTable> => !(RECORD_TABLES as readonly string[]).includes(t))
-const SCHEMAS = {
-  visits: Visit,
-  issues: IssueReport,
-  inspections: Inspection,
-  communities: Community,
-  grids: Grid,
-  buildings: Building,
-  households: Household,
-  residents: Resident,
-  templates: ChecklistTemplate,
-} as const satisfies Record<PullTable, { safeParse(data: unknown): unknown }>
 
 /** The server's answer to a mutation, or the device's own refusal of one the server can never take. */
 type Answer = MutationResult | { mutationId: string; status: 'rejected'; code: 'too_large'; message: string }
@@ -254,7 +236,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
    * missing for longer than the upload takes. HEAD first: a photo is uploaded once, whoever sent it.
    */
   async function uploadPhotos(entries: QueuedEntry[]) {
-    const hashes = new Set(entries.filter((e) => e.change.kind === 'put').flatMap((e) => photoHashes(e.record)))
+    const hashes = new Set(entries.filter((e) => e.change.kind === 'put').flatMap((e) => photosOf(e.record)))
     for (const sha256 of hashes) {
       if (uploaded.has(sha256) || refusedUploads.has(sha256)) continue
       if (!(await transport.headAttachment(sha256))) {
@@ -356,7 +338,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       for (const change of page.changes) {
         // A deleted reference row only needs its key; a record's tombstone is a whole record, and is kept.
         const parsed =
-          change.record.deletedAt && !isRecordTable(change.table) ? { success: true, data: change.record } : SCHEMAS[change.table].safeParse(change.record)
+          change.record.deletedAt && !isRecordTable(change.table) ? { success: true, data: change.record } : PULL_SCHEMAS[change.table].safeParse(change.record)
         if (!parsed.success) {
           // One malformed record must not stop every later page; it is counted and logged, never written.
           console.warn('pulled record failed its schema', change.table, change.id)

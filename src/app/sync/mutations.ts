@@ -1,5 +1,5 @@
 import { InspectionFields, IssueFields, VisitFields, type Mutation } from '@/domain'
-import type { OutboxEntry, SyncedRecord, SyncedTable } from '@/app/db/database'
+import type { OutboxEntry, SyncedTable } from '@/app/db/database'
 
 /**
  * From outbox entries to wire mutations. A put carries only the fields the leader owns — the ones their forms
@@ -43,10 +43,4 @@ function putFields(entry: OutboxEntry, changed: string[]): Record<string, unknow
   const record = entry.record as unknown as Record<string, unknown>
   const keys = entry.baseRev === null ? [...owned, 'createdAt'] : changed.filter((field) => owned.has(field))
   return Object.fromEntries(keys.filter((key) => key in record).map((key) => [key, record[key]]))
-}
-
-/** Every photo a record names (an inspection's live in its answers). */
-export function photoHashes(record: SyncedRecord): string[] {
-  if ('answers' in record) return Object.values(record.answers).flatMap((answer) => answer.photos)
-  return record.photos
 }

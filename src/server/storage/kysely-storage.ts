@@ -1,14 +1,10 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import {
   AttachmentMeta,
-  Building,
-  ChecklistTemplate,
-  Community,
-  Grid,
-  Household,
   MutationResult,
   RECORD_TABLES,
-  Resident,
+  REFERENCE_SCHEMAS,
+  photosOf,
   type Change,
   type Mutation,
   type PullTable,
@@ -62,14 +58,6 @@ type UserRow = Selectable<UsersTable>
 /** Rows per multi-row statement: far under SQLite's and PostgreSQL's limits on bound parameters. */
 const CHUNK = 200
 
-const REFERENCE_SCHEMAS = {
-  communities: Community,
-  grids: Grid,
-  buildings: Building,
-  households: Household,
-  residents: Resident,
-  templates: ChecklistTemplate,
-} as const
 
 function chunks<T>(items: T[]): T[][] {
   const out: T[][] = []
@@ -121,19 +109,6 @@ function toUser(row: UserRow, buildingIds: string[]): UserRecord {
   }
 }
 
-/** The attachments a stored record names. */
-function attachmentsNamed(record: StoredRecord): string[] {
-  const { data } = record
-  switch (record.table) {
-    case 'visits':
-    case 'issues':
-      return data.photos as string[]
-    case 'inspections':
-      return Object.values(data.answers as Record<string, { photos: string[] }>).flatMap((answer) => answer.photos)
-    default:
-      return []
-  }
-}
 
 /** The record a mutation names, as a records-table key; template.publish names its template separately. */
 function target(mutation: Mutation): { table: PullTable; id: string } | undefined {
@@ -185,7 +160,7 @@ async function upsertRecords(trx: Tx, records: StoredRecord[], at: string): Prom
       )
       .execute()
   }
-  const refs = records.flatMap((r) => attachmentsNamed(r).map((sha256) => ({ sha256, table_name: r.table, record_id: r.id })))
+  const refs = records.flatMap((r) => photosOf(r.data).map((sha256) => ({ sha256, table_name: r.table, record_id: r.id })))
   const unique = [...new Map(refs.map((ref) => [`${ref.sha256}/${key(ref.table_name, ref.record_id)}`, ref])).values()]
   for (const part of chunks(unique)) {
     await trx.insertInto('attachment_refs').values(part).onConflict((oc) => oc.doNothing()).execute()

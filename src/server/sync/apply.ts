@@ -1,9 +1,8 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { z } from 'zod'
 import {
-  Inspection,
   IssueReport,
-  Visit,
+  RECORD_SCHEMAS,
   addComment,
   transition,
   type FieldConflict,
@@ -74,7 +73,6 @@ export interface Applied {
   write?: StoredRecord
 }
 
-const SCHEMAS = { visits: Visit, issues: IssueReport, inspections: Inspection } as const satisfies Record<RecordTable, z.ZodType>
 
 /** Fields no put changes on an existing record: the server's bookkeeping, and status and assignee, which the office owns. */
 const NOT_LEADER_OWNED = new Set(['id', 'createdAt', 'createdBy', 'deviceId', 'rev', 'conflicts', 'deletedAt', 'status', 'assignee', 'events'])
@@ -154,7 +152,7 @@ export function namedPlaces(data: Record<string, unknown>): { households: string
 }
 
 function unknownField(table: RecordTable, fields: Record<string, unknown>): string | undefined {
-  const shape = SCHEMAS[table].shape
+  const shape = RECORD_SCHEMAS[table].shape
   return Object.keys(fields).find((field) => !Object.hasOwn(shape, field))
 }
 
@@ -178,7 +176,7 @@ function create(input: ApplyInput, mutation: PutMutation): Applied {
     deletedAt: null,
     conflicts: [],
   }
-  const parsed = SCHEMAS[mutation.table].safeParse(draft)
+  const parsed = RECORD_SCHEMAS[mutation.table].safeParse(draft)
   if (!parsed.success) return rejected(mutation, 'invalid', describeError(parsed.error))
   const data: Record<string, unknown> = parsed.data
   const buildingId = parsed.data.buildingId
@@ -216,7 +214,7 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
     else if (!isDeepStrictEqual(value, current.data[field])) return rejected(mutation, 'immutable_field', `${field} cannot be changed here`)
   }
   // Every value the put carries must be valid, winning or losing: a losing value is kept for the user.
-  const parsed = SCHEMAS[mutation.table].safeParse({ ...current.data, ...proposed })
+  const parsed = RECORD_SCHEMAS[mutation.table].safeParse({ ...current.data, ...proposed })
   if (!parsed.success) return rejected(mutation, 'invalid', describeError(parsed.error))
   const wanted: Record<string, unknown> = parsed.data
   if (!principal.buildingIds.includes(parsed.data.buildingId)) return rejected(mutation, 'forbidden', 'The building is not assigned to you')
