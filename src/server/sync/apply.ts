@@ -73,7 +73,6 @@ export interface Applied {
   write?: StoredRecord
 }
 
-
 /** Fields no put changes on an existing record: the server's bookkeeping, and status and assignee, which the office owns. */
 const NOT_LEADER_OWNED = new Set(['id', 'createdAt', 'createdBy', 'deviceId', 'rev', 'conflicts', 'deletedAt', 'status', 'assignee', 'events'])
 /** Stamped by the server on every change; a put may carry the device's value, which gives way. */
