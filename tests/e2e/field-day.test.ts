@@ -13,6 +13,7 @@ import { productionBuild } from './build'
 import { DEMO_PASSWORD, startFieldServer, type FieldServer } from './field-server'
 import {
   cameraPhoto,
+  closeMidFormAndReopen,
   finishInspection,
   inspect,
   openUnderWorker,
@@ -241,15 +242,8 @@ describe.skipIf(skipReason)('a field day', () => {
     await finishInspection(page)
     await page.getByText('有问题').first().waitFor()
 
-    // Closed in the middle of a form (unload handlers run, as when the leader swipes the app away).
-    const later = await leader.context.newPage()
-    watchProblems(later, problems)
-    await page.goto(at('/issues/new'))
-    await page.getByLabel('情况说明').fill(DRAFT_TEXT)
-    await Promise.all([page.waitForEvent('close'), page.close({ runBeforeUnload: true })])
-    page = later
-    await page.goto(at('/issues/new'))
-    await page.getByText('上次没填完的内容已恢复').waitFor()
+    // Closed in the middle of a form, then opened again: the draft is back.
+    page = await closeMidFormAndReopen(page, at('/issues/new'), DRAFT_TEXT, problems)
     await expect.poll(() => page.getByLabel('情况说明').inputValue()).toBe(DRAFT_TEXT)
   })
 

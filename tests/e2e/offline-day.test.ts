@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
-import { cameraPhoto, finishInspection, inspect, openUnderWorker, recordVisit, reportIssue, watchProblems } from './pages'
+import { cameraPhoto, closeMidFormAndReopen, finishInspection, inspect, openUnderWorker, recordVisit, reportIssue, watchProblems } from './pages'
 
 const skipReason = browserUnavailable()
 if (skipReason) console.warn(skipReason)
@@ -135,16 +135,7 @@ describe.skipIf(skipReason)('a day of work with no network', () => {
   })
 
   it('brings back what was typed after the page is closed in the middle of a form', async () => {
-    const later = await phone.context.newPage()
-    watchProblems(later, problems)
-    await page.goto(at('/issues/new'))
-    await page.getByLabel('情况说明').fill(DRAFT_TEXT)
-    // With unload handlers run, as when the leader swipes the tab away; wait until it is really gone.
-    await Promise.all([page.waitForEvent('close'), page.close({ runBeforeUnload: true })])
-
-    page = later
-    await page.goto(at('/issues/new'))
-    await page.getByText('上次没填完的内容已恢复').waitFor()
+    page = await closeMidFormAndReopen(page, at('/issues/new'), DRAFT_TEXT, problems)
     await expect.poll(() => page.getByLabel('情况说明').inputValue()).toBe(DRAFT_TEXT)
   })
 

@@ -210,3 +210,19 @@ export async function storedPhotos(page: Page): Promise<Map<string, Buffer>> {
   const photos = await readStore<{ sha256: string; data: string }>(page, 'attachments')
   return new Map(photos.map((photo) => [photo.sha256, Buffer.from(photo.data, 'base64')]))
 }
+
+/**
+ * Types `text` into a new issue report, closes the page in the middle of the form (with unload handlers run,
+ * as when the leader swipes the app away, and waiting until it is really gone), then opens the same form in a
+ * new page of the same profile and waits for the restored-draft notice. Answers the new page.
+ */
+export async function closeMidFormAndReopen(page: Page, url: string, text: string, problems: string[]): Promise<Page> {
+  const later = await page.context().newPage()
+  watchProblems(later, problems)
+  await page.goto(url)
+  await page.getByLabel('情况说明').fill(text)
+  await Promise.all([page.waitForEvent('close'), page.close({ runBeforeUnload: true })])
+  await later.goto(url)
+  await later.getByText('上次没填完的内容已恢复').waitFor()
+  return later
+}
