@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { PHOTO_MAX_BYTES } from '@/domain'
 import { JPEG_1x1, png, PNG_192, sha256, WEBP_LOSSY_1x1 } from '../fixtures/images'
@@ -79,6 +80,15 @@ describeEngines('attachments', (engine) => {
       expect(answer.json).toMatchObject({ error: 'unsupported_media_type' })
     }
     expect((await api.call('HEAD', url(svg), { token: leader1 })).status).toBe(404)
+  })
+
+  it('refuses noise behind a valid JPEG header with 415 and stores nothing', async () => {
+    const header = Buffer.from('ffd8ffe000104a46494600010101004800480000ffc0001108' + '04b0' + '0640' + '03012200021101031101', 'hex')
+    const noise = Buffer.concat([header, randomBytes(PHOTO_MAX_BYTES - header.length)])
+    const answer = await put(leader1, noise)
+    expect(answer.status).toBe(415)
+    expect(answer.json).toEqual({ error: 'unsupported_media_type', message: expect.stringContaining('could not be decoded') })
+    expect((await api.call('HEAD', url(noise), { token: leader1 })).status).toBe(404)
   })
 
   it('refuses a photo over the size limit with 413', async () => {

@@ -5,7 +5,7 @@ import { AttachmentMeta, IMAGE_TYPES, PHOTO_MAX_SIDE, Sha256 } from '@/domain'
 import { principalOf } from '../auth/authenticate'
 import type { ServerContext } from '../context'
 import { errorResponses, HttpError } from '../errors'
-import { readImageInfo } from '../images'
+import { checkImage } from '../images'
 
 const Params = z.object({ sha256: Sha256 })
 const DECLARED_TYPE = /^\s*(image\/[\w.+-]+|application\/octet-stream)\s*(;|$)/i
@@ -49,11 +49,14 @@ export const attachmentRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = a
       if (createHash('sha256').update(bytes).digest('hex') !== sha256) {
         throw new HttpError(400, 'hash_mismatch', 'The bytes do not hash to the name they were sent under.')
       }
-      const image = readImageInfo(bytes)
-      if (!image) throw new HttpError(415, 'unsupported_media_type', 'Only JPEG, PNG and WebP photos are accepted.')
-      if (image.width > PHOTO_MAX_SIDE || image.height > PHOTO_MAX_SIDE) {
+      const checked = await checkImage(bytes)
+      if (!checked.ok && checked.reason === 'too_large') {
         throw new HttpError(413, 'payload_too_large', `Photos are at most ${PHOTO_MAX_SIDE} pixels on the long side.`)
       }
+      if (!checked.ok) {
+        throw new HttpError(415, 'unsupported_media_type', 'This is not a whole JPEG, PNG or WebP photo: it could not be decoded.')
+      }
+      const { image } = checked
       const meta: AttachmentMeta = { sha256, bytes: bytes.length, ...image }
       if (await ctx.storage.hasAttachment(sha256)) return reply.code(200).send(meta)
       await ctx.storage.putAttachment(meta, bytes, principalOf(request).userId)
