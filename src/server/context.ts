@@ -9,6 +9,12 @@ export interface ServerLimits {
   pushBytes: number
   /** Bytes of one uploaded photo. */
   attachmentBytes: number
+  /**
+   * Bytes one user may hold in uploads that no record names yet. The device uploads a batch's photos just
+   * before the push that names them, so a leader holds at most one batch's photos (a few dozen MB after
+   * days offline); noise that is never named stops here, and the sweep removes it after a day.
+   */
+  unreferencedUploadBytes: number
   /** Failed sign-ins per username. */
   loginPerAccount: WindowLimit
   /** Failed sign-ins per client address: high enough for a whole office signing in behind one NAT. */
@@ -21,6 +27,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   jsonBodyBytes: 64 * 1024,
   pushBytes: PUSH_MAX_BYTES,
   attachmentBytes: PHOTO_MAX_BYTES,
+  unreferencedUploadBytes: 256 * 1024 * 1024,
   loginPerAccount: { max: 5, windowMs: FIFTEEN_MINUTES },
   loginPerAddress: { max: 50, windowMs: FIFTEEN_MINUTES },
 }

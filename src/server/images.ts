@@ -1,4 +1,4 @@
-import sharp from 'sharp'
+import sharp, { type Metadata, type Sharp } from 'sharp'
 import { PHOTO_MAX_SIDE, type AttachmentMeta } from '@/domain'
 
 /**
@@ -23,8 +23,8 @@ const METADATA_ALLOWANCE = 64 * 1024
 
 /** Decodes `bytes` whole: a JPEG, PNG or WebP of at most PHOTO_MAX_SIDE pixels a side, or why not. */
 export async function checkImage(bytes: Buffer): Promise<ImageCheck> {
-  let image: sharp.Sharp
-  let header: sharp.Metadata
+  let image: Sharp
+  let header: Metadata
   try {
     // failOn 'warning': a truncated or corrupt stream is refused, not decoded as far as it goes.
     image = sharp(bytes, { failOn: 'warning', limitInputPixels: PHOTO_MAX_SIDE * PHOTO_MAX_SIDE, pages: 1 })

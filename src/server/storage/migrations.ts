@@ -120,6 +120,14 @@ export const MIGRATIONS: Record<string, Migration> = {
       }
     },
   },
+  '0003-attachments-by-uploader': {
+    // The upload quota sums what one user uploaded that no record names, at every upload.
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('attachments_uploaded_by').on('attachments').column('uploaded_by').execute()
+      // The sweep looks for old uploads.
+      await db.schema.createIndex('attachments_created_at').on('attachments').column('created_at').execute()
+    },
+  },
 }
 
 /** Brings the database to the newest schema. Safe at every start and from several servers at once (Kysely locks). */

@@ -98,9 +98,16 @@ export interface Storage {
   pull(principal: Principal, afterRev: number, limit: number): Promise<PullPage>
 
   hasAttachment(sha256: string): Promise<boolean>
-  /** Stores an attachment once; a repeated put is harmless (the first uploader stays on record). */
-  putAttachment(meta: AttachmentMeta, bytes: Buffer, uploadedBy: string): Promise<void>
+  /** Stores an attachment once; a repeated put is harmless (the first uploader and time stay on record). */
+  putAttachment(meta: AttachmentMeta, bytes: Buffer, uploadedBy: string, at: string): Promise<void>
   getAttachment(sha256: string): Promise<{ meta: AttachmentMeta; bytes: Buffer } | undefined>
   /** Whether the principal may see a record that names this attachment (or uploaded it). */
   canReadAttachment(principal: Principal, sha256: string): Promise<boolean>
+  /** Bytes of the attachments this user uploaded that no record names (yet): what the upload quota counts. */
+  unreferencedUploadBytes(userId: string): Promise<number>
+  /**
+   * Deletes the attachments uploaded before `before` that no record names, rows and bytes alike, and says
+   * how many and how large they were. A photo any record names, even a deleted one, is never removed.
+   */
+  sweepUnreferencedAttachments(before: string): Promise<{ count: number; bytes: number }>
 }
