@@ -1,6 +1,11 @@
 import { PHOTO_MAX_BYTES, PUSH_MAX_BYTES } from '@/domain'
-import { SlidingWindow, type WindowLimit } from './auth/throttle'
 import type { Storage } from './storage/types'
+
+/** At most `max` hits in a window of `windowMs`. */
+export interface WindowLimit {
+  max: number
+  windowMs: number
+}
 
 export interface ServerLimits {
   /** Bytes of a JSON body, except a push. */
@@ -32,20 +37,14 @@ export const DEFAULT_LIMITS: ServerLimits = {
   loginPerAddress: { max: 50, windowMs: FIFTEEN_MINUTES },
 }
 
-/** What every route needs: the storage, the time, the limits and the sign-in throttles of this instance. */
+/** What every route needs: the storage, the time and the limits. */
 export interface ServerContext {
   storage: Storage
   clock: () => Date
   limits: ServerLimits
-  throttle: { account: SlidingWindow; address: SlidingWindow }
 }
 
 /** The context of one server instance. */
 export function createContext(storage: Storage, clock: () => Date, limits: ServerLimits): ServerContext {
-  return {
-    storage,
-    clock,
-    limits,
-    throttle: { account: new SlidingWindow(limits.loginPerAccount), address: new SlidingWindow(limits.loginPerAddress) },
-  }
+  return { storage, clock, limits }
 }

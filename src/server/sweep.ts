@@ -24,14 +24,17 @@ export interface SweeperOptions {
 }
 
 /**
- * Sweeps now and then every `intervalMs`, until the returned function is called. The timer is unref'd, so
+ * Sweeps photos (and ended sign-in rate-limit windows) now and then every `intervalMs`, until the returned function is called. The timer is unref'd, so
  * it never keeps the process alive, and a sweep never overlaps the one before it. Several servers on one
  * PostgreSQL may all sweep: each row is deleted once.
  */
 export function startSweeper({ storage, clock = () => new Date(), intervalMs = SWEEP_INTERVAL_MS, log }: SweeperOptions): () => void {
   let running: Promise<void> | undefined
   const sweep = () => {
-    running ??= sweepUnreferenced(storage, clock())
+    const now = clock()
+    // Ended sign-in windows go too: every address that ever tried leaves a row.
+    running ??= Promise.all([sweepUnreferenced(storage, now), storage.dropEndedRateLimits(now.getTime())])
+      .then(([removed]) => removed)
       .then(
         (removed) => {
           if (removed.count > 0) log.info(removed, 'removed photos that no record names')

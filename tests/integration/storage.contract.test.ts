@@ -461,6 +461,35 @@ for (const engine of engines) {
       })
     })
 
+    describe('rate limits', () => {
+      const t0 = now.getTime()
+
+      it('counts hits in a window that starts at the first hit, and starts a new one when it has ended', async () => {
+        expect(await storage.hitRateLimit('k', 60_000, t0)).toEqual({ hits: 1, resetsAt: t0 + 60_000 })
+        expect(await another().hitRateLimit('k', 60_000, t0 + 1000)).toEqual({ hits: 2, resetsAt: t0 + 60_000 })
+        expect(await storage.hitRateLimit('other', 60_000, t0 + 1000)).toEqual({ hits: 1, resetsAt: t0 + 61_000 })
+        expect(await storage.hitRateLimit('k', 60_000, t0 + 60_000)).toEqual({ hits: 1, resetsAt: t0 + 120_000 })
+      })
+
+      it('takes back one hit, forgets a key, and drops the windows that have ended', async () => {
+        for (let i = 0; i < 3; i++) await storage.hitRateLimit('k', 60_000, t0)
+        await storage.forgiveRateLimit('k')
+        expect((await storage.hitRateLimit('k', 60_000, t0)).hits).toBe(3)
+        await storage.clearRateLimit('k')
+        expect((await storage.hitRateLimit('k', 60_000, t0 + 10)).hits).toBe(1)
+        await storage.hitRateLimit('old', 1000, t0)
+        await storage.dropEndedRateLimits(t0 + 5000)
+        expect((await storage.hitRateLimit('k', 60_000, t0 + 5000)).hits).toBe(2)
+        expect(await storage.hitRateLimit('old', 1000, t0)).toEqual({ hits: 1, resetsAt: t0 + 1000 })
+      })
+
+      it('counts every one of many hits at once exactly once', async () => {
+        const servers = [storage, another(), another()]
+        const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => servers[i % 3]!.hitRateLimit('k', 60_000, t0)))
+        expect(answers.map((a) => a.hits).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1))
+      })
+    })
+
     if (engine.name === 'postgres') describe('concurrent writers', () => {
       it('a push waits for another transaction that holds the counter, so revisions commit in order', async () => {
         const url = await createTestDatabase(postgresUrl)

@@ -585,6 +585,39 @@ export class KyselyStorage implements Storage {
     if (blobs !== 'inline') for (const { sha256 } of removed) await blobs.remove(sha256)
     return { count: removed.length, bytes: removed.reduce((sum, row) => sum + Number(row.bytes), 0) }
   }
+
+  async hitRateLimit(key: string, windowMs: number, now: number): Promise<{ hits: number; resetsAt: number }> {
+    const ended = sql<boolean>`rate_limits.resets_at <= ${now}`
+    const row = await this.#db
+      .insertInto('rate_limits')
+      .values({ limit_key: key, hits: 1, resets_at: now + windowMs })
+      .onConflict((oc) =>
+        oc.column('limit_key').doUpdateSet({
+          hits: sql<number>`case when ${ended} then 1 else rate_limits.hits + 1 end`,
+          resets_at: sql<number>`case when ${ended} then excluded.resets_at else rate_limits.resets_at end`,
+        }),
+      )
+      .returning(['hits', 'resets_at'])
+      .executeTakeFirstOrThrow()
+    return { hits: Number(row.hits), resetsAt: Number(row.resets_at) }
+  }
+
+  async forgiveRateLimit(key: string): Promise<void> {
+    await this.#db
+      .updateTable('rate_limits')
+      .set({ hits: sql<number>`hits - 1` })
+      .where('limit_key', '=', key)
+      .where('hits', '>', 0)
+      .execute()
+  }
+
+  async clearRateLimit(key: string): Promise<void> {
+    await this.#db.deleteFrom('rate_limits').where('limit_key', '=', key).execute()
+  }
+
+  async dropEndedRateLimits(now: number): Promise<void> {
+    await this.#db.deleteFrom('rate_limits').where('resets_at', '<=', now).execute()
+  }
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {

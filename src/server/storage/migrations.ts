@@ -128,6 +128,18 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('attachments_created_at').on('attachments').column('created_at').execute()
     },
   },
+  '0004-rate-limits': {
+    // Sign-in limits live in the database, so that every server behind a load balancer counts the same hits.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('rate_limits')
+        .addColumn('limit_key', 'text', (c) => c.primaryKey())
+        .addColumn('hits', 'integer', (c) => c.notNull())
+        // Milliseconds since the epoch: compared with the server's clock, never with the database's.
+        .addColumn('resets_at', 'bigint', (c) => c.notNull())
+        .execute()
+    },
+  },
 }
 
 /** Brings the database to the newest schema. Safe at every start and from several servers at once (Kysely locks). */

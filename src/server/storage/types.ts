@@ -110,4 +110,17 @@ export interface Storage {
    * how many and how large they were. A photo any record names, even a deleted one, is never removed.
    */
   sweepUnreferencedAttachments(before: string): Promise<{ count: number; bytes: number }>
+
+  /**
+   * Counts a hit on `key` in a fixed window of `windowMs` that starts at its first hit (`now`, in ms), in one
+   * atomic statement, so that every server sharing the database counts the same hits: the hits in the
+   * window so far, this one included, and when it ends.
+   */
+  hitRateLimit(key: string, windowMs: number, now: number): Promise<{ hits: number; resetsAt: number }>
+  /** Takes back one hit of `key`, e.g. a sign-in that succeeded was no guess. */
+  forgiveRateLimit(key: string): Promise<void>
+  /** Forgets every hit of `key`. */
+  clearRateLimit(key: string): Promise<void>
+  /** Drops the windows that ended before `now`, so that addresses tried once do not pile up. */
+  dropEndedRateLimits(now: number): Promise<void>
 }

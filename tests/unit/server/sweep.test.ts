@@ -2,16 +2,18 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Storage } from '@/server/storage/types'
 import { startSweeper, SWEEP_INTERVAL_MS } from '@/server/sweep'
 
-/** A storage that records the cut-offs it was asked to sweep before; only the sweep is ever called. */
+/** A storage that records the cut-offs it was asked to sweep before; only the sweeps are ever called. */
 function sweepingStorage(result: () => Promise<{ count: number; bytes: number }>) {
   const cutoffs: string[] = []
+  const rateLimitCutoffs: number[] = []
   const storage = {
     sweepUnreferencedAttachments: (before: string) => {
       cutoffs.push(before)
       return result()
     },
+    dropEndedRateLimits: async (now: number) => void rateLimitCutoffs.push(now),
   } as unknown as Storage
-  return { storage, cutoffs }
+  return { storage, cutoffs, rateLimitCutoffs }
 }
 
 const log = () => ({ info: vi.fn(), error: vi.fn() })
@@ -19,14 +21,15 @@ const log = () => ({ info: vi.fn(), error: vi.fn() })
 describe('the photo sweeper', () => {
   afterEach(() => vi.useRealTimers())
 
-  it('sweeps at start and every interval, removing what was uploaded more than a day before the clock says', async () => {
+  it('sweeps at start and every interval, removing photos uploaded more than a day before the clock says and ended sign-in windows', async () => {
     vi.useFakeTimers()
     let now = new Date('2026-11-28T08:00:00.000Z')
-    const { storage, cutoffs } = sweepingStorage(async () => ({ count: 2, bytes: 5000 }))
+    const { storage, cutoffs, rateLimitCutoffs } = sweepingStorage(async () => ({ count: 2, bytes: 5000 }))
     const logger = log()
     const stop = startSweeper({ storage, clock: () => now, log: logger })
     await vi.advanceTimersByTimeAsync(0)
     expect(cutoffs).toEqual(['2026-11-27T08:00:00.000Z'])
+    expect(rateLimitCutoffs).toEqual([now.getTime()])
     expect(logger.info).toHaveBeenCalledWith({ count: 2, bytes: 5000 }, expect.any(String))
 
     now = new Date('2026-11-28T09:00:00.000Z')
