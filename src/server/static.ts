@@ -88,8 +88,8 @@ function isAppRoute(urlPath: string): boolean {
 }
 
 /**
- * Answers a GET or HEAD that matched no file (and anything else): the shell for an app route, else a plain
- * 404, or 405 for other methods. The API answers its own misses; `apiNotFound` is called for those.
+ * Answers a request that matched no file: the shell for a GET or HEAD of an app route, else a plain 404, or
+ * 405 for other methods. Misses under /api never come here: buildServer answers them with a JSON 404.
  */
 export async function appNotFound(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
