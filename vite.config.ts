@@ -4,6 +4,7 @@ import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
 import { firstScreenChunk } from './scripts/vite-chunks.ts'
+import { precompress } from './scripts/vite-compress.ts'
 import { precompileMessages, vueI18nTreeShaking } from './scripts/vite-i18n.ts'
 import { manifestScreenshots, SCREENSHOTS_PATH } from './scripts/vite-screenshots.ts'
 import { vantInlineIconFontOnly } from './scripts/vite-vant.ts'
@@ -46,6 +47,7 @@ export default defineConfig({
       },
       devOptions: { enabled: false },
     }),
+    precompress(),
   ],
   build: {
     target: 'es2022',

@@ -175,6 +175,7 @@ export const API_ERROR_CODES = [
   'too_many_requests',
   'unsupported_media_type',
   'hash_mismatch',
+  'quota_exceeded',
   'conflict',
   'internal',
 ] as const

@@ -1,5 +1,4 @@
-import { promisify } from 'node:util'
-import { gzip } from 'node:zlib'
+import compress from '@fastify/compress'
 import swagger from '@fastify/swagger'
 import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
@@ -8,7 +7,7 @@ import { Mutation, PROTOCOL_VERSION } from '@/domain'
 import { createContext, DEFAULT_LIMITS, type ServerLimits } from './context'
 import { handleError, HttpError } from './errors'
 import { apiRoutes } from './routes'
-import { SECURITY_HEADERS, serveStatic } from './static'
+import { appNotFound, COMPRESS_FROM_BYTES, isApi, registerApp, SECURITY_HEADERS } from './static'
 import type { Storage } from './storage/types'
 
 export interface ServerOptions {
@@ -21,10 +20,6 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (login throttling keys on it). */
   trustProxy?: boolean
-}
-
-function isApi(url: string): boolean {
-  return url === '/api' || url.startsWith('/api/') || url.startsWith('/api?')
 }
 
 /**
@@ -59,23 +54,6 @@ function containsNul(value: unknown): boolean {
     }
   }
   return false
-}
-
-const gzipAsync = promisify(gzip)
-/** Below this a JSON answer is sent as it is: gzip's header would eat what it saves. */
-const COMPRESS_FROM_BYTES = 1024
-
-/**
- * JSON answers (a pull page is mostly repeated field names) go gzip-compressed to clients that accept it:
- * on a weak signal the bytes are the wait. Photos are JPEG already and pass untouched.
- */
-async function compressJson(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
-  const type = String(reply.getHeader('content-type') ?? '')
-  if (typeof payload !== 'string' || payload.length < COMPRESS_FROM_BYTES || !type.startsWith('application/json')) return payload
-  reply.header('Vary', 'Accept-Encoding')
-  if (!/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) return payload
-  reply.header('Content-Encoding', 'gzip')
-  return gzipAsync(payload)
 }
 
 /** The sync server and the app in one Fastify instance, not yet listening: `index.ts` listens, tests inject. */
@@ -119,8 +97,13 @@ export function buildServer(options: ServerOptions) {
     if (!isApi(request.url)) return payload
     // Answers name residents and carry tokens: no browser or proxy cache may keep them.
     reply.header('Cache-Control', 'no-store')
-    return compressJson(request, reply, payload)
+    return payload
   })
+
+  // JSON answers (a pull page is mostly repeated field names) go compressed to clients that accept it: on a
+  // weak signal the bytes are the wait. Photos are compressed already, and the app's files were at build
+  // time. Request bodies are never inflated: a small gzip body could unpack past the body limits.
+  void app.register(compress, { threshold: COMPRESS_FROM_BYTES, globalDecompression: false })
 
   // One line per request, without bodies, query strings or addresses: residents' data never reaches the log.
   app.addHook('onResponse', async (request, reply) => {
@@ -148,11 +131,10 @@ export function buildServer(options: ServerOptions) {
   void app.register(apiRoutes, { prefix: '/api/v1', ctx })
 
   const staticRoot = options.staticRoot
+  if (staticRoot) registerApp(app, staticRoot)
   app.setNotFoundHandler(async (request, reply) => {
     if (!staticRoot || isApi(request.url)) throw new HttpError(404, 'not_found', 'No such route.')
-    // The static handler writes its own headers (security, caching) and body straight to the socket.
-    reply.hijack()
-    await serveStatic(request.raw, reply.raw, staticRoot)
+    await appNotFound(request, reply)
   })
 
   return app

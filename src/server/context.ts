@@ -1,6 +1,11 @@
 import { PHOTO_MAX_BYTES, PUSH_MAX_BYTES } from '@/domain'
-import { SlidingWindow, type WindowLimit } from './auth/throttle'
 import type { Storage } from './storage/types'
+
+/** At most `max` hits in a window of `windowMs`. */
+export interface WindowLimit {
+  max: number
+  windowMs: number
+}
 
 export interface ServerLimits {
   /** Bytes of a JSON body, except a push. */
@@ -9,6 +14,12 @@ export interface ServerLimits {
   pushBytes: number
   /** Bytes of one uploaded photo. */
   attachmentBytes: number
+  /**
+   * Bytes one user may hold in uploads that no record names yet. The device uploads a batch's photos just
+   * before the push that names them, so a leader holds at most one batch's photos (a few dozen MB after
+   * days offline); noise that is never named stops here, and the sweep removes it after a day.
+   */
+  unreferencedUploadBytes: number
   /** Failed sign-ins per username. */
   loginPerAccount: WindowLimit
   /** Failed sign-ins per client address: high enough for a whole office signing in behind one NAT. */
@@ -21,24 +32,19 @@ export const DEFAULT_LIMITS: ServerLimits = {
   jsonBodyBytes: 64 * 1024,
   pushBytes: PUSH_MAX_BYTES,
   attachmentBytes: PHOTO_MAX_BYTES,
+  unreferencedUploadBytes: 256 * 1024 * 1024,
   loginPerAccount: { max: 5, windowMs: FIFTEEN_MINUTES },
   loginPerAddress: { max: 50, windowMs: FIFTEEN_MINUTES },
 }
 
-/** What every route needs: the storage, the time, the limits and the sign-in throttles of this instance. */
+/** What every route needs: the storage, the time and the limits. */
 export interface ServerContext {
   storage: Storage
   clock: () => Date
   limits: ServerLimits
-  throttle: { account: SlidingWindow; address: SlidingWindow }
 }
 
 /** The context of one server instance. */
 export function createContext(storage: Storage, clock: () => Date, limits: ServerLimits): ServerContext {
-  return {
-    storage,
-    clock,
-    limits,
-    throttle: { account: new SlidingWindow(limits.loginPerAccount), address: new SlidingWindow(limits.loginPerAddress) },
-  }
+  return { storage, clock, limits }
 }

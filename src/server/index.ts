@@ -5,6 +5,7 @@ import { buildServer } from './app'
 import { readConfig } from './config'
 import { openStorage } from './storage'
 import { DEMO_PASSWORD, seedDemo } from './seed'
+import { startSweeper } from './sweep'
 
 // `npm start`: one process serves the built app and the sync API.
 const config = readConfig()
@@ -21,6 +22,7 @@ if (config.demo) {
 
 const app = buildServer({ storage, staticRoot, logger: { level: config.logLevel }, trustProxy: config.trustProxy })
 await app.listen({ port: config.port, host: config.host })
+const stopSweeper = startSweeper({ storage, log: app.log })
 const { port } = app.server.address() as { port: number }
 // A wildcard address is not something a browser can open.
 const shownHost = ['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host
@@ -29,6 +31,7 @@ console.log(`楼长助手 · Doorstep is running (${database}): open http://${sh
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    stopSweeper()
     void app
       .close()
       .then(() => storage.close())

@@ -1,10 +1,13 @@
-import { createReadStream } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { extname, resolve, sep } from 'node:path'
-import { promisify } from 'node:util'
-import { gzip } from 'node:zlib'
+import { extname, relative, resolve, sep } from 'node:path'
+import compress from '@fastify/compress'
+import fastifyStatic from '@fastify/static'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+
+/**
+ * The built app, served by @fastify/static: the shell for app routes, hashed assets kept for good, and the
+ * gzip and brotli copies that the build writes beside each text file (scripts/vite-compress.ts) sent to
+ * browsers that accept them, so that nothing is compressed per request.
+ */
 
 export interface StaticServerOptions {
   /** The built app (`dist/`). */
@@ -18,26 +21,6 @@ export interface StaticServer {
   /** Where the app answers, e.g. `http://127.0.0.1:8080/`. */
   url: string
   close(): Promise<void>
-}
-
-const MIME_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.webmanifest': 'application/manifest+json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
 }
 
 /**
@@ -77,23 +60,21 @@ const IMMUTABLE = 'public, max-age=31536000, immutable'
  */
 const REVALIDATE = 'no-cache'
 
-type Resolved = { kind: 'file'; path: string } | { kind: 'refused' } | { kind: 'missing' }
+/** Text answers below this go as they are: gzip's header would eat what it saves. */
+export const COMPRESS_FROM_BYTES = 1024
 
-/** Maps a URL path inside `root`: `..` (plain or encoded), backslashes and NUL are refused, hidden files are never served. */
-function resolveInside(root: string, urlPath: string): Resolved {
-  let decoded: string
-  try {
-    decoded = decodeURIComponent(urlPath)
-  } catch {
-    return { kind: 'refused' }
-  }
-  if (decoded.includes('\0') || decoded.includes('\\')) return { kind: 'refused' }
-  const segments = decoded.split('/').filter(Boolean)
-  if (segments.includes('..')) return { kind: 'refused' }
-  if (segments.some((s) => s.startsWith('.'))) return { kind: 'missing' }
-  const path = resolve(root, ...segments)
-  if (path !== root && !path.startsWith(root + sep)) return { kind: 'refused' }
-  return { kind: 'file', path }
+/**
+ * Types as the app has always been served: @fastify/send's MIME table says application/javascript (which
+ * RFC 9239 made obsolete) and gives the manifest no charset.
+ */
+const TYPES: Record<string, string> = {
+  'application/javascript': 'text/javascript; charset=utf-8',
+  'application/manifest+json': 'application/manifest+json; charset=utf-8',
+}
+
+/** Whether a request is for the sync API, which answers JSON errors rather than the app. */
+export function isApi(url: string): boolean {
+  return url === '/api' || url.startsWith('/api/') || url.startsWith('/api?')
 }
 
 /**
@@ -102,114 +83,64 @@ function resolveInside(root: string, urlPath: string): Resolved {
  * that a stale chunk fails loudly instead of being answered with HTML.
  */
 function isAppRoute(urlPath: string): boolean {
-  if (urlPath.startsWith('/assets/') || urlPath.startsWith('/api/')) return false
+  if (urlPath.startsWith('/assets/') || isApi(urlPath)) return false
   return extname(urlPath) === ''
 }
 
-function send(res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...extra })
-  res.end(res.req.method === 'HEAD' ? undefined : body)
-}
-
-async function fileAt(path: string) {
-  try {
-    const info = await stat(path)
-    return info.isFile() ? info : undefined
-  } catch {
-    return undefined
+/**
+ * Answers a request that matched no file: the shell for a GET or HEAD of an app route, else a plain 404, or
+ * 405 for other methods. Misses under /api never come here: buildServer answers them with a JSON 404.
+ */
+export async function appNotFound(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    await reply.code(405).header('Allow', 'GET, HEAD').header('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send('Method Not Allowed')
+    return
   }
-}
-
-/** Text the app is made of: gzip takes two thirds of it off the wire, which on Slow 4G is seconds. */
-const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.map', '.webmanifest', '.txt', '.svg'])
-const gzipAsync = promisify(gzip)
-/** Compressed once per file version; the built app is a fixed, small set of files, so this stays small. */
-const gzipped = new Map<string, Promise<Buffer>>()
-
-function compressedFile(path: string, etag: string): Promise<Buffer> {
-  const key = `${path}\0${etag}`
-  let body = gzipped.get(key)
-  if (!body) gzipped.set(key, (body = readFile(path).then((bytes) => gzipAsync(bytes))))
-  return body
-}
-
-async function serveFile(req: IncomingMessage, res: ServerResponse, path: string, urlPath: string) {
-  const info = await fileAt(path)
-  if (!info) return false
-  const compressible = COMPRESSIBLE.has(extname(path).toLowerCase())
-  const packed = compressible && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
-  const version = `${info.size.toString(16)}-${Math.trunc(info.mtimeMs).toString(16)}`
-  const etag = `W/"${version}${packed ? '-gz' : ''}"`
-  const headers = {
-    ...SECURITY_HEADERS,
-    'Content-Type': MIME_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
-    'Cache-Control': urlPath.startsWith('/assets/') ? IMMUTABLE : REVALIDATE,
-    ETag: etag,
-    'Last-Modified': info.mtime.toUTCString(),
-    ...(compressible ? { Vary: 'Accept-Encoding' } : {}),
+  const path = request.url.split('?')[0]!
+  if (isAppRoute(path)) {
+    await reply.sendFile('index.html')
+    return
   }
-  if (req.headers['if-none-match'] === etag) {
-    res.writeHead(304, headers)
-    res.end()
-    return true
-  }
-  if (packed) {
-    const body = await compressedFile(path, version)
-    res.writeHead(200, { ...headers, 'Content-Encoding': 'gzip', 'Content-Length': String(body.byteLength) })
-    res.end(req.method === 'HEAD' ? undefined : body)
-    return true
-  }
-  res.writeHead(200, { ...headers, 'Content-Length': String(info.size) })
-  if (req.method === 'HEAD') res.end()
-  else createReadStream(path).on('error', () => res.destroy()).pipe(res)
-  return true
+  await reply.code(404).header('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send('Not Found')
 }
 
 /**
- * Answers one request for the built app in `root`: GET and HEAD only, the shell for app routes, hashed
- * assets kept for good. Used by the sync server for every path outside /api, and by the bare static server.
+ * Registers the built app in `root` on `app`: every file under it by path (GET and HEAD), with precompressed
+ * copies where the build made them. Misses go to the not-found handler, which the caller sets (appNotFound).
  */
-export async function serveStatic(req: IncomingMessage, res: ServerResponse, root: string): Promise<void> {
-  try {
-    await handle(resolve(root), req, res)
-  } catch (error: unknown) {
-    console.error('static server error', error)
-    if (!res.headersSent) send(res, 500, 'Internal Server Error')
-    else res.destroy()
-  }
-}
-
-async function handle(root: string, req: IncomingMessage, res: ServerResponse) {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' })
-  const urlPath = new URL(req.url ?? '/', 'http://localhost').pathname
-  const target = resolveInside(root, urlPath)
-  if (target.kind === 'refused') return send(res, 400, 'Bad Request')
-  if (target.kind === 'file') {
-    const file = urlPath.endsWith('/') ? resolve(target.path, 'index.html') : target.path
-    if (await serveFile(req, res, file, urlPath)) return
-  }
-  if (isAppRoute(urlPath) && (await serveFile(req, res, resolve(root, 'index.html'), '/index.html'))) return
-  send(res, 404, 'Not Found')
+export function registerApp(app: FastifyInstance, root: string): void {
+  const base = resolve(root)
+  void app.register(fastifyStatic, {
+    root: base,
+    preCompressed: true,
+    // Hidden files are never part of the app.
+    dotfiles: 'ignore',
+    cacheControl: false,
+    setHeaders: (reply, path) => {
+      reply.header('Cache-Control', relative(base, path).startsWith(`assets${sep}`) ? IMMUTABLE : REVALIDATE)
+    },
+  })
+  app.addHook('onSend', async (_request, reply, payload) => {
+    const type = TYPES[String(reply.getHeader('content-type') ?? '').split(';')[0]!]
+    if (type) reply.header('Content-Type', type)
+    return payload
+  })
 }
 
 /** Serves the built app from `root` until `close()`: the shell, its hashed assets and the service worker. */
-export function startStaticServer({ root, port = 8080, host = '127.0.0.1' }: StaticServerOptions): Promise<StaticServer> {
-  const server = createServer((req, res) => void serveStatic(req, res, root))
-  return new Promise((resolveStart, rejectStart) => {
-    server.once('error', rejectStart)
-    server.listen(port, host, () => {
-      server.off('error', rejectStart)
-      const address = server.address() as AddressInfo
-      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
-      resolveStart({
-        url: `http://${shownHost}:${address.port}/`,
-        close: () =>
-          new Promise<void>((resolveClose, rejectClose) => {
-            server.close((error) => (error ? rejectClose(error) : resolveClose()))
-            // Browsers keep connections alive; without this, close() waits for them to time out.
-            server.closeAllConnections()
-          }),
-      })
-    })
+export async function startStaticServer({ root, port = 8080, host = '127.0.0.1' }: StaticServerOptions): Promise<StaticServer> {
+  const app = Fastify({ logger: false, forceCloseConnections: true })
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.headers(SECURITY_HEADERS)
+    return payload
   })
+  // Files the build did not compress (a test's, a dev's) are compressed as they go.
+  await app.register(compress, { threshold: COMPRESS_FROM_BYTES, globalDecompression: false })
+  registerApp(app, root)
+  app.setNotFoundHandler(appNotFound)
+  await app.listen({ port, host })
+  const address = app.server.address()
+  if (!address || typeof address === 'string') throw new Error('The static server has no TCP address')
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  return { url: `http://${shownHost}:${address.port}/`, close: () => app.close() }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { startStaticServer, type StaticServer } from '@/server/static'
+import { precompressFiles } from '../../scripts/vite-compress'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
 
 const skipReason = browserUnavailable()
@@ -34,7 +35,8 @@ function imageSizes(page: Page, urls: string[]) {
 
 /**
  * A new version of the shell, deployed the way a release lands: index.html changes, and so does its
- * revision in the worker's precache list, which is what makes the browser see a new worker.
+ * revision in the worker's precache list, which is what makes the browser see a new worker; and the build's
+ * compressed copies of both with them, which the server sends in their place.
  */
 async function deployNewShell(dir: string) {
   const html = await readFile(join(dir, 'index.html'), 'utf8')
@@ -43,6 +45,7 @@ async function deployNewShell(dir: string) {
   const entry = /\{"revision":"[0-9a-f]+","url":"index\.html"\}/
   expect(worker, 'the precache list names index.html with its revision').toMatch(entry)
   await writeFile(join(dir, 'sw.js'), worker.replace(entry, '{"revision":"0000000000000000000000000000000b","url":"index.html"}'))
+  await precompressFiles(dir)
 }
 
 /**

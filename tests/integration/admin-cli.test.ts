@@ -8,8 +8,10 @@ import { verifyPassword } from '@/server/auth/passwords'
 import { runAdmin } from '@/server/cli/admin'
 import { openSqliteStorage } from '@/server/storage/sqlite'
 import type { Storage } from '@/server/storage/types'
+import { png, sha256 } from '../fixtures/images'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
+const now = new Date('2026-11-28T08:00:00.000Z')
 
 describe('admin CLI (npm run admin)', () => {
   let dataDir: string
@@ -33,6 +35,7 @@ describe('admin CLI (npm run admin)', () => {
       out: (line) => out.push(line),
       err: (line) => err.push(line),
       readPassword: async () => password ?? Promise.reject(new Error('No password given.')),
+      now: () => now,
     })
     return { status, stdout: out.join('\n'), stderr: err.join('\n') }
   }
@@ -110,5 +113,20 @@ describe('admin CLI (npm run admin)', () => {
     expect((await admin(['revoke', 'dev-zhang-1'])).status).toBe(0)
     expect((await storage.listDevices(user.id))[0]?.revokedAt).not.toBeNull()
     expect((await admin(['devices', 'zhang'])).stdout).toMatch(/revoked/)
+  })
+
+  it('sweeps the photos no record names that were uploaded more than a day ago', async () => {
+    const photo = png(8, 8)
+    const meta = { sha256: sha256(photo), type: 'image/png' as const, bytes: photo.length, width: 8, height: 8 }
+    await storage.putAttachment(meta, photo, 'u-leader1', '2026-11-27T07:00:00.000Z')
+    const recent = png(8, 8, 0x20)
+    await storage.putAttachment({ ...meta, sha256: sha256(recent), bytes: recent.length }, recent, 'u-leader1', '2026-11-27T09:00:00.000Z')
+
+    const swept = await admin(['sweep-photos'])
+    expect(swept.status).toBe(0)
+    expect(swept.stdout).toMatch(/^Removed 1 photo \(0\.0 MB\)/)
+    expect(await storage.hasAttachment(meta.sha256)).toBe(false)
+    expect(await storage.hasAttachment(sha256(recent))).toBe(true)
+    expect((await admin(['sweep-photos', 'now'])).status).toBe(2)
   })
 })

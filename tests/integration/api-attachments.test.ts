@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { PHOTO_MAX_BYTES } from '@/domain'
 import { JPEG_1x1, png, PNG_192, sha256, WEBP_LOSSY_1x1 } from '../fixtures/images'
@@ -81,6 +82,15 @@ describeEngines('attachments', (engine) => {
     expect((await api.call('HEAD', url(svg), { token: leader1 })).status).toBe(404)
   })
 
+  it('refuses noise behind a valid JPEG header with 415 and stores nothing', async () => {
+    const header = Buffer.from('ffd8ffe000104a46494600010101004800480000ffc0001108' + '04b0' + '0640' + '03012200021101031101', 'hex')
+    const noise = Buffer.concat([header, randomBytes(PHOTO_MAX_BYTES - header.length)])
+    const answer = await put(leader1, noise)
+    expect(answer.status).toBe(415)
+    expect(answer.json).toEqual({ error: 'unsupported_media_type', message: expect.stringContaining('could not be decoded') })
+    expect((await api.call('HEAD', url(noise), { token: leader1 })).status).toBe(404)
+  })
+
   it('refuses a photo over the size limit with 413', async () => {
     const big = Buffer.concat([JPEG_1x1, Buffer.alloc(PHOTO_MAX_BYTES)])
     const answer = await put(leader1, big)
@@ -97,5 +107,44 @@ describeEngines('attachments', (engine) => {
     expect((await put(leader1, JPEG_1x1, 'image/jpeg', 'NOT-A-HASH')).status).toBe(400)
     expect((await api.call('PUT', url(JPEG_1x1), { body: JPEG_1x1, headers: { 'content-type': 'image/jpeg' } })).status).toBe(401)
     expect((await api.call('GET', url(JPEG_1x1))).status).toBe(401)
+  })
+})
+
+describeEngines('the upload quota', (engine) => {
+  let api: TestApi
+  const photos = [png(64, 64, 0x10), png(64, 64, 0x20), png(64, 64, 0x30)] as const
+  beforeAll(async () => {
+    // Room for two of these photos waiting for a record, not three.
+    api = await startApi(engine, { limits: { unreferencedUploadBytes: photos[0].length * 2 + 10 } })
+  })
+  afterAll(() => api.close())
+
+  it('refuses an upload past the bytes a user may hold unnamed with 429 quota_exceeded, until a push names the earlier ones', async () => {
+    const { token, deviceId } = await api.login('leader1')
+    const put = (bytes: Buffer) =>
+      api.call('PUT', `/api/v1/attachments/${sha256(bytes)}`, { token, body: bytes, headers: { 'content-type': 'image/png' } })
+    expect((await put(photos[0])).status).toBe(201)
+    expect((await put(photos[1])).status).toBe(201)
+
+    const refused = await put(photos[2])
+    expect(refused.status).toBe(429)
+    expect(refused.json).toEqual({ error: 'quota_exceeded', message: expect.any(String) })
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
+    // A photo the server already has costs nothing more.
+    expect((await put(photos[0])).status).toBe(200)
+    // Another leader has their own room.
+    const other = await api.login('leader2')
+    const theirs = await api.call('PUT', `/api/v1/attachments/${sha256(photos[2])}`, {
+      token: other.token,
+      body: photos[2],
+      headers: { 'content-type': 'image/png' },
+    })
+    expect(theirs.status).toBe(201)
+
+    const report = newIssue({ photos: [sha256(photos[0]), sha256(photos[1])] })
+    const pushed = await api.call('POST', '/api/v1/sync/push', { token, json: pushBody(deviceId, [report]) })
+    expect(pushed.json).toMatchObject({ results: [{ status: 'applied' }] })
+    const fourth = png(64, 64, 0x40)
+    expect((await put(fourth)).status).toBe(201)
   })
 })

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildServer } from '@/server/app'
 import { describeEngines, startApi, type TestApi } from './api'
 
 describeEngines('sign-in, tokens and devices', (engine) => {
   let api: TestApi
   let now = Date.parse('2026-11-27T08:00:00.000Z')
+  const limits = { loginPerAccount: { max: 3, windowMs: 60_000 }, loginPerAddress: { max: 8, windowMs: 60_000 } }
   beforeAll(async () => {
-    api = await startApi(engine, {
-      clock: () => new Date(now),
-      limits: { loginPerAccount: { max: 3, windowMs: 60_000 }, loginPerAddress: { max: 8, windowMs: 60_000 } },
-    })
+    api = await startApi(engine, { clock: () => new Date(now), limits })
   })
   afterAll(() => api.close())
 
@@ -74,6 +73,36 @@ describeEngines('sign-in, tokens and devices', (engine) => {
     expect(statuses[8]).toBe(429)
     // Throttled before the password is even checked: the right one does not get through either.
     expect((await login('leader2', 'doorstep-demo')).status).toBe(429)
+    now += 61_000
+  })
+
+  it('keeps the counts in the database, so that a second server on it refuses an account the first one throttled', async () => {
+    now += 120_000
+    for (let i = 0; i < 3; i++) expect((await login('leader2', 'guess-' + i)).status).toBe(401)
+    const second = buildServer({ storage: api.storage, clock: () => new Date(now), limits })
+    try {
+      const answer = await second.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ username: 'leader2', password: 'doorstep-demo', deviceName: 'another phone' }),
+      })
+      expect(answer.statusCode).toBe(429)
+      expect(answer.json()).toEqual({ error: 'too_many_requests', message: expect.any(String) })
+      expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0)
+    } finally {
+      await second.close()
+    }
+    now += 61_000
+  })
+
+  it('does not count a successful sign-in: a whole office signs in from one address, and a leader who typed wrong twice gets in', async () => {
+    now += 120_000
+    for (let i = 0; i < 12; i++) expect((await login(i % 2 ? 'office1' : 'leader1', 'doorstep-demo')).status).toBe(200)
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 2; i++) expect((await login('leader2', 'typo-' + i)).status).toBe(401)
+      expect((await login('leader2', 'doorstep-demo')).status).toBe(200)
+    }
     now += 61_000
   })
 

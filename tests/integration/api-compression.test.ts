@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib'
+import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PullResponse } from '@/domain'
 import { startApi, type TestApi } from './api'
@@ -19,16 +19,19 @@ describe('JSON answers on the wire', () => {
       headers: { authorization: `Bearer ${token}`, ...(acceptEncoding ? { 'accept-encoding': acceptEncoding } : {}) },
     })
 
-  it('are gzip-compressed for a client that accepts it, and decompress to the same answer', async () => {
-    const [plain, packed] = await Promise.all([pull(), pull('gzip, deflate, br')])
+  it('are brotli- or gzip-compressed for a client that accepts it, and decompress to the same answer', async () => {
+    const [plain, brotli, packed] = await Promise.all([pull(), pull('gzip, deflate, br'), pull('gzip')])
     expect(plain.headers['content-encoding']).toBeUndefined()
+    expect(brotli.headers['content-encoding']).toBe('br')
     expect(packed.headers['content-encoding']).toBe('gzip')
-    expect(packed.headers.vary).toContain('Accept-Encoding')
-    expect(packed.headers['cache-control']).toBe('no-store')
-    const unpacked = gunzipSync(packed.rawPayload).toString('utf8')
-    expect(PullResponse.parse(JSON.parse(unpacked))).toEqual(PullResponse.parse(plain.json()))
-    // A page of demo reference data is mostly repeated field names: gzip takes most of it away.
-    expect(packed.rawPayload.byteLength).toBeLessThan(plain.rawPayload.byteLength / 3)
+    for (const [answer, unpack] of [[brotli, brotliDecompressSync], [packed, gunzipSync]] as const) {
+      expect(String(answer.headers.vary).toLowerCase()).toContain('accept-encoding')
+      expect(answer.headers['cache-control']).toBe('no-store')
+      const unpacked = unpack(answer.rawPayload).toString('utf8')
+      expect(PullResponse.parse(JSON.parse(unpacked))).toEqual(PullResponse.parse(plain.json()))
+      // A page of demo reference data is mostly repeated field names: compression takes most of it away.
+      expect(answer.rawPayload.byteLength).toBeLessThan(plain.rawPayload.byteLength / 3)
+    }
   })
 
   it('stay as they are when small, where gzip would only add its header', async () => {

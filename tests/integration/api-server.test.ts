@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { brotliCompressSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer } from '@/server/app'
 import { startApi, type TestApi } from './api'
@@ -67,6 +68,26 @@ describe('one process serves the app and the API', () => {
       expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
       expect(response.headers.get('x-content-type-options')).toBe('nosniff')
       expect(response.headers.get('referrer-policy')).toBe('no-referrer')
+    }
+  })
+
+  it('sends the compressed copies the build wrote beside the app files, for app routes too', async () => {
+    // Copies whose content differs from the file's, so that a copy made per request would show.
+    await writeFile(join(dist, 'index.html.br'), brotliCompressSync('<!doctype html><title>shell, brotli copy</title>'))
+    await writeFile(join(dist, 'assets', 'index-abc123.js.gz'), gzipSync('export {} // gzip copy'))
+    try {
+      const shell = await fetch(`${origin}/issues`, { headers: { 'accept-encoding': 'br, gzip' } })
+      expect(shell.headers.get('content-encoding')).toBe('br')
+      expect(shell.headers.get('content-type')).toBe('text/html; charset=utf-8')
+      expect(shell.headers.get('cache-control')).toBe('no-cache')
+      expect(await shell.text()).toContain('shell, brotli copy')
+      const asset = await fetch(`${origin}/assets/index-abc123.js`, { headers: { 'accept-encoding': 'gzip' } })
+      expect(asset.headers.get('content-encoding')).toBe('gzip')
+      expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+      expect(await asset.text()).toBe('export {} // gzip copy')
+    } finally {
+      await rm(join(dist, 'index.html.br'))
+      await rm(join(dist, 'assets', 'index-abc123.js.gz'))
     }
   })
 

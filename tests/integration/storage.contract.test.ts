@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -21,8 +21,11 @@ import { createTestDatabase } from './postgres'
 
 interface Engine {
   name: 'sqlite' | 'postgres'
-  /** A new, empty storage (not yet migrated) and how to open a second connection to the same database. */
-  create(): Promise<{ storage: Storage; reopen: () => Storage; cleanup: () => Promise<void> }>
+  /**
+   * A new, empty storage (not yet migrated), how to open a second connection to the same database, and the
+   * attachment files on disk (none where the bytes live in the database).
+   */
+  create(): Promise<{ storage: Storage; reopen: () => Storage; cleanup: () => Promise<void>; blobFiles: () => Promise<string[]> }>
 }
 
 const postgresUrl = inject('postgresUrl')
@@ -36,6 +39,7 @@ const engines: Engine[] = [
         storage: openSqliteStorage({ dataDir }),
         reopen: () => openSqliteStorage({ dataDir }),
         cleanup: () => rm(dataDir, { recursive: true, force: true }),
+        blobFiles: () => readdir(join(dataDir, 'attachments')),
       }
     },
   },
@@ -43,7 +47,7 @@ const engines: Engine[] = [
     name: 'postgres',
     async create() {
       const url = await createTestDatabase(postgresUrl)
-      return { storage: openPostgresStorage({ url }), reopen: () => openPostgresStorage({ url }), cleanup: async () => {} }
+      return { storage: openPostgresStorage({ url }), reopen: () => openPostgresStorage({ url }), cleanup: async () => {}, blobFiles: async () => [] }
     },
   },
 ]
@@ -97,6 +101,7 @@ for (const engine of engines) {
     let storage: Storage
     let reopen: () => Storage
     let cleanup: () => Promise<void>
+    let blobFiles: () => Promise<string[]>
     let leader1: Principal
     let leader2: Principal
     let office1: Principal
@@ -110,7 +115,7 @@ for (const engine of engines) {
     }
 
     beforeEach(async () => {
-      ;({ storage, reopen, cleanup } = await engine.create())
+      ;({ storage, reopen, cleanup, blobFiles } = await engine.create())
       await storage.migrate()
       await seedDemo(storage)
       await storage.createUser({
@@ -382,8 +387,8 @@ for (const engine of engines) {
       it('stores bytes once under their hash; a repeated put is harmless', async () => {
         expect(await storage.hasAttachment(meta.sha256)).toBe(false)
         expect(await storage.getAttachment(meta.sha256)).toBeUndefined()
-        await storage.putAttachment(meta, bytes, 'u-leader1')
-        await storage.putAttachment(meta, bytes, 'u-leader2')
+        await storage.putAttachment(meta, bytes, 'u-leader1', now.toISOString())
+        await storage.putAttachment(meta, bytes, 'u-leader2', now.toISOString())
         expect(await storage.hasAttachment(meta.sha256)).toBe(true)
         const got = await storage.getAttachment(meta.sha256)
         expect(got?.meta).toEqual(meta)
@@ -394,7 +399,7 @@ for (const engine of engines) {
       it('may be read by its uploader and by whoever sees a record naming it, even before it arrives', async () => {
         const visit = newVisit({ photos: [meta.sha256] })
         await storage.push(leader1, incoming(visit), now)
-        await storage.putAttachment(meta, bytes, 'u-leader1')
+        await storage.putAttachment(meta, bytes, 'u-leader1', now.toISOString())
         expect(await storage.canReadAttachment(leader1, meta.sha256)).toBe(true)
         expect(await storage.canReadAttachment(office1, meta.sha256)).toBe(true)
         expect(await storage.canReadAttachment(leader2, meta.sha256)).toBe(false)
@@ -413,6 +418,75 @@ for (const engine of engines) {
         expect(await storage.canReadAttachment(leader2, other)).toBe(true)
         expect(await storage.canReadAttachment(leader1, other)).toBe(false)
         expect(await storage.hasAttachment(other)).toBe(false)
+      })
+
+      /** A distinct upload of `size` bytes by `userId` at `at`. */
+      async function upload(userId: string, at: Date, size = 1000): Promise<string> {
+        const content = randomBytes(size)
+        const sha256 = createHash('sha256').update(content).digest('hex')
+        await storage.putAttachment({ ...meta, sha256, bytes: size }, content, userId, at.toISOString())
+        return sha256
+      }
+      const hoursAfter = (hours: number) => new Date(now.getTime() + hours * 3_600_000)
+
+      it('counts the bytes of a user\'s uploads that no record names, and stops counting one once a record names it', async () => {
+        expect(await storage.unreferencedUploadBytes('u-leader1')).toBe(0)
+        const named = await upload('u-leader1', now, 1000)
+        await upload('u-leader1', now, 300)
+        await upload('u-leader2', now, 5000)
+        expect(await storage.unreferencedUploadBytes('u-leader1')).toBe(1300)
+        await storage.push(leader1, incoming(newVisit({ photos: [named] })), now)
+        expect(await storage.unreferencedUploadBytes('u-leader1')).toBe(300)
+        expect(await storage.unreferencedUploadBytes('u-leader2')).toBe(5000)
+      })
+
+      it('sweeps uploads older than the cut-off that no record names, rows and bytes alike, and nothing else', async () => {
+        const stale = await upload('u-leader1', now, 700)
+        const staleNamed = await upload('u-leader1', now)
+        const staleNamedByDeleted = await upload('u-leader1', now)
+        const fresh = await upload('u-leader1', hoursAfter(20))
+        await storage.push(leader1, incoming(newVisit({ photos: [staleNamed] })), now)
+        const doomed = newVisit({ photos: [staleNamedByDeleted] })
+        await storage.push(leader1, incoming(doomed), now)
+        expect((await storage.push(leader1, incoming(mutation.delete('visits', recordId(doomed))), now))[0]!.status).toBe('applied')
+        const filesBefore = await blobFiles()
+
+        expect(await storage.sweepUnreferencedAttachments(hoursAfter(1).toISOString())).toEqual({ count: 1, bytes: 700 })
+
+        expect(await another().hasAttachment(stale)).toBe(false)
+        expect(await another().getAttachment(stale)).toBeUndefined()
+        for (const kept of [staleNamed, staleNamedByDeleted, fresh]) expect(await another().getAttachment(kept), kept).toBeDefined()
+        if (engine.name === 'sqlite') expect((await blobFiles()).sort()).toEqual(filesBefore.filter((f) => f !== stale).sort())
+        expect(await storage.sweepUnreferencedAttachments(hoursAfter(1).toISOString())).toEqual({ count: 0, bytes: 0 })
+      })
+    })
+
+    describe('rate limits', () => {
+      const t0 = now.getTime()
+
+      it('counts hits in a window that starts at the first hit, and starts a new one when it has ended', async () => {
+        expect(await storage.hitRateLimit('k', 60_000, t0)).toEqual({ hits: 1, resetsAt: t0 + 60_000 })
+        expect(await another().hitRateLimit('k', 60_000, t0 + 1000)).toEqual({ hits: 2, resetsAt: t0 + 60_000 })
+        expect(await storage.hitRateLimit('other', 60_000, t0 + 1000)).toEqual({ hits: 1, resetsAt: t0 + 61_000 })
+        expect(await storage.hitRateLimit('k', 60_000, t0 + 60_000)).toEqual({ hits: 1, resetsAt: t0 + 120_000 })
+      })
+
+      it('takes back one hit, forgets a key, and drops the windows that have ended', async () => {
+        for (let i = 0; i < 3; i++) await storage.hitRateLimit('k', 60_000, t0)
+        await storage.forgiveRateLimit('k')
+        expect((await storage.hitRateLimit('k', 60_000, t0)).hits).toBe(3)
+        await storage.clearRateLimit('k')
+        expect((await storage.hitRateLimit('k', 60_000, t0 + 10)).hits).toBe(1)
+        await storage.hitRateLimit('old', 1000, t0)
+        await storage.dropEndedRateLimits(t0 + 5000)
+        expect((await storage.hitRateLimit('k', 60_000, t0 + 5000)).hits).toBe(2)
+        expect(await storage.hitRateLimit('old', 1000, t0)).toEqual({ hits: 1, resetsAt: t0 + 1000 })
+      })
+
+      it('counts every one of many hits at once exactly once', async () => {
+        const servers = [storage, another(), another()]
+        const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => servers[i % 3]!.hitRateLimit('k', 60_000, t0)))
+        expect(answers.map((a) => a.hits).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1))
       })
     })
 

@@ -6,6 +6,7 @@ import { hashPassword } from '../auth/passwords'
 import { readConfig } from '../config'
 import { openStorage } from '../storage'
 import { seedDemo } from '../seed'
+import { sweepUnreferenced } from '../sweep'
 import type { Storage } from '../storage/types'
 
 /**
@@ -28,6 +29,8 @@ const USAGE = `Usage: npm run admin -- <command>
   revoke <deviceId>            Signs a device out for good (a lost phone).
   seed-demo                    Fills an empty database with the demo community and the accounts leader1 and
                                office1 (password doorstep-demo).
+  sweep-photos                 Removes the photos that no record names, uploaded more than a day ago (the
+                               server does this every hour by itself).
 
 Configuration comes from the environment, as for the server: DATABASE_URL (postgres://…) or DOORSTEP_DATA_DIR.`
 
@@ -40,6 +43,7 @@ export interface AdminIo {
   out(line: string): void
   err(line: string): void
   readPassword(prompt: string): Promise<string>
+  now(): Date
 }
 
 /** A mistake in how the command was called: the usage text follows the message, and the exit code is 2. */
@@ -150,6 +154,11 @@ async function run(storage: Storage, io: AdminIo, argv: string[]) {
       await seedDemo(storage)
       return io.out('Seeded the demo community; sign in as leader1 or office1 with the password doorstep-demo.')
     }
+    case 'sweep-photos': {
+      if (positionals.length !== 0) throw new UsageError('sweep-photos takes no arguments.')
+      const { count, bytes } = await sweepUnreferenced(storage, io.now())
+      return io.out(`Removed ${count} photo${count === 1 ? '' : 's'} (${(bytes / 1024 / 1024).toFixed(1)} MB) that no record names, uploaded more than a day ago.`)
+    }
     default:
       throw new UsageError(command ? `Unknown command ${JSON.stringify(command)}.` : 'No command given.')
   }
@@ -186,7 +195,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     return storage
   }
   try {
-    process.exitCode = await runAdmin(process.argv.slice(2), { open, out: console.log, err: console.error, readPassword })
+    process.exitCode = await runAdmin(process.argv.slice(2), { open, out: console.log, err: console.error, readPassword, now: () => new Date() })
   } finally {
     await storage?.close()
   }

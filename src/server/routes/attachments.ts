@@ -5,9 +5,11 @@ import { AttachmentMeta, IMAGE_TYPES, PHOTO_MAX_SIDE, Sha256 } from '@/domain'
 import { principalOf } from '../auth/authenticate'
 import type { ServerContext } from '../context'
 import { errorResponses, HttpError } from '../errors'
-import { readImageInfo } from '../images'
+import { checkImage } from '../images'
 
 const Params = z.object({ sha256: Sha256 })
+/** How long a device over its upload quota waits before it asks again. */
+const QUOTA_RETRY_SECONDS = 15 * 60
 const DECLARED_TYPE = /^\s*(image\/[\w.+-]+|application\/octet-stream)\s*(;|$)/i
 
 /** The bytes as uploaded: sent as they are, never serialized. */
@@ -36,7 +38,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = a
         // For the document only: any bytes pass here, and the handler checks them.
         body: z.any().describe('The photo: JPEG, PNG or WebP bytes, named by their SHA-256'),
         consumes: [...IMAGE_TYPES],
-        response: { 200: AttachmentMeta, 201: AttachmentMeta, ...errorResponses(400, 401, 413, 415) },
+        response: { 200: AttachmentMeta, 201: AttachmentMeta, ...errorResponses(400, 401, 413, 415, 429) },
       },
     },
     async (request, reply) => {
@@ -49,14 +51,28 @@ export const attachmentRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = a
       if (createHash('sha256').update(bytes).digest('hex') !== sha256) {
         throw new HttpError(400, 'hash_mismatch', 'The bytes do not hash to the name they were sent under.')
       }
-      const image = readImageInfo(bytes)
-      if (!image) throw new HttpError(415, 'unsupported_media_type', 'Only JPEG, PNG and WebP photos are accepted.')
-      if (image.width > PHOTO_MAX_SIDE || image.height > PHOTO_MAX_SIDE) {
+      const checked = await checkImage(bytes)
+      if (!checked.ok && checked.reason === 'too_large') {
         throw new HttpError(413, 'payload_too_large', `Photos are at most ${PHOTO_MAX_SIDE} pixels on the long side.`)
       }
+      if (!checked.ok) {
+        throw new HttpError(415, 'unsupported_media_type', 'This is not a whole JPEG, PNG or WebP photo: it could not be decoded.')
+      }
+      const { image } = checked
       const meta: AttachmentMeta = { sha256, bytes: bytes.length, ...image }
       if (await ctx.storage.hasAttachment(sha256)) return reply.code(200).send(meta)
-      await ctx.storage.putAttachment(meta, bytes, principalOf(request).userId)
+      const { userId } = principalOf(request)
+      if ((await ctx.storage.unreferencedUploadBytes(userId)) + bytes.length > ctx.limits.unreferencedUploadBytes) {
+        // 429, not 413: the device waits and tries again (413 would give the photo up), and by then the push
+        // that names its earlier photos has freed the room.
+        throw new HttpError(
+          429,
+          'quota_exceeded',
+          'Too many photos are waiting for a record that names them. Try again later.',
+          { 'Retry-After': String(QUOTA_RETRY_SECONDS) },
+        )
+      }
+      await ctx.storage.putAttachment(meta, bytes, userId, ctx.clock().toISOString())
       return reply.code(201).send(meta)
     },
   )

@@ -43,6 +43,8 @@ export interface BlobStore {
   read(sha256: string): Promise<Buffer | undefined>
   /** Stores bytes under their hash; storing the same bytes again is harmless. */
   write(sha256: string, bytes: Buffer): Promise<void>
+  /** Removes the bytes under a hash; removing what is not there is harmless. */
+  remove(sha256: string): Promise<void>
 }
 
 export interface KyselyStorageOptions {
@@ -503,7 +505,7 @@ export class KyselyStorage implements Storage {
     return row !== undefined
   }
 
-  async putAttachment(meta: AttachmentMeta, bytes: Buffer, uploadedBy: string): Promise<void> {
+  async putAttachment(meta: AttachmentMeta, bytes: Buffer, uploadedBy: string, at: string): Promise<void> {
     const inline = this.#blobs === 'inline'
     // The bytes are stored before the row that announces them, so that a row never names missing bytes.
     if (this.#blobs !== 'inline') await this.#blobs.write(meta.sha256, bytes)
@@ -516,7 +518,7 @@ export class KyselyStorage implements Storage {
         width: meta.width,
         height: meta.height,
         content: inline ? bytes : null,
-        created_at: new Date().toISOString(),
+        created_at: at,
         uploaded_by: uploadedBy,
       })
       .onConflict((oc) => oc.column('sha256').doNothing())
@@ -548,6 +550,73 @@ export class KyselyStorage implements Storage {
       .where('a.sha256', '=', sha256)
       .execute()
     return naming.some((record) => canSee(principal, record))
+  }
+
+  async unreferencedUploadBytes(userId: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom('attachments as a')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('a.bytes'), eb.lit(0)).as('total'))
+      .where('a.uploaded_by', '=', userId)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('attachment_refs as r').select('r.sha256').whereRef('r.sha256', '=', 'a.sha256'))),
+      )
+      .executeTakeFirstOrThrow()
+    // PostgreSQL's sum of integers is a numeric, which arrives as a string.
+    return Number(row.total)
+  }
+
+  /**
+   * The rows go first, in one statement that checks again that no record names them, and the bytes after:
+   * a push that names a photo while the sweep runs either commits first (the photo stays) or finds the row
+   * gone, never a row whose bytes were removed. A push that names the photo a moment after the delete leaves
+   * a record naming a missing photo, which the device uploads again (it asks before every push).
+   */
+  async sweepUnreferencedAttachments(before: string): Promise<{ count: number; bytes: number }> {
+    const removed = await this.#db
+      // No alias: SQLite's RETURNING takes bare column names only.
+      .deleteFrom('attachments')
+      .where('created_at', '<', before)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('attachment_refs as r').select('r.sha256').whereRef('r.sha256', '=', 'attachments.sha256'))),
+      )
+      .returning(['sha256', 'bytes'])
+      .execute()
+    const blobs = this.#blobs
+    if (blobs !== 'inline') for (const { sha256 } of removed) await blobs.remove(sha256)
+    return { count: removed.length, bytes: removed.reduce((sum, row) => sum + Number(row.bytes), 0) }
+  }
+
+  async hitRateLimit(key: string, windowMs: number, now: number): Promise<{ hits: number; resetsAt: number }> {
+    const ended = sql<boolean>`rate_limits.resets_at <= ${now}`
+    const row = await this.#db
+      .insertInto('rate_limits')
+      .values({ limit_key: key, hits: 1, resets_at: now + windowMs })
+      .onConflict((oc) =>
+        oc.column('limit_key').doUpdateSet({
+          hits: sql<number>`case when ${ended} then 1 else rate_limits.hits + 1 end`,
+          resets_at: sql<number>`case when ${ended} then excluded.resets_at else rate_limits.resets_at end`,
+        }),
+      )
+      .returning(['hits', 'resets_at'])
+      .executeTakeFirstOrThrow()
+    return { hits: Number(row.hits), resetsAt: Number(row.resets_at) }
+  }
+
+  async forgiveRateLimit(key: string): Promise<void> {
+    await this.#db
+      .updateTable('rate_limits')
+      .set({ hits: sql<number>`hits - 1` })
+      .where('limit_key', '=', key)
+      .where('hits', '>', 0)
+      .execute()
+  }
+
+  async clearRateLimit(key: string): Promise<void> {
+    await this.#db.deleteFrom('rate_limits').where('limit_key', '=', key).execute()
+  }
+
+  async dropEndedRateLimits(now: number): Promise<void> {
+    await this.#db.deleteFrom('rate_limits').where('resets_at', '<=', now).execute()
   }
 }
 

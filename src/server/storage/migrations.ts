@@ -120,6 +120,26 @@ export const MIGRATIONS: Record<string, Migration> = {
       }
     },
   },
+  '0003-attachments-by-uploader': {
+    // The upload quota sums what one user uploaded that no record names, at every upload.
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('attachments_uploaded_by').on('attachments').column('uploaded_by').execute()
+      // The sweep looks for old uploads.
+      await db.schema.createIndex('attachments_created_at').on('attachments').column('created_at').execute()
+    },
+  },
+  '0004-rate-limits': {
+    // Sign-in limits live in the database, so that every server behind a load balancer counts the same hits.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('rate_limits')
+        .addColumn('limit_key', 'text', (c) => c.primaryKey())
+        .addColumn('hits', 'integer', (c) => c.notNull())
+        // Milliseconds since the epoch: compared with the server's clock, never with the database's.
+        .addColumn('resets_at', 'bigint', (c) => c.notNull())
+        .execute()
+    },
+  },
 }
 
 /** Brings the database to the newest schema. Safe at every start and from several servers at once (Kysely locks). */

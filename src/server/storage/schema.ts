@@ -92,6 +92,14 @@ export interface AttachmentRefsTable {
   record_id: string
 }
 
+/** A fixed window of hits per key (an account or an address trying to sign in). */
+export interface RateLimitsTable {
+  limit_key: string
+  hits: number
+  /** When the window ends, in milliseconds since the epoch. */
+  resets_at: number
+}
+
 export interface Database {
   users: UsersTable
   user_buildings: UserBuildingsTable
@@ -101,4 +109,5 @@ export interface Database {
   counter: CounterTable
   attachments: AttachmentsTable
   attachment_refs: AttachmentRefsTable
+  rate_limits: RateLimitsTable
 }

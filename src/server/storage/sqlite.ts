@@ -41,6 +41,9 @@ function diskBlobs(dir: string): BlobStore {
         await rm(temporary, { force: true })
       }
     },
+    async remove(sha256) {
+      await rm(path(sha256), { force: true })
+    },
   }
 }
 

@@ -98,9 +98,29 @@ export interface Storage {
   pull(principal: Principal, afterRev: number, limit: number): Promise<PullPage>
 
   hasAttachment(sha256: string): Promise<boolean>
-  /** Stores an attachment once; a repeated put is harmless (the first uploader stays on record). */
-  putAttachment(meta: AttachmentMeta, bytes: Buffer, uploadedBy: string): Promise<void>
+  /** Stores an attachment once; a repeated put is harmless (the first uploader and time stay on record). */
+  putAttachment(meta: AttachmentMeta, bytes: Buffer, uploadedBy: string, at: string): Promise<void>
   getAttachment(sha256: string): Promise<{ meta: AttachmentMeta; bytes: Buffer } | undefined>
   /** Whether the principal may see a record that names this attachment (or uploaded it). */
   canReadAttachment(principal: Principal, sha256: string): Promise<boolean>
+  /** Bytes of the attachments this user uploaded that no record names (yet): what the upload quota counts. */
+  unreferencedUploadBytes(userId: string): Promise<number>
+  /**
+   * Deletes the attachments uploaded before `before` that no record names, rows and bytes alike, and says
+   * how many and how large they were. A photo any record names, even a deleted one, is never removed.
+   */
+  sweepUnreferencedAttachments(before: string): Promise<{ count: number; bytes: number }>
+
+  /**
+   * Counts a hit on `key` in a fixed window of `windowMs` that starts at its first hit (`now`, in ms), in one
+   * atomic statement, so that every server sharing the database counts the same hits: the hits in the
+   * window so far, this one included, and when it ends.
+   */
+  hitRateLimit(key: string, windowMs: number, now: number): Promise<{ hits: number; resetsAt: number }>
+  /** Takes back one hit of `key`, e.g. a sign-in that succeeded was no guess. */
+  forgiveRateLimit(key: string): Promise<void>
+  /** Forgets every hit of `key`. */
+  clearRateLimit(key: string): Promise<void>
+  /** Drops the windows that ended before `now`, so that addresses tried once do not pile up. */
+  dropEndedRateLimits(now: number): Promise<void>
 }

@@ -1,6 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp, FIRST_SCREEN_BUDGET, firstScreen, type FirstScreen } from '../../bench/first-screen'
 
@@ -36,5 +37,30 @@ describe('the first screen', () => {
     expect(screen.files[0]?.path).toBe('index.html')
     expect(js.reduce((sum, f) => sum + f.gzip, 0)).toBeGreaterThan(40_000)
     expect(screen.files.some((f) => f.path.endsWith('.css'))).toBe(true)
+  })
+})
+
+describe('the built app', () => {
+  it('has a gzip and a brotli copy beside each text file of a kilobyte or more, with the same content', async () => {
+    const names = await readdir(outDir, { recursive: true })
+    const text = names.filter((name) => /\.(html|js|css|webmanifest|svg)$/.test(name))
+    let checked = 0
+    for (const name of text) {
+      const source = await readFile(join(outDir, name))
+      if (source.length < 1024) continue
+      expect(names, name).toContain(`${name}.gz`)
+      expect(names, name).toContain(`${name}.br`)
+      expect(gunzipSync(await readFile(join(outDir, `${name}.gz`))).equals(source), name).toBe(true)
+      expect(brotliDecompressSync(await readFile(join(outDir, `${name}.br`))).equals(source), name).toBe(true)
+      checked++
+    }
+    // index.html, sw.js and the entry chunk at the least.
+    expect(checked).toBeGreaterThan(3)
+  })
+
+  it('never lists the compressed copies in the service worker precache', async () => {
+    const worker = await readFile(join(outDir, 'sw.js'), 'utf8')
+    expect(worker).toContain('index.html')
+    expect(worker).not.toMatch(/\.(gz|br)["']/)
   })
 })
