@@ -102,7 +102,7 @@ describe('the issue report form', () => {
     expect(await db.drafts.get('issue:new')).toBeUndefined()
   })
 
-  it('opened from a failed inspection item, starts filled in from it and keeps the link', async () => {
+  it('opened from a failed inspection item, words the finding, leaves the location to the leader with the cursor in it, and keeps the link', async () => {
     await storePhoto()
     const inspection = await repos.inspections.create(
       inspectionFields({ answers: { 'exit-clear': { result: 'fail', note: '三楼楼梯口堆了纸箱', photos: [PHOTO] } } }),
@@ -112,22 +112,39 @@ describe('the issue report form', () => {
 
     const { wrapper, router } = await openIssueForm(`/issues/new?inspectionId=${inspection.id}&itemId=exit-clear`)
 
-    await vi.waitFor(() => expect(valueOf(wrapper, '具体位置')).toBe(item.label))
+    await vi.waitFor(() => expect(valueOf(wrapper, '情况说明')).toBe(`巡查发现：“${item.label}”这一项不符合要求。现场情况：三楼楼梯口堆了纸箱`))
+    expect(valueOf(wrapper, '具体位置')).toBe('')
+    await vi.waitFor(() => expect(document.activeElement).toBe(fieldLabelled(wrapper, '具体位置').find('input').element))
     expect(valueOf(wrapper, '楼栋')).toBe(inspection.buildingId)
-    expect(valueOf(wrapper, '情况说明')).toBe(`${item.label}：三楼楼梯口堆了纸箱`)
     expect(pressed(wrapper, '问题类别', '安全隐患')).toBe('true')
     expect(pressed(wrapper, '紧急程度', '紧急')).toBe('true')
     expect(wrapper.text()).toContain('这条诉求来自安全巡查')
     await vi.waitFor(() => expect(wrapper.find(`img[data-sha256="${PHOTO}"]`).exists()).toBe(true))
 
+    await fieldLabelled(wrapper, '具体位置').find('input').setValue('三楼楼梯口')
     await wrapper.find('form').trigger('submit')
 
     await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('issue'))
     const [stored] = await db.issues.toArray()
     expect(stored).toMatchObject({
+      location: '三楼楼梯口',
       source: { inspectionId: inspection.id, itemId: 'exit-clear' },
       photos: [PHOTO],
       status: 'submitted',
     })
+  })
+
+  it('takes the "not filled in" banner down once every field is fixed', async () => {
+    const { wrapper } = await openIssueForm()
+    await wrapper.find('form').trigger('submit')
+    await vi.waitFor(() => expect(wrapper.find('[role="alert"]').text()).toBe('有几项没填好，请看红字提示。'))
+
+    await choose(wrapper, '楼栋', BUILDING)
+    await choiceButton(choiceGroup(wrapper, '问题类别'), '维修').trigger('click')
+    await fieldLabelled(wrapper, '具体位置').find('input').setValue('3楼楼道窗户')
+    await fieldLabelled(wrapper, '情况说明').find('textarea').setValue('窗户玻璃碎了')
+
+    await vi.waitFor(() => expect(wrapper.find('.field-error, .van-field__error-message').exists()).toBe(false))
+    expect(wrapper.find('.form-notice--error').exists()).toBe(false)
   })
 })
