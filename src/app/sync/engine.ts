@@ -8,11 +8,12 @@ import {
   photosOf,
   type FieldConflict,
   type MutationResult,
+  type OutboxChange,
   type PullResponse,
   type PullTable,
   type RecordTable,
 } from '@/domain'
-import type { DoorstepDatabase, HeldChange, OutboxChange, SyncedRecord } from '@/app/db/database'
+import type { DoorstepDatabase, HeldChange, SyncedRecord } from '@/app/db/database'
 import { isQuotaExceeded } from '@/app/db/errors'
 import { TransportError, type SyncErrorInfo } from './errors'
 import { withSyncLock } from './lock'
