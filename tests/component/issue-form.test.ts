@@ -1,12 +1,13 @@
 import type { VueWrapper } from '@vue/test-utils'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { transition, uuidv7 } from '@/domain'
 import { repos } from '@/app/db'
 import { db } from '@/app/db/database'
 import { seedDemoIfEmpty } from '@/app/db/seed'
 import IssueEdit from '@/app/features/issues/IssueEdit.vue'
 import PhotoField from '@/app/ui/PhotoField.vue'
-import { author, inspectionFields, template } from '../fixtures'
-import { choiceButton, choiceGroup, choose, errorOf, fieldLabelled, valueOf } from './fields'
+import { author, inspectionFields, issueFields, template } from '../fixtures'
+import { buttonNamed, choiceButton, choiceGroup, choose, errorOf, fieldLabelled, valueOf } from './fields'
 import { mountWithApp } from './setup'
 
 const BUILDING = 'b-nanmen-115-2'
@@ -16,8 +17,8 @@ beforeEach(async () => {
   await seedDemoIfEmpty(db)
 })
 
-async function openIssueForm(route = '/issues/new') {
-  const mounted = await mountWithApp(IssueEdit, { route })
+async function openIssueForm(route = '/issues/new', props: { id?: string } = {}) {
+  const mounted = await mountWithApp(IssueEdit, { route, props })
   await vi.waitFor(() => expect(mounted.wrapper.find('form').exists()).toBe(true))
   return mounted
 }
@@ -146,5 +147,32 @@ describe('the issue report form', () => {
 
     await vi.waitFor(() => expect(wrapper.find('.field-error, .van-field__error-message').exists()).toBe(false))
     expect(wrapper.find('.form-notice--error').exists()).toBe(false)
+  })
+
+  it('edits a returned report under the office’s reason and sends it back with the leader’s note', async () => {
+    const issue = await repos.issues.create(issueFields({ location: '楼道' }), author)
+    await repos.issues.update(issue.id, (report) => {
+      const moved = transition(report, 'rejected', { eventId: uuidv7(), at: new Date().toISOString(), by: 'office-1', note: '请写清楚是几楼' })
+      if (!moved.ok) throw new Error(moved.reason)
+      return moved.report
+    })
+    await db.outbox.clear()
+
+    const { wrapper, router } = await openIssueForm(`/issues/${issue.id}/edit`, { id: issue.id })
+    expect(wrapper.find('.issue-returned').text()).toContain('退回原因：请写清楚是几楼')
+    await vi.waitFor(() => expect(valueOf(wrapper, '具体位置')).toBe('楼道'))
+    await fieldLabelled(wrapper, '具体位置').find('input').setValue('3楼楼道')
+    await fieldLabelled(wrapper, '补充说明').find('textarea').setValue('已补上楼层')
+    await buttonNamed(wrapper, '重新提交').trigger('submit')
+
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('issue'))
+    const stored = (await db.issues.get(issue.id))!
+    expect(stored).toMatchObject({ status: 'submitted', location: '3楼楼道' })
+    expect(stored.events.at(-1)).toMatchObject({ type: 'status', from: 'rejected', to: 'submitted', note: '已补上楼层' })
+    const changes = (await db.outbox.orderBy('seq').toArray()).map((e) => e.change)
+    expect(changes).toEqual([
+      { kind: 'put', changed: expect.arrayContaining(['location']) },
+      { kind: 'issue.resubmit', eventId: stored.events.at(-1)!.id, note: '已补上楼层' },
+    ])
   })
 })

@@ -141,4 +141,34 @@ describeEngines('a leader’s phone and the office’s, through the real server'
     expect(await renewed.sync()).toMatchObject({ status: 'done', pushed: 1, rejected: 0 })
     expect((await leader.queries.recordSyncStates([visit.id])).get(visit.id)).toEqual({ state: 'sent' })
   })
+
+  it('lets the leader fix a report the office returned and send it back, and refuses edits once the office has taken it on', async () => {
+    const leader = await phone('leader1')
+    const office = await phone('office1')
+    const issue = await leader.repos.issues.create(issueFields({ location: '楼道' }), leader.author)
+    await leader.sync.sync()
+    await office.sync.sync()
+    await office.repos.issues.changeStatus(issue.id, 'rejected', '请写清楚是几楼', office.author)
+    expect(await office.sync.sync()).toMatchObject({ status: 'done', pushed: 1, rejected: 0 })
+    await leader.sync.sync()
+    expect(await leader.db.issues.get(issue.id)).toMatchObject({ status: 'rejected' })
+
+    await leader.repos.issues.resubmit(issue.id, issueFields({ location: '3楼楼道' }), '已补上楼层', leader.author)
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', pushed: 2, rejected: 0 })
+    await office.sync.sync()
+    const back = await office.db.issues.get(issue.id)
+    expect(back).toMatchObject({ status: 'submitted', location: '3楼楼道' })
+    expect(back?.events.map((e) => (e.type === 'status' ? `${e.from}>${e.to} ${e.note} ${e.by}` : e.type))).toEqual([
+      'submitted>rejected 请写清楚是几楼 u-office1',
+      'rejected>submitted 已补上楼层 u-leader1',
+    ])
+
+    // Taken on by the office, the report is no longer the leader's to edit: the edit is refused, not lost.
+    await office.repos.issues.changeStatus(issue.id, 'accepted', '', office.author)
+    await office.sync.sync()
+    await leader.repos.issues.update(issue.id, { location: '4楼楼道' })
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', pushed: 1, rejected: 1 })
+    expect((await leader.queries.recordSyncStates([issue.id])).get(issue.id)).toMatchObject({ state: 'rejected', code: 'locked' })
+    expect(await leader.db.rejections.where('recordId').equals(issue.id).first()).toMatchObject({ record: { location: '4楼楼道' } })
+  })
 })
