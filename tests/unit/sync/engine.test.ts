@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest'
 import { BACKOFF, INITIAL_BATCH } from '@/app/sync/engine'
+import { LEADER_FIELDS, RECORD_TABLES } from '@/domain'
 import { demoBuildings } from '@/domain/demo'
-import { issueFields, visitFields } from '../../fixtures'
+import { inspectionFields, issueFields, visitFields } from '../../fixtures'
 import { device, pushSizes } from './harness'
 
 const SHA_A = 'a'.repeat(64)
@@ -40,6 +41,19 @@ describe('push', () => {
     for (const owned of ['status', 'events', 'assignee', 'rev', 'conflicts', 'createdBy', 'id']) expect(createdFields).not.toContain(owned)
     expect(edited).toMatchObject({ kind: 'put', baseRev: 1, fields: { location: '天台' } })
     expect(Object.keys((edited as { fields: object }).fields)).toEqual(['location'])
+  })
+
+  it('sends in a new record’s put exactly the domain’s leader fields (the set the server applies) and its creation time', async () => {
+    const { engine, repos, server, author } = await device()
+    await repos.visits.create(visitFields({ followUpOn: '2026-11-27' }), author)
+    await repos.issues.create(issueFields(), author)
+    await repos.inspections.create(inspectionFields(), author)
+    await engine.sync()
+
+    const puts = server.calls.filter((c) => c.op === 'push').flatMap((c) => c.mutations!)
+    expect(puts.map((m) => (m.kind === 'put' ? [m.table, Object.keys(m.fields).sort()] : m.kind))).toEqual(
+      RECORD_TABLES.map((table) => [table, [...LEADER_FIELDS[table], 'createdAt'].sort()]),
+    )
   })
 
   it('drains in sequence order, in batches that double after each success up to the limit', async () => {
