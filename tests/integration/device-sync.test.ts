@@ -6,7 +6,7 @@ import { createQueries } from '@/app/db/queries'
 import { seedDemoIfEmpty } from '@/app/db/seed'
 import { createSyncEngine } from '@/app/sync/engine'
 import { TransportError } from '@/app/sync/errors'
-import { readSession, signIn } from '@/app/sync/session'
+import { readSession, sessionTransport, signIn } from '@/app/sync/session'
 import { fetchTransport, type SyncTransport } from '@/app/sync/transport'
 import type { Visit } from '@/domain'
 import { DEMO_PASSWORD } from '@/server/seed'
@@ -41,7 +41,7 @@ describeEngines('a leader’s phone and the office’s, through the real server'
     await seedDemoIfEmpty(db)
     const user = await signIn(db, fetchTransport({ baseUrl, token: null }), { serverUrl: baseUrl, username, password: DEMO_PASSWORD, deviceName: `${username} test phone` })
     const session = (await readSession(db))!
-    const sync = createSyncEngine({ db, transport: wrap(fetchTransport({ baseUrl, token: session.token })) })
+    const sync = createSyncEngine({ db, transport: (stored) => wrap(sessionTransport(stored)) })
     const author: Author = { userId: user.id, deviceId: 'phone' }
     return { db, sync, author, session, repos: createRepositories(db), queries: createQueries(db) }
   }
@@ -137,8 +137,8 @@ describeEngines('a leader’s phone and the office’s, through the real server'
     expect(await readSession(leader.db)).toBeNull()
 
     await signIn(leader.db, fetchTransport({ baseUrl, token: null }), { serverUrl: baseUrl, username: 'leader1', password: DEMO_PASSWORD })
-    const renewed = createSyncEngine({ db: leader.db, transport: fetchTransport({ baseUrl, token: (await readSession(leader.db))!.token }) })
-    expect(await renewed.sync()).toMatchObject({ status: 'done', pushed: 1, rejected: 0 })
+    // The same engine speaks for the new session: each run reads the one stored then.
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', pushed: 1, rejected: 0 })
     expect((await leader.queries.recordSyncStates([visit.id])).get(visit.id)).toEqual({ state: 'sent' })
   })
 

@@ -122,7 +122,7 @@ export async function openPhone(network: Network, session: LoginResponse): Promi
   return {
     name,
     db,
-    engine: createSyncEngine({ db, transport }),
+    engine: createSyncEngine({ db, transport: () => transport }),
     session,
     author: { userId: session.user.id, deviceId: session.deviceId },
     repos: createRepositories(db),
