@@ -50,6 +50,31 @@ describe('the issue report form', () => {
     expect(await db.outbox.count()).toBe(0)
   })
 
+  it('brings the first problem into view on a submit that fails, as every edit screen does', async () => {
+    const scrolled: Element[] = []
+    const scroll = vi.spyOn(Element.prototype, 'scrollIntoView').mockImplementation(function (this: Element) {
+      scrolled.push(this)
+    })
+    const { wrapper } = await openIssueForm()
+
+    await wrapper.find('form').trigger('submit')
+
+    await vi.waitFor(() => expect(scrolled).toEqual([errorOf(wrapper, '楼栋').element]))
+    scroll.mockRestore()
+  })
+
+  it('names each household by its unit and first resident, as the visit form does', async () => {
+    const { wrapper } = await openIssueForm()
+    await choose(wrapper, '楼栋', BUILDING)
+    const household = (await db.households.where('buildingId').equals(BUILDING).sortBy('unit'))[0]!
+    const [resident] = await db.residents.where('householdId').equals(household.id).toArray()
+
+    const option = () => fieldLabelled(wrapper, '住户').find(`option[value="${household.id}"]`)
+    await vi.waitFor(() => expect(option().text()).toBe(`${household.unit} ${resident!.name}`))
+    // A report need not be about one household: the empty choice says so, and is kept as none.
+    expect(fieldLabelled(wrapper, '住户').find('option[value=""]').text()).toBe('不涉及具体住户')
+  })
+
   it('autosaves what is typed as a draft that comes back when the form is opened again', async () => {
     const first = await openIssueForm()
     await fieldLabelled(first.wrapper, '具体位置').find('input').setValue('3楼楼道窗户')
@@ -116,7 +141,7 @@ describe('the issue report form', () => {
     await vi.waitFor(() => expect(valueOf(wrapper, '情况说明')).toBe(`巡查发现：“${item.label}”这一项不符合要求。现场情况：三楼楼梯口堆了纸箱`))
     expect(valueOf(wrapper, '具体位置')).toBe('')
     await vi.waitFor(() => expect(document.activeElement).toBe(fieldLabelled(wrapper, '具体位置').find('input').element))
-    expect(valueOf(wrapper, '楼栋')).toBe(inspection.buildingId)
+    await vi.waitFor(() => expect(valueOf(wrapper, '楼栋')).toBe(inspection.buildingId))
     expect(pressed(wrapper, '问题类别', '安全隐患')).toBe('true')
     expect(pressed(wrapper, '紧急程度', '紧急')).toBe('true')
     expect(wrapper.text()).toContain('这条诉求来自安全巡查')

@@ -11,9 +11,7 @@ export default defineMessages({
       filter: { status: '状态', building: '楼栋', allStatuses: '全部状态', allBuildings: '全部楼栋' },
       field: {
         building: '楼栋',
-        chooseBuilding: '请选楼栋',
         household: '住户',
-        noHousehold: '不涉及具体住户',
         category: '问题类别',
         location: '具体位置',
         locationHint: '比如：3楼楼道窗户',
@@ -53,9 +51,7 @@ export default defineMessages({
       filter: { status: 'Status', building: 'Building', allStatuses: 'All statuses', allBuildings: 'All buildings' },
       field: {
         building: 'Building',
-        chooseBuilding: 'Choose a building',
         household: 'Household',
-        noHousehold: 'No particular household',
         category: 'Category',
         location: 'Where',
         locationHint: 'e.g. stairwell window, 3rd floor',
