@@ -73,22 +73,36 @@ export function overallResult(answers: InspectionFields['answers'], template: Pi
   return p.answered === p.total ? 'pass' : 'incomplete'
 }
 
-/** The issue report a failed checklist item becomes with one tap, prefilled for the leader to check. */
+/** What a failed item was found to be, for the words of the report it becomes. */
+export interface Finding {
+  /** The item's pass rule as the template words it ("楼道没有堆放杂物"): what was NOT the case. */
+  rule: string
+  /** What the leader noted on the spot, trimmed; may be empty. */
+  note: string
+}
+
+/**
+ * The issue report a failed checklist item becomes with one tap, prefilled for the leader to check. The
+ * item's label is its pass rule, so it can be neither the location (the leader saw where, the template
+ * cannot know) nor the description as it stands (it says the opposite of the finding): the location is
+ * left empty for the leader, and `describe` words the finding in the leader's language. The category is
+ * the item's: a safety hazard unless the template names another.
+ */
 export function failedItemToIssue(
   inspection: Pick<Inspection, 'id' | 'buildingId' | 'answers'>,
   template: Pick<ChecklistTemplate, 'items'>,
   itemId: string,
+  describe: (finding: Finding) => string,
 ): IssueFields | null {
   const item = template.items.find((i) => i.id === itemId)
   const answer = inspection.answers[itemId]
   if (!item || answer?.result !== 'fail') return null
-  const note = answer.note.trim()
   return {
     buildingId: inspection.buildingId,
     householdId: null,
     category: item.category,
-    location: item.label.slice(0, 100),
-    description: (note ? `${item.label}：${note}` : item.label).slice(0, 2000),
+    location: '',
+    description: describe({ rule: item.label, note: answer.note.trim() }).slice(0, 2000),
     urgency: item.category === 'safety_hazard' ? 'urgent' : 'normal',
     photos: [...answer.photos],
     source: { inspectionId: inspection.id, itemId },

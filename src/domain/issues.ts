@@ -24,8 +24,9 @@ export const IssueStatus = z.enum(ISSUE_STATUSES)
 export type IssueStatus = z.infer<typeof IssueStatus>
 
 /**
- * The office moves a report along this graph; nothing else may. `rejected` is reachable until work has
- * started, and a resolved report can be reopened if the resident says it is not fixed.
+ * The office moves a report along this graph. `rejected` is reachable until work has started, and a
+ * resolved report can be reopened if the resident says it is not fixed. The reporter's one move is apart
+ * (`resubmit`): a returned report, fixed, goes back to the office.
  */
 const TRANSITIONS: Record<IssueStatus, readonly IssueStatus[]> = {
   submitted: ['accepted', 'rejected'],
@@ -38,6 +39,20 @@ const TRANSITIONS: Record<IssueStatus, readonly IssueStatus[]> = {
 
 export function allowedTransitions(from: IssueStatus): readonly IssueStatus[] {
   return TRANSITIONS[from]
+}
+
+/**
+ * Whether the reporter may still change the report's fields: while it waits for the office, and once the
+ * office has returned it (to fix it and resubmit). Once the office has taken it on, its fields are what
+ * the office works from; the reporter comments instead. The edit screen and the server both ask this.
+ */
+export function reporterMayEdit(status: IssueStatus): boolean {
+  return status === 'submitted' || status === 'rejected'
+}
+
+/** What the office and the server own of a new report: it starts submitted, unassigned, with no events. */
+export function newReportState(): Pick<IssueReport, 'status' | 'assignee' | 'events'> {
+  return { status: 'submitted', assignee: null, events: [] }
 }
 
 const EventBase = z.object({ id: Id, at: Timestamp, by: RefId })
@@ -93,6 +108,24 @@ export function transition(
   if (!TRANSITIONS[from].includes(to)) return { ok: false, reason: 'invalid_transition', from, to }
   const event: IssueEvent = { type: 'status', id: change.eventId, at: change.at, by: change.by, from, to, note: change.note ?? '' }
   return { ok: true, report: { ...report, status: to, updatedAt: change.at, events: [...report.events, event] } }
+}
+
+/**
+ * The reporter sends a returned report back to the office (`rejected → submitted`), with a note on what
+ * changed; refused from any other status. By whom is checked by the caller (the server: the reporter only).
+ */
+export function resubmit(report: IssueReport, change: { eventId: string; at: string; by: string; note?: string }): TransitionResult {
+  if (report.status !== 'rejected') return { ok: false, reason: 'invalid_transition', from: report.status, to: 'submitted' }
+  const event: IssueEvent = { type: 'status', id: change.eventId, at: change.at, by: change.by, from: 'rejected', to: 'submitted', note: change.note ?? '' }
+  return { ok: true, report: { ...report, status: 'submitted', updatedAt: change.at, events: [...report.events, event] } }
+}
+
+/** The office's reason for returning the report, while it stands returned (the note of the last return). */
+export function returnReason(report: Pick<IssueReport, 'status' | 'events'>): string | null {
+  if (report.status !== 'rejected') return null
+  const returns = report.events.filter((e) => e.type === 'status' && e.to === 'rejected')
+  const last = returns[returns.length - 1]
+  return last?.type === 'status' ? last.note : null
 }
 
 /** Appends a comment; comments never change or remove earlier events. */

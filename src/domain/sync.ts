@@ -2,8 +2,10 @@ import { z } from 'zod'
 import { FieldConflict, Id, RefId, requiredText, text, Timestamp } from './common'
 import { Building, Community, Grid, Household, Resident, User } from './households'
 import { ChecklistTemplate, Inspection } from './inspections'
-import { IssueReport, IssueStatus } from './issues'
-import { Visit } from './visits'
+import { InspectionFields } from './inspections'
+import { IssueFields, IssueReport, IssueStatus } from './issues'
+import { RECORD_TABLES } from './tables'
+import { Visit, VisitFields } from './visits'
 
 /**
  * The sync wire format, version 1, validated with these schemas at both ends. docs/sync-protocol.md tells
@@ -14,8 +16,7 @@ import { Visit } from './visits'
  */
 export const PROTOCOL_VERSION = 1
 
-/** Record types a leader's device creates and edits. */
-export const RECORD_TABLES = ['visits', 'issues', 'inspections'] as const
+export { RECORD_TABLES, templateRowId } from './tables'
 export const RecordTable = z.enum(RECORD_TABLES)
 export type RecordTable = z.infer<typeof RecordTable>
 
@@ -35,6 +36,17 @@ export const REFERENCE_SCHEMAS = {
   templates: ChecklistTemplate,
 } as const satisfies Record<Exclude<PullTable, RecordTable>, z.ZodType>
 export const PULL_SCHEMAS = { ...RECORD_SCHEMAS, ...REFERENCE_SCHEMAS } as const satisfies Record<PullTable, z.ZodType>
+
+/**
+ * The fields a leader owns, per record type: what their forms edit, as the *Fields schemas declare them.
+ * A put carries only these (the device sends no others) and changes only these (the server refuses a
+ * different value of any other field): status, assignee and events are the office's, the rest the server's.
+ */
+export const LEADER_FIELDS: Record<RecordTable, ReadonlySet<string>> = {
+  visits: new Set(Object.keys(VisitFields.shape)),
+  issues: new Set(Object.keys(IssueFields.shape)),
+  inspections: new Set(Object.keys(InspectionFields.shape)),
+}
 
 /** Every photo a record names: a visit's or report's own, an inspection's in its answers. */
 export function photosOf(record: { photos?: unknown; answers?: unknown }): string[] {
@@ -93,6 +105,14 @@ export const AssignMutation = MutationBase.extend({
   assignee: RefId.nullable(),
 })
 
+/** The reporter: a report the office returned goes back to it, fixed, with a note for the office. */
+export const ResubmitMutation = MutationBase.extend({
+  kind: z.literal('issue.resubmit'),
+  recordId: Id,
+  eventId: Id,
+  note: text(500),
+})
+
 /** Office: a new version of a checklist template; versions only ever go up. */
 export const PublishTemplateMutation = MutationBase.extend({
   kind: z.literal('template.publish'),
@@ -105,9 +125,22 @@ export const Mutation = z.discriminatedUnion('kind', [
   StatusMutation,
   CommentMutation,
   AssignMutation,
+  ResubmitMutation,
   PublishTemplateMutation,
 ])
 export type Mutation = z.infer<typeof Mutation>
+
+/** The mutations that append to an issue report or assign it, each its own kind (a put never carries them). */
+export type IssueMutation = Extract<Mutation, { recordId: string; kind: `issue.${string}` }>
+
+type WithoutEnvelope<M> = M extends unknown ? Omit<M, 'mutationId' | 'deviceSeq' | 'recordId'> : never
+
+/**
+ * What one change on the device asks of the server, as its outbox keeps it: the wire mutation without the
+ * ids and order the outbox entry carries beside it, and for a put the fields it touched (the values go
+ * from the record snapshot, only those the leader owns).
+ */
+export type OutboxChange = { kind: 'put'; changed: string[] } | { kind: 'delete' } | WithoutEnvelope<IssueMutation>
 
 export const PUSH_MAX_MUTATIONS = 500
 export const PUSH_MAX_BYTES = 1024 * 1024
@@ -129,6 +162,7 @@ export const REJECT_CODES = [
   'immutable_field',
   'stale_template',
   'deleted',
+  'locked',
 ] as const
 export const RejectCode = z.enum(REJECT_CODES)
 export type RejectCode = z.infer<typeof RejectCode>

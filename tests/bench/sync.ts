@@ -268,7 +268,7 @@ async function record(device: Phone, fields: VisitFields[]): Promise<number> {
 /** One engine run that pushes the whole outbox and stops where pull would begin; answers its duration. */
 async function pushAll(device: Phone, transport: SyncTransport): Promise<number> {
   const at: { pushEnded?: number } = {}
-  const engine = createSyncEngine({ db: device.db, transport: pushOnly(transport, at) })
+  const engine = createSyncEngine({ db: device.db, transport: () => pushOnly(transport, at) })
   const start = performance.now()
   const outcome: SyncOutcome = await engine.sync()
   const left = await device.db.outbox.count()
@@ -444,7 +444,7 @@ interface PullFigures {
 async function measurePull(server: Server): Promise<PullFigures> {
   const device = await phone(server.baseUrl, 'bench pull phone')
   const probe = (server.state.probe = newProbe())
-  const engine = createSyncEngine({ db: device.db, transport: server.transportOf(device) })
+  const engine = createSyncEngine({ db: device.db, transport: () => server.transportOf(device) })
   const start = performance.now()
   const outcome = await engine.sync()
   const ms = performance.now() - start

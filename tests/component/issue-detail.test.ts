@@ -19,13 +19,14 @@ async function openIssue(id: string) {
 }
 
 /** What the office does, as sync will bring it to the phone. */
-async function officeAccepts(id: string, note: string) {
+async function officeMoves(id: string, to: 'accepted' | 'rejected', note: string) {
   await repos.issues.update(id, (report) => {
-    const moved = transition(report, 'accepted', { eventId: uuidv7(), at: new Date().toISOString(), by: 'office-1', note })
+    const moved = transition(report, to, { eventId: uuidv7(), at: new Date().toISOString(), by: 'office-1', note })
     if (!moved.ok) throw new Error(moved.reason)
     return moved.report
   })
 }
+const officeAccepts = (id: string, note: string) => officeMoves(id, 'accepted', note)
 
 describe('the issue report detail', () => {
   it('shows the timeline oldest first and takes a comment that joins it', async () => {
@@ -61,5 +62,17 @@ describe('the issue report detail', () => {
 
     await vi.waitFor(() => expect(wrapper.text()).toContain('已受理'))
     expect(buttons()).not.toContain('修改')
+  })
+
+  it('shows the office’s reason for returning the report first, with a way to fix and resubmit it', async () => {
+    const issue = await repos.issues.create(issueFields(), author)
+    await officeMoves(issue.id, 'rejected', '请写清楚是几楼的窗户')
+    const { wrapper, router } = await openIssue(issue.id)
+
+    await vi.waitFor(() => expect(wrapper.find('.issue-returned').text()).toContain('退回原因：请写清楚是几楼的窗户'))
+    // Before the report's fields: the first thing the leader reads.
+    expect(wrapper.find('.issue-returned ~ .issue-detail__fields').exists()).toBe(true)
+    await wrapper.findAll('.issue-returned .van-button').find((b) => b.text() === '修改后重新提交')!.trigger('click')
+    await vi.waitFor(() => expect(router.currentRoute.value).toMatchObject({ name: 'issue-edit', params: { id: issue.id } }))
   })
 })

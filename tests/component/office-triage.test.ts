@@ -5,7 +5,7 @@ import { db } from '@/app/db/database'
 import { seedDemoIfEmpty } from '@/app/db/seed'
 import OfficeIssue from '@/app/features/office/OfficeIssue.vue'
 import OfficeTriage from '@/app/features/office/OfficeTriage.vue'
-import { author, issueFields } from '../fixtures'
+import { author, inspectionFields, issueFields } from '../fixtures'
 import { buttonNamed, choiceButton, choiceGroup, choose, errorOf, fieldLabelled } from './fields'
 import { mountWithApp } from './setup'
 
@@ -153,5 +153,20 @@ describe('handling one report', () => {
     const { wrapper } = await open(report)
 
     await vi.waitFor(() => expect(wrapper.text()).toContain('这条诉求已经结束，不能再改状态。'))
+  })
+
+  it('shows the inspection a report was raised from, with the failed item, and opens it', async () => {
+    const inspection = await repos.inspections.create(
+      inspectionFields({ answers: { 'exit-clear': { result: 'fail', note: '', photos: [] } } }),
+      author,
+    )
+    const report = await pulled({ location: '3楼楼梯口', category: 'safety_hazard', source: { inspectionId: inspection.id, itemId: 'exit-clear' } })
+    const { wrapper, router } = await open(report)
+
+    const link = () => wrapper.find('.issue-source-link')
+    await vi.waitFor(() => expect(link().text()).toContain('安全出口、楼梯通道畅通，没有堆放杂物'))
+    expect(link().text()).toContain('来自安全巡查')
+    await link().trigger('click')
+    await vi.waitFor(() => expect(router.currentRoute.value).toMatchObject({ name: 'inspection-summary', params: { id: inspection.id } }))
   })
 })

@@ -234,6 +234,10 @@ describe.skipIf(skipReason)('a field day', () => {
     await page.waitForURL(/\/issues\/new\?/)
     await page.getByText('这条诉求来自安全巡查').waitFor()
     await expect.poll(() => page.getByLabel('情况说明').inputValue()).toContain(INSPECTION_NOTE)
+    // Where it is, the checklist cannot know: the leader types it, the cursor already there.
+    await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.value)).toBe('')
+    await page.keyboard.type('三楼楼梯口')
+    await expect.poll(() => page.getByLabel('具体位置').inputValue()).toBe('三楼楼梯口')
     await page.getByRole('button', { name: '提交诉求' }).click()
     await page.waitForURL(/\/issues\/[0-9a-f-]{36}$/)
     ids.inspectionIssue = new URL(page.url()).pathname.split('/')[2]!

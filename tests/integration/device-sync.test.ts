@@ -6,7 +6,7 @@ import { createQueries } from '@/app/db/queries'
 import { seedDemoIfEmpty } from '@/app/db/seed'
 import { createSyncEngine } from '@/app/sync/engine'
 import { TransportError } from '@/app/sync/errors'
-import { readSession, signIn } from '@/app/sync/session'
+import { readSession, sessionTransport, signIn } from '@/app/sync/session'
 import { fetchTransport, type SyncTransport } from '@/app/sync/transport'
 import type { Visit } from '@/domain'
 import { DEMO_PASSWORD } from '@/server/seed'
@@ -41,7 +41,7 @@ describeEngines('a leader’s phone and the office’s, through the real server'
     await seedDemoIfEmpty(db)
     const user = await signIn(db, fetchTransport({ baseUrl, token: null }), { serverUrl: baseUrl, username, password: DEMO_PASSWORD, deviceName: `${username} test phone` })
     const session = (await readSession(db))!
-    const sync = createSyncEngine({ db, transport: wrap(fetchTransport({ baseUrl, token: session.token })) })
+    const sync = createSyncEngine({ db, transport: (stored) => wrap(sessionTransport(stored)) })
     const author: Author = { userId: user.id, deviceId: 'phone' }
     return { db, sync, author, session, repos: createRepositories(db), queries: createQueries(db) }
   }
@@ -137,8 +137,38 @@ describeEngines('a leader’s phone and the office’s, through the real server'
     expect(await readSession(leader.db)).toBeNull()
 
     await signIn(leader.db, fetchTransport({ baseUrl, token: null }), { serverUrl: baseUrl, username: 'leader1', password: DEMO_PASSWORD })
-    const renewed = createSyncEngine({ db: leader.db, transport: fetchTransport({ baseUrl, token: (await readSession(leader.db))!.token }) })
-    expect(await renewed.sync()).toMatchObject({ status: 'done', pushed: 1, rejected: 0 })
+    // The same engine speaks for the new session: each run reads the one stored then.
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', pushed: 1, rejected: 0 })
     expect((await leader.queries.recordSyncStates([visit.id])).get(visit.id)).toEqual({ state: 'sent' })
+  })
+
+  it('lets the leader fix a report the office returned and send it back, and refuses edits once the office has taken it on', async () => {
+    const leader = await phone('leader1')
+    const office = await phone('office1')
+    const issue = await leader.repos.issues.create(issueFields({ location: '楼道' }), leader.author)
+    await leader.sync.sync()
+    await office.sync.sync()
+    await office.repos.issues.changeStatus(issue.id, 'rejected', '请写清楚是几楼', office.author)
+    expect(await office.sync.sync()).toMatchObject({ status: 'done', pushed: 1, rejected: 0 })
+    await leader.sync.sync()
+    expect(await leader.db.issues.get(issue.id)).toMatchObject({ status: 'rejected' })
+
+    await leader.repos.issues.resubmit(issue.id, issueFields({ location: '3楼楼道' }), '已补上楼层', leader.author)
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', pushed: 2, rejected: 0 })
+    await office.sync.sync()
+    const back = await office.db.issues.get(issue.id)
+    expect(back).toMatchObject({ status: 'submitted', location: '3楼楼道' })
+    expect(back?.events.map((e) => (e.type === 'status' ? `${e.from}>${e.to} ${e.note} ${e.by}` : e.type))).toEqual([
+      'submitted>rejected 请写清楚是几楼 u-office1',
+      'rejected>submitted 已补上楼层 u-leader1',
+    ])
+
+    // Taken on by the office, the report is no longer the leader's to edit: the edit is refused, not lost.
+    await office.repos.issues.changeStatus(issue.id, 'accepted', '', office.author)
+    await office.sync.sync()
+    await leader.repos.issues.update(issue.id, { location: '4楼楼道' })
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', pushed: 1, rejected: 1 })
+    expect((await leader.queries.recordSyncStates([issue.id])).get(issue.id)).toMatchObject({ state: 'rejected', code: 'locked' })
+    expect(await leader.db.rejections.where('recordId').equals(issue.id).first()).toMatchObject({ record: { location: '4楼楼道' } })
   })
 })

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
 import { expect } from 'vitest'
 import { createRepositories, type Author, type Repositories } from '@/app/db'
-import { DoorstepDatabase, SYNCED_TABLES, type MetaEntry, type OutboxEntry, type SyncedRecord, type SyncedTable } from '@/app/db/database'
+import { DoorstepDatabase, type MetaEntry, type OutboxEntry, type SyncedRecord } from '@/app/db/database'
 import { createQueries } from '@/app/db/queries'
 import { createSyncEngine, type SyncEngine } from '@/app/sync/engine'
 import { signIn } from '@/app/sync/session'
@@ -12,6 +12,7 @@ import {
   IssueFields,
   RECORD_TABLES,
   uuidv7,
+  type RecordTable,
   VisitFields,
   type Change,
   type IssueReport,
@@ -55,7 +56,7 @@ export interface Phone {
 }
 
 /** The leader-owned fields of each record type: what a put carries and the server must end up with. */
-const LEADER_FIELDS: Record<SyncedTable, string[]> = {
+const LEADER_FIELDS: Record<RecordTable, string[]> = {
   visits: Object.keys(VisitFields.shape),
   issues: Object.keys(IssueFields.shape),
   inspections: Object.keys(InspectionFields.shape),
@@ -121,7 +122,7 @@ export async function openPhone(network: Network, session: LoginResponse): Promi
   return {
     name,
     db,
-    engine: createSyncEngine({ db, transport }),
+    engine: createSyncEngine({ db, transport: () => transport }),
     session,
     author: { userId: session.user.id, deviceId: session.deviceId },
     repos: createRepositories(db),
@@ -194,7 +195,7 @@ function recordsOf(changes: Change[]): ServerRecords {
 }
 
 async function phoneRecords(phone: Phone): Promise<Map<string, SyncedRecord>> {
-  const lists = await Promise.all(SYNCED_TABLES.map((t) => phone.db.table<SyncedRecord, string>(t).toArray()))
+  const lists = await Promise.all(RECORD_TABLES.map((t) => phone.db.table<SyncedRecord, string>(t).toArray()))
   return new Map(lists.flat().map((r) => [r.id, r]))
 }
 

@@ -7,36 +7,21 @@ import type {
   Household,
   Inspection,
   IssueReport,
-  IssueStatus,
+  OutboxChange,
   RejectCode,
   Resident,
   Visit,
 } from '@/domain'
 import type { AttachmentMeta } from '@/domain'
-
-/** The record types made on the device and carried to the server by sync. */
-export const SYNCED_TABLES = ['visits', 'issues', 'inspections'] as const
-export type SyncedTable = (typeof SYNCED_TABLES)[number]
+import type { RecordTable } from '@/domain/tables'
 
 export type SyncedRecord = Visit | IssueReport | Inspection
-
-/**
- * What one local change asks of the server, by wire mutation kind (see src/domain/sync.ts). A leader's edit
- * is a `put` of the fields it touched; the office's moves on an issue report travel as their own kinds,
- * because a `put` may never carry status, assignee or events.
- */
-export type OutboxChange =
-  | { kind: 'put'; changed: string[] }
-  | { kind: 'delete' }
-  | { kind: 'issue.status'; eventId: string; to: IssueStatus; note: string }
-  | { kind: 'issue.comment'; eventId: string; text: string }
-  | { kind: 'issue.assign'; assignee: string | null }
 
 export interface OutboxEntry {
   /** Local order of changes; sync drains the outbox in this order and sends it as the device's sequence. */
   seq?: number
   mutationId: string
-  table: SyncedTable
+  table: RecordTable
   recordId: string
   /** The record's server revision before this change (null while the server has never acknowledged it). */
   baseRev: number | null
@@ -49,7 +34,7 @@ export interface OutboxEntry {
 /** Why a change never reached the server: kept until a later change of the record goes through. */
 export interface Rejection {
   mutationId: string
-  table: SyncedTable
+  table: RecordTable
   recordId: string
   kind: OutboxChange['kind']
   /** The server's reason, or `too_large` when the mutation alone is more than the server takes. */
@@ -66,7 +51,7 @@ export interface Rejection {
  */
 export interface HeldChange {
   recordId: string
-  table: SyncedTable
+  table: RecordTable
   rev: number
   record: SyncedRecord
 }

@@ -1,4 +1,4 @@
-import { IssueReport, addComment, transition, uuidv7, type IssueFields, type IssueStatus } from '@/domain'
+import { IssueReport, addComment, newReportState, resubmit, transition, uuidv7, type IssueFields, type IssueStatus } from '@/domain'
 import type { DoorstepDatabase } from './database'
 import { recordRepository, type Author } from './records'
 
@@ -25,9 +25,7 @@ export function issueRepository(db: DoorstepDatabase) {
   return {
     ...records,
 
-    /** A new report always starts as submitted, with no events: the office moves it on. */
-    create: (fields: IssueFields, author: Author, now = new Date()) =>
-      records.create({ ...fields, status: 'submitted', assignee: null, events: [] }, author, now),
+    create: (fields: IssueFields, author: Author, now = new Date()) => records.create({ ...fields, ...newReportState() }, author, now),
 
     /** Office: moves the report along the status graph, with a note for the reporter. */
     changeStatus(id: string, to: IssueStatus, note: string, author: Author, now = new Date()): Promise<IssueReport> {
@@ -42,6 +40,27 @@ export function issueRepository(db: DoorstepDatabase) {
         },
         now,
       )
+    },
+
+    /**
+     * The reporter: the fields fixed as the office asked, and the returned report sent back to it with a
+     * note, in one transaction (a put, then the resubmit: the server applies them in that order).
+     */
+    resubmit(id: string, fields: IssueFields, note: string, author: Author, now = new Date()): Promise<IssueReport> {
+      return db.transaction('rw', [db.issues, db.outbox], async () => {
+        await records.update(id, fields, now)
+        return records.change(
+          id,
+          (report, at) => {
+            const eventId = uuidv7(now.getTime())
+            note = note.trim()
+            const moved = resubmit(report, { eventId, at, by: author.userId, note })
+            if (!moved.ok) throw new InvalidTransitionError(moved.from, moved.to)
+            return { record: moved.report, change: { kind: 'issue.resubmit', eventId, note } }
+          },
+          now,
+        )
+      })
     },
 
     /**

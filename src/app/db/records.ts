@@ -1,6 +1,6 @@
 import type { z } from 'zod'
-import { uuidv7, type RecordMeta } from '@/domain'
-import type { DoorstepDatabase, OutboxChange, OutboxEntry, SyncedRecord, SyncedTable } from './database'
+import { uuidv7, type OutboxChange, type RecordMeta, type RecordTable } from '@/domain'
+import type { DoorstepDatabase, OutboxEntry, SyncedRecord } from './database'
 import { ValidationError, guardQuota } from './errors'
 
 /** Who is writing: stamped on every record made on this device. */
@@ -21,7 +21,7 @@ export type EventChange = Exclude<OutboxChange, { kind: 'put' | 'delete' }>
  */
 export function recordRepository<R extends SyncedRecord & RecordMeta, F extends object>(
   db: DoorstepDatabase,
-  tableName: SyncedTable,
+  tableName: RecordTable,
   schema: z.ZodType<R>,
 ) {
   const table = () => db.table<R, string>(tableName)

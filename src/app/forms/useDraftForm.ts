@@ -55,6 +55,8 @@ export function useDraftForm<F extends object, Out, Saved>(options: DraftFormOpt
   function validate(): Out | null {
     const result = options.schema.safeParse(fields.value)
     errors.value = result.success ? {} : fieldErrors(result.error, locale.value as Locale)
+    // The banner says some fields need fixing: once none does, it has nothing left to say.
+    if (result.success && notice.value === 'invalid') notice.value = null
     return result.success ? result.data : null
   }
 

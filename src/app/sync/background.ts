@@ -1,5 +1,5 @@
 import type { DoorstepDatabase } from '@/app/db/database'
-import { sessionEngine } from './session'
+import { sessionEngine } from './engine'
 
 /**
  * One run for the service worker's Background Sync event. It waits for the Web Lock rather than leaving the
@@ -7,7 +7,6 @@ import { sessionEngine } from './session'
  * which tells the browser to fire the event again later.
  */
 export async function syncInBackground(db: DoorstepDatabase): Promise<void> {
-  const engine = await sessionEngine(db, { waitForLock: true })
-  const outcome = await engine?.sync()
-  if (outcome?.status === 'failed' && outcome.error.code !== 'unauthorized') throw new Error(`background sync failed: ${outcome.error.code}`)
+  const outcome = await sessionEngine(db, { waitForLock: true }).sync()
+  if (outcome.status === 'failed' && outcome.error.code !== 'unauthorized') throw new Error(`background sync failed: ${outcome.error.code}`)
 }

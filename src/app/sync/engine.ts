@@ -8,15 +8,17 @@ import {
   photosOf,
   type FieldConflict,
   type MutationResult,
+  type OutboxChange,
   type PullResponse,
   type PullTable,
   type RecordTable,
 } from '@/domain'
-import type { DoorstepDatabase, HeldChange, OutboxChange, SyncedRecord } from '@/app/db/database'
+import type { DoorstepDatabase, HeldChange, SyncedRecord } from '@/app/db/database'
 import { isQuotaExceeded } from '@/app/db/errors'
 import { TransportError, type SyncErrorInfo } from './errors'
 import { withSyncLock } from './lock'
 import { toMutation, type QueuedEntry } from './mutations'
+import { readSession, sessionTransport, type StoredSession } from './session'
 import type { SyncTransport } from './transport'
 
 /**
@@ -37,11 +39,15 @@ import type { SyncTransport } from './transport'
  *   is refused locally (`too_large`) rather than retried for ever.
  * - **Retries back off.** After a failed run the next automatic one waits an exponentially growing delay
  *   with jitter (so that a hundred phones coming back online together do not retry in step).
+ * - **One session per run.** A run reads the stored session once and speaks for it throughout: a sign-in
+ *   landing mid-run (another tab) never mixes one session's token with another's device id. A new session
+ *   starts with fresh batch sizes and backoff, as a new network and server may behave otherwise.
  */
 
 export interface SyncEngineOptions {
   db: DoorstepDatabase
-  transport: SyncTransport
+  /** The transport speaking for a session; called at the start of each run with the session stored then. */
+  transport: (session: StoredSession) => SyncTransport
   /** Milliseconds since the epoch; tests pass a fake clock. */
   now?: () => number
   /** In [0, 1): the jitter of the backoff. */
@@ -90,8 +96,12 @@ function supersedes(success: OutboxChange['kind'], refused: OutboxChange['kind']
 
 /** Creates the engine over one database and one transport (one signed-in session). */
 export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
-  const { db, transport, now = Date.now, random = Math.random, waitForLock = false, pullLimit = DEFAULT_PULL_LIMIT } = options
+  const { db, now = Date.now, random = Math.random, waitForLock = false, pullLimit = DEFAULT_PULL_LIMIT } = options
   const batch = { ...INITIAL_BATCH }
+  /** The run's transport, made for the session it read. */
+  let transport: SyncTransport
+  /** Which session the adaptive state below (batch sizes, backoff, known uploads) was learnt with. */
+  let sessionKey: string | null = null
   const uploaded = new Set<string>()
   const refusedUploads = new Set<string>()
   const encoder = new TextEncoder()
@@ -127,11 +137,16 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   async function run(): Promise<SyncOutcome> {
-    const [token, deviceId] = await db.meta.bulkGet(['token', 'syncDeviceId'])
-    if (!token?.value || !deviceId?.value) return { status: 'signed_out' }
+    const session = await readSession(db)
+    if (!session) {
+      nextRetryAt = null
+      return { status: 'signed_out' }
+    }
+    startSession(session)
+    transport = options.transport(session)
     progressed = false
     try {
-      const { pushed, rejected } = await push(deviceId.value)
+      const { pushed, rejected } = await push(session.deviceId)
       const { pulled, skipped } = await pull()
       failures = 0
       nextRetryAt = null
@@ -143,8 +158,20 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       })
       return { status: 'done', pushed, rejected, pulled, skipped }
     } catch (error) {
-      return failed(error, token.value)
+      return failed(error, session.token)
     }
+  }
+
+  /** A new sign-in (or another server) starts from the initial batch and no backoff, knowing no uploads. */
+  function startSession({ serverUrl, token }: StoredSession) {
+    const key = `${serverUrl} ${token}`
+    if (key === sessionKey) return
+    sessionKey = key
+    Object.assign(batch, INITIAL_BATCH)
+    uploaded.clear()
+    refusedUploads.clear()
+    failures = 0
+    nextRetryAt = null
   }
 
   /** Records why the run stopped; a refused token ends the session, anything else is retried later. */
@@ -411,4 +438,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       return { ...batch }
     },
   }
+}
+
+/** The engine of whoever signs in on this device: each run speaks for the session stored when it starts. */
+export function sessionEngine(db: DoorstepDatabase, options: Omit<SyncEngineOptions, 'db' | 'transport'> = {}): SyncEngine {
+  return createSyncEngine({ db, transport: sessionTransport, ...options })
 }

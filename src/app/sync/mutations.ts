@@ -1,16 +1,10 @@
-import { InspectionFields, IssueFields, VisitFields, type Mutation } from '@/domain'
-import type { OutboxEntry, SyncedTable } from '@/app/db/database'
+import { LEADER_FIELDS, type Mutation } from '@/domain'
+import type { OutboxEntry } from '@/app/db/database'
 
-/**
- * From outbox entries to wire mutations. A put carries only the fields the leader owns — the ones their forms
- * edit, as the domain's *Fields schemas declare them — so it can never touch what the office or the server
- * owns (status, assignee, events, conflicts, rev …), which the server would refuse as `immutable_field`.
+/*
+ * From outbox entries to wire mutations. A put carries only the fields the leader owns (the domain's
+ * LEADER_FIELDS, the same set the server applies), so it never touches what the office or the server owns.
  */
-const LEADER_FIELDS: Record<SyncedTable, ReadonlySet<string>> = {
-  visits: new Set(Object.keys(VisitFields.shape)),
-  issues: new Set(Object.keys(IssueFields.shape)),
-  inspections: new Set(Object.keys(InspectionFields.shape)),
-}
 
 /** An outbox entry as stored: Dexie has given it its sequence number. */
 export type QueuedEntry = OutboxEntry & { seq: number }
@@ -24,12 +18,8 @@ export function toMutation(entry: QueuedEntry): Mutation {
       return { ...base, kind: 'put', table: entry.table, baseRev: entry.baseRev, fields: putFields(entry, change.changed) }
     case 'delete':
       return { ...base, kind: 'delete', table: entry.table, baseRev: entry.baseRev }
-    case 'issue.status':
-      return { ...base, kind: 'issue.status', eventId: change.eventId, to: change.to, note: change.note }
-    case 'issue.comment':
-      return { ...base, kind: 'issue.comment', eventId: change.eventId, text: change.text }
-    case 'issue.assign':
-      return { ...base, kind: 'issue.assign', assignee: change.assignee }
+    default:
+      return { ...base, ...change }
   }
 }
 

@@ -2,7 +2,6 @@ import { RECORD_TABLES, type EarlierDevice, type User } from '@/domain'
 import type { DoorstepDatabase, MetaEntry, RecoveryFound, SyncedRecord } from '@/app/db/database'
 import { LOCAL_USER } from '@/app/db/device'
 import { SessionError, TransportError } from './errors'
-import { createSyncEngine, type SyncEngine, type SyncEngineOptions } from './engine'
 import { fetchTransport, type SyncTransport } from './transport'
 
 /**
@@ -34,12 +33,6 @@ export async function readSession(db: DoorstepDatabase): Promise<StoredSession |
 /** A transport speaking for the session. */
 export function sessionTransport(session: Pick<StoredSession, 'serverUrl' | 'token'>): SyncTransport {
   return fetchTransport({ baseUrl: session.serverUrl, token: session.token })
-}
-
-/** The engine for the stored session, or null when there is none. */
-export async function sessionEngine(db: DoorstepDatabase, options: Omit<SyncEngineOptions, 'db' | 'transport'> = {}): Promise<SyncEngine | null> {
-  const session = await readSession(db)
-  return session && createSyncEngine({ db, transport: sessionTransport(session), ...options })
 }
 
 /**

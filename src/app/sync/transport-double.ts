@@ -1,4 +1,4 @@
-import { addComment, transition, type EarlierDevice, type IssueReport, type Mutation, type MutationResult, type PullTable, type User } from '@/domain'
+import { addComment, newReportState, resubmit, templateRowId, transition, type EarlierDevice, type IssueReport, type Mutation, type MutationResult, type PullTable, type User } from '@/domain'
 import { TransportError, type TransportErrorCode } from './errors'
 import type { SyncTransport } from './transport'
 
@@ -88,7 +88,7 @@ export function createTransportDouble(): TransportDouble {
           deviceId: 'device-double',
           deletedAt: null,
           conflicts: [],
-          ...(m.table === 'issues' ? { status: 'submitted', assignee: null, events: [] } : {}),
+          ...(m.table === 'issues' ? newReportState() : {}),
         }
         const at = String(m.fields.createdAt ?? current?.updatedAt ?? new Date(0).toISOString())
         return { mutationId: m.mutationId, status: 'applied', rev: put(m.table, m.recordId, { createdAt: at, ...base, ...m.fields, updatedAt: at }) }
@@ -101,8 +101,9 @@ export function createTransportDouble(): TransportDouble {
         const report = current as unknown as IssueReport
         const at = report.updatedAt
         let next: IssueReport
-        if (m.kind === 'issue.status') {
-          const moved = transition(report, m.to, { eventId: m.eventId, at, by: 'office-1', note: m.note })
+        if (m.kind === 'issue.status' || m.kind === 'issue.resubmit') {
+          const change = { eventId: m.eventId, at, note: m.note }
+          const moved = m.kind === 'issue.status' ? transition(report, m.to, { ...change, by: 'office-1' }) : resubmit(report, { ...change, by: DOUBLE_USER.id })
           if (!moved.ok) return reject('invalid_transition')
           next = moved.report
         } else if (m.kind === 'issue.comment') next = addComment(report, { eventId: m.eventId, at, by: DOUBLE_USER.id, text: m.text })
@@ -165,7 +166,7 @@ export function createTransportDouble(): TransportDouble {
     },
     answer: (next) => (script = next),
     on: (op, hook) => hooks.set(op, hook),
-    serverPut: (table, record) => put(table, table === 'templates' ? `${record.id}@${String(record.version)}` : record.id, record),
+    serverPut: (table, record) => put(table, table === 'templates' ? templateRowId(String(record.id), Number(record.version)) : record.id, record),
     resetNextPull: () => (reset = true),
   }
   return double

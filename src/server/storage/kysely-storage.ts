@@ -5,12 +5,13 @@ import {
   RECORD_TABLES,
   REFERENCE_SCHEMAS,
   photosOf,
+  templateRowId,
   type Change,
   type Mutation,
   type PullTable,
   type RecordTable,
 } from '@/domain'
-import { applyMutation, canSee, namedPlaces, templateRowId, type FieldRevs, type Places, type StoredRecord } from '../sync/apply'
+import { applyMutation, canSee, namedPlaces, type FieldRevs, type Places, type StoredRecord } from '../sync/apply'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
@@ -121,6 +122,7 @@ function target(mutation: Mutation): { table: PullTable; id: string } | undefine
     case 'issue.status':
     case 'issue.comment':
     case 'issue.assign':
+    case 'issue.resubmit':
       return { table: 'issues', id: mutation.recordId }
     case 'template.publish':
       return undefined

@@ -2,10 +2,16 @@ import { isDeepStrictEqual } from 'node:util'
 import type { z } from 'zod'
 import {
   IssueReport,
+  LEADER_FIELDS,
   RECORD_SCHEMAS,
   addComment,
+  newReportState,
+  reporterMayEdit,
+  resubmit,
+  templateRowId,
   transition,
   type FieldConflict,
+  type IssueMutation,
   type Mutation,
   type MutationResult,
   type PullTable,
@@ -73,17 +79,10 @@ export interface Applied {
   write?: StoredRecord
 }
 
-/** Fields no put changes on an existing record: the server's bookkeeping, and status and assignee, which the office owns. */
-const NOT_LEADER_OWNED = new Set(['id', 'createdAt', 'createdBy', 'deviceId', 'rev', 'conflicts', 'deletedAt', 'status', 'assignee', 'events'])
 /** Stamped by the server on every change; a put may carry the device's value, which gives way. */
 const SERVER_STAMPED = 'updatedAt'
 /** The record schema's bound on kept conflicts; beyond it the oldest go first. */
 const MAX_CONFLICTS = 50
-
-/** The records table id of one template version: the device keeps templates by id and version. */
-export function templateRowId(templateId: string, version: number): string {
-  return `${templateId}@${version}`
-}
 
 /** Whether the principal may see a stored record: their community, and for a leader only their buildings' rows. */
 export function canSee(principal: Principal, record: Pick<StoredRecord, 'communityId' | 'buildingId'>): boolean {
@@ -102,7 +101,8 @@ export function applyMutation(input: ApplyInput): Applied {
     case 'issue.status':
     case 'issue.comment':
     case 'issue.assign':
-      return office(input, mutation)
+    case 'issue.resubmit':
+      return issueEvent(input, mutation)
     case 'template.publish':
       return publish(input, mutation)
   }
@@ -110,7 +110,6 @@ export function applyMutation(input: ApplyInput): Applied {
 
 type PutMutation = Extract<Mutation, { kind: 'put' }>
 type DeleteMutation = Extract<Mutation, { kind: 'delete' }>
-type IssueMutation = Extract<Mutation, { kind: 'issue.status' | 'issue.comment' | 'issue.assign' }>
 type PublishMutation = Extract<Mutation, { kind: 'template.publish' }>
 
 function rejected(mutation: Mutation, code: RejectCode, message: string): Applied {
@@ -162,7 +161,7 @@ function create(input: ApplyInput, mutation: PutMutation): Applied {
   if (unknown) return rejected(mutation, 'invalid', `Unknown field ${unknown}`)
   const at = input.now.toISOString()
   // The device's own copy of server-owned fields gives way to the server's.
-  const officeFields = mutation.table === 'issues' ? { status: 'submitted', events: [], assignee: null } : {}
+  const officeFields = mutation.table === 'issues' ? newReportState() : {}
   const draft = {
     createdAt: at,
     ...mutation.fields,
@@ -204,11 +203,15 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
   if (current.deletedAt) return rejected(mutation, 'deleted', 'The record has been deleted')
   const unknown = unknownField(mutation.table, mutation.fields)
   if (unknown) return rejected(mutation, 'invalid', `Unknown field ${unknown}`)
+  if (mutation.table === 'issues' && !reporterMayEdit(IssueReport.shape.status.parse(current.data.status))) {
+    return rejected(mutation, 'locked', 'The office has taken the report on: comment on it instead')
+  }
 
+  const owned = LEADER_FIELDS[mutation.table]
   const proposed: Record<string, unknown> = {}
   for (const [field, value] of Object.entries(mutation.fields)) {
     if (field === SERVER_STAMPED) continue
-    if (!NOT_LEADER_OWNED.has(field)) proposed[field] = value
+    if (owned.has(field)) proposed[field] = value
     // An unchanged copy of a field the leader does not own is harmless: devices send whole snapshots.
     else if (!isDeepStrictEqual(value, current.data[field])) return rejected(mutation, 'immutable_field', `${field} cannot be changed here`)
   }
@@ -275,13 +278,15 @@ function remove(input: ApplyInput, mutation: DeleteMutation): Applied {
   return { result: { mutationId: mutation.mutationId, status: 'applied', rev }, write }
 }
 
-/** Status changes, comments and assignment: the office's side of an issue report. */
-function office(input: ApplyInput, mutation: IssueMutation): Applied {
+/** Status changes, comments and assignment (the office's side of an issue report), and the reporter's resubmit. */
+function issueEvent(input: ApplyInput, mutation: IssueMutation): Applied {
   const { principal, current, rev } = input
   // A report outside the caller's scope does not exist for them.
   if (!current || !canSee(principal, current)) return rejected(mutation, 'not_found', 'No such issue report')
   if (current.deletedAt) return rejected(mutation, 'deleted', 'The issue report has been deleted')
-  if (mutation.kind !== 'issue.comment' && principal.role === 'leader') {
+  if (mutation.kind === 'issue.resubmit') {
+    if (principal.role !== 'leader' || current.createdBy !== principal.userId) return rejected(mutation, 'forbidden', 'Only the leader who reported it resubmits a report')
+  } else if (mutation.kind !== 'issue.comment' && principal.role === 'leader') {
     return rejected(mutation, 'forbidden', 'Only office staff change the status or assignee of a report')
   }
   const report = IssueReport.parse(current.data)
@@ -292,6 +297,13 @@ function office(input: ApplyInput, mutation: IssueMutation): Applied {
       if (report.events.some((e) => e.id === mutation.eventId)) return rejected(mutation, 'invalid', 'The event id is already used')
       const moved = transition(report, mutation.to, { eventId: mutation.eventId, at, by: principal.userId, note: mutation.note })
       if (!moved.ok) return rejected(mutation, 'invalid_transition', `A report cannot move from ${moved.from} to ${moved.to}`)
+      next = moved.report
+      break
+    }
+    case 'issue.resubmit': {
+      if (report.events.some((e) => e.id === mutation.eventId)) return rejected(mutation, 'invalid', 'The event id is already used')
+      const moved = resubmit(report, { eventId: mutation.eventId, at, by: principal.userId, note: mutation.note })
+      if (!moved.ok) return rejected(mutation, 'invalid_transition', `Only a returned report is resubmitted, not one ${moved.from}`)
       next = moved.report
       break
     }

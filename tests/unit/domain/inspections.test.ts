@@ -32,28 +32,37 @@ describe('inspection results', () => {
 describe('a failed item turned into an issue report', () => {
   const inspectionId = uuidv7()
   const item = template.items[0]!
+  const describeFinding = ({ rule, note }: { rule: string; note: string }) => `巡查发现不符合要求：${rule}。${note}`
 
-  it('is prefilled with the building, item, note and photos, and points back at the inspection', () => {
+  it('is prefilled with the building, finding, note and photos, leaves the location to the leader, and points back at the inspection', () => {
     const fields = failedItemToIssue(
-      { id: inspectionId, buildingId: 'b-1', answers: { [item.id]: answer('fail', '二楼堆了旧沙发', [sha]) } },
+      { id: inspectionId, buildingId: 'b-1', answers: { [item.id]: answer('fail', ' 二楼堆了旧沙发 ', [sha]) } },
       template,
       item.id,
+      describeFinding,
     )
     expect(fields).toMatchObject({
       buildingId: 'b-1',
       category: item.category,
-      location: item.label,
-      description: `${item.label}：二楼堆了旧沙发`,
+      location: '',
+      description: `巡查发现不符合要求：${item.label}。二楼堆了旧沙发`,
       photos: [sha],
       source: { inspectionId, itemId: item.id },
     })
-    expect(IssueFields.safeParse(fields).success).toBe(true)
+    // The location is the one field the leader must still fill in before the report is valid.
+    expect(IssueFields.safeParse({ ...fields, location: '二楼楼梯口' }).success).toBe(true)
+  })
+
+  it('is an urgent safety hazard when the template names no category for the item', () => {
+    const published = ChecklistTemplate.parse({ ...template, items: [{ id: 'gas', label: '燃气管道没有私拉乱接' }] })
+    const fields = failedItemToIssue({ id: inspectionId, buildingId: 'b-1', answers: { gas: answer('fail') } }, published, 'gas', describeFinding)
+    expect(fields).toMatchObject({ category: 'safety_hazard', urgency: 'urgent' })
   })
 
   it('is refused for an item that did not fail', () => {
     const inspection = { id: inspectionId, buildingId: 'b-1', answers: { [item.id]: answer('pass') } }
-    expect(failedItemToIssue(inspection, template, item.id)).toBeNull()
-    expect(failedItemToIssue(inspection, template, 'missing')).toBeNull()
+    expect(failedItemToIssue(inspection, template, item.id, describeFinding)).toBeNull()
+    expect(failedItemToIssue(inspection, template, 'missing', describeFinding)).toBeNull()
   })
 })
 

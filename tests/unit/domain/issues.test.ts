@@ -6,6 +6,9 @@ import {
   addComment,
   allowedTransitions,
   isOpen,
+  reporterMayEdit,
+  resubmit,
+  returnReason,
   transition,
   uuidv7,
   type IssueStatus,
@@ -78,6 +81,38 @@ describe('issue status', () => {
     expect(commented.events[0]).toBe(moved.report.events[0])
     expect(commented.events[1]).toMatchObject({ type: 'comment', text: '物业明天来修' })
     expect(IssueReport.safeParse(commented).success).toBe(true)
+  })
+})
+
+describe('a returned report', () => {
+  const returned = () => {
+    const moved = transition(report('submitted'), 'rejected', { ...change(1), note: '请写清楚是几楼' })
+    if (!moved.ok) throw new Error('refused')
+    return moved.report
+  }
+
+  it('shows the office’s reason while it stands returned', () => {
+    expect(returnReason(returned())).toBe('请写清楚是几楼')
+    expect(returnReason(report('submitted'))).toBeNull()
+  })
+
+  it('goes back to the office when the reporter resubmits it, with the reporter’s note in a status event', () => {
+    const result = resubmit(returned(), { eventId: uuidv7(), at: '2026-11-23T00:00:00.000Z', by: 'leader-1', note: '已补上：三楼' })
+    if (!result.ok) throw new Error('refused')
+    expect(result.report.status).toBe('submitted')
+    expect(result.report.events.at(-1)).toMatchObject({ type: 'status', from: 'rejected', to: 'submitted', by: 'leader-1', note: '已补上：三楼' })
+    expect(returnReason(result.report)).toBeNull()
+    expect(IssueReport.safeParse(result.report).success).toBe(true)
+  })
+
+  it('is the only report a resubmit moves', () => {
+    for (const status of ISSUE_STATUSES.filter((s) => s !== 'rejected')) {
+      expect(resubmit(report(status), { ...change(1), by: 'leader-1' })).toEqual({ ok: false, reason: 'invalid_transition', from: status, to: 'submitted' })
+    }
+  })
+
+  it('may be edited by its reporter, as one waiting for the office may; one the office has taken on may not', () => {
+    expect(ISSUE_STATUSES.filter(reporterMayEdit)).toEqual(['submitted', 'rejected'])
   })
 })
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { IssueReport, Visit, uuidv7, type Mutation, type RecordTable } from '@/domain'
+import { IssueReport, LEADER_FIELDS, RECORD_SCHEMAS, RECORD_TABLES, Visit, uuidv7, type Mutation, type RecordTable } from '@/domain'
 import { demoHouseholds, demoResidents, demoTemplates } from '@/domain/demo'
 import type { Principal } from '@/server/storage/types'
 import { applyMutation, type Applied, type Places, type StoredRecord } from '@/server/sync/apply'
-import { issueFields, visitFields } from '../../fixtures'
+import { inspectionFields, issueFields, visitFields } from '../../fixtures'
 import { mutation } from '../../fixtures/mutations'
 
 const community = 'c-nanmen'
@@ -269,6 +269,68 @@ describe('office actions on an issue report', () => {
     const issue = create('issues', issueFields())
     const gone = written(apply(leader, mutation.delete('issues', issue.id, issue.rev), issue))
     expect(rejection(apply(office, mutation.status(issue.id, 'accepted'), gone))).toBe('deleted')
+  })
+})
+
+describe('a returned report', () => {
+  function returnedReport() {
+    const issue = create('issues', issueFields())
+    return written(apply(office, mutation.status(issue.id, 'rejected', '请写清楚是几楼'), issue))
+  }
+
+  it('is edited and resubmitted by its reporter: back to submitted, with their note as an event', () => {
+    const report = returnedReport()
+    const edited = written(apply(leader, mutation.put('issues', report.id, { location: '三楼楼道' }, report.rev), report))
+    const m = mutation.resubmit(report.id, '已补上楼层')
+    const again = written(apply(leader, m, edited))
+    const data = IssueReport.parse(again.data)
+    expect(data).toMatchObject({ status: 'submitted', location: '三楼楼道' })
+    expect(data.events.at(-1)).toEqual({
+      type: 'status',
+      id: m.kind === 'issue.resubmit' ? m.eventId : '',
+      at: now.toISOString(),
+      by: 'u-leader1',
+      from: 'rejected',
+      to: 'submitted',
+      note: '已补上楼层',
+    })
+    expect(again.fieldRevs.status?.rev).toBe(again.rev)
+  })
+
+  it('is resubmitted by its reporter only, and only while it stands returned', () => {
+    const report = returnedReport()
+    expect(rejection(apply(otherLeader, mutation.resubmit(report.id), report))).toBe('forbidden')
+    expect(rejection(apply(office, mutation.resubmit(report.id), report))).toBe('forbidden')
+    const submitted = create('issues', issueFields())
+    expect(rejection(apply(leader, mutation.resubmit(submitted.id), submitted))).toBe('invalid_transition')
+  })
+})
+
+describe('the reporter’s edit of a report', () => {
+  it('is refused as locked once the office has taken the report on, and allowed while it waits or stands returned', () => {
+    const issue = create('issues', issueFields())
+    const edit = (current: StoredRecord) => apply(leader, mutation.put('issues', current.id, { location: '五楼' }, current.rev), current)
+    expect(edit(issue).result.status).toBe('applied')
+    const accepted = written(apply(office, mutation.status(issue.id, 'accepted'), issue))
+    expect(rejection(edit(accepted))).toBe('locked')
+    const rejectedReport = written(apply(office, mutation.status(issue.id, 'rejected', '不归社区管'), issue))
+    expect(edit(rejectedReport).result.status).toBe('applied')
+  })
+})
+
+describe('the fields a put changes', () => {
+  it('are exactly the domain’s leader fields, the set the device sends: any other field must come unchanged', () => {
+    const records = { visits: create('visits', visitFields()), issues: create('issues', issueFields()), inspections: create('inspections', inspectionFields()) }
+    for (const table of RECORD_TABLES) {
+      const current = records[table]
+      for (const field of Object.keys(RECORD_SCHEMAS[table].shape)) {
+        if (field === 'updatedAt') continue
+        const { result } = apply(leader, mutation.put(table, current.id, { [field]: '变了' }, current.rev), current)
+        // A leader field takes the schema's say (the value is likely invalid); any other is immutable.
+        const immutable = result.status === 'rejected' && result.code === 'immutable_field'
+        expect({ table, field, immutable }).toEqual({ table, field, immutable: !LEADER_FIELDS[table].has(field) })
+      }
+    }
   })
 })
 

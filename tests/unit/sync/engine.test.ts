@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from 'vitest'
-import { BACKOFF, INITIAL_BATCH } from '@/app/sync/engine'
+import { BACKOFF, INITIAL_BATCH, createSyncEngine } from '@/app/sync/engine'
+import type { StoredSession } from '@/app/sync/session'
+import { LEADER_FIELDS, RECORD_TABLES } from '@/domain'
 import { demoBuildings } from '@/domain/demo'
-import { issueFields, visitFields } from '../../fixtures'
+import { inspectionFields, issueFields, visitFields } from '../../fixtures'
 import { device, pushSizes } from './harness'
 
 const SHA_A = 'a'.repeat(64)
@@ -40,6 +42,19 @@ describe('push', () => {
     for (const owned of ['status', 'events', 'assignee', 'rev', 'conflicts', 'createdBy', 'id']) expect(createdFields).not.toContain(owned)
     expect(edited).toMatchObject({ kind: 'put', baseRev: 1, fields: { location: '天台' } })
     expect(Object.keys((edited as { fields: object }).fields)).toEqual(['location'])
+  })
+
+  it('sends in a new record’s put exactly the domain’s leader fields (the set the server applies) and its creation time', async () => {
+    const { engine, repos, server, author } = await device()
+    await repos.visits.create(visitFields({ followUpOn: '2026-11-27' }), author)
+    await repos.issues.create(issueFields(), author)
+    await repos.inspections.create(inspectionFields(), author)
+    await engine.sync()
+
+    const puts = server.calls.filter((c) => c.op === 'push').flatMap((c) => c.mutations!)
+    expect(puts.map((m) => (m.kind === 'put' ? [m.table, Object.keys(m.fields).sort()] : m.kind))).toEqual(
+      RECORD_TABLES.map((table) => [table, [...LEADER_FIELDS[table], 'createdAt'].sort()]),
+    )
   })
 
   it('drains in sequence order, in batches that double after each success up to the limit', async () => {
@@ -407,5 +422,41 @@ describe('one run at a time', () => {
     expect(a).toBe(b)
     expect(b).toBe(c)
     expect(server.calls.map((call) => call.op)).toEqual(['push', 'pull', 'pull'])
+  })
+})
+
+describe('the session', () => {
+  it('is read once per run: a sign-in landing mid-run takes effect at the next run, with fresh batch sizes', async () => {
+    const { db, server, clock, repos, author } = await device()
+    const sessions: StoredSession[] = []
+    const engine = createSyncEngine({
+      db,
+      transport: (session) => (sessions.push(session), server.transport),
+      now: () => clock.now,
+      random: () => 0.5,
+    })
+    await repos.visits.create(visitFields(), author)
+    await engine.sync()
+    await repos.visits.create(visitFields(), author)
+    // Another tab signs in again while this run pushes: the run goes on as the session it started with.
+    server.on('push', async () => void (await db.meta.bulkPut([{ key: 'token', value: 'token-2' }, { key: 'syncDeviceId', value: 'device-2' }])))
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 1 })
+    expect(engine.batch.count).toBe(INITIAL_BATCH.count * 4)
+
+    server.on('push', () => undefined)
+    await repos.visits.create(visitFields(), author)
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 1 })
+
+    expect(sessions.map((s) => `${s.token} ${s.deviceId}`)).toEqual(['token-double device-double', 'token-double device-double', 'token-2 device-2'])
+    // The new session's first push started from the initial batch again, and doubled after it.
+    expect(engine.batch).toEqual({ count: INITIAL_BATCH.count * 2, bytes: INITIAL_BATCH.bytes * 2 })
+  })
+
+  it('gone, leaves the run signed out without asking for a transport', async () => {
+    const { db, server } = await device()
+    await db.meta.delete('token')
+    const transport = vi.fn(() => server.transport)
+    expect(await createSyncEngine({ db, transport }).sync()).toEqual({ status: 'signed_out' })
+    expect(transport).not.toHaveBeenCalled()
   })
 })

@@ -16,7 +16,7 @@ export async function device(options: Partial<SyncEngineOptions> = {}) {
   await signIn(db, server.transport, { serverUrl: 'http://server.test', username: 'leader1', password: 'x' })
   server.calls.length = 0
   const clock = { now: Date.parse('2026-11-20T03:00:00Z') }
-  const engine = createSyncEngine({ db, transport: server.transport, now: () => clock.now, random: () => 0.5, ...options })
+  const engine = createSyncEngine({ db, transport: () => server.transport, now: () => clock.now, random: () => 0.5, ...options })
   const author: Author = { userId: DOUBLE_USER.id, deviceId: 'device-1' }
   return { db, server, engine, clock, author, repos: createRepositories(db), queries: createQueries(db) }
 }

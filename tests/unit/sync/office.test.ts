@@ -48,3 +48,33 @@ describe('office actions on the device', () => {
     expect(server.records.get(issue.id)?.record).toMatchObject({ status: 'accepted', assignee: 'office-1' })
   })
 })
+
+describe('the reporter’s resubmit on the device', () => {
+  it('fixes and sends back a returned report: its put, then issue.resubmit, which the server applies in that order', async () => {
+    const { repos, engine, server, db, author } = await device()
+    const issue = await repos.issues.create(issueFields({ location: '楼道' }), author)
+    await repos.issues.changeStatus(issue.id, 'rejected', '请写清楚是几楼', office)
+    await engine.sync()
+
+    const sent = await repos.issues.resubmit(issue.id, issueFields({ location: '3楼楼道' }), '  已补上楼层 ', author)
+    expect(sent).toMatchObject({ status: 'submitted', location: '3楼楼道' })
+    expect(sent.events.at(-1)).toMatchObject({ type: 'status', from: 'rejected', to: 'submitted', note: '已补上楼层', by: author.userId })
+    expect((await db.outbox.orderBy('seq').toArray()).map((e) => e.change)).toEqual([
+      { kind: 'put', changed: expect.arrayContaining(['location']) },
+      { kind: 'issue.resubmit', eventId: sent.events.at(-1)!.id, note: '已补上楼层' },
+    ])
+
+    await engine.sync()
+    const kinds = server.calls.filter((c) => c.op === 'push').at(-1)!.mutations!.map((m) => m.kind)
+    expect(kinds).toEqual(['put', 'issue.resubmit'])
+    expect(server.records.get(issue.id)?.record).toMatchObject({ status: 'submitted', location: '3楼楼道' })
+  })
+
+  it('is refused on the phone for a report the office has not returned, writing nothing', async () => {
+    const { repos, db, author } = await device()
+    const issue = await repos.issues.create(issueFields(), author)
+    await expect(repos.issues.resubmit(issue.id, issueFields({ location: '五楼' }), '', author)).rejects.toBeInstanceOf(InvalidTransitionError)
+    expect(await db.outbox.count()).toBe(1)
+    expect(await db.issues.get(issue.id)).toMatchObject({ status: 'submitted', location: issue.location })
+  })
+})

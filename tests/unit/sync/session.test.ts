@@ -121,7 +121,7 @@ describe('signing in on a phone whose data the browser cleared', () => {
     // Not before the first sync: nothing has come back yet.
     expect(await queries.recovery()).toBeNull()
 
-    expect(await createSyncEngine({ db, transport: server.transport }).sync()).toMatchObject({ status: 'done', pulled: 4 })
+    expect(await createSyncEngine({ db, transport: () => server.transport }).sync()).toMatchObject({ status: 'done', pulled: 4 })
     expect(await queries.recovery()).toEqual({ lastSeenAt: '2026-11-19T09:30:00.000Z', records: { visits: 2, issues: 1, inspections: 0 } })
     // What the leader records here afterwards did not come back from anywhere.
     await createRepositories(db).visits.create(visitFields(), await deviceAuthor(db))
@@ -144,7 +144,7 @@ describe('signing in on a phone whose data the browser cleared', () => {
   it('says nothing on a new user’s first sign-in', async () => {
     serverHasEarlierRecords()
     await signIn(db, server.transport, input)
-    expect(await createSyncEngine({ db, transport: server.transport }).sync()).toMatchObject({ status: 'done' })
+    expect(await createSyncEngine({ db, transport: () => server.transport }).sync()).toMatchObject({ status: 'done' })
     expect(await createQueries(db).recovery()).toBeNull()
   })
 

@@ -8,7 +8,6 @@ export default defineMessages({
       editTitle: '修改走访',
       detailTitle: '走访详情',
       add: '新增走访',
-      filter: { allBuildings: '全部楼栋', allHouseholds: '全部住户' },
       field: {
         building: '楼栋',
         household: '住户',
@@ -23,9 +22,6 @@ export default defineMessages({
         photos: '照片',
       },
       placeholder: {
-        building: '请选楼栋',
-        household: '请选住户',
-        householdFirst: '先选楼栋',
         topic: '其他话题',
         othersMet: '比如：儿子、护工',
         needs: '住户有什么困难、想法',
@@ -50,7 +46,6 @@ export default defineMessages({
       editTitle: 'Edit visit',
       detailTitle: 'Visit',
       add: 'New visit',
-      filter: { allBuildings: 'All buildings', allHouseholds: 'All households' },
       field: {
         building: 'Building',
         household: 'Household',
@@ -65,9 +60,6 @@ export default defineMessages({
         photos: 'Photos',
       },
       placeholder: {
-        building: 'Choose a building',
-        household: 'Choose a household',
-        householdFirst: 'Choose a building first',
         topic: 'Another topic',
         othersMet: 'e.g. a son, a carer',
         needs: 'Difficulties or wishes of the household',
