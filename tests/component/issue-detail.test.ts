@@ -75,4 +75,18 @@ describe('the issue report detail', () => {
     await wrapper.findAll('.issue-returned .van-button').find((b) => b.text() === '修改后重新提交')!.trigger('click')
     await vi.waitFor(() => expect(router.currentRoute.value).toMatchObject({ name: 'issue-edit', params: { id: issue.id } }))
   })
+
+  it('once resubmitted, drops the return notice and shows the leader’s note in the timeline', async () => {
+    const issue = await repos.issues.create(issueFields(), author)
+    await officeMoves(issue.id, 'rejected', '请写清楚是几楼的窗户')
+    await repos.issues.resubmit(issue.id, issueFields({ location: '3楼楼道窗户' }), '已补上楼层', author)
+    const { wrapper } = await openIssue(issue.id)
+
+    const events = () => wrapper.findAll('.issue-timeline__event').map((e) => e.text())
+    await vi.waitFor(() => expect(events()).toHaveLength(3))
+    expect(events()[2]).toContain('楼长重新提交')
+    expect(events()[2]).toContain('已补上楼层')
+    expect(wrapper.find('.issue-returned').exists()).toBe(false)
+    expect(wrapper.findAll('.van-button').map((b) => b.text())).toContain('修改')
+  })
 })

@@ -219,7 +219,8 @@ export async function expectConverged(api: TestApi, phones: Phone[], options: { 
   const acknowledgedEvents = new Set<string>()
   const refusedEvents = new Set<string>()
   const lastPut = new Map<string, { phone: Phone; entry: OutboxEntry }>()
-  const lastStatus = new Map<string, string>()
+  /** Per report, the status its newest acknowledged move (by revision) left it in: the office's or a resubmit. */
+  const lastStatus = new Map<string, { rev: number; status: string }>()
   const lastAssignee = new Map<string, string | null>()
   const pulled = new Map<Phone, Change[]>()
 
@@ -257,8 +258,11 @@ export async function expectConverged(api: TestApi, phones: Phone[], options: { 
       if (answer!.status !== 'duplicate') expect(answer, what).toEqual(first)
       else if ('rev' in first) expect(answer!.rev, what).toBe(first.rev)
       const change = entry.change
-      if (change.kind === 'issue.comment' || change.kind === 'issue.status') acknowledgedEvents.add(change.eventId)
-      if (change.kind === 'issue.status') lastStatus.set(entry.recordId, change.to)
+      if (change.kind === 'issue.comment' || change.kind === 'issue.status' || change.kind === 'issue.resubmit') acknowledgedEvents.add(change.eventId)
+      if ((change.kind === 'issue.status' || change.kind === 'issue.resubmit') && 'rev' in first) {
+        const moved = { rev: first.rev!, status: change.kind === 'issue.status' ? change.to : 'submitted' }
+        if (moved.rev > (lastStatus.get(entry.recordId)?.rev ?? -1)) lastStatus.set(entry.recordId, moved)
+      }
       if (change.kind === 'issue.assign') lastAssignee.set(entry.recordId, change.assignee)
       if (change.kind === 'put' || change.kind === 'delete') lastPut.set(entry.recordId, { phone, entry })
     }
@@ -316,7 +320,7 @@ export async function expectConverged(api: TestApi, phones: Phone[], options: { 
     const ids = report.events.map((e) => e.id)
     expect(new Set(ids).size, `report ${report.id}: an event applied twice`).toBe(ids.length)
     for (const id of ids) expect(acknowledgedEvents.has(id) && !refusedEvents.has(id), `report ${report.id}: event ${id} nobody was told was applied`).toBe(true)
-    if (lastStatus.has(report.id)) expect(report.status, `report ${report.id}: status`).toBe(lastStatus.get(report.id))
+    if (lastStatus.has(report.id)) expect(report.status, `report ${report.id}: status`).toBe(lastStatus.get(report.id)!.status)
     if (lastAssignee.has(report.id)) expect(report.assignee, `report ${report.id}: assignee`).toBe(lastAssignee.get(report.id))
   }
   for (const id of acknowledgedEvents) {

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { SyncedRecord } from '@/app/db/database'
 import { InvalidTransitionError } from '@/app/db/issues'
-import { allowedTransitions, ISSUE_STATUSES, uuidv7, type IssueReport, type IssueStatus, type RecordTable } from '@/domain'
+import { allowedTransitions, ISSUE_STATUSES, IssueFields, uuidv7, type IssueReport, type IssueStatus, type RecordTable } from '@/domain'
 import { inspectionFields, issueFields, visitFields } from '../fixtures'
 import { incoming } from '../fixtures/mutations'
 import { describeEngines, newIssue, startApi, type Engine, type TestApi } from './api'
@@ -13,7 +13,7 @@ import { expectConverged, openPhone, provisionCommunity, registerDevice, syncAll
 /*
  * Model-based fuzzing of sync: random create / edit / delete of visits, issue reports and inspections on two
  * leaders' phones (one building each and one they share), status moves (allowed and not) and assignments
- * from the office's phone, comments from all three, and syncs — alone or all at once, each with random
+ * from the office's phone, leaders resubmitting returned reports, comments from all three, and syncs — alone or all at once, each with random
  * faults from the network (./network.ts). Each command's local outcome is checked as it runs; after the
  * faults stop and every phone has synced cleanly, expectConverged checks what must always hold: nothing
  * lost, nothing twice, every phone equal to the server, cursors never backwards, no queue stuck. Leaders
@@ -40,6 +40,8 @@ type Command =
   /** A move the graph refuses is refused on the phone; `force` queues it anyway (an outdated app), for the server to refuse. */
   | { op: 'status'; who: Who; pick: number; to: IssueStatus; force: boolean }
   | { op: 'comment'; who: Who; pick: number; n: number }
+  /** A leader fixes a returned report and sends it back; any other report is refused on the phone. */
+  | { op: 'resubmit'; who: 0 | 1; pick: number; n: number }
   | { op: 'assign'; pick: number; to: 'office' | 'leader' | null }
   /** `only`: the faults hit only pushes (which happen only when changes wait), or any request. */
   | { op: 'sync'; who: Who; faults: Faults; only?: 'push' }
@@ -68,6 +70,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     weight: 15,
   },
   { arbitrary: fc.record({ op: fc.constant('comment' as const), who: anyone, pick, n }), weight: 10 },
+  { arbitrary: fc.record({ op: fc.constant('resubmit' as const), who: leader, pick, n }), weight: 5 },
   { arbitrary: fc.record({ op: fc.constant('assign' as const), pick, to: fc.constantFrom('office' as const, 'leader' as const, null) }), weight: 5 },
   { arbitrary: fc.record({ op: fc.constant('sync' as const), who: anyone, faults, only: fc.constantFrom<'push' | undefined>('push', undefined) }), weight: 25 },
   { arbitrary: fc.record({ op: fc.constant('syncAll' as const), faults: fc.tuple(faults, faults, faults) }), weight: 5 },
@@ -174,6 +177,23 @@ async function run(command: Command, world: { network: Network; phones: Phone[];
       if (!report) return
       const commented = await phone.repos.issues.comment(report.id, `评论${command.n}`, phone.author)
       expect(commented.events).toHaveLength(report.events.length + 1)
+      return
+    }
+    case 'resubmit': {
+      const phone = phones[command.who]!
+      const report = await chosen<IssueReport>(phone, 'issues', command.pick)
+      if (!report) return
+      const before = await queued(phone)
+      const fields = { ...IssueFields.parse(report), description: `重报${command.n}` }
+      if (report.status === 'rejected') {
+        const sent = await phone.repos.issues.resubmit(report.id, fields, `补充${command.n}`, phone.author)
+        expect(sent.status).toBe('submitted')
+        expect(await queued(phone)).toBe(before + (report.description === fields.description ? 1 : 2))
+        return
+      }
+      await expect(phone.repos.issues.resubmit(report.id, fields, '', phone.author)).rejects.toBeInstanceOf(InvalidTransitionError)
+      expect(await queued(phone)).toBe(before)
+      expect(await phone.db.issues.get(report.id)).toEqual(report)
       return
     }
     case 'assign': {

@@ -48,6 +48,9 @@ export function issueRepository(db: DoorstepDatabase) {
      */
     resubmit(id: string, fields: IssueFields, note: string, author: Author, now = new Date()): Promise<IssueReport> {
       return db.transaction('rw', [db.issues, db.outbox], async () => {
+        // Refused before anything is written: nothing queued for a report the office has not returned.
+        const current = await records.get(id)
+        if (current && current.status !== 'rejected') throw new InvalidTransitionError(current.status, 'submitted')
         await records.update(id, fields, now)
         return records.change(
           id,
