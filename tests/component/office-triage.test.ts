@@ -102,6 +102,24 @@ describe('handling one report', () => {
     expect((await db.issues.get(report.id))?.status).toBe('submitted')
   })
 
+  it('asks for a note before a report is marked resolved, as before a return', async () => {
+    const report = await pulled({ location: '3楼楼道窗户' }, { status: 'in_progress' })
+    const { wrapper } = await open(report)
+
+    await vi.waitFor(() => choiceButton(choiceGroup(wrapper, '下一步'), '办好了'))
+    await choiceButton(choiceGroup(wrapper, '下一步'), '办好了').trigger('click')
+    await fieldLabelled(wrapper, '办理说明').find('textarea').setValue('   ')
+    await buttonNamed(wrapper, '确认办好了').trigger('submit')
+
+    await vi.waitFor(() => expect(errorOf(wrapper, '办理说明').text()).toBe('这一项要填'))
+    expect(await db.outbox.count()).toBe(0)
+    expect((await db.issues.get(report.id))?.status).toBe('in_progress')
+
+    await fieldLabelled(wrapper, '办理说明').find('textarea').setValue('物业已换好窗户')
+    await buttonNamed(wrapper, '确认办好了').trigger('submit')
+    await vi.waitFor(async () => expect((await db.issues.get(report.id))?.status).toBe('resolved'))
+  })
+
   it('queues a status change for sync and shows it at once, with its sync state', async () => {
     const report = await pulled({ location: '3楼楼道窗户' })
     const { wrapper } = await open(report)

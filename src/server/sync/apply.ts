@@ -4,6 +4,7 @@ import {
   IssueReport,
   RECORD_SCHEMAS,
   addComment,
+  noteRequired,
   transition,
   type FieldConflict,
   type Mutation,
@@ -290,6 +291,9 @@ function office(input: ApplyInput, mutation: IssueMutation): Applied {
   switch (mutation.kind) {
     case 'issue.status': {
       if (report.events.some((e) => e.id === mutation.eventId)) return rejected(mutation, 'invalid', 'The event id is already used')
+      if (noteRequired(mutation.to) && !mutation.note.trim()) {
+        return rejected(mutation, 'invalid', `A move to ${mutation.to} needs a note saying why, for the leader to pass on`)
+      }
       const moved = transition(report, mutation.to, { eventId: mutation.eventId, at, by: principal.userId, note: mutation.note })
       if (!moved.ok) return rejected(mutation, 'invalid_transition', `A report cannot move from ${moved.from} to ${moved.to}`)
       next = moved.report
