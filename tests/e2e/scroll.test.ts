@@ -29,7 +29,7 @@ describe.skipIf(skipReason)('scrolling between screens', () => {
     await page.goto(appUrl)
     // The app fills an empty phone with the demo buildings on its first start.
     for (let i = 0; i < 50 && !(await readStore(page, 'buildings')).length; i++) await page.waitForTimeout(100)
-    await seedRecords(page, { visits: visits(45), issues: issues(45) })
+    await seedRecords(page, { visits: visits(120), issues: issues(45) })
   })
 
   afterAll(async () => {
@@ -54,6 +54,37 @@ describe.skipIf(skipReason)('scrolling between screens', () => {
     await page.goBack()
     await page.waitForURL((url) => url.pathname === '/visits')
     await expect.poll(() => scrollY(page)).toBe(1500)
+  })
+
+  it('brings every visit as the leader scrolls, without a tap, down to an end marker with the count', async () => {
+    await page.goto(at('/visits'))
+    await page.getByText('共 120 条').waitFor()
+    for (let i = 0; i < 20 && !(await page.getByText('已经到底了，共 120 条').isVisible()); i++) {
+      await page.mouse.wheel(0, 4000)
+      await page.waitForTimeout(200)
+    }
+    expect(await page.locator('.visit-item').count()).toBe(120)
+    expect(await page.getByText('已经到底了，共 120 条').isVisible()).toBe(true)
+  })
+
+  it('returns to a place deep in a long list after a record was opened from there', async () => {
+    await page.goto(at('/visits'))
+    await page.locator('.visit-item').nth(49).waitFor()
+    for (let i = 0; i < 20 && (await page.locator('.visit-item').count()) < 100; i++) {
+      await page.mouse.wheel(0, 4000)
+      await page.waitForTimeout(200)
+    }
+    const deep = await page.locator('.visit-item').nth(90).evaluate((row) => {
+      row.scrollIntoView({ block: 'center' })
+      return Math.round(window.scrollY)
+    })
+    await page.locator('.visit-item').nth(90).click()
+    await page.waitForURL(/\/visits\/[0-9a-f-]{36}$/)
+    await page.getByRole('button', { name: '修改' }).first().waitFor()
+
+    await page.goBack()
+    await page.waitForURL((url) => url.pathname === '/visits')
+    await expect.poll(() => scrollY(page)).toBe(deep)
   })
 
   it('shows a tab’s first action at once, however far the previous screen was scrolled', async () => {

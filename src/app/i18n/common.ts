@@ -10,6 +10,7 @@ export default defineMessages({
     draftRestored: '上次没填完的内容已恢复',
     draftSaved: '草稿已自动保存',
     empty: '暂无记录',
+    list: { count: '共 {n} 条', more: '还有 {n} 条，点这里看', end: '已经到底了，共 {n} 条' },
     required: '必填',
     error: {
       storageFull: '手机存储空间满了，这条没能保存。填的内容还在，请先清理手机空间再保存。',
@@ -85,6 +86,7 @@ export default defineMessages({
     draftRestored: 'Your unfinished draft was restored',
     draftSaved: 'Draft saved',
     empty: 'Nothing here yet',
+    list: { count: '{n} in all', more: '{n} more: tap to show', end: 'End of the list: {n} in all' },
     required: 'Required',
     error: {
       storageFull: 'The phone is out of storage, so this was not saved. What you typed is still here: free some space, then save again.',
