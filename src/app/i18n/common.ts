@@ -80,7 +80,7 @@ export default defineMessages({
   },
   en: {
     app: { name: 'Doorstep' },
-    nav: { home: 'Home', visits: 'Visits', issues: 'Reports', inspections: 'Inspections', settings: 'Me', buildings: 'Buildings', back: 'Back', main: 'Main menu' },
+    nav: { home: 'Home', visits: 'Visits', issues: 'Reports', inspections: 'Checks', settings: 'Me', buildings: 'Buildings', back: 'Back', main: 'Main menu' },
     action: { save: 'Save', cancel: 'Cancel', edit: 'Edit', delete: 'Delete', add: 'New', discard: 'Discard', continue: 'Continue', confirm: 'OK', close: 'Close' },
     saved: 'Saved on this phone',
     draftRestored: 'Your unfinished draft was restored',
