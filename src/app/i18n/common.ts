@@ -97,7 +97,7 @@ export default defineMessages({
     },
     purpose: {
       policy_promotion: 'Policy promotion',
-      community_counselling: 'Community counselling',
+      community_counselling: 'Community advisor',
       opinion_collection: "Residents' opinions",
       dispute_mediation: 'Dispute mediation',
       property_assistance: 'Property assistance',
@@ -129,7 +129,7 @@ export default defineMessages({
       in_progress: 'In progress',
       resolved: 'Resolved',
       closed: 'Closed',
-      rejected: 'Rejected',
+      rejected: 'Returned',
     },
     careTag: {
       elderly_alone: 'Lives alone (elderly)',

@@ -28,9 +28,9 @@ export default defineMessages({
       saveChanges: '保存修改',
       fromInspection: '这条诉求来自安全巡查，已按巡查结果填好，请核对后提交。',
       openInspection: '查看巡查记录',
-      locked: '网格员已经受理，不能再修改了。有补充的请在诉求详情里留言。',
+      locked: '社区已经受理，不能再修改了。有补充的请在诉求详情里留言。',
       timeline: { title: '办理进度', submitted: '楼长上报', comment: '留言' },
-      comment: { label: '留言', placeholder: '补充情况，或者回复网格员', send: '发送留言' },
+      comment: { label: '留言', placeholder: '补充情况，或者回复社区', send: '发送留言' },
     },
   },
   en: {
