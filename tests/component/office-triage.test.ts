@@ -166,6 +166,23 @@ describe('handling one report', () => {
     expect(buttonNamed(wrapper, '取消分派').exists()).toBe(true)
   })
 
+  it('drops the status form’s error banner once a comment has gone out instead, keeping the note by the field', async () => {
+    const report = await pulled({ location: '3楼楼道窗户' }, { status: 'accepted' })
+    const { wrapper } = await open(report)
+    const alerts = () => wrapper.findAll('.form-notice--error').map((a) => a.text())
+
+    await vi.waitFor(() => buttonNamed(wrapper, '确认'))
+    await buttonNamed(wrapper, '确认').trigger('submit')
+    await vi.waitFor(() => expect(alerts()).toEqual(['有几项没填好，请看红字提示。']))
+
+    await fieldLabelled(wrapper, '留言').find('textarea').setValue('请拍一张窗框的照片')
+    await buttonNamed(wrapper, '发送留言').trigger('submit')
+
+    await vi.waitFor(async () => expect(await db.outbox.count()).toBe(1))
+    await vi.waitFor(() => expect(alerts()).toEqual([]))
+    expect(choiceGroup(wrapper, '下一步').find('.field-error').exists()).toBe(true)
+  })
+
   it('says a finished report can no longer move', async () => {
     const report = await pulled({ location: '3楼楼道窗户' }, { status: 'closed' })
     const { wrapper } = await open(report)
