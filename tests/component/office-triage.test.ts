@@ -71,6 +71,17 @@ describe('the office triage board', () => {
     await vi.waitFor(() => expect(rows()).toEqual(['维修 · 楼梯灯']))
   })
 
+  it('shows every report the filters let through, a page at a time, down to an end marker', async () => {
+    for (let n = 0; n < 60; n++) await pulled({ location: `${n}号`, urgency: n % 3 ? 'normal' : 'urgent' })
+    const { wrapper } = await mountWithApp(OfficeTriage, { route: '/office' })
+    const rows = () => wrapper.findAll('.office-triage__row').length
+
+    await vi.waitFor(() => expect(rows()).toBe(50))
+    await wrapper.find('.list-end__more').trigger('click')
+    await vi.waitFor(() => expect(rows()).toBe(60))
+    expect(wrapper.find('.list-end').text()).toBe('已经到底了，共 60 条')
+  })
+
   it('tells a leader who opens it that it is for office staff', async () => {
     await signedInAs({ ...office, id: 'u-leader1', role: 'leader', buildingIds: ['b-nanmen-115-2'] })
     await pulled({ location: '3楼楼道窗户' })
