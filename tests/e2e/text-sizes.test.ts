@@ -33,7 +33,7 @@ interface Problem {
  * node's line boxes (Range.getClientRects) are compared with every other's, and with the node's own other
  * lines (too small a line height piles a paragraph's lines onto each other). Text inside a fixed or sticky
  * bar is only compared with text in the same bar: the page scrolls under the bars by design. Tags, labels,
- * buttons and titles must hold their text (scrollWidth within clientWidth).
+ * buttons and titles must hold their text (scrollWidth within clientWidth), and a select its chosen option.
  */
 function layoutProblems(): Problem[] {
   const problems: Problem[] = []
@@ -78,6 +78,20 @@ function layoutProblems(): Problem[] {
     if (el.scrollWidth > el.clientWidth + TOLERANCE || el.scrollHeight > el.clientHeight + TOLERANCE) {
       problems.push({ kind: 'clipped', text: el.textContent.trim().slice(0, 24) })
     }
+  }
+  // A select shows its chosen option in the browser's own box: measure that text in the select's font against
+  // the room left beside the arrow.
+  for (const select of document.querySelectorAll('select')) {
+    const chosen = select.selectedOptions[0]?.text.trim()
+    if (hidden(select) || !chosen) continue
+    const style = getComputedStyle(select)
+    const probe = Object.assign(document.createElement('span'), { textContent: chosen })
+    Object.assign(probe.style, { position: 'absolute', visibility: 'hidden', whiteSpace: 'pre', font: style.font, letterSpacing: style.letterSpacing })
+    document.body.append(probe)
+    const ARROW = 20
+    const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - ARROW
+    if (probe.getBoundingClientRect().width > room + TOLERANCE) problems.push({ kind: 'clipped', text: chosen })
+    probe.remove()
   }
   return problems
 }
