@@ -1,4 +1,4 @@
-import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { createRouter, createWebHistory, type RouteRecordRaw, type RouterScrollBehavior } from 'vue-router'
 import { loadMessages, type LazyMessages } from './i18n'
 import HomeView from './features/home/HomeView.vue'
 
@@ -34,8 +34,34 @@ declare module 'vue-router' {
   }
 }
 
+/** How long back waits for a screen's records to fill it out to where the leader had scrolled. */
+const RESTORE_WAIT_MS = 1500
+
+/**
+ * The window is what scrolls (AppPage has no scrolling container of its own). A new screen starts at its
+ * top, so that its first action is in view; back and forward return to where the screen was left. A
+ * screen's records arrive from live queries after it mounts (a list grows page by page as it nears its
+ * end), so a saved position waits until the page is tall enough to hold it, or for a short while. A filter
+ * change (same path, new query) keeps the place.
+ */
+const scrollBehavior: RouterScrollBehavior = (to, from, savedPosition) => {
+  if (savedPosition) {
+    const wanted = savedPosition.top ?? 0
+    const until = performance.now() + RESTORE_WAIT_MS
+    return new Promise((resolve) => {
+      const check = () => {
+        if (document.documentElement.scrollHeight >= wanted + window.innerHeight || performance.now() > until) resolve(savedPosition)
+        else requestAnimationFrame(check)
+      }
+      check()
+    })
+  }
+  if (to.path === from.path) return false
+  return { top: 0 }
+}
+
 export function createAppRouter() {
-  const router = createRouter({ history: createWebHistory(import.meta.env.BASE_URL), routes })
+  const router = createRouter({ history: createWebHistory(import.meta.env.BASE_URL), routes, scrollBehavior })
   router.beforeResolve((to) => loadMessages(to.matched.flatMap((record) => record.meta.messages ?? [])))
   return router
 }

@@ -55,6 +55,14 @@ export function newReportState(): Pick<IssueReport, 'status' | 'assignee' | 'eve
   return { status: 'submitted', assignee: null, events: [] }
 }
 
+/**
+ * Moves the leader has to explain at the door: why the report was returned, or what was done about it.
+ * The office's form asks for the note and the server refuses the move without one.
+ */
+export function noteRequired(to: IssueStatus): boolean {
+  return to === 'rejected' || to === 'resolved'
+}
+
 const EventBase = z.object({ id: Id, at: Timestamp, by: RefId })
 export const IssueEvent = z.discriminatedUnion('type', [
   EventBase.extend({

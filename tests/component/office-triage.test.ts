@@ -71,6 +71,17 @@ describe('the office triage board', () => {
     await vi.waitFor(() => expect(rows()).toEqual(['维修 · 楼梯灯']))
   })
 
+  it('shows every report the filters let through, a page at a time, down to an end marker', async () => {
+    for (let n = 0; n < 60; n++) await pulled({ location: `${n}号`, urgency: n % 3 ? 'normal' : 'urgent' })
+    const { wrapper } = await mountWithApp(OfficeTriage, { route: '/office' })
+    const rows = () => wrapper.findAll('.office-triage__row').length
+
+    await vi.waitFor(() => expect(rows()).toBe(50))
+    await wrapper.find('.list-end__more').trigger('click')
+    await vi.waitFor(() => expect(rows()).toBe(60))
+    expect(wrapper.find('.list-end').text()).toBe('已经到底了，共 60 条')
+  })
+
   it('tells a leader who opens it that it is for office staff', async () => {
     await signedInAs({ ...office, id: 'u-leader1', role: 'leader', buildingIds: ['b-nanmen-115-2'] })
     await pulled({ location: '3楼楼道窗户' })
@@ -100,6 +111,24 @@ describe('handling one report', () => {
     await vi.waitFor(() => expect(errorOf(wrapper, '办理说明').text()).toBe('这一项要填'))
     expect(await db.outbox.count()).toBe(0)
     expect((await db.issues.get(report.id))?.status).toBe('submitted')
+  })
+
+  it('asks for a note before a report is marked resolved, as before a return', async () => {
+    const report = await pulled({ location: '3楼楼道窗户' }, { status: 'in_progress' })
+    const { wrapper } = await open(report)
+
+    await vi.waitFor(() => choiceButton(choiceGroup(wrapper, '下一步'), '办好了'))
+    await choiceButton(choiceGroup(wrapper, '下一步'), '办好了').trigger('click')
+    await fieldLabelled(wrapper, '办理说明').find('textarea').setValue('   ')
+    await buttonNamed(wrapper, '确认办好了').trigger('submit')
+
+    await vi.waitFor(() => expect(errorOf(wrapper, '办理说明').text()).toBe('这一项要填'))
+    expect(await db.outbox.count()).toBe(0)
+    expect((await db.issues.get(report.id))?.status).toBe('in_progress')
+
+    await fieldLabelled(wrapper, '办理说明').find('textarea').setValue('物业已换好窗户')
+    await buttonNamed(wrapper, '确认办好了').trigger('submit')
+    await vi.waitFor(async () => expect((await db.issues.get(report.id))?.status).toBe('resolved'))
   })
 
   it('queues a status change for sync and shows it at once, with its sync state', async () => {
@@ -146,6 +175,23 @@ describe('handling one report', () => {
       expect.objectContaining({ kind: 'issue.comment', text: '请拍一张窗框的照片' }),
     ])
     expect(buttonNamed(wrapper, '取消分派').exists()).toBe(true)
+  })
+
+  it('drops the status form’s error banner once a comment has gone out instead, keeping the note by the field', async () => {
+    const report = await pulled({ location: '3楼楼道窗户' }, { status: 'accepted' })
+    const { wrapper } = await open(report)
+    const alerts = () => wrapper.findAll('.form-notice--error').map((a) => a.text())
+
+    await vi.waitFor(() => buttonNamed(wrapper, '确认'))
+    await buttonNamed(wrapper, '确认').trigger('submit')
+    await vi.waitFor(() => expect(alerts()).toEqual(['有几项没填好，请看红字提示。']))
+
+    await fieldLabelled(wrapper, '留言').find('textarea').setValue('请拍一张窗框的照片')
+    await buttonNamed(wrapper, '发送留言').trigger('submit')
+
+    await vi.waitFor(async () => expect(await db.outbox.count()).toBe(1))
+    await vi.waitFor(() => expect(alerts()).toEqual([]))
+    expect(choiceGroup(wrapper, '下一步').find('.field-error').exists()).toBe(true)
   })
 
   it('says a finished report can no longer move', async () => {

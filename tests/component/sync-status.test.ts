@@ -39,11 +39,21 @@ describe('the sync status line', () => {
     await repos.issues.create(issueFields({ location: '天台' }), author)
     const { wrapper } = await mountWithApp(SessionSyncStatus)
 
-    await vi.waitFor(() => expect(wrapper.text()).toContain('2 条记录待同步'))
-    expect(wrapper.text()).toContain('还没登录，记录只存在手机上')
+    await vi.waitFor(() => expect(wrapper.text()).toContain('2 条记录存在手机上，登录后同步'))
+    expect(wrapper.text()).toContain('还没登录，记录只存在手机上。用社区给的账号登录后才会同步')
     expect(wrapper.find('a[href="/signin"]').text()).toBe('去登录')
     // Nothing to run without a session: no button that could only fail.
     expect(wrapper.findAll('button').map((b) => b.text())).not.toContain('立即同步')
+  })
+
+  it('never says records are synced before the phone has signed in', async () => {
+    const { wrapper } = await mountWithApp(SessionSyncStatus)
+    await vi.waitFor(() => expect(wrapper.text()).toContain('还没登录'))
+    expect(wrapper.text()).not.toContain('已同步')
+
+    await repos.issues.create(issueFields(), author)
+    await vi.waitFor(() => expect(wrapper.text()).toContain('1 条记录存在手机上，登录后同步'))
+    expect(wrapper.text()).not.toContain('已同步')
   })
 
   it('shows the last successful sync as today’s time and the last failure in words', async () => {
@@ -91,7 +101,8 @@ describe('the sync status line', () => {
     const { wrapper } = await mountWithApp(HomeView)
 
     await vi.waitFor(() => expect(wrapper.text()).toContain('还没登录，记录只存在手机上'))
-    expect(wrapper.text()).toContain('记录都已同步')
+    expect(wrapper.find('a[href="/signin"]').text()).toBe('去登录')
+    expect(wrapper.text()).not.toContain('已同步')
   })
 })
 

@@ -18,6 +18,10 @@ export interface IssueFilter {
   status?: IssueStatus
 }
 
+export interface InspectionFilter {
+  buildingId?: string
+}
+
 /** Records of `table` newest first by `field`, narrowed to one key of a `[key+field]` index. */
 function newestFirst<T extends { deletedAt: string | null }, Insert>(
   table: Table<T, string, Insert>,
@@ -65,19 +69,33 @@ function parseJson<T>(entry: MetaEntry | undefined): T | null {
 }
 
 export function createQueries(db: DoorstepDatabase) {
+  // One collection per list, shared by the page read and the count, so that the two never disagree.
+  const visitsMatching = (filter: VisitFilter) =>
+    newestFirst(
+      db.visits,
+      'visitedAt',
+      filter.householdId
+        ? { index: '[householdId+visitedAt]', key: filter.householdId }
+        : filter.buildingId
+          ? { index: '[buildingId+visitedAt]', key: filter.buildingId }
+          : undefined,
+    )
+  const issuesMatching = (filter: IssueFilter) =>
+    newestFirst(db.issues, 'createdAt', filter.buildingId ? { index: '[buildingId+createdAt]', key: filter.buildingId } : undefined).filter(
+      (r) => !filter.status || r.status === filter.status,
+    )
+  const inspectionsMatching = (filter: InspectionFilter) =>
+    newestFirst(db.inspections, 'startedAt', filter.buildingId ? { index: '[buildingId+startedAt]', key: filter.buildingId } : undefined)
+
   return {
     visit: (id: string) => db.visits.get(id),
     issue: (id: string) => db.issues.get(id),
     inspection: (id: string) => db.inspections.get(id),
 
-    visits(filter: VisitFilter = {}, limit = 50): Promise<Visit[]> {
-      const scope = filter.householdId
-        ? { index: '[householdId+visitedAt]', key: filter.householdId }
-        : filter.buildingId
-          ? { index: '[buildingId+visitedAt]', key: filter.buildingId }
-          : undefined
-      return newestFirst(db.visits, 'visitedAt', scope).limit(limit).toArray()
-    },
+    /** The first `limit` visits newest first (a list grows it page by page as the leader scrolls). */
+    visits: (filter: VisitFilter = {}, limit = Infinity): Promise<Visit[]> => visitsMatching(filter).limit(limit).toArray(),
+    /** How many visits the same filter finds: the list's count agrees with what scrolling shows. */
+    visitCount: (filter: VisitFilter = {}): Promise<number> => visitsMatching(filter).count(),
 
     /**
      * Follow-ups due on or before `today` that no later visit to the same household has taken care of.
@@ -97,13 +115,8 @@ export function createQueries(db: DoorstepDatabase) {
       return open.sort((a, b) => a.followUpOn!.localeCompare(b.followUpOn!))
     },
 
-    issues(filter: IssueFilter = {}, limit = 50): Promise<IssueReport[]> {
-      const scope = filter.buildingId ? { index: '[buildingId+createdAt]', key: filter.buildingId } : undefined
-      return newestFirst(db.issues, 'createdAt', scope)
-        .filter((r) => !filter.status || r.status === filter.status)
-        .limit(limit)
-        .toArray()
-    },
+    issues: (filter: IssueFilter = {}, limit = Infinity): Promise<IssueReport[]> => issuesMatching(filter).limit(limit).toArray(),
+    issueCount: (filter: IssueFilter = {}): Promise<number> => issuesMatching(filter).count(),
 
     /** Every report on this phone, newest first: on an office device, the community's, as sync pulled them. */
     allIssues: (): Promise<IssueReport[]> => newestFirst(db.issues, 'createdAt').toArray(),
@@ -117,10 +130,8 @@ export function createQueries(db: DoorstepDatabase) {
         .toArray()
     },
 
-    inspections(filter: { buildingId?: string } = {}, limit = 50): Promise<Inspection[]> {
-      const scope = filter.buildingId ? { index: '[buildingId+startedAt]', key: filter.buildingId } : undefined
-      return newestFirst(db.inspections, 'startedAt', scope).limit(limit).toArray()
-    },
+    inspections: (filter: InspectionFilter = {}, limit = Infinity): Promise<Inspection[]> => inspectionsMatching(filter).limit(limit).toArray(),
+    inspectionCount: (filter: InspectionFilter = {}): Promise<number> => inspectionsMatching(filter).count(),
 
     /** The newest version of each published template. */
     async templates(): Promise<ChecklistTemplate[]> {

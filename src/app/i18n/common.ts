@@ -10,6 +10,7 @@ export default defineMessages({
     draftRestored: '上次没填完的内容已恢复',
     draftSaved: '草稿已自动保存',
     empty: '暂无记录',
+    list: { count: '共 {n} 条', more: '还有 {n} 条，点这里看', end: '已经到底了，共 {n} 条' },
     required: '必填',
     error: {
       storageFull: '手机存储空间满了，这条没能保存。填的内容还在，请先清理手机空间再保存。',
@@ -89,12 +90,13 @@ export default defineMessages({
   },
   en: {
     app: { name: 'Doorstep' },
-    nav: { home: 'Home', visits: 'Visits', issues: 'Reports', inspections: 'Inspections', settings: 'Me', buildings: 'Buildings', back: 'Back', main: 'Main menu' },
+    nav: { home: 'Home', visits: 'Visits', issues: 'Reports', inspections: 'Checks', settings: 'Me', buildings: 'Buildings', back: 'Back', main: 'Main menu' },
     action: { save: 'Save', cancel: 'Cancel', edit: 'Edit', delete: 'Delete', add: 'New', discard: 'Discard', continue: 'Continue', confirm: 'OK', close: 'Close' },
     saved: 'Saved on this phone',
     draftRestored: 'Your unfinished draft was restored',
     draftSaved: 'Draft saved',
     empty: 'Nothing here yet',
+    list: { count: '{n} in all', more: '{n} more: tap to show', end: 'End of the list: {n} in all' },
     required: 'Required',
     error: {
       storageFull: 'The phone is out of storage, so this was not saved. What you typed is still here: free some space, then save again.',
@@ -105,7 +107,7 @@ export default defineMessages({
     },
     purpose: {
       policy_promotion: 'Policy promotion',
-      community_counselling: 'Community counselling',
+      community_counselling: 'Community advisor',
       opinion_collection: "Residents' opinions",
       dispute_mediation: 'Dispute mediation',
       property_assistance: 'Property assistance',
@@ -137,7 +139,7 @@ export default defineMessages({
       in_progress: 'In progress',
       resolved: 'Resolved',
       closed: 'Closed',
-      rejected: 'Rejected',
+      rejected: 'Returned',
     },
     careTag: {
       elderly_alone: 'Lives alone (elderly)',

@@ -6,6 +6,7 @@ import {
   RECORD_SCHEMAS,
   addComment,
   newReportState,
+  noteRequired,
   reporterMayEdit,
   resubmit,
   templateRowId,
@@ -295,6 +296,9 @@ function issueEvent(input: ApplyInput, mutation: IssueMutation): Applied {
   switch (mutation.kind) {
     case 'issue.status': {
       if (report.events.some((e) => e.id === mutation.eventId)) return rejected(mutation, 'invalid', 'The event id is already used')
+      if (noteRequired(mutation.to) && !mutation.note.trim()) {
+        return rejected(mutation, 'invalid', `A move to ${mutation.to} needs a note saying why, for the leader to pass on`)
+      }
       const moved = transition(report, mutation.to, { eventId: mutation.eventId, at, by: principal.userId, note: mutation.note })
       if (!moved.ok) return rejected(mutation, 'invalid_transition', `A report cannot move from ${moved.from} to ${moved.to}`)
       next = moved.report

@@ -6,6 +6,7 @@ import {
   addComment,
   allowedTransitions,
   isOpen,
+  noteRequired,
   reporterMayEdit,
   resubmit,
   returnReason,
@@ -63,6 +64,10 @@ describe('issue status', () => {
     expect(allowedTransitions('accepted')).toContain('rejected')
     expect(allowedTransitions('in_progress')).not.toContain('rejected')
     expect(allowedTransitions('resolved')).toContain('in_progress')
+  })
+
+  it('asks for a note when a report is returned or resolved, and for no other move', () => {
+    expect(ISSUE_STATUSES.filter(noteRequired)).toEqual(['resolved', 'rejected'])
   })
 
   it('has no way out of closed and rejected, which are the only statuses not open', () => {

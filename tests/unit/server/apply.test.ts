@@ -236,6 +236,16 @@ describe('office actions on an issue report', () => {
     expect(rejection(apply(leader, mutation.status(issue.id, 'in_progress'), accepted))).toBe('forbidden')
   })
 
+  it('refuse a return or a resolution without a note, as invalid with the reason', () => {
+    const issue = create('issues', issueFields())
+    const unexplained = apply(office, mutation.status(issue.id, 'rejected', '   '), issue)
+    expect(rejection(unexplained)).toBe('invalid')
+    expect(unexplained.result).toMatchObject({ message: expect.stringMatching(/note/) })
+    const started = [mutation.status(issue.id, 'accepted'), mutation.status(issue.id, 'in_progress')].reduce((r, m) => written(apply(office, m, r)), issue)
+    expect(rejection(apply(office, mutation.status(issue.id, 'resolved'), started))).toBe('invalid')
+    expect(IssueReport.parse(written(apply(office, mutation.status(issue.id, 'resolved', '窗户已换'), started)).data).status).toBe('resolved')
+  })
+
   it('do not exist for office staff of another community', () => {
     const issue = create('issues', issueFields())
     expect(rejection(apply(otherOffice, mutation.status(issue.id, 'accepted'), issue))).toBe('not_found')

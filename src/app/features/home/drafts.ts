@@ -28,3 +28,17 @@ export function draftLink(key: string): { kind: DraftKind; to: string } | null {
   }
   return null
 }
+
+/**
+ * Where a draft is about, from the fields its form saved: the household of a visit, else the building of a
+ * report or an inspection, with the report's own location. Empty for a draft with no place yet (or a
+ * comment): then home names the kind of form only.
+ */
+export function draftPlace(data: unknown): { householdId?: string; buildingId?: string; location?: string } {
+  if (!data || typeof data !== 'object') return {}
+  const text = (key: string) => {
+    const value = (data as Record<string, unknown>)[key]
+    return typeof value === 'string' && value.trim() ? value.trim() : undefined
+  }
+  return { householdId: text('householdId'), buildingId: text('buildingId'), location: text('location') }
+}

@@ -4,13 +4,14 @@ export default defineMessages({
   'zh-CN': {
     session: {
       banner: {
-        notSignedIn: '还没登录，记录只存在手机上',
+        notSignedIn: '还没登录，记录只存在手机上。用社区给的账号登录后才会同步',
         expired: '登录已失效，请重新登录；没同步的记录都还在手机上',
         signIn: '去登录',
         office: '去办理诉求',
       },
       status: {
         pending: '记录都已同步 | {n} 条记录待同步 | {n} 条记录待同步',
+        keptHere: '{n} 条记录存在手机上，登录后同步',
         lastSync: '上次同步：{time}',
         today: '今天 {time}',
         yesterday: '昨天 {time}',
@@ -47,7 +48,7 @@ export default defineMessages({
         immutable_field: '这一项只能由社区修改',
         stale_template: '巡查表已经更新，请用新版',
         deleted: '这条记录已经被删除了',
-        locked: '网格员已经受理，不能再修改了，有补充请留言',
+        locked: '社区已经受理，不能再修改了，有补充请留言',
         too_large: '内容太多，服务器收不下',
       },
     },
@@ -55,13 +56,14 @@ export default defineMessages({
   en: {
     session: {
       banner: {
-        notSignedIn: 'Not signed in: records stay on this phone only',
+        notSignedIn: 'Not signed in: records stay on this phone only. Sign in with the account from the community office to sync them',
         expired: 'Your sign-in has expired. Please sign in again; unsynced records are still on this phone',
         signIn: 'Sign in',
         office: 'Handle reports',
       },
       status: {
         pending: 'Everything is synced | {n} record waiting to sync | {n} records waiting to sync',
+        keptHere: '{n} record kept on this phone, synced after you sign in | {n} records kept on this phone, synced after you sign in',
         lastSync: 'Last sync: {time}',
         today: 'today {time}',
         yesterday: 'yesterday {time}',

@@ -1,0 +1,88 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import type { VueWrapper } from '@vue/test-utils'
+import { uuidv7, type RecordMeta } from '@/domain'
+import { db } from '@/app/db/database'
+import { seedDemoIfEmpty } from '@/app/db/seed'
+import InspectionList from '@/app/features/inspections/InspectionList.vue'
+import IssueList from '@/app/features/issues/IssueList.vue'
+import VisitList from '@/app/features/visits/VisitList.vue'
+import { inspectionFields, issueFields, visitFields } from '../fixtures'
+import { choose } from './fields'
+import { mountWithApp } from './setup'
+
+/** The n-th of a long run of records, a minute apart: stored as sync or a long spell of work leaves them. */
+function meta(n: number): RecordMeta & { at: string } {
+  const at = new Date(Date.parse('2026-10-01T01:00:00.000Z') + n * 60_000).toISOString()
+  return { id: uuidv7(Date.parse(at)), at, createdAt: at, updatedAt: at, createdBy: 'leader-1', deviceId: 'device-1', rev: null, deletedAt: null, conflicts: [] }
+}
+const range = (count: number) => Array.from({ length: count }, (_, n) => n)
+
+beforeEach(async () => {
+  await seedDemoIfEmpty(db)
+})
+
+/** Taps the list's foot until it says the end is reached; answers how many taps that took. */
+async function scrollToEnd(wrapper: VueWrapper, rows: () => number, total: number) {
+  let pages = 1
+  while (rows() < total) {
+    const shown = rows()
+    await wrapper.find('.list-end__more').trigger('click')
+    await vi.waitFor(() => expect(rows()).toBeGreaterThan(shown))
+    pages++
+  }
+  await vi.waitFor(() => expect(wrapper.find('.list-end').text()).toBe(`已经到底了，共 ${total} 条`))
+  return pages
+}
+
+describe('long lists', () => {
+  it('show every visit page by page, with the count of all of them and an end marker', async () => {
+    await db.visits.bulkAdd(range(120).map((n) => ({ ...meta(n), ...visitFields({ visitedAt: meta(n).at, needs: `第${n}户` }) })))
+    const { wrapper } = await mountWithApp(VisitList, { route: '/visits' })
+    const rows = () => wrapper.findAll('.visit-item').length
+
+    await vi.waitFor(() => expect(rows()).toBe(50))
+    expect(wrapper.find('.list-count').text()).toBe('共 120 条')
+    expect(wrapper.find('.list-end__more').text()).toBe('还有 70 条，点这里看')
+    expect(await scrollToEnd(wrapper, rows, 120)).toBe(3)
+    expect(wrapper.findAll('.visit-item time').at(-1)?.attributes('datetime')).toBe(meta(0).at)
+  })
+
+  it('count the visits the building filter in the address lets through, and start again from one page', async () => {
+    const other = 'b-qiaohu-32'
+    await db.visits.bulkAdd(
+      range(130).map((n) => {
+        const household = n % 2 ? { buildingId: other, householdId: 'b-qiaohu-32-101' } : {}
+        return { ...meta(n), ...visitFields({ visitedAt: meta(n).at, ...household }) }
+      }),
+    )
+    const { wrapper, router } = await mountWithApp(VisitList, { route: '/visits' })
+    const rows = () => wrapper.findAll('.visit-item').length
+    await vi.waitFor(() => expect(rows()).toBe(50))
+    await wrapper.find('.list-end__more').trigger('click')
+    await vi.waitFor(() => expect(rows()).toBe(100))
+
+    await choose(wrapper, '楼栋', other)
+
+    await vi.waitFor(() => expect(router.currentRoute.value.query).toEqual({ building: other }))
+    await vi.waitFor(() => expect(wrapper.find('.list-count').text()).toBe('共 65 条'))
+    expect(rows()).toBe(50)
+    expect(await scrollToEnd(wrapper, rows, 65)).toBe(2)
+  })
+
+  it('show every issue report and every inspection, with their counts', async () => {
+    await db.issues.bulkAdd(range(75).map((n) => ({ ...meta(n), ...issueFields(), status: 'submitted' as const, assignee: null, events: [] })))
+    await db.inspections.bulkAdd(range(55).map((n) => ({ ...meta(n), ...inspectionFields({ startedAt: meta(n).at }) })))
+
+    const issues = (await mountWithApp(IssueList, { route: '/issues' })).wrapper
+    const issueRows = () => issues.findAll('.issue-list__row').length
+    await vi.waitFor(() => expect(issueRows()).toBe(50))
+    expect(issues.find('.list-count').text()).toBe('共 75 条')
+    await scrollToEnd(issues, issueRows, 75)
+
+    const inspections = (await mountWithApp(InspectionList, { route: '/inspections' })).wrapper
+    const inspectionRows = () => inspections.findAll('.inspection-list__row').length
+    await vi.waitFor(() => expect(inspectionRows()).toBe(50))
+    expect(inspections.find('.list-count').text()).toBe('共 55 条')
+    await scrollToEnd(inspections, inspectionRows, 55)
+  })
+})

@@ -1,0 +1,164 @@
+import { mkdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { demoTemplates } from '@/domain/demo'
+import { TEXT_SIZES } from '@/app/stores/preferences'
+import { browserUnavailable, launchPhone, type Phone } from './browser'
+import { readStore } from './pages'
+import { inspections, issues, seedRecords, visits } from './seed'
+
+const skipReason = browserUnavailable()
+if (skipReason) console.warn(skipReason)
+
+/** Where the screenshots stay after the run, to be looked at. */
+const SHOTS = join(tmpdir(), 'doorstep-text-sizes')
+const WIDTHS = [320, 390] as const
+const LOCALES = ['zh-CN', 'en'] as const
+
+const LONG_NEEDS = '李奶奶一个人住，腿脚不方便，上下楼很吃力。\n想申请居家养老上门服务，也想问问加装电梯的事情什么时候能开会讨论，家里的煤气管也有点旧了。'
+const LONG_OUTCOME = '已帮她在粤省事上提交了申请，告诉她大概两周有人上门评估。\n加装电梯的事情已经记下来，下次开会通知她。煤气管的事情已经转告物业，约好周五来看。'
+const LONG_DESCRIPTION =
+  '三楼楼道东侧的窗户玻璃裂了一大条，窗框也松了，风一大就哐哐响，怕掉下去砸到楼下的人。\n住在三楼的陈伯说已经这样一个星期了，楼下是小孩放学经过的路，请尽快安排人来换。'
+
+interface Problem {
+  kind: 'overlap' | 'clipped'
+  text: string
+  other?: string
+}
+
+/**
+ * Text that overlaps other text, or does not fit its box, on the screen as laid out now. Every visible text
+ * node's line boxes (Range.getClientRects) are compared with every other's, and with the node's own other
+ * lines (too small a line height piles a paragraph's lines onto each other). Text inside a fixed or sticky
+ * bar is only compared with text in the same bar: the page scrolls under the bars by design. Tags, labels,
+ * buttons and titles must hold their text (scrollWidth within clientWidth), and a select its chosen option.
+ */
+function layoutProblems(): Problem[] {
+  const problems: Problem[] = []
+  const hidden = (el: Element | null) => {
+    for (let e = el; e; e = e.parentElement) {
+      const style = getComputedStyle(e)
+      if (style.display === 'none' || style.visibility === 'hidden' || style.opacity === '0' || e.classList.contains('visually-hidden')) return true
+    }
+    return false
+  }
+  const layerOf = (el: Element | null) => {
+    for (let e = el; e; e = e.parentElement) if (['fixed', 'sticky'].includes(getComputedStyle(e).position)) return e
+    return null
+  }
+  const boxes: Array<{ node: Node; layer: Element | null; rect: DOMRect; text: string }> = []
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)
+  while (walker.nextNode()) {
+    const node = walker.currentNode
+    const text = node.textContent?.trim() ?? ''
+    if (!text || hidden(node.parentElement)) continue
+    const range = document.createRange()
+    range.selectNodeContents(node)
+    for (const rect of range.getClientRects()) {
+      if (rect.width > 1 && rect.height > 1) boxes.push({ node, layer: layerOf(node.parentElement), rect, text: text.slice(0, 24) })
+    }
+  }
+  const TOLERANCE = 1
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [a, b] = [boxes[i]!, boxes[j]!]
+      if (a.layer !== b.layer) continue
+      // Pieces of one line of one node share their top; only different lines of a node can collide.
+      if (a.node === b.node && Math.abs(a.rect.top - b.rect.top) < TOLERANCE) continue
+      const across = Math.min(a.rect.right, b.rect.right) - Math.max(a.rect.left, b.rect.left)
+      const down = Math.min(a.rect.bottom, b.rect.bottom) - Math.max(a.rect.top, b.rect.top)
+      if (across > TOLERANCE && down > TOLERANCE) problems.push({ kind: 'overlap', text: a.text, other: b.text })
+    }
+  }
+  const holders = '.van-tag, .van-button__text, .van-cell__title, .van-cell__value, .van-field__label, .app-page__title, .app-tabbar__item span, button, .choice-buttons__option'
+  for (const el of document.querySelectorAll(holders)) {
+    if (hidden(el) || !el.textContent?.trim()) continue
+    if (el.scrollWidth > el.clientWidth + TOLERANCE || el.scrollHeight > el.clientHeight + TOLERANCE) {
+      problems.push({ kind: 'clipped', text: el.textContent.trim().slice(0, 24) })
+    }
+  }
+  // A select shows its chosen option in the browser's own box: measure that text in the select's font against
+  // the room left beside the arrow.
+  for (const select of document.querySelectorAll('select')) {
+    const chosen = select.selectedOptions[0]?.text.trim()
+    if (hidden(select) || !chosen) continue
+    const style = getComputedStyle(select)
+    const probe = Object.assign(document.createElement('span'), { textContent: chosen })
+    Object.assign(probe.style, { position: 'absolute', visibility: 'hidden', whiteSpace: 'pre', font: style.font, letterSpacing: style.letterSpacing })
+    document.body.append(probe)
+    const ARROW = 20
+    const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - ARROW
+    if (probe.getBoundingClientRect().width > room + TOLERANCE) problems.push({ kind: 'clipped', text: chosen })
+    probe.remove()
+  }
+  return problems
+}
+
+describe.skipIf(skipReason)('every text size on a small and a common phone', () => {
+  const appUrl = inject('appUrl')
+  const at = (path: string) => new URL(path, appUrl).href
+  let phone: Phone
+  let page: Page
+  const screens: Array<{ name: string; path: string; ready: string }> = []
+
+  beforeAll(async () => {
+    await mkdir(SHOTS, { recursive: true })
+    // One device pixel per CSS pixel: the boxes are what is measured, and the screenshots stay small.
+    phone = await launchPhone({ deviceScaleFactor: 1 })
+    page = phone.context.pages()[0] ?? (await phone.context.newPage())
+    await page.goto(appUrl)
+    for (let i = 0; i < 50 && !(await readStore(page, 'buildings')).length; i++) await page.waitForTimeout(100)
+    const today = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai' }).format(new Date())
+    const [visit] = visits(1, { needs: LONG_NEEDS, outcome: LONG_OUTCOME, followUpOn: today, othersMet: '她女儿' })
+    const [issue] = issues(1, { description: LONG_DESCRIPTION, location: '3楼楼道东侧窗户', urgency: 'urgent' })
+    const template = demoTemplates[0]!
+    const [inspection] = inspections(1, {
+      templateId: template.id,
+      templateVersion: template.version,
+      answers: { [template.items[0]!.id]: { result: 'fail', note: '5楼楼梯口堆了纸箱和旧沙发，挡住了一半通道', photos: [] } },
+    })
+    await seedRecords(page, { visits: [...visits(6), visit!], issues: [...issues(4, { urgency: 'urgent' }), issue!], inspections: [inspection!] })
+    screens.push(
+      { name: 'home', path: '/', ready: '.home__actions' },
+      { name: 'visits', path: '/visits', ready: '.visit-item' },
+      { name: 'visit', path: `/visits/${visit!.id}`, ready: '.visit-detail__text' },
+      { name: 'issues', path: '/issues', ready: '.issue-list__row' },
+      { name: 'issue', path: `/issues/${issue!.id}`, ready: '.van-tag' },
+      { name: 'checklist', path: `/inspections/${inspection!.id}`, ready: '.choice-buttons' },
+      { name: 'settings', path: '/settings', ready: '.settings-section' },
+    )
+  })
+
+  afterAll(async () => {
+    await phone?.close()
+  })
+
+  for (const locale of LOCALES) {
+    for (const textSize of TEXT_SIZES) {
+      it(`lays out the main screens in ${locale} at ${textSize} text without overlapping or clipped text`, async () => {
+        await page.evaluate((stored) => localStorage.setItem('doorstep.preferences', stored), JSON.stringify({ locale, textSize }))
+        const found: string[] = []
+        for (const width of WIDTHS) {
+          await page.setViewportSize({ width, height: 740 })
+          for (const screen of screens) {
+            await page.goto(at(screen.path))
+            const ready = await page.locator(screen.ready).first().waitFor({ timeout: 8000 }).then(
+              () => true,
+              () => false,
+            )
+            if (!ready) found.push(`${screen.name} @${width}px: never showed ${screen.ready}`)
+            await page.evaluate(() => document.fonts.ready)
+            await page.waitForTimeout(150)
+            await page.screenshot({ path: join(SHOTS, `${locale}-${textSize}-${width}-${screen.name}.png`), fullPage: true })
+            for (const p of await page.evaluate(layoutProblems)) {
+              found.push(`${screen.name} @${width}px: ${p.kind} “${p.text}”${p.other ? ` × “${p.other}”` : ''}`)
+            }
+          }
+        }
+        expect(found).toEqual([])
+      })
+    }
+  }
+})
