@@ -154,6 +154,11 @@ export const Change = z.object({
 export type Change = z.infer<typeof Change>
 
 export const PULL_MAX_LIMIT = 1000
+/**
+ * A pull page stops before its records pass this many bytes, whatever the row limit (a page of large
+ * inspections would otherwise reach tens of MB on a phone's connection); it always carries at least one change.
+ */
+export const PULL_MAX_BYTES = 1024 * 1024
 
 export const PullResponse = z.object({
   changes: z.array(Change),

@@ -85,6 +85,13 @@ export interface AttachmentsTable {
   uploaded_by: string
 }
 
+/** Everyone who uploaded an attachment's bytes: each of them may name it on a record (the bytes are stored once). */
+export interface AttachmentUploadsTable {
+  sha256: string
+  user_id: string
+  created_at: string
+}
+
 /** Which records name which attachment: who may read a photo follows from who may read such a record. */
 export interface AttachmentRefsTable {
   sha256: string
@@ -101,4 +108,5 @@ export interface Database {
   counter: CounterTable
   attachments: AttachmentsTable
   attachment_refs: AttachmentRefsTable
+  attachment_uploads: AttachmentUploadsTable
 }
