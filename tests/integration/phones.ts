@@ -114,7 +114,7 @@ export async function openPhone(network: Network, session: LoginResponse): Promi
     logout: () => now().logout(),
     push: (batch) => now().push(batch),
     pull: (cursor, limit) => now().pull(cursor, limit),
-    headAttachment: (sha256) => now().headAttachment(sha256),
+    missingAttachments: (hashes) => now().missingAttachments(hashes),
     putAttachment: (sha256, bytes, type) => now().putAttachment(sha256, bytes, type),
   }
   await signIn(db, transport, { serverUrl: SERVER_URL, username: session.user.username, password: 'unused' })
