@@ -36,12 +36,14 @@ export const REFERENCE_SCHEMAS = {
 } as const satisfies Record<Exclude<PullTable, RecordTable>, z.ZodType>
 export const PULL_SCHEMAS = { ...RECORD_SCHEMAS, ...REFERENCE_SCHEMAS } as const satisfies Record<PullTable, z.ZodType>
 
-/** Every photo a record names: a visit's or report's own, an inspection's in its answers. */
+/**
+ * Every photo a record names: a visit's or report's own, an inspection's in its answers. Safe on fields not
+ * yet validated (the server reads them to load what a push needs): whatever is not a list of strings is no photo.
+ */
 export function photosOf(record: { photos?: unknown; answers?: unknown }): string[] {
-  if (record.answers && typeof record.answers === 'object') {
-    return Object.values(record.answers as Record<string, { photos: string[] }>).flatMap((answer) => answer.photos)
-  }
-  return Array.isArray(record.photos) ? (record.photos as string[]) : []
+  const photosField = (value: unknown) => (value && typeof value === 'object' ? (value as { photos?: unknown }).photos : undefined)
+  const lists = record.answers && typeof record.answers === 'object' ? Object.values(record.answers).map(photosField) : [record.photos]
+  return lists.flatMap((list) => (Array.isArray(list) ? list.filter((sha256): sha256 is string => typeof sha256 === 'string') : []))
 }
 
 const MutationBase = z.object({
