@@ -1,7 +1,11 @@
+import { Migrator, sql, type Kysely } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { MISSING_MAX_HASHES, PHOTO_MAX_BYTES } from '@/domain'
+import { migrateToLatest, MIGRATIONS } from '@/server/storage/migrations'
+import type { Database } from '@/server/storage/schema'
 import { JPEG_1x1, png, PNG_192, sha256, WEBP_LOSSY_1x1 } from '../fixtures/images'
 import { describeEngines, newIssue, pushBody, startApi, type TestApi } from './api'
+import { openBareDatabase } from './bare-database'
 
 describeEngines('attachments', (engine) => {
   let api: TestApi
@@ -137,5 +141,29 @@ describeEngines('attachments', (engine) => {
     expect((await put(leader1, JPEG_1x1, 'image/jpeg', 'NOT-A-HASH')).status).toBe(400)
     expect((await api.call('PUT', url(JPEG_1x1), { body: JPEG_1x1, headers: { 'content-type': 'image/jpeg' } })).status).toBe(401)
     expect((await api.call('GET', url(JPEG_1x1))).status).toBe(401)
+  })
+})
+
+describeEngines('the migration that adds attachment_uploads', (engine) => {
+  let db: Kysely<Database>
+  let close = async () => {}
+  beforeAll(async () => {
+    ;({ db, close } = await openBareDatabase(engine))
+  })
+  afterAll(() => close())
+
+  it('keeps each photo stored before it readable by the leader who uploaded it', async () => {
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } })
+    expect((await migrator.migrateTo('0002-records-device')).error).toBeUndefined()
+    for (const [hash, user] of [['a', 'u-leader1'], ['b', 'u-leader2']] as const) {
+      await sql`insert into attachments (sha256, type, bytes, width, height, content, created_at, uploaded_by)
+                values (${hash.repeat(64)}, 'image/jpeg', 10, 1, 1, null, '2026-11-20T00:00:00.000Z', ${user})`.execute(db)
+    }
+    await migrateToLatest(db)
+    const uploads = await db.selectFrom('attachment_uploads').select(['sha256', 'user_id']).orderBy('sha256').execute()
+    expect(uploads).toEqual([
+      { sha256: 'a'.repeat(64), user_id: 'u-leader1' },
+      { sha256: 'b'.repeat(64), user_id: 'u-leader2' },
+    ])
   })
 })
