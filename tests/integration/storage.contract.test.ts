@@ -382,8 +382,8 @@ for (const engine of engines) {
       it('stores bytes once under their hash; a repeated put is harmless', async () => {
         expect(await storage.hasAttachment(meta.sha256)).toBe(false)
         expect(await storage.getAttachment(meta.sha256)).toBeUndefined()
-        await storage.putAttachment(meta, bytes, 'u-leader1')
-        await storage.putAttachment(meta, bytes, 'u-leader2')
+        expect(await storage.putAttachment(meta, bytes, 'u-leader1')).toBe(true)
+        expect(await storage.putAttachment(meta, bytes, 'u-leader2')).toBe(false)
         expect(await storage.hasAttachment(meta.sha256)).toBe(true)
         const got = await storage.getAttachment(meta.sha256)
         expect(got?.meta).toEqual(meta)
@@ -413,6 +413,15 @@ for (const engine of engines) {
         expect(await storage.canReadAttachment(leader2, other)).toBe(true)
         expect(await storage.canReadAttachment(leader1, other)).toBe(false)
         expect(await storage.hasAttachment(other)).toBe(false)
+      })
+
+      it('count every uploader of the same bytes as a reader, and nobody else, also for many hashes at once', async () => {
+        await storage.putAttachment(meta, bytes, 'u-leader1')
+        const absent = createHash('sha256').update('never uploaded').digest('hex')
+        expect(await storage.readableStoredAttachments(leader2, [meta.sha256, absent])).toEqual(new Set())
+        await storage.putAttachment(meta, bytes, 'u-leader2')
+        expect(await storage.readableStoredAttachments(leader2, [meta.sha256, absent])).toEqual(new Set([meta.sha256]))
+        expect(await storage.readableStoredAttachments(office1, [meta.sha256])).toEqual(new Set())
       })
     })
 
