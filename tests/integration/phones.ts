@@ -14,6 +14,7 @@ import {
   uuidv7,
   VisitFields,
   type Change,
+  type ChecklistTemplate,
   type IssueReport,
   type LoginResponse,
   type MutationResult,
@@ -139,7 +140,8 @@ export interface TestCommunity {
   buildings: { a: string; b: string; shared: string }
   /** One household per building, by building id. */
   households: Record<string, string>
-  template: { id: string; version: number; itemId: string }
+  /** The community's one checklist, and the id of its one item. */
+  template: { id: string; version: number; itemId: string; record: ChecklistTemplate }
   users: { leader1: UserRecord; leader2: UserRecord; office: UserRecord }
 }
 
@@ -152,7 +154,16 @@ export async function provisionCommunity(storage: Storage): Promise<TestCommunit
   const grid = `g-${tag}`
   const buildings = { a: `b-${tag}-a`, b: `b-${tag}-b`, shared: `b-${tag}-s` }
   const households = Object.fromEntries(Object.values(buildings).map((b) => [b, `${b}-101`]))
-  const template = { id: `t-${tag}`, version: 1, itemId: 'exit-clear' }
+  const itemId = 'exit-clear'
+  const record: ChecklistTemplate = {
+    id: `t-${tag}`,
+    version: 1,
+    title: '楼道消防',
+    description: '',
+    publishedAt: '2026-11-01T00:00:00.000Z',
+    items: [{ id: itemId, label: '安全出口畅通', help: '', category: 'safety_hazard' }],
+  }
+  const template = { id: record.id, version: record.version, itemId, record }
   await storage.putReference(id, 'communities', [{ id, name: `测试社区${tag}` }])
   await storage.putReference(id, 'grids', [{ id: grid, communityId: id, name: '第一网格' }])
   await storage.putReference(
@@ -165,9 +176,7 @@ export async function provisionCommunity(storage: Storage): Promise<TestCommunit
     'households',
     Object.entries(households).map(([buildingId, household]) => ({ id: household, buildingId, unit: '101', floor: 1 })),
   )
-  await storage.putReference(id, 'templates', [
-    { id: template.id, version: 1, title: '楼道消防', description: '', publishedAt: '2026-11-01T00:00:00.000Z', items: [{ id: template.itemId, label: '安全出口畅通', help: '', category: 'safety_hazard' }] },
-  ])
+  await storage.putReference(id, 'templates', [template.record])
   const hash = await (passwordHash ??= hashPassword(randomBytes(16).toString('hex')))
   const user = (name: string, role: UserRecord['role'], buildingIds: string[]) =>
     storage.createUser({ id: `u-${name}-${tag}`, username: `${name}-${tag}`, displayName: name, role, communityId: id, buildingIds, passwordHash: hash })
