@@ -104,18 +104,21 @@ describeEngines('push and pull over HTTP', (engine) => {
 
   it('ends a pull page before it passes the byte cap, and the pages still carry every change once, in order', async () => {
     const { cursor: before } = await pull(office.token, '?limit=1000')
-    // Templates are the largest rows the office can make: 100 items with long Chinese help text, about 160 KB each.
+    // Templates are the largest rows the office can make: 100 items with long Chinese help text, about 128 KB
+    // each; twelve of them (1.5 MB) go in two pushes, each under the push byte limit.
     const items = Array.from({ length: 100 }, (_, i) => ({ id: `item-${i}`, label: `检查项${i}`, help: '楼'.repeat(400), category: 'safety_hazard' }))
-    const publish = Array.from({ length: 8 }, (_, i) => ({
+    const publish = Array.from({ length: 12 }, (_, i) => ({
       kind: 'template.publish',
       mutationId: uuidv7(),
       deviceSeq: i + 1,
       template: { id: `t-big-${i}`, version: 1, title: '大模板', description: '', items, publishedAt: '2026-11-20T08:00:00.000Z' },
     }))
-    expect((await push(office, publish)).every((r) => r.status === 'applied')).toBe(true)
+    for (const half of [publish.slice(0, 6), publish.slice(6)]) expect((await push(office, half)).every((r) => r.status === 'applied')).toBe(true)
     const seen: Change[] = []
     let cursor = before
+    let pages = 0
     for (;;) {
+      pages++
       const answer = await api.call('GET', `/api/v1/sync/pull?limit=1000&cursor=${cursor}`, { token: office.token })
       const page = answer.json as PullResponse
       const recordBytes = page.changes.reduce((sum, c) => sum + Buffer.byteLength(JSON.stringify(c.record)), 0)
@@ -124,6 +127,7 @@ describeEngines('push and pull over HTTP', (engine) => {
       cursor = page.cursor
       if (!page.hasMore) break
     }
+    expect(pages).toBe(2)
     expect(seen.map((c) => c.id)).toEqual(publish.map((m) => `${m.template.id}@1`))
   })
 
