@@ -23,3 +23,17 @@ export function fitWithin(width: number, height: number, maxSide: number): { wid
   const scale = Math.min(1, maxSide / Math.max(width, height))
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) }
 }
+
+/** Hashes per missing-list question: a push batch's photos fit many times over. */
+export const MISSING_MAX_HASHES = 500
+
+/** Which of these photos should the device upload? */
+export const MissingRequest = z.object({ hashes: z.array(Sha256).min(1).max(MISSING_MAX_HASHES) })
+export type MissingRequest = z.infer<typeof MissingRequest>
+
+/**
+ * The hashes asked about that the caller cannot read on the server: not stored, or stored but not theirs to
+ * read (which the answer does not tell apart, so nothing leaks about other buildings' photos).
+ */
+export const MissingResponse = z.object({ missing: z.array(Sha256) })
+export type MissingResponse = z.infer<typeof MissingResponse>

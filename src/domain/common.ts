@@ -33,6 +33,27 @@ export const FieldConflict = z.object({
 })
 export type FieldConflict = z.infer<typeof FieldConflict>
 
+/**
+ * Upper bound of one record as JSON (UTF-8 bytes). Every field is bounded already, but an inspection's
+ * answers are as many as its template has items: this keeps one record well under a push batch and a pull
+ * page. A full 100-item checklist with long Chinese notes stays under it.
+ */
+export const RECORD_MAX_BYTES = 256 * 1024
+
+const encoder = new TextEncoder()
+
+/** The size of a record as it travels and is stored: its JSON in UTF-8 bytes. */
+export function recordBytes(record: unknown): number {
+  return encoder.encode(JSON.stringify(record)).length
+}
+
+/** The check every record schema carries, so that the phone never saves what the server refuses. */
+export function checkRecordBytes(ctx: z.core.ParsePayload<object>): void {
+  if (recordBytes(ctx.value) > RECORD_MAX_BYTES) {
+    ctx.issues.push({ code: 'custom', input: ctx.value, params: { key: 'recordBytes' }, message: `The record is larger than ${RECORD_MAX_BYTES} bytes` })
+  }
+}
+
 /** The fields every record made on a device carries. */
 export const RecordMeta = z.object({
   id: Id,

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Photos, RecordMeta, RefId, Timestamp, requiredText, text } from './common'
+import { Photos, RecordMeta, checkRecordBytes, RefId, Timestamp, requiredText, text } from './common'
 import { IssueCategory, type IssueFields } from './issues'
 
 export const ChecklistItem = z.object({
@@ -44,7 +44,7 @@ export const InspectionFields = z.object({
 })
 export type InspectionFields = z.infer<typeof InspectionFields>
 
-export const Inspection = z.object({ ...RecordMeta.shape, ...InspectionFields.shape })
+export const Inspection = z.object({ ...RecordMeta.shape, ...InspectionFields.shape }).check(checkRecordBytes)
 export type Inspection = z.infer<typeof Inspection>
 
 export type OverallResult = 'incomplete' | 'pass' | 'fail'
@@ -107,4 +107,21 @@ export function failedItemToIssue(
     photos: [...answer.photos],
     source: { inspectionId: inspection.id, itemId },
   }
+}
+
+/**
+ * Why an inspection's answers do not fit the template version it names, or null when they do. An answer
+ * must name an item of that version: the office reads answers against the template, and anything else is
+ * data nobody can read (and, unbounded, a way to store megabytes).
+ */
+export function answersRefusal(
+  inspection: Pick<InspectionFields, 'templateId' | 'templateVersion' | 'answers'>,
+  template: Pick<ChecklistTemplate, 'id' | 'version' | 'items'> | undefined,
+): string | null {
+  if (!template || template.id !== inspection.templateId || template.version !== inspection.templateVersion) {
+    return `Checklist ${inspection.templateId} has no version ${inspection.templateVersion}`
+  }
+  const items = new Set(template.items.map((item) => item.id))
+  const stray = Object.keys(inspection.answers).find((itemId) => !items.has(itemId))
+  return stray === undefined ? null : `Item ${stray} is not on version ${template.version} of checklist ${template.id}`
 }

@@ -48,12 +48,14 @@ export const LEADER_FIELDS: Record<RecordTable, ReadonlySet<string>> = {
   inspections: new Set(Object.keys(InspectionFields.shape)),
 }
 
-/** Every photo a record names: a visit's or report's own, an inspection's in its answers. */
+/**
+ * Every photo a record names: a visit's or report's own, an inspection's in its answers. Safe on fields not
+ * yet validated (the server reads them to load what a push needs): whatever is not a list of strings is no photo.
+ */
 export function photosOf(record: { photos?: unknown; answers?: unknown }): string[] {
-  if (record.answers && typeof record.answers === 'object') {
-    return Object.values(record.answers as Record<string, { photos: string[] }>).flatMap((answer) => answer.photos)
-  }
-  return Array.isArray(record.photos) ? (record.photos as string[]) : []
+  const photosField = (value: unknown) => (value && typeof value === 'object' ? (value as { photos?: unknown }).photos : undefined)
+  const lists = record.answers && typeof record.answers === 'object' ? Object.values(record.answers).map(photosField) : [record.photos]
+  return lists.flatMap((list) => (Array.isArray(list) ? list.filter((sha256): sha256 is string => typeof sha256 === 'string') : []))
 }
 
 const MutationBase = z.object({
@@ -188,6 +190,11 @@ export const Change = z.object({
 export type Change = z.infer<typeof Change>
 
 export const PULL_MAX_LIMIT = 1000
+/**
+ * A pull page stops before its records pass this many bytes, whatever the row limit (a page of large
+ * inspections would otherwise reach tens of MB on a phone's connection); it always carries at least one change.
+ */
+export const PULL_MAX_BYTES = 1024 * 1024
 
 export const PullResponse = z.object({
   changes: z.array(Change),

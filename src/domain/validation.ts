@@ -14,6 +14,7 @@ type Messages = {
   date: string
   format: string
   invalid: string
+  recordTooLarge: string
 }
 
 const MESSAGES: Record<Locale, Messages> = {
@@ -28,6 +29,7 @@ const MESSAGES: Record<Locale, Messages> = {
     date: '日期不对，请重新选',
     format: '格式不对，请检查一下',
     invalid: '填得不对，请检查一下',
+    recordTooLarge: '这条记录太长了，请删减一些备注',
   },
   en: {
     required: 'This is required',
@@ -40,6 +42,7 @@ const MESSAGES: Record<Locale, Messages> = {
     date: 'Not a valid date',
     format: 'Wrong format, please check',
     invalid: 'Not valid, please check',
+    recordTooLarge: 'This record is too long: shorten some notes',
   },
 }
 
@@ -66,6 +69,8 @@ export function describeIssue(issue: z.core.$ZodIssue, locale: Locale): string {
       return m.choose
     case 'invalid_format':
       return issue.format === 'date' || issue.format === 'datetime' ? m.date : m.format
+    case 'custom':
+      return issue.params?.key === 'recordBytes' ? m.recordTooLarge : m.invalid
     default:
       return m.invalid
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Day, Photos, RecordMeta, RefId, Timestamp, text } from './common'
+import { Day, Photos, RecordMeta, checkRecordBytes, RefId, Timestamp, text } from './common'
 
 /** The five roles of a building leader (五大员); every visit serves one of them. */
 export const VISIT_PURPOSES = [
@@ -41,7 +41,7 @@ export const VisitFields = z.object({
 })
 export type VisitFields = z.infer<typeof VisitFields>
 
-export const Visit = z.object({ ...RecordMeta.shape, ...VisitFields.shape })
+export const Visit = z.object({ ...RecordMeta.shape, ...VisitFields.shape }).check(checkRecordBytes)
 export type Visit = z.infer<typeof Visit>
 
 // Pure rules live apart from the schemas, so the first screen can use them without loading zod.

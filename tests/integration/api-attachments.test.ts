@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto'
+import { Migrator, sql, type Kysely } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { PHOTO_MAX_BYTES } from '@/domain'
+import { MISSING_MAX_HASHES, PHOTO_MAX_BYTES } from '@/domain'
+import { migrateToLatest, MIGRATIONS } from '@/server/storage/migrations'
+import type { Database } from '@/server/storage/schema'
 import { JPEG_1x1, png, PNG_192, sha256, WEBP_LOSSY_1x1 } from '../fixtures/images'
 import { describeEngines, newIssue, pushBody, startApi, type TestApi } from './api'
+import { openBareDatabase } from './bare-database'
 
 describeEngines('attachments', (engine) => {
   let api: TestApi
@@ -56,11 +60,51 @@ describeEngines('attachments', (engine) => {
     }
   })
 
-  it("refuses a photo to a leader of another building, and says 404 for one nobody uploaded", async () => {
-    const forbidden = await api.call('GET', url(JPEG_1x1), { token: leader2 })
-    expect(forbidden.status).toBe(403)
-    expect(forbidden.json).toMatchObject({ error: 'forbidden' })
+  it('answers 404 to GET and HEAD of a photo the caller may not read, the same as for one nobody uploaded', async () => {
+    await put(leader1, JPEG_1x1)
+    const otherCommunity = (await api.login('office2')).token
+    for (const token of [leader2, otherCommunity]) {
+      const got = await api.call('GET', url(JPEG_1x1), { token })
+      expect(got.status).toBe(404)
+      expect(got.json).toMatchObject({ error: 'not_found' })
+      expect((await api.call('HEAD', url(JPEG_1x1), { token })).status).toBe(404)
+    }
+    expect((await api.call('HEAD', url(JPEG_1x1), { token: office })).status).toBe(200)
     expect((await api.call('GET', url('0'.repeat(64)), { token: office })).status).toBe(404)
+  })
+
+  it('answers which photos to upload in one 200, counting as missing those the caller may not read', async () => {
+    await put(leader1, JPEG_1x1)
+    const absent = '0'.repeat(64)
+    const ask = (token: string, hashes: string[]) => api.call('POST', '/api/v1/attachments/missing', { token, json: { hashes } })
+    const mine = await ask(leader1, [sha256(JPEG_1x1), absent, absent])
+    expect(mine.status).toBe(200)
+    expect(mine.json).toEqual({ missing: [absent] })
+    expect((await ask(leader2, [sha256(JPEG_1x1), absent])).json).toEqual({ missing: [sha256(JPEG_1x1), absent] })
+    const tooMany = await ask(leader1, Array.from({ length: MISSING_MAX_HASHES + 1 }, () => absent))
+    expect(tooMany.status).toBe(400)
+    expect(tooMany.json).toMatchObject({ error: 'bad_request' })
+    expect((await ask(leader1, ['NOT-A-HASH'])).status).toBe(400)
+  })
+
+  it("refuses a record that names another building's photo, which stays unreadable to its author", async () => {
+    await put(leader1, JPEG_1x1)
+    const login = await api.login('leader2')
+    const theft = newIssue({ buildingId: 'b-qiaohu-32', photos: [sha256(JPEG_1x1)] })
+    const pushed = await api.call('POST', '/api/v1/sync/push', { token: login.token, json: pushBody(login.deviceId, [theft]) })
+    expect(pushed.json).toMatchObject({ results: [{ status: 'rejected', code: 'forbidden' }] })
+    expect((await api.call('GET', url(JPEG_1x1), { token: login.token })).status).toBe(404)
+  })
+
+  it('lets a leader who uploads bytes the server already has name them on a record', async () => {
+    const bytes = png(5, 5, 0x21)
+    expect((await put(leader1, bytes, 'image/png')).status).toBe(201)
+    const login = await api.login('leader2')
+    expect((await put(login.token, bytes, 'image/png')).status).toBe(200)
+    const report = newIssue({ buildingId: 'b-qiaohu-32', photos: [sha256(bytes)] })
+    const pushed = await api.call('POST', '/api/v1/sync/push', { token: login.token, json: pushBody(login.deviceId, [report]) })
+    expect(pushed.json).toMatchObject({ results: [{ status: 'applied' }] })
+    expect((await api.call('HEAD', url(bytes), { token: login.token })).status).toBe(200)
   })
 
   it('refuses bytes that do not hash to the name with 400 hash_mismatch, and stores nothing', async () => {
@@ -146,5 +190,29 @@ describeEngines('the upload quota', (engine) => {
     expect(pushed.json).toMatchObject({ results: [{ status: 'applied' }] })
     const fourth = png(64, 64, 0x40)
     expect((await put(fourth)).status).toBe(201)
+  })
+})
+
+describeEngines('the migration that adds attachment_uploads', (engine) => {
+  let db: Kysely<Database>
+  let close = async () => {}
+  beforeAll(async () => {
+    ;({ db, close } = await openBareDatabase(engine))
+  })
+  afterAll(() => close())
+
+  it('keeps each photo stored before it readable by the leader who uploaded it', async () => {
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } })
+    expect((await migrator.migrateTo('0002-records-device')).error).toBeUndefined()
+    for (const [hash, user] of [['a', 'u-leader1'], ['b', 'u-leader2']] as const) {
+      await sql`insert into attachments (sha256, type, bytes, width, height, content, created_at, uploaded_by)
+                values (${hash.repeat(64)}, 'image/jpeg', 10, 1, 1, null, '2026-11-20T00:00:00.000Z', ${user})`.execute(db)
+    }
+    await migrateToLatest(db)
+    const uploads = await db.selectFrom('attachment_uploads').select(['sha256', 'user_id']).orderBy('sha256').execute()
+    expect(uploads).toEqual([
+      { sha256: 'a'.repeat(64), user_id: 'u-leader1' },
+      { sha256: 'b'.repeat(64), user_id: 'u-leader2' },
+    ])
   })
 })

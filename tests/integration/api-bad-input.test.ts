@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { uuidv7 } from '@/domain'
+import { inspectionFields } from '../fixtures'
 import { PNG_192, sha256 } from '../fixtures/images'
+import { mutation } from '../fixtures/mutations'
 import { describeEngines, newIssue, pushBody, startApi, type TestApi } from './api'
 
 /**
@@ -69,6 +71,7 @@ describeEngines('bad input on every route', (engine) => {
     { method: 'PUT', url: () => `/api/v1/attachments/${sha}`, auth: true },
     { method: 'HEAD', url: () => `/api/v1/attachments/${sha}`, auth: true },
     { method: 'GET', url: () => `/api/v1/attachments/${sha}`, auth: true },
+    { method: 'POST', url: () => '/api/v1/attachments/missing', auth: true },
   ]
 
   it('answers every kind of bad body on every route below 500, and changes nothing', async () => {
@@ -134,6 +137,9 @@ describeEngines('bad input on every route', (engine) => {
       { ...newIssue(), fields: { ...newIssue().fields, buildingId: 'b-qiaohu-32' } },
       { ...newIssue(), deviceSeq: -1 },
       { ...newIssue(), fields: { __defineGetter__: 1, hasOwnProperty: 'x' } },
+      { ...newIssue(), fields: { ...newIssue().fields, photos: 'not a list' } },
+      { ...mutation.put('inspections', uuidv7(), inspectionFields()), fields: { ...inspectionFields(), answers: { 'exit-clear': null } } },
+      { ...mutation.put('inspections', uuidv7(), inspectionFields()), fields: { ...inspectionFields(), answers: { 'exit-clear': { photos: 7 } } } },
       { kind: 'issue.status', mutationId: uuidv7(), deviceSeq: 1, recordId: uuidv7(), eventId: uuidv7(), to: 'resolved', note: '' },
       { kind: 'template.publish', mutationId: uuidv7(), deviceSeq: 1, template: { id: 't-x' } },
     ]

@@ -1,17 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import SqliteDatabase from 'better-sqlite3'
-import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely'
-import pg from 'pg'
-import { afterAll, beforeAll, expect, inject, it } from 'vitest'
+import { Migrator, sql, type Kysely } from 'kysely'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { uuidv7, type EarlierDevice, type MutationResult } from '@/domain'
 import { migrateToLatest, MIGRATIONS } from '@/server/storage/migrations'
 import type { Database } from '@/server/storage/schema'
 import { visitFields } from '../fixtures'
 import { mutation } from '../fixtures/mutations'
 import { describeEngines, newIssue, pushBody, startApi, type Engine, type TestApi } from './api'
-import { createTestDatabase } from './postgres'
+import { openBareDatabase } from './bare-database'
 
 /*
  * A phone whose data the browser cleared signs in again with the same name: the login answer tells it what
@@ -75,25 +70,11 @@ describeEngines('the sign-in answer lists the user’s earlier devices of the sa
 
 describeEngines('the migration that adds records.device_id', (engine: Engine) => {
   let db: Kysely<Database>
-  let cleanup = async () => {}
+  let close = async () => {}
   beforeAll(async () => {
-    if (engine === 'postgres') {
-      const url = await createTestDatabase(inject('postgresUrl'))
-      db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) })
-    } else {
-      const dir = await mkdtemp(join(tmpdir(), 'doorstep-migration-'))
-      const database = new SqliteDatabase(join(dir, 'db.sqlite'))
-      // As the server opens it (src/server/storage/sqlite.ts): one commit per update is cheap in WAL mode.
-      database.pragma('journal_mode = WAL')
-      database.pragma('synchronous = NORMAL')
-      db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
-      cleanup = () => rm(dir, { recursive: true, force: true })
-    }
+    ;({ db, close } = await openBareDatabase(engine))
   })
-  afterAll(async () => {
-    await db.destroy()
-    await cleanup()
-  })
+  afterAll(() => close())
 
   it('fills the column from each record stored before it, leaving reference rows without a device', async () => {
     const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } })

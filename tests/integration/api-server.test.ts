@@ -16,6 +16,7 @@ const DOCUMENTED: Record<string, string[]> = {
   '/api/v1/sync/push': ['post'],
   '/api/v1/sync/pull': ['get'],
   '/api/v1/attachments/{sha256}': ['put', 'head', 'get'],
+  '/api/v1/attachments/missing': ['post'],
 }
 
 describe('one process serves the app and the API', () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { PUSH_MAX_MUTATIONS, uuidv7, type Change, type MutationResult, type PullResponse } from '@/domain'
+import { PULL_MAX_BYTES, PUSH_MAX_MUTATIONS, uuidv7, type Change, type MutationResult, type PullResponse } from '@/domain'
 import { describeEngines, newIssue, pushBody, startApi, type TestApi } from './api'
 
 describeEngines('push and pull over HTTP', (engine) => {
@@ -100,6 +100,35 @@ describeEngines('push and pull over HTTP', (engine) => {
     expect(seen.map((c) => c.rev)).toEqual([...seen.map((c) => c.rev)].sort((a, b) => a - b))
     const end = await pull(office.token, `?cursor=${cursor}`)
     expect(end).toMatchObject({ changes: [], hasMore: false, reset: false, cursor })
+  })
+
+  it('ends a pull page before it passes the byte cap, and the pages still carry every change once, in order', async () => {
+    const { cursor: before } = await pull(office.token, '?limit=1000')
+    // Templates are the largest rows the office can make: 100 items with long Chinese help text, about 128 KB
+    // each; twelve of them (1.5 MB) go in two pushes, each under the push byte limit.
+    const items = Array.from({ length: 100 }, (_, i) => ({ id: `item-${i}`, label: `检查项${i}`, help: '楼'.repeat(400), category: 'safety_hazard' }))
+    const publish = Array.from({ length: 12 }, (_, i) => ({
+      kind: 'template.publish',
+      mutationId: uuidv7(),
+      deviceSeq: i + 1,
+      template: { id: `t-big-${i}`, version: 1, title: '大模板', description: '', items, publishedAt: '2026-11-20T08:00:00.000Z' },
+    }))
+    for (const half of [publish.slice(0, 6), publish.slice(6)]) expect((await push(office, half)).every((r) => r.status === 'applied')).toBe(true)
+    const seen: Change[] = []
+    let cursor = before
+    let pages = 0
+    for (;;) {
+      pages++
+      const answer = await api.call('GET', `/api/v1/sync/pull?limit=1000&cursor=${cursor}`, { token: office.token })
+      const page = answer.json as PullResponse
+      const recordBytes = page.changes.reduce((sum, c) => sum + Buffer.byteLength(JSON.stringify(c.record)), 0)
+      expect(recordBytes).toBeLessThanOrEqual(PULL_MAX_BYTES)
+      seen.push(...page.changes)
+      cursor = page.cursor
+      if (!page.hasMore) break
+    }
+    expect(pages).toBe(2)
+    expect(seen.map((c) => c.id)).toEqual(publish.map((m) => `${m.template.id}@1`))
   })
 
   it('restarts from the beginning with reset when a building is assigned, and sees the new building', async () => {

@@ -704,6 +704,7 @@ describeEngines('authorization matrix', (engine) => {
       'PUT /api/v1/attachments/{sha256}': { method: 'PUT', url: `/api/v1/attachments/${sha256(photo)}`, body: photo, headers: { 'content-type': 'image/png' } },
       'HEAD /api/v1/attachments/{sha256}': { method: 'HEAD', url: `/api/v1/attachments/${own.photo}` },
       'GET /api/v1/attachments/{sha256}': { method: 'GET', url: `/api/v1/attachments/${own.photo}` },
+      'POST /api/v1/attachments/missing': { method: 'POST', url: '/api/v1/attachments/missing', json: { hashes: [own.photo] } },
     }
     /** What the requests changed. */
     async function effects(): Promise<string[]> {

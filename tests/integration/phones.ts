@@ -15,6 +15,7 @@ import {
   type RecordTable,
   VisitFields,
   type Change,
+  type ChecklistTemplate,
   type IssueReport,
   type LoginResponse,
   type MutationResult,
@@ -115,7 +116,7 @@ export async function openPhone(network: Network, session: LoginResponse): Promi
     logout: () => now().logout(),
     push: (batch) => now().push(batch),
     pull: (cursor, limit) => now().pull(cursor, limit),
-    headAttachment: (sha256) => now().headAttachment(sha256),
+    missingAttachments: (hashes) => now().missingAttachments(hashes),
     putAttachment: (sha256, bytes, type) => now().putAttachment(sha256, bytes, type),
   }
   await signIn(db, transport, { serverUrl: SERVER_URL, username: session.user.username, password: 'unused' })
@@ -140,7 +141,8 @@ export interface TestCommunity {
   buildings: { a: string; b: string; shared: string }
   /** One household per building, by building id. */
   households: Record<string, string>
-  template: { id: string; version: number; itemId: string }
+  /** The community's one checklist, and the id of its one item. */
+  template: { id: string; version: number; itemId: string; record: ChecklistTemplate }
   users: { leader1: UserRecord; leader2: UserRecord; office: UserRecord }
 }
 
@@ -153,7 +155,16 @@ export async function provisionCommunity(storage: Storage): Promise<TestCommunit
   const grid = `g-${tag}`
   const buildings = { a: `b-${tag}-a`, b: `b-${tag}-b`, shared: `b-${tag}-s` }
   const households = Object.fromEntries(Object.values(buildings).map((b) => [b, `${b}-101`]))
-  const template = { id: `t-${tag}`, version: 1, itemId: 'exit-clear' }
+  const itemId = 'exit-clear'
+  const record: ChecklistTemplate = {
+    id: `t-${tag}`,
+    version: 1,
+    title: '楼道消防',
+    description: '',
+    publishedAt: '2026-11-01T00:00:00.000Z',
+    items: [{ id: itemId, label: '安全出口畅通', help: '', category: 'safety_hazard' }],
+  }
+  const template = { id: record.id, version: record.version, itemId, record }
   await storage.putReference(id, 'communities', [{ id, name: `测试社区${tag}` }])
   await storage.putReference(id, 'grids', [{ id: grid, communityId: id, name: '第一网格' }])
   await storage.putReference(
@@ -166,9 +177,7 @@ export async function provisionCommunity(storage: Storage): Promise<TestCommunit
     'households',
     Object.entries(households).map(([buildingId, household]) => ({ id: household, buildingId, unit: '101', floor: 1 })),
   )
-  await storage.putReference(id, 'templates', [
-    { id: template.id, version: 1, title: '楼道消防', description: '', publishedAt: '2026-11-01T00:00:00.000Z', items: [{ id: template.itemId, label: '安全出口畅通', help: '', category: 'safety_hazard' }] },
-  ])
+  await storage.putReference(id, 'templates', [template.record])
   const hash = await (passwordHash ??= hashPassword(randomBytes(16).toString('hex')))
   const user = (name: string, role: UserRecord['role'], buildingIds: string[]) =>
     storage.createUser({ id: `u-${name}-${tag}`, username: `${name}-${tag}`, displayName: name, role, communityId: id, buildingIds, passwordHash: hash })

@@ -387,8 +387,8 @@ for (const engine of engines) {
       it('stores bytes once under their hash; a repeated put is harmless', async () => {
         expect(await storage.hasAttachment(meta.sha256)).toBe(false)
         expect(await storage.getAttachment(meta.sha256)).toBeUndefined()
-        await storage.putAttachment(meta, bytes, 'u-leader1', now.toISOString())
-        await storage.putAttachment(meta, bytes, 'u-leader2', now.toISOString())
+        expect(await storage.putAttachment(meta, bytes, 'u-leader1', now.toISOString())).toBe(true)
+        expect(await storage.putAttachment(meta, bytes, 'u-leader2', now.toISOString())).toBe(false)
         expect(await storage.hasAttachment(meta.sha256)).toBe(true)
         const got = await storage.getAttachment(meta.sha256)
         expect(got?.meta).toEqual(meta)
@@ -418,6 +418,15 @@ for (const engine of engines) {
         expect(await storage.canReadAttachment(leader2, other)).toBe(true)
         expect(await storage.canReadAttachment(leader1, other)).toBe(false)
         expect(await storage.hasAttachment(other)).toBe(false)
+      })
+
+      it('count every uploader of the same bytes as a reader, and nobody else, also for many hashes at once', async () => {
+        await storage.putAttachment(meta, bytes, 'u-leader1', now.toISOString())
+        const absent = createHash('sha256').update('never uploaded').digest('hex')
+        expect(await storage.readableStoredAttachments(leader2, [meta.sha256, absent])).toEqual(new Set())
+        await storage.putAttachment(meta, bytes, 'u-leader2', now.toISOString())
+        expect(await storage.readableStoredAttachments(leader2, [meta.sha256, absent])).toEqual(new Set([meta.sha256]))
+        expect(await storage.readableStoredAttachments(office1, [meta.sha256])).toEqual(new Set())
       })
 
       /** A distinct upload of `size` bytes by `userId` at `at`. */
@@ -455,6 +464,8 @@ for (const engine of engines) {
 
         expect(await another().hasAttachment(stale)).toBe(false)
         expect(await another().getAttachment(stale)).toBeUndefined()
+        // Its uploader no longer holds it: the same bytes uploaded again by someone else would not be theirs to name.
+        expect(await storage.canReadAttachment(leader1, stale)).toBe(false)
         for (const kept of [staleNamed, staleNamedByDeleted, fresh]) expect(await another().getAttachment(kept), kept).toBeDefined()
         if (engine.name === 'sqlite') expect((await blobFiles()).sort()).toEqual(filesBefore.filter((f) => f !== stale).sort())
         expect(await storage.sweepUnreferencedAttachments(hoursAfter(1).toISOString())).toEqual({ count: 0, bytes: 0 })

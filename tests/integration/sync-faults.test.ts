@@ -193,7 +193,8 @@ describeEngines('sync through a faulty network', (engine) => {
 
     expect(await leader.engine.sync()).toMatchObject({ status: 'done', pushed: 1, rejected: 0 })
     const attachment = `/api/v1/attachments/${photo}`
-    expect(leader.link.requests).toEqual([`HEAD ${attachment}`, `PUT ${attachment}`, `HEAD ${attachment}`, 'POST /api/v1/sync/push', 'GET /api/v1/sync/pull'])
+    const missing = 'POST /api/v1/attachments/missing'
+    expect(leader.link.requests).toEqual([missing, `PUT ${attachment}`, missing, 'POST /api/v1/sync/push', 'GET /api/v1/sync/pull'])
     expect(await onServer(office)).toEqual([report.id])
     await finish()
   })

@@ -266,6 +266,8 @@ describeEngines('sync model: random work on three phones, with faults, converges
         const phones: Phone[] = []
         try {
           for (const user of [leader1, leader2, office]) phones.push(await openPhone(network, await registerDevice(api.storage, user)))
+          // As after the first pull at the community office: a phone starts inspections only from templates it has.
+          await Promise.all(phones.map((phone) => phone.db.templates.put(community.template.record)))
           for (const command of commands) await run(command, { network, phones, community })
           await network.calm()
           await syncAllCleanly(phones)

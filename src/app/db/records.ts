@@ -1,5 +1,6 @@
-import type { z } from 'zod'
+import { z } from 'zod'
 import { uuidv7, type OutboxChange, type RecordMeta, type RecordTable } from '@/domain'
+import type { Table } from 'dexie'
 import type { DoorstepDatabase, OutboxEntry, SyncedRecord } from './database'
 import { ValidationError, guardQuota } from './errors'
 
@@ -19,10 +20,17 @@ export type EventChange = Exclude<OutboxChange, { kind: 'put' | 'delete' }>
  * changes inside that same transaction, so that a pull landing in between is never overwritten by a
  * stale copy.
  */
+/** A rule beyond the schema that needs other tables (read in the same transaction): why the record is refused, or null. */
+export interface RecordCheck<R> {
+  tables: Table[]
+  refusal: (record: R) => Promise<{ path: string[]; message: string } | null>
+}
+
 export function recordRepository<R extends SyncedRecord & RecordMeta, F extends object>(
   db: DoorstepDatabase,
   tableName: RecordTable,
   schema: z.ZodType<R>,
+  check?: RecordCheck<R>,
 ) {
   const table = () => db.table<R, string>(tableName)
 
@@ -32,12 +40,15 @@ export function recordRepository<R extends SyncedRecord & RecordMeta, F extends 
    */
   function write(id: string | null, make: (current: R | undefined) => { record: R; change?: EventChange }): Promise<R> {
     return guardQuota(() =>
-      db.transaction('rw', [table(), db.outbox], async () => {
+      db.transaction('rw', [table(), db.outbox, ...(check?.tables ?? [])], async () => {
         const current = id === null ? undefined : await require(id)
         const { record, change } = make(current)
         const parsed = schema.safeParse(record)
         if (!parsed.success) throw new ValidationError(parsed.error)
         const saved = parsed.data
+        // A tombstone is always allowed: a record the rule no longer accepts can still be deleted.
+        const refused = saved.deletedAt ? null : await check?.refusal(saved)
+        if (refused) throw new ValidationError(new z.ZodError([{ code: 'custom', input: saved, ...refused }]))
         const changed = changedFields(current, saved)
         // A save that changes nothing but its time is no change: the server would answer it with the revision
         // the phone already has, and the phone would keep a time the server never had.

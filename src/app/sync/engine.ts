@@ -1,4 +1,5 @@
 import {
+  MISSING_MAX_HASHES,
   PROTOCOL_VERSION,
   PULL_SCHEMAS,
   PULL_TABLES,
@@ -260,29 +261,39 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   /**
    * Photos go before the mutations that name them, so that the office never sees a record whose photo is
-   * missing for longer than the upload takes. HEAD first: a photo is uploaded once, whoever sent it.
+   * missing for longer than the upload takes. One question per batch (not a HEAD per photo, each a round trip
+   * and a 404 in the console): the server names those it lacks, or has but this leader may not read yet; an
+   * upload of those makes the leader an uploader, who may then name them.
    */
   async function uploadPhotos(entries: QueuedEntry[]) {
-    const hashes = new Set(entries.filter((e) => e.change.kind === 'put').flatMap((e) => photosOf(e.record)))
-    for (const sha256 of hashes) {
-      if (uploaded.has(sha256) || refusedUploads.has(sha256)) continue
-      if (!(await transport.headAttachment(sha256))) {
-        const stored = await db.attachments.get(sha256)
-        // Not on this phone (a record pulled from the server names it): nothing to send.
-        if (!stored) continue
-        try {
-          await transport.putAttachment(sha256, stored.data, stored.type)
-        } catch (error) {
-          // A photo the server will never take must not hold back the records: they show it as missing.
-          if (error instanceof TransportError && (error.code === 'refused' || error.code === 'too_large')) {
-            console.warn('photo refused by the server', sha256, error.message)
-            refusedUploads.add(sha256)
-            continue
-          }
-          throw error
-        }
+    const named = new Set(entries.filter((e) => e.change.kind === 'put').flatMap((e) => photosOf(e.record)))
+    const unknown = [...named].filter((sha256) => !uploaded.has(sha256) && !refusedUploads.has(sha256))
+    for (let i = 0; i < unknown.length; i += MISSING_MAX_HASHES) {
+      const part = unknown.slice(i, i + MISSING_MAX_HASHES)
+      const missing = new Set(await transport.missingAttachments(part))
+      for (const sha256 of part) {
+        if (missing.has(sha256) && !(await upload(sha256))) continue
+        uploaded.add(sha256)
       }
-      uploaded.add(sha256)
+    }
+  }
+
+  /** Uploads one photo the server lacks; false when there is nothing to send or the server will never take it. */
+  async function upload(sha256: string): Promise<boolean> {
+    const stored = await db.attachments.get(sha256)
+    // Not on this phone (a record pulled from the server names it): nothing to send.
+    if (!stored) return false
+    try {
+      await transport.putAttachment(sha256, stored.data, stored.type)
+      return true
+    } catch (error) {
+      // A photo the server will never take must not hold back the records: they show it as missing.
+      if (error instanceof TransportError && (error.code === 'refused' || error.code === 'too_large')) {
+        console.warn('photo refused by the server', sha256, error.message)
+        refusedUploads.add(sha256)
+        return false
+      }
+      throw error
     }
   }
 

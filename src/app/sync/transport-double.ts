@@ -150,7 +150,7 @@ export function createTransportDouble(): TransportDouble {
           reset: wasReset,
         }
       }),
-    headAttachment: (sha256) => call('headAttachment', () => attachments.has(sha256)),
+    missingAttachments: (hashes) => call('missingAttachments', () => hashes.filter((sha256) => !attachments.has(sha256))),
     putAttachment: (sha256) => call('putAttachment', () => void attachments.add(sha256)),
   }
 

@@ -1,6 +1,7 @@
 import {
   ApiError,
   LoginResponse,
+  MissingResponse,
   PROTOCOL_VERSION,
   PullResponse,
   PushResponse,
@@ -22,8 +23,8 @@ export interface SyncTransport {
   push(request: PushBatch): Promise<PushResponse>
   /** One page of changes since `cursor` (null: from the beginning). */
   pull(cursor: string | null, limit: number): Promise<PullResponse>
-  /** Whether the server has the attachment already. */
-  headAttachment(sha256: string): Promise<boolean>
+  /** Of these hashes (at most `MISSING_MAX_HASHES`), those the server wants uploaded by this caller. */
+  missingAttachments(hashes: string[]): Promise<string[]>
   putAttachment(sha256: string, bytes: ArrayBuffer, type: string): Promise<void>
 }
 
@@ -132,7 +133,11 @@ export function fetchTransport(options: FetchTransportOptions): SyncTransport {
       return request('GET', `/sync/pull?${query}`, json(PullResponse, 'pull'))
     },
 
-    headAttachment: (sha256) => request('HEAD', `/attachments/${sha256}`, async (response) => response.ok),
+    async missingAttachments(hashes) {
+      const body = JSON.stringify({ hashes })
+      const answer = await request('POST', '/attachments/missing', json(MissingResponse, 'missing attachments'), { body, type: 'application/json' })
+      return answer.missing
+    },
 
     putAttachment: (sha256, bytes, type) => request('PUT', `/attachments/${sha256}`, none, { body: bytes, type, timeout: uploadTimeoutMs }),
   }

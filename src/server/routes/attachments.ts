@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { AttachmentMeta, IMAGE_TYPES, PHOTO_MAX_SIDE, Sha256 } from '@/domain'
+import { AttachmentMeta, IMAGE_TYPES, MissingRequest, MissingResponse, PHOTO_MAX_SIDE, Sha256 } from '@/domain'
 import { principalOf } from '../auth/authenticate'
 import type { ServerContext } from '../context'
 import { errorResponses, HttpError } from '../errors'
@@ -60,9 +60,9 @@ export const attachmentRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = a
       }
       const { image } = checked
       const meta: AttachmentMeta = { sha256, bytes: bytes.length, ...image }
-      if (await ctx.storage.hasAttachment(sha256)) return reply.code(200).send(meta)
       const { userId } = principalOf(request)
-      if ((await ctx.storage.unreferencedUploadBytes(userId)) + bytes.length > ctx.limits.unreferencedUploadBytes) {
+      // Bytes the server has already cost no room: the caller only becomes an uploader, who may then name the photo.
+      if (!(await ctx.storage.hasAttachment(sha256)) && (await ctx.storage.unreferencedUploadBytes(userId)) + bytes.length > ctx.limits.unreferencedUploadBytes) {
         // 429, not 413: the device waits and tries again (413 would give the photo up), and by then the push
         // that names its earlier photos has freed the room.
         throw new HttpError(
@@ -72,13 +72,13 @@ export const attachmentRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = a
           { 'Retry-After': String(QUOTA_RETRY_SECONDS) },
         )
       }
-      await ctx.storage.putAttachment(meta, bytes, userId, ctx.clock().toISOString())
-      return reply.code(201).send(meta)
+      const created = await ctx.storage.putAttachment(meta, bytes, userId, ctx.clock().toISOString())
+      return reply.code(created ? 201 : 200).send(meta)
     },
   )
 
-  // Declared before GET, which would otherwise get Fastify's automatic HEAD. It answers whether the server
-  // has the file, to anyone signed in: the device asks before uploading, when no record names it yet.
+  // Declared before GET, which would otherwise get Fastify's automatic HEAD. Like GET, it answers 404 to
+  // whoever may not read the photo, so that a hash tells nothing about other buildings.
   app.head(
     '/attachments/:sha256',
     {
@@ -87,24 +87,41 @@ export const attachmentRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = a
       schema: { tags: ['attachments'], params: Params, response: { 200: z.undefined(), ...errorResponses(400, 401, 404) } },
     },
     async (request, reply) => {
-      if (!(await ctx.storage.hasAttachment(request.params.sha256))) throw new HttpError(404, 'not_found', 'No such attachment.')
+      const { sha256 } = request.params
+      const readable = await ctx.storage.readableStoredAttachments(principalOf(request), [sha256])
+      if (!readable.has(sha256)) throw new HttpError(404, 'not_found', 'No such attachment.')
       return reply.code(200).send()
     },
   )
 
   app.get(
     '/attachments/:sha256',
-    { schema: { tags: ['attachments'], params: Params, response: { 200: PhotoBytes, ...errorResponses(400, 401, 403, 404) } } },
+    { schema: { tags: ['attachments'], params: Params, response: { 200: PhotoBytes, ...errorResponses(400, 401, 404) } } },
     async (request, reply) => {
       const { sha256 } = request.params
-      // Permission first, so that bytes are read only for those who may have them.
-      if (!(await ctx.storage.canReadAttachment(principalOf(request), sha256))) {
-        if (!(await ctx.storage.hasAttachment(sha256))) throw new HttpError(404, 'not_found', 'No such attachment.')
-        throw new HttpError(403, 'forbidden', 'You may not see this photo.')
-      }
+      // Permission first, so that bytes are read only for those who may have them; a photo the caller may not
+      // read does not exist for them (a 403 would tell that another building has it).
+      if (!(await ctx.storage.canReadAttachment(principalOf(request), sha256))) throw new HttpError(404, 'not_found', 'No such attachment.')
       const found = await ctx.storage.getAttachment(sha256)
       if (!found) throw new HttpError(404, 'not_found', 'No such attachment yet: it has not been uploaded.')
       return reply.code(200).type(found.meta.type).send(found.bytes)
+    },
+  )
+}
+
+/**
+ * `POST /attachments/missing` (behind `authenticate`): which of a batch's photos the device should upload, in
+ * one question and with a 200 (a HEAD per photo costs a round trip each and logs a 404 in the browser for
+ * every photo still to send). Its own plugin: the photo routes above parse every body as bytes.
+ */
+export const attachmentListRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (app, { ctx }) => {
+  app.post(
+    '/attachments/missing',
+    { schema: { tags: ['attachments'], body: MissingRequest, response: { 200: MissingResponse, ...errorResponses(400, 401) } } },
+    async (request) => {
+      const hashes = [...new Set(request.body.hashes)]
+      const readable = await ctx.storage.readableStoredAttachments(principalOf(request), hashes)
+      return { missing: hashes.filter((sha256) => !readable.has(sha256)) }
     },
   )
 }

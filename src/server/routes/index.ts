@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { authenticate } from '../auth/authenticate'
 import type { ServerContext } from '../context'
-import { attachmentRoutes } from './attachments'
+import { attachmentListRoutes, attachmentRoutes } from './attachments'
 import { loginRoutes, logoutRoutes } from './auth'
 import { deviceRoutes } from './devices'
 import { healthRoutes } from './health'
@@ -20,5 +20,6 @@ export const apiRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (a
     await secured.register(deviceRoutes, { ctx })
     await secured.register(syncRoutes, { ctx })
     await secured.register(attachmentRoutes, { ctx })
+    await secured.register(attachmentListRoutes, { ctx })
   })
 }

@@ -2,11 +2,13 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import {
   AttachmentMeta,
   MutationResult,
+  PULL_MAX_BYTES,
   RECORD_TABLES,
   REFERENCE_SCHEMAS,
   photosOf,
   templateRowId,
   type Change,
+  type ChecklistTemplate,
   type Mutation,
   type PullTable,
   type RecordTable,
@@ -230,6 +232,76 @@ async function loadNewestTemplates(trx: Tx, templateIds: string[]): Promise<Map<
   return newest
 }
 
+/** The template versions a batch's inspections name, of the caller's community only, by records-table id. */
+async function loadTemplateVersions(
+  trx: Tx,
+  principal: Principal,
+  mutations: Mutation[],
+  records: Map<string, StoredRecord>,
+): Promise<Map<string, ChecklistTemplate>> {
+  const ids = mutations.flatMap((mutation) => {
+    if (mutation.kind !== 'put' || mutation.table !== 'inspections') return []
+    const named = { ...records.get(key(mutation.table, mutation.recordId))?.data, ...mutation.fields }
+    return typeof named.templateId === 'string' && typeof named.templateVersion === 'number'
+      ? [{ table: 'templates' as const, id: templateRowId(named.templateId, named.templateVersion) }]
+      : []
+  })
+  const found = await loadRecords(trx, ids)
+  const versions = new Map<string, ChecklistTemplate>()
+  for (const record of found.values()) {
+    if (record.communityId === principal.communityId && !record.deletedAt) versions.set(record.id, record.data as ChecklistTemplate)
+  }
+  return versions
+}
+
+/**
+ * Of these hashes, those the principal may read: those they uploaded, and those named by a record they can
+ * see (stored or not yet). Few records name one photo, so the rows are read and the one scope rule decides.
+ */
+async function readableAttachments(db: Kysely<Database> | Tx, principal: Principal, hashes: string[]): Promise<Set<string>> {
+  const readable = new Set<string>()
+  for (const part of chunks([...new Set(hashes)])) {
+    const uploaded = await db
+      .selectFrom('attachment_uploads')
+      .select('sha256')
+      .where('user_id', '=', principal.userId)
+      .where('sha256', 'in', part)
+      .execute()
+    uploaded.forEach((row) => readable.add(row.sha256))
+    const named = await db
+      .selectFrom('attachment_refs as a')
+      .innerJoin('records as r', (join) => join.onRef('r.table_name', '=', 'a.table_name').onRef('r.id', '=', 'a.record_id'))
+      .select(['a.sha256', 'r.community_id as communityId', 'r.building_id as buildingId'])
+      .where('a.sha256', 'in', part)
+      .where('r.community_id', '=', principal.communityId)
+      .execute()
+    for (const row of named) if (canSee(principal, row)) readable.add(row.sha256)
+  }
+  return readable
+}
+
+/**
+ * The photos named by a batch's puts that the principal may name: those they may read, and those the server
+ * does not have (naming them reveals nothing; they show as missing until uploaded).
+ */
+async function loadNamablePhotos(trx: Tx, principal: Principal, mutations: Mutation[]): Promise<Set<string>> {
+  const hashes = [...new Set(mutations.flatMap((m) => (m.kind === 'put' ? photosOf(m.fields) : [])))]
+  const namable = await readableAttachments(trx, principal, hashes)
+  const stored = await storedAttachments(trx, hashes)
+  for (const sha256 of hashes) if (!stored.has(sha256)) namable.add(sha256)
+  return namable
+}
+
+/** Of these hashes, those whose bytes the server has. */
+async function storedAttachments(db: Kysely<Database> | Tx, hashes: string[]): Promise<Set<string>> {
+  const stored = new Set<string>()
+  for (const part of chunks([...new Set(hashes)])) {
+    const rows = await db.selectFrom('attachments').select('sha256').where('sha256', 'in', part).execute()
+    rows.forEach((row) => stored.add(row.sha256))
+  }
+  return stored
+}
+
 export class KyselyStorage implements Storage {
   readonly #db: Kysely<Database>
   readonly #blobs: BlobStore | 'inline'
@@ -422,6 +494,8 @@ export class KyselyStorage implements Storage {
         fresh.flatMap((m) => (m.kind === 'template.publish' ? [m.template.id] : [])),
       )
       const places = await loadPlaces(trx, fresh, records)
+      const templateVersions = await loadTemplateVersions(trx, principal, fresh, records)
+      const namablePhotos = await loadNamablePhotos(trx, principal, fresh)
       const assignees = await loadAssignees(
         trx,
         fresh.flatMap((m) => (m.kind === 'issue.assign' && m.assignee !== null ? [m.assignee] : [])),
@@ -444,7 +518,17 @@ export class KyselyStorage implements Storage {
             ? templates.get(mutation.template.id)
             : named && records.get(key(named.table, named.id))
         const assignee = mutation.kind === 'issue.assign' && mutation.assignee ? assignees.get(mutation.assignee) : undefined
-        const { result, write } = applyMutation({ principal, mutation, current, assignee, rev: rev + 1, now, places })
+        const { result, write } = applyMutation({
+          principal,
+          mutation,
+          current,
+          assignee,
+          rev: rev + 1,
+          now,
+          places,
+          templates: templateVersions,
+          namablePhotos,
+        })
         if (write) {
           rev = write.rev
           writes.set(key(write.table, write.id), write)
@@ -493,13 +577,16 @@ export class KyselyStorage implements Storage {
       .orderBy('rev')
       .limit(limit + 1)
       .execute()
-    const changes: Change[] = rows.slice(0, limit).map((row) => ({
-      table: row.table_name,
-      id: row.id,
-      rev: Number(row.rev),
-      record: JSON.parse(row.data) as Record<string, unknown>,
-    }))
-    return { changes, lastRev: changes.at(-1)?.rev ?? afterRev, hasMore: rows.length > limit }
+    const changes: Change[] = []
+    let bytes = 0
+    // A page ends before the byte cap but never empty: a lone record over it would hold the cursor forever.
+    // It ends at a revision, like the row limit, so the cursor means the same.
+    for (const row of rows.slice(0, limit)) {
+      bytes += Buffer.byteLength(row.data)
+      if (changes.length > 0 && bytes > PULL_MAX_BYTES) break
+      changes.push({ table: row.table_name, id: row.id, rev: Number(row.rev), record: JSON.parse(row.data) as Record<string, unknown> })
+    }
+    return { changes, lastRev: changes.at(-1)?.rev ?? afterRev, hasMore: rows.length > changes.length }
   }
 
   async hasAttachment(sha256: string): Promise<boolean> {
@@ -507,24 +594,26 @@ export class KyselyStorage implements Storage {
     return row !== undefined
   }
 
-  async putAttachment(meta: AttachmentMeta, bytes: Buffer, uploadedBy: string, at: string): Promise<void> {
+  async putAttachment(meta: AttachmentMeta, bytes: Buffer, uploadedBy: string, at: string): Promise<boolean> {
+    const created = !(await this.hasAttachment(meta.sha256))
     const inline = this.#blobs === 'inline'
     // The bytes are stored before the row that announces them, so that a row never names missing bytes.
-    if (this.#blobs !== 'inline') await this.#blobs.write(meta.sha256, bytes)
-    await this.#db
-      .insertInto('attachments')
-      .values({
-        sha256: meta.sha256,
-        type: meta.type,
-        bytes: meta.bytes,
-        width: meta.width,
-        height: meta.height,
-        content: inline ? bytes : null,
-        created_at: at,
-        uploaded_by: uploadedBy,
-      })
-      .onConflict((oc) => oc.column('sha256').doNothing())
-      .execute()
+    if (created && this.#blobs !== 'inline') await this.#blobs.write(meta.sha256, bytes)
+    await this.#db.transaction().execute(async (trx) => {
+      if (created) {
+        await trx
+          .insertInto('attachments')
+          .values({ ...meta, content: inline ? bytes : null, created_at: at, uploaded_by: uploadedBy })
+          .onConflict((oc) => oc.column('sha256').doNothing())
+          .execute()
+      }
+      await trx
+        .insertInto('attachment_uploads')
+        .values({ sha256: meta.sha256, user_id: uploadedBy, created_at: at })
+        .onConflict((oc) => oc.columns(['sha256', 'user_id']).doNothing())
+        .execute()
+    })
+    return created
   }
 
   async getAttachment(sha256: string): Promise<{ meta: AttachmentMeta; bytes: Buffer } | undefined> {
@@ -537,21 +626,12 @@ export class KyselyStorage implements Storage {
   }
 
   async canReadAttachment(principal: Principal, sha256: string): Promise<boolean> {
-    const own = await this.#db
-      .selectFrom('attachments')
-      .select('sha256')
-      .where('sha256', '=', sha256)
-      .where('uploaded_by', '=', principal.userId)
-      .executeTakeFirst()
-    if (own) return true
-    // Few records name one photo: read them all and let the one scope rule decide.
-    const naming = await this.#db
-      .selectFrom('attachment_refs as a')
-      .innerJoin('records as r', (join) => join.onRef('r.table_name', '=', 'a.table_name').onRef('r.id', '=', 'a.record_id'))
-      .select(['r.community_id as communityId', 'r.building_id as buildingId'])
-      .where('a.sha256', '=', sha256)
-      .execute()
-    return naming.some((record) => canSee(principal, record))
+    return (await readableAttachments(this.#db, principal, [sha256])).has(sha256)
+  }
+
+  async readableStoredAttachments(principal: Principal, hashes: string[]): Promise<Set<string>> {
+    const [readable, stored] = await Promise.all([readableAttachments(this.#db, principal, hashes), storedAttachments(this.#db, hashes)])
+    return new Set([...readable].filter((sha256) => stored.has(sha256)))
   }
 
   async unreferencedUploadBytes(userId: string): Promise<number> {
@@ -583,6 +663,8 @@ export class KyselyStorage implements Storage {
       )
       .returning(['sha256', 'bytes'])
       .execute()
+    // Whoever uploaded a swept photo uploaded nothing that is still here: none of them may name it any more.
+    for (const part of chunks(removed.map((row) => row.sha256))) await this.#db.deleteFrom('attachment_uploads').where('sha256', 'in', part).execute()
     const blobs = this.#blobs
     if (blobs !== 'inline') for (const { sha256 } of removed) await blobs.remove(sha256)
     return { count: removed.length, bytes: removed.reduce((sum, row) => sum + Number(row.bytes), 0) }

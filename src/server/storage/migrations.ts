@@ -140,6 +140,19 @@ export const MIGRATIONS: Record<string, Migration> = {
         .execute()
     },
   },
+  '0005-attachment-uploads': {
+    // A photo may be uploaded by several users (the same bytes on two phones); each of them may name it.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('attachment_uploads')
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('attachment_uploads_pk', ['sha256', 'user_id'])
+        .execute()
+      await sql`insert into attachment_uploads (sha256, user_id, created_at) select sha256, uploaded_by, created_at from attachments`.execute(db)
+    },
+  },
 }
 
 /** Brings the database to the newest schema. Safe at every start and from several servers at once (Kysely locks). */

@@ -85,6 +85,13 @@ export interface AttachmentsTable {
   uploaded_by: string
 }
 
+/** Everyone who uploaded an attachment's bytes: each of them may name it on a record (the bytes are stored once). */
+export interface AttachmentUploadsTable {
+  sha256: string
+  user_id: string
+  created_at: string
+}
+
 /** Which records name which attachment: who may read a photo follows from who may read such a record. */
 export interface AttachmentRefsTable {
   sha256: string
@@ -110,4 +117,5 @@ export interface Database {
   attachments: AttachmentsTable
   attachment_refs: AttachmentRefsTable
   rate_limits: RateLimitsTable
+  attachment_uploads: AttachmentUploadsTable
 }

@@ -98,11 +98,17 @@ export interface Storage {
   pull(principal: Principal, afterRev: number, limit: number): Promise<PullPage>
 
   hasAttachment(sha256: string): Promise<boolean>
-  /** Stores an attachment once; a repeated put is harmless (the first uploader and time stay on record). */
-  putAttachment(meta: AttachmentMeta, bytes: Buffer, uploadedBy: string, at: string): Promise<void>
+  /**
+   * Stores an attachment once and records the uploader, also when the bytes were stored already (then they are
+   * not written again, and the first uploader and time stay on record): every uploader may name the photo.
+   * True when the bytes were new.
+   */
+  putAttachment(meta: AttachmentMeta, bytes: Buffer, uploadedBy: string, at: string): Promise<boolean>
   getAttachment(sha256: string): Promise<{ meta: AttachmentMeta; bytes: Buffer } | undefined>
   /** Whether the principal may see a record that names this attachment (or uploaded it). */
   canReadAttachment(principal: Principal, sha256: string): Promise<boolean>
+  /** Of these hashes, those stored that the principal may read: what HEAD and the missing-list answer. */
+  readableStoredAttachments(principal: Principal, hashes: string[]): Promise<Set<string>>
   /** Bytes of the attachments this user uploaded that no record names (yet): what the upload quota counts. */
   unreferencedUploadBytes(userId: string): Promise<number>
   /**

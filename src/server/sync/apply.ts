@@ -5,12 +5,16 @@ import {
   LEADER_FIELDS,
   RECORD_SCHEMAS,
   addComment,
+  answersRefusal,
   newReportState,
   noteRequired,
+  photosOf,
   reporterMayEdit,
   resubmit,
   templateRowId,
   transition,
+  type ChecklistTemplate,
+  type InspectionFields,
   type FieldConflict,
   type IssueMutation,
   type Mutation,
@@ -66,6 +70,10 @@ export interface ApplyInput {
   now: Date
   /** Where the households and residents the record names really are (see `placementRefusal`). */
   places?: Places
+  /** The caller's community's template versions an inspection names, by `templateRowId`. */
+  templates?: ReadonlyMap<string, ChecklistTemplate>
+  /** The photos named by the batch that the caller may name (see `photoRefusal`); none when absent. */
+  namablePhotos?: ReadonlySet<string>
 }
 
 /** Stored reference data the push loads for the records it changes: household → building, resident → household. */
@@ -84,6 +92,21 @@ export interface Applied {
 const SERVER_STAMPED = 'updatedAt'
 /** The record schema's bound on kept conflicts; beyond it the oldest go first. */
 const MAX_CONFLICTS = 50
+
+/**
+ * How far from the server's time a device's `createdAt` is believed. Phones stay offline for days, so the
+ * past reaches far; a time in the future is a wrong clock. Outside the window the server stamps its own
+ * time rather than refusing: a cheap phone's wrong clock must never cost a leader the record.
+ */
+export const CREATED_AT_PAST_MS = 90 * 24 * 60 * 60 * 1000
+export const CREATED_AT_FUTURE_MS = 10 * 60 * 1000
+
+/** The `createdAt` a new record is stored with: the device's when believable, else the server's time. */
+export function createdAtOnArrival(sent: unknown, now: Date): string {
+  const at = typeof sent === 'string' ? Date.parse(sent) : Number.NaN
+  const believable = at >= now.getTime() - CREATED_AT_PAST_MS && at <= now.getTime() + CREATED_AT_FUTURE_MS
+  return believable ? String(sent) : now.toISOString()
+}
 
 /** Whether the principal may see a stored record: their community, and for a leader only their buildings' rows. */
 export function canSee(principal: Principal, record: Pick<StoredRecord, 'communityId' | 'buildingId'>): boolean {
@@ -143,6 +166,31 @@ function placementRefusal(record: { buildingId: string; householdId?: string | n
   return strangers.length ? 'A resident named does not live in this household' : null
 }
 
+/**
+ * Why a record may not name one of its new photos, or null. A photo goes only on records of those who uploaded
+ * it or who can already see a record naming it: naming a hash must not open another building's photo. A hash
+ * the server does not have reveals nothing, and a photo the server refused to store must not cost the record,
+ * so storage counts those as namable (they show as missing).
+ */
+function photoRefusal(record: Record<string, unknown>, before: Record<string, unknown> | undefined, namable: ReadonlySet<string> | undefined): string | null {
+  const had = new Set(before ? photosOf(before) : [])
+  const foreign = photosOf(record).find((sha256) => !had.has(sha256) && !namable?.has(sha256))
+  return foreign === undefined ? null : `Photo ${foreign} is not yours to use`
+}
+
+/** Why an inspection does not fit its template version, or null (visits and reports have no template). */
+function templateRefusal(table: RecordTable, record: Record<string, unknown>, templates: ApplyInput['templates']): string | null {
+  if (table !== 'inspections') return null
+  // Parsed with the inspection schema already.
+  const inspection = record as InspectionFields
+  return answersRefusal(inspection, templates?.get(templateRowId(inspection.templateId, inspection.templateVersion)))
+}
+
+/** Why a put or delete's base is not a revision the record had, or null. A base from the future would skip conflict detection. */
+function baseRefusal(baseRev: number | null, current: StoredRecord): string | null {
+  return baseRev !== null && baseRev > current.rev ? `Revision ${baseRev} is newer than the record's ${current.rev}` : null
+}
+
 /** The household and residents a record names, for loading their places before a push applies. */
 export function namedPlaces(data: Record<string, unknown>): { households: string[]; residents: string[] } {
   const household = typeof data.householdId === 'string' ? [data.householdId] : []
@@ -164,8 +212,8 @@ function create(input: ApplyInput, mutation: PutMutation): Applied {
   // The device's own copy of server-owned fields gives way to the server's.
   const officeFields = mutation.table === 'issues' ? newReportState() : {}
   const draft = {
-    createdAt: at,
     ...mutation.fields,
+    createdAt: createdAtOnArrival(mutation.fields.createdAt, input.now),
     ...officeFields,
     id: mutation.recordId,
     updatedAt: at,
@@ -180,8 +228,10 @@ function create(input: ApplyInput, mutation: PutMutation): Applied {
   const data: Record<string, unknown> = parsed.data
   const buildingId = parsed.data.buildingId
   if (!principal.buildingIds.includes(buildingId)) return rejected(mutation, 'forbidden', 'The building is not assigned to you')
-  const misplaced = placementRefusal(parsed.data, input.places)
+  const misplaced = placementRefusal(parsed.data, input.places) ?? templateRefusal(mutation.table, data, input.templates)
   if (misplaced) return rejected(mutation, 'invalid', misplaced)
+  const foreign = photoRefusal(data, undefined, input.namablePhotos)
+  if (foreign) return rejected(mutation, 'forbidden', foreign)
   const fieldRevs: FieldRevs = Object.fromEntries(Object.keys(data).map((field) => [field, { rev, device: principal.deviceId }]))
   const write: StoredRecord = {
     table: mutation.table,
@@ -202,6 +252,8 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
   const refusal = leaderWriteRefusal(principal, current)
   if (refusal) return rejected(mutation, 'forbidden', refusal)
   if (current.deletedAt) return rejected(mutation, 'deleted', 'The record has been deleted')
+  const future = baseRefusal(mutation.baseRev, current)
+  if (future) return rejected(mutation, 'invalid', future)
   const unknown = unknownField(mutation.table, mutation.fields)
   if (unknown) return rejected(mutation, 'invalid', `Unknown field ${unknown}`)
   if (mutation.table === 'issues' && !reporterMayEdit(IssueReport.shape.status.parse(current.data.status))) {
@@ -221,8 +273,10 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
   if (!parsed.success) return rejected(mutation, 'invalid', describeError(parsed.error))
   const wanted: Record<string, unknown> = parsed.data
   if (!principal.buildingIds.includes(parsed.data.buildingId)) return rejected(mutation, 'forbidden', 'The building is not assigned to you')
-  const misplaced = placementRefusal(parsed.data, input.places)
+  const misplaced = placementRefusal(parsed.data, input.places) ?? templateRefusal(mutation.table, wanted, input.templates)
   if (misplaced) return rejected(mutation, 'invalid', misplaced)
+  const foreign = photoRefusal(wanted, current.data, input.namablePhotos)
+  if (foreign) return rejected(mutation, 'forbidden', foreign)
 
   const at = input.now.toISOString()
   const base = mutation.baseRev ?? 0
@@ -268,6 +322,8 @@ function remove(input: ApplyInput, mutation: DeleteMutation): Applied {
   const refusal = leaderWriteRefusal(principal, current)
   if (refusal) return rejected(mutation, 'forbidden', refusal)
   if (current.deletedAt) return rejected(mutation, 'deleted', 'The record has been deleted')
+  const future = baseRefusal(mutation.baseRev, current)
+  if (future) return rejected(mutation, 'invalid', future)
   const at = input.now.toISOString()
   const write: StoredRecord = {
     ...current,

@@ -43,6 +43,17 @@ describe('saving a record', () => {
     expect(await db.outbox.count()).toBe(0)
   })
 
+  it('never writes an inspection the server would refuse: an answer off its template version, or one past the size cap', async () => {
+    const answer = { result: 'pass' as const, note: '', photos: [] }
+    await expect(repos.inspections.create(inspectionFields({ answers: { 'not-an-item': answer } }), author)).rejects.toBeInstanceOf(ValidationError)
+    await expect(repos.inspections.create(inspectionFields({ templateVersion: 99 }), author)).rejects.toBeInstanceOf(ValidationError)
+    const stuffed = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`item-${i}`, { ...answer, note: '楼'.repeat(500) }]))
+    await expect(repos.inspections.create(inspectionFields({ answers: stuffed }), author)).rejects.toBeInstanceOf(ValidationError)
+    const saved = await repos.inspections.create(inspectionFields(), author)
+    await expect(repos.inspections.update(saved.id, { answers: { 'not-an-item': answer } })).rejects.toBeInstanceOf(ValidationError)
+    expect(await db.outbox.count()).toBe(1)
+  })
+
   it('turns a full disk into a StorageFullError and writes nothing', async () => {
     vi.spyOn(db.outbox, 'add').mockRejectedValueOnce(Object.assign(new Error('quota'), { name: 'QuotaExceededError' }))
     await expect(repos.visits.create(visitFields(), author)).rejects.toBeInstanceOf(StorageFullError)

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest'
-import { ChecklistTemplate, IssueFields, failedItemToIssue, overallResult, progress, uuidv7, type InspectionFields } from '@/domain'
+import {
+  ChecklistTemplate,
+  Inspection,
+  IssueFields,
+  RECORD_MAX_BYTES,
+  answersRefusal,
+  failedItemToIssue,
+  fieldErrors,
+  overallResult,
+  progress,
+  recordBytes,
+  uuidv7,
+  type InspectionFields,
+} from '@/domain'
 import { demoTemplates } from '@/domain/demo'
 import { template } from '../../fixtures'
 
@@ -72,5 +85,27 @@ describe('demo templates', () => {
       expect(ChecklistTemplate.safeParse(t).success).toBe(true)
       expect(new Set(t.items.map((i) => i.id)).size).toBe(t.items.length)
     }
+  })
+})
+
+describe('an inspection record', () => {
+  const stuffed = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`item-${i}`, answer('pass', '楼'.repeat(500))]))
+  const record = { id: uuidv7(), createdAt: '2026-11-20T02:00:00.000Z', updatedAt: '2026-11-20T02:00:00.000Z', createdBy: 'u-1', deviceId: 'd-1', rev: null, deletedAt: null, conflicts: [] }
+
+  it('larger than the record cap fails its schema, with a message a leader can act on', () => {
+    const fields: InspectionFields = { templateId: template.id, templateVersion: template.version, buildingId: 'b-1', startedAt: record.createdAt, completedAt: null, answers: stuffed }
+    expect(recordBytes({ ...record, ...fields })).toBeGreaterThan(RECORD_MAX_BYTES)
+    const result = Inspection.safeParse({ ...record, ...fields })
+    expect(result.success).toBe(false)
+    expect(fieldErrors(result.error!, 'zh-CN')).toEqual({ '': '这条记录太长了，请删减一些备注' })
+    expect(fieldErrors(result.error!, 'en')).toEqual({ '': 'This record is too long: shorten some notes' })
+  })
+
+  it('answers only items of its template version', () => {
+    const fits = { templateId: template.id, templateVersion: template.version, answers: { [template.items[0]!.id]: answer('pass') } }
+    expect(answersRefusal(fits, template)).toBeNull()
+    expect(answersRefusal({ ...fits, answers: { 'not-an-item': answer('pass') } }, template)).toMatch(/not-an-item/)
+    expect(answersRefusal({ ...fits, templateVersion: template.version + 1 }, template)).not.toBeNull()
+    expect(answersRefusal(fits, undefined)).not.toBeNull()
   })
 })

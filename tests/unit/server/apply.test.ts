@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { IssueReport, LEADER_FIELDS, RECORD_SCHEMAS, RECORD_TABLES, Visit, uuidv7, type Mutation, type RecordTable } from '@/domain'
+import { IssueReport, LEADER_FIELDS, RECORD_SCHEMAS, RECORD_TABLES, Visit, templateRowId, uuidv7, type ItemAnswer, type Mutation, type RecordTable } from '@/domain'
 import { demoHouseholds, demoResidents, demoTemplates } from '@/domain/demo'
 import type { Principal } from '@/server/storage/types'
 import { applyMutation, type Applied, type Places, type StoredRecord } from '@/server/sync/apply'
-import { inspectionFields, issueFields, visitFields } from '../../fixtures'
+import { inspectionFields, issueFields, template, visitFields } from '../../fixtures'
 import { mutation } from '../../fixtures/mutations'
 
 const community = 'c-nanmen'
@@ -22,9 +22,17 @@ const places: Places = {
   householdOfResident: new Map(demoResidents.map((r) => [r.id, r.householdId])),
 }
 
+/** The community's template versions, as the push would load those an inspection names. */
+const templates = new Map(demoTemplates.map((t) => [templateRowId(t.id, t.version), t]))
+/** Photos the leaders uploaded or can see on their records; anything else is someone else's. */
+const ownPhoto = 'a'.repeat(64)
+const strangersPhoto = 'b'.repeat(64)
+const namablePhotos = new Set([ownPhoto])
+
 let lastRev = 0
 function apply(principal: Principal, m: Mutation, current?: StoredRecord, assignee?: Principal & { disabled?: boolean }): Applied {
-  return applyMutation({ principal, mutation: m, current, assignee: assignee && { disabled: false, ...assignee }, rev: ++lastRev, now, places })
+  const input = { principal, mutation: m, current, rev: ++lastRev, now, places, templates, namablePhotos }
+  return applyMutation({ ...input, assignee: assignee && { disabled: false, ...assignee } })
 }
 
 function written(applied: Applied): StoredRecord {
@@ -368,5 +376,78 @@ describe('publishing a template', () => {
     expect(rejection(apply(office, mutation.publish(template), stored()))).toBe('stale_template')
     expect(rejection(apply(leader, mutation.publish({ ...template, version: 2 }), stored()))).toBe('forbidden')
     expect(rejection(apply(otherOffice, mutation.publish({ ...template, version: 2 }), stored()))).toBe('forbidden')
+  })
+})
+
+describe('an inspection', () => {
+  const item = template.items[0]!.id
+  const answer: ItemAnswer = { result: 'fail', note: '', photos: [] }
+
+  it('is refused when its template version does not exist', () => {
+    const m = mutation.put('inspections', uuidv7(), inspectionFields({ templateId: 'no-such-template' }))
+    expect(rejection(apply(leader, m))).toBe('invalid')
+    const newer = mutation.put('inspections', uuidv7(), inspectionFields({ templateVersion: template.version + 1 }))
+    expect(rejection(apply(leader, newer))).toBe('invalid')
+  })
+
+  it('is refused when an answer names no item of its template version, also on an edit', () => {
+    const stray = mutation.put('inspections', uuidv7(), inspectionFields({ answers: { 'not-an-item': { result: 'pass', note: '', photos: [] } } }))
+    expect(rejection(apply(leader, stray))).toBe('invalid')
+    const inspection = create('inspections', inspectionFields({ answers: { [item]: { result: 'pass', note: '', photos: [] } } }))
+    const edit = mutation.put('inspections', inspection.id, { answers: { [item]: answer, 'not-an-item': answer } }, inspection.rev)
+    expect(rejection(apply(leader, edit, inspection))).toBe('invalid')
+  })
+
+  it('of about 1 MB is refused before it is stored, whatever it names', () => {
+    const answers = Object.fromEntries(Array.from({ length: 700 }, (_, i) => [`item-${i}`, { ...answer, note: '楼'.repeat(500) }]))
+    expect(rejection(apply(leader, mutation.put('inspections', uuidv7(), inspectionFields({ answers }))))).toBe('invalid')
+  })
+
+  it('with every item of its template answered is applied', () => {
+    const answers = Object.fromEntries(template.items.map((i) => [i.id, { ...answer, note: '楼'.repeat(500), photos: [ownPhoto] }]))
+    expect(apply(leader, mutation.put('inspections', uuidv7(), inspectionFields({ answers }))).result.status).toBe('applied')
+  })
+})
+
+describe('the photos a record names', () => {
+  it('may be those the author uploaded or can see, never another building’s', () => {
+    expect(apply(leader, mutation.put('visits', uuidv7(), visitFields({ photos: [ownPhoto] }))).result.status).toBe('applied')
+    expect(rejection(apply(leader, mutation.put('issues', uuidv7(), issueFields({ photos: [strangersPhoto] }))))).toBe('forbidden')
+  })
+
+  it('already on the record stay namable on an edit; a new foreign one is refused', () => {
+    const visit = create('visits', visitFields({ photos: [ownPhoto] }))
+    const kept = mutation.put('visits', visit.id, { photos: [ownPhoto], outcome: 'again' }, visit.rev)
+    expect(apply(leader, kept, { ...visit, data: { ...visit.data, photos: [strangersPhoto, ownPhoto] } }).result.status).toBe('applied')
+    const added = mutation.put('visits', visit.id, { photos: [ownPhoto, strangersPhoto] }, visit.rev)
+    expect(rejection(apply(leader, added, visit))).toBe('forbidden')
+  })
+})
+
+describe('a base revision', () => {
+  it('newer than the record’s revision is refused, for a put and a delete, and nothing is written', () => {
+    const visit = create('visits', visitFields())
+    expect(rejection(apply(leaderTablet, mutation.put('visits', visit.id, { outcome: 'from the future' }, visit.rev + 5), visit))).toBe('invalid')
+    expect(rejection(apply(leader, mutation.delete('visits', visit.id, visit.rev + 1), visit))).toBe('invalid')
+  })
+
+  it('at or below the record’s revision, or null from a device never answered, is taken as before', () => {
+    const visit = create('visits', visitFields())
+    expect(apply(leader, mutation.put('visits', visit.id, { outcome: 'seen' }, visit.rev), visit).result.status).toBe('applied')
+    expect(apply(leader, mutation.put('visits', visit.id, { outcome: 'seen twice' }, null), visit).result.status).toBe('applied')
+  })
+})
+
+describe('createdAt of a new record', () => {
+  const at = (createdAt: string) => Visit.parse(written(apply(leader, mutation.put('visits', uuidv7(), { ...visitFields(), createdAt }))).data).createdAt
+
+  it('is the device’s when it is days old: phones stay offline', () => {
+    expect(at('2026-11-02T09:30:00.000Z')).toBe('2026-11-02T09:30:00.000Z')
+  })
+
+  it('is the server’s time when the device’s clock is far off, and the record is kept', () => {
+    expect(at('1999-01-01T00:00:00.000Z')).toBe(now.toISOString())
+    expect(at('2099-01-01T00:00:00.000Z')).toBe(now.toISOString())
+    expect(at('2026-11-20T09:00:00.000Z')).toBe(now.toISOString())
   })
 })

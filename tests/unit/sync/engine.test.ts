@@ -183,7 +183,7 @@ describe('push', () => {
 })
 
 describe('photos', () => {
-  it('uploads the photos a record names before the mutation, and only those the server lacks', async () => {
+  it('asks once which photos of a batch the server lacks, and uploads those before the mutation', async () => {
     const { engine, repos, server, author, db } = await device()
     const bytes = new Uint8Array([0xff, 0xd8, 0xff]).buffer
     for (const sha256 of [SHA_A, SHA_B]) {
@@ -193,7 +193,7 @@ describe('photos', () => {
     const issue = await repos.issues.create(issueFields({ photos: [SHA_A, SHA_B] }), author)
     await engine.sync()
 
-    expect(server.calls.map((c) => c.op).slice(0, 4)).toEqual(['headAttachment', 'putAttachment', 'headAttachment', 'push'])
+    expect(server.calls.map((c) => c.op).slice(0, 3)).toEqual(['missingAttachments', 'putAttachment', 'push'])
     expect(server.attachments.has(SHA_A)).toBe(true)
 
     // Known to be on the server now: a later edit asks nothing about them.

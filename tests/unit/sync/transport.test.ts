@@ -103,13 +103,15 @@ describe('fetchTransport', () => {
     expect((await failure(fetchTransport({ baseUrl, token: 't', timeoutMs: 100 }).pull(null, 10))).code).toBe('timeout')
   })
 
-  it('asks about attachments with HEAD and uploads the bytes with their type', async () => {
-    const baseUrl = await serve((req, res) => res.writeHead(req.method === 'HEAD' ? (req.url!.endsWith('a'.repeat(64)) ? 200 : 404) : 201).end())
+  it('asks once which attachments to upload, with a 200, and uploads the bytes with their type', async () => {
+    const baseUrl = await serve((req, res) =>
+      req.method === 'POST' ? json(200, { missing: ['b'.repeat(64)] })(req, res) : res.writeHead(201).end(),
+    )
     const transport = fetchTransport({ baseUrl, token: 't' })
-    expect(await transport.headAttachment('a'.repeat(64))).toBe(true)
-    expect(await transport.headAttachment('b'.repeat(64))).toBe(false)
+    expect(await transport.missingAttachments(['a'.repeat(64), 'b'.repeat(64)])).toEqual(['b'.repeat(64)])
+    expect(received[0]).toMatchObject({ method: 'POST', url: '/api/v1/attachments/missing', body: JSON.stringify({ hashes: ['a'.repeat(64), 'b'.repeat(64)] }) })
     await transport.putAttachment('b'.repeat(64), new TextEncoder().encode('jpeg').buffer, 'image/jpeg')
-    expect(received[2]).toMatchObject({ method: 'PUT', url: `/api/v1/attachments/${'b'.repeat(64)}`, body: 'jpeg', headers: { 'content-type': 'image/jpeg' } })
+    expect(received[1]).toMatchObject({ method: 'PUT', url: `/api/v1/attachments/${'b'.repeat(64)}`, body: 'jpeg', headers: { 'content-type': 'image/jpeg' } })
   })
 
   it('logs out with no body, and logs in without a token', async () => {
