@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Page } from 'playwright-core'
+import { uuidv7 } from '@/domain'
 import { demoTemplates } from '@/domain/demo'
 import { TEXT_SIZES } from '@/app/stores/preferences'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
@@ -19,6 +20,7 @@ const LOCALES = ['zh-CN', 'en'] as const
 
 const LONG_NEEDS = '李奶奶一个人住，腿脚不方便，上下楼很吃力。\n想申请居家养老上门服务，也想问问加装电梯的事情什么时候能开会讨论，家里的煤气管也有点旧了。'
 const LONG_OUTCOME = '已帮她在粤省事上提交了申请，告诉她大概两周有人上门评估。\n加装电梯的事情已经记下来，下次开会通知她。煤气管的事情已经转告物业，约好周五来看。'
+const RETURN_REASON = '位置写得不清楚：请写明是几楼哪一侧的窗户，再补拍一张能看到整扇窗的照片。'
 const LONG_DESCRIPTION =
   '三楼楼道东侧的窗户玻璃裂了一大条，窗框也松了，风一大就哐哐响，怕掉下去砸到楼下的人。\n住在三楼的陈伯说已经这样一个星期了，楼下是小孩放学经过的路，请尽快安排人来换。'
 
@@ -119,13 +121,27 @@ describe.skipIf(skipReason)('every text size on a small and a common phone', () 
       templateVersion: template.version,
       answers: { [template.items[0]!.id]: { result: 'fail', note: '5楼楼梯口堆了纸箱和旧沙发，挡住了一半通道', photos: [] } },
     })
-    await seedRecords(page, { visits: [...visits(6), visit!], issues: [...issues(4, { urgency: 'urgent' }), issue!], inspections: [inspection!] })
+    // Returned by the office, raised from the failed item: the reason banner, the link back and the resubmit form.
+    const [returned] = issues(1, {
+      status: 'rejected',
+      source: { inspectionId: inspection!.id, itemId: template.items[0]!.id },
+      events: [
+        { type: 'status', id: uuidv7(), at: '2026-11-02T02:00:00.000Z', by: 'u-office1', from: 'submitted', to: 'rejected', note: RETURN_REASON },
+      ],
+    })
+    await seedRecords(page, {
+      visits: [...visits(6), visit!],
+      issues: [...issues(4, { urgency: 'urgent' }), issue!, returned!],
+      inspections: [inspection!],
+    })
     screens.push(
       { name: 'home', path: '/', ready: '.home__actions' },
       { name: 'visits', path: '/visits', ready: '.visit-item' },
       { name: 'visit', path: `/visits/${visit!.id}`, ready: '.visit-detail__text' },
       { name: 'issues', path: '/issues', ready: '.issue-list__row' },
       { name: 'issue', path: `/issues/${issue!.id}`, ready: '.van-tag' },
+      { name: 'returned', path: `/issues/${returned!.id}`, ready: '.issue-returned' },
+      { name: 'resubmit', path: `/issues/${returned!.id}/edit`, ready: '.issue-edit__source' },
       { name: 'checklist', path: `/inspections/${inspection!.id}`, ready: '.choice-buttons' },
       { name: 'settings', path: '/settings', ready: '.settings-section' },
     )
