@@ -144,8 +144,3 @@ export function addComment(
   const event: IssueEvent = { type: 'comment', id: comment.eventId, at: comment.at, by: comment.by, text: comment.text }
   return { ...report, updatedAt: comment.at, events: [...report.events, event] }
 }
-
-/** Statuses the leader still has to keep an eye on. */
-export function isOpen(status: IssueStatus): boolean {
-  return status !== 'closed' && status !== 'rejected'
-}

@@ -256,9 +256,7 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
   if (future) return rejected(mutation, 'invalid', future)
   const unknown = unknownField(mutation.table, mutation.fields)
   if (unknown) return rejected(mutation, 'invalid', `Unknown field ${unknown}`)
-  if (mutation.table === 'issues' && !reporterMayEdit(IssueReport.shape.status.parse(current.data.status))) {
-    return rejected(mutation, 'locked', 'The office has taken the report on: comment on it instead')
-  }
+  if (takenOn(current)) return rejected(mutation, 'locked', 'The office has taken the report on: comment on it instead')
 
   const owned = LEADER_FIELDS[mutation.table]
   const proposed: Record<string, unknown> = {}
@@ -315,6 +313,11 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
   return { result, write }
 }
 
+/** A report the office has taken on: its reporter may neither change nor delete it (see `reporterMayEdit`). */
+function takenOn(current: StoredRecord): boolean {
+  return current.table === 'issues' && !reporterMayEdit(IssueReport.shape.status.parse(current.data.status))
+}
+
 function remove(input: ApplyInput, mutation: DeleteMutation): Applied {
   const { principal, current, rev } = input
   if (principal.role !== 'leader') return rejected(mutation, 'forbidden', 'Only the leader who reported a record deletes it')
@@ -324,6 +327,7 @@ function remove(input: ApplyInput, mutation: DeleteMutation): Applied {
   if (current.deletedAt) return rejected(mutation, 'deleted', 'The record has been deleted')
   const future = baseRefusal(mutation.baseRev, current)
   if (future) return rejected(mutation, 'invalid', future)
+  if (takenOn(current)) return rejected(mutation, 'locked', 'The office has taken the report on: it can no longer be deleted')
   const at = input.now.toISOString()
   const write: StoredRecord = {
     ...current,

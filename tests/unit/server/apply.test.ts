@@ -334,6 +334,16 @@ describe('the reporter’s edit of a report', () => {
     const rejectedReport = written(apply(office, mutation.status(issue.id, 'rejected', '不归社区管'), issue))
     expect(edit(rejectedReport).result.status).toBe('applied')
   })
+
+  it('and their delete, likewise: a report the office works on does not vanish under it', () => {
+    const issue = create('issues', issueFields())
+    const remove = (current: StoredRecord) => apply(leader, mutation.delete('issues', current.id, current.rev), current)
+    const accepted = written(apply(office, mutation.status(issue.id, 'accepted'), issue))
+    expect(rejection(remove(accepted))).toBe('locked')
+    const rejectedReport = written(apply(office, mutation.status(issue.id, 'rejected', '不归社区管'), issue))
+    expect(remove(rejectedReport).result.status).toBe('applied')
+    expect(remove(issue).result.status).toBe('applied')
+  })
 })
 
 describe('the fields a put changes', () => {
