@@ -165,15 +165,20 @@ async function startServer(dataDir: string) {
     }
   }
   const app = buildServer({ storage })
-  // Plain callbacks, not async hooks: they keep references, and cost the server next to nothing.
-  app.addHook('onSend', (request, _reply, payload, done) => {
-    const route = routeOf(request.url)
-    if (route && typeof payload === 'string') state.probe[route].responseBodies.push(payload)
-    done(null, payload)
+  // Compressed answers are streamed without a Content-Length: what an answer cost on the wire is what the
+  // socket wrote while it was sent (headers and chunk framing included). Plain callbacks, not async hooks:
+  // they cost the server next to nothing.
+  const writtenBefore = new WeakMap<object, number>()
+  app.addHook('onRequest', (request, _reply, done) => {
+    writtenBefore.set(request, request.raw.socket.bytesWritten)
+    done()
   })
   app.addHook('onResponse', (request, reply, done) => {
     const route = routeOf(request.url)
-    if (route) state.probe[route].serverMs += reply.elapsedTime
+    if (route) {
+      state.probe[route].serverMs += reply.elapsedTime
+      state.probe[route].responseBytes += request.raw.socket.bytesWritten - (writtenBefore.get(request) ?? 0)
+    }
     done()
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
@@ -188,7 +193,7 @@ async function startServer(dataDir: string) {
   }
 }
 
-/** fetch, counting each sync request's body and answer as they cross the wire (the answer by its Content-Length). */
+/** fetch, counting each sync request's body as sent and keeping each answer's body as received (decoded). */
 function countingFetch(state: { probe: Probe }): typeof fetch {
   return async (input, init) => {
     const response = await fetch(input, init)
@@ -200,7 +205,7 @@ function countingFetch(state: { probe: Probe }): typeof fetch {
         stats.requestBytes += Buffer.byteLength(init.body)
         stats.requestBodies.push(init.body)
       }
-      stats.responseBytes += Number(response.headers.get('content-length'))
+      stats.responseBodies.push(await response.clone().text())
       const encoding = response.headers.get('content-encoding')
       if (encoding) stats.encodings.add(encoding)
     }
@@ -549,7 +554,7 @@ function bytesTable(push: PushFigures, pull: PullFigures): Table {
   const compression = encodings.length ? `compressed by the server (${encodings.join(', ')})` : 'none — the server sends its JSON as it is, whatever Accept-Encoding asks for, and the device sends plain JSON'
   return {
     title: 'g) Bytes on the wire per record',
-    about: `The request and response bodies of e)'s batched push and f)'s pull, as they crossed the wire (the answers by their Content-Length), per record. Compression: ${compression}. For comparison, the same bodies each gzip-compressed on its own (zlib's default level), as they would be with compression both ways. Baseline: the bare records — for push the visits as the phone stored them, for pull the records as the new phone stored them — as one JSON array, gzip-compressed.`,
+    about: `The request and response bodies of e)'s batched push and f)'s pull, as they crossed the wire (the answers as the server's socket wrote them, headers included), per record. Compression: ${compression}. For comparison, the same bodies each gzip-compressed on its own (zlib's default level), as they would be with compression both ways. Baseline: the bare records — for push the visits as the phone stored them, for pull the records as the new phone stored them — as one JSON array, gzip-compressed.`,
     head: ['', 'push', 'pull'],
     rows: [
       ['**wire, as sent (requests + answers)**', `**${pushed.cells.sent}**`, `**${pulled.cells.sent}**`],

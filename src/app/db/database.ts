@@ -139,6 +139,13 @@ export class DoorstepDatabase extends Dexie {
     this.version(2)
       .stores({ rejections: 'mutationId, recordId', held: 'recordId' })
       .upgrade((tx) => tx.table('outbox').toCollection().modify(migrateOutboxEntry))
+    // Tombstones by time of deletion: IndexedDB leaves records whose deletedAt is null out of the index, so it
+    // holds only the deleted ones, and a list's count is an index count less these few (see queries.ts).
+    this.version(3).stores({
+      visits: 'id, visitedAt, followUpOn, [buildingId+visitedAt], [householdId+visitedAt], deletedAt',
+      issues: 'id, createdAt, status, [buildingId+createdAt], deletedAt',
+      inspections: 'id, startedAt, [buildingId+startedAt], deletedAt',
+    })
   }
 }
 
