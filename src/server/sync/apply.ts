@@ -88,8 +88,12 @@ export interface Applied {
   write?: StoredRecord
 }
 
-/** Stamped by the server on every change; a put may carry the device's value, which gives way. */
-const SERVER_STAMPED = 'updatedAt'
+/**
+ * Stamped by the server (updatedAt on every change, createdAt when the phone's clock was off, see
+ * `createdAtOnArrival`); a put may carry the device's value, which gives way: a record the server has not yet
+ * acknowledged goes whole with every change, the phone's createdAt included.
+ */
+const SERVER_STAMPED = new Set(['updatedAt', 'createdAt'])
 /** The record schema's bound on kept conflicts; beyond it the oldest go first. */
 const MAX_CONFLICTS = 50
 
@@ -261,7 +265,7 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
   const owned = LEADER_FIELDS[mutation.table]
   const proposed: Record<string, unknown> = {}
   for (const [field, value] of Object.entries(mutation.fields)) {
-    if (field === SERVER_STAMPED) continue
+    if (SERVER_STAMPED.has(field)) continue
     if (owned.has(field)) proposed[field] = value
     // An unchanged copy of a field the leader does not own is harmless: devices send whole snapshots.
     else if (!isDeepStrictEqual(value, current.data[field])) return rejected(mutation, 'immutable_field', `${field} cannot be changed here`)

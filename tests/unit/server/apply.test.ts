@@ -352,7 +352,8 @@ describe('the fields a put changes', () => {
     for (const table of RECORD_TABLES) {
       const current = records[table]
       for (const field of Object.keys(RECORD_SCHEMAS[table].shape)) {
-        if (field === 'updatedAt') continue
+        // Stamped by the server: the device's copy gives way (see "createdAt of a new record").
+        if (field === 'updatedAt' || field === 'createdAt') continue
         const { result } = apply(leader, mutation.put(table, current.id, { [field]: '变了' }, current.rev), current)
         // A leader field takes the schema's say (the value is likely invalid); any other is immutable.
         const immutable = result.status === 'rejected' && result.code === 'immutable_field'
@@ -459,5 +460,14 @@ describe('createdAt of a new record', () => {
     expect(at('1999-01-01T00:00:00.000Z')).toBe(now.toISOString())
     expect(at('2099-01-01T00:00:00.000Z')).toBe(now.toISOString())
     expect(at('2026-11-20T09:00:00.000Z')).toBe(now.toISOString())
+  })
+  it('stays the server’s when the phone sends the record whole again with its own clock’s time, and the edit goes through', () => {
+    // Until the server acknowledges a record, every change of it goes whole (baseRev null), createdAt included.
+    const id = uuidv7()
+    const fields = { ...visitFields(), createdAt: '2099-01-01T00:00:00.000Z' }
+    const stored = written(apply(leader, mutation.put('visits', id, fields)))
+    const again = apply(leader, mutation.put('visits', id, { ...fields, needs: '还想问问电梯的事' }), stored)
+    expect(again.result.status).toBe('applied')
+    expect(Visit.parse(written(again).data)).toMatchObject({ createdAt: now.toISOString(), needs: '还想问问电梯的事' })
   })
 })
