@@ -47,9 +47,14 @@ export function recordBytes(record: unknown): number {
   return encoder.encode(JSON.stringify(record)).length
 }
 
-/** The check every record schema carries, so that the phone never saves what the server refuses. */
+/**
+ * The check every record schema carries, so that the phone never saves what the server refuses. It measures
+ * the record as its author wrote it: what others append (the conflicts the server keeps, a report's events)
+ * must never push a stored record over the cap, or its author could no longer change it, nor a phone pull it.
+ */
 export function checkRecordBytes(ctx: z.core.ParsePayload<object>): void {
-  if (recordBytes(ctx.value) > RECORD_MAX_BYTES) {
+  const { conflicts: _conflicts, events: _events, ...authored } = ctx.value as Record<string, unknown>
+  if (recordBytes(authored) > RECORD_MAX_BYTES) {
     ctx.issues.push({ code: 'custom', input: ctx.value, params: { key: 'recordBytes' }, message: `The record is larger than ${RECORD_MAX_BYTES} bytes` })
   }
 }

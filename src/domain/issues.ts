@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Id, Photos, RecordMeta, RefId, Timestamp, requiredText, text } from './common'
+import { Id, Photos, RecordMeta, RefId, Timestamp, checkRecordBytes, requiredText, text } from './common'
 
 export const ISSUE_CATEGORIES = [
   'repair',
@@ -99,7 +99,7 @@ export const IssueReport = z.object({
   assignee: RefId.nullable().default(null),
   /** Append-only: status changes and comments, oldest first. */
   events: z.array(IssueEvent),
-})
+}).check(checkRecordBytes)
 export type IssueReport = z.infer<typeof IssueReport>
 
 export type TransitionResult =

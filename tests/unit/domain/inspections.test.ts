@@ -101,6 +101,15 @@ describe('an inspection record', () => {
     expect(fieldErrors(result.error!, 'en')).toEqual({ '': 'This record is too long: shorten some notes' })
   })
 
+  it('is measured as its author wrote it: the conflicts the server keeps never push it over the cap', () => {
+    const half = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`item-${i}`, answer('pass', '楼'.repeat(250))]))
+    const fields: InspectionFields = { templateId: template.id, templateVersion: template.version, buildingId: 'b-1', startedAt: record.createdAt, completedAt: null, answers: half }
+    const lost = { field: 'answers', value: half, mutationId: uuidv7(), by: 'u-2', at: record.createdAt }
+    const withConflict = { ...record, ...fields, conflicts: [lost] }
+    expect(recordBytes(withConflict)).toBeGreaterThan(RECORD_MAX_BYTES)
+    expect(Inspection.safeParse(withConflict).success).toBe(true)
+  })
+
   it('answers only items of its template version', () => {
     const fits = { templateId: template.id, templateVersion: template.version, answers: { [template.items[0]!.id]: answer('pass') } }
     expect(answersRefusal(fits, template)).toBeNull()
