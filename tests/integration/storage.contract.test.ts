@@ -454,6 +454,16 @@ for (const engine of engines) {
         const staleNamed = await upload('u-leader1', now)
         const staleNamedByDeleted = await upload('u-leader1', now)
         const fresh = await upload('u-leader1', hoursAfter(20))
+        // First uploaded long ago, uploaded again (by another phone) within the day: as young as its newest upload.
+        const staleUploadedAgain = await upload('u-leader1', now)
+        await storage.putAttachment({ ...meta, sha256: staleUploadedAgain, bytes: 1000 }, Buffer.alloc(1000), 'u-leader2', hoursAfter(20).toISOString())
+        // Named only by a value that lost a conflict, which the leader may still choose.
+        const staleInConflict = await upload('u-leader1', now)
+        const contested = newVisit()
+        const base = revOf((await storage.push(leader1, incoming(contested), now))[0])
+        await storage.push(leader1, incoming(mutation.put('visits', recordId(contested), { photos: [fresh] }, base)), now)
+        const [lost] = await storage.push({ ...leader1, deviceId: 'd-tablet' }, incoming(mutation.put('visits', recordId(contested), { photos: [staleInConflict] }, base)), now)
+        expect(lost).toMatchObject({ status: 'conflict', conflicts: [{ field: 'photos', value: [staleInConflict] }] })
         await storage.push(leader1, incoming(newVisit({ photos: [staleNamed] })), now)
         const doomed = newVisit({ photos: [staleNamedByDeleted] })
         await storage.push(leader1, incoming(doomed), now)
@@ -466,7 +476,9 @@ for (const engine of engines) {
         expect(await another().getAttachment(stale)).toBeUndefined()
         // Its uploader no longer holds it: the same bytes uploaded again by someone else would not be theirs to name.
         expect(await storage.canReadAttachment(leader1, stale)).toBe(false)
-        for (const kept of [staleNamed, staleNamedByDeleted, fresh]) expect(await another().getAttachment(kept), kept).toBeDefined()
+        for (const kept of [staleNamed, staleNamedByDeleted, fresh, staleUploadedAgain, staleInConflict]) {
+          expect(await another().getAttachment(kept), kept).toBeDefined()
+        }
         if (engine.name === 'sqlite') expect((await blobFiles()).sort()).toEqual(filesBefore.filter((f) => f !== stale).sort())
         expect(await storage.sweepUnreferencedAttachments(hoursAfter(1).toISOString())).toEqual({ count: 0, bytes: 0 })
       })

@@ -146,6 +146,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     startSession(session)
     transport = options.transport(session)
     progressed = false
+    // What the server had is asked again in every run: a photo uploaded in an earlier run that no record named
+    // since may have been swept from the server (after a day), and must go again rather than be named missing.
+    uploaded.clear()
     try {
       const { pushed, rejected } = await push(session.deviceId)
       const { pulled, skipped } = await pull()
@@ -163,13 +166,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     }
   }
 
-  /** A new sign-in (or another server) starts from the initial batch and no backoff, knowing no uploads. */
+  /** A new sign-in (or another server) starts from the initial batch and no backoff, knowing of no refused upload. */
   function startSession({ serverUrl, token }: StoredSession) {
     const key = `${serverUrl} ${token}`
     if (key === sessionKey) return
     sessionKey = key
     Object.assign(batch, INITIAL_BATCH)
-    uploaded.clear()
     refusedUploads.clear()
     failures = 0
     nextRetryAt = null

@@ -8,6 +8,7 @@ import {
   photosOf,
   templateRowId,
   type Change,
+  type FieldConflict,
   type ChecklistTemplate,
   type Mutation,
   type PullTable,
@@ -166,11 +167,17 @@ async function upsertRecords(trx: Tx, records: StoredRecord[], at: string): Prom
       )
       .execute()
   }
-  const refs = records.flatMap((r) => photosOf(r.data).map((sha256) => ({ sha256, table_name: r.table, record_id: r.id })))
+  const refs = records.flatMap((r) => keptPhotos(r.data).map((sha256) => ({ sha256, table_name: r.table, record_id: r.id })))
   const unique = [...new Map(refs.map((ref) => [`${ref.sha256}/${key(ref.table_name, ref.record_id)}`, ref])).values()]
   for (const part of chunks(unique)) {
     await trx.insertInto('attachment_refs').values(part).onConflict((oc) => oc.doNothing()).execute()
   }
+}
+
+/** Every photo a stored record keeps: its own, and those of values that lost a conflict, which its leader may still choose. */
+function keptPhotos(data: Record<string, unknown>): string[] {
+  const lost = Array.isArray(data.conflicts) ? (data.conflicts as FieldConflict[]) : []
+  return [...photosOf(data), ...lost.flatMap((conflict) => photosOf({ [conflict.field]: conflict.value }))]
 }
 
 async function loadRecords(trx: Tx, targets: Array<{ table: PullTable; id: string }>): Promise<Map<string, StoredRecord>> {
@@ -610,7 +617,8 @@ export class KyselyStorage implements Storage {
       await trx
         .insertInto('attachment_uploads')
         .values({ sha256: meta.sha256, user_id: uploadedBy, created_at: at })
-        .onConflict((oc) => oc.columns(['sha256', 'user_id']).doNothing())
+        // The newest upload is what the sweep ages a photo by.
+        .onConflict((oc) => oc.columns(['sha256', 'user_id']).doUpdateSet((eb) => ({ created_at: eb.ref('excluded.created_at') })))
         .execute()
     })
     return created
@@ -651,22 +659,31 @@ export class KyselyStorage implements Storage {
    * The rows go first, in one statement that checks again that no record names them, and the bytes after:
    * a push that names a photo while the sweep runs either commits first (the photo stays) or finds the row
    * gone, never a row whose bytes were removed. A push that names the photo a moment after the delete leaves
-   * a record naming a missing photo, which the device uploads again (it asks before every push).
+   * a record naming a missing photo, which the device uploads again (it asks again in every sync run).
+   * A photo is as old as its newest upload: bytes a phone sent again today are kept a day from today.
    */
   async sweepUnreferencedAttachments(before: string): Promise<{ count: number; bytes: number }> {
     const removed = await this.#db
       // No alias: SQLite's RETURNING takes bare column names only.
       .deleteFrom('attachments')
       .where('created_at', '<', before)
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('attachment_refs as r').select('r.sha256').whereRef('r.sha256', '=', 'attachments.sha256'))),
+      .where(({ not, exists, selectFrom, and }) =>
+        and([
+          not(exists(selectFrom('attachment_refs as r').select('r.sha256').whereRef('r.sha256', '=', 'attachments.sha256'))),
+          not(
+            exists(
+              selectFrom('attachment_uploads as u').select('u.sha256').whereRef('u.sha256', '=', 'attachments.sha256').where('u.created_at', '>=', before),
+            ),
+          ),
+        ]),
       )
       .returning(['sha256', 'bytes'])
       .execute()
     // Whoever uploaded a swept photo uploaded nothing that is still here: none of them may name it any more.
     for (const part of chunks(removed.map((row) => row.sha256))) await this.#db.deleteFrom('attachment_uploads').where('sha256', 'in', part).execute()
     const blobs = this.#blobs
-    if (blobs !== 'inline') for (const { sha256 } of removed) await blobs.remove(sha256)
+    // Bytes uploaded again since the delete are the new row's: they stay.
+    if (blobs !== 'inline') for (const { sha256 } of removed) if (!(await this.hasAttachment(sha256))) await blobs.remove(sha256)
     return { count: removed.length, bytes: removed.reduce((sum, row) => sum + Number(row.bytes), 0) }
   }
 
