@@ -10,6 +10,8 @@ import { mountWithApp } from './setup'
 
 beforeEach(async () => {
   await seedDemoIfEmpty(db)
+  // Signed in as the leader who files the reports below.
+  await db.meta.put({ key: 'userId', value: author.userId })
 })
 
 async function openIssue(id: string) {
@@ -74,6 +76,18 @@ describe('the issue report detail', () => {
     expect(wrapper.find('.issue-returned ~ .issue-detail__fields').exists()).toBe(true)
     await wrapper.findAll('.issue-returned .van-button').find((b) => b.text() === '修改后重新提交')!.trigger('click')
     await vi.waitFor(() => expect(router.currentRoute.value).toMatchObject({ name: 'issue-edit', params: { id: issue.id } }))
+  })
+
+  it('offers a report another leader of the building filed to be read and commented on, never fixed or edited', async () => {
+    const issue = await repos.issues.create(issueFields(), { ...author, userId: 'leader-2' })
+    await officeMoves(issue.id, 'rejected', '请写清楚是几楼的窗户')
+    const { wrapper } = await openIssue(issue.id)
+
+    await vi.waitFor(() => expect(wrapper.find('.issue-returned').text()).toContain('请写清楚是几楼的窗户'))
+    const buttons = wrapper.findAll('.van-button').map((b) => b.text())
+    expect(buttons).not.toContain('修改后重新提交')
+    expect(buttons).not.toContain('修改')
+    expect(buttons).toContain('发送留言')
   })
 
   it('once resubmitted, drops the return notice and shows the leader’s note in the timeline', async () => {

@@ -15,6 +15,8 @@ const PHOTO = 'ab'.repeat(32)
 
 beforeEach(async () => {
   await seedDemoIfEmpty(db)
+  // Signed in as the leader who files the reports below.
+  await db.meta.put({ key: 'userId', value: author.userId })
 })
 
 async function openIssueForm(route = '/issues/new', props: { id?: string } = {}) {
@@ -172,6 +174,13 @@ describe('the issue report form', () => {
 
     await vi.waitFor(() => expect(wrapper.find('.field-error, .van-field__error-message').exists()).toBe(false))
     expect(wrapper.find('.form-notice--error').exists()).toBe(false)
+  })
+
+  it('does not open another leader’s report for editing, and says why', async () => {
+    const issue = await repos.issues.create(issueFields(), { ...author, userId: 'leader-2' })
+    const { wrapper } = await mountWithApp(IssueEdit, { route: `/issues/${issue.id}/edit`, props: { id: issue.id } })
+    await vi.waitFor(() => expect(wrapper.find('.issue-edit__message').text()).toContain('只有上报的人能修改'))
+    expect(wrapper.find('form').exists()).toBe(false)
   })
 
   it('edits a returned report under the office’s reason and sends it back with the leader’s note', async () => {

@@ -18,3 +18,11 @@ export async function deviceAuthor(db: DoorstepDatabase): Promise<Author> {
     return { deviceId, userId }
   })
 }
+
+/**
+ * Whether this phone's user made the record, and so may change it (the server refuses anyone else's change):
+ * their own records, and those made here before the first sign-in, which the server files under them.
+ */
+export function madeBy(author: Author, record: { createdBy: string }): boolean {
+  return record.createdBy === author.userId || record.createdBy === LOCAL_USER
+}
