@@ -58,7 +58,7 @@ describe('the issue report detail', () => {
     const issue = await repos.issues.create(issueFields(), author)
     const { wrapper } = await openIssue(issue.id)
     const buttons = () => wrapper.findAll('button').map((b) => b.text())
-    expect(buttons()).toContain('修改')
+    await vi.waitFor(() => expect(buttons()).toContain('修改'))
 
     await officeAccepts(issue.id, '')
 
@@ -74,7 +74,9 @@ describe('the issue report detail', () => {
     await vi.waitFor(() => expect(wrapper.find('.issue-returned').text()).toContain('退回原因：请写清楚是几楼的窗户'))
     // Before the report's fields: the first thing the leader reads.
     expect(wrapper.find('.issue-returned ~ .issue-detail__fields').exists()).toBe(true)
-    await wrapper.findAll('.issue-returned .van-button').find((b) => b.text() === '修改后重新提交')!.trigger('click')
+    const fix = () => wrapper.findAll('.issue-returned .van-button').find((b) => b.text() === '修改后重新提交')
+    await vi.waitFor(() => expect(fix()).toBeDefined())
+    await fix()!.trigger('click')
     await vi.waitFor(() => expect(router.currentRoute.value).toMatchObject({ name: 'issue-edit', params: { id: issue.id } }))
   })
 
@@ -101,6 +103,6 @@ describe('the issue report detail', () => {
     expect(events()[2]).toContain('楼长重新提交')
     expect(events()[2]).toContain('已补上楼层')
     expect(wrapper.find('.issue-returned').exists()).toBe(false)
-    expect(wrapper.findAll('.van-button').map((b) => b.text())).toContain('修改')
+    await vi.waitFor(() => expect(wrapper.findAll('.van-button').map((b) => b.text())).toContain('修改'))
   })
 })

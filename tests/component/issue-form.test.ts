@@ -176,6 +176,22 @@ describe('the issue report form', () => {
     expect(wrapper.find('.form-notice--error').exists()).toBe(false)
   })
 
+  it('keeps what was typed and says why when the office takes the report on while the leader edits it', async () => {
+    const issue = await repos.issues.create(issueFields({ location: '楼道' }), author)
+    await db.outbox.clear()
+    const { wrapper } = await openIssueForm(`/issues/${issue.id}/edit`, { id: issue.id })
+    await vi.waitFor(() => expect(valueOf(wrapper, '具体位置')).toBe('楼道'))
+    await fieldLabelled(wrapper, '具体位置').find('input').setValue('3楼楼道')
+    await repos.issues.changeStatus(issue.id, 'accepted', '', { userId: 'office-1', deviceId: 'office-device' })
+    await db.outbox.clear()
+
+    await wrapper.find('form').trigger('submit')
+    await vi.waitFor(() => expect(wrapper.find('.form-notice--error').text()).toContain('社区已经受理'))
+    expect(valueOf(wrapper, '具体位置')).toBe('3楼楼道')
+    expect(await db.outbox.count()).toBe(0)
+    expect((await db.issues.get(issue.id))!.location).toBe('楼道')
+  })
+
   it('does not open another leader’s report for editing, and says why', async () => {
     const issue = await repos.issues.create(issueFields(), { ...author, userId: 'leader-2' })
     const { wrapper } = await mountWithApp(IssueEdit, { route: `/issues/${issue.id}/edit`, props: { id: issue.id } })

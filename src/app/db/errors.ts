@@ -8,6 +8,11 @@ export class ValidationError extends Error {
   }
 }
 
+/** The office has taken the report on since the form opened: the server would refuse the edit, so nothing was written. */
+export class ReportLockedError extends Error {
+  override readonly name = 'ReportLockedError'
+}
+
 /** The phone's storage is full: nothing was written. */
 export class StorageFullError extends Error {
   override readonly name = 'StorageFullError'

@@ -22,6 +22,6 @@ export const repos = createRepositories(db)
 
 export { db } from './database'
 export { deviceAuthor, LOCAL_USER } from './device'
-export { ValidationError, StorageFullError } from './errors'
+export { ValidationError, StorageFullError, ReportLockedError } from './errors'
 export { InvalidTransitionError } from './issues'
 export type { Author } from './records'

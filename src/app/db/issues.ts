@@ -1,5 +1,6 @@
-import { IssueReport, addComment, newReportState, resubmit, transition, uuidv7, type IssueFields, type IssueStatus } from '@/domain'
+import { IssueReport, addComment, newReportState, reporterMayEdit, resubmit, transition, uuidv7, type IssueFields, type IssueStatus } from '@/domain'
 import type { DoorstepDatabase } from './database'
+import { ReportLockedError } from './errors'
 import { recordRepository, type Author } from './records'
 
 /** The status graph does not allow this move (the screen offers only allowed ones: this is a bug or a race). */
@@ -26,6 +27,18 @@ export function issueRepository(db: DoorstepDatabase) {
     ...records,
 
     create: (fields: IssueFields, author: Author, now = new Date()) => records.create({ ...fields, ...newReportState() }, author, now),
+
+    /**
+     * The reporter's edit, refused before anything is written once the office has taken the report on (it may
+     * have, since the form opened): the server would refuse it as `locked`, and the form keeps what was typed.
+     */
+    update(id: string, patch: Parameters<typeof records.update>[1], now = new Date()): Promise<IssueReport> {
+      return db.transaction('rw', [db.issues, db.outbox], async () => {
+        const current = await records.get(id)
+        if (current && !reporterMayEdit(current.status)) throw new ReportLockedError()
+        return records.update(id, patch, now)
+      })
+    },
 
     /** Office: moves the report along the status graph, with a note for the reporter. */
     changeStatus(id: string, to: IssueStatus, note: string, author: Author, now = new Date()): Promise<IssueReport> {

@@ -2,10 +2,10 @@ import { onBeforeUnmount, onMounted, ref, watch, type Ref } from 'vue'
 import { useI18n } from 'vue-i18n'
 import type { z } from 'zod'
 import { fieldErrors, type FieldErrors, type Locale } from '@/domain'
-import { repos, StorageFullError, ValidationError } from '@/app/db'
+import { repos, ReportLockedError, StorageFullError, ValidationError } from '@/app/db'
 import { onFlushDrafts } from './flush'
 
-export type FormNotice = 'storageFull' | 'draftFallback' | 'invalid' | 'unexpected'
+export type FormNotice = 'storageFull' | 'draftFallback' | 'invalid' | 'locked' | 'unexpected'
 
 export interface DraftFormOptions<F extends object, Out, Saved> {
   /** One key per form instance: `visit:new`, `visit:<id>` … */
@@ -78,6 +78,7 @@ export function useDraftForm<F extends object, Out, Saved>(options: DraftFormOpt
       return record
     } catch (error) {
       if (error instanceof StorageFullError) notice.value = 'storageFull'
+      else if (error instanceof ReportLockedError) notice.value = 'locked'
       else if (error instanceof ValidationError) {
         errors.value = fieldErrors(error.zodError, locale.value as Locale)
         notice.value = 'invalid'
