@@ -1,5 +1,6 @@
 /**
- * `npm run screenshots`: the main screens on a phone (390×844, zh-CN) with a realistic day's data, into
+ * `npm run screenshots`: the main screens on a phone (390×844, zh-CN), and the office's at a PC (1366×768),
+ * with a realistic day's data, into
  * docs/screenshots/*.png — shown in the README and, from the next build on, in the install dialog (the
  * manifest lists them). The app is built and served by the real server with a throw-away database, as in
  * the field-day suite, and the data is made through the screens, as a leader and the office would.
@@ -94,6 +95,9 @@ async function officeDay(office: Phone, server: FieldServer, issue: string) {
   await desk.goto(new URL('/office', server.url).href)
   await desk.locator(`a[data-id="${issue}"]`).waitFor()
   await shoot(desk, 'office-triage')
+  await desk.locator(`a[data-id="${issue}"]`).click()
+  await desk.getByText('已转物业，周五前派人来换玻璃').waitFor()
+  await shoot(desk, 'office-issue')
 }
 
 async function main() {
@@ -112,7 +116,8 @@ async function main() {
     const page = leader.context.pages()[0] ?? (await leader.context.newPage())
     const issue = await leaderDay(page, server)
 
-    const office = await launchPhone({ deviceScaleFactor: SCALE })
+    // The office works at a PC: a 1366×768 window, the smallest common desktop screen.
+    const office = await launchPhone({ viewport: { width: 1366, height: 768 }, deviceScaleFactor: 1, isMobile: false, hasTouch: false })
     phones.push(office)
     await officeDay(office, server, issue)
 
