@@ -459,6 +459,49 @@ describeEngines('authorization matrix', (engine) => {
     await runPushCases(list)
   })
 
+  it('lets only its reporter resubmit a report the office returned', async () => {
+    // A report of each leader in each of their buildings, returned by its community's office.
+    const returned: Array<{ id: string; owner: Actor; building: string; community: string }> = []
+    for (const owner of [...actors.values()].filter((a) => a.role === 'leader')) {
+      for (const building of owner.buildings) {
+        const id = uuidv7()
+        expect((await push(owner, [mutation.put('issues', id, fieldsFor('issues', building, `returned, by ${owner.key}`))]))[0]).toMatchObject({ status: 'applied' })
+        const office = [...actors.values()].find((a) => isStaffOf(a, owner.community))!
+        expect((await push(office, [mutation.status(id, 'rejected', '请写清楚是几楼')]))[0]).toMatchObject({ status: 'applied' })
+        const report = { id, owner, building, community: owner.community }
+        returned.push(report)
+        ledger.set(report.id, { table: 'issues', building, community: owner.community })
+      }
+    }
+    // For this test leader2 also leads b1 (楼长 and 副楼长): a co-leader sees the report, and still may not resubmit it.
+    const coLeader = actor('L2')
+    const own = [...coLeader.buildings]
+    await api.storage.assignBuildings(coLeader.userId, [...own, b1])
+    coLeader.buildings.push(b1)
+    const list: PushCase[] = []
+    for (const report of returned) {
+      // The reporter last: until then the report stands returned, so scope is the only reason to refuse the others.
+      const callers = [...actors.values()].sort((a, b) => Number(a === report.owner) - Number(b === report.owner))
+      for (const caller of callers) {
+        list.push({
+          name: `issue.resubmit ${caller.key === report.owner.key ? 'own' : `${report.owner.key}'s`} report in ${report.building}`,
+          actor: caller,
+          allowed: caller === report.owner && caller.buildings.includes(report.building),
+          visible: sees(caller, report),
+          mutations: () => [mutation.resubmit(report.id, `by ${caller.key}`)],
+        })
+      }
+    }
+    try {
+      await runPushCases(list)
+    } finally {
+      await api.storage.assignBuildings(coLeader.userId, own)
+      coLeader.buildings.splice(0, coLeader.buildings.length, ...own)
+    }
+    const stored = new Map((await pullFrom(actor('A1'))).changes.map((c) => [c.id, c.record]))
+    for (const report of returned.filter((r) => r.community === A)) expect(stored.get(report.id), report.id).toMatchObject({ status: 'submitted' })
+  })
+
   it("lets only a community's office publish its templates", async () => {
     const list: PushCase[] = []
     for (const caller of actors.values()) {
