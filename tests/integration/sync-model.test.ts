@@ -2,8 +2,9 @@ import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { SyncedRecord } from '@/app/db/database'
+import { ReportLockedError } from '@/app/db/errors'
 import { InvalidTransitionError } from '@/app/db/issues'
-import { allowedTransitions, ISSUE_STATUSES, IssueFields, uuidv7, type IssueReport, type IssueStatus, type RecordTable } from '@/domain'
+import { allowedTransitions, ISSUE_STATUSES, IssueFields, reporterMayEdit, uuidv7, type IssueReport, type IssueStatus, type RecordTable } from '@/domain'
 import { inspectionFields, issueFields, visitFields } from '../fixtures'
 import { incoming } from '../fixtures/mutations'
 import { describeEngines, newIssue, startApi, type Engine, type TestApi } from './api'
@@ -133,6 +134,12 @@ async function run(command: Command, world: { network: Network; phones: Phone[];
       else {
         const answer = { result: (['pass', 'fail', 'na'] as const)[command.n % 3]!, note: `记${command.n}`, photos: [] }
         patch = { answers: { [community.template.itemId]: answer }, completedAt: command.n % 2 ? `2026-11-20T04:${String(command.n % 60).padStart(2, '0')}:00.000Z` : null }
+      }
+      // A report the phone knows the office has taken on is refused there, before anything is queued.
+      if (command.table === 'issues' && !reporterMayEdit((record as IssueReport).status)) {
+        await expect(phone.repos.issues.update(record.id, patch)).rejects.toBeInstanceOf(ReportLockedError)
+        expect(await queued(phone)).toBe(before)
+        return
       }
       const saved = await phone.repos[command.table].update(record.id, patch)
       // A save that changes nothing is no change: nothing queued, the record as it was.
