@@ -35,8 +35,11 @@ export function inspections(count: number, fields: Partial<Inspection> = {}): In
   })
 }
 
-/** Writes records into their tables in one transaction. */
-export async function seedRecords(page: Page, records: { visits?: Visit[]; issues?: IssueReport[]; inspections?: Inspection[] }): Promise<void> {
+/** Writes records (and `meta` entries, e.g. who the phone's user is) into their tables in one transaction. */
+export async function seedRecords(
+  page: Page,
+  records: { visits?: Visit[]; issues?: IssueReport[]; inspections?: Inspection[]; meta?: Array<{ key: string; value: string }> },
+): Promise<void> {
   await page.evaluate(async (tables) => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const request = indexedDB.open('doorstep')

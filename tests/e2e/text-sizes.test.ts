@@ -133,6 +133,8 @@ describe.skipIf(skipReason)('every text size on a small and a common phone', () 
       visits: [...visits(6), visit!],
       issues: [...issues(4, { urgency: 'urgent' }), issue!, returned!],
       inspections: [inspection!],
+      // The phone's user is the leader who made them (as after a sync): only a report's reporter gets its edit screen.
+      meta: [{ key: 'userId', value: 'u-leader1' }],
     })
     screens.push(
       { name: 'home', path: '/', ready: '.home__actions' },
