@@ -355,11 +355,12 @@ function issueEvent(input: ApplyInput, mutation: IssueMutation): Applied {
     return rejected(mutation, 'forbidden', 'Only office staff change the status or assignee of a report')
   }
   const report = IssueReport.parse(current.data)
+  // Every kind but assign appends an event under a device-made id, which must be new to the report.
+  if ('eventId' in mutation && report.events.some((e) => e.id === mutation.eventId)) return rejected(mutation, 'invalid', 'The event id is already used')
   const at = input.now.toISOString()
   let next: IssueReport
   switch (mutation.kind) {
     case 'issue.status': {
-      if (report.events.some((e) => e.id === mutation.eventId)) return rejected(mutation, 'invalid', 'The event id is already used')
       if (noteRequired(mutation.to) && !mutation.note.trim()) {
         return rejected(mutation, 'invalid', `A move to ${mutation.to} needs a note saying why, for the leader to pass on`)
       }
@@ -369,14 +370,12 @@ function issueEvent(input: ApplyInput, mutation: IssueMutation): Applied {
       break
     }
     case 'issue.resubmit': {
-      if (report.events.some((e) => e.id === mutation.eventId)) return rejected(mutation, 'invalid', 'The event id is already used')
       const moved = resubmit(report, { eventId: mutation.eventId, at, by: principal.userId, note: mutation.note })
       if (!moved.ok) return rejected(mutation, 'invalid_transition', `Only a returned report is resubmitted, not one ${moved.from}`)
       next = moved.report
       break
     }
     case 'issue.comment':
-      if (report.events.some((e) => e.id === mutation.eventId)) return rejected(mutation, 'invalid', 'The event id is already used')
       next = addComment(report, { eventId: mutation.eventId, at, by: principal.userId, text: mutation.text })
       break
     case 'issue.assign': {
