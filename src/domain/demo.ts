@@ -25,6 +25,8 @@ const GIVEN = ['国强', '秀英', '美玲', '志明', '丽华', '伟文', '婉�
 
 type CareTags = Resident['careTags']
 
+const OCCUPANCY_BY_SEED: Household['occupancy'][] = ['owner', 'owner', 'rented', 'owner', 'vacant']
+
 /** A deterministic few households per building, some with residents who need care. */
 function householdsOf(building: Building, index: number): { households: Household[]; residents: Resident[] } {
   const households: Household[] = []
@@ -33,9 +35,17 @@ function householdsOf(building: Building, index: number): { households: Househol
   for (let floor = 1; floor <= floors; floor++) {
     for (const door of [1, 2]) {
       const unit = `${floor}0${door}`
-      const household: Household = { id: `${building.id}-${unit}`, buildingId: building.id, unit, floor }
-      households.push(household)
       const seed = index * 31 + floor * 7 + door
+      const household: Household = {
+        id: `${building.id}-${unit}`,
+        buildingId: building.id,
+        entrance: '',
+        unit,
+        floor,
+        area: 48 + (seed % 5) * 9.5,
+        occupancy: OCCUPANCY_BY_SEED[seed % OCCUPANCY_BY_SEED.length]!,
+      }
+      households.push(household)
       const tagsByKind: CareTags[] = [['elderly_alone'], ['elderly'], [], ['tenant'], ['disabled', 'low_income'], [], ['minor']]
       const count = 1 + (seed % 3)
       for (let n = 0; n < count; n++) {
@@ -49,6 +59,7 @@ function householdsOf(building: Building, index: number): { households: Househol
           phone: n === 0 ? `138${String(10000000 + seed * 7919).slice(-8)}` : null,
           birthYear: careTags.includes('elderly_alone') || careTags.includes('elderly') ? 1940 + (seed % 15) : 1970 + (seed % 30),
           careTags,
+          movedOutAt: null,
         })
       }
     }

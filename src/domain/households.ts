@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { RefId, requiredText, text } from './common'
+import { RefId, requiredText, text, Timestamp } from './common'
 
 export const CARE_TAGS = [
   'elderly_alone',
@@ -31,12 +31,22 @@ export const Building = z.object({
 })
 export type Building = z.infer<typeof Building>
 
+/** How a household lives in its flat, as rosters say it: 自住, 出租, 空置. */
+export const OCCUPANCIES = ['owner', 'rented', 'vacant'] as const
+export const Occupancy = z.enum(OCCUPANCIES)
+export type Occupancy = z.infer<typeof Occupancy>
+
 export const Household = z.object({
   id: RefId,
   buildingId: RefId,
-  /** The unit as written on the door, e.g. 302. */
+  /** The stairwell entrance (单元) of a building that has several, e.g. 2; empty when it has one. */
+  entrance: text(20).default(''),
+  /** The flat as written on the door (房号), e.g. 302. */
   unit: requiredText(20),
   floor: z.number().int().min(-5).max(200),
+  /** Floor area in square metres (建筑面积), as the roster gives it. */
+  area: z.number().positive().max(10_000).nullable().default(null),
+  occupancy: Occupancy.nullable().default(null),
 })
 export type Household = z.infer<typeof Household>
 
@@ -51,6 +61,8 @@ export const Resident = z.object({
     .default(null),
   birthYear: z.number().int().min(1900).max(2100).nullable().default(null),
   careTags: z.array(CareTag).default([]),
+  /** When a roster import no longer listed the resident: kept for the history of visits, never deleted. */
+  movedOutAt: Timestamp.nullable().default(null),
 })
 export type Resident = z.infer<typeof Resident>
 
@@ -68,6 +80,13 @@ export const User = z.object({
   buildingIds: z.array(RefId),
 })
 export type User = z.infer<typeof User>
+
+/**
+ * What phones know of the people of their community, so that reports and timelines say who acted: a
+ * name and a role, never a username, buildings or contact details.
+ */
+export const UserCard = z.object({ id: RefId, communityId: RefId, displayName: requiredText(40), role: Role })
+export type UserCard = z.infer<typeof UserCard>
 
 /** Residents who need a closer eye come first in a household list. */
 export function needsCare(resident: Pick<Resident, 'careTags'>): boolean {

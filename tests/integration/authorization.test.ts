@@ -51,8 +51,8 @@ const referenceB = {
   communities: [{ id: B, name: '北门社区' }],
   grids: [{ id: 'g-beimen-1', communityId: B, name: '北门第一网格' }],
   buildings: [{ id: 'b-beimen-1', gridId: 'g-beimen-1', communityId: B, address: '北门路1号', name: '', floors: 6 }],
-  households: [{ id: 'b-beimen-1-101', buildingId: 'b-beimen-1', unit: '101', floor: 1 }] satisfies Household[],
-  residents: [{ id: 'b-beimen-1-101-r1', householdId: 'b-beimen-1-101', name: '王秀兰', phone: null, birthYear: 1948, careTags: [] }] satisfies Resident[],
+  households: [{ id: 'b-beimen-1-101', buildingId: 'b-beimen-1', entrance: '', unit: '101', floor: 1, area: null, occupancy: null }] satisfies Household[],
+  residents: [{ id: 'b-beimen-1-101-r1', householdId: 'b-beimen-1-101', name: '王秀兰', phone: null, birthYear: 1948, careTags: [], movedOutAt: null }] satisfies Resident[],
 }
 const bB = referenceB.buildings[0]!.id
 

@@ -10,6 +10,7 @@ import type {
   OutboxChange,
   RejectCode,
   Resident,
+  UserCard,
   Visit,
 } from '@/domain'
 import type { AttachmentMeta } from '@/domain'
@@ -108,6 +109,7 @@ export class DoorstepDatabase extends Dexie {
   households!: EntityTable<Household, 'id'>
   residents!: EntityTable<Resident, 'id'>
   templates!: Table<ChecklistTemplate, [string, number]>
+  users!: EntityTable<UserCard, 'id'>
   visits!: EntityTable<Visit, 'id'>
   issues!: EntityTable<IssueReport, 'id'>
   inspections!: EntityTable<Inspection, 'id'>
@@ -146,6 +148,8 @@ export class DoorstepDatabase extends Dexie {
       issues: 'id, createdAt, status, [buildingId+createdAt], deletedAt',
       inspections: 'id, startedAt, [buildingId+startedAt], deletedAt',
     })
+    // The people of the community, so that reports and timelines show names.
+    this.version(4).stores({ users: 'id' })
   }
 }
 
