@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import {
   AttachmentMeta,
+  Community,
   MutationResult,
   PULL_MAX_BYTES,
   RECORD_TABLES,
@@ -447,6 +448,17 @@ export class KyselyStorage implements Storage {
       const records = byDevice.get(device.id)
       return records ? [{ ...device, records }] : []
     })
+  }
+
+  async getCommunity(id: string): Promise<Community | undefined> {
+    const row = await this.#db
+      .selectFrom('records')
+      .select('data')
+      .where('table_name', '=', 'communities')
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst()
+    return row ? Community.parse(JSON.parse(row.data)) : undefined
   }
 
   async putReference(communityId: string, table: ReferenceTable, records: Array<Record<string, unknown> & { id: string }>): Promise<void> {

@@ -1,4 +1,4 @@
-import type { AttachmentMeta, Change, Mutation, MutationResult, PullTable, RecordTable, Role } from '@/domain'
+import type { AttachmentMeta, Change, Community, Mutation, MutationResult, PullTable, RecordTable, Role } from '@/domain'
 
 /**
  * The storage contract of the sync server. Two engines implement it — SQLite (one file, the embedded
@@ -87,6 +87,8 @@ export interface Storage {
    * templates), validated with the domain schemas and upserted with new revisions. Households must be stored
    * before their residents (a resident's building is its household's).
    */
+  /** A community by id, when it exists (not deleted). */
+  getCommunity(id: string): Promise<Community | undefined>
   putReference(communityId: string, table: ReferenceTable, records: Array<Record<string, unknown> & { id: string }>): Promise<void>
 
   /**
