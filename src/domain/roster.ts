@@ -93,6 +93,17 @@ function labelIndex<K extends string>(labels: Record<K, readonly string[]>): Map
 const OCCUPANCY_OF = labelIndex(OCCUPANCY_LABELS)
 const CARE_TAG_OF = labelIndex(CARE_TAG_LABELS)
 
+/** Files of this size and more are refused before they are read. */
+export const ROSTER_MAX_BYTES = 20 * 1024 * 1024
+/** The content types a roster upload may be sent with (its bytes say which format it is). */
+export const ROSTER_UPLOAD_TYPES = [
+  'application/octet-stream',
+  'text/csv',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.ms-excel',
+] as const
+export const ROSTER_XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
 /** At most this many rows (residents) in one file: 50,000 and more is refused. */
 export const ROSTER_MAX_ROWS = 49_999
 /** The header is looked for in the first rows: a roster often has a title row above it. */
@@ -210,14 +221,14 @@ const HOUSEHOLD_FIELDS = ['floor', 'area', 'occupancy', 'grid'] as const satisfi
  * row and lists every problem by row and column. Rows with a problem are left out of `entries`; an import
  * is refused while there is any problem. `year` bounds birth years.
  */
-export function readRoster(sheet: RosterSheet, year: number): { entries: RosterEntry[]; problems: RosterProblem[] } {
+export function readRoster(sheet: RosterSheet, year: number): { rows: number; entries: RosterEntry[]; problems: RosterProblem[] } {
   const problems: RosterProblem[] = []
   const headerAt = sheet.rows.slice(0, HEADER_SEARCH_ROWS).findIndex((r) => REQUIRED.every((c) => r.cells.some((h) => COLUMN_OF_HEADER.get(headerKey(h)) === c)))
   if (headerAt < 0) {
     const missing = REQUIRED.map((c) => `「${ROSTER_HEADERS[c][0]}」`).join('')
     const code = sheet.rows.length ? 'missing_headers' : 'empty'
     const message = sheet.rows.length ? `找不到表头：第一行要有${missing}这几列` : FILE_FAULTS.empty
-    return { entries: [], problems: [{ row: null, column: null, code, message }] }
+    return { rows: 0, entries: [], problems: [{ row: null, column: null, code, message }] }
   }
   const header = sheet.rows[headerAt]!
   const columns = new Map<RosterColumn, number>()
@@ -237,7 +248,7 @@ export function readRoster(sheet: RosterSheet, year: number): { entries: RosterE
   const rows = sheet.rows.slice(headerAt + 1)
   if (rows.length > ROSTER_MAX_ROWS) {
     problems.push({ row: null, column: null, code: 'too_many_rows', message: `行数太多：一个文件最多${ROSTER_MAX_ROWS.toLocaleString('en')}行，请分成几个文件` })
-    return { entries: [], problems }
+    return { rows: rows.length, entries: [], problems }
   }
 
   const entries: RosterEntry[] = []
@@ -326,7 +337,7 @@ export function readRoster(sheet: RosterSheet, year: number): { entries: RosterE
     if (entry.grid === null) entry.grid = gridOfBuilding.get(entry.building)?.grid ?? null
   }
   problems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0))
-  return { entries, problems }
+  return { rows: rows.length, entries, problems }
 }
 
 // ---- what an import changes ----
