@@ -423,7 +423,7 @@ export function planRoster(
   for (const [address, rows] of byBuilding) {
     const before = buildings.get(address)
     const grid = rows[0]!.grid
-    const floors = Math.min(200, Math.max(before?.floors ?? 1, ...rows.map((e) => e.floor)))
+    const floors = Math.min(200, rows.reduce((most, e) => Math.max(most, e.floor), before?.floors ?? 1))
     const building: Building = before
       ? { ...before, gridId: grid === null ? before.gridId : gridId(grid), floors }
       : { id: options.newId(), gridId: gridId(grid ?? DEFAULT_GRID_NAME), communityId, address, name: '', floors }

@@ -21,13 +21,16 @@ async function xlsx(fill: (sheet: ExcelJS.Worksheet) => void): Promise<Buffer> {
 }
 
 describe('reading a roster file', () => {
-  it('reads CSV in UTF-8 with and without a BOM, and in GBK, alike', async () => {
+  it('reads CSV in UTF-8 with and without a BOM, in GBK and in UTF-16 with tabs, alike', async () => {
     const expected = [
       { row: 1, cells: ['楼栋', '房号', '姓名', '电话', '关爱标签'] },
       { row: 2, cells: ['南门路117号', '302', '陈秀英', '13800138000', '独居老人'] },
       { row: 3, cells: ['桥湖路32号,之二', '101', '李"四"', '', ''] },
     ]
-    for (const bytes of [Buffer.from(CSV), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(CSV)]), iconv.encode(CSV, 'gbk')]) {
+    // Excel's "Unicode text" is UTF-16 with tabs.
+    const unicodeText = CSV.replace(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/gm, '\t')
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(unicodeText, 'utf16le')])
+    for (const bytes of [Buffer.from(CSV), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(CSV)]), iconv.encode(CSV, 'gbk'), utf16]) {
       expect((await sheetOf(bytes)).rows).toEqual(expected)
     }
     // GBK bytes are not valid UTF-8: read as UTF-8 they would have been garbled, not refused.
