@@ -213,8 +213,11 @@ const CELL_CHECKS: { [C in RosterColumn]: (cell: string, year: number) => CellCh
   },
 }
 
-/** The household fields that must agree on every row of one household (an empty cell takes the others' value). */
-const HOUSEHOLD_FIELDS = ['floor', 'area', 'occupancy', 'grid'] as const satisfies ReadonlyArray<keyof RosterEntry>
+/**
+ * The household fields that must agree on every row of one household (an empty cell takes the others' value);
+ * 网格 must agree on every row of a building, which covers its households.
+ */
+const HOUSEHOLD_FIELDS = ['floor', 'area', 'occupancy'] as const satisfies ReadonlyArray<keyof RosterEntry>
 
 /**
  * Checks a sheet's rows: finds the header (in any column order, under any of the usual names), reads every
