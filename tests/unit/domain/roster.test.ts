@@ -176,6 +176,26 @@ describe('planning an import', () => {
     for (const w of writes) if (w.table === 'residents' || w.table === 'households') expect(w.buildingId).toBeTruthy()
   })
 
+  it('puts buildings in the grid the file names, made when new, and refuses two grids for one building', () => {
+    const rows = [
+      ['楼栋', '房号', '姓名', '网格'],
+      ['新楼1号', '101', '甲', '第二网格'],
+      ['新楼2号', '101', '乙', '第九网格'],
+      ['新楼2号', '102', '丙', ''],
+    ]
+    const { entries, problems } = readRoster(sheet(rows), YEAR)
+    expect(problems).toEqual([])
+    expect(entries.map((e) => e.grid)).toEqual(['第二网格', '第九网格', '第九网格'])
+    const { writes } = planRoster(demoCommunity.id, demo, entries, options)
+    const made = writes.filter((w) => w.table === 'grids').map((w) => w.record)
+    expect(made).toMatchObject([{ name: '第九网格' }])
+    const gridOf = (address: string) => writes.find((w) => w.table === 'buildings' && w.record.address === address)?.record.gridId
+    expect([gridOf('新楼1号'), gridOf('新楼2号')]).toEqual([demoGrids.find((g) => g.name === '第二网格')!.id, made[0]!.id])
+
+    const conflict = readRoster(sheet([...rows, ['新楼2号', '103', '丁', '第二网格']]), YEAR).problems
+    expect(conflict.map((p) => `${p.row} ${p.column} ${p.code}`)).toEqual(['5 网格 grid_conflict'])
+  })
+
   it('the template example reads without a problem', () => {
     const { problems } = readRoster(sheet([ROSTER_HEADER_ROW, ROSTER_EXAMPLE_ROW.map((c) => String(c ?? ''))]), YEAR)
     expect(problems).toEqual([])
