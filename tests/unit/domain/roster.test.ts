@@ -189,7 +189,7 @@ describe('planning an import', () => {
     const { writes } = planRoster(demoCommunity.id, demo, entries, options)
     const made = writes.filter((w) => w.table === 'grids').map((w) => w.record)
     expect(made).toMatchObject([{ name: '第九网格' }])
-    const gridOf = (address: string) => writes.find((w) => w.table === 'buildings' && w.record.address === address)?.record.gridId
+    const gridOf = (address: string) => writes.flatMap((w) => (w.table === 'buildings' && w.record.address === address ? [w.record.gridId] : []))[0]
     expect([gridOf('新楼1号'), gridOf('新楼2号')]).toEqual([demoGrids.find((g) => g.name === '第二网格')!.id, made[0]!.id])
 
     const conflict = readRoster(sheet([...rows, ['新楼2号', '103', '丁', '第二网格']]), YEAR).problems
