@@ -54,7 +54,7 @@ export const ROSTER_HEADERS: Record<RosterColumn, readonly [string, ...string[]]
   floor: ['楼层', '所在楼层', '层'],
   name: ['姓名', '户主', '居民姓名', '户主姓名', '成员姓名'],
   phone: ['电话', '联系电话', '手机', '手机号', '手机号码', '联系方式'],
-  birthYear: ['出生年份', '出生年', '出生年份（年）'],
+  birthYear: ['出生年份', '出生年'],
   area: ['面积', '建筑面积', '住房面积', '房屋面积'],
   occupancy: ['居住情况', '居住状态', '住房情况'],
   careTags: ['关爱标签', '重点人群', '关爱对象', '人员类别'],
@@ -95,14 +95,9 @@ const CARE_TAG_OF = labelIndex(CARE_TAG_LABELS)
 
 /** Files of this size and more are refused before they are read. */
 export const ROSTER_MAX_BYTES = 20 * 1024 * 1024
-/** The content types a roster upload may be sent with (its bytes say which format it is). */
-export const ROSTER_UPLOAD_TYPES = [
-  'application/octet-stream',
-  'text/csv',
-  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  'application/vnd.ms-excel',
-] as const
 export const ROSTER_XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+/** The content types a roster upload may be sent with (its bytes say which format it is). */
+export const ROSTER_UPLOAD_TYPES = ['application/octet-stream', 'text/csv', ROSTER_XLSX_TYPE, 'application/vnd.ms-excel'] as const
 
 /** At most this many rows (residents) in one file: 50,000 and more is refused. */
 export const ROSTER_MAX_ROWS = 49_999
