@@ -8,14 +8,15 @@ import { startStaticServer, type StaticServer } from '../../src/server/static'
 import { CHROMIUM_PATH, launchPhone, type Phone } from '../e2e/browser'
 import { buildApp, buildPage, FIRST_SCREEN_BUDGET, firstScreen, FLOOR_DIR, ROOT } from './first-screen'
 import { KB, kb, markdown, median, ms, percentile, printed, ratio, target, type Table } from './report'
+import { rosterBenchmarks } from './roster'
 import { startupBenchmarks } from './startup'
 import { syncBenchmarks } from './sync'
 import { install, rowsShown, watchRows } from './watch'
 
 /*
- * `npm run bench`: ten benchmarks, each against a baseline measured in the same run, printed as tables and
+ * `npm run bench`: eleven benchmarks, each against a baseline measured in the same run, printed as tables and
  * written to docs/benchmarks.md: a–d in Chromium (here), e–h of sync (./sync.ts), i–j of starting the app
- * (./startup.ts). Benchmarks report figures; they do not pass or fail. Targets from the
+ * (./startup.ts), k of a roster import (./roster.ts; alone: `npm run bench -- roster`). Benchmarks report figures; they do not pass or fail. Targets from the
  * issue stand beside the figures, and a missed one is flagged.
  */
 
@@ -289,7 +290,7 @@ async function browserBenchmarks(report: (table: Table) => void): Promise<void> 
   }
 }
 
-const GROUPS = { browser: browserBenchmarks, sync: syncBenchmarks }
+const GROUPS = { browser: browserBenchmarks, sync: syncBenchmarks, roster: rosterBenchmarks }
 
 /**
  * All groups, one after another (Chromium closed before the sync benchmarks start, so that it takes no CPU

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { readFile, writeFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyPassword } from '@/server/auth/passwords'
 import { runAdmin } from '@/server/cli/admin'
@@ -128,5 +129,41 @@ describe('admin CLI (npm run admin)', () => {
     expect(await storage.hasAttachment(meta.sha256)).toBe(false)
     expect(await storage.hasAttachment(sha256(recent))).toBe(true)
     expect((await admin(['sweep-photos', 'now'])).status).toBe(2)
+  })
+
+  it('imports a roster with --dry-run first, prints every problem by row and column, and exports it again', async () => {
+    const file = join(dataDir, 'roster.csv')
+    await writeFile(file, '楼栋,房号,姓名,电话\n南门路117号,101,陈秀英,13800138000\n南门路117号,102,李四,12345\n')
+    const refused = await admin(['roster', 'import', file, '--community', 'c-nanmen'])
+    expect(refused.status).toBe(1)
+    expect(refused.stdout).toContain('第3行 电话：不是手机号或座机号')
+    expect(refused.stderr).toMatch(/nothing was imported/)
+
+    await writeFile(file, '楼栋,房号,姓名,电话\n南门路117号,101,陈秀英,13800138000\n新楼1号,1502,李四,13800138001\n')
+    const before = await storage.roster('c-nanmen')
+    const dry = await admin(['roster', 'import', file, '--community', 'c-nanmen', '--dry-run'])
+    expect(dry.status, dry.stderr).toBe(0)
+    expect(dry.stdout).toMatch(/楼栋：新增 1，有变化 0，不变 1/)
+    expect(await storage.roster('c-nanmen')).toEqual(before)
+
+    const done = await admin(['roster', 'import', file, '--community', 'c-nanmen'])
+    expect(done.status, done.stderr).toBe(0)
+    expect(done.stdout).toMatch(/居民：新增 2，有变化 0，不变 0，搬走 \d+/)
+    expect((await storage.roster('c-nanmen')).buildings.map((b) => b.address)).toContain('新楼1号')
+
+    const out = join(dataDir, 'roster.xlsx')
+    expect((await admin(['roster', 'export', '--community', 'c-nanmen', '--out', out])).status).toBe(0)
+    const again = await admin(['roster', 'import', out, '--community', 'c-nanmen', '--dry-run'])
+    expect(again.stdout).toMatch(/居民：新增 0，有变化 0，不变 2，搬走 0/)
+    expect((await readFile(out)).subarray(0, 2).toString()).toBe('PK')
+  })
+
+  it('refuses an unknown community and a roster command without its arguments', async () => {
+    const unknown = await admin(['roster', 'export', '--community', 'c-nowhere', '--out', join(dataDir, 'x.xlsx')])
+    expect(unknown.status).toBe(1)
+    expect(unknown.stderr).toContain('No community with the id "c-nowhere"')
+    expect((await admin(['roster', 'import', '--community', 'c-nanmen'])).status).toBe(2)
+    expect((await admin(['roster', 'export', '--community', 'c-nanmen'])).status).toBe(2)
+    expect((await admin(['roster', 'import', 'x.csv'])).status).toBe(2)
   })
 })

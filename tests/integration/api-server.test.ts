@@ -17,6 +17,10 @@ const DOCUMENTED: Record<string, string[]> = {
   '/api/v1/sync/pull': ['get'],
   '/api/v1/attachments/{sha256}': ['put', 'head', 'get'],
   '/api/v1/attachments/missing': ['post'],
+  '/api/v1/communities/{communityId}/roster/preview': ['post'],
+  '/api/v1/communities/{communityId}/roster/import': ['post'],
+  '/api/v1/communities/{communityId}/roster.xlsx': ['get'],
+  '/api/v1/roster/template.xlsx': ['get'],
 }
 
 describe('one process serves the app and the API', () => {
@@ -55,6 +59,9 @@ describe('one process serves the app and the API', () => {
     const push = JSON.stringify(doc.paths['/api/v1/sync/push']!.post!.requestBody)
     for (const kind of ['put', 'delete', 'issue.status', 'issue.comment', 'issue.assign', 'template.publish']) expect(push).toContain(`"${kind}"`)
     expect(Object.keys((doc.paths['/api/v1/attachments/{sha256}']!.put!.requestBody as { content: object }).content)).toEqual(['image/jpeg', 'image/png', 'image/webp'])
+    const rosterImport = doc.paths['/api/v1/communities/{communityId}/roster/import']!.post!
+    expect(Object.keys((rosterImport.requestBody as { content: object }).content)).toContain('text/csv')
+    expect(JSON.stringify(rosterImport.responses!['422'])).toContain('problems')
   })
 
   it('serves the app shell for app routes, with the same security headers as the API, and hashed assets for good', async () => {

@@ -134,7 +134,9 @@ export function expectSafeAnswer(answer: Answer, what: string): void {
   expect(answer.headers['content-security-policy'], what).toContain("frame-ancestors 'none'")
   expect(answer.body, what).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/)
   if (answer.status >= 400 && answer.body !== '') {
-    expect(answer.json, what).toEqual({ error: expect.any(String), message: expect.any(String) })
+    // A refused roster import also says why, row by row (RosterRefusal).
+    const extra = (answer.json as { error?: unknown } | undefined)?.error === 'invalid_roster' ? { preview: expect.any(Object) } : {}
+    expect(answer.json, what).toEqual({ error: expect.any(String), message: expect.any(String), ...extra })
     expect(API_ERROR_CODES, what).toContain((answer.json as { error: string }).error)
   }
 }

@@ -1,9 +1,11 @@
+import { readFile, writeFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { Role, User, uuidv7 } from '@/domain'
+import { Role, User, uuidv7, type RosterPreview } from '@/domain'
 import { hashPassword } from '../auth/passwords'
 import { readConfig } from '../config'
+import { exportRoster, importRoster, previewRoster } from '../roster'
 import { openStorage } from '../storage'
 import { seedDemo } from '../seed'
 import { sweepUnreferenced } from '../sweep'
@@ -31,6 +33,11 @@ const USAGE = `Usage: npm run admin -- <command>
                                office1 (password doorstep-demo).
   sweep-photos                 Removes the photos that no record names, uploaded more than a day ago (the
                                server does this every hour by itself).
+  roster import <file> --community <communityId> [--dry-run]
+                               Imports a roster (.xlsx or .csv) in one transaction, or with --dry-run only
+                               shows what would change. Prints every problem; any problem imports nothing.
+  roster export --community <communityId> --out <file.xlsx>
+                               Writes the community's roster in the same format.
 
 Configuration comes from the environment, as for the server: DATABASE_URL (postgres://…) or DOORSTEP_DATA_DIR.`
 
@@ -110,6 +117,46 @@ async function addUser(storage: Storage, io: AdminIo, args: string[]) {
   io.out(`Added ${user.role} ${user.username} (${user.displayName}), id ${user.id}, community ${user.communityId}.`)
 }
 
+/** The preview as the office reads it: counts, then every problem as 第N行 列名：原因. */
+function printPreview(io: AdminIo, preview: RosterPreview) {
+  const { buildings: b, households: h, residents: r } = preview
+  io.out(`${preview.rows} 行`)
+  io.out(`楼栋：新增 ${b.added}，有变化 ${b.changed}，不变 ${b.unchanged}`)
+  io.out(`住户：新增 ${h.added}，有变化 ${h.changed}，不变 ${h.unchanged}`)
+  io.out(`居民：新增 ${r.added}，有变化 ${r.changed}，不变 ${r.unchanged}，搬走 ${r.movedOut}`)
+  for (const p of preview.problems) io.out(`${p.row === null ? '文件' : `第${p.row}行`}${p.column ? ` ${p.column}` : ''}：${p.message}`)
+}
+
+async function roster(storage: Storage, io: AdminIo, args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { community: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, out: { type: 'string' } },
+  })
+  const [action, file, ...extra] = positionals
+  if (!values.community || extra.length > 0) throw new UsageError('roster needs import <file> or export, and --community.')
+  const community = await storage.getCommunity(values.community)
+  if (!community) throw new Error(`No community with the id ${JSON.stringify(values.community)}.`)
+  if (action === 'import' && file) {
+    const bytes = await readFile(file)
+    if (values['dry-run']) {
+      const preview = await previewRoster(storage, community.id, bytes, io.now())
+      printPreview(io, preview)
+      if (preview.problems.length) throw new Error(`${preview.problems.length} problem(s): the file would not be imported.`)
+      return io.out(`Dry run: nothing was written to ${community.name}.`)
+    }
+    const { imported, preview } = await importRoster(storage, community.id, bytes, io.now())
+    printPreview(io, preview)
+    if (!imported) throw new Error(`${preview.problems.length} problem(s): nothing was imported.`)
+    return io.out(`Imported the roster of ${community.name}.`)
+  }
+  if (action === 'export' && !file && values.out) {
+    await writeFile(values.out, await exportRoster(storage, community.id))
+    return io.out(`Wrote the roster of ${community.name} to ${values.out}.`)
+  }
+  throw new UsageError('roster import needs a file; roster export needs --out <file.xlsx>.')
+}
+
 async function run(storage: Storage, io: AdminIo, argv: string[]) {
   const [command, ...rest] = argv
   const positionals = rest.filter((a) => !a.startsWith('--'))
@@ -154,6 +201,8 @@ async function run(storage: Storage, io: AdminIo, argv: string[]) {
       await seedDemo(storage)
       return io.out('Seeded the demo community; sign in as leader1 or office1 with the password doorstep-demo.')
     }
+    case 'roster':
+      return roster(storage, io, rest)
     case 'sweep-photos': {
       if (positionals.length !== 0) throw new UsageError('sweep-photos takes no arguments.')
       const { count, bytes } = await sweepUnreferenced(storage, io.now())

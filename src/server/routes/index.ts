@@ -6,6 +6,7 @@ import { loginRoutes, logoutRoutes } from './auth'
 import { deviceRoutes } from './devices'
 import { healthRoutes } from './health'
 import { openapiRoutes } from './openapi'
+import { rosterRoutes } from './roster'
 import { syncRoutes } from './sync'
 
 /** Every route of /api/v1: health, sign-in and the OpenAPI document are public; everything else needs a device token. */
@@ -21,5 +22,6 @@ export const apiRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (a
     await secured.register(syncRoutes, { ctx })
     await secured.register(attachmentRoutes, { ctx })
     await secured.register(attachmentListRoutes, { ctx })
+    await secured.register(rosterRoutes, { ctx })
   })
 }

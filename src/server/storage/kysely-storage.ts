@@ -7,13 +7,18 @@ import {
   RECORD_TABLES,
   REFERENCE_SCHEMAS,
   photosOf,
+  planRoster,
   templateRowId,
+  uuidv7,
   type Change,
   type FieldConflict,
   type ChecklistTemplate,
   type Mutation,
   type PullTable,
   type RecordTable,
+  type RosterCounts,
+  type RosterEntry,
+  type RosterState,
 } from '@/domain'
 import { applyMutation, canSee, namedPlaces, type FieldRevs, type Places, type StoredRecord } from '../sync/apply'
 import { migrateToLatest } from './migrations'
@@ -131,6 +136,29 @@ function target(mutation: Mutation): { table: PullTable; id: string } | undefine
     case 'template.publish':
       return undefined
   }
+}
+
+const ROSTER_TABLES = ['grids', 'buildings', 'households', 'residents'] as const
+
+/** A community's roster as stored, through the domain schemas (which fill the fields older records lack). */
+async function loadRoster(db: Kysely<Database> | Tx, communityId: string): Promise<RosterState> {
+  const rows = await db
+    .selectFrom('records')
+    .select(['table_name', 'data'])
+    .where('community_id', '=', communityId)
+    .where('table_name', 'in', [...ROSTER_TABLES])
+    .where('deleted_at', 'is', null)
+    .orderBy('rev')
+    .execute()
+  const state: RosterState = { grids: [], buildings: [], households: [], residents: [] }
+  for (const row of rows) {
+    const data: unknown = JSON.parse(row.data)
+    if (row.table_name === 'grids') state.grids.push(REFERENCE_SCHEMAS.grids.parse(data))
+    else if (row.table_name === 'buildings') state.buildings.push(REFERENCE_SCHEMAS.buildings.parse(data))
+    else if (row.table_name === 'households') state.households.push(REFERENCE_SCHEMAS.households.parse(data))
+    else if (row.table_name === 'residents') state.residents.push(REFERENCE_SCHEMAS.residents.parse(data))
+  }
+  return state
 }
 
 /** Locks the counter row until the transaction ends and returns the last revision handed out. */
@@ -492,6 +520,35 @@ export class KyselyStorage implements Storage {
       })
       await upsertRecords(trx, rows, at)
       await advanceCounter(trx, last + rows.length)
+    })
+  }
+
+  async roster(communityId: string): Promise<RosterState> {
+    return loadRoster(this.#db, communityId)
+  }
+
+  async importRoster(communityId: string, entries: RosterEntry[], at: string): Promise<RosterCounts> {
+    return this.#db.transaction().execute(async (trx) => {
+      // The counter first: a second import waits, then plans against what this one wrote.
+      const last = await lockCounter(trx)
+      const state = await loadRoster(trx, communityId)
+      const { writes, counts } = planRoster(communityId, state, entries, { at, newId: () => uuidv7(Date.parse(at)) })
+      const rows = writes.map(
+        (w, i): StoredRecord => ({
+          table: w.table,
+          id: w.record.id,
+          communityId,
+          buildingId: w.buildingId,
+          createdBy: null,
+          rev: last + i + 1,
+          deletedAt: null,
+          data: w.record,
+          fieldRevs: {},
+        }),
+      )
+      await upsertRecords(trx, rows, at)
+      if (rows.length) await advanceCounter(trx, last + rows.length)
+      return counts
     })
   }
 

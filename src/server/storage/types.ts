@@ -1,4 +1,4 @@
-import type { AttachmentMeta, Change, Community, Mutation, MutationResult, PullTable, RecordTable, Role } from '@/domain'
+import type { AttachmentMeta, Change, Community, Mutation, MutationResult, PullTable, RecordTable, Role, RosterCounts, RosterEntry, RosterState } from '@/domain'
 
 /**
  * The storage contract of the sync server. Two engines implement it — SQLite (one file, the embedded
@@ -90,6 +90,13 @@ export interface Storage {
   /** A community by id, when it exists (not deleted). */
   getCommunity(id: string): Promise<Community | undefined>
   putReference(communityId: string, table: ReferenceTable, records: Array<Record<string, unknown> & { id: string }>): Promise<void>
+  /** The community's grids, buildings, households and residents (moved-out ones too). */
+  roster(communityId: string): Promise<RosterState>
+  /**
+   * Imports checked roster rows in one transaction (planRoster against the roster as stored inside it):
+   * only what changed gets a new revision, so an unchanged roster writes nothing. Returns what changed.
+   */
+  importRoster(communityId: string, entries: RosterEntry[], at: string): Promise<RosterCounts>
 
   /**
    * Applies a batch from one device in one transaction: each mutation at most once (its id is recorded with
