@@ -52,7 +52,10 @@ export const syncRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (
       if (request.body.deviceId !== principal.deviceId) {
         throw new HttpError(403, 'forbidden', 'This batch names another device than the one signed in.')
       }
-      const results = await ctx.storage.push(principal, request.body.mutations.map(parseMutation), ctx.clock())
+      const { communityId } = principal
+      // An admin belongs to no community and makes no records: it sets communities up through the office routes.
+      if (communityId === null) throw new HttpError(403, 'forbidden', 'An admin account syncs no records; sign in as office staff of the community.')
+      const results = await ctx.storage.push({ ...principal, communityId }, request.body.mutations.map(parseMutation), ctx.clock())
       return { results }
     },
   )
