@@ -39,7 +39,7 @@ describeEngines('a leader’s phone and the office’s, through the real server'
     const db = new DoorstepDatabase(`${engine}-${username}-${crypto.randomUUID()}`)
     databases.push(db)
     await seedDemoIfEmpty(db)
-    const user = await signIn(db, fetchTransport({ baseUrl, token: null }), { serverUrl: baseUrl, username, password: DEMO_PASSWORD, deviceName: `${username} test phone` })
+    const { user } = await signIn(db, fetchTransport({ baseUrl, token: null }), { serverUrl: baseUrl, username, password: DEMO_PASSWORD, deviceName: `${username} test phone` })
     const session = (await readSession(db))!
     const sync = createSyncEngine({ db, transport: (stored) => wrap(sessionTransport(stored)) })
     const author: Author = { userId: user.id, deviceId: 'phone' }

@@ -114,6 +114,7 @@ export async function openPhone(network: Network, session: LoginResponse): Promi
     // signIn asks the transport to sign in: the answer is ready-made.
     login: async () => session,
     logout: () => now().logout(),
+    changePassword: (change) => now().changePassword(change),
     push: (batch) => now().push(batch),
     pull: (cursor, limit) => now().pull(cursor, limit),
     missingAttachments: (hashes) => now().missingAttachments(hashes),
