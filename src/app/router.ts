@@ -22,6 +22,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/inspections/:id/summary', name: 'inspection-summary', component: () => import('./features/inspections/InspectionSummary.vue'), props: true, meta: { messages: ['inspections', 'account'] } },
   { path: '/settings', name: 'settings', component: () => import('./features/settings/SettingsView.vue'), meta: { messages: ['settings', 'account'] } },
   { path: '/signin', name: 'signin', component: () => import('./features/session/SessionSignIn.vue'), meta: { messages: ['account'] } },
+  { path: '/password', name: 'password', component: () => import('./features/session/SessionChangePassword.vue'), meta: { messages: ['account'] } },
   { path: '/office', name: 'office', component: () => import('./features/office/OfficeTriage.vue'), meta: { messages: ['office', 'issues', 'account'] } },
   { path: '/office/issues/:id', name: 'office-issue', component: () => import('./features/office/OfficeIssue.vue'), props: true, meta: { messages: ['office', 'issues', 'account'] } },
   { path: '/:pathMatch(.*)*', redirect: '/' },

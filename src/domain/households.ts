@@ -75,7 +75,8 @@ export const User = z.object({
   username: requiredText(40),
   displayName: requiredText(40),
   role: Role,
-  communityId: RefId,
+  /** Null for an admin, who works across the communities of the server rather than in one. */
+  communityId: RefId.nullable(),
   /** The buildings a leader looks after; office and admin users see their whole community. */
   buildingIds: z.array(RefId),
 })

@@ -253,9 +253,17 @@ export type EarlierDevice = z.infer<typeof EarlierDevice>
 
 /**
  * The device token (send it as `Authorization: Bearer …`), the id the server gave this device, who signed in,
- * and the user's earlier devices of the same name (absent from a server older than that list).
+ * the user's earlier devices of the same name (absent from a server older than that list) and whether the
+ * password must be changed first (absent from older servers: no).
  */
-export const LoginResponse = z.object({ token: z.string(), deviceId: RefId, user: User, earlierDevices: z.array(EarlierDevice).optional() })
+export const LoginResponse = z.object({
+  token: z.string(),
+  deviceId: RefId,
+  user: User,
+  earlierDevices: z.array(EarlierDevice).optional(),
+  /** The password was one-time (new account, reset): until it is changed, the token is good for POST /auth/password only. */
+  mustChangePassword: z.boolean().default(false),
+})
 export type LoginResponse = z.infer<typeof LoginResponse>
 
 /** A signed-in device as the office sees it when a phone is lost. */

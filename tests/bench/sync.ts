@@ -255,7 +255,7 @@ function oneRequestPerMutation(transport: SyncTransport): SyncTransport {
 async function phone(baseUrl: string, name: string) {
   const db = new DoorstepDatabase(`bench-${name}-${randomUUID()}`)
   await seedDemoIfEmpty(db)
-  const user = await signIn(db, fetchTransport({ baseUrl, token: null }), { serverUrl: baseUrl, username: LEADER.username, password: DEMO_PASSWORD, deviceName: name })
+  const { user } = await signIn(db, fetchTransport({ baseUrl, token: null }), { serverUrl: baseUrl, username: LEADER.username, password: DEMO_PASSWORD, deviceName: name })
   const session = (await readSession(db)) as StoredSession
   return { db, session, author: { userId: user.id, deviceId: name } }
 }

@@ -116,6 +116,52 @@ describe('admin CLI (npm run admin)', () => {
     expect((await admin(['devices', 'zhang'])).stdout).toMatch(/revoked/)
   })
 
+  it('adds an admin of no community, and refuses one with a community', async () => {
+    const added = await admin(['user', 'add', 'root', '--role', 'admin', '--password', 'kept-in-the-safe'])
+    expect(added.status, added.stderr).toBe(0)
+    expect(await storage.findUserByUsername('root')).toMatchObject({ role: 'admin', communityId: null, displayName: 'root', buildingIds: [] })
+    const placed = await admin(['user', 'add', 'root2', '--role', 'admin', '--community', 'c-nanmen', '--password', 'kept-in-the-safe'])
+    expect(placed.status).toBe(2)
+    expect(placed.stderr).toMatch(/no community/)
+    expect(await storage.findUserByUsername('root2')).toBeUndefined()
+  })
+
+  it('refuses ids that do not exist, another community\'s building and a weak password, with exit 1 and nothing changed', async () => {
+    await storage.putReference('c-other', 'communities', [{ id: 'c-other', name: '北门社区' }])
+    await storage.putReference('c-other', 'grids', [{ id: 'g-other', communityId: 'c-other', name: '北门第一网格' }])
+    await storage.putReference('c-other', 'buildings', [{ id: 'b-other', gridId: 'g-other', communityId: 'c-other', address: '北门路1号', name: '', floors: 6 }])
+    const add = (...args: string[]) => admin(['user', 'add', 'qian', '--role', 'leader', '--password', 'long-enough-pw', ...args])
+    const community = await add('--community', 'c-nowhere')
+    expect(community.status).toBe(1)
+    expect(community.stderr).toMatch(/No community "c-nowhere"/)
+    const building = await add('--community', 'c-nanmen', '--buildings', 'b-qiaohu-32,b-nowhere')
+    expect(building.status).toBe(1)
+    expect(building.stderr).toMatch(/No building "b-nowhere"/)
+    expect((await add('--community', 'c-nanmen', '--buildings', 'b-other')).status).toBe(1)
+    const weak = await admin(['user', 'add', 'qian', '--role', 'leader', '--community', 'c-nanmen', '--password', '1111111111'])
+    expect(weak.status).toBe(1)
+    expect(weak.stderr).toMatch(/repeat/)
+    expect(await storage.findUserByUsername('qian')).toBeUndefined()
+
+    const before = (await storage.findUserByUsername('zhang'))!.buildingIds
+    expect((await admin(['assign', 'zhang', 'b-qiaohu-32', 'b-nowhere'])).status).toBe(1)
+    expect((await admin(['assign', 'zhang', 'b-other'])).status).toBe(1)
+    expect((await storage.findUserByUsername('zhang'))!.buildingIds).toEqual(before)
+    const revoke = await admin(['revoke', 'dev-nowhere'])
+    expect(revoke.status).toBe(1)
+    expect(revoke.stderr).toMatch(/No device "dev-nowhere"/)
+  })
+
+  it('resets a password to a one-time one that must be changed at the next sign-in', async () => {
+    const reset = await admin(['user', 'reset-password', 'zhang'])
+    expect(reset.status, reset.stderr).toBe(0)
+    const password = /One-time password for zhang: (\S+)/.exec(reset.stdout)?.[1]
+    const user = (await storage.findUserByUsername('zhang'))!
+    expect(await verifyPassword(password ?? '', user.passwordHash)).toBe(true)
+    expect(user.mustChangePassword).toBe(true)
+    expect((await admin(['user', 'reset-password', 'nobody'])).status).toBe(1)
+  })
+
   it('sweeps the photos no record names that were uploaded more than a day ago', async () => {
     const photo = png(8, 8)
     const meta = { sha256: sha256(photo), type: 'image/png' as const, bytes: photo.length, width: 8, height: 8 }

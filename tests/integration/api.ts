@@ -83,7 +83,7 @@ export async function openTestStorage(engine: Engine): Promise<TestStorage> {
 /** Users beyond the demo's leader1 (buildings b-nanmen-115-2, b-nanmen-117) and office1. */
 export const EXTRA_USERS: Array<Omit<NewUser, 'passwordHash'>> = [
   { id: 'u-leader2', username: 'leader2', displayName: '二号楼长', role: 'leader', communityId: 'c-nanmen', buildingIds: ['b-qiaohu-32'] },
-  { id: 'u-admin1', username: 'admin1', displayName: '管理员', role: 'admin', communityId: 'c-nanmen', buildingIds: [] },
+  { id: 'u-admin1', username: 'admin1', displayName: '管理员', role: 'admin', communityId: null, buildingIds: [] },
   { id: 'u-office2', username: 'office2', displayName: '别的社区', role: 'office', communityId: 'c-other', buildingIds: [] },
 ]
 

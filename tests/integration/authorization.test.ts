@@ -19,7 +19,7 @@ import {
   type Role,
 } from '@/domain'
 import { demoBuildings, demoCommunity, demoGrids, demoHouseholds, demoResidents, demoTemplates } from '@/domain/demo'
-import { hashPassword } from '@/server/auth/passwords'
+import { hashPassword, verifyPassword } from '@/server/auth/passwords'
 import { DEMO_PASSWORD } from '@/server/seed'
 import { inspectionFields, issueFields, visitFields } from '../fixtures'
 import { png, sha256 } from '../fixtures/images'
@@ -74,22 +74,24 @@ interface Actor {
   key: string
   userId: string
   username: string
+  displayName: string
   role: Role
-  community: string
+  /** Null for the admin, who belongs to no community: it works across the server through the set-up routes. */
+  community: string | null
   /** A leader's buildings as the test has assigned them. */
   buildings: string[]
   token: string
   deviceId: string
 }
 
-/** The callers: leader1, leader2, office1 and admin1 of community A (demo + harness), office2 and a new leader of B. */
+/** The callers: leader1, leader2 and office1 of community A (demo + harness), admin1 of none, office2 and a new leader of B. */
 const CALLERS: Array<Omit<Actor, 'token' | 'deviceId'>> = [
-  { key: 'L1', userId: 'u-leader1', username: 'leader1', role: 'leader', community: A, buildings: [b1, b2] },
-  { key: 'L2', userId: 'u-leader2', username: 'leader2', role: 'leader', community: A, buildings: [b3] },
-  { key: 'O1', userId: 'u-office1', username: 'office1', role: 'office', community: A, buildings: [] },
-  { key: 'A1', userId: 'u-admin1', username: 'admin1', role: 'admin', community: A, buildings: [] },
-  { key: 'OB', userId: 'u-office2', username: 'office2', role: 'office', community: B, buildings: [] },
-  { key: 'LB', userId: 'u-leaderB', username: 'leaderb', role: 'leader', community: B, buildings: [bB] },
+  { key: 'L1', userId: 'u-leader1', username: 'leader1', displayName: '演示楼长', role: 'leader', community: A, buildings: [b1, b2] },
+  { key: 'L2', userId: 'u-leader2', username: 'leader2', displayName: '二号楼长', role: 'leader', community: A, buildings: [b3] },
+  { key: 'O1', userId: 'u-office1', username: 'office1', displayName: '演示社区工作人员', role: 'office', community: A, buildings: [] },
+  { key: 'A1', userId: 'u-admin1', username: 'admin1', displayName: '管理员', role: 'admin', community: null, buildings: [] },
+  { key: 'OB', userId: 'u-office2', username: 'office2', displayName: '别的社区', role: 'office', community: B, buildings: [] },
+  { key: 'LB', userId: 'u-leaderB', username: 'leaderb', displayName: '北门楼长', role: 'leader', community: B, buildings: [bB] },
 ]
 
 /** The protocol's scope: staff see their whole community, a leader only the buildings assigned now. */
@@ -107,10 +109,10 @@ function isStaffOf(actor: Actor, community: string): boolean {
   return actor.role !== 'leader' && actor.community === community
 }
 
-/** Devices: one's own, and for the office those of its community (an admin's only for an admin). */
+/** Devices: one's own, for the office those of its community's leaders and colleagues, for an admin everyone's. */
 function mayManageDevices(actor: Actor, target: Actor): boolean {
-  if (actor === target) return true
-  return actor.community === target.community && (actor.role === 'admin' || (actor.role === 'office' && target.role !== 'admin'))
+  if (actor === target || actor.role === 'admin') return true
+  return actor.role === 'office' && target.role !== 'admin' && actor.community === target.community
 }
 
 /** A record of the world, and the model of what the allowed mutations made of it. */
@@ -316,7 +318,7 @@ describeEngines('authorization matrix', (engine) => {
             table,
             id: put.recordId,
             building,
-            community: owner.community,
+            community: communityOf(building),
             owner,
             photo,
             rev: result.rev,
@@ -326,7 +328,7 @@ describeEngines('authorization matrix', (engine) => {
             assignee: null,
           }
           world.push(record)
-          ledger.set(record.id, { table, building, community: owner.community })
+          ledger.set(record.id, { table, building, community: communityOf(building) })
         }
       }
     }
@@ -466,11 +468,11 @@ describeEngines('authorization matrix', (engine) => {
       for (const building of owner.buildings) {
         const id = uuidv7()
         expect((await push(owner, [mutation.put('issues', id, fieldsFor('issues', building, `returned, by ${owner.key}`))]))[0]).toMatchObject({ status: 'applied' })
-        const office = [...actors.values()].find((a) => isStaffOf(a, owner.community))!
+        const office = [...actors.values()].find((a) => isStaffOf(a, communityOf(building)))!
         expect((await push(office, [mutation.status(id, 'rejected', '请写清楚是几楼')]))[0]).toMatchObject({ status: 'applied' })
-        const report = { id, owner, building, community: owner.community }
+        const report = { id, owner, building, community: communityOf(building) }
         returned.push(report)
-        ledger.set(report.id, { table: 'issues', building, community: owner.community })
+        ledger.set(report.id, { table: 'issues', building, community: report.community })
       }
     }
     // For this test leader2 also leads b1 (楼长 and 副楼长): a co-leader sees the report, and still may not resubmit it.
@@ -498,7 +500,7 @@ describeEngines('authorization matrix', (engine) => {
       await api.storage.assignBuildings(coLeader.userId, own)
       coLeader.buildings.splice(0, coLeader.buildings.length, ...own)
     }
-    const stored = new Map((await pullFrom(actor('A1'))).changes.map((c) => [c.id, c.record]))
+    const stored = new Map((await pullFrom(actor('O1'))).changes.map((c) => [c.id, c.record]))
     for (const report of returned.filter((r) => r.community === A)) expect(stored.get(report.id), report.id).toMatchObject({ status: 'submitted' })
   })
 
@@ -525,7 +527,7 @@ describeEngines('authorization matrix', (engine) => {
 
   it('leaves no trace of a refused mutation: each record is what the allowed ones made it', async () => {
     const stored = new Map<string, Change>()
-    for (const staff of [actor('A1'), actor('OB')]) for (const change of (await pullFrom(staff)).changes) stored.set(`${change.table}/${change.id}`, change)
+    for (const staff of [actor('O1'), actor('OB')]) for (const change of (await pullFrom(staff)).changes) stored.set(`${change.table}/${change.id}`, change)
     for (const record of world) {
       const data = stored.get(`${record.table}/${record.id}`)?.record
       expect(data, label(record)).toBeDefined()
@@ -555,13 +557,17 @@ describeEngines('authorization matrix', (engine) => {
 
       const places = PLACES.filter((p) => sees(caller, p)).map((p) => p.building)
       const households = HOUSEHOLDS.filter((h) => places.includes(h.buildingId)).map((h) => h.id)
+      const { community } = caller
+      // An admin belongs to no community: it pulls the list of communities and nothing of any of them.
       const expected: Record<string, string[]> = {
-        communities: [caller.community],
-        grids: GRIDS.filter((g) => g.communityId === caller.community).map((g) => g.id),
+        communities: community === null ? [A, B] : [community],
+        grids: GRIDS.filter((g) => g.communityId === community).map((g) => g.id),
         buildings: places,
         households,
         residents: RESIDENTS.filter((r) => households.includes(r.householdId)).map((r) => r.id),
-        templates: [...templateRows.get(caller.community)!],
+        templates: community === null ? [] : [...templateRows.get(community)!],
+        // The name cards of every account of the community (all of them are callers here).
+        users: [...actors.values()].filter((a) => community !== null && a.community === community).map((a) => a.userId),
       }
       for (const [table, want] of Object.entries(expected)) {
         const got = [...ids(table)].sort()
@@ -704,7 +710,7 @@ describeEngines('authorization matrix', (engine) => {
     const { reset, changes } = await pullFrom(L1, cursor)
     check('L1 pull resets with no buildings', ['true'], String(reset))
     const tables = [...new Set(changes.map((c) => c.table))].sort()
-    check('L1 pull with no buildings carries only community-wide tables', [JSON.stringify(['communities', 'grids', 'templates'])], JSON.stringify(tables))
+    check('L1 pull with no buildings carries only community-wide tables', [JSON.stringify(['communities', 'grids', 'templates', 'users'])], JSON.stringify(tables))
     expectNoFailures()
   })
 
@@ -757,13 +763,37 @@ describeEngines('authorization matrix', (engine) => {
       'HEAD /api/v1/communities/{communityId}/roster.xlsx': { method: 'HEAD', url: `/api/v1/communities/${A}/roster.xlsx`, live: ['403'] },
       'GET /api/v1/roster/template.xlsx': { method: 'GET', url: '/api/v1/roster/template.xlsx' },
       'HEAD /api/v1/roster/template.xlsx': { method: 'HEAD', url: '/api/v1/roster/template.xlsx' },
+      // With a live token these answer what a leader gets: a weak new password is refused, set-up is the office's.
+      'POST /api/v1/auth/password': { method: 'POST', url: '/api/v1/auth/password', json: { currentPassword: DEMO_PASSWORD, newPassword: '1111111111' }, live: ['400'] },
+      'GET /api/v1/communities': { method: 'GET', url: '/api/v1/communities', live: ['403'] },
+      'HEAD /api/v1/communities': { method: 'HEAD', url: '/api/v1/communities', live: ['403'] },
+      'POST /api/v1/communities': { method: 'POST', url: '/api/v1/communities', json: { name: '死令牌社区' }, live: ['403'] },
+      'GET /api/v1/communities/{id}/buildings': { method: 'GET', url: `/api/v1/communities/${who.community}/buildings`, live: ['403'] },
+      'HEAD /api/v1/communities/{id}/buildings': { method: 'HEAD', url: `/api/v1/communities/${who.community}/buildings`, live: ['403'] },
+      'GET /api/v1/communities/{id}/accounts': { method: 'GET', url: `/api/v1/communities/${who.community}/accounts`, live: ['403'] },
+      'HEAD /api/v1/communities/{id}/accounts': { method: 'HEAD', url: `/api/v1/communities/${who.community}/accounts`, live: ['403'] },
+      'POST /api/v1/communities/{id}/accounts': {
+        method: 'POST',
+        url: `/api/v1/communities/${who.community}/accounts`,
+        json: { username: 'dead-token-made', displayName: '死令牌', role: 'leader' },
+        live: ['403'],
+      },
+      'PATCH /api/v1/accounts/{userId}': { method: 'PATCH', url: `/api/v1/accounts/${who.userId}`, json: { displayName: '死令牌改名' }, live: ['403'] },
+      'POST /api/v1/accounts/{userId}/password': { method: 'POST', url: `/api/v1/accounts/${who.userId}/password`, live: ['403'] },
+      'PUT /api/v1/accounts/{userId}/buildings': { method: 'PUT', url: `/api/v1/accounts/${who.userId}/buildings`, json: { buildingIds: [] }, live: ['403'] },
     }
     /** What the requests changed. */
     async function effects(): Promise<string[]> {
       const found: string[] = []
       if ((await api.storage.listDevices(who.userId)).find((d) => d.id === spare)?.revokedAt) found.push('revoked a device')
       if (await api.storage.hasAttachment(sha256(photo))) found.push('stored a photo')
-      if ((await pullFrom(actor('A1'))).changes.some((c) => report.kind === 'put' && c.id === report.recordId)) found.push('stored a report')
+      if ((await pullFrom(actor('O1'))).changes.some((c) => report.kind === 'put' && c.id === report.recordId)) found.push('stored a report')
+      if (!(await verifyPassword(DEMO_PASSWORD, await api.storage.passwordHashOf(who.userId)))) found.push('changed a password')
+      const account = await api.storage.getUser(who.userId)
+      if (account?.displayName !== who.displayName || account.mustChangePassword) found.push('changed the account')
+      if (account?.buildingIds.length !== who.buildings.length) found.push('changed the buildings')
+      if (await api.storage.findUserByUsername('dead-token-made')) found.push('created an account')
+      if ((await api.storage.listCommunities()).length !== 2) found.push('created a community')
       return found
     }
     return { requests, effects }

@@ -39,12 +39,29 @@ describeEngines('a leader’s phone and the office’s, through the real server'
     const db = new DoorstepDatabase(`${engine}-${username}-${crypto.randomUUID()}`)
     databases.push(db)
     await seedDemoIfEmpty(db)
-    const user = await signIn(db, fetchTransport({ baseUrl, token: null }), { serverUrl: baseUrl, username, password: DEMO_PASSWORD, deviceName: `${username} test phone` })
+    const { user } = await signIn(db, fetchTransport({ baseUrl, token: null }), { serverUrl: baseUrl, username, password: DEMO_PASSWORD, deviceName: `${username} test phone` })
     const session = (await readSession(db))!
     const sync = createSyncEngine({ db, transport: (stored) => wrap(sessionTransport(stored)) })
     const author: Author = { userId: user.id, deviceId: 'phone' }
     return { db, sync, author, session, repos: createRepositories(db), queries: createQueries(db) }
   }
+
+  it('brings the name cards of the community’s accounts to a phone, renamed ones again, and none of another community', async () => {
+    const leader = await phone('leader1')
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done' })
+    const cards = await leader.db.users.toArray()
+    expect(cards.map((c) => c.id).sort()).toEqual(['u-leader1', 'u-leader2', 'u-office1'])
+    expect(cards.find((c) => c.id === 'u-office1')).toMatchObject({ communityId: 'c-nanmen', displayName: '演示社区工作人员', role: 'office' })
+
+    await api.storage.updateUser('u-office1', { displayName: '社区办公室小陈' })
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done' })
+    expect(await leader.db.users.get('u-office1')).toMatchObject({ displayName: '社区办公室小陈' })
+    await api.storage.updateUser('u-office1', { displayName: '演示社区工作人员' })
+
+    const other = await phone('office2')
+    expect(await other.sync.sync()).toMatchObject({ status: 'done' })
+    expect((await other.db.users.toArray()).map((c) => c.id)).toEqual(['u-office2'])
+  })
 
   it('carries what a leader recorded offline to the office, and the office’s status change back', async () => {
     const leader = await phone('leader1')

@@ -72,7 +72,7 @@ export async function registerDevice(storage: Storage, user: UserRecord): Promis
   const at = new Date()
   const device = await storage.createDevice({ id: uuidv7(at.getTime()), userId: user.id, name: `${user.username}'s phone`, tokenHash: hash, at: at.toISOString() })
   const { id, username, displayName, role, communityId, buildingIds } = user
-  return { token, deviceId: device.id, user: { id, username, displayName, role, communityId, buildingIds } }
+  return { token, deviceId: device.id, user: { id, username, displayName, role, communityId, buildingIds }, mustChangePassword: false }
 }
 
 /** A new phone signed in with `session` (from registerDevice, or a real login), its engine on `network`. */
@@ -114,6 +114,7 @@ export async function openPhone(network: Network, session: LoginResponse): Promi
     // signIn asks the transport to sign in: the answer is ready-made.
     login: async () => session,
     logout: () => now().logout(),
+    changePassword: (change) => now().changePassword(change),
     push: (batch) => now().push(batch),
     pull: (cursor, limit) => now().pull(cursor, limit),
     missingAttachments: (hashes) => now().missingAttachments(hashes),

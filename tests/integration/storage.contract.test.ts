@@ -9,7 +9,7 @@ import { demoBuildings, demoHouseholds, demoResidents, demoTemplates } from '@/d
 import { seedDemo } from '@/server/seed'
 import { openPostgresStorage } from '@/server/storage/postgres'
 import { openSqliteStorage } from '@/server/storage/sqlite'
-import type { IncomingMutation, Principal, Storage } from '@/server/storage/types'
+import type { IncomingMutation, MemberPrincipal, Principal, Storage } from '@/server/storage/types'
 import { issueFields, visitFields } from '../fixtures'
 import { incoming, mutation } from '../fixtures/mutations'
 import { createTestDatabase } from './postgres'
@@ -55,9 +55,10 @@ const engines: Engine[] = [
 const now = new Date('2026-11-20T08:00:00.000Z')
 const [b1, b2, b3] = demoBuildings.map((b) => b.id) as [string, string, string]
 
-async function principalOf(storage: Storage, username: string, deviceId = `d-${username}`): Promise<Principal> {
+/** The principal of a community's user (every user of these tests has one). */
+async function principalOf(storage: Storage, username: string, deviceId = `d-${username}`): Promise<MemberPrincipal> {
   const user = await storage.findUserByUsername(username)
-  if (!user) throw new Error(`no user ${username}`)
+  if (!user?.communityId) throw new Error(`no user ${username} of a community`)
   return { userId: user.id, deviceId, role: user.role, communityId: user.communityId, buildingIds: user.buildingIds }
 }
 
@@ -102,9 +103,9 @@ for (const engine of engines) {
     let reopen: () => Storage
     let cleanup: () => Promise<void>
     let blobFiles: () => Promise<string[]>
-    let leader1: Principal
-    let leader2: Principal
-    let office1: Principal
+    let leader1: MemberPrincipal
+    let leader2: MemberPrincipal
+    let office1: MemberPrincipal
     const opened: Storage[] = []
 
     /** A second connection to the same database, closed after the test. */
@@ -345,7 +346,7 @@ for (const engine of engines) {
         expect(leaderView.map((c) => c.id)).toContain(recordId(mine))
         expect(leaderView.map((c) => c.id)).not.toContain(recordId(theirs))
         expect(new Set(leaderView.map((c) => c.table))).toEqual(
-          new Set(['communities', 'grids', 'buildings', 'households', 'residents', 'templates', 'visits']),
+          new Set(['communities', 'grids', 'buildings', 'households', 'residents', 'templates', 'users', 'visits']),
         )
         const residents = leaderView.filter((c) => c.table === 'residents').map((c) => c.id)
         const assigned = (householdId: string) => [b1, b2].includes(demoHouseholds.find((h) => h.id === householdId)!.buildingId)

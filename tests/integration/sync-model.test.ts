@@ -246,7 +246,7 @@ async function reportFromAnotherPhone(api: TestApi, community: TestCommunity): P
   const { leader1 } = community.users
   const earlier = await registerDevice(api.storage, leader1)
   const put = newIssue({ buildingId: community.buildings.shared, householdId: null })
-  const principal = { userId: leader1.id, deviceId: earlier.deviceId, role: leader1.role, communityId: leader1.communityId, buildingIds: leader1.buildingIds }
+  const principal = { userId: leader1.id, deviceId: earlier.deviceId, role: leader1.role, communityId: community.id, buildingIds: leader1.buildingIds }
   expect(await api.storage.push(principal, incoming(put), new Date())).toMatchObject([{ status: 'applied' }])
   return [put.recordId]
 }

@@ -1,9 +1,10 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
+import type { PasswordChange } from '@/domain/accounts'
 import type { User } from '@/domain/households'
 import { queries, useLiveQuery } from '@/app/db/read'
 import type { SyncOutcome } from '@/app/sync/engine'
-import type { SignInInput } from '@/app/sync/session'
+import type { SignedIn, SignInInput } from '@/app/sync/session'
 
 /*
  * Sync as the screens see it. The facts come from IndexedDB through live queries, so that every tab and
@@ -36,6 +37,8 @@ export const useSync = defineStore('sync', () => {
   const lastSuccessAt = computed(() => status.value?.lastSuccessAt ?? null)
   /** Why the last run did not end cleanly: `{ code, message?, at }`, codes in src/app/sync/errors.ts. */
   const lastError = computed(() => status.value?.lastError ?? null)
+  /** Signed in with a one-time password: nothing syncs until the leader sets their own (/password). */
+  const mustChangePassword = computed(() => lastError.value?.code === 'password_change')
 
   const runtime = () => import('@/app/sync/runtime')
   /** Records are made by whoever is signed in: the session store reads the author again after a change. */
@@ -58,14 +61,22 @@ export const useSync = defineStore('sync', () => {
 
   /**
    * Signs in (throws a SessionError: invalid_credentials, throttled, offline or server), then starts the
-   * first sync, which brings the server's buildings, households and templates in place of the demo data.
+   * first sync, which brings the server's buildings, households and templates in place of the demo data —
+   * after the password change when the password was one-time.
    */
-  async function signIn(input: SignInInput): Promise<User> {
-    const signedInUser = await (await runtime()).signIn(input)
+  async function signIn(input: SignInInput): Promise<SignedIn> {
+    const signedIn = await (await runtime()).signIn(input)
     await forgetAuthor()
     nextRetryAt.value = null
-    void syncNow().catch((error: unknown) => console.error('first sync failed', error))
-    return signedInUser
+    if (!signedIn.mustChangePassword) void syncNow().catch((error: unknown) => console.error('first sync failed', error))
+    return signedIn
+  }
+
+  /** Changes the password (throws the TransportError of a refusal), then syncs what waited for it. */
+  async function changePassword(change: PasswordChange): Promise<void> {
+    await (await runtime()).changePassword(change)
+    nextRetryAt.value = null
+    void syncNow().catch((error: unknown) => console.error('sync after the password change failed', error))
   }
 
   /**
@@ -84,5 +95,22 @@ export const useSync = defineStore('sync', () => {
     await (await runtime()).dismissRecovery()
   }
 
-  return { running, nextRetryAt, pending, user, signedIn, needsSignIn, serverUrl, lastSuccessAt, lastError, recovery, syncNow, signIn, signOut, dismissRecovery }
+  return {
+    running,
+    nextRetryAt,
+    pending,
+    user,
+    signedIn,
+    needsSignIn,
+    mustChangePassword,
+    serverUrl,
+    lastSuccessAt,
+    lastError,
+    recovery,
+    syncNow,
+    signIn,
+    changePassword,
+    signOut,
+    dismissRecovery,
+  }
 })

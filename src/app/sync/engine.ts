@@ -184,6 +184,13 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         ? { code: error.code, message: error.message, at: iso() }
         : { code: isQuotaExceeded(error) ? 'storage_full' : 'unknown', message: String(error), at: iso() }
     if (info.code === 'unknown') console.error('sync failed', error)
+    if (info.code === 'password_change') {
+      // Not a broken sync: nothing goes through until the leader sets a password of their own (/password),
+      // and retrying on a timer would only repeat the refusal. The token and the outbox stay.
+      nextRetryAt = null
+      await db.meta.put({ key: 'lastError', value: JSON.stringify(info) })
+      return { status: 'failed', error: info, nextRetryAt }
+    }
     if (info.code === 'unauthorized') {
       // The outbox stays: it goes out after the next sign-in. Only the token, which no longer works, goes —
       // unless another tab has signed in again meanwhile, and the stored token is a new one.

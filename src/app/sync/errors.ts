@@ -11,6 +11,8 @@ export const TRANSPORT_ERROR_CODES = [
   'timeout',
   /** The token is missing, revoked or expired: sign in again. */
   'unauthorized',
+  /** The account signed in with a one-time password and must change it before anything syncs. */
+  'password_change',
   /** More than the server takes in one request (413): send less. */
   'too_large',
   /** Too many requests (429): wait. */

@@ -1,8 +1,18 @@
 import { db } from '@/app/db/database'
-import type { User } from '@/domain'
+import type { PasswordChange } from '@/domain'
 import { withSyncLock } from './lock'
-import { dismissRecovery as dismissRecoveryIn, readSession, sessionTransport, signIn as signInTo, signOut as signOutOf, type SignInInput } from './session'
+import {
+  changePassword as changePasswordIn,
+  dismissRecovery as dismissRecoveryIn,
+  readSession,
+  sessionTransport,
+  signIn as signInTo,
+  signOut as signOutOf,
+  type SignedIn,
+  type SignInInput,
+} from './session'
 import { sessionEngine, type SyncOutcome } from './engine'
+import { TransportError } from './errors'
 import { fetchTransport } from './transport'
 
 /*
@@ -19,8 +29,15 @@ export const syncNow = (): Promise<SyncOutcome> => engine.sync()
 /** When automatic runs may try again after a failure. */
 export const nextRetryAt = () => engine.nextRetryAt
 
-export function signIn(input: SignInInput): Promise<User> {
+export function signIn(input: SignInInput): Promise<SignedIn> {
   return signInTo(db, fetchTransport({ baseUrl: input.serverUrl, token: null }), input)
+}
+
+/** Changes the signed-in account's password (see session.ts); throws the TransportError of a refusal. */
+export async function changePassword(change: PasswordChange): Promise<void> {
+  const session = await readSession(db)
+  if (!session) throw new TransportError('unauthorized', 'Not signed in')
+  await changePasswordIn(db, sessionTransport(session), change)
 }
 
 /** Signs out while no run is in flight, so that a run never pushes half an outbox that is being dropped. */

@@ -1,7 +1,7 @@
-import { RECORD_TABLES, type EarlierDevice, type User } from '@/domain'
+import { RECORD_TABLES, type EarlierDevice, type PasswordChange, type User } from '@/domain'
 import type { DoorstepDatabase, MetaEntry, RecoveryFound, SyncedRecord } from '@/app/db/database'
 import { LOCAL_USER } from '@/app/db/device'
-import { SessionError, TransportError } from './errors'
+import { SessionError, TransportError, type SyncErrorInfo } from './errors'
 import { fetchTransport, type SyncTransport } from './transport'
 
 /**
@@ -23,6 +23,12 @@ export interface SignInInput {
   deviceName?: string
 }
 
+/** Who signed in, and whether they must change their one-time password before anything syncs. */
+export interface SignedIn {
+  user: User
+  mustChangePassword: boolean
+}
+
 /** The session, or null when nobody is signed in or the server has refused the token since. */
 export async function readSession(db: DoorstepDatabase): Promise<StoredSession | null> {
   const [serverUrl, token, deviceId] = await db.meta.bulkGet(['serverUrl', 'token', 'syncDeviceId'])
@@ -41,16 +47,18 @@ export function sessionTransport(session: Pick<StoredSession, 'serverUrl' | 'tok
  * previous session had pulled (never the records with changes still waiting).
  *
  * It also notices a phone whose data the browser cleared (see `clearedByBrowser`), for the notice that the
- * first sync's records came back and unsynced ones did not.
+ * first sync's records came back and unsynced ones did not. A sign-in with a one-time password is kept as
+ * the sync error `password_change`, as the server would answer the first sync, so that every screen that
+ * shows sync's state leads to the password change, also after a reload.
  */
-export async function signIn(db: DoorstepDatabase, transport: SyncTransport, input: SignInInput): Promise<User> {
+export async function signIn(db: DoorstepDatabase, transport: SyncTransport, input: SignInInput): Promise<SignedIn> {
   let answer
   try {
     answer = await transport.login({ username: input.username, password: input.password, deviceName: input.deviceName || 'Doorstep' })
   } catch (error) {
     throw asSessionError(error)
   }
-  const { token, deviceId, user, earlierDevices = [] } = answer
+  const { token, deviceId, user, earlierDevices = [], mustChangePassword } = answer
   await db.transaction('rw', [db.meta, ...RECORD_TABLES.map((table) => db.table(table))], async () => {
     const [previousUser, previousServer] = await db.meta.bulkGet(['userId', 'serverUrl'])
     if (previousUser?.value !== user.id || previousServer?.value !== input.serverUrl) await db.meta.delete('cursor')
@@ -66,9 +74,27 @@ export async function signIn(db: DoorstepDatabase, transport: SyncTransport, inp
       entries.push({ key: 'recovery', value: JSON.stringify({ userId: user.id, lastSeenAt } satisfies RecoveryFound) })
     }
     await db.meta.bulkPut(entries)
-    await db.meta.delete('lastError')
+    if (mustChangePassword) {
+      const info: SyncErrorInfo = { code: 'password_change', message: 'one-time password', at: new Date().toISOString() }
+      await db.meta.put({ key: 'lastError', value: JSON.stringify(info) })
+    } else {
+      await db.meta.delete('lastError')
+    }
   })
-  return user
+  return { user, mustChangePassword }
+}
+
+/**
+ * Changes the signed-in account's password. A refusal is the TransportError itself: its `apiError` says
+ * whether the current password was wrong (`forbidden`) or the new one too weak (`weak_password`). Once
+ * changed, the `password_change` error goes, and sync may run.
+ */
+export async function changePassword(db: DoorstepDatabase, transport: SyncTransport, change: PasswordChange): Promise<void> {
+  await transport.changePassword(change)
+  await db.transaction('rw', db.meta, async () => {
+    const last = await db.meta.get('lastError')
+    if (last && (JSON.parse(last.value) as SyncErrorInfo).code === 'password_change') await db.meta.delete('lastError')
+  })
 }
 
 /**

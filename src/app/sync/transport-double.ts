@@ -114,8 +114,9 @@ export function createTransportDouble(): TransportDouble {
   }
 
   const transport: SyncTransport = {
-    login: () => call('login', () => ({ token: 'token-double', deviceId: 'device-double', user: DOUBLE_USER, earlierDevices: double.earlierDevices })),
+    login: () => call('login', () => ({ token: 'token-double', deviceId: 'device-double', user: DOUBLE_USER, earlierDevices: double.earlierDevices, mustChangePassword: false })),
     logout: () => call('logout', () => undefined),
+    changePassword: () => call('changePassword', () => undefined),
     push: (batch) =>
       call(
         'push',

@@ -7,6 +7,7 @@ import {
   PushResponse,
   type LoginRequest,
   type Mutation,
+  type PasswordChange,
 } from '@/domain'
 import { TransportError } from './errors'
 
@@ -20,6 +21,8 @@ export interface SyncTransport {
   login(request: LoginRequest): Promise<LoginResponse>
   /** Revokes this device's token on the server. */
   logout(): Promise<void>
+  /** Changes the signed-in account's password (and ends its must-change state); refused: apiError says why. */
+  changePassword(request: PasswordChange): Promise<void>
   push(request: PushBatch): Promise<PushResponse>
   /** One page of changes since `cursor` (null: from the beginning). */
   pull(cursor: string | null, limit: number): Promise<PullResponse>
@@ -118,6 +121,8 @@ export function fetchTransport(options: FetchTransportOptions): SyncTransport {
     // No body and no content type: an empty JSON body is malformed JSON to the server.
     logout: () => request('POST', '/auth/logout', none),
 
+    changePassword: (body) => request('POST', '/auth/password', none, { body: JSON.stringify(body), type: 'application/json' }),
+
     async push(batch) {
       const answer = await request('POST', '/sync/push', json(PushResponse, 'push'), { body: JSON.stringify(batch), type: 'application/json' })
       // Answers are matched to mutations by position; anything else would apply answers to the wrong changes.
@@ -151,6 +156,7 @@ async function failure(response: Response): Promise<TransportError> {
   const details = { status: response.status, apiError }
   const { status } = response
   if (status === 401) return new TransportError('unauthorized', message, details)
+  if (apiError === 'password_change_required') return new TransportError('password_change', message, details)
   if (status === 413) return new TransportError('too_large', message, details)
   if (status === 429) {
     const seconds = Number(response.headers.get('retry-after'))

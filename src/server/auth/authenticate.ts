@@ -9,6 +9,10 @@ declare module 'fastify' {
     /** Who is calling, set by `authenticate` on every route that needs a device token. */
     principal: Principal | null
   }
+  interface FastifyContextConfig {
+    /** Answered while the account must still change its one-time password (the change itself, sign-out). */
+    beforePasswordChange?: boolean
+  }
 }
 
 /** 32 bytes in base64url, nothing else: anything longer is refused before it reaches the database. */
@@ -23,7 +27,8 @@ function unauthorized(message: string): HttpError {
 
 /**
  * An onRequest hook: finds the device of the bearer token and its user, fresh on every request, so that a
- * revoked device, a disabled account or a reassigned building takes effect at once.
+ * revoked device, a disabled account or a reassigned building takes effect at once. While the account's
+ * password is one-time, only the routes marked `beforePasswordChange` answer.
  */
 export function authenticate(ctx: ServerContext) {
   return async (request: FastifyRequest): Promise<void> => {
@@ -39,6 +44,9 @@ export function authenticate(ctx: ServerContext) {
     const now = ctx.clock()
     if (device.lastSeenAt === null || now.getTime() - Date.parse(device.lastSeenAt) >= TOUCH_EVERY_MS) {
       await ctx.storage.touchDevice(device.id, now.toISOString())
+    }
+    if (user.mustChangePassword && !request.routeOptions.config.beforePasswordChange) {
+      throw new HttpError(403, 'password_change_required', 'Change the one-time password first (POST /auth/password).')
     }
   }
 }

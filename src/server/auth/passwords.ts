@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
+import { passwordProblem } from '@/domain/passwords'
 
 /**
  * Password hashes: scrypt from node:crypto, stored as `scrypt$N$r$p$salt$hash` (base64url) so that the cost
@@ -39,4 +40,21 @@ export async function verifyPassword(password: string, stored: string | undefine
   const expected = Buffer.from(key, 'base64url')
   const actual = await derive(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) })
   return stored !== undefined && actual.length === expected.length && timingSafeEqual(actual, expected)
+}
+
+/** Letters and digits that cannot be mistaken for each other when read aloud or copied from paper (no 0/o, 1/l/i). */
+const READABLE = 'abcdefghjkmnpqrstuvwxyz23456789'
+
+/**
+ * A password the server makes for a new account or a reset, handed over once by the office: three groups of
+ * four readable characters (about 59 bits), e.g. `k7mp-2xqa-9rtw`. The account must change it at sign-in.
+ */
+export function oneTimePassword(): string {
+  for (;;) {
+    // 256 is not a multiple of 31: bytes from 248 up are dropped, so that every character is equally likely.
+    const chars = [...randomBytes(32)].filter((b) => b < 248).map((b) => READABLE[b % READABLE.length])
+    if (chars.length < 12) continue
+    const password = [0, 4, 8].map((i) => chars.slice(i, i + 4).join('')).join('-')
+    if (passwordProblem(password) === null) return password
+  }
 }

@@ -2,8 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { Role, User, uuidv7, type RosterPreview } from '@/domain'
-import { hashPassword } from '../auth/passwords'
+import { PASSWORD_PROBLEM_TEXT, passwordProblem, Role, User, uuidv7, type RosterPreview } from '@/domain'
+import { hashPassword, oneTimePassword } from '../auth/passwords'
 import { readConfig } from '../config'
 import { exportRoster, importRoster, previewRoster } from '../roster'
 import { openStorage } from '../storage'
@@ -19,9 +19,14 @@ import type { Storage } from '../storage/types'
 
 const USAGE = `Usage: npm run admin -- <command>
 
-  user add <username> --name <display name> --role <leader|office|admin> --community <communityId>
+  user add <username> --role <leader|office|admin> [--community <communityId>] [--name <display name>]
            [--buildings <id,id,…>] [--password <password>]
-      Creates an account. Without --password the password is asked for (or read from the first line of stdin).
+      Creates an account (the display name defaults to the username). Leaders and office staff belong to a
+      community (--community, which must exist); an admin to none: it manages every community of the server.
+      Without --password the password is asked for (or read from the first line of stdin). Passwords need at
+      least 10 characters and may not be a common one.
+  user reset-password <username>
+                               Prints a new one-time password; the account must change it at its next sign-in.
   user disable <username>      Refuses the account's sign-ins and every request of its devices.
   user enable <username>       Lets the account in again.
   assign <username> <buildingId…>
@@ -40,8 +45,6 @@ const USAGE = `Usage: npm run admin -- <command>
                                Writes the community's roster in the same format.
 
 Configuration comes from the environment, as for the server: DATABASE_URL (postgres://…) or DOORSTEP_DATA_DIR.`
-
-const MIN_PASSWORD = 10
 
 /** Where the CLI reads and writes: the terminal and the configured database, or a test's doubles. */
 export interface AdminIo {
@@ -83,6 +86,13 @@ async function readPassword(prompt: string): Promise<string> {
   }
 }
 
+/** Refuses the first building id that is not a building of the community. */
+async function checkBuildings(storage: Storage, communityId: string, buildingIds: string[]) {
+  const known = new Set((await storage.listReference(communityId, 'buildings')).map((b) => b.id))
+  const unknown = buildingIds.find((id) => !known.has(id))
+  if (unknown !== undefined) throw new Error(`No building ${JSON.stringify(unknown)} in community ${communityId}.`)
+}
+
 async function addUser(storage: Storage, io: AdminIo, args: string[]) {
   const { values, positionals } = parseArgs({
     args,
@@ -96,25 +106,34 @@ async function addUser(storage: Storage, io: AdminIo, args: string[]) {
     },
   })
   const [username, ...extra] = positionals
-  if (!username || extra.length > 0 || !values.name || !values.role || !values.community) {
-    throw new UsageError('user add needs a username, --name, --role and --community.')
-  }
+  if (!username || extra.length > 0 || !values.role) throw new UsageError('user add needs a username and --role.')
   const role = Role.safeParse(values.role)
   if (!role.success) throw new UsageError(`--role must be leader, office or admin, not ${JSON.stringify(values.role)}.`)
+  const admin = role.data === 'admin'
+  if (admin === (values.community !== undefined)) {
+    throw new UsageError(admin ? 'An admin belongs to no community: leave --community out.' : `A ${role.data} needs --community.`)
+  }
   const candidate = User.safeParse({
     id: uuidv7(),
     username,
-    displayName: values.name,
+    displayName: values.name ?? username,
     role: role.data,
-    communityId: values.community,
+    communityId: values.community ?? null,
     buildingIds: values.buildings.split(',').filter(Boolean),
   })
   if (!candidate.success) throw new UsageError(`Not a valid user: ${candidate.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`)
+  const { communityId, buildingIds } = candidate.data
+  if (role.data !== 'leader' && buildingIds.length > 0) throw new UsageError('Only leaders have buildings: leave --buildings out.')
+  if (communityId !== null) {
+    if (!(await storage.getCommunity(communityId))) throw new Error(`No community ${JSON.stringify(communityId)} (see the office workspace or seed-demo).`)
+    await checkBuildings(storage, communityId, buildingIds)
+  }
   if (await storage.findUserByUsername(candidate.data.username)) throw new Error(`There is already a user named ${JSON.stringify(username)}.`)
   const password = values.password ?? (await io.readPassword(`Password for ${username}: `))
-  if (password.length < MIN_PASSWORD) throw new Error(`The password must have at least ${MIN_PASSWORD} characters.`)
+  const problem = passwordProblem(password, username)
+  if (problem) throw new Error(PASSWORD_PROBLEM_TEXT[problem])
   const user = await storage.createUser({ ...candidate.data, passwordHash: await hashPassword(password) })
-  io.out(`Added ${user.role} ${user.username} (${user.displayName}), id ${user.id}, community ${user.communityId}.`)
+  io.out(`Added ${user.role} ${user.username} (${user.displayName}), id ${user.id}, ${communityId ? `community ${communityId}` : 'every community'}.`)
 }
 
 /** The preview as the office reads it: counts, then every problem as 第N行 列名：原因. */
@@ -166,17 +185,24 @@ async function run(storage: Storage, io: AdminIo, argv: string[]) {
       if (action === 'add') return addUser(storage, io, more)
       if ((action === 'disable' || action === 'enable') && more.length === 1) {
         const user = await findUser(storage, more[0]!)
-        await storage.setUserDisabled(user.id, action === 'disable')
+        await storage.updateUser(user.id, { disabled: action === 'disable' })
         return io.out(`${user.username} is ${action}d.`)
       }
-      throw new UsageError('user needs add, disable <username> or enable <username>.')
+      if (action === 'reset-password' && more.length === 1) {
+        const user = await findUser(storage, more[0]!)
+        const password = oneTimePassword()
+        await storage.updateUser(user.id, { password: { hash: await hashPassword(password), mustChange: true } })
+        return io.out(`One-time password for ${user.username}: ${password}\n(${user.username} must change it at the next sign-in.)`)
+      }
+      throw new UsageError('user needs add, reset-password <username>, disable <username> or enable <username>.')
     }
     case 'assign': {
       const [username, ...buildingIds] = positionals
       const none = rest.includes('--none')
       if (!username || (buildingIds.length === 0) === !none) throw new UsageError('assign needs a username and building ids, or --none.')
       const user = await findUser(storage, username)
-      if (user.role !== 'leader') throw new Error(`${username} is ${user.role} staff, who sees the whole community: only leaders have buildings.`)
+      if (user.role !== 'leader' || user.communityId === null) throw new Error(`${username} is ${user.role} staff, who sees the whole community: only leaders have buildings.`)
+      await checkBuildings(storage, user.communityId, buildingIds)
       await storage.assignBuildings(user.id, buildingIds)
       return io.out(buildingIds.length ? `${username} now looks after ${buildingIds.join(', ')}.` : `${username} has no buildings now.`)
     }
@@ -193,6 +219,7 @@ async function run(storage: Storage, io: AdminIo, argv: string[]) {
     }
     case 'revoke': {
       if (positionals.length !== 1) throw new UsageError('revoke needs a device id (see: devices <username>).')
+      if (!(await storage.getDevice(positionals[0]!))) throw new Error(`No device ${JSON.stringify(positionals[0])} (see: devices <username>).`)
       await storage.revokeDevice(positionals[0]!, new Date().toISOString())
       return io.out(`Device ${positionals[0]} is signed out; its next request is refused.`)
     }

@@ -1,10 +1,10 @@
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { LoginRequest, LoginResponse, uuidv7 } from '@/domain'
+import { LoginRequest, LoginResponse, PASSWORD_PROBLEM_TEXT, PasswordChange, passwordProblem, uuidv7 } from '@/domain'
 import { principalOf } from '../auth/authenticate'
 import { databaseRateLimitStore } from '../auth/rate-limit'
-import { verifyPassword } from '../auth/passwords'
+import { hashPassword, verifyPassword } from '../auth/passwords'
 import { newToken } from '../auth/tokens'
 import type { ServerContext, WindowLimit } from '../context'
 import { errorResponses, HttpError } from '../errors'
@@ -61,16 +61,43 @@ export const loginRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async 
         deviceId: device.id,
         user: { id, username: user.username, displayName, role, communityId, buildingIds },
         earlierDevices: earlier.map((d) => ({ id: d.id, name: d.name, createdAt: d.createdAt, lastSeenAt: d.lastSeenAt, records: d.records })),
+        mustChangePassword: user.mustChangePassword,
       }
     },
   )
 }
 
-/** `POST /auth/logout` (behind `authenticate`): revokes the calling device's token. */
+/**
+ * `POST /auth/logout` and `POST /auth/password` (behind `authenticate`, and answered also while the account
+ * must change its one-time password): sign-out revokes the calling device's token; a password change checks
+ * the current password and the rules of src/domain/passwords.ts, and clears the must-change flag. The
+ * account's other devices stay signed in: a new password is no lost phone (revoke that one instead).
+ */
 export const logoutRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (app, { ctx }) => {
   app.post(
+    '/auth/password',
+    {
+      config: { beforePasswordChange: true },
+      schema: { tags: ['auth'], body: PasswordChange, response: { 204: z.undefined(), ...errorResponses(400, 401, 403) } },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request)
+      const { currentPassword, newPassword } = request.body
+      const user = await ctx.storage.getUser(principal.userId)
+      if (!user || !(await verifyPassword(currentPassword, await ctx.storage.passwordHashOf(principal.userId)))) {
+        throw new HttpError(403, 'forbidden', 'The current password is wrong.')
+      }
+      const problem = passwordProblem(newPassword, user.username)
+      if (problem) throw new HttpError(400, 'weak_password', PASSWORD_PROBLEM_TEXT[problem])
+      if (newPassword === currentPassword) throw new HttpError(400, 'weak_password', 'The new password must differ from the current one.')
+      await ctx.storage.updateUser(user.id, { password: { hash: await hashPassword(newPassword), mustChange: false } })
+      return reply.code(204).send()
+    },
+  )
+
+  app.post(
     '/auth/logout',
-    { schema: { tags: ['auth'], response: { 204: z.undefined(), ...errorResponses(401) } } },
+    { config: { beforePasswordChange: true }, schema: { tags: ['auth'], response: { 204: z.undefined(), ...errorResponses(401) } } },
     async (request, reply) => {
       await ctx.storage.revokeDevice(principalOf(request).deviceId, ctx.clock().toISOString())
       return reply.code(204).send()

@@ -10,16 +10,15 @@ const UserParams = z.object({ userId: RefId })
 const DeviceParams = UserParams.extend({ deviceId: RefId })
 
 /**
- * Who may see and revoke a user's devices (a lost phone): the user themselves, and the office of their
- * community — office staff for leaders and colleagues, an admin for everyone. A user of another community
+ * Who may see and revoke a user's devices (a lost phone): the user themselves, office staff for the leaders
+ * and colleagues of their community, an admin for every account of the server. A user of another community
  * is answered as unknown, so that the office cannot probe other communities' accounts.
  */
 async function managedUser(ctx: ServerContext, principal: Principal, userId: string): Promise<UserRecord> {
   const user = await ctx.storage.getUser(userId)
-  if (!user || user.communityId !== principal.communityId) throw new HttpError(404, 'not_found', 'No such user.')
-  if (user.id === principal.userId) return user
-  const allowed = principal.role === 'admin' || (principal.role === 'office' && user.role !== 'admin')
-  if (!allowed) throw new HttpError(403, 'forbidden', "You may not manage this user's devices.")
+  if (user?.id === principal.userId || (user && principal.role === 'admin')) return user
+  if (!user || (user.role !== 'admin' && user.communityId !== principal.communityId)) throw new HttpError(404, 'not_found', 'No such user.')
+  if (principal.role !== 'office' || user.role === 'admin') throw new HttpError(403, 'forbidden', "You may not manage this user's devices.")
   return user
 }
 

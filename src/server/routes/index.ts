@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { authenticate } from '../auth/authenticate'
 import type { ServerContext } from '../context'
+import { accountRoutes } from './accounts'
 import { attachmentListRoutes, attachmentRoutes } from './attachments'
 import { loginRoutes, logoutRoutes } from './auth'
+import { communityRoutes } from './communities'
 import { deviceRoutes } from './devices'
 import { healthRoutes } from './health'
 import { openapiRoutes } from './openapi'
@@ -19,6 +21,8 @@ export const apiRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (a
     secured.addHook('onRequest', authenticate(ctx))
     await secured.register(logoutRoutes, { ctx })
     await secured.register(deviceRoutes, { ctx })
+    await secured.register(communityRoutes, { ctx })
+    await secured.register(accountRoutes, { ctx })
     await secured.register(syncRoutes, { ctx })
     await secured.register(attachmentRoutes, { ctx })
     await secured.register(attachmentListRoutes, { ctx })

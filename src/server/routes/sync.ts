@@ -52,7 +52,15 @@ export const syncRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (
       if (request.body.deviceId !== principal.deviceId) {
         throw new HttpError(403, 'forbidden', 'This batch names another device than the one signed in.')
       }
-      const results = await ctx.storage.push(principal, request.body.mutations.map(parseMutation), ctx.clock())
+      const { communityId } = principal
+      const mutations = request.body.mutations.map(parseMutation)
+      // An admin belongs to no community and changes no records: it works through the set-up routes. Each
+      // mutation is refused as data, like any other refusal, so that the device drops it rather than retrying.
+      if (communityId === null) {
+        const message = 'An admin account changes no records; sign in as office staff of the community'
+        return { results: mutations.map((m) => ({ mutationId: m.ok ? m.mutation.mutationId : m.mutationId, status: 'rejected' as const, code: 'forbidden' as const, message })) }
+      }
+      const results = await ctx.storage.push({ ...principal, communityId }, mutations, ctx.clock())
       return { results }
     },
   )

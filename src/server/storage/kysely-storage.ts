@@ -10,6 +10,7 @@ import {
   planRoster,
   templateRowId,
   uuidv7,
+  UserCard,
   type Change,
   type FieldConflict,
   type ChecklistTemplate,
@@ -27,11 +28,14 @@ import type {
   DeviceRecord,
   DeviceWithRecords,
   IncomingMutation,
+  MemberPrincipal,
   NewUser,
   Principal,
   PullPage,
+  ReferenceRows,
   ReferenceTable,
   Storage,
+  UserChange,
   UserRecord,
 } from './types'
 
@@ -118,7 +122,23 @@ function toUser(row: UserRow, buildingIds: string[]): UserRecord {
     communityId: row.community_id,
     buildingIds,
     disabled: Boolean(row.disabled),
+    mustChangePassword: Boolean(row.must_change_password),
   }
+}
+
+/**
+ * Writes a user's name card as a `users` reference row of their community with a new revision, so that the
+ * community's phones pull it; an admin belongs to no community and has none. Disabling rewrites the card
+ * unchanged: the name stays on the records the account made.
+ */
+async function writeCard(trx: Tx, userId: string, at: string): Promise<void> {
+  const last = await lockCounter(trx)
+  const user = await trx.selectFrom('users').select(['id', 'display_name', 'role', 'community_id']).where('id', '=', userId).executeTakeFirstOrThrow()
+  if (user.community_id === null) return
+  const card = UserCard.parse({ id: user.id, communityId: user.community_id, displayName: user.display_name, role: user.role })
+  const rev = last + 1
+  await upsertRecords(trx, [{ table: 'users', id: user.id, communityId: user.community_id, buildingId: null, createdBy: null, rev, deletedAt: null, data: card, fieldRevs: {} }], at)
+  await advanceCounter(trx, rev)
 }
 
 
@@ -271,7 +291,7 @@ async function loadNewestTemplates(trx: Tx, templateIds: string[]): Promise<Map<
 /** The template versions a batch's inspections name, of the caller's community only, by records-table id. */
 async function loadTemplateVersions(
   trx: Tx,
-  principal: Principal,
+  principal: MemberPrincipal,
   mutations: Mutation[],
   records: Map<string, StoredRecord>,
 ): Promise<Map<string, ChecklistTemplate>> {
@@ -304,6 +324,8 @@ async function readableAttachments(db: Kysely<Database> | Tx, principal: Princip
       .where('sha256', 'in', part)
       .execute()
     uploaded.forEach((row) => readable.add(row.sha256))
+    // An admin of no community sees no community's records, so only what it uploaded itself.
+    if (principal.communityId === null) continue
     const named = await db
       .selectFrom('attachment_refs as a')
       .innerJoin('records as r', (join) => join.onRef('r.table_name', '=', 'a.table_name').onRef('r.id', '=', 'a.record_id'))
@@ -320,7 +342,7 @@ async function readableAttachments(db: Kysely<Database> | Tx, principal: Princip
  * The photos named by a batch's puts that the principal may name: those they may read, and those the server
  * does not have (naming them reveals nothing; they show as missing until uploaded).
  */
-async function loadNamablePhotos(trx: Tx, principal: Principal, mutations: Mutation[]): Promise<Set<string>> {
+async function loadNamablePhotos(trx: Tx, principal: MemberPrincipal, mutations: Mutation[]): Promise<Set<string>> {
   const hashes = [...new Set(mutations.flatMap((m) => (m.kind === 'put' ? photosOf(m.fields) : [])))]
   const namable = await readableAttachments(trx, principal, hashes)
   const stored = await storedAttachments(trx, hashes)
@@ -383,9 +405,11 @@ export class KyselyStorage implements Storage {
           community_id: user.communityId,
           password_hash: user.passwordHash,
           disabled: 0,
+          must_change_password: user.mustChangePassword ? 1 : 0,
         })
         .execute()
       await insertBuildings(trx, user.id, user.buildingIds)
+      await writeCard(trx, user.id, new Date().toISOString())
     })
     const created = await this.getUser(user.id)
     if (!created) throw new Error(`User ${user.id} vanished while being created`)
@@ -404,12 +428,47 @@ export class KyselyStorage implements Storage {
     return toUser(row, await this.#buildingsOf(row.id))
   }
 
-  async setUserDisabled(id: string, disabled: boolean): Promise<void> {
-    await this.#db
-      .updateTable('users')
-      .set({ disabled: disabled ? 1 : 0 })
-      .where('id', '=', id)
+  async listUsers(communityId: string): Promise<UserRecord[]> {
+    const rows = await this.#db.selectFrom('users').selectAll().where('community_id', '=', communityId).orderBy('username').execute()
+    const buildings = new Map<string, string[]>()
+    for (const part of chunks(rows.map((row) => row.id))) {
+      const links = await this.#db.selectFrom('user_buildings').selectAll().where('user_id', 'in', part).orderBy('building_id').execute()
+      for (const link of links) buildings.set(link.user_id, [...(buildings.get(link.user_id) ?? []), link.building_id])
+    }
+    return rows.map((row) => toUser(row, buildings.get(row.id) ?? []))
+  }
+
+  async countUsers(): Promise<Map<string, number>> {
+    const rows = await this.#db
+      .selectFrom('users')
+      .select(['community_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('community_id', 'is not', null)
+      .groupBy('community_id')
       .execute()
+    return new Map(rows.map((row) => [row.community_id!, Number(row.n)]))
+  }
+
+  async passwordHashOf(userId: string): Promise<string | undefined> {
+    const row = await this.#db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirst()
+    return row?.password_hash
+  }
+
+  async updateUser(id: string, change: UserChange): Promise<void> {
+    const set = {
+      ...(change.displayName !== undefined && { display_name: change.displayName }),
+      ...(change.disabled !== undefined && { disabled: change.disabled ? 1 : 0 }),
+      ...(change.password && { password_hash: change.password.hash, must_change_password: change.password.mustChange ? 1 : 0 }),
+    }
+    if (Object.keys(set).length === 0) return
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set(set).where('id', '=', id).execute()
+      // A password is nothing the phones need to know of.
+      if (change.displayName !== undefined || change.disabled !== undefined) await writeCard(trx, id, new Date().toISOString())
+    })
+  }
+
+  async setUserDisabled(id: string, disabled: boolean): Promise<void> {
+    await this.updateUser(id, { disabled })
   }
 
   async assignBuildings(userId: string, buildingIds: string[]): Promise<void> {
@@ -435,6 +494,11 @@ export class KyselyStorage implements Storage {
     const user = await this.getUser(row.user_id)
     if (!user) return undefined
     return { device: { ...toDevice(row), tokenHash: row.token_hash }, user }
+  }
+
+  async getDevice(deviceId: string): Promise<DeviceRecord | undefined> {
+    const row = await this.#db.selectFrom('devices').selectAll().where('id', '=', deviceId).executeTakeFirst()
+    return row && toDevice(row)
   }
 
   async listDevices(userId: string): Promise<DeviceRecord[]> {
@@ -487,6 +551,23 @@ export class KyselyStorage implements Storage {
       .where('deleted_at', 'is', null)
       .executeTakeFirst()
     return row ? Community.parse(JSON.parse(row.data)) : undefined
+  }
+
+  async listCommunities(): Promise<Community[]> {
+    const rows = await this.#db.selectFrom('records').select('data').where('table_name', '=', 'communities').where('deleted_at', 'is', null).orderBy('rev').execute()
+    return rows.map((row) => Community.parse(JSON.parse(row.data)))
+  }
+
+  async listReference(communityId: string, table: ReferenceTable): Promise<ReferenceRows> {
+    const rows = await this.#db
+      .selectFrom('records')
+      .select('data')
+      .where('table_name', '=', table)
+      .where('community_id', '=', communityId)
+      .where('deleted_at', 'is', null)
+      .orderBy('rev')
+      .execute()
+    return rows.map((row) => JSON.parse(row.data) as ReferenceRows[number])
   }
 
   async putReference(communityId: string, table: ReferenceTable, records: Array<Record<string, unknown> & { id: string }>): Promise<void> {
@@ -552,7 +633,7 @@ export class KyselyStorage implements Storage {
     })
   }
 
-  async push(principal: Principal, mutations: IncomingMutation[], now: Date): Promise<MutationResult[]> {
+  async push(principal: MemberPrincipal, mutations: IncomingMutation[], now: Date): Promise<MutationResult[]> {
     const at = now.toISOString()
     const parsed = mutations.flatMap((m) => (m.ok ? [m] : []))
     return this.#db.transaction().execute(async (trx) => {
@@ -642,7 +723,7 @@ export class KyselyStorage implements Storage {
       .selectFrom('records')
       .select(['table_name', 'id', 'rev', 'data'])
       .where('rev', '>', afterRev)
-      .where('community_id', '=', principal.communityId)
+      .where((eb) => (principal.communityId === null ? eb('table_name', '=', 'communities') : eb('community_id', '=', principal.communityId)))
       .$if(principal.role === 'leader', (q) =>
         q.where((eb) =>
           principal.buildingIds.length === 0

@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely, type Migration } from 'kysely'
+import { Migrator, SqliteAdapter, sql, type Kysely, type Migration } from 'kysely'
 import type { Database } from './schema'
 
 /**
@@ -153,6 +153,66 @@ export const MIGRATIONS: Record<string, Migration> = {
       await sql`insert into attachment_uploads (sha256, user_id, created_at) select sha256, uploaded_by, created_at from attachments`.execute(db)
     },
   },
+  '0006-accounts': {
+    // One-time passwords, admins of no community, and name cards of the users for the phones.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('users').addColumn('must_change_password', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+      await allowNullCommunity(db)
+      // An admin works across the communities of the server now, not in the one it was created with.
+      await sql`update users set community_id = null where role = 'admin'`.execute(db)
+      // The cards of the users made before cards existed, each with a revision of its own (kysely-storage.ts).
+      const { rows: users } = await sql<{ id: string; display_name: string; role: string; community_id: string }>`
+        select id, display_name, role, community_id from users where community_id is not null order by id
+      `.execute(db)
+      const { rows: counter } = await sql<{ value: number | string }>`select value from counter where id = 1`.execute(db)
+      let rev = Number(counter[0]!.value)
+      const at = new Date().toISOString()
+      for (const user of users) {
+        const card = { id: user.id, communityId: user.community_id, displayName: user.display_name, role: user.role }
+        await sql`
+          insert into records (table_name, id, community_id, building_id, created_by, device_id, rev, data, field_revs, deleted_at, updated_at)
+          values ('users', ${user.id}, ${user.community_id}, null, null, null, ${++rev}, ${JSON.stringify(card)}, '{}', null, ${at})
+        `.execute(db)
+      }
+      await sql`update counter set value = ${rev} where id = 1`.execute(db)
+    },
+  },
+}
+
+/**
+ * users.community_id without NOT NULL. PostgreSQL drops the constraint; SQLite cannot, so the table is
+ * rebuilt the way SQLite documents (https://sqlite.org/lang_altertable.html#otheralter): with foreign keys
+ * off, or dropping the old table would cascade into devices and user_buildings. SQLite migrations run
+ * outside a transaction on the one connection (Kysely), so the pragma takes effect.
+ */
+async function allowNullCommunity(db: Kysely<unknown>): Promise<void> {
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) {
+    await sql`alter table users alter column community_id drop not null`.execute(db)
+    return
+  }
+  await sql`pragma foreign_keys = off`.execute(db)
+  try {
+    await db.transaction().execute(async (trx) => {
+      await trx.schema
+        .createTable('users_new')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('username', 'text', (c) => c.notNull().unique())
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('community_id', 'text')
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('must_change_password', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute()
+      await sql`insert into users_new select id, username, display_name, role, community_id, password_hash, disabled, must_change_password from users`.execute(trx)
+      await sql`drop table users`.execute(trx)
+      await sql`alter table users_new rename to users`.execute(trx)
+      const { rows } = await sql`pragma foreign_key_check`.execute(trx)
+      if (rows.length > 0) throw new Error('Rebuilding users broke a foreign key')
+    })
+  } finally {
+    await sql`pragma foreign_keys = on`.execute(db)
+  }
 }
 
 /** Brings the database to the newest schema. Safe at every start and from several servers at once (Kysely locks). */

@@ -10,10 +10,13 @@ export interface UsersTable {
   username: string
   display_name: string
   role: Role
-  community_id: string
+  /** Null for an admin, who belongs to no community. */
+  community_id: string | null
   password_hash: string
   /** 0 or 1: a disabled account cannot sign in, and its devices are refused. */
   disabled: number
+  /** 0 or 1: the password was one-time; only a password change is allowed until it is changed. */
+  must_change_password: number
 }
 
 export interface UserBuildingsTable {

@@ -10,24 +10,43 @@ export interface Principal {
   userId: string
   deviceId: string
   role: Role
-  communityId: string
+  /** Null for an admin, who sets communities up through the office routes and syncs no community's records. */
+  communityId: string | null
   /** Buildings assigned to a leader; ignored for office and admin, who see their whole community. */
   buildingIds: string[]
 }
+
+/** A caller who belongs to a community: the only kind that pushes records. */
+export type MemberPrincipal = Principal & { communityId: string }
 
 export interface UserRecord {
   id: string
   username: string
   displayName: string
   role: Role
-  communityId: string
+  /** Null for an admin (see Principal). */
+  communityId: string | null
   buildingIds: string[]
   disabled: boolean
+  /** Signed in with a one-time password: every request but the password change is refused until it is changed. */
+  mustChangePassword: boolean
 }
 
-export interface NewUser extends Omit<UserRecord, 'disabled'> {
+export interface NewUser extends Omit<UserRecord, 'disabled' | 'mustChangePassword'> {
   passwordHash: string
+  mustChangePassword?: boolean
 }
+
+/** What the office may change of an account; absent fields stay as they are. */
+export interface UserChange {
+  displayName?: string
+  disabled?: boolean
+  /** A new password hash, with whether it is one-time. */
+  password?: { hash: string; mustChange: boolean }
+}
+
+/** A community's reference rows that are not deleted, as stored (validated when they were put). */
+export type ReferenceRows = Array<Record<string, unknown> & { id: string }>
 
 export interface DeviceRecord {
   id: string
@@ -63,9 +82,21 @@ export interface Storage {
   /** True when nothing has ever been stored: demo mode seeds only then. */
   isEmpty(): Promise<boolean>
 
+  /**
+   * createUser and updateUser also write the user's name card (UserCard) as a `users` reference row of their
+   * community with a new revision, in the same transaction, so that its phones learn who is who; an admin
+   * (no community) has no card.
+   */
   createUser(user: NewUser): Promise<UserRecord>
   findUserByUsername(username: string): Promise<(UserRecord & { passwordHash: string }) | undefined>
   getUser(id: string): Promise<UserRecord | undefined>
+  /** The accounts of a community, by username. */
+  listUsers(communityId: string): Promise<UserRecord[]>
+  /** How many accounts each community has. */
+  countUsers(): Promise<Map<string, number>>
+  /** The user's password hash, for checking the current password before a change. */
+  passwordHashOf(userId: string): Promise<string | undefined>
+  updateUser(id: string, change: UserChange): Promise<void>
   setUserDisabled(id: string, disabled: boolean): Promise<void>
   /** Replaces a leader's buildings; takes effect on the next request (scope is read per request). */
   assignBuildings(userId: string, buildingIds: string[]): Promise<void>
@@ -73,6 +104,7 @@ export interface Storage {
   createDevice(device: { id: string; userId: string; name: string; tokenHash: string; at: string }): Promise<DeviceRecord>
   /** The device and its user for a token hash; the caller compares hashes in constant time. */
   findDeviceByTokenHash(tokenHash: string): Promise<{ device: DeviceRecord & { tokenHash: string }; user: UserRecord } | undefined>
+  getDevice(deviceId: string): Promise<DeviceRecord | undefined>
   listDevices(userId: string): Promise<DeviceRecord[]>
   revokeDevice(deviceId: string, at: string): Promise<void>
   touchDevice(deviceId: string, at: string): Promise<void>
@@ -89,6 +121,10 @@ export interface Storage {
    */
   /** A community by id, when it exists (not deleted). */
   getCommunity(id: string): Promise<Community | undefined>
+  /** Every community of this server. */
+  listCommunities(): Promise<Community[]>
+  /** A community's rows of one reference table (buildings, households …), not deleted. */
+  listReference(communityId: string, table: ReferenceTable): Promise<ReferenceRows>
   putReference(communityId: string, table: ReferenceTable, records: Array<Record<string, unknown> & { id: string }>): Promise<void>
   /** The community's grids, buildings, households and residents (moved-out ones too). */
   roster(communityId: string): Promise<RosterState>
@@ -102,8 +138,11 @@ export interface Storage {
    * Applies a batch from one device in one transaction: each mutation at most once (its id is recorded with
    * its answer in the same transaction), each answered on its own, in order.
    */
-  push(principal: Principal, mutations: IncomingMutation[], now: Date): Promise<MutationResult[]>
-  /** Changes the principal may see with a revision above `afterRev`, oldest first, at most `limit`. */
+  push(principal: MemberPrincipal, mutations: IncomingMutation[], now: Date): Promise<MutationResult[]>
+  /**
+   * Changes the principal may see with a revision above `afterRev`, oldest first, at most `limit`. An admin of
+   * no community sees the communities only: the workspace reads the rest through the set-up routes.
+   */
   pull(principal: Principal, afterRev: number, limit: number): Promise<PullPage>
 
   hasAttachment(sha256: string): Promise<boolean>

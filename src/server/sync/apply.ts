@@ -23,7 +23,7 @@ import {
   type RecordTable,
   type RejectCode,
 } from '@/domain'
-import type { Principal, UserRecord } from '../storage/types'
+import type { MemberPrincipal, Principal, UserRecord } from '../storage/types'
 
 /**
  * The apply rules of push, as pure code: given who is asking, one parsed mutation, the stored record it
@@ -59,7 +59,7 @@ export interface StoredRecord {
 }
 
 export interface ApplyInput {
-  principal: Principal
+  principal: MemberPrincipal
   mutation: Mutation
   /** The stored record the mutation names; for `template.publish`, the newest stored version of that template. */
   current: StoredRecord | undefined

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { IssueReport, LEADER_FIELDS, RECORD_SCHEMAS, RECORD_TABLES, Visit, templateRowId, uuidv7, type ItemAnswer, type Mutation, type RecordTable } from '@/domain'
 import { demoHouseholds, demoResidents, demoTemplates } from '@/domain/demo'
-import type { Principal } from '@/server/storage/types'
+import type { MemberPrincipal as Principal } from '@/server/storage/types'
 import { applyMutation, type Applied, type Places, type StoredRecord } from '@/server/sync/apply'
 import { inspectionFields, issueFields, template, visitFields } from '../../fixtures'
 import { mutation } from '../../fixtures/mutations'

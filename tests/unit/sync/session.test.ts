@@ -22,7 +22,7 @@ afterEach(() => db.delete())
 describe('signing in', () => {
   it('keeps the token, the server’s device id and the user, and records are made by that user from then on', async () => {
     expect(await readSession(db)).toBeNull()
-    expect(await signIn(db, server.transport, input)).toEqual(DOUBLE_USER)
+    expect(await signIn(db, server.transport, input)).toEqual({ user: DOUBLE_USER, mustChangePassword: false })
     expect(await readSession(db)).toEqual({ serverUrl: 'http://server.test', token: 'token-double', deviceId: 'device-double' })
     expect((await deviceAuthor(db)).userId).toBe(DOUBLE_USER.id)
     expect(JSON.parse((await db.meta.get('user'))!.value)).toEqual(DOUBLE_USER)

@@ -7,6 +7,7 @@ export default defineMessages({
         notSignedIn: '还没登录，记录只存在手机上。用社区给的账号登录后才会同步',
         expired: '登录已失效，请重新登录；没同步的记录都还在手机上',
         signIn: '去登录',
+        changePassword: '去改密码',
         office: '去办理诉求',
       },
       status: {
@@ -23,6 +24,7 @@ export default defineMessages({
           offline: '没有信号，连不上服务器。有信号时会自动同步',
           timeout: '网络太慢，没等到服务器回应。有信号时会自动再试',
           unauthorized: '登录已失效，请重新登录',
+          password_change: '要先改密码才能同步',
           throttled: '服务器正忙，过几分钟会自动再试',
           server: '服务器出了问题，过一会儿会自动再试',
           too_large: '有一条记录太大，服务器收不下，请联系社区',
@@ -59,6 +61,7 @@ export default defineMessages({
         notSignedIn: 'Not signed in: records stay on this phone only. Sign in with the account from the community office to sync them',
         expired: 'Your sign-in has expired. Please sign in again; unsynced records are still on this phone',
         signIn: 'Sign in',
+        changePassword: 'Change password',
         office: 'Handle reports',
       },
       status: {
@@ -75,6 +78,7 @@ export default defineMessages({
           offline: 'No signal, the server cannot be reached. Sync starts by itself when there is signal',
           timeout: 'The network is too slow; the server did not answer in time. It will retry by itself',
           unauthorized: 'Your sign-in has expired. Please sign in again',
+          password_change: 'Change your password first; then sync starts',
           throttled: 'The server is busy; it will retry in a few minutes',
           server: 'The server has a problem; it will retry shortly',
           too_large: 'A record is too large for the server; please contact the office',
