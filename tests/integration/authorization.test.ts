@@ -207,7 +207,7 @@ describeEngines('authorization matrix', (engine) => {
     [B, new Set([`${templateB.id}@${templateB.version}`])],
   ])
   /** The newest published version per community and template id: each community's ids are its own. */
-  const newest = new Map([...demoTemplates.map((t) => [`${A}/${t.id}`, t.version] as const), [`${B}/${templateB.id}`, templateB.version] as const])
+  const newest = new Map<string, number>([...demoTemplates.map((t) => [`${A}/${t.id}`, t.version] as const), [`${B}/${templateB.id}`, templateB.version]])
   let cases = 0
   let failures: string[] = []
 
