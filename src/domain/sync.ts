@@ -138,12 +138,15 @@ export type IssueMutation = Extract<Mutation, { recordId: string; kind: `issue.$
 
 type WithoutEnvelope<M> = M extends unknown ? Omit<M, 'mutationId' | 'deviceSeq' | 'recordId'> : never
 
+/** The office's new template version: it names no record id (the template carries its own). */
+export type PublishMutation = Extract<Mutation, { kind: 'template.publish' }>
+
 /**
  * What one change on the device asks of the server, as its outbox keeps it: the wire mutation without the
  * ids and order the outbox entry carries beside it, and for a put the fields it touched (the values go
  * from the record snapshot, only those the leader owns).
  */
-export type OutboxChange = { kind: 'put'; changed: string[] } | { kind: 'delete' } | WithoutEnvelope<IssueMutation>
+export type OutboxChange = { kind: 'put'; changed: string[] } | { kind: 'delete' } | WithoutEnvelope<IssueMutation> | WithoutEnvelope<PublishMutation>
 
 export const PUSH_MAX_MUTATIONS = 500
 export const PUSH_MAX_BYTES = 1024 * 1024

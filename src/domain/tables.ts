@@ -7,7 +7,7 @@
 export const RECORD_TABLES = ['visits', 'issues', 'inspections'] as const
 export type RecordTable = (typeof RECORD_TABLES)[number]
 
-/** The key of one template version, on the server's records table and the wire: templates are kept per version. */
+/** The id of one template version on the wire and the device: templates are kept per version (the server adds the community). */
 export function templateRowId(templateId: string, version: number): string {
   return `${templateId}@${version}`
 }

@@ -208,8 +208,8 @@ describeEngines('authorization matrix', (engine) => {
     [A, new Set(demoTemplates.map((t) => `${t.id}@${t.version}`))],
     [B, new Set([`${templateB.id}@${templateB.version}`])],
   ])
-  /** The newest published version per template id. */
-  const newest = new Map([...demoTemplates, templateB].map((t) => [t.id, t.version]))
+  /** The newest published version per community and template id: each community's ids are its own. */
+  const newest = new Map<string, number>([...demoTemplates.map((t) => [`${A}/${t.id}`, t.version] as const), [`${B}/${templateB.id}`, templateB.version]])
   let cases = 0
   let failures: string[] = []
 
@@ -504,20 +504,23 @@ describeEngines('authorization matrix', (engine) => {
     for (const report of returned.filter((r) => r.community === A)) expect(stored.get(report.id), report.id).toMatchObject({ status: 'submitted' })
   })
 
-  it("lets only a community's office publish its templates", async () => {
+  it('lets only office staff publish templates, each into their own community', async () => {
     const list: PushCase[] = []
     for (const caller of actors.values()) {
+      // Another community's template id is new to the caller, like any other: it becomes their own template.
       for (const [community, template] of Object.entries(TEMPLATE_OF)) {
+        const key = `${caller.community}/${template.id}`
         list.push({
           name: `template.publish ${template.id} of ${community}`,
           actor: caller,
-          allowed: isStaffOf(caller, community),
+          // An admin belongs to no community, so has none to publish into.
+          allowed: caller.role === 'office',
           visible: caller.community === community,
-          mutations: () => [mutation.publish({ ...template, version: newest.get(template.id)! + 1, publishedAt: new Date(now).toISOString() })],
+          mutations: () => [mutation.publish({ ...template, version: (newest.get(key) ?? 0) + 1, publishedAt: new Date(now).toISOString() })],
           applied: (_result, [sent]) => {
             if (sent?.kind !== 'template.publish') return
-            newest.set(sent.template.id, sent.template.version)
-            templateRows.get(community)!.add(`${sent.template.id}@${sent.template.version}`)
+            newest.set(key, sent.template.version)
+            templateRows.get(caller.community!)!.add(`${sent.template.id}@${sent.template.version}`)
           },
         })
       }
@@ -540,8 +543,11 @@ describeEngines('authorization matrix', (engine) => {
     // Both communities' staff see every record there is: exactly the ones the server accepted.
     const records = [...stored.values()].filter((c) => (RECORD_TABLES as readonly string[]).includes(c.table))
     expect(records.map((c) => c.id).sort()).toEqual([...ledger.keys()].sort())
-    const templates = [...stored.values()].filter((c) => c.table === 'templates').map((c) => c.id)
-    expect(templates.sort()).toEqual([...templateRows.get(A)!, ...templateRows.get(B)!].sort())
+    // Template ids are per community (both may have the same one): each community's staff see exactly theirs.
+    for (const [staff, community] of [[actor('A1'), A], [actor('OB'), B]] as const) {
+      const templates = (await pullFrom(staff)).changes.filter((c) => c.table === 'templates').map((c) => c.id)
+      expect(templates.sort(), community).toEqual([...templateRows.get(community)!].sort())
+    }
   })
 
   it('pulls to each caller exactly the records and reference data of their scope', async () => {

@@ -10,7 +10,7 @@ import { readSession, sessionTransport, signIn } from '@/app/sync/session'
 import { fetchTransport, type SyncTransport } from '@/app/sync/transport'
 import type { Visit } from '@/domain'
 import { DEMO_PASSWORD } from '@/server/seed'
-import { issueFields, visitFields } from '../fixtures'
+import { inspectionFields, issueFields, visitFields } from '../fixtures'
 import { JPEG_1x1, sha256 } from '../fixtures/images'
 import { describeEngines, startApi, type TestApi } from './api'
 
@@ -187,5 +187,28 @@ describeEngines('a leader’s phone and the office’s, through the real server'
     expect(await leader.sync.sync()).toMatchObject({ status: 'done', pushed: 1, rejected: 1 })
     expect((await leader.queries.recordSyncStates([issue.id])).get(issue.id)).toMatchObject({ state: 'rejected', code: 'locked' })
     expect(await leader.db.rejections.where('recordId').equals(issue.id).first()).toMatchObject({ record: { location: '4楼楼道' } })
+  })
+
+  it('carries a template version the office publishes to the leaders, while an inspection already started keeps its version', async () => {
+    const leader = await phone('leader1')
+    await leader.sync.sync()
+    const [first] = await leader.queries.templates()
+    const started = await leader.repos.inspections.create(inspectionFields({ templateId: first!.id, templateVersion: first!.version, answers: {} }), leader.author)
+
+    const office = await phone('office1')
+    await office.sync.sync()
+    const next = { ...first!, version: first!.version + 1, title: `${first!.title}（新版）`, publishedAt: new Date().toISOString() }
+    await office.repos.templates.publish(next)
+    expect(await office.sync.sync()).toMatchObject({ status: 'done', pushed: 1, rejected: 0 })
+
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', pushed: 1, rejected: 0 })
+    expect((await leader.queries.templates()).find((t) => t.id === first!.id)).toEqual(next)
+    expect(await leader.db.inspections.get(started.id)).toMatchObject({ templateVersion: first!.version, rev: expect.any(Number) })
+    expect(await leader.queries.template(first!.id, first!.version)).toEqual(first)
+
+    // A leader's phone never gets to publish: the server refuses, and the phone forgets the version.
+    await leader.repos.templates.publish({ ...next, version: next.version + 1 })
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', rejected: 1 })
+    expect(await leader.db.templates.get([next.id, next.version + 1])).toBeUndefined()
   })
 })

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
 import { expect } from 'vitest'
 import { createRepositories, type Author, type Repositories } from '@/app/db'
-import { DoorstepDatabase, type MetaEntry, type OutboxEntry, type SyncedRecord } from '@/app/db/database'
+import { DoorstepDatabase, type MetaEntry, type RecordOutboxEntry, type SyncedRecord } from '@/app/db/database'
 import { createQueries } from '@/app/db/queries'
 import { createSyncEngine, type SyncEngine } from '@/app/sync/engine'
 import { signIn } from '@/app/sync/session'
@@ -50,7 +50,7 @@ export interface Phone {
   queries: ReturnType<typeof createQueries>
   link: Link
   /** Every outbox entry the phone ever queued, in order. */
-  queued: OutboxEntry[]
+  queued: RecordOutboxEntry[]
   /** The revision of each pull cursor the phone stored, in order. */
   storedCursors: number[]
   close(): Promise<void>
@@ -79,7 +79,7 @@ export async function registerDevice(storage: Storage, user: UserRecord): Promis
 export async function openPhone(network: Network, session: LoginResponse): Promise<Phone> {
   const name = `${session.user.username}-${session.deviceId}`
   const db = new DoorstepDatabase(`phone-${name}`)
-  const queued: OutboxEntry[] = []
+  const queued: RecordOutboxEntry[] = []
   const storedCursors: number[] = []
   // Below Dexie's API, every write passes here: each outbox entry queued, each cursor stored.
   db.use({
@@ -96,7 +96,7 @@ export async function openPhone(network: Network, session: LoginResponse): Promi
             const result = await table.mutate(request)
             if (request.type !== 'add' && request.type !== 'put') return result
             for (const value of request.values) {
-              if (name === 'outbox') queued.push(value as OutboxEntry)
+              if (name === 'outbox') queued.push(value as RecordOutboxEntry)
               else if ((value as MetaEntry).key === 'cursor') storedCursors.push(decodeCursor((value as MetaEntry).value)?.rev ?? -1)
             }
             return result
@@ -228,7 +228,7 @@ export async function expectConverged(api: TestApi, phones: Phone[], options: { 
   const existing = new Set(options.existing)
   const acknowledgedEvents = new Set<string>()
   const refusedEvents = new Set<string>()
-  const lastPut = new Map<string, { phone: Phone; entry: OutboxEntry }>()
+  const lastPut = new Map<string, { phone: Phone; entry: RecordOutboxEntry }>()
   /** Per report, the status its newest acknowledged move (by revision) left it in: the office's or a resubmit. */
   const lastStatus = new Map<string, { rev: number; status: string }>()
   const lastAssignee = new Map<string, string | null>()

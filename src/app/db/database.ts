@@ -18,24 +18,40 @@ import type { RecordTable } from '@/domain/tables'
 
 export type SyncedRecord = Visit | IssueReport | Inspection
 
-export interface OutboxEntry {
+interface OutboxEntryBase {
   /** Local order of changes; sync drains the outbox in this order and sends it as the device's sequence. */
   seq?: number
   mutationId: string
+  createdAt: string
+}
+
+/** A change of a leader's record (or the office's change of a report). */
+export interface RecordOutboxEntry extends OutboxEntryBase {
   table: RecordTable
   recordId: string
   /** The record's server revision before this change (null while the server has never acknowledged it). */
   baseRev: number | null
-  change: OutboxChange
+  change: Exclude<OutboxChange, { kind: 'template.publish' }>
   /** The whole record as saved, so that a later edit never changes what an earlier mutation sent. */
   record: SyncedRecord
-  createdAt: string
 }
+
+/** The office's new template version: no revision, no merge; pull brings it back as the server keeps it. */
+export interface TemplateOutboxEntry extends OutboxEntryBase {
+  table: 'templates'
+  /** The template's id (not the version's), so that a later version's success clears an earlier refusal. */
+  recordId: string
+  baseRev: null
+  change: Extract<OutboxChange, { kind: 'template.publish' }>
+  record: ChecklistTemplate
+}
+
+export type OutboxEntry = RecordOutboxEntry | TemplateOutboxEntry
 
 /** Why a change never reached the server: kept until a later change of the record goes through. */
 export interface Rejection {
   mutationId: string
-  table: RecordTable
+  table: OutboxEntry['table']
   recordId: string
   kind: OutboxChange['kind']
   /** The server's reason, or `too_large` when the mutation alone is more than the server takes. */
@@ -43,7 +59,7 @@ export interface Rejection {
   message: string
   at: string
   /** The record as the leader saved it, so that what they typed is never lost with the refusal. */
-  record: SyncedRecord
+  record: OutboxEntry['record']
 }
 
 /**

@@ -3,6 +3,7 @@ import { db, type DoorstepDatabase } from './database'
 import { draftRepository } from './drafts'
 import { inspectionRepository } from './inspections'
 import { issueRepository } from './issues'
+import { templateRepository } from './templates'
 import { visitRepository } from './visits'
 
 /** Every write, validated against the domain schemas; reads are in ./queries. */
@@ -11,6 +12,7 @@ export function createRepositories(database: DoorstepDatabase) {
     visits: visitRepository(database),
     issues: issueRepository(database),
     inspections: inspectionRepository(database),
+    templates: templateRepository(database),
     attachments: attachmentRepository(database),
     drafts: draftRepository(database),
   }

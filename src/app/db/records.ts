@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { uuidv7, type OutboxChange, type RecordMeta, type RecordTable } from '@/domain'
 import type { Table } from 'dexie'
-import type { DoorstepDatabase, OutboxEntry, SyncedRecord } from './database'
+import type { DoorstepDatabase, RecordOutboxEntry, SyncedRecord } from './database'
 import { ValidationError, guardQuota } from './errors'
 
 /** Who is writing: stamped on every record made on this device. */
@@ -11,7 +11,7 @@ export interface Author {
 }
 
 /** The office's changes to an issue report, which travel as their own mutation kinds rather than as a put. */
-export type EventChange = Exclude<OutboxChange, { kind: 'put' | 'delete' }>
+export type EventChange = Exclude<OutboxChange, { kind: 'put' | 'delete' | 'template.publish' }>
 
 /**
  * The write path of every synced record type. Each create, update and delete validates the whole record,
@@ -53,7 +53,7 @@ export function recordRepository<R extends SyncedRecord & RecordMeta, F extends 
         // A save that changes nothing but its time is no change: the server would answer it with the revision
         // the phone already has, and the phone would keep a time the server never had.
         if (current && changed.every((field) => field === 'updatedAt')) return current
-        const entry: OutboxEntry = {
+        const entry: RecordOutboxEntry = {
           mutationId: uuidv7(),
           table: tableName,
           recordId: saved.id,

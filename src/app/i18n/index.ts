@@ -29,6 +29,7 @@ export const lazyMessages = {
   households: () => import('@/app/features/households/messages'),
   settings: () => import('@/app/features/settings/messages'),
   office: () => import('@/app/features/office/messages'),
+  officeTemplates: () => import('@/app/features/office/templates/messages'),
   account: () => import('@/app/features/session/account-messages'),
 } satisfies Record<string, () => Promise<{ default: MessagePart }>>
 export type LazyMessages = keyof typeof lazyMessages

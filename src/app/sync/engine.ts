@@ -7,6 +7,7 @@ import {
   PUSH_MAX_MUTATIONS,
   RECORD_TABLES,
   photosOf,
+  type ChecklistTemplate,
   type FieldConflict,
   type MutationResult,
   type OutboxChange,
@@ -275,7 +276,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
    * upload of those makes the leader an uploader, who may then name them.
    */
   async function uploadPhotos(entries: QueuedEntry[]) {
-    const named = new Set(entries.filter((e) => e.change.kind === 'put').flatMap((e) => photosOf(e.record)))
+    const named = new Set(entries.flatMap((e) => (e.table !== 'templates' && e.change.kind === 'put' ? photosOf(e.record) : [])))
     const unknown = [...named].filter((sha256) => !uploaded.has(sha256) && !refusedUploads.has(sha256))
     for (let i = 0; i < unknown.length; i += MISSING_MAX_HASHES) {
       const part = unknown.slice(i, i + MISSING_MAX_HASHES)
@@ -313,25 +314,29 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
    */
   function settle(entries: QueuedEntry[], results: Answer[]): Promise<number> {
     const at = iso()
-    const tables = [db.outbox, db.rejections, db.held, ...RECORD_TABLES.map((t) => db.table(t))]
+    const tables = [db.outbox, db.rejections, db.held, db.templates, ...RECORD_TABLES.map((t) => db.table(t))]
     return db.transaction('rw', tables, async () => {
       const outcome = new Map<string, { table: RecordTable; rev: number | null; conflicts: FieldConflict[] }>()
       let rejected = 0
       for (const [i, entry] of entries.entries()) {
         const result = results[i]!
-        const record = outcome.get(entry.recordId) ?? { table: entry.table, rev: null, conflicts: [] }
-        outcome.set(entry.recordId, record)
         if (result.status === 'rejected') {
           rejected++
           const { mutationId, table, recordId, change } = entry
           await db.rejections.put({ mutationId, table, recordId, kind: change.kind, code: result.code, message: result.message, at, record: entry.record })
-          continue
+          if (entry.table === 'templates') await forgetTemplate(entry.record)
+        } else {
+          await db.rejections
+            .where('recordId')
+            .equals(entry.recordId)
+            .filter((r) => supersedes(entry.change.kind, r.kind))
+            .delete()
         }
-        await db.rejections
-          .where('recordId')
-          .equals(entry.recordId)
-          .filter((r) => supersedes(entry.change.kind, r.kind))
-          .delete()
+        // A template version has no revision to settle: pull brings it back as the server keeps it.
+        if (entry.table === 'templates') continue
+        const record = outcome.get(entry.recordId) ?? { table: entry.table, rev: null, conflicts: [] }
+        outcome.set(entry.recordId, record)
+        if (result.status === 'rejected') continue
         if (result.rev !== null) record.rev = Math.max(record.rev ?? 0, result.rev)
         if (result.status === 'conflict') record.conflicts.push(...result.conflicts)
       }
@@ -339,6 +344,19 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       for (const [id, answered] of outcome) await settleRecord(id, answered)
       return rejected
     })
+  }
+
+  /**
+   * A version the server refused never was: the phone forgets it, so that the office's next one takes its
+   * number. Only this phone's own copy goes: another office's version of that number, pulled meanwhile, has
+   * another publishing time.
+   */
+  async function forgetTemplate({ id, version, publishedAt }: ChecklistTemplate) {
+    await db.templates
+      .where('[id+version]')
+      .equals([id, version])
+      .filter((t) => t.publishedAt === publishedAt)
+      .delete()
   }
 
   async function settleRecord(id: string, answered: { table: RecordTable; rev: number | null; conflicts: FieldConflict[] }) {

@@ -1,5 +1,5 @@
 import { LEADER_FIELDS, type Mutation } from '@/domain'
-import type { OutboxEntry } from '@/app/db/database'
+import type { OutboxEntry, RecordOutboxEntry } from '@/app/db/database'
 
 /*
  * From outbox entries to wire mutations. A put carries only the fields the leader owns (the domain's
@@ -11,7 +11,9 @@ export type QueuedEntry = OutboxEntry & { seq: number }
 
 /** The wire mutation of an outbox entry; its sequence number is the device's order. */
 export function toMutation(entry: QueuedEntry): Mutation {
-  const base = { mutationId: entry.mutationId, deviceSeq: entry.seq, recordId: entry.recordId }
+  const envelope = { mutationId: entry.mutationId, deviceSeq: entry.seq }
+  if (entry.table === 'templates') return { ...envelope, ...entry.change }
+  const base = { ...envelope, recordId: entry.recordId }
   const { change } = entry
   switch (change.kind) {
     case 'put':
@@ -28,7 +30,7 @@ export function toMutation(entry: QueuedEntry): Mutation {
  * its creation time: an earlier change of it may have been refused or discarded, and the server must be
  * able to create it from this put alone.
  */
-function putFields(entry: OutboxEntry, changed: string[]): Record<string, unknown> {
+function putFields(entry: RecordOutboxEntry, changed: string[]): Record<string, unknown> {
   const owned = LEADER_FIELDS[entry.table]
   const record = entry.record as unknown as Record<string, unknown>
   const keys = entry.baseRev === null ? [...owned, 'createdAt'] : changed.filter((field) => owned.has(field))

@@ -77,9 +77,14 @@ export function createTransportDouble(): TransportDouble {
   function apply(m: Mutation): MutationResult {
     const scripted = script(m)
     if (scripted) return scripted
-    if (m.kind === 'template.publish') return { mutationId: m.mutationId, status: 'rejected', code: 'forbidden', message: 'not in the double' }
-    const current = records.get(m.recordId)?.record
     const reject = (code: Extract<MutationResult, { status: 'rejected' }>['code']): MutationResult => ({ mutationId: m.mutationId, status: 'rejected', code, message: code })
+    if (m.kind === 'template.publish') {
+      const { template } = m
+      const versions = [...records.values()].filter((c) => c.table === 'templates' && c.record.id === template.id).map((c) => Number(c.record.version))
+      if (template.version <= Math.max(0, ...versions)) return reject('stale_template')
+      return { mutationId: m.mutationId, status: 'applied', rev: put('templates', templateRowId(template.id, template.version), template) }
+    }
+    const current = records.get(m.recordId)?.record
     switch (m.kind) {
       case 'put': {
         const base = current ?? {

@@ -21,7 +21,7 @@ import {
   type RosterEntry,
   type RosterState,
 } from '@/domain'
-import { applyMutation, canSee, namedPlaces, type FieldRevs, type Places, type StoredRecord } from '../sync/apply'
+import { applyMutation, canSee, namedPlaces, templateKey, templateWireId, type FieldRevs, type Places, type StoredRecord } from '../sync/apply'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
@@ -267,15 +267,18 @@ async function loadPlaces(trx: Tx, mutations: Mutation[], records: Map<string, S
   return { buildingOfHousehold, householdOfResident }
 }
 
-/** The newest stored version of each template id. */
-async function loadNewestTemplates(trx: Tx, templateIds: string[]): Promise<Map<string, StoredRecord>> {
+/** The newest version of each template id that the community has (another community's of the same id are theirs). */
+async function loadNewestTemplates(trx: Tx, communityId: string, templateIds: string[]): Promise<Map<string, StoredRecord>> {
   const newest = new Map<string, StoredRecord>()
   for (const templateId of new Set(templateIds)) {
-    const pattern = `${templateId.replace(/[!%_]/g, '!$&')}@%`
+    // Every version's key: the key of version 0 less its number.
+    const prefix = templateKey(communityId, templateId, 0).slice(0, -1)
+    const pattern = `${prefix.replace(/[!%_]/g, '!$&')}%`
     const rows = await trx
       .selectFrom('records')
       .selectAll()
       .where('table_name', '=', 'templates')
+      .where('community_id', '=', communityId)
       .where(sql<boolean>`id like ${pattern} escape '!'`)
       .execute()
     for (const record of rows.map(decodeRecord)) {
@@ -288,7 +291,7 @@ async function loadNewestTemplates(trx: Tx, templateIds: string[]): Promise<Map<
   return newest
 }
 
-/** The template versions a batch's inspections name, of the caller's community only, by records-table id. */
+/** The template versions a batch's inspections name, of the caller's community only (by key), by `templateRowId`. */
 async function loadTemplateVersions(
   trx: Tx,
   principal: MemberPrincipal,
@@ -299,13 +302,14 @@ async function loadTemplateVersions(
     if (mutation.kind !== 'put' || mutation.table !== 'inspections') return []
     const named = { ...records.get(key(mutation.table, mutation.recordId))?.data, ...mutation.fields }
     return typeof named.templateId === 'string' && typeof named.templateVersion === 'number'
-      ? [{ table: 'templates' as const, id: templateRowId(named.templateId, named.templateVersion) }]
+      ? [{ table: 'templates' as const, id: templateKey(principal.communityId, named.templateId, named.templateVersion) }]
       : []
   })
   const found = await loadRecords(trx, ids)
   const versions = new Map<string, ChecklistTemplate>()
   for (const record of found.values()) {
-    if (record.communityId === principal.communityId && !record.deletedAt) versions.set(record.id, record.data as ChecklistTemplate)
+    const template = record.data as ChecklistTemplate
+    if (!record.deletedAt) versions.set(templateRowId(template.id, template.version), template)
   }
   return versions
 }
@@ -596,7 +600,7 @@ export class KyselyStorage implements Storage {
           if (!household) throw new Error(`Resident ${record.id} names household ${String(record.householdId)}, which is not stored`)
           buildingId = household.buildingId
         }
-        if (table === 'templates') id = templateRowId(record.id, Number(record.version))
+        if (table === 'templates') id = templateKey(communityId, record.id, Number(record.version))
         return { table, id, communityId, buildingId, createdBy: null, rev, deletedAt: null, data: record, fieldRevs: {} }
       })
       await upsertRecords(trx, rows, at)
@@ -648,6 +652,7 @@ export class KyselyStorage implements Storage {
       const records = await loadRecords(trx, fresh.flatMap((m) => target(m) ?? []))
       const templates = await loadNewestTemplates(
         trx,
+        principal.communityId,
         fresh.flatMap((m) => (m.kind === 'template.publish' ? [m.template.id] : [])),
       )
       const places = await loadPlaces(trx, fresh, records)
@@ -741,7 +746,8 @@ export class KyselyStorage implements Storage {
     for (const row of rows.slice(0, limit)) {
       bytes += Buffer.byteLength(row.data)
       if (changes.length > 0 && bytes > PULL_MAX_BYTES) break
-      changes.push({ table: row.table_name, id: row.id, rev: Number(row.rev), record: JSON.parse(row.data) as Record<string, unknown> })
+      const id = row.table_name === 'templates' ? templateWireId(row.id) : row.id
+      changes.push({ table: row.table_name, id, rev: Number(row.rev), record: JSON.parse(row.data) as Record<string, unknown> })
     }
     return { changes, lastRev: changes.at(-1)?.rev ?? afterRev, hasMore: rows.length > changes.length }
   }

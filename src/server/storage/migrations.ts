@@ -177,6 +177,17 @@ export const MIGRATIONS: Record<string, Migration> = {
       await sql`update counter set value = ${rev} where id = 1`.execute(db)
     },
   },
+  '0007-template-keys-per-community': {
+    // A template's key carries its community (`templateKey`, as it was written then): two communities may both
+    // call a template `t-fire`. A community has a handful of templates, so their keys are read at once.
+    async up(db: Kysely<unknown>) {
+      const { rows } = await sql<{ id: string; community_id: string }>`select id, community_id from records where table_name = 'templates'`.execute(db)
+      for (const row of rows) {
+        const key = `${encodeURIComponent(row.community_id)}/${row.id}`
+        await sql`update records set id = ${key} where table_name = 'templates' and id = ${row.id}`.execute(db)
+      }
+    },
+  },
 }
 
 /**

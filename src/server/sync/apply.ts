@@ -58,10 +58,26 @@ export interface StoredRecord {
   fieldRevs: FieldRevs
 }
 
+/**
+ * A template version's key on the server's records table. Template ids are the office's own slugs, so two
+ * communities may well both call theirs `t-fire`: the key carries the community, so that neither clashes
+ * with nor finds out about the other's. The community is URI-encoded, so the first `/` ends it whatever
+ * either id holds (`a/b` + `c` never meets `a` + `b/c`). The wire keeps `templateRowId`: a caller only ever
+ * sees their own community's.
+ */
+export function templateKey(communityId: string, templateId: string, version: number): string {
+  return `${encodeURIComponent(communityId)}/${templateRowId(templateId, version)}`
+}
+
+/** A template key as the wire has it: without its community. */
+export function templateWireId(key: string): string {
+  return key.slice(key.indexOf('/') + 1)
+}
+
 export interface ApplyInput {
   principal: MemberPrincipal
   mutation: Mutation
-  /** The stored record the mutation names; for `template.publish`, the newest stored version of that template. */
+  /** The stored record the mutation names; for `template.publish`, the newest version of that template the caller's community has. */
   current: StoredRecord | undefined
   /** For `issue.assign` to someone: that user, if they exist. */
   assignee?: Pick<UserRecord, 'role' | 'communityId' | 'disabled'>
@@ -399,14 +415,11 @@ function publish(input: ApplyInput, mutation: PublishMutation): Applied {
   const { principal, current, rev } = input
   const { template } = mutation
   if (principal.role === 'leader') return rejected(mutation, 'forbidden', 'Only office staff publish templates')
-  if (current && current.communityId !== principal.communityId) {
-    return rejected(mutation, 'forbidden', 'The template belongs to another community')
-  }
   const newest = Number(current?.data.version ?? 0)
   if (template.version <= newest) return rejected(mutation, 'stale_template', `Version ${template.version} is not newer than ${newest}`)
   const write: StoredRecord = {
     table: 'templates',
-    id: templateRowId(template.id, template.version),
+    id: templateKey(principal.communityId, template.id, template.version),
     communityId: principal.communityId,
     buildingId: null,
     createdBy: principal.userId,

@@ -3,7 +3,7 @@ import { DoorstepDatabase } from '@/app/db/database'
 import { createRepositories, StorageFullError, ValidationError } from '@/app/db'
 import { createQueries } from '@/app/db/queries'
 import { seedDemoIfEmpty } from '@/app/db/seed'
-import { isUuidv7 } from '@/domain'
+import { isUuidv7, type Visit } from '@/domain'
 import { demoHouseholds } from '@/domain/demo'
 import { author, inspectionFields, issueFields, visitFields } from '../../fixtures'
 
@@ -73,7 +73,7 @@ describe('saving a record', () => {
     await repos.visits.remove(visit.id, new Date('2026-11-20T02:50:00Z'))
     const outbox = await db.outbox.orderBy('seq').toArray()
     expect(outbox.map((e) => e.change.kind)).toEqual(['put', 'put', 'delete'])
-    expect(outbox.map((e) => e.record.updatedAt)).toEqual(['2026-11-20T02:31:00.000Z', '2026-11-20T02:40:00.000Z', '2026-11-20T02:50:00.000Z'])
+    expect(outbox.map((e) => (e.record as Visit).updatedAt)).toEqual(['2026-11-20T02:31:00.000Z', '2026-11-20T02:40:00.000Z', '2026-11-20T02:50:00.000Z'])
     expect(new Set(outbox.map((e) => e.mutationId)).size).toBe(3)
     expect((outbox[1]!.record as { outcome: string }).outcome).toBe('下周再来')
     const changed = (i: number) => {

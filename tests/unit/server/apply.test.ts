@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { IssueReport, LEADER_FIELDS, RECORD_SCHEMAS, RECORD_TABLES, Visit, templateRowId, uuidv7, type ItemAnswer, type Mutation, type RecordTable } from '@/domain'
 import { demoHouseholds, demoResidents, demoTemplates } from '@/domain/demo'
 import type { MemberPrincipal as Principal } from '@/server/storage/types'
-import { applyMutation, type Applied, type Places, type StoredRecord } from '@/server/sync/apply'
+import { applyMutation, templateKey, templateWireId, type Applied, type Places, type StoredRecord } from '@/server/sync/apply'
 import { inspectionFields, issueFields, template, visitFields } from '../../fixtures'
 import { mutation } from '../../fixtures/mutations'
 
@@ -367,7 +367,7 @@ describe('publishing a template', () => {
   const template = demoTemplates[0]!
   const stored = (): StoredRecord => ({
     table: 'templates',
-    id: `${template.id}@1`,
+    id: `${community}/${template.id}@1`,
     communityId: community,
     buildingId: null,
     createdBy: null,
@@ -380,13 +380,23 @@ describe('publishing a template', () => {
   it('stores a newer version as a community-wide template row', () => {
     const next = { ...template, version: 2, title: '楼道消防安全（新版）' }
     const write = written(apply(office, mutation.publish(next), stored()))
-    expect(write).toMatchObject({ table: 'templates', id: `${template.id}@2`, communityId: community, buildingId: null, data: next })
+    expect(write).toMatchObject({ table: 'templates', id: `${community}/${template.id}@2`, communityId: community, buildingId: null, data: next })
   })
 
-  it('refuses a version that is not newer, leaders, and another community’s template', () => {
+  it('refuses a version that is not newer, and leaders', () => {
     expect(rejection(apply(office, mutation.publish(template), stored()))).toBe('stale_template')
     expect(rejection(apply(leader, mutation.publish({ ...template, version: 2 }), stored()))).toBe('forbidden')
-    expect(rejection(apply(otherOffice, mutation.publish({ ...template, version: 2 }), stored()))).toBe('forbidden')
+  })
+
+  it('keys the version by the community, so that another community’s template of the same id is its own', () => {
+    // Storage loads only the caller's community's versions: to another community this id is new.
+    const write = written(apply(otherOffice, mutation.publish(template), undefined))
+    expect(write).toMatchObject({ id: `c-elsewhere/${template.id}@1`, communityId: 'c-elsewhere' })
+  })
+
+  it('never gives two communities one key, whatever their ids hold, and the wire gets the version id back', () => {
+    expect(templateKey('a/b', 'c', 1)).not.toBe(templateKey('a', 'b/c', 1))
+    expect(templateWireId(templateKey('a/b', 'c/d@x', 2))).toBe(templateRowId('c/d@x', 2))
   })
 })
 

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { BACKOFF, INITIAL_BATCH, createSyncEngine } from '@/app/sync/engine'
 import type { StoredSession } from '@/app/sync/session'
 import { LEADER_FIELDS, RECORD_TABLES } from '@/domain'
-import { demoBuildings } from '@/domain/demo'
+import { demoBuildings, demoTemplates } from '@/domain/demo'
 import { inspectionFields, issueFields, visitFields } from '../../fixtures'
 import { device, pushSizes } from './harness'
 
@@ -179,6 +179,46 @@ describe('push', () => {
     server.answer((m) => ({ mutationId: m.mutationId, status: 'conflict', rev: 7, conflicts: [conflict] }))
     await engine.sync()
     expect((await queries.recordSyncStates([visit.id])).get(visit.id)).toEqual({ state: 'conflict', conflicts: [conflict] })
+  })
+})
+
+describe('a template version the office publishes', () => {
+  const published = demoTemplates[0]!
+  const next = { ...published, version: 2, title: '楼道消防（新版）', publishedAt: '2026-11-20T02:00:00.000Z' }
+
+  it('goes as template.publish, and comes back with the pull as the server keeps it', async () => {
+    const { engine, repos, server, db, queries } = await device()
+    await repos.templates.publish(next)
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 1, rejected: 0 })
+    const [sent] = server.calls.filter((c) => c.op === 'push').flatMap((c) => c.mutations!)
+    expect(sent).toEqual({ mutationId: expect.any(String), deviceSeq: expect.any(Number), kind: 'template.publish', template: next })
+    expect(await db.templates.get([published.id, 2])).toEqual(next)
+    expect((await queries.templates()).find((t) => t.id === published.id)?.version).toBe(2)
+    expect(await db.rejections.count()).toBe(0)
+  })
+
+  it('is forgotten when refused, but another office’s version of that number, pulled meanwhile, stays', async () => {
+    const { engine, repos, server, db } = await device()
+    server.serverPut('templates', published)
+    await engine.sync()
+    // Another office's version 2 reaches the server; this phone publishes its own 2 while the pull that brings
+    // the other one is on its way, and that pull writes over it.
+    server.serverPut('templates', { ...next, title: '别人先发的', publishedAt: '2026-11-20T01:00:00.000Z' })
+    server.on('pull', async () => void (await repos.templates.publish(next)))
+    await engine.sync()
+    server.on('pull', () => undefined)
+    expect(await db.templates.get([published.id, 2])).toMatchObject({ title: '别人先发的' })
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', rejected: 1 })
+    expect(await db.templates.get([published.id, 2])).toMatchObject({ title: '别人先发的' })
+    expect(await db.rejections.toArray()).toMatchObject([{ table: 'templates', recordId: published.id, code: 'stale_template', record: next }])
+
+    // Refused with nothing of that number on the server: the phone is back at the server's newest.
+    await repos.templates.publish({ ...next, version: 3 })
+    server.answer((m) => (m.kind === 'template.publish' ? { mutationId: m.mutationId, status: 'rejected', code: 'forbidden', message: 'office only' } : undefined))
+    await engine.sync()
+    expect(await db.templates.get([published.id, 3])).toBeUndefined()
+    expect(await db.templates.get([published.id, 2])).toMatchObject({ title: '别人先发的' })
   })
 })
 
