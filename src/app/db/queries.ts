@@ -1,12 +1,18 @@
 import { Dexie, type Table } from 'dexie'
 import type { ChecklistTemplate, FieldConflict, Inspection, IssueReport, IssueStatus, User, Visit } from '@/domain'
 import type { SyncErrorInfo } from '@/app/sync/errors'
-import type { DoorstepDatabase, MetaEntry, RecoveryFound, Rejection } from './database'
+import type { DoorstepDatabase, MetaEntry, PhotoImage, PhotoSize, RecoveryFound, Rejection } from './database'
 
 /**
  * Every read the screens make, through the index that matches it. Reads import no schemas (only types),
  * so the first screen loads without zod; writes and their validation live in the repositories.
  */
+
+export interface PhotoThumb {
+  sha256: string
+  thumb: PhotoImage | null
+  full: boolean
+}
 
 export interface VisitFilter {
   buildingId?: string
@@ -176,7 +182,31 @@ export function createQueries(db: DoorstepDatabase) {
     /** Residents of many households at once, for lists that show care tags. */
     residentsOf: (householdIds: string[]) => db.residents.where('householdId').anyOf(householdIds).toArray(),
 
-    attachments: (hashes: string[]) => db.attachments.bulkGet(hashes),
+    /**
+     * What this phone has of each photo: its own (taken here) or downloaded ones. `thumb` is null while
+     * nothing is here; `full` says whether the whole photo is, without reading it.
+     */
+    async photoThumbs(hashes: string[]): Promise<PhotoThumb[]> {
+      const [own, cached, fullKeys] = await Promise.all([
+        db.attachments.bulkGet(hashes),
+        db.photoCache.bulkGet(hashes.map((sha256): [string, PhotoSize] => [sha256, 'thumb'])),
+        db.photoCache.where('[sha256+size]').anyOf(hashes.map((sha256) => [sha256, 'full'])).primaryKeys(),
+      ])
+      const full = new Set(fullKeys.map(([sha256]) => sha256))
+      return hashes.map((sha256, i) => {
+        const mine = own[i]
+        if (mine) return { sha256, thumb: { data: mine.thumb, type: mine.thumbType }, full: true }
+        const thumb = cached[i]
+        return { sha256, thumb: thumb ? { data: thumb.data, type: thumb.type } : null, full: full.has(sha256) }
+      })
+    },
+    /** The whole photo, taken here or downloaded; undefined while it is not on this phone. */
+    async photo(sha256: string): Promise<PhotoImage | undefined> {
+      const mine = await db.attachments.get(sha256)
+      if (mine) return { data: mine.data, type: mine.type }
+      const cached = await db.photoCache.get([sha256, 'full'])
+      return cached && { data: cached.data, type: cached.type }
+    },
     drafts: () => db.drafts.orderBy('updatedAt').reverse().toArray(),
 
     /** How many records have changes that have not reached the server yet. */
