@@ -1,5 +1,6 @@
 import { Dexie, type Table } from 'dexie'
-import type { ChecklistTemplate, FieldConflict, Inspection, IssueReport, IssueStatus, User, Visit } from '@/domain'
+import type { ChecklistTemplate, FieldConflict, Household, Inspection, IssueReport, IssueStatus, Resident, User, Visit } from '@/domain'
+import { matchHousehold, textContains } from '@/domain/search'
 import type { SyncErrorInfo } from '@/app/sync/errors'
 import type { DoorstepDatabase, MetaEntry, PhotoImage, PhotoSize, RecoveryFound, Rejection } from './database'
 
@@ -14,6 +15,13 @@ export interface PhotoThumb {
   full: boolean
 }
 
+/** A household found by search, with the residents whose name or phone matched (none: its room or address did). */
+export interface HouseholdHit {
+  household: Household
+  address: string
+  residents: Resident[]
+}
+
 export interface VisitFilter {
   buildingId?: string
   householdId?: string
@@ -22,6 +30,8 @@ export interface VisitFilter {
 export interface IssueFilter {
   buildingId?: string
   status?: IssueStatus
+  /** Words the report's location or description contains. */
+  text?: string
 }
 
 export interface InspectionFilter {
@@ -108,8 +118,12 @@ export function createQueries(db: DoorstepDatabase) {
     filter.buildingId ? { index: '[buildingId+createdAt]', field: 'buildingId', key: filter.buildingId } : undefined
   const inspectionScope = (filter: InspectionFilter): Scope | undefined =>
     filter.buildingId ? { index: '[buildingId+startedAt]', field: 'buildingId', key: filter.buildingId } : undefined
-  const issuesMatching = (filter: IssueFilter) =>
-    newestFirst(db.issues, 'createdAt', issueScope(filter)).filter((r) => !filter.status || r.status === filter.status)
+  const issuesMatching = (filter: IssueFilter) => {
+    const { status, text } = filter
+    return newestFirst(db.issues, 'createdAt', issueScope(filter)).filter(
+      (r) => (!status || r.status === status) && (!text || textContains(r.location, text) || textContains(r.description, text)),
+    )
+  }
 
   return {
     visit: (id: string) => db.visits.get(id),
@@ -141,9 +155,9 @@ export function createQueries(db: DoorstepDatabase) {
     },
 
     issues: (filter: IssueFilter = {}, limit = Infinity): Promise<IssueReport[]> => issuesMatching(filter).limit(limit).toArray(),
-    // A status filter has no index beside the building's: only then is every report of the scope read.
+    // Status and words have no index beside the building's: only then is every report of the scope read.
     issueCount: (filter: IssueFilter = {}): Promise<number> =>
-      filter.status ? issuesMatching(filter).count() : countLive(db.issues, issueScope(filter)),
+      filter.status || filter.text ? issuesMatching(filter).count() : countLive(db.issues, issueScope(filter)),
 
     /** Every report on this phone, newest first: on an office device, the community's, as sync pulled them. */
     allIssues: (): Promise<IssueReport[]> => newestFirst(db.issues, 'createdAt').toArray(),
@@ -179,6 +193,24 @@ export function createQueries(db: DoorstepDatabase) {
         .then((all) => all.sort((a, b) => a.floor - b.floor || a.unit.localeCompare(b.unit))),
     household: (id: string) => db.households.get(id),
     residents: (householdId: string) => db.residents.where('householdId').equals(householdId).toArray(),
+    /**
+     * The households that answer a search (see `matchHousehold`: room, address, a resident's name or phone),
+     * by building and floor, at most `limit`, each with the residents that matched.
+     */
+    async searchHouseholds(query: string, limit = 50): Promise<HouseholdHit[]> {
+      const [buildings, households, residents] = await Promise.all([db.buildings.toArray(), db.households.toArray(), db.residents.toArray()])
+      const address = new Map(buildings.map((b) => [b.id, b.address]))
+      const living = new Map<string, Resident[]>()
+      for (const r of residents) living.set(r.householdId, [...(living.get(r.householdId) ?? []), r])
+      const hits: HouseholdHit[] = []
+      for (const household of households) {
+        const place = { address: address.get(household.buildingId) ?? '', household }
+        const matched = matchHousehold(query, place, living.get(household.id) ?? [])
+        if (matched) hits.push({ household, address: place.address, residents: matched })
+      }
+      hits.sort((a, b) => a.address.localeCompare(b.address, 'zh-CN') || a.household.floor - b.household.floor || a.household.unit.localeCompare(b.household.unit))
+      return hits.slice(0, limit)
+    },
     /** Residents of many households at once, for lists that show care tags. */
     residentsOf: (householdIds: string[]) => db.residents.where('householdId').anyOf(householdIds).toArray(),
 
