@@ -6,6 +6,8 @@ export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const
 /** Photos are scaled on the device so that the long side is at most this many pixels. */
 export const PHOTO_MAX_SIDE = 1600
 export const THUMB_MAX_SIDE = 240
+/** Thumbnails the server makes for other phones and the office: sharp at 3× an 80 px list tile, with room to spare. */
+export const THUMB_SERVED_SIDE = 320
 /** Upper bound of one stored photo, after compression. */
 export const PHOTO_MAX_BYTES = 4 * 1024 * 1024
 

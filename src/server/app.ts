@@ -95,8 +95,9 @@ export function buildServer(options: ServerOptions) {
   app.addHook('onSend', async (request, reply, payload) => {
     reply.headers(SECURITY_HEADERS)
     if (!isApi(request.url)) return payload
-    // Answers name residents and carry tokens: no browser or proxy cache may keep them.
-    reply.header('Cache-Control', 'no-store')
+    // Answers name residents and carry tokens: no browser or proxy cache may keep them. A route that knows
+    // better (a photo, named by its hash) says so itself.
+    if (!reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-store')
     return payload
   })
 

@@ -1,5 +1,5 @@
 import sharp, { type Metadata, type Sharp } from 'sharp'
-import { PHOTO_MAX_SIDE, type AttachmentMeta } from '@/domain'
+import { PHOTO_MAX_SIDE, THUMB_SERVED_SIDE, type AttachmentMeta } from '@/domain'
 
 /**
  * What an uploaded photo really is: the declared Content-Type is the client's word, a full decode (libvips,
@@ -44,4 +44,18 @@ export async function checkImage(bytes: Buffer): Promise<ImageCheck> {
     return { ok: false, reason: 'not_an_image' }
   }
   return { ok: true, image: { type, width, height } }
+}
+
+/**
+ * A JPEG at most THUMB_SERVED_SIDE pixels on the long side, made on each request: a device asks once and
+ * keeps it (the answer is immutable), and a 1600 px photo takes tens of milliseconds (docs/benchmarks.md).
+ * JPEG, not WebP: every phone the leaders carry decodes it. `rotate()` applies the EXIF orientation, which
+ * the thumbnail would otherwise lose with the rest of the metadata.
+ */
+export function thumbnail(bytes: Buffer): Promise<Buffer> {
+  return sharp(bytes, { limitInputPixels: PHOTO_MAX_SIDE * PHOTO_MAX_SIDE, pages: 1 })
+    .rotate()
+    .resize(THUMB_SERVED_SIDE, THUMB_SERVED_SIDE, { fit: 'inside', withoutEnlargement: true })
+    .jpeg({ quality: 70, mozjpeg: true })
+    .toBuffer()
 }

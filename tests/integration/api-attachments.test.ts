@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { Migrator, sql, type Kysely } from 'kysely'
+import sharp from 'sharp'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { MISSING_MAX_HASHES, PHOTO_MAX_BYTES } from '@/domain'
 import { migrateToLatest, MIGRATIONS } from '@/server/storage/migrations'
@@ -55,9 +56,32 @@ describeEngines('attachments', (engine) => {
       const response = await api.app.inject({ method: 'GET', url: url(WEBP_LOSSY_1x1), headers: { authorization: `Bearer ${token}` } })
       expect(response.statusCode).toBe(200)
       expect(response.headers['content-type']).toBe('image/webp')
-      expect(response.headers['cache-control']).toBe('no-store')
+      expect(response.headers['cache-control']).toBe('private, max-age=31536000, immutable')
       expect(response.rawPayload.equals(WEBP_LOSSY_1x1)).toBe(true)
     }
+  })
+
+  it('gives a JPEG thumbnail at most 320 px on the long side, to those who may read the photo and to nobody else', async () => {
+    const large = png(1200, 800)
+    const login = await api.login('leader1')
+    expect((await put(login.token, large, 'image/png')).status).toBe(201)
+    const pushed = await api.call('POST', '/api/v1/sync/push', { token: login.token, json: pushBody(login.deviceId, [newIssue({ photos: [sha256(large)] })]) })
+    expect(pushed.json).toMatchObject({ results: [{ status: 'applied' }] })
+    for (const token of [leader1, office]) {
+      const response = await api.app.inject({ method: 'GET', url: `${url(large)}?size=thumb`, headers: { authorization: `Bearer ${token}` } })
+      expect(response.statusCode).toBe(200)
+      expect(response.headers['content-type']).toBe('image/jpeg')
+      expect(response.headers['cache-control']).toBe('private, max-age=31536000, immutable')
+      expect(await sharp(response.rawPayload).metadata()).toMatchObject({ format: 'jpeg', width: 320, height: 213 })
+    }
+    const otherCommunity = (await api.login('office2')).token
+    for (const token of [leader2, otherCommunity]) {
+      const got = await api.call('GET', `${url(large)}?size=thumb`, { token })
+      expect(got.status).toBe(404)
+      expect(got.headers['cache-control']).toBe('no-store')
+    }
+    expect((await api.call('GET', `${url(large)}?size=thumb`, {})).status).toBe(401)
+    expect((await api.call('GET', `${url(large)}?size=huge`, { token: leader1 })).status).toBe(400)
   })
 
   it('answers 404 to GET and HEAD of a photo the caller may not read, the same as for one nobody uploaded', async () => {

@@ -20,7 +20,8 @@ import { createTestDatabase, postgresUnavailable } from './postgres'
 
 /**
  * The real server (buildServer, real storage engine, demo data) driven through Fastify's inject, with every
- * /api answer checked for what must hold everywhere: no 5xx, `Cache-Control: no-store`, the security headers,
+ * /api answer checked for what must hold everywhere: no 5xx, `Cache-Control: no-store` (a photo given, named by
+ * its hash, is private and immutable instead), the security headers,
  * and an error body of `{error, message}` from the closed list with no stack trace.
  */
 
@@ -129,7 +130,8 @@ export interface TestApi {
 /** Checks what must hold for every /api answer, whatever the request was. */
 export function expectSafeAnswer(answer: Answer, what: string): void {
   expect(answer.status, `${what}: ${answer.body.slice(0, 300)}`).toBeLessThan(500)
-  expect(answer.headers['cache-control'], what).toBe('no-store')
+  const photoGiven = answer.status === 200 && /^GET \/api\/v1\/attachments\/[0-9a-f]{64}(\?|$)/.test(what)
+  expect(answer.headers['cache-control'], what).toBe(photoGiven ? 'private, max-age=31536000, immutable' : 'no-store')
   expect(answer.headers['x-content-type-options'], what).toBe('nosniff')
   expect(answer.headers['content-security-policy'], what).toContain("frame-ancestors 'none'")
   expect(answer.body, what).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/)

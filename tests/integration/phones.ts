@@ -119,6 +119,7 @@ export async function openPhone(network: Network, session: LoginResponse): Promi
     pull: (cursor, limit) => now().pull(cursor, limit),
     missingAttachments: (hashes) => now().missingAttachments(hashes),
     putAttachment: (sha256, bytes, type) => now().putAttachment(sha256, bytes, type),
+    getAttachment: (sha256, size) => now().getAttachment(sha256, size),
   }
   await signIn(db, transport, { serverUrl: SERVER_URL, username: session.user.username, password: 'unused' })
   return {

@@ -81,6 +81,31 @@ export interface StoredAttachment extends AttachmentMeta {
   createdAt: string
 }
 
+/** An image's bytes and type, as the screens turn them into object URLs. */
+export interface PhotoImage {
+  data: ArrayBuffer
+  type: string
+}
+
+/** Which image of a photo: the server's list thumbnail or the photo itself. */
+export type PhotoSize = 'thumb' | 'full'
+
+/**
+ * A photo of someone else's record, downloaded to show it (src/app/sync/photos.ts). Kept apart from
+ * `attachments`, which holds the photos taken on this phone: the cache is evicted by size, and eviction can
+ * never reach a photo that exists only here.
+ */
+export interface CachedPhoto {
+  sha256: string
+  size: PhotoSize
+  /** An ArrayBuffer, as in `attachments`: older iOS Safari loses Blobs stored in IndexedDB. */
+  data: ArrayBuffer
+  type: string
+  bytes: number
+  /** When it was fetched or last shown: the least recently used go first. */
+  usedAt: string
+}
+
 export interface Draft {
   /** `visit:new`, `issue:<id>`, `inspection:<id>` … one per form instance. */
   key: string
@@ -130,6 +155,7 @@ export class DoorstepDatabase extends Dexie {
   issues!: EntityTable<IssueReport, 'id'>
   inspections!: EntityTable<Inspection, 'id'>
   attachments!: EntityTable<StoredAttachment, 'sha256'>
+  photoCache!: Table<CachedPhoto, [string, PhotoSize]>
   outbox!: EntityTable<OutboxEntry, 'seq'>
   drafts!: EntityTable<Draft, 'key'>
   rejections!: EntityTable<Rejection, 'mutationId'>
@@ -166,6 +192,9 @@ export class DoorstepDatabase extends Dexie {
     })
     // The people of the community, so that reports and timelines show names.
     this.version(4).stores({ users: 'id' })
+    // Photos of other people's records, fetched when shown. [usedAt+bytes] lets eviction add up sizes in
+    // age order from the index alone, without reading a single photo.
+    this.version(5).stores({ photoCache: '[sha256+size], [usedAt+bytes]' })
   }
 }
 

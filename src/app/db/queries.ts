@@ -1,12 +1,26 @@
 import { Dexie, type Table } from 'dexie'
-import type { ChecklistTemplate, FieldConflict, Inspection, IssueReport, IssueStatus, User, Visit } from '@/domain'
+import type { ChecklistTemplate, FieldConflict, Household, Inspection, IssueReport, IssueStatus, Resident, User, Visit } from '@/domain'
+import { matchHousehold, textContains } from '@/domain/search'
 import type { SyncErrorInfo } from '@/app/sync/errors'
-import type { DoorstepDatabase, MetaEntry, RecoveryFound, Rejection } from './database'
+import type { DoorstepDatabase, MetaEntry, PhotoImage, PhotoSize, RecoveryFound, Rejection } from './database'
 
 /**
  * Every read the screens make, through the index that matches it. Reads import no schemas (only types),
  * so the first screen loads without zod; writes and their validation live in the repositories.
  */
+
+export interface PhotoThumb {
+  sha256: string
+  thumb: PhotoImage | null
+  full: boolean
+}
+
+/** A household found by search, with the residents whose name or phone matched (none: its room or address did). */
+export interface HouseholdHit {
+  household: Household
+  address: string
+  residents: Resident[]
+}
 
 export interface VisitFilter {
   buildingId?: string
@@ -16,6 +30,8 @@ export interface VisitFilter {
 export interface IssueFilter {
   buildingId?: string
   status?: IssueStatus
+  /** Words the report's location or description contains. */
+  text?: string
 }
 
 export interface InspectionFilter {
@@ -102,8 +118,12 @@ export function createQueries(db: DoorstepDatabase) {
     filter.buildingId ? { index: '[buildingId+createdAt]', field: 'buildingId', key: filter.buildingId } : undefined
   const inspectionScope = (filter: InspectionFilter): Scope | undefined =>
     filter.buildingId ? { index: '[buildingId+startedAt]', field: 'buildingId', key: filter.buildingId } : undefined
-  const issuesMatching = (filter: IssueFilter) =>
-    newestFirst(db.issues, 'createdAt', issueScope(filter)).filter((r) => !filter.status || r.status === filter.status)
+  const issuesMatching = (filter: IssueFilter) => {
+    const { status, text } = filter
+    return newestFirst(db.issues, 'createdAt', issueScope(filter)).filter(
+      (r) => (!status || r.status === status) && (!text || textContains(r.location, text) || textContains(r.description, text)),
+    )
+  }
 
   return {
     visit: (id: string) => db.visits.get(id),
@@ -135,9 +155,9 @@ export function createQueries(db: DoorstepDatabase) {
     },
 
     issues: (filter: IssueFilter = {}, limit = Infinity): Promise<IssueReport[]> => issuesMatching(filter).limit(limit).toArray(),
-    // A status filter has no index beside the building's: only then is every report of the scope read.
+    // Status and words have no index beside the building's: only then is every report of the scope read.
     issueCount: (filter: IssueFilter = {}): Promise<number> =>
-      filter.status ? issuesMatching(filter).count() : countLive(db.issues, issueScope(filter)),
+      filter.status || filter.text ? issuesMatching(filter).count() : countLive(db.issues, issueScope(filter)),
 
     /** Every report on this phone, newest first: on an office device, the community's, as sync pulled them. */
     allIssues: (): Promise<IssueReport[]> => newestFirst(db.issues, 'createdAt').toArray(),
@@ -173,10 +193,52 @@ export function createQueries(db: DoorstepDatabase) {
         .then((all) => all.sort((a, b) => a.floor - b.floor || a.unit.localeCompare(b.unit))),
     household: (id: string) => db.households.get(id),
     residents: (householdId: string) => db.residents.where('householdId').equals(householdId).toArray(),
+    /**
+     * The households that answer a search (see `matchHousehold`: room, address, a resident's name or phone),
+     * by building and floor, at most `limit`, each with the residents that matched.
+     */
+    async searchHouseholds(query: string, limit = 50): Promise<HouseholdHit[]> {
+      const [buildings, households, residents] = await Promise.all([db.buildings.toArray(), db.households.toArray(), db.residents.toArray()])
+      const address = new Map(buildings.map((b) => [b.id, b.address]))
+      const living = new Map<string, Resident[]>()
+      for (const r of residents) living.set(r.householdId, [...(living.get(r.householdId) ?? []), r])
+      const hits: HouseholdHit[] = []
+      for (const household of households) {
+        const place = { address: address.get(household.buildingId) ?? '', household }
+        const matched = matchHousehold(query, place, living.get(household.id) ?? [])
+        if (matched) hits.push({ household, address: place.address, residents: matched })
+      }
+      hits.sort((a, b) => a.address.localeCompare(b.address, 'zh-CN') || a.household.floor - b.household.floor || a.household.unit.localeCompare(b.household.unit))
+      return hits.slice(0, limit)
+    },
     /** Residents of many households at once, for lists that show care tags. */
     residentsOf: (householdIds: string[]) => db.residents.where('householdId').anyOf(householdIds).toArray(),
 
-    attachments: (hashes: string[]) => db.attachments.bulkGet(hashes),
+    /**
+     * What this phone has of each photo: its own (taken here) or downloaded ones. `thumb` is null while
+     * nothing is here; `full` says whether the whole photo is, without reading it.
+     */
+    async photoThumbs(hashes: string[]): Promise<PhotoThumb[]> {
+      const [own, cached, fullKeys] = await Promise.all([
+        db.attachments.bulkGet(hashes),
+        db.photoCache.bulkGet(hashes.map((sha256): [string, PhotoSize] => [sha256, 'thumb'])),
+        db.photoCache.where('[sha256+size]').anyOf(hashes.map((sha256) => [sha256, 'full'])).primaryKeys(),
+      ])
+      const full = new Set(fullKeys.map(([sha256]) => sha256))
+      return hashes.map((sha256, i) => {
+        const mine = own[i]
+        if (mine) return { sha256, thumb: { data: mine.thumb, type: mine.thumbType }, full: true }
+        const thumb = cached[i]
+        return { sha256, thumb: thumb ? { data: thumb.data, type: thumb.type } : null, full: full.has(sha256) }
+      })
+    },
+    /** The whole photo, taken here or downloaded; undefined while it is not on this phone. */
+    async photo(sha256: string): Promise<PhotoImage | undefined> {
+      const mine = await db.attachments.get(sha256)
+      if (mine) return { data: mine.data, type: mine.type }
+      const cached = await db.photoCache.get([sha256, 'full'])
+      return cached && { data: cached.data, type: cached.type }
+    },
     drafts: () => db.drafts.orderBy('updatedAt').reverse().toArray(),
 
     /** How many records have changes that have not reached the server yet. */

@@ -143,7 +143,8 @@ function asSessionError(error: unknown): SessionError {
  * had come back in the server's version with the next sign-in's first pull.
  *
  * The token is revoked on the server when the network allows (best effort: offline, the office can revoke
- * the device). The server address stays, to prefill the next sign-in.
+ * the device). The server address stays, to prefill the next sign-in. Downloaded photos go; the phone's
+ * own stay with its records.
  */
 export async function signOut(db: DoorstepDatabase, transport: SyncTransport | null, { discardUnsynced }: { discardUnsynced: boolean }): Promise<void> {
   const pending = (await db.outbox.orderBy('recordId').uniqueKeys()).length
@@ -154,9 +155,11 @@ export async function signOut(db: DoorstepDatabase, transport: SyncTransport | n
     // Offline, or the token was revoked already: the session ends on this phone all the same.
     console.warn('token not revoked on the server', error)
   }
-  await db.transaction('rw', [db.meta, db.outbox, db.held], async () => {
+  await db.transaction('rw', [db.meta, db.outbox, db.held, db.photoCache], async () => {
     await db.outbox.clear()
     await db.held.clear()
+    // Other people's photos came with the session's right to see them, and go with it.
+    await db.photoCache.clear()
     await db.meta.bulkDelete(['token', 'syncDeviceId', 'user', 'userId', 'cursor', 'lastSuccessAt', 'lastError', 'recovery'])
   })
 }

@@ -1,5 +1,6 @@
 import { addComment, newReportState, resubmit, templateRowId, transition, type EarlierDevice, type IssueReport, type Mutation, type MutationResult, type PullTable, type User } from '@/domain'
 import { TransportError, type TransportErrorCode } from './errors'
+import type { PhotoImage } from '@/app/db/database'
 import type { SyncTransport } from './transport'
 
 /**
@@ -24,6 +25,8 @@ export interface TransportDouble {
   records: Map<string, StoredChange>
   /** Hashes of the attachments the server has. */
   attachments: Set<string>
+  /** The bytes of those uploaded through the double or placed here by a test (someone else's photos). */
+  photos: Map<string, PhotoImage>
   /** What login answers about the user's earlier devices of the same name (none unless a test says so). */
   earlierDevices: EarlierDevice[]
   /** Every call in order, with the mutations of each push. */
@@ -47,6 +50,7 @@ export const DOUBLE_USER: User = { id: 'leader-1', username: 'leader1', displayN
 export function createTransportDouble(): TransportDouble {
   const records = new Map<string, StoredChange>()
   const attachments = new Set<string>()
+  const photos = new Map<string, PhotoImage>()
   const answered = new Map<string, MutationResult>()
   const calls: TransportDouble['calls'] = []
   const faults: Array<{ op: Op; code: TransportErrorCode; afterApply: boolean }> = []
@@ -157,13 +161,25 @@ export function createTransportDouble(): TransportDouble {
         }
       }),
     missingAttachments: (hashes) => call('missingAttachments', () => hashes.filter((sha256) => !attachments.has(sha256))),
-    putAttachment: (sha256) => call('putAttachment', () => void attachments.add(sha256)),
+    putAttachment: (sha256, data, type) =>
+      call('putAttachment', () => {
+        attachments.add(sha256)
+        photos.set(sha256, { data, type })
+      }),
+    // The thumbnail stands in as the photo's first bytes: smaller, and told apart by the tests.
+    getAttachment: (sha256, size) =>
+      call('getAttachment', () => {
+        const photo = photos.get(sha256)
+        if (!photo) throw new TransportError('refused', 'No such attachment.', { status: 404, apiError: 'not_found' })
+        return size === 'full' ? photo : { data: photo.data.slice(0, 8), type: 'image/jpeg' }
+      }),
   }
 
   const double: TransportDouble = {
     transport,
     records,
     attachments,
+    photos,
     earlierDevices: [],
     calls,
     limits,

@@ -9,6 +9,7 @@ import {
   type Mutation,
   type PasswordChange,
 } from '@/domain'
+import type { PhotoImage, PhotoSize } from '@/app/db/database'
 import { TransportError } from './errors'
 
 /**
@@ -29,6 +30,8 @@ export interface SyncTransport {
   /** Of these hashes (at most `MISSING_MAX_HASHES`), those the server wants uploaded by this caller. */
   missingAttachments(hashes: string[]): Promise<string[]>
   putAttachment(sha256: string, bytes: ArrayBuffer, type: string): Promise<void>
+  /** A photo the caller may read, whole or as the server's thumbnail; `refused` with status 404 otherwise. */
+  getAttachment(sha256: string, size: PhotoSize): Promise<PhotoImage>
 }
 
 export interface PushBatch {
@@ -145,6 +148,18 @@ export function fetchTransport(options: FetchTransportOptions): SyncTransport {
     },
 
     putAttachment: (sha256, bytes, type) => request('PUT', `/attachments/${sha256}`, none, { body: bytes, type, timeout: uploadTimeoutMs }),
+
+    getAttachment: (sha256, size) =>
+      request(
+        'GET',
+        `/attachments/${sha256}?size=${size}`,
+        async (response) => {
+          const type = response.headers.get('content-type') ?? ''
+          if (!type.startsWith('image/')) throw new TransportError('bad_response', `photo ${sha256}: the answer is not an image`)
+          return { data: await response.arrayBuffer(), type }
+        },
+        { timeout: uploadTimeoutMs },
+      ),
   }
 }
 

@@ -1,13 +1,18 @@
 import { createHash } from 'node:crypto'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { AttachmentMeta, IMAGE_TYPES, MissingRequest, MissingResponse, PHOTO_MAX_SIDE, Sha256 } from '@/domain'
+import { AttachmentMeta, IMAGE_TYPES, THUMB_SERVED_SIDE, MissingRequest, MissingResponse, PHOTO_MAX_SIDE, Sha256 } from '@/domain'
 import { principalOf } from '../auth/authenticate'
 import type { ServerContext } from '../context'
 import { errorResponses, HttpError } from '../errors'
-import { checkImage } from '../images'
+import { checkImage, thumbnail } from '../images'
 
 const Params = z.object({ sha256: Sha256 })
+const Variant = z.object({
+  size: z.enum(['thumb', 'full']).default('full').describe(`thumb: a JPEG at most ${THUMB_SERVED_SIDE} px on the long side, for lists`),
+})
+/** A name is its bytes' hash, so an answer never changes; private: a photo shows people's homes. */
+const IMMUTABLE = 'private, max-age=31536000, immutable'
 /** How long a device over its upload quota waits before it asks again. */
 const QUOTA_RETRY_SECONDS = 15 * 60
 const DECLARED_TYPE = /^\s*(image\/[\w.+-]+|application\/octet-stream)\s*(;|$)/i
@@ -96,7 +101,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = a
 
   app.get(
     '/attachments/:sha256',
-    { schema: { tags: ['attachments'], params: Params, response: { 200: PhotoBytes, ...errorResponses(400, 401, 404) } } },
+    { schema: { tags: ['attachments'], params: Params, querystring: Variant, response: { 200: PhotoBytes, ...errorResponses(400, 401, 404) } } },
     async (request, reply) => {
       const { sha256 } = request.params
       // Permission first, so that bytes are read only for those who may have them; a photo the caller may not
@@ -104,7 +109,9 @@ export const attachmentRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = a
       if (!(await ctx.storage.canReadAttachment(principalOf(request), sha256))) throw new HttpError(404, 'not_found', 'No such attachment.')
       const found = await ctx.storage.getAttachment(sha256)
       if (!found) throw new HttpError(404, 'not_found', 'No such attachment yet: it has not been uploaded.')
-      return reply.code(200).type(found.meta.type).send(found.bytes)
+      const thumb = request.query.size === 'thumb'
+      const bytes = thumb ? await thumbnail(found.bytes) : found.bytes
+      return reply.code(200).header('Cache-Control', IMMUTABLE).type(thumb ? 'image/jpeg' : found.meta.type).send(bytes)
     },
   )
 }

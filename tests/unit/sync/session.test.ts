@@ -78,11 +78,13 @@ describe('signing out', () => {
     expect(server.calls.map((c) => c.op)).toEqual(['login', 'logout'])
   })
 
-  it('with nothing waiting, revokes the token on the server', async () => {
+  it('with nothing waiting, revokes the token on the server and forgets the photos downloaded for the session', async () => {
     await signIn(db, server.transport, input)
+    await db.photoCache.put({ sha256: 'a'.repeat(64), size: 'thumb', data: new ArrayBuffer(4), type: 'image/jpeg', bytes: 4, usedAt: '2026-12-01T00:00:00.000Z' })
     await signOut(db, server.transport, { discardUnsynced: false })
     expect(server.calls.map((c) => c.op)).toEqual(['login', 'logout'])
     expect(await readSession(db)).toBeNull()
+    expect(await db.photoCache.count()).toBe(0)
   })
 })
 

@@ -114,6 +114,23 @@ describe('fetchTransport', () => {
     expect(received[1]).toMatchObject({ method: 'PUT', url: `/api/v1/attachments/${'b'.repeat(64)}`, body: 'jpeg', headers: { 'content-type': 'image/jpeg' } })
   })
 
+  it('gets a photo or its thumbnail as bytes with their type, a 404 as refused, and anything but an image as a bad answer', async () => {
+    const sha = 'c'.repeat(64)
+    const baseUrl = await serve((req, res) => {
+      if (req.url!.startsWith(`/api/v1/attachments/${sha}`)) res.writeHead(200, { 'content-type': 'image/jpeg' }).end('jpeg')
+      else if (req.url!.startsWith('/api/v1/attachments/')) json(404, { error: 'not_found', message: 'No such attachment.' })(req, res)
+      else res.writeHead(200, { 'content-type': 'text/html' }).end('<html>')
+    })
+    const transport = fetchTransport({ baseUrl, token: 't' })
+    const thumb = await transport.getAttachment(sha, 'thumb')
+    expect(new TextDecoder().decode(thumb.data)).toBe('jpeg')
+    expect(thumb.type).toBe('image/jpeg')
+    expect(received[0]).toMatchObject({ method: 'GET', url: `/api/v1/attachments/${sha}?size=thumb`, headers: { authorization: 'Bearer t' } })
+    expect(await failure(transport.getAttachment('d'.repeat(64), 'full'))).toMatchObject({ code: 'refused', details: { status: 404 } })
+    const portal = fetchTransport({ baseUrl: `${baseUrl}/captive`, token: 't' })
+    expect((await failure(portal.getAttachment(sha, 'full'))).code).toBe('bad_response')
+  })
+
   it('logs out with no body, and logs in without a token', async () => {
     const user = { id: 'u-1', username: 'leader1', displayName: '楼长', role: 'leader', communityId: 'c', buildingIds: [] }
     const baseUrl = await serve((req, res) => (req.url === '/api/v1/auth/login' ? json(200, { token: 'new', deviceId: 'd-1', user })(req, res) : res.writeHead(204).end()))

@@ -14,6 +14,9 @@ export default defineMessages({
       visits: '走访记录',
       noVisits: '还没走访过这户',
       recordVisit: '记走访',
+      search: '搜房号、地址、姓名或电话',
+      searchResults: '搜索结果',
+      noMatch: '没找到，换个字试试',
     },
   },
   en: {
@@ -29,6 +32,9 @@ export default defineMessages({
       visits: 'Visits',
       noVisits: 'No visits to this household yet',
       recordVisit: 'Record a visit',
+      search: 'Room, address, name or phone',
+      searchResults: 'Search results',
+      noMatch: 'Nothing found. Try other words',
     },
   },
 })

@@ -8,7 +8,7 @@ export default defineMessages({
       newTitle: '报诉求',
       editTitle: '修改诉求',
       detailTitle: '诉求详情',
-      filter: { status: '状态', building: '楼栋', allStatuses: '全部状态', allBuildings: '全部楼栋' },
+      filter: { status: '状态', building: '楼栋', allStatuses: '全部状态', allBuildings: '全部楼栋', text: '搜位置或说明里的字' },
       field: {
         building: '楼栋',
         household: '住户',
@@ -49,7 +49,7 @@ export default defineMessages({
       newTitle: 'New report',
       editTitle: 'Edit report',
       detailTitle: 'Report',
-      filter: { status: 'Status', building: 'Building', allStatuses: 'All statuses', allBuildings: 'All buildings' },
+      filter: { status: 'Status', building: 'Building', allStatuses: 'All statuses', allBuildings: 'All buildings', text: 'Words in the place or description' },
       field: {
         building: 'Building',
         household: 'Household',
