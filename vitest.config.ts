@@ -28,8 +28,9 @@ export default defineConfig({
           environment: 'happy-dom',
           include: ['tests/component/**/*.test.ts'],
           setupFiles: ['fake-indexeddb/auto', 'tests/component/setup.ts'],
-          // Components import Vant's CSS files; inlined, Vant goes through Vite, which knows what a .css import is.
-          server: { deps: { inline: ['vant'] } },
+          // Components import Vant's and Element Plus's CSS files; inlined, they go through Vite, which knows what
+          // a .css import is.
+          server: { deps: { inline: ['vant', 'element-plus'] } },
         },
       },
       {

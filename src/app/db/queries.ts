@@ -163,6 +163,7 @@ export function createQueries(db: DoorstepDatabase) {
     /** The exact version an inspection followed, even after the office has published a newer one. */
     template: (id: string, version: number) => db.templates.get([id, version]),
 
+    community: (id: string) => db.communities.get(id),
     buildings: () => db.buildings.toArray().then((all) => all.sort((a, b) => a.address.localeCompare(b.address, 'zh-CN'))),
     building: (id: string) => db.buildings.get(id),
     households: (buildingId: string) =>
@@ -172,9 +173,15 @@ export function createQueries(db: DoorstepDatabase) {
         .toArray()
         .then((all) => all.sort((a, b) => a.floor - b.floor || a.unit.localeCompare(b.unit))),
     household: (id: string) => db.households.get(id),
+    /** Every household and resident on this device: an office's whole community, for its tables. */
+    allHouseholds: () => db.households.toArray(),
+    allResidents: () => db.residents.toArray(),
     residents: (householdId: string) => db.residents.where('householdId').equals(householdId).toArray(),
     /** Residents of many households at once, for lists that show care tags. */
     residentsOf: (householdIds: string[]) => db.residents.where('householdId').anyOf(householdIds).toArray(),
+
+    /** The name cards of the community's people, as sync brought them. */
+    users: () => db.users.toArray(),
 
     attachments: (hashes: string[]) => db.attachments.bulkGet(hashes),
     drafts: () => db.drafts.orderBy('updatedAt').reverse().toArray(),

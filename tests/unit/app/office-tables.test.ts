@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ISSUE_CATEGORIES, ISSUE_STATUSES, type Building, type Household, type IssueReport, type Resident } from '@/domain'
-import { buildingCounts, householdRows, issueRows, pageOf, residentRows } from '@/app/features/office/tables'
+import { buildingCounts, countByStatus, householdRows, issueRows, pageOf, residentRows } from '@/app/features/office/tables'
 
 const N = 10_000
 const BUILDINGS = ['b-1', 'b-2', 'b-3', 'b-4']
@@ -51,6 +51,15 @@ describe('the workspace tables over 10,000 rows', () => {
     expect(issueRows(issues, { words: '玻璃' })).toHaveLength(40)
     expect(issueRows(issues, { words: '玻璃 楼道' })).toHaveLength(20)
     expect(issueRows(issues, { words: '没有这样的字' })).toHaveLength(0)
+  })
+
+  it('counts each status among the reports the other filters let through', () => {
+    const counts = countByStatus(issues, { buildingId: 'b-1', words: '楼道' })
+    for (const status of ISSUE_STATUSES) {
+      expect(counts[status]).toBe(issueRows(issues, { status, buildingId: 'b-1', words: '楼道' }).length)
+    }
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(100)
+    expect(Object.values(countByStatus(issues, {})).reduce((a, b) => a + b, 0)).toBe(N - 1)
   })
 
   it('sorts by date either way', () => {

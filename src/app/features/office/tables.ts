@@ -1,4 +1,4 @@
-import type { Building, Household, IssueCategory, IssueReport, IssueStatus, Resident } from '@/domain'
+import { ISSUE_STATUSES, type Building, type Household, type IssueCategory, type IssueReport, type IssueStatus, type Resident } from '@/domain'
 
 /*
  * The workspace's tables narrow, sort and page in these pure functions, not in the table component: a
@@ -45,19 +45,28 @@ export interface IssueTableFilter {
   words?: string
 }
 
+function issueMatcher(filter: IssueTableFilter): (r: IssueReport) => boolean {
+  const words = searchWords(filter.words ?? '')
+  return (r) =>
+    !r.deletedAt &&
+    (!filter.status || r.status === filter.status) &&
+    (!filter.category || r.category === filter.category) &&
+    (!filter.buildingId || r.buildingId === filter.buildingId) &&
+    matchesWords([r.location, r.description], words)
+}
+
 /** The reports the filter lets through, by the time they were reported (newest first unless `ascending`). */
 export function issueRows(issues: readonly IssueReport[], filter: IssueTableFilter, order: SortOrder = 'descending'): IssueReport[] {
-  const words = searchWords(filter.words ?? '')
-  const rows = issues.filter(
-    (r) =>
-      !r.deletedAt &&
-      (!filter.status || r.status === filter.status) &&
-      (!filter.category || r.category === filter.category) &&
-      (!filter.buildingId || r.buildingId === filter.buildingId) &&
-      matchesWords([r.location, r.description], words),
-  )
   const sign = order === 'ascending' ? 1 : -1
-  return rows.sort((a, b) => sign * a.createdAt.localeCompare(b.createdAt))
+  return issues.filter(issueMatcher(filter)).sort((a, b) => sign * a.createdAt.localeCompare(b.createdAt))
+}
+
+/** How many reports each status holds among those the other filters let through (for the status tabs). */
+export function countByStatus(issues: readonly IssueReport[], filter: Omit<IssueTableFilter, 'status'>): Record<IssueStatus, number> {
+  const counts = Object.fromEntries(ISSUE_STATUSES.map((s) => [s, 0])) as Record<IssueStatus, number>
+  const matches = issueMatcher({ ...filter, status: null })
+  for (const r of issues) if (matches(r)) counts[r.status]++
+  return counts
 }
 
 export interface ResidentRow {
@@ -81,7 +90,7 @@ export function residentRows(
     .sort((a, b) => roomOrder(a.household, b.household) || collator.compare(a.resident.name, b.resident.name))
 }
 
-/** The address of a flat as the office writes it: 南门路115号 2单元 302. */
+/** The address of a flat as rosters write it (南门路115号 2单元 302), what the office types to find it. */
 export function householdAddress(building: Pick<Building, 'address'> | undefined, household: Pick<Household, 'entrance' | 'unit'>): string {
   return [building?.address, household.entrance && `${household.entrance}单元`, household.unit].filter(Boolean).join(' ')
 }
