@@ -23,8 +23,20 @@ export const routes: RouteRecordRaw[] = [
   { path: '/settings', name: 'settings', component: () => import('./features/settings/SettingsView.vue'), meta: { messages: ['settings', 'account'] } },
   { path: '/signin', name: 'signin', component: () => import('./features/session/SessionSignIn.vue'), meta: { messages: ['account'] } },
   { path: '/password', name: 'password', component: () => import('./features/session/SessionChangePassword.vue'), meta: { messages: ['account'] } },
-  { path: '/office', name: 'office', component: () => import('./features/office/OfficeTriage.vue'), meta: { messages: ['office', 'issues', 'account'] } },
-  { path: '/office/issues/:id', name: 'office-issue', component: () => import('./features/office/OfficeIssue.vue'), props: true, meta: { messages: ['office', 'issues', 'account'] } },
+  {
+    // The office's workspace on a desk: its own layout (no tab bar), Element Plus, each page its own chunk.
+    path: '/office',
+    component: () => import('./features/office/OfficeLayout.vue'),
+    meta: { messages: ['office', 'issues', 'account'] },
+    children: [
+      { path: '', name: 'office', component: () => import('./features/office/OfficeIssues.vue') },
+      { path: 'issues/:id', name: 'office-issue', component: () => import('./features/office/OfficeIssue.vue'), props: true },
+      { path: 'residents', name: 'office-residents', component: () => import('./features/office/OfficeResidents.vue'), meta: { messages: ['households'] } },
+      { path: 'people', name: 'office-people', component: () => import('./features/office/OfficePeople.vue') },
+      { path: 'templates', name: 'office-templates', component: () => import('./features/office/templates/OfficeTemplates.vue'), meta: { messages: ['inspections', 'officeTemplates'] } },
+      { path: 'communities', name: 'office-communities', component: () => import('./features/office/OfficeCommunities.vue') },
+    ],
+  },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 

@@ -31,6 +31,21 @@ async function officeMoves(id: string, to: 'accepted' | 'rejected', note: string
 const officeAccepts = (id: string, note: string) => officeMoves(id, 'accepted', note)
 
 describe('the issue report detail', () => {
+  it('names who reported and who answered in the timeline, with a neutral word until their cards arrive', async () => {
+    const issue = await repos.issues.create(issueFields(), author)
+    await officeAccepts(issue.id, '已转物业，三天内上门')
+    const { wrapper } = await openIssue(issue.id)
+    const who = () => wrapper.findAll('.issue-timeline__who').map((w) => w.text())
+
+    await vi.waitFor(() => expect(who()).toEqual(['楼长', '社区工作人员']))
+    await db.users.bulkPut([
+      { id: author.userId, communityId: 'c-nanmen', displayName: '王芳', role: 'leader' },
+      { id: 'office-1', communityId: 'c-nanmen', displayName: '李主任', role: 'office' },
+    ])
+    await vi.waitFor(() => expect(who()).toEqual(['王芳', '李主任']))
+    expect(wrapper.find('.issue-timeline').text()).not.toContain('office-1')
+  })
+
   it('shows the timeline oldest first and takes a comment that joins it', async () => {
     const issue = await repos.issues.create(issueFields(), author)
     await officeAccepts(issue.id, '已转物业，三天内上门')

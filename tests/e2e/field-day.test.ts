@@ -288,7 +288,8 @@ describe.skipIf(skipReason)('a field day', () => {
     await page.goto(at(`/issues/${ids.issue}`))
     await page.getByText('已上报').first().waitFor()
 
-    const office = await launchPhone()
+    // The office works at a PC: the workspace is laid out for 1366×768 and up.
+    const office = await launchPhone({ viewport: { width: 1366, height: 768 }, isMobile: false, hasTouch: false })
     try {
       const desk = office.context.pages()[0] ?? (await office.context.newPage())
       watchProblems(desk, problems)

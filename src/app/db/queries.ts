@@ -183,6 +183,7 @@ export function createQueries(db: DoorstepDatabase) {
     /** The exact version an inspection followed, even after the office has published a newer one. */
     template: (id: string, version: number) => db.templates.get([id, version]),
 
+    community: (id: string) => db.communities.get(id),
     buildings: () => db.buildings.toArray().then((all) => all.sort((a, b) => a.address.localeCompare(b.address, 'zh-CN'))),
     building: (id: string) => db.buildings.get(id),
     households: (buildingId: string) =>
@@ -192,6 +193,9 @@ export function createQueries(db: DoorstepDatabase) {
         .toArray()
         .then((all) => all.sort((a, b) => a.floor - b.floor || a.unit.localeCompare(b.unit))),
     household: (id: string) => db.households.get(id),
+    /** Every household and resident on this device: an office's whole community, for its tables. */
+    allHouseholds: () => db.households.toArray(),
+    allResidents: () => db.residents.toArray(),
     residents: (householdId: string) => db.residents.where('householdId').equals(householdId).toArray(),
     /**
      * The households that answer a search (see `matchHousehold`: room, address, a resident's name or phone),
@@ -239,6 +243,9 @@ export function createQueries(db: DoorstepDatabase) {
       const cached = await db.photoCache.get([sha256, 'full'])
       return cached && { data: cached.data, type: cached.type }
     },
+    /** The name cards of the community's people, as sync brought them. */
+    users: () => db.users.toArray(),
+
     drafts: () => db.drafts.orderBy('updatedAt').reverse().toArray(),
 
     /** How many records have changes that have not reached the server yet. */

@@ -30,7 +30,8 @@ export default defineMessages({
       source: '来自安全巡查',
       locked: '社区已经受理，不能再修改了。有补充的请在诉求详情里留言。',
       notMine: '这条诉求是别的楼长报的，只有上报的人能修改。有补充的请在诉求详情里留言。',
-      timeline: { title: '办理进度', submitted: '楼长上报', resubmitted: '楼长重新提交', comment: '留言' },
+      timeline: { title: '办理进度', submitted: '上报', resubmitted: '重新提交', comment: '留言' },
+      person: { leader: '楼长', office: '社区工作人员' },
       returned: {
         title: '社区退回了这条诉求',
         reason: '退回原因：{reason}',
@@ -71,7 +72,8 @@ export default defineMessages({
       source: 'From a safety inspection',
       locked: 'The office has taken this report on, so it can no longer be edited. Add a comment on the report instead.',
       notMine: 'Another leader filed this report: only they can edit it. Add a comment on the report instead.',
-      timeline: { title: 'Progress', submitted: 'Reported by the building leader', resubmitted: 'Resubmitted by the building leader', comment: 'Comment' },
+      timeline: { title: 'Progress', submitted: 'reported', resubmitted: 'resubmitted', comment: 'commented' },
+      person: { leader: 'Building leader', office: 'Community office' },
       returned: {
         title: 'The office returned this report',
         reason: 'Why: {reason}',

@@ -1,0 +1,142 @@
+import { z } from 'zod'
+import {
+  Account,
+  ApiError,
+  BuildingSummary,
+  Community,
+  CommunitySummary,
+  DeviceInfo,
+  IssuedPassword,
+  RosterPreview,
+  type AccountChange,
+  type BuildingAssignment,
+  type NewAccount,
+  type NewCommunity,
+} from '@/domain'
+import { db } from '@/app/db/database'
+import { readSession, type StoredSession } from '@/app/sync/session'
+
+/*
+ * The workspace's client for the set-up routes (src/domain/accounts.ts, roster.ts). Unlike sync, these are
+ * online only: accounts, passwords and rosters are the server's to check, so a failure is shown at once and
+ * nothing is queued. It speaks with the device token of the stored session; every answer is checked against
+ * the domain schema before a screen reads it.
+ */
+
+type ApiErrorCode = ApiError['error']
+
+/** Why a call failed: the server's code, or what happened before an answer came. */
+export type OfficeApiFailure = ApiErrorCode | 'offline' | 'signed_out' | 'bad_response'
+
+export class OfficeApiError extends Error {
+  constructor(
+    readonly code: OfficeApiFailure,
+    message: string,
+    /** A refused import's preview: the problems to show. */
+    readonly preview?: RosterPreview,
+  ) {
+    super(message)
+    this.name = 'OfficeApiError'
+  }
+}
+
+const TIMEOUT_MS = 30_000
+const SPREADSHEET = 'application/octet-stream'
+
+const RefusedImport = ApiError.extend({ preview: RosterPreview })
+
+export interface OfficeApiOptions {
+  /** The session to speak for; the stored one by default. Tests pass their own, with a fetch double. */
+  session?: () => Promise<Pick<StoredSession, 'serverUrl' | 'token'> | null>
+  fetch?: typeof fetch
+}
+
+export function createOfficeApi(options: OfficeApiOptions = {}) {
+  const session = options.session ?? (() => readSession(db))
+  const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+
+  async function call(method: string, path: string, body?: { json: unknown } | { bytes: ArrayBuffer }): Promise<Response> {
+    const current = await session()
+    if (!current) throw new OfficeApiError('signed_out', 'no session on this device')
+    const headers: Record<string, string> = { authorization: `Bearer ${current.token}` }
+    if (body && 'json' in body) headers['content-type'] = 'application/json'
+    if (body && 'bytes' in body) headers['content-type'] = SPREADSHEET
+    let response: Response
+    try {
+      response = await fetchImpl(`${current.serverUrl.replace(/\/+$/, '')}/api/v1${path}`, {
+        method,
+        headers,
+        body: body ? ('json' in body ? JSON.stringify(body.json) : body.bytes) : undefined,
+        cache: 'no-store',
+        credentials: 'omit',
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      })
+    } catch (error) {
+      throw new OfficeApiError('offline', `${method} ${path}: ${error instanceof Error ? error.message : String(error)}`)
+    }
+    if (!response.ok) throw await refusal(response, `${method} ${path}`)
+    return response
+  }
+
+  async function json<T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown): Promise<T> {
+    const response = await call(method, path, body === undefined ? undefined : { json: body })
+    const parsed = schema.safeParse(await response.json().catch(() => undefined))
+    if (!parsed.success) throw new OfficeApiError('bad_response', `${method} ${path}: the answer does not match the contract`)
+    return parsed.data
+  }
+
+  async function roster(step: 'preview' | 'import', communityId: string, bytes: ArrayBuffer): Promise<RosterPreview> {
+    const path = `/communities/${encodeURIComponent(communityId)}/roster/${step}`
+    const response = await call('POST', path, { bytes })
+    const parsed = RosterPreview.safeParse(await response.json().catch(() => undefined))
+    if (!parsed.success) throw new OfficeApiError('bad_response', `POST ${path}: the answer does not match the contract`)
+    return parsed.data
+  }
+
+  const id = encodeURIComponent
+  return {
+    communities: () => json(z.array(CommunitySummary), 'GET', '/communities'),
+    createCommunity: (community: NewCommunity) => json(Community, 'POST', '/communities', community),
+    buildings: (communityId: string) => json(z.array(BuildingSummary), 'GET', `/communities/${id(communityId)}/buildings`),
+    accounts: (communityId: string) => json(z.array(Account), 'GET', `/communities/${id(communityId)}/accounts`),
+    createAccount: (communityId: string, account: NewAccount) => json(IssuedPassword, 'POST', `/communities/${id(communityId)}/accounts`, account),
+    changeAccount: (userId: string, change: AccountChange) => json(Account, 'PATCH', `/accounts/${id(userId)}`, change),
+    resetPassword: (userId: string) => json(IssuedPassword, 'POST', `/accounts/${id(userId)}/password`),
+    assignBuildings: (userId: string, assignment: BuildingAssignment) => json(Account, 'PUT', `/accounts/${id(userId)}/buildings`, assignment),
+    devices: (userId: string) => json(z.array(DeviceInfo), 'GET', `/users/${id(userId)}/devices`),
+    revokeDevice: async (userId: string, deviceId: string) => void (await call('DELETE', `/users/${id(userId)}/devices/${id(deviceId)}`)),
+    previewRoster: (communityId: string, bytes: ArrayBuffer) => roster('preview', communityId, bytes),
+    importRoster: (communityId: string, bytes: ArrayBuffer) => roster('import', communityId, bytes),
+    /** A file behind the token (the roster, its template), as a blob to save. */
+    download: async (path: string) => (await call('GET', path)).blob(),
+  }
+}
+export type OfficeApi = ReturnType<typeof createOfficeApi>
+
+let current: OfficeApi | undefined
+
+/** The client the screens use: over the stored session, unless a test has set its own. */
+export function useOfficeApi(): OfficeApi {
+  return (current ??= createOfficeApi())
+}
+
+/** For tests: a client over a fetch double (undefined: back to the stored session's). */
+export function setOfficeApi(api: OfficeApi | undefined): void {
+  current = api
+}
+
+async function refusal(response: Response, what: string): Promise<OfficeApiError> {
+  const body: unknown = await response.json().catch(() => null)
+  const refused = RefusedImport.safeParse(body)
+  if (refused.success) return new OfficeApiError(refused.data.error, refused.data.message, refused.data.preview)
+  const error = ApiError.safeParse(body)
+  if (error.success) return new OfficeApiError(error.data.error, error.data.message)
+  // A proxy's page, or a server too old to have the route: said by the status alone.
+  const code: ApiErrorCode = response.status === 401 ? 'unauthorized' : response.status === 403 ? 'forbidden' : response.status === 404 ? 'not_found' : response.status >= 500 ? 'internal' : 'bad_request'
+  return new OfficeApiError(code, `${what}: HTTP ${response.status}`)
+}
+
+/** The i18n key of the words for a failure (office.api.*). */
+export function failureKey(error: unknown): `office.api.${OfficeApiFailure}` {
+  return `office.api.${error instanceof OfficeApiError ? error.code : 'internal'}`
+}
