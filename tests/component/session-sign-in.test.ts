@@ -81,12 +81,13 @@ describe('the sign-in screen', () => {
     )
     const { router } = await signIn(' office1 ', 'doorstep-demo')
 
-    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/office'))
+    // The router loads the workspace's chunk (Element Plus) before it moves, which takes seconds in a test.
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/office'), { timeout: 20_000 })
     const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit]
     expect(url).toBe(`${location.origin}/api/v1/auth/login`)
     expect(JSON.parse(init.body as string)).toEqual({ username: 'office1', password: 'doorstep-demo', deviceName: 'Android · Chrome' })
     expect((await db.meta.get('token'))?.value).toBe('secret-token')
-  })
+  }, 30_000)
 
   it('sends a leader home', async () => {
     const user = { id: 'u-leader1', username: 'leader1', displayName: '陈伯', role: 'leader', communityId: 'c-1', buildingIds: ['b-1'] }
