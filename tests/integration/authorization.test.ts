@@ -828,6 +828,34 @@ describeEngines('authorization matrix', (engine) => {
     }
   }
 
+  it("lets only a community's office and the admin read and manage its accounts; office staff never an admin's", async () => {
+    for (const caller of actors.values()) {
+      for (const community of [A, B]) {
+        const own = caller.role === 'admin' || (caller.role === 'office' && caller.community === community)
+        const expected = caller.role === 'leader' ? '403' : own ? '200' : '404'
+        for (const what of ['accounts', 'buildings']) {
+          const answer = await api.call('GET', `/api/v1/communities/${community}/${what}`, { token: caller.token })
+          check(`${caller.key} GET ${what} of ${community}`, [expected], String(answer.status))
+        }
+        const create = await api.call('POST', `/api/v1/communities/${community}/accounts`, {
+          token: caller.token,
+          // Invalid on purpose (a building of no community): an allowed caller gets 400, and nothing is ever made.
+          json: { username: `by-${caller.key.toLowerCase()}`, displayName: '不该有', role: 'leader', buildingIds: ['b-nowhere'] },
+        })
+        check(`${caller.key} POST an account into ${community}`, [own ? '400' : expected], String(create.status))
+      }
+      for (const target of actors.values()) {
+        const allowed = caller.role === 'admin' || (caller.role === 'office' && target.role !== 'admin' && caller.community === target.community)
+        const refused = caller.role === 'leader' || target.role === 'admin' || caller.community === target.community ? '403' : '404'
+        // The same name again: allowed, it changes nothing the other tests see.
+        const answer = await api.call('PATCH', `/api/v1/accounts/${target.userId}`, { token: caller.token, json: { displayName: target.displayName } })
+        check(`${caller.key} PATCH the account of ${target.key}`, [allowed ? '200' : refused], String(answer.status))
+      }
+    }
+    for (const caller of actors.values()) expect(await api.storage.findUserByUsername(`by-${caller.key.toLowerCase()}`)).toBeUndefined()
+    expectNoFailures()
+  })
+
   it('answers 401 to a revoked token on every authenticated route, and does nothing', async () => {
     const L2 = actor('L2')
     const lost = await api.login(L2.username)

@@ -363,7 +363,7 @@ for (const engine of engines) {
         expect(reassigned.map((c) => c.id)).toContain(recordId(theirs))
         expect(reassigned.map((c) => c.id)).not.toContain(recordId(mine))
         const nothingAssigned = await seenBy({ ...leader1, buildingIds: [] })
-        expect(new Set(nothingAssigned.map((c) => c.table))).toEqual(new Set(['communities', 'grids', 'templates']))
+        expect(new Set(nothingAssigned.map((c) => c.table))).toEqual(new Set(['communities', 'grids', 'templates', 'users']))
       })
 
       it('carries deletions as tombstones, and a deleted record refuses further edits', async () => {

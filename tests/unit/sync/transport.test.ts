@@ -134,10 +134,27 @@ describe('fetchTransport', () => {
   it('logs out with no body, and logs in without a token', async () => {
     const user = { id: 'u-1', username: 'leader1', displayName: '楼长', role: 'leader', communityId: 'c', buildingIds: [] }
     const baseUrl = await serve((req, res) => (req.url === '/api/v1/auth/login' ? json(200, { token: 'new', deviceId: 'd-1', user })(req, res) : res.writeHead(204).end()))
-    expect(await fetchTransport({ baseUrl, token: null }).login({ username: 'leader1', password: 'p', deviceName: 'phone' })).toEqual({ token: 'new', deviceId: 'd-1', user })
+    // A server older than one-time passwords does not say: the password need not change.
+    expect(await fetchTransport({ baseUrl, token: null }).login({ username: 'leader1', password: 'p', deviceName: 'phone' })).toEqual({
+      token: 'new',
+      deviceId: 'd-1',
+      user,
+      mustChangePassword: false,
+    })
     expect(received[0]!.headers.authorization).toBeUndefined()
     await fetchTransport({ baseUrl, token: 'new' }).logout()
     expect(received[1]).toMatchObject({ method: 'POST', body: '', headers: { authorization: 'Bearer new' } })
     expect(received[1]!.headers['content-type']).toBeUndefined()
+  })
+
+  it('sends a password change with the token, and tells a sync held for one from any other refusal', async () => {
+    const baseUrl = await serve((req, res) =>
+      req.url === '/api/v1/auth/password' ? res.writeHead(204).end() : json(403, { error: 'password_change_required', message: 'change it first' })(req, res),
+    )
+    const transport = fetchTransport({ baseUrl, token: 'one-time' })
+    await transport.changePassword({ currentPassword: 'old', newPassword: 'lao-wang-302-home' })
+    expect(received[0]).toMatchObject({ method: 'POST', body: JSON.stringify({ currentPassword: 'old', newPassword: 'lao-wang-302-home' }), headers: { authorization: 'Bearer one-time' } })
+    const refused = await transport.pull(null, 10).catch((e: unknown) => e)
+    expect(refused).toMatchObject({ code: 'password_change', details: { status: 403, apiError: 'password_change_required' } })
   })
 })
