@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs'
 import iconv from 'iconv-lite'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import type { Page } from 'playwright-core'
+import type { Locator, Page } from 'playwright-core'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
 import { cameraPhoto, readStore, reportIssue, watchProblems } from './pages'
 import { startProductionServer, type ProductionServer } from './production-server'
@@ -46,11 +46,16 @@ function rosterGbkCsv(): Buffer {
   return iconv.encode(text, 'gbk')
 }
 
-/** Picks `option` in the Element Plus select that `select` is (a popup list, not a native select). */
-async function pickOption(page: Page, select: ReturnType<Page['locator']>, option: string): Promise<void> {
-  await select.click()
-  await page.getByRole('option', { name: option, exact: true }).last().click()
+/** Picks `option` in the Element Plus select within `within` (a popup list, not a native select). */
+async function pickOption(page: Page, within: Locator, option: string): Promise<void> {
+  await within.locator('.el-select__wrapper').click()
+  await page.getByRole('option', { name: option, exact: true }).filter({ visible: true }).click()
+  // Close the list (a multiple select stays open), so that it covers nothing behind it.
+  await page.keyboard.press('Escape')
 }
+
+/** The form item of an Element Plus form labelled `label`. */
+const formItem = (within: Locator, label: string) => within.locator('.el-form-item').filter({ has: within.page().locator('label', { hasText: label }) })
 
 describe.skipIf(skipReason)('a community office from nothing to its leaders’ first sync', () => {
   let server: ProductionServer
@@ -95,8 +100,8 @@ describe.skipIf(skipReason)('a community office from nothing to its leaders’ f
     const dialog = office.getByRole('dialog', { name: '新建账号' })
     await dialog.getByLabel('用户名').fill(username)
     await dialog.getByLabel('姓名').fill(name)
-    if (role !== '楼长') await pickOption(office, dialog.getByLabel('角色'), role)
-    for (const building of buildings) await pickOption(office, dialog.getByLabel('负责楼栋'), building)
+    if (role !== '楼长') await pickOption(office, formItem(dialog, '角色'), role)
+    for (const building of buildings) await pickOption(office, formItem(dialog, '负责楼栋'), building)
     await dialog.getByRole('button', { name: '新建账号' }).click()
     const password = (await office.getByTestId('one-time-password').textContent())!.trim()
     await office.getByRole('button', { name: '我已记下' }).click()
@@ -244,7 +249,7 @@ describe.skipIf(skipReason)('a community office from nothing to its leaders’ f
     await dialog.locator('.el-tag', { hasText: EAST }).locator('.el-tag__close').click()
     await dialog.getByRole('button', { name: '保存' }).click()
     await office.getByRole('row', { name: /黄姐/ }).getByRole('button', { name: '分配楼栋' }).click()
-    await pickOption(office, office.getByRole('dialog', { name: '分配楼栋' }).locator('.el-select'), EAST)
+    await pickOption(office, office.getByRole('dialog', { name: '分配楼栋' }), EAST)
     await office.getByRole('dialog', { name: '分配楼栋' }).getByRole('button', { name: '保存' }).click()
 
     await syncUntil<{ address: string }>(phone, 'buildings', (rows) => rows.length === 0)
