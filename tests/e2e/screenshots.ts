@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import ExcelJS from 'exceljs'
 import type { Page } from 'playwright-core'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
 import { productionBuild } from './build'
@@ -98,6 +99,34 @@ async function officeDay(office: Phone, server: FieldServer, issue: string) {
   await desk.locator(`a[data-id="${issue}"]`).click()
   await desk.getByText('已转物业，周五前派人来换玻璃').waitFor()
   await shoot(desk, 'office-issue')
+
+  await desk.goto(new URL('/office/residents', server.url).href)
+  await desk.getByRole('tab', { name: '居民' }).click()
+  await desk.getByRole('cell').first().waitFor()
+  await shoot(desk, 'office-residents')
+  // An office's own roster, with the mistakes such files have: the preview names each one.
+  await desk.getByRole('tab', { name: '导入花名册' }).click()
+  await desk.getByTestId('roster-file').setInputFiles({ name: '南门社区花名册.xlsx', mimeType: XLSX, buffer: await officeRoster() })
+  await desk.getByRole('alert').filter({ hasText: '个问题' }).waitFor()
+  await shoot(desk, 'office-roster')
+  await desk.goto(new URL('/office/people', server.url).href)
+  await desk.getByRole('cell', { name: 'leader1', exact: true }).waitFor()
+  await shoot(desk, 'office-people')
+}
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
+/** The demo community's roster as an office keeps it, with a phone Excel mangled, a tag nobody knows and a room twice. */
+async function officeRoster(): Promise<Buffer> {
+  const book = new ExcelJS.Workbook()
+  const sheet = book.addWorksheet('花名册')
+  sheet.addRow(['楼栋', '单元', '房号', '姓名', '联系电话', '出生年份', '建筑面积', '居住情况', '关爱标签'])
+  sheet.addRow(['南门路115号之二', '', '101', '陈国强', 13810007919, 1950, 52.5, '自住', '独居老人'])
+  sheet.addRow(['南门路115号之二', '', '102', '李秀英', '1.38101E+10', 1962, 61, '出租', ''])
+  sheet.addRow(['南门路117号', '', '201', '黄美玲', 13810015838, 1948, 48, '自住', '孤寡'])
+  sheet.addRow(['南门路117号', '', '201', '黄美玲', 13810015838, 1948, 48, '自住', ''])
+  sheet.addRow(['', '', '301', '伍志明', 13810023757, 1979, 55, '空置', ''])
+  return Buffer.from(await book.xlsx.writeBuffer())
 }
 
 async function main() {

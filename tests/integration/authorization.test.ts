@@ -544,7 +544,7 @@ describeEngines('authorization matrix', (engine) => {
     const records = [...stored.values()].filter((c) => (RECORD_TABLES as readonly string[]).includes(c.table))
     expect(records.map((c) => c.id).sort()).toEqual([...ledger.keys()].sort())
     // Template ids are per community (both may have the same one): each community's staff see exactly theirs.
-    for (const [staff, community] of [[actor('A1'), A], [actor('OB'), B]] as const) {
+    for (const [staff, community] of [[actor('O1'), A], [actor('OB'), B]] as const) {
       const templates = (await pullFrom(staff)).changes.filter((c) => c.table === 'templates').map((c) => c.id)
       expect(templates.sort(), community).toEqual([...templateRows.get(community)!].sort())
     }
