@@ -176,6 +176,20 @@ describeEngines('office accounts and communities', (engine) => {
     expect(login.json).toMatchObject({ mustChangePassword: true })
   })
 
+  it('lists, renames and resets an account stored with a username the workspace would not make (张伟)', async () => {
+    const id = uuidv7()
+    await api.storage.createUser({ id, username: '张伟', displayName: '张伟', role: 'leader', communityId: A, buildingIds: [], passwordHash: 'x' })
+    const list = await get(office, `/communities/${A}/accounts`)
+    expect(list.status, list.body).toBe(200)
+    expect((list.json as Account[]).find((a) => a.id === id)).toMatchObject({ username: '张伟' })
+    const renamed = await send(office, 'PATCH', `/accounts/${id}`, { displayName: '张伟（楼长）' })
+    expect(renamed.status, renamed.body).toBe(200)
+    const reset = await send(office, 'POST', `/accounts/${id}/password`)
+    expect(reset.status, reset.body).toBe(200)
+    const login = await api.call('POST', '/api/v1/auth/login', { json: { username: '张伟', password: (reset.json as IssuedPassword).password, deviceName: 'x' } })
+    expect(login.json).toMatchObject({ mustChangePassword: true })
+  })
+
   it("sends name cards to the phones of the card's community only, and none of an admin", async () => {
     const cardsOf = async (who: Session) => (await pull(who)).changes.filter((c) => c.table === 'users').map((c) => c.id)
     const community = await cardsOf(leader)

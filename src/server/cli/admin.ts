@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { PASSWORD_PROBLEM_TEXT, passwordProblem, Role, User, uuidv7, type RosterPreview } from '@/domain'
+import { PASSWORD_PROBLEM_TEXT, passwordProblem, Role, User, Username, uuidv7, type RosterPreview } from '@/domain'
 import { hashPassword, oneTimePassword } from '../auth/passwords'
 import { readConfig } from '../config'
 import { exportRoster, importRoster, previewRoster } from '../roster'
@@ -113,7 +113,7 @@ async function addUser(storage: Storage, io: AdminIo, args: string[]) {
   if (admin === (values.community !== undefined)) {
     throw new UsageError(admin ? 'An admin belongs to no community: leave --community out.' : `A ${role.data} needs --community.`)
   }
-  const candidate = User.safeParse({
+  const candidate = User.extend({ username: Username }).safeParse({
     id: uuidv7(),
     username,
     displayName: values.name ?? username,
