@@ -106,6 +106,26 @@ describeEngines('sign-in, tokens and devices', (engine) => {
     now += 61_000
   })
 
+  it("counts a wrong current password against the account's sign-in limit; a right one clears the count", async () => {
+    now += 120_000
+    const { token } = await api.login('office2')
+    const change = (currentPassword: string) =>
+      api.call('POST', '/api/v1/auth/password', { token, json: { currentPassword, newPassword: 'short' } })
+    for (let i = 0; i < 3; i++) expect((await change('guess-' + i)).status).toBe(403)
+    const throttled = await change('doorstep-demo')
+    expect(throttled.status).toBe(429)
+    expect(throttled.json).toEqual({ error: 'too_many_requests', message: expect.any(String) })
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0)
+    expect((await login('office2', 'doorstep-demo')).status).toBe(429)
+    now += 61_000
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 2; i++) expect((await change('typo-' + i)).status).toBe(403)
+      // Right, so checked on: the new password is too weak.
+      expect((await change('doorstep-demo')).json).toMatchObject({ error: 'weak_password' })
+    }
+    now += 61_000
+  })
+
   it('refuses requests without a token, with a malformed one and with an unknown one', async () => {
     for (const authorization of [undefined, 'Bearer', 'Basic abc', `Bearer ${'x'.repeat(43)}`, `Bearer ${'y'.repeat(5000)}`]) {
       const answer = await api.call('GET', '/api/v1/sync/pull', { headers: authorization ? { authorization } : {} })
