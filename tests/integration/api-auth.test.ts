@@ -40,11 +40,11 @@ describeEngines('sign-in, tokens and devices', (engine) => {
   })
 
   it('answers a wrong password, an unknown user and a disabled account with the same 401', async () => {
-    await api.storage.setUserDisabled('u-admin1', true)
+    await api.storage.updateUser('u-admin1', { disabled: true })
     const wrong = await login('leader2', 'not-the-password')
     const unknown = await login('nobody-here', 'doorstep-demo')
     const disabled = await login('admin1', 'doorstep-demo')
-    await api.storage.setUserDisabled('u-admin1', false)
+    await api.storage.updateUser('u-admin1', { disabled: false })
     for (const answer of [wrong, unknown, disabled]) {
       expect(answer.status).toBe(401)
       expect(answer.body).toBe(wrong.body)
@@ -146,9 +146,9 @@ describeEngines('sign-in, tokens and devices', (engine) => {
 
   it("refuses a disabled user's existing tokens at once, and lets them in again when enabled", async () => {
     const { token } = await api.login('leader2')
-    await api.storage.setUserDisabled('u-leader2', true)
+    await api.storage.updateUser('u-leader2', { disabled: true })
     expect((await api.call('GET', '/api/v1/sync/pull?limit=1', { token })).status).toBe(401)
-    await api.storage.setUserDisabled('u-leader2', false)
+    await api.storage.updateUser('u-leader2', { disabled: false })
     expect((await api.call('GET', '/api/v1/sync/pull?limit=1', { token })).status).toBe(200)
   })
 

@@ -471,10 +471,6 @@ export class KyselyStorage implements Storage {
     })
   }
 
-  async setUserDisabled(id: string, disabled: boolean): Promise<void> {
-    await this.updateUser(id, { disabled })
-  }
-
   async assignBuildings(userId: string, buildingIds: string[]): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       await trx.deleteFrom('user_buildings').where('user_id', '=', userId).execute()
