@@ -162,11 +162,13 @@ describeEngines('office accounts and communities', (engine) => {
     expect(renamed.status, renamed.body).toBe(200)
     expect(renamed.json).toMatchObject({ id: account.id, displayName: '孙强（社工）' })
     const cards = (await pull(leader, cursor)).changes.filter((c) => c.table === 'users')
-    expect(cards.map((c) => c.record)).toEqual([{ id: account.id, communityId: A, displayName: '孙强（社工）', role: 'office' }])
+    expect(cards.map((c) => c.record)).toEqual([{ id: account.id, communityId: A, displayName: '孙强（社工）', role: 'office', active: true }])
 
     expectError(await send(office, 'PATCH', `/accounts/${account.id}`, { displayName: '' }), 400, 'bad_request')
     expectError(await send(office, 'PATCH', '/accounts/u-office1', { disabled: true }), 403, 'forbidden')
+    const { cursor: beforeDisabling } = await pull(leader)
     expect((await send(office, 'PATCH', `/accounts/${account.id}`, { disabled: true })).json).toMatchObject({ disabled: true, displayName: '孙强（社工）' })
+    expect((await pull(leader, beforeDisabling)).changes.filter((c) => c.table === 'users').map((c) => c.record)).toMatchObject([{ id: account.id, active: false }])
     const reset = await send(office, 'POST', `/accounts/${account.id}/password`)
     expect(reset.status, reset.body).toBe(200)
     const { password } = reset.json as IssuedPassword

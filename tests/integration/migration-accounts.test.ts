@@ -40,7 +40,7 @@ describeEngines('the migration for accounts (0006)', (engine: Engine) => {
     expect(await db.selectFrom('user_buildings').selectAll().execute()).toEqual([{ user_id: 'u-l', building_id: 'b-1' }])
     const cards = await db.selectFrom('records').select(['id', 'community_id', 'building_id', 'rev', 'data']).where('table_name', '=', 'users').execute()
     expect(cards.map((c) => ({ ...c, rev: Number(c.rev), data: JSON.parse(c.data) as unknown }))).toEqual([
-      { id: 'u-l', community_id: 'c-1', building_id: null, rev: 42, data: { id: 'u-l', communityId: 'c-1', displayName: '老李', role: 'leader' } },
+      { id: 'u-l', community_id: 'c-1', building_id: null, rev: 42, data: { id: 'u-l', communityId: 'c-1', displayName: '老李', role: 'leader', active: true } },
     ])
     expect(Number((await db.selectFrom('counter').select('value').executeTakeFirstOrThrow()).value)).toBe(42)
     // The rebuilt table still refuses a second account of the same name, and still cascades a deleted user.

@@ -161,14 +161,14 @@ export const MIGRATIONS: Record<string, Migration> = {
       // An admin works across the communities of the server now, not in the one it was created with.
       await sql`update users set community_id = null where role = 'admin'`.execute(db)
       // The cards of the users made before cards existed, each with a revision of its own (kysely-storage.ts).
-      const { rows: users } = await sql<{ id: string; display_name: string; role: string; community_id: string }>`
-        select id, display_name, role, community_id from users where community_id is not null order by id
+      const { rows: users } = await sql<{ id: string; display_name: string; role: string; community_id: string; disabled: number | boolean }>`
+        select id, display_name, role, community_id, disabled from users where community_id is not null order by id
       `.execute(db)
       const { rows: counter } = await sql<{ value: number | string }>`select value from counter where id = 1`.execute(db)
       let rev = Number(counter[0]!.value)
       const at = new Date().toISOString()
       for (const user of users) {
-        const card = { id: user.id, communityId: user.community_id, displayName: user.display_name, role: user.role }
+        const card = { id: user.id, communityId: user.community_id, displayName: user.display_name, role: user.role, active: !user.disabled }
         await sql`
           insert into records (table_name, id, community_id, building_id, created_by, device_id, rev, data, field_revs, deleted_at, updated_at)
           values ('users', ${user.id}, ${user.community_id}, null, null, null, ${++rev}, ${JSON.stringify(card)}, '{}', null, ${at})
