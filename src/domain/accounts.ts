@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { RefId, requiredText, Timestamp } from './common'
-import { Community, Role } from './households'
+import { Community, Role, User } from './households'
 
 /*
  * The office's set-up routes (/api/v1, behind a device token of an office or admin account). The workspace
@@ -32,6 +32,10 @@ export const CommunitySummary = Community.extend({
 })
 export type CommunitySummary = z.infer<typeof CommunitySummary>
 
+/**
+ * The rule for a NEW username, whoever makes the account (the workspace or the CLI). Accounts made before it
+ * (or by an older CLI) may hold any User.username, such as 张伟: answers take those as they are.
+ */
 export const Username = z
   .string()
   .trim()
@@ -40,7 +44,7 @@ export const Username = z
 /** An account as the office manages it. `communityId` is null for an admin, who works across communities. */
 export const Account = z.object({
   id: RefId,
-  username: Username,
+  username: User.shape.username,
   displayName: requiredText(40),
   role: Role,
   communityId: RefId.nullable(),

@@ -84,10 +84,19 @@ export type User = z.infer<typeof User>
 
 /**
  * What phones know of the people of their community, so that reports and timelines say who acted: a
- * name and a role, never a username, buildings or contact details.
+ * name, a role and whether the account is active (not disabled), never a username, buildings or contact
+ * details. Cards written before `active` existed were of active accounts.
  */
-export const UserCard = z.object({ id: RefId, communityId: RefId, displayName: requiredText(40), role: Role })
+export const UserCard = z.object({ id: RefId, communityId: RefId, displayName: requiredText(40), role: Role, active: z.boolean().default(true) })
 export type UserCard = z.infer<typeof UserCard>
+
+/**
+ * Who may be assigned a report of a community: an active account of its office staff. The server checks
+ * an assignment with it (against the account), the workspace offers the colleagues it allows (their cards).
+ */
+export function mayBeAssigned(person: { role: Role; communityId: string | null; active: boolean }, communityId: string): boolean {
+  return person.active && person.role === 'office' && person.communityId === communityId
+}
 
 /** Residents who need a closer eye come first in a household list. */
 export function needsCare(resident: Pick<Resident, 'careTags'>): boolean {

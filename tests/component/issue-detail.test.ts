@@ -39,8 +39,8 @@ describe('the issue report detail', () => {
 
     await vi.waitFor(() => expect(who()).toEqual(['楼长', '社区工作人员']))
     await db.users.bulkPut([
-      { id: author.userId, communityId: 'c-nanmen', displayName: '王芳', role: 'leader' },
-      { id: 'office-1', communityId: 'c-nanmen', displayName: '李主任', role: 'office' },
+      { id: author.userId, communityId: 'c-nanmen', displayName: '王芳', role: 'leader', active: true },
+      { id: 'office-1', communityId: 'c-nanmen', displayName: '李主任', role: 'office', active: true },
     ])
     await vi.waitFor(() => expect(who()).toEqual(['王芳', '李主任']))
     expect(wrapper.find('.issue-timeline').text()).not.toContain('office-1')

@@ -124,8 +124,8 @@ describe('the table of reports', { timeout: 30_000 }, () => {
     await pulled({ location: '3楼楼道窗户' }, { createdBy: 'u-leader1', assignee: 'u-office2' })
     await pulled({ location: '楼梯灯' }, { createdBy: 'u-leader9', assignee: 'u-office9' })
     await db.users.bulkPut([
-      { id: 'u-leader1', communityId: 'c-nanmen', displayName: '王芳', role: 'leader' },
-      { id: 'u-office2', communityId: 'c-nanmen', displayName: '李主任', role: 'office' },
+      { id: 'u-leader1', communityId: 'c-nanmen', displayName: '王芳', role: 'leader', active: true },
+      { id: 'u-office2', communityId: 'c-nanmen', displayName: '李主任', role: 'office', active: true },
     ])
     const { wrapper } = await mountWithApp(OfficeIssues, { route: '/office' })
     const cells = () => wrapper.findAll('.office-issues__table tbody tr').map((tr) => tr.findAll('td').map((td) => td.text()))
@@ -222,11 +222,12 @@ describe('handling one report', () => {
     expect(buttonNamed(wrapper, '取消分派').exists()).toBe(true)
   })
 
-  it('assigns a report to any colleague of the office, listed by name, and names the reporter', async () => {
+  it('assigns a report to any active colleague of the office (not a disabled one), listed by name, and names the reporter', async () => {
     await db.users.bulkPut([
-      { id: office.id, communityId: 'c-nanmen', displayName: '社区办公室', role: 'office' },
-      { id: 'u-office2', communityId: 'c-nanmen', displayName: '李主任', role: 'office' },
-      { id: 'u-leader1', communityId: 'c-nanmen', displayName: '王芳', role: 'leader' },
+      { id: office.id, communityId: 'c-nanmen', displayName: '社区办公室', role: 'office', active: true },
+      { id: 'u-office2', communityId: 'c-nanmen', displayName: '李主任', role: 'office', active: true },
+      { id: 'u-leader1', communityId: 'c-nanmen', displayName: '王芳', role: 'leader', active: true },
+      { id: 'u-office3', communityId: 'c-nanmen', displayName: '赵前任', role: 'office', active: false },
     ])
     const report = await pulled({ location: '3楼楼道窗户' }, { status: 'accepted', createdBy: 'u-leader1' })
     const { wrapper } = await open(report)

@@ -81,12 +81,19 @@ describe('admin CLI (npm run admin)', () => {
   })
 
   it('refuses a bad role, a short password, a missing option and an unknown one', async () => {
-    const add = (...args: string[]) => admin(['user', 'add', 'li', ...args])
+    const add = (...args: string[]) => admin(['user', 'add', 'lisi', ...args])
     expect((await add('--name', '李', '--role', 'boss', '--community', 'c-nanmen', '--password', 'long-enough-pw')).status).toBe(2)
     expect((await add('--name', '李', '--role', 'leader', '--community', 'c-nanmen', '--password', 'short')).status).toBe(1)
     expect((await add('--role', 'leader')).status).toBe(2)
     expect((await add('--nmae', '李')).status).toBe(2)
-    expect(await storage.findUserByUsername('li')).toBeUndefined()
+    expect(await storage.findUserByUsername('lisi')).toBeUndefined()
+  })
+
+  it('refuses a new username the workspace would refuse too (too short, not ASCII)', async () => {
+    for (const name of ['li', '张伟']) {
+      expect((await admin(['user', 'add', name, '--role', 'leader', '--community', 'c-nanmen', '--password', 'long-enough-pw'])).status).toBe(2)
+      expect(await storage.findUserByUsername(name)).toBeUndefined()
+    }
   })
 
   it('assigns buildings to a leader, and refuses to give office staff any', async () => {

@@ -40,11 +40,11 @@ describeEngines('sign-in, tokens and devices', (engine) => {
   })
 
   it('answers a wrong password, an unknown user and a disabled account with the same 401', async () => {
-    await api.storage.setUserDisabled('u-admin1', true)
+    await api.storage.updateUser('u-admin1', { disabled: true })
     const wrong = await login('leader2', 'not-the-password')
     const unknown = await login('nobody-here', 'doorstep-demo')
     const disabled = await login('admin1', 'doorstep-demo')
-    await api.storage.setUserDisabled('u-admin1', false)
+    await api.storage.updateUser('u-admin1', { disabled: false })
     for (const answer of [wrong, unknown, disabled]) {
       expect(answer.status).toBe(401)
       expect(answer.body).toBe(wrong.body)
@@ -106,6 +106,26 @@ describeEngines('sign-in, tokens and devices', (engine) => {
     now += 61_000
   })
 
+  it("counts a wrong current password against the account's sign-in limit; a right one clears the count", async () => {
+    now += 120_000
+    const { token } = await api.login('office2')
+    const change = (currentPassword: string) =>
+      api.call('POST', '/api/v1/auth/password', { token, json: { currentPassword, newPassword: 'short' } })
+    for (let i = 0; i < 3; i++) expect((await change('guess-' + i)).status).toBe(403)
+    const throttled = await change('doorstep-demo')
+    expect(throttled.status).toBe(429)
+    expect(throttled.json).toEqual({ error: 'too_many_requests', message: expect.any(String) })
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0)
+    expect((await login('office2', 'doorstep-demo')).status).toBe(429)
+    now += 61_000
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 2; i++) expect((await change('typo-' + i)).status).toBe(403)
+      // Right, so checked on: the new password is too weak.
+      expect((await change('doorstep-demo')).json).toMatchObject({ error: 'weak_password' })
+    }
+    now += 61_000
+  })
+
   it('refuses requests without a token, with a malformed one and with an unknown one', async () => {
     for (const authorization of [undefined, 'Bearer', 'Basic abc', `Bearer ${'x'.repeat(43)}`, `Bearer ${'y'.repeat(5000)}`]) {
       const answer = await api.call('GET', '/api/v1/sync/pull', { headers: authorization ? { authorization } : {} })
@@ -126,9 +146,9 @@ describeEngines('sign-in, tokens and devices', (engine) => {
 
   it("refuses a disabled user's existing tokens at once, and lets them in again when enabled", async () => {
     const { token } = await api.login('leader2')
-    await api.storage.setUserDisabled('u-leader2', true)
+    await api.storage.updateUser('u-leader2', { disabled: true })
     expect((await api.call('GET', '/api/v1/sync/pull?limit=1', { token })).status).toBe(401)
-    await api.storage.setUserDisabled('u-leader2', false)
+    await api.storage.updateUser('u-leader2', { disabled: false })
     expect((await api.call('GET', '/api/v1/sync/pull?limit=1', { token })).status).toBe(200)
   })
 

@@ -879,7 +879,7 @@ describeEngines('authorization matrix', (engine) => {
     const LB = actor('LB')
     const login = (password: string) => api.call('POST', '/api/v1/auth/login', { json: { username: LB.username, password, deviceName: 'LB phone' } })
     const wrong = await login('not-the-password')
-    await api.storage.setUserDisabled(LB.userId, true)
+    await api.storage.updateUser(LB.userId, { disabled: true })
     const disabled = await login(DEMO_PASSWORD)
     check('sign-in of a disabled account', ['401'], String(disabled.status))
     expect(disabled.body).toBe(wrong.body)
@@ -887,7 +887,7 @@ describeEngines('authorization matrix', (engine) => {
     expectAllUnauthorized(answers, 'a disabled account')
     expect(effects).toEqual([])
 
-    await api.storage.setUserDisabled(LB.userId, false)
+    await api.storage.updateUser(LB.userId, { disabled: false })
     const control = await everyRoute(LB, LB.token, LB.deviceId)
     for (const { route, answer, live } of control.answers) check(`${route} once enabled again`, live, String(answer.status))
     expectNoFailures()

@@ -183,7 +183,7 @@ for (const engine of engines) {
         expect(found?.passwordHash).toMatch(/^scrypt\$/)
         expect(await storage.findUserByUsername('nobody')).toBeUndefined()
         await storage.assignBuildings('u-leader1', [b3, b3])
-        await storage.setUserDisabled('u-leader1', true)
+        await storage.updateUser('u-leader1', { disabled: true })
         expect(await storage.getUser('u-leader1')).toMatchObject({ buildingIds: [b3], disabled: true })
         await storage.assignBuildings('u-leader1', [])
         expect(await storage.getUser('u-leader1')).toMatchObject({ buildingIds: [] })

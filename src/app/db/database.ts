@@ -195,6 +195,10 @@ export class DoorstepDatabase extends Dexie {
     // Photos of other people's records, fetched when shown. [usedAt+bytes] lets eviction add up sizes in
     // age order from the index alone, without reading a single photo.
     this.version(5).stores({ photoCache: '[sha256+size], [usedAt+bytes]' })
+    // Name cards say whether the account is active; those stored before were of active ones.
+    this.version(6)
+      .stores({})
+      .upgrade((tx) => tx.table('users').toCollection().modify((card: { active?: boolean }) => void (card.active ??= true)))
   }
 }
 

@@ -1,5 +1,5 @@
 import { computed } from 'vue'
-import type { UserCard } from '@/domain'
+import { mayBeAssigned, type UserCard } from '@/domain'
 import { queries, useLiveQuery } from '@/app/db/read'
 
 /**
@@ -11,9 +11,9 @@ export function useUserNames() {
   const cards = useLiveQuery(() => queries.users())
   const byId = computed(() => new Map((cards.value ?? []).map((card) => [card.id, card])))
   const nameOf = (id: string | null | undefined, fallback: string) => (id && byId.value.get(id)?.displayName) || fallback
-  /** The office's people (office staff and admins), by name: those a report may be assigned to. */
+  /** The office's active staff, by name: those a report may be assigned to (the phone holds its community's cards only). */
   const staff = computed<UserCard[]>(() =>
-    (cards.value ?? []).filter((card) => card.role !== 'leader').sort((a, b) => a.displayName.localeCompare(b.displayName, 'zh-CN')),
+    (cards.value ?? []).filter((card) => mayBeAssigned(card, card.communityId)).sort((a, b) => a.displayName.localeCompare(b.displayName, 'zh-CN')),
   )
   return { cards, nameOf, staff }
 }

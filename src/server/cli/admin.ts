@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { PASSWORD_PROBLEM_TEXT, passwordProblem, Role, User, uuidv7, type RosterPreview } from '@/domain'
+import { PASSWORD_PROBLEM_TEXT, passwordProblem, Role, User, Username, uuidv7, type RosterPreview } from '@/domain'
+import { checkBuildings } from '../auth/accounts'
 import { hashPassword, oneTimePassword } from '../auth/passwords'
 import { readConfig } from '../config'
 import { exportRoster, importRoster, previewRoster } from '../roster'
@@ -86,13 +87,6 @@ async function readPassword(prompt: string): Promise<string> {
   }
 }
 
-/** Refuses the first building id that is not a building of the community. */
-async function checkBuildings(storage: Storage, communityId: string, buildingIds: string[]) {
-  const known = new Set((await storage.listReference(communityId, 'buildings')).map((b) => b.id))
-  const unknown = buildingIds.find((id) => !known.has(id))
-  if (unknown !== undefined) throw new Error(`No building ${JSON.stringify(unknown)} in community ${communityId}.`)
-}
-
 async function addUser(storage: Storage, io: AdminIo, args: string[]) {
   const { values, positionals } = parseArgs({
     args,
@@ -113,7 +107,7 @@ async function addUser(storage: Storage, io: AdminIo, args: string[]) {
   if (admin === (values.community !== undefined)) {
     throw new UsageError(admin ? 'An admin belongs to no community: leave --community out.' : `A ${role.data} needs --community.`)
   }
-  const candidate = User.safeParse({
+  const candidate = User.extend({ username: Username }).safeParse({
     id: uuidv7(),
     username,
     displayName: values.name ?? username,
@@ -123,11 +117,8 @@ async function addUser(storage: Storage, io: AdminIo, args: string[]) {
   })
   if (!candidate.success) throw new UsageError(`Not a valid user: ${candidate.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`)
   const { communityId, buildingIds } = candidate.data
-  if (role.data !== 'leader' && buildingIds.length > 0) throw new UsageError('Only leaders have buildings: leave --buildings out.')
-  if (communityId !== null) {
-    if (!(await storage.getCommunity(communityId))) throw new Error(`No community ${JSON.stringify(communityId)} (see the office workspace or seed-demo).`)
-    await checkBuildings(storage, communityId, buildingIds)
-  }
+  if (communityId !== null && !(await storage.getCommunity(communityId))) throw new Error(`No community ${JSON.stringify(communityId)} (see the office workspace or seed-demo).`)
+  if (buildingIds.length > 0) await checkBuildings(storage, { role: role.data, communityId }, buildingIds)
   if (await storage.findUserByUsername(candidate.data.username)) throw new Error(`There is already a user named ${JSON.stringify(username)}.`)
   const password = values.password ?? (await io.readPassword(`Password for ${username}: `))
   const problem = passwordProblem(password, username)
@@ -201,8 +192,7 @@ async function run(storage: Storage, io: AdminIo, argv: string[]) {
       const none = rest.includes('--none')
       if (!username || (buildingIds.length === 0) === !none) throw new UsageError('assign needs a username and building ids, or --none.')
       const user = await findUser(storage, username)
-      if (user.role !== 'leader' || user.communityId === null) throw new Error(`${username} is ${user.role} staff, who sees the whole community: only leaders have buildings.`)
-      await checkBuildings(storage, user.communityId, buildingIds)
+      await checkBuildings(storage, user, buildingIds)
       await storage.assignBuildings(user.id, buildingIds)
       return io.out(buildingIds.length ? `${username} now looks after ${buildingIds.join(', ')}.` : `${username} has no buildings now.`)
     }

@@ -1,43 +1,22 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Account, AccountChange, BuildingAssignment, IssuedPassword, NewAccount, RefId, uuidv7 } from '@/domain'
+import { checkBuildings, managedAccount } from '../auth/accounts'
 import { principalOf } from '../auth/authenticate'
 import { managedCommunity } from '../auth/community'
 import { hashPassword, oneTimePassword } from '../auth/passwords'
 import type { ServerContext } from '../context'
 import { errorResponses, HttpError } from '../errors'
-import type { Principal, Storage, UserRecord } from '../storage/types'
+import type { Storage, UserRecord } from '../storage/types'
 
 const CommunityParams = z.object({ id: RefId })
 const UserParams = z.object({ userId: RefId })
-
-/**
- * The account an office or admin caller may manage: an admin any account of the server, office staff the
- * leaders and colleagues of their own community. An account of another community is answered as unknown;
- * an admin account is the admin's to manage (403 for office staff, since admins belong to no community).
- */
-async function managedAccount(ctx: ServerContext, principal: Principal, userId: string): Promise<UserRecord> {
-  if (principal.role === 'leader') throw new HttpError(403, 'forbidden', 'Only office staff manage accounts.')
-  const user = await ctx.storage.getUser(userId)
-  if (!user) throw new HttpError(404, 'not_found', 'No such account.')
-  if (principal.role === 'admin') return user
-  if (user.role === 'admin') throw new HttpError(403, 'forbidden', 'Only an admin manages an admin account.')
-  if (user.communityId !== principal.communityId) throw new HttpError(404, 'not_found', 'No such account.')
-  return user
-}
 
 /** The account as the office sees it, with the last time any of its devices reached the server. */
 async function accountOf(storage: Storage, user: UserRecord): Promise<Account> {
   const seen = (await storage.listDevices(user.id)).flatMap((d) => (d.lastSeenAt ? [d.lastSeenAt] : [])).sort()
   const { id, username, displayName, role, communityId, buildingIds, disabled, mustChangePassword } = user
   return { id, username, displayName, role, communityId, buildingIds, disabled, mustChangePassword, lastSeenAt: seen.at(-1) ?? null }
-}
-
-/** Refuses, naming it, the first building id that is not a building of the community; nothing is changed then. */
-async function checkBuildings(storage: Storage, communityId: string, buildingIds: string[]): Promise<void> {
-  const known = new Set((await storage.listReference(communityId, 'buildings')).map((b) => b.id))
-  const unknown = buildingIds.find((id) => !known.has(id))
-  if (unknown !== undefined) throw new HttpError(400, 'bad_request', `No building ${JSON.stringify(unknown)} in this community.`)
 }
 
 /**
@@ -70,8 +49,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = asyn
       const community = await managedCommunity(ctx, principal, request.params.id)
       const { username, displayName, role, buildingIds } = request.body
       if (role === 'admin' && principal.role !== 'admin') throw new HttpError(403, 'forbidden', 'Only an admin creates an admin account.')
-      if (role !== 'leader' && buildingIds.length > 0) throw new HttpError(400, 'bad_request', 'Only leaders have buildings: office staff and admins see the whole community.')
-      await checkBuildings(ctx.storage, community.id, buildingIds)
+      if (buildingIds.length > 0) await checkBuildings(ctx.storage, { role, communityId: community.id }, buildingIds)
       if (await ctx.storage.findUserByUsername(username)) throw new HttpError(409, 'conflict', `The username ${JSON.stringify(username)} is taken.`)
       const password = oneTimePassword()
       const user = await ctx.storage.createUser({
@@ -94,7 +72,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = asyn
     { schema: { tags: ['accounts'], params: UserParams, body: AccountChange, response: { 200: Account, ...errorResponses(400, 401, 403, 404) } } },
     async (request) => {
       const principal = principalOf(request)
-      const user = await managedAccount(ctx, principal, request.params.userId)
+      const user = await managedAccount(ctx.storage, principal, request.params.userId)
       // Nobody locks themselves out: another office account or an admin disables this one if need be.
       if (request.body.disabled && user.id === principal.userId) throw new HttpError(403, 'forbidden', 'You cannot disable your own account.')
       await ctx.storage.updateUser(user.id, request.body)
@@ -106,7 +84,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = asyn
     '/accounts/:userId/password',
     { schema: { tags: ['accounts'], params: UserParams, response: { 200: IssuedPassword, ...errorResponses(400, 401, 403, 404) } } },
     async (request) => {
-      const user = await managedAccount(ctx, principalOf(request), request.params.userId)
+      const user = await managedAccount(ctx.storage, principalOf(request), request.params.userId)
       const password = oneTimePassword()
       // The account's phones stay signed in (a forgotten password is no lost phone) but are held at the
       // password change, which needs this one-time password: whoever has the phone but not the password is stuck.
@@ -121,9 +99,8 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = asyn
       schema: { tags: ['accounts'], params: UserParams, body: BuildingAssignment, response: { 200: Account, ...errorResponses(400, 401, 403, 404) } },
     },
     async (request) => {
-      const user = await managedAccount(ctx, principalOf(request), request.params.userId)
-      if (user.role !== 'leader' || user.communityId === null) throw new HttpError(400, 'bad_request', 'Only leaders have buildings.')
-      await checkBuildings(ctx.storage, user.communityId, request.body.buildingIds)
+      const user = await managedAccount(ctx.storage, principalOf(request), request.params.userId)
+      await checkBuildings(ctx.storage, user, request.body.buildingIds)
       // The leader's next pull has a new scope: their phone drops the buildings taken away (docs/sync-protocol.md).
       await ctx.storage.assignBuildings(user.id, request.body.buildingIds)
       return accountOf(ctx.storage, (await ctx.storage.getUser(user.id))!)

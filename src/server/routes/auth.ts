@@ -1,4 +1,5 @@
 import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { LoginRequest, LoginResponse, PASSWORD_PROBLEM_TEXT, PasswordChange, passwordProblem, uuidv7 } from '@/domain'
@@ -14,16 +15,34 @@ const limitOf = ({ max, windowMs }: WindowLimit) => ({ max, timeWindow: windowMs
 /** One answer for every failed sign-in, so that nobody can tell which usernames exist or are disabled. */
 const WRONG = 'Wrong username or password.'
 
+/** The per-account count of password guesses, shared by sign-ins and password changes. */
+const accountKey = (username: string) => `login-account:${username.toLowerCase()}`
+
+type Limit = ReturnType<FastifyInstance['createRateLimit']>
+
+/**
+ * Counts the attempt against every limit, before the password is checked (so that many parallel guesses
+ * cannot all pass while the first ones are still being verified), and refuses it with 429 and Retry-After
+ * when one is exceeded.
+ */
+async function countAttempt(limits: Limit[], request: FastifyRequest): Promise<void> {
+  const checks = await Promise.all(limits.map((limit) => limit(request)))
+  const waits = checks.flatMap((check) => (!check.isAllowed && check.isExceeded ? [check.ttlInSeconds] : []))
+  if (waits.length > 0) {
+    throw new HttpError(429, 'too_many_requests', 'Too many password attempts. Try again later.', { 'Retry-After': String(Math.max(1, ...waits)) })
+  }
+}
+
+const registerLimits = (app: FastifyInstance, ctx: ServerContext) =>
+  app.register(rateLimit, { global: false, store: databaseRateLimitStore(ctx.storage, ctx.clock) })
+
 /**
  * `POST /auth/login`: a new device token for a username and password, limited per account and per address,
  * with what the user's earlier devices of the same name made (for a phone whose data the browser cleared).
  */
 export const loginRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (app, { ctx }) => {
-  await app.register(rateLimit, { global: false, store: databaseRateLimitStore(ctx.storage, ctx.clock) })
-  const accountKey = (username: string) => `login-account:${username.toLowerCase()}`
+  await registerLimits(app, ctx)
   const addressKey = (ip: string) => `login-address:${ip}`
-  // Both limits are counted on every attempt, before the password is checked, so that many parallel guesses
-  // cannot all pass while the first ones are still being verified.
   const limits = [
     app.createRateLimit({
       ...limitOf(ctx.limits.loginPerAccount),
@@ -36,13 +55,7 @@ export const loginRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async 
     { schema: { tags: ['auth'], security: [], body: LoginRequest, response: { 200: LoginResponse, ...errorResponses(400, 401, 429) } } },
     async (request) => {
       const { username, password, deviceName } = request.body
-      const checks = await Promise.all(limits.map((limit) => limit(request)))
-      const waits = checks.flatMap((check) => (!check.isAllowed && check.isExceeded ? [check.ttlInSeconds] : []))
-      if (waits.length > 0) {
-        throw new HttpError(429, 'too_many_requests', 'Too many sign-in attempts. Try again later.', {
-          'Retry-After': String(Math.max(1, ...waits)),
-        })
-      }
+      await countAttempt(limits, request)
       const now = ctx.clock()
       const at = now.getTime()
       const user = await ctx.storage.findUserByUsername(username)
@@ -71,22 +84,31 @@ export const loginRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async 
  * `POST /auth/logout` and `POST /auth/password` (behind `authenticate`, and answered also while the account
  * must change its one-time password): sign-out revokes the calling device's token; a password change checks
  * the current password and the rules of src/domain/passwords.ts, and clears the must-change flag. The
- * account's other devices stay signed in: a new password is no lost phone (revoke that one instead).
+ * account's other devices stay signed in: a new password is no lost phone (revoke that one instead). A wrong
+ * current password counts against the account's sign-in limit, so that a signed-in phone is no way around it.
  */
 export const logoutRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (app, { ctx }) => {
+  await registerLimits(app, ctx)
+  const accountLimit = app.createRateLimit({
+    ...limitOf(ctx.limits.loginPerAccount),
+    keyGenerator: async (request) => accountKey((await ctx.storage.getUser(principalOf(request).userId))?.username ?? ''),
+  })
   app.post(
     '/auth/password',
     {
       config: { beforePasswordChange: true },
-      schema: { tags: ['auth'], body: PasswordChange, response: { 204: z.undefined(), ...errorResponses(400, 401, 403) } },
+      schema: { tags: ['auth'], body: PasswordChange, response: { 204: z.undefined(), ...errorResponses(400, 401, 403, 429) } },
     },
     async (request, reply) => {
       const principal = principalOf(request)
       const { currentPassword, newPassword } = request.body
+      await countAttempt([accountLimit], request)
       const user = await ctx.storage.getUser(principal.userId)
       if (!user || !(await verifyPassword(currentPassword, await ctx.storage.passwordHashOf(principal.userId)))) {
         throw new HttpError(403, 'forbidden', 'The current password is wrong.')
       }
+      // The password is proven: this attempt was no guess, and neither were the account's earlier failures.
+      await ctx.storage.clearRateLimit(accountKey(user.username))
       const problem = passwordProblem(newPassword, user.username)
       if (problem) throw new HttpError(400, 'weak_password', PASSWORD_PROBLEM_TEXT[problem])
       if (newPassword === currentPassword) throw new HttpError(400, 'weak_password', 'The new password must differ from the current one.')

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { DeviceInfo, RefId } from '@/domain'
+import { managedAccount } from '../auth/accounts'
 import { principalOf } from '../auth/authenticate'
 import type { ServerContext } from '../context'
 import { errorResponses, HttpError } from '../errors'
@@ -9,17 +10,10 @@ import type { DeviceRecord, Principal, UserRecord } from '../storage/types'
 const UserParams = z.object({ userId: RefId })
 const DeviceParams = UserParams.extend({ deviceId: RefId })
 
-/**
- * Who may see and revoke a user's devices (a lost phone): the user themselves, office staff for the leaders
- * and colleagues of their community, an admin for every account of the server. A user of another community
- * is answered as unknown, so that the office cannot probe other communities' accounts.
- */
+/** Who may see and revoke a user's devices (a lost phone): whoever may manage the account, and the user themselves. */
 async function managedUser(ctx: ServerContext, principal: Principal, userId: string): Promise<UserRecord> {
-  const user = await ctx.storage.getUser(userId)
-  if (user?.id === principal.userId || (user && principal.role === 'admin')) return user
-  if (!user || (user.role !== 'admin' && user.communityId !== principal.communityId)) throw new HttpError(404, 'not_found', 'No such user.')
-  if (principal.role !== 'office' || user.role === 'admin') throw new HttpError(403, 'forbidden', "You may not manage this user's devices.")
-  return user
+  // The caller's own account exists: authenticate found it.
+  return userId === principal.userId ? (await ctx.storage.getUser(userId))! : managedAccount(ctx.storage, principal, userId)
 }
 
 function deviceInfo({ id, userId, name, createdAt, lastSeenAt, revokedAt }: DeviceRecord): DeviceInfo {

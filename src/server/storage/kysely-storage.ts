@@ -133,9 +133,13 @@ function toUser(row: UserRow, buildingIds: string[]): UserRecord {
  */
 async function writeCard(trx: Tx, userId: string, at: string): Promise<void> {
   const last = await lockCounter(trx)
-  const user = await trx.selectFrom('users').select(['id', 'display_name', 'role', 'community_id']).where('id', '=', userId).executeTakeFirstOrThrow()
+  const user = await trx
+    .selectFrom('users')
+    .select(['id', 'display_name', 'role', 'community_id', 'disabled'])
+    .where('id', '=', userId)
+    .executeTakeFirstOrThrow()
   if (user.community_id === null) return
-  const card = UserCard.parse({ id: user.id, communityId: user.community_id, displayName: user.display_name, role: user.role })
+  const card = UserCard.parse({ id: user.id, communityId: user.community_id, displayName: user.display_name, role: user.role, active: !user.disabled })
   const rev = last + 1
   await upsertRecords(trx, [{ table: 'users', id: user.id, communityId: user.community_id, buildingId: null, createdBy: null, rev, deletedAt: null, data: card, fieldRevs: {} }], at)
   await advanceCounter(trx, rev)
@@ -469,10 +473,6 @@ export class KyselyStorage implements Storage {
       // A password is nothing the phones need to know of.
       if (change.displayName !== undefined || change.disabled !== undefined) await writeCard(trx, id, new Date().toISOString())
     })
-  }
-
-  async setUserDisabled(id: string, disabled: boolean): Promise<void> {
-    await this.updateUser(id, { disabled })
   }
 
   async assignBuildings(userId: string, buildingIds: string[]): Promise<void> {

@@ -154,76 +154,92 @@ export const MIGRATIONS: Record<string, Migration> = {
     },
   },
   '0006-accounts': {
-    // One-time passwords, admins of no community, and name cards of the users for the phones.
+    // One-time passwords, admins of no community, and name cards of the users for the phones. All or nothing,
+    // with foreign keys off on SQLite for the rebuild of users (accountColumns).
     async up(db: Kysely<unknown>) {
-      await db.schema.alterTable('users').addColumn('must_change_password', 'integer', (c) => c.notNull().defaultTo(0)).execute()
-      await allowNullCommunity(db)
-      // An admin works across the communities of the server now, not in the one it was created with.
-      await sql`update users set community_id = null where role = 'admin'`.execute(db)
-      // The cards of the users made before cards existed, each with a revision of its own (kysely-storage.ts).
-      const { rows: users } = await sql<{ id: string; display_name: string; role: string; community_id: string }>`
-        select id, display_name, role, community_id from users where community_id is not null order by id
-      `.execute(db)
-      const { rows: counter } = await sql<{ value: number | string }>`select value from counter where id = 1`.execute(db)
-      let rev = Number(counter[0]!.value)
-      const at = new Date().toISOString()
-      for (const user of users) {
-        const card = { id: user.id, communityId: user.community_id, displayName: user.display_name, role: user.role }
-        await sql`
-          insert into records (table_name, id, community_id, building_id, created_by, device_id, rev, data, field_revs, deleted_at, updated_at)
-          values ('users', ${user.id}, ${user.community_id}, null, null, null, ${++rev}, ${JSON.stringify(card)}, '{}', null, ${at})
-        `.execute(db)
-      }
-      await sql`update counter set value = ${rev} where id = 1`.execute(db)
+      await atomically(db, true, async (trx) => {
+        await accountColumns(trx)
+        // An admin works across the communities of the server now, not in the one it was created with.
+        await sql`update users set community_id = null where role = 'admin'`.execute(trx)
+        // The cards of the users made before cards existed, each with a revision of its own (kysely-storage.ts).
+        const { rows: users } = await sql<{ id: string; display_name: string; role: string; community_id: string; disabled: number | boolean }>`
+          select id, display_name, role, community_id, disabled from users where community_id is not null order by id
+        `.execute(trx)
+        const { rows: counter } = await sql<{ value: number | string }>`select value from counter where id = 1`.execute(trx)
+        if (!counter[0]) throw new Error('No revision counter')
+        let rev = Number(counter[0].value)
+        const at = new Date().toISOString()
+        for (const user of users) {
+          const card = { id: user.id, communityId: user.community_id, displayName: user.display_name, role: user.role, active: !user.disabled }
+          await sql`
+            insert into records (table_name, id, community_id, building_id, created_by, device_id, rev, data, field_revs, deleted_at, updated_at)
+            values ('users', ${user.id}, ${user.community_id}, null, null, null, ${++rev}, ${JSON.stringify(card)}, '{}', null, ${at})
+          `.execute(trx)
+        }
+        await sql`update counter set value = ${rev} where id = 1`.execute(trx)
+      })
     },
   },
   '0007-template-keys-per-community': {
     // A template's key carries its community (`templateKey`, as it was written then): two communities may both
-    // call a template `t-fire`. A community has a handful of templates, so their keys are read at once.
+    // call a template `t-fire`. A community has a handful of templates, so their keys are read at once. All or
+    // nothing: run again after an interruption, half-rewritten keys would get their community twice.
     async up(db: Kysely<unknown>) {
-      const { rows } = await sql<{ id: string; community_id: string }>`select id, community_id from records where table_name = 'templates'`.execute(db)
-      for (const row of rows) {
-        const key = `${encodeURIComponent(row.community_id)}/${row.id}`
-        await sql`update records set id = ${key} where table_name = 'templates' and id = ${row.id}`.execute(db)
-      }
+      await atomically(db, false, async (trx) => {
+        const { rows } = await sql<{ id: string; community_id: string }>`select id, community_id from records where table_name = 'templates'`.execute(trx)
+        for (const row of rows) {
+          const key = `${encodeURIComponent(row.community_id)}/${row.id}`
+          await sql`update records set id = ${key} where table_name = 'templates' and id = ${row.id}`.execute(trx)
+        }
+      })
     },
   },
 }
 
 /**
- * users.community_id without NOT NULL. PostgreSQL drops the constraint; SQLite cannot, so the table is
- * rebuilt the way SQLite documents (https://sqlite.org/lang_altertable.html#otheralter): with foreign keys
- * off, or dropping the old table would cascade into devices and user_buildings. SQLite migrations run
- * outside a transaction on the one connection (Kysely), so the pragma takes effect.
+ * Runs a migration's work as one transaction, so that an interrupted one leaves the database as it was and
+ * runs whole at the next start. PostgreSQL migrations already run in one (Kysely: transactional DDL);
+ * SQLite ones run outside any, on the one connection. There `foreignKeysOff` turns enforcement off around
+ * the transaction (a pragma cannot change inside one), to rebuild a table that others reference.
  */
-async function allowNullCommunity(db: Kysely<unknown>): Promise<void> {
+async function atomically(db: Kysely<unknown>, foreignKeysOff: boolean, work: (trx: Kysely<unknown>) => Promise<void>): Promise<void> {
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return work(db)
+  if (foreignKeysOff) await sql`pragma foreign_keys = off`.execute(db)
+  try {
+    await db.transaction().execute(work)
+  } finally {
+    if (foreignKeysOff) await sql`pragma foreign_keys = on`.execute(db)
+  }
+}
+
+/**
+ * users.must_change_password, and users.community_id without NOT NULL. PostgreSQL alters the table; SQLite
+ * cannot drop a NOT NULL, so the table is rebuilt the way SQLite documents
+ * (https://sqlite.org/lang_altertable.html#otheralter), with foreign keys off (see atomically), or dropping
+ * the old table would cascade into devices and user_buildings.
+ */
+async function accountColumns(db: Kysely<unknown>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) {
+    await db.schema.alterTable('users').addColumn('must_change_password', 'integer', (c) => c.notNull().defaultTo(0)).execute()
     await sql`alter table users alter column community_id drop not null`.execute(db)
     return
   }
-  await sql`pragma foreign_keys = off`.execute(db)
-  try {
-    await db.transaction().execute(async (trx) => {
-      await trx.schema
-        .createTable('users_new')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('username', 'text', (c) => c.notNull().unique())
-        .addColumn('display_name', 'text', (c) => c.notNull())
-        .addColumn('role', 'text', (c) => c.notNull())
-        .addColumn('community_id', 'text')
-        .addColumn('password_hash', 'text', (c) => c.notNull())
-        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('must_change_password', 'integer', (c) => c.notNull().defaultTo(0))
-        .execute()
-      await sql`insert into users_new select id, username, display_name, role, community_id, password_hash, disabled, must_change_password from users`.execute(trx)
-      await sql`drop table users`.execute(trx)
-      await sql`alter table users_new rename to users`.execute(trx)
-      const { rows } = await sql`pragma foreign_key_check`.execute(trx)
-      if (rows.length > 0) throw new Error('Rebuilding users broke a foreign key')
-    })
-  } finally {
-    await sql`pragma foreign_keys = on`.execute(db)
-  }
+  await db.schema
+    .createTable('users_new')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('username', 'text', (c) => c.notNull().unique())
+    .addColumn('display_name', 'text', (c) => c.notNull())
+    .addColumn('role', 'text', (c) => c.notNull())
+    .addColumn('community_id', 'text')
+    .addColumn('password_hash', 'text', (c) => c.notNull())
+    .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('must_change_password', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute()
+  await sql`insert into users_new select id, username, display_name, role, community_id, password_hash, disabled, 0 from users`.execute(db)
+  await sql`drop table users`.execute(db)
+  await sql`alter table users_new rename to users`.execute(db)
+  const { rows } = await sql`pragma foreign_key_check`.execute(db)
+  if (rows.length > 0) throw new Error('Rebuilding users broke a foreign key')
 }
 
 /** Brings the database to the newest schema. Safe at every start and from several servers at once (Kysely locks). */

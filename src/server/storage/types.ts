@@ -97,7 +97,6 @@ export interface Storage {
   /** The user's password hash, for checking the current password before a change. */
   passwordHashOf(userId: string): Promise<string | undefined>
   updateUser(id: string, change: UserChange): Promise<void>
-  setUserDisabled(id: string, disabled: boolean): Promise<void>
   /** Replaces a leader's buildings; takes effect on the next request (scope is read per request). */
   assignBuildings(userId: string, buildingIds: string[]): Promise<void>
 
@@ -114,17 +113,17 @@ export interface Storage {
    */
   devicesWithRecords(userId: string, name: string): Promise<DeviceWithRecords[]>
 
-  /**
-   * Office-owned reference data of one community (communities, grids, buildings, households, residents,
-   * templates), validated with the domain schemas and upserted with new revisions. Households must be stored
-   * before their residents (a resident's building is its household's).
-   */
   /** A community by id, when it exists (not deleted). */
   getCommunity(id: string): Promise<Community | undefined>
   /** Every community of this server. */
   listCommunities(): Promise<Community[]>
   /** A community's rows of one reference table (buildings, households …), not deleted. */
   listReference(communityId: string, table: ReferenceTable): Promise<ReferenceRows>
+  /**
+   * Office-owned reference data of one community (communities, grids, buildings, households, residents,
+   * templates), validated with the domain schemas and upserted with new revisions. Households must be stored
+   * before their residents (a resident's building is its household's).
+   */
   putReference(communityId: string, table: ReferenceTable, records: Array<Record<string, unknown> & { id: string }>): Promise<void>
   /** The community's grids, buildings, households and residents (moved-out ones too). */
   roster(communityId: string): Promise<RosterState>

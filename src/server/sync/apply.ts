@@ -6,6 +6,7 @@ import {
   RECORD_SCHEMAS,
   addComment,
   answersRefusal,
+  mayBeAssigned,
   newReportState,
   noteRequired,
   photosOf,
@@ -396,7 +397,7 @@ function issueEvent(input: ApplyInput, mutation: IssueMutation): Applied {
       break
     case 'issue.assign': {
       const { assignee } = input
-      const staff = assignee && !assignee.disabled && assignee.role !== 'leader' && assignee.communityId === principal.communityId
+      const staff = assignee && mayBeAssigned({ ...assignee, active: !assignee.disabled }, principal.communityId)
       if (mutation.assignee !== null && !staff) return rejected(mutation, 'invalid', 'The assignee must be office staff of this community')
       if (mutation.assignee === report.assignee) return { result: { mutationId: mutation.mutationId, status: 'applied', rev: current.rev } }
       next = { ...report, assignee: mutation.assignee, updatedAt: at }

@@ -61,3 +61,24 @@ describe('the version 2 upgrade', () => {
     db.close()
   })
 })
+
+describe('the version 6 upgrade', () => {
+  it('marks the name cards stored before `active` existed as active, and keeps a card that says', async () => {
+    name = `upgrade-${crypto.randomUUID()}`
+    const old = new Dexie(name)
+    old.version(4).stores({ users: 'id' })
+    await old.open()
+    await old.table('users').bulkPut([
+      { id: 'u-1', communityId: 'c-1', displayName: '老王', role: 'office' },
+      { id: 'u-2', communityId: 'c-1', displayName: '老李', role: 'office', active: false },
+    ])
+    old.close()
+
+    const db = new DoorstepDatabase(name)
+    expect((await db.users.toArray()).map((c) => [c.id, c.active])).toEqual([
+      ['u-1', true],
+      ['u-2', false],
+    ])
+    db.close()
+  })
+})
