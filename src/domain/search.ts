@@ -46,8 +46,10 @@ export function matchHousehold(
 ): Resident[] | null {
   const found = residents.filter((r) => !r.movedOutAt && (textContains(r.name, query) || phoneContains(r.phone, query)))
   if (found.length) return found
-  const { address, household } = place
-  // The room alone (302), or with its entrance or address before it (2-302, 南门路115号302).
-  const names = [household.unit, `${household.entrance}-${household.unit}`, `${address}${household.unit}`, `${address}${household.entrance}${household.unit}`]
-  return names.some((name) => textContains(name, query)) ? [] : null
+  return householdNames(place).some((name) => textContains(name, query)) ? [] : null
+}
+
+/** The ways a flat is written: the room alone (302), or with its entrance or address before it (2-302, 南门路115号302). */
+export function householdNames({ address, household }: { address: string; household: Pick<Household, 'unit' | 'entrance'> }): string[] {
+  return [household.unit, `${household.entrance}-${household.unit}`, `${address}${household.unit}`, `${address}${household.entrance}${household.unit}`]
 }

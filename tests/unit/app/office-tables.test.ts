@@ -53,6 +53,10 @@ describe('the workspace tables over 10,000 rows', () => {
     expect(issueRows(issues, { words: '没有这样的字' })).toHaveLength(0)
   })
 
+  it('reads full-width digits as the phone does', () => {
+    expect(issueRows(issues, { words: '４３００号 窗户' }).map((r) => r.id)).toEqual(['i-4300'])
+  })
+
   it('counts each status among the reports the other filters let through', () => {
     const counts = countByStatus(issues, { buildingId: 'b-1', words: '楼道' })
     for (const status of ISSUE_STATUSES) {
@@ -113,6 +117,14 @@ describe('the workspace tables over 10,000 rows', () => {
     expect(residentRows(residents, byId, { words: '13800004320', movedOut: true })).toHaveLength(1)
   })
 
+  it('finds a phone number typed in full-width digits or with separators, as the phone does', () => {
+    for (const words of ['１３８００００４３２１', '138-0000-4321', '138 0000 4321']) {
+      expect(residentRows(residents, byId, { words }).map((r) => r.resident.id), words).toEqual(['r-4321'])
+    }
+    const dashed = [{ ...residents[4321]!, phone: '138-0000 4321' }]
+    expect(residentRows(dashed, byId, { words: '13800004321' })).toHaveLength(1)
+  })
+
   it('finds households by room or by address, ordered by entrance, floor and room', () => {
     const inOneBuilding = householdRows(households, buildings, '南门路111号')
     expect(inOneBuilding).toHaveLength(625)
@@ -123,6 +135,11 @@ describe('the workspace tables over 10,000 rows', () => {
     }
     expect(householdRows(households, buildings, '南门路111号 2单元 506').every((h) => h.unit === '506' && h.entrance === '2')).toBe(true)
     expect(householdRows(households, buildings, '南门路111号 2单元 506').length).toBeGreaterThan(0)
+    // Full-width digits, and a room written as the phone finds it (entrance-room).
+    expect(householdRows(households, buildings, '南门路１１１号 ２单元 ５０６')).toEqual(householdRows(households, buildings, '南门路111号 2单元 506'))
+    const entranceRoom = householdRows(households, buildings, '2-506')
+    expect(entranceRoom.length).toBeGreaterThan(0)
+    expect(entranceRoom.every((h) => h.unit === '506' && h.entrance === '2')).toBe(true)
   })
 
   it('counts households and residents still living in each building', () => {

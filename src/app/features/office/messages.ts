@@ -141,6 +141,7 @@ export default defineMessages({
         movedOut: '已搬走',
         showMovedOut: '显示已搬走的居民',
         allBuildings: '全部楼栋',
+        adminNote: '诉求和居民名单由社区办公室的账号管理，这里只能导入导出花名册、查看楼栋。',
         notSynced: '楼栋和住户要同步下来才看得到，请点“立即同步”。',
       },
       roster: {
@@ -330,6 +331,7 @@ export default defineMessages({
         movedOut: 'Moved out',
         showMovedOut: 'Show residents who moved out',
         allBuildings: 'All buildings',
+        adminNote: "Reports and residents are handled by the community's office accounts; here you import or export the roster and see its buildings.",
         notSynced: 'Buildings and households arrive with sync: click “Sync now”.',
       },
       roster: {

@@ -1,4 +1,5 @@
 import { ISSUE_STATUSES, type Building, type Household, type IssueCategory, type IssueReport, type IssueStatus, type Resident } from '@/domain'
+import { householdNames, phoneContains, searchable } from '@/domain/search'
 
 /*
  * The workspace's tables narrow, sort and page in these pure functions, not in the table component: a
@@ -12,15 +13,18 @@ export type SortOrder = 'ascending' | 'descending'
 /** One collator for every comparison: `localeCompare` with a locale builds one per call, seconds over 10,000 rows. */
 const collator = new Intl.Collator('zh-CN', { numeric: true })
 
-/** The search box's words, lower-cased; a row matches when every word is in one of its texts. */
-export function searchWords(input: string): string[] {
-  return input.toLowerCase().split(/\s+/).filter(Boolean)
+/**
+ * The search box's words, compared as the phone's search boxes compare (src/domain/search.ts): full-width
+ * ３０２ is 302, case does not count. A row matches when every word is in one of its texts.
+ */
+function searchWords(input: string): string[] {
+  return input.split(/\s+/).map(searchable).filter(Boolean)
 }
 
-export function matchesWords(texts: readonly (string | null | undefined)[], words: readonly string[]): boolean {
+function matchesWords(texts: readonly (string | null | undefined)[], words: readonly string[]): boolean {
   if (!words.length) return true
-  const haystack = texts.filter(Boolean).join('\n').toLowerCase()
-  return words.every((word) => haystack.includes(word))
+  const haystacks = texts.map((text) => (text ? searchable(text) : ''))
+  return words.every((word) => haystacks.some((haystack) => haystack.includes(word)))
 }
 
 export interface Page<T> {
@@ -83,9 +87,10 @@ export function residentRows(
   households: ReadonlyMap<string, Household>,
   filter: { words?: string; movedOut?: boolean },
 ): ResidentRow[] {
-  const words = searchWords(filter.words ?? '')
+  const query = filter.words ?? ''
+  const words = searchWords(query)
   return residents
-    .filter((r) => (filter.movedOut || !r.movedOutAt) && matchesWords([r.name, r.phone], words))
+    .filter((r) => (filter.movedOut || !r.movedOutAt) && (matchesWords([r.name, r.phone], words) || phoneContains(r.phone, query)))
     .map((resident) => ({ resident, household: households.get(resident.householdId) }))
     .sort((a, b) => roomOrder(a.household, b.household) || collator.compare(a.resident.name, b.resident.name))
 }
@@ -95,11 +100,14 @@ export function householdAddress(building: Pick<Building, 'address'> | undefined
   return [building?.address, household.entrance && `${household.entrance}单元`, household.unit].filter(Boolean).join(' ')
 }
 
-/** Households found by room or address, by entrance, floor and room. */
+/** Households found by room or address (also as the phone finds them: 2-302, 南门路115号302), by entrance, floor and room. */
 export function householdRows(households: readonly Household[], buildings: ReadonlyMap<string, Building>, words: string): Household[] {
   const wanted = searchWords(words)
   return households
-    .filter((h) => matchesWords([h.unit, householdAddress(buildings.get(h.buildingId), h)], wanted))
+    .filter((h) => {
+      const building = buildings.get(h.buildingId)
+      return matchesWords([householdAddress(building, h), ...householdNames({ address: building?.address ?? '', household: h })], wanted)
+    })
     .sort(roomOrder)
 }
 
