@@ -57,7 +57,7 @@ describe('reading a roster file', () => {
     })
     const { entries, problems } = readRoster(await sheetOf(bytes), 2026)
     expect(problems).toEqual([])
-    expect(entries[0]).toMatchObject({ phone: '13800138000', unit: '302', building: '南门路117号', area: 65.5, floor: 3 })
+    expect(entries[0]).toMatchObject({ phone: '13800138000', unit: '302', building: '南门路117号', area: 65.5 })
   })
 
   it('flags formula cells and merged cells, and ignores empty rows after the last', async () => {
