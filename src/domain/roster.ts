@@ -112,12 +112,13 @@ export interface RosterSheet {
 }
 
 /** Why a file could not be read at all. */
-export type RosterFileFault = 'not_spreadsheet' | 'old_xls' | 'empty'
+export type RosterFileFault = 'not_spreadsheet' | 'old_xls' | 'empty' | 'too_large'
 
 const FILE_FAULTS: Record<RosterFileFault, string> = {
   not_spreadsheet: '这不是表格文件：请上传 Excel（.xlsx）或 CSV 文件',
   old_xls: '这是旧版 Excel（.xls）文件：请在 Excel 或 WPS 里另存为 .xlsx 再上传',
   empty: '文件里没有内容',
+  too_large: `表格里的内容太多，读不了：一个文件最多${ROSTER_MAX_ROWS.toLocaleString('en')}行，请分成几个文件上传`,
 }
 
 /** The problem of a file that could not be read at all. */
