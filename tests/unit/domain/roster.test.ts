@@ -202,6 +202,22 @@ describe('planning an import', () => {
     expect(plan.writes.map((w) => w.record)).toEqual([{ ...withPhone, phone: null }])
   })
 
+  it('finds households by building and room when the file has no 单元, while the building has each room once', () => {
+    const building = { ...demoBuildings[0]!, floors: 2 }
+    const home = (id: string, entrance: string, unit: string) => ({ id, buildingId: building.id, entrance, unit, floor: floorOfUnit(unit), area: null, occupancy: null })
+    const person = (id: string, householdId: string, name: string) => ({ id, householdId, name, phone: '13800138000', birthYear: 1950, careTags: [], movedOutAt: null })
+    const state: RosterState = {
+      grids: demoGrids,
+      buildings: [building],
+      households: [home('h1', '1', '101'), home('h2', '2', '102')],
+      residents: [person('r1', 'h1', '甲'), person('r2', 'h2', '乙')],
+    }
+    const rows = [['楼栋', '房号', '姓名'], [building.address, '101', '甲'], [building.address, '102', '乙']]
+    const { writes, counts } = planRoster(demoCommunity.id, state, readRoster(sheet(rows), YEAR).entries, options)
+    expect(writes).toEqual([])
+    expect(counts.residents).toEqual({ added: 0, changed: 0, unchanged: 2, movedOut: 0 })
+  })
+
   it("puts a new building without 网格 in the community's only grid, else in the default grid", () => {
     const { entries } = readRoster(sheet([['楼栋', '房号', '姓名'], ['新楼1号', '101', '甲']]), YEAR)
     const only = { grids: [demoGrids[0]!], buildings: [], households: [], residents: [] }
