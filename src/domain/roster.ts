@@ -112,12 +112,13 @@ export interface RosterSheet {
 }
 
 /** Why a file could not be read at all. */
-export type RosterFileFault = 'not_spreadsheet' | 'old_xls' | 'empty'
+export type RosterFileFault = 'not_spreadsheet' | 'old_xls' | 'empty' | 'too_large'
 
 const FILE_FAULTS: Record<RosterFileFault, string> = {
   not_spreadsheet: '这不是表格文件：请上传 Excel（.xlsx）或 CSV 文件',
   old_xls: '这是旧版 Excel（.xls）文件：请在 Excel 或 WPS 里另存为 .xlsx 再上传',
   empty: '文件里没有内容',
+  too_large: `表格里的内容太多，读不了：一个文件最多${ROSTER_MAX_ROWS.toLocaleString('en')}行，请分成几个文件上传`,
 }
 
 /** The problem of a file that could not be read at all. */
@@ -127,21 +128,26 @@ export function rosterFileProblem(fault: RosterFileFault): RosterProblem {
 
 // ---- reading rows ----
 
-/** One resident's row, checked: household fields repeat on every row of the household. */
+/**
+ * One resident's row, checked: household fields repeat on every row of the household. A field is
+ * `undefined` when the file has no column for it: an import keeps what is stored (a new record has it
+ * empty), while an empty cell in a column the file has means empty.
+ */
 export interface RosterEntry {
   row: number
   building: string
+  /** null: no 网格 column, or an empty cell (see planRoster). */
   grid: string | null
-  entrance: string
+  entrance: string | undefined
   unit: string
-  /** From 楼层, else from the room number (302 → 3, 1502 → 15), else 1. */
-  floor: number
-  area: number | null
-  occupancy: Occupancy | null
+  /** From 楼层, else (an empty cell) from the room number (302 → 3, 1502 → 15), else 1. */
+  floor: number | undefined
+  area: number | null | undefined
+  occupancy: Occupancy | null | undefined
   name: string
-  phone: string | null
-  birthYear: number | null
-  careTags: CareTag[]
+  phone: string | null | undefined
+  birthYear: number | null | undefined
+  careTags: CareTag[] | undefined
 }
 
 const MOBILE = /^(?:\+?86)?(1[3-9]\d{9})$/
@@ -280,22 +286,24 @@ export function readRoster(sheet: RosterSheet, year: number): { rows: number; en
       continue
     }
     const unit = values.unit as string
+    /** The cell's value; `empty` for an empty cell; undefined when the file has no such column. */
+    const kept = <T>(column: RosterColumn, empty: T): T | undefined => (columns.has(column) ? ((values[column] as T | undefined) ?? empty) : undefined)
     const entry: RosterEntry = {
       row,
       building: values.building as string,
       grid: (values.grid as string | undefined) ?? null,
-      entrance: (values.entrance as string | undefined) ?? '',
+      entrance: kept('entrance', ''),
       unit,
-      floor: (values.floor as number | undefined) ?? floorOfUnit(unit),
-      area: (values.area as number | undefined) ?? null,
-      occupancy: (values.occupancy as Occupancy | undefined) ?? null,
+      floor: kept('floor', floorOfUnit(unit)),
+      area: kept<number | null>('area', null),
+      occupancy: kept<Occupancy | null>('occupancy', null),
       name: values.name as string,
-      phone: (values.phone as string | undefined) ?? null,
-      birthYear: (values.birthYear as number | undefined) ?? null,
-      careTags: (values.careTags as CareTag[] | undefined) ?? [],
+      phone: kept<string | null>('phone', null),
+      birthYear: kept<number | null>('birthYear', null),
+      careTags: kept<CareTag[]>('careTags', []),
     }
     const explicitFloor = values.floor !== undefined
-    const key = householdKey(entry.building, entry.entrance, entry.unit)
+    const key = householdKey(entry.building, entry.entrance ?? '', entry.unit)
     const household = households.get(key)
     if (household) {
       const first = household.entry
@@ -330,7 +338,7 @@ export function readRoster(sheet: RosterSheet, year: number): { rows: number; en
   }
   // Rows of one household share what its first row (or any row) said.
   for (const entry of entries) {
-    const first = households.get(householdKey(entry.building, entry.entrance, entry.unit))!.entry
+    const first = households.get(householdKey(entry.building, entry.entrance ?? '', entry.unit))!.entry
     for (const field of HOUSEHOLD_FIELDS) entry[field] = first[field] as never
     if (entry.grid === null) entry.grid = gridOfBuilding.get(entry.building)?.grid ?? null
   }
@@ -357,7 +365,9 @@ export type RosterWrite =
 
 export type RosterCounts = Omit<RosterPreview, 'rows' | 'problems'>
 
-/** Where buildings go when the file names no grid (网格) for them. */
+/** The grid every new community starts with: buildings need one, and most communities begin as one. */
+export const FIRST_GRID_NAME = '第一网格'
+/** Where new buildings go when the file names no grid (网格) for them and the community has several grids (or none). */
 export const DEFAULT_GRID_NAME = '未分网格'
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
@@ -378,8 +388,13 @@ function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
  * What importing `entries` into a community changes, as the records to write (only those that differ, so
  * that an unchanged roster writes nothing and phones pull nothing) and the counts a preview shows.
  * Buildings are known by address, households by building, entrance and room, residents by name within their
- * household. A resident the file no longer lists moves out (never deleted); one listed again moves back in.
- * A building's floors grow to its highest household, never shrink (a roster may list only some flats).
+ * household. A file without 单元 matches a household by building and room when the building has that room
+ * once; a room it has under several entrances cannot be told apart, so the file's rows are the household
+ * with no entrance (listing 单元 avoids it). A field the file has no column for keeps what is stored.
+ * A resident of a building the file names, whom the file no longer lists, moves out (never deleted); one
+ * listed again moves back in; buildings the file does not name are left as they are. A new building with
+ * no 网格 goes to the community's only grid, or else to 未分网格. A building's floors grow to its highest
+ * household, never shrink (a roster may list only some flats).
  */
 export function planRoster(
   communityId: string,
@@ -407,9 +422,17 @@ export function planRoster(
     }
     return grid.id
   }
+  const defaultGrid = state.grids.length === 1 ? state.grids[0]!.name : DEFAULT_GRID_NAME
   const buildings = new Map(state.buildings.map((b) => [b.address, b]))
   const households = new Map(state.households.map((h) => [householdKey(h.buildingId, h.entrance, h.unit), h]))
+  const householdsOfRoom = groupBy(state.households, (h) => `${h.buildingId}\u0000${h.unit}`)
+  const storedHousehold = (buildingId: string, entrance: string | undefined, unit: string) => {
+    if (entrance !== undefined) return households.get(householdKey(buildingId, entrance, unit))
+    const room = householdsOfRoom.get(`${buildingId}\u0000${unit}`) ?? []
+    return room.length === 1 ? room[0] : households.get(householdKey(buildingId, '', unit))
+  }
   const buildingOfHousehold = new Map(state.households.map((h) => [h.id, h.buildingId]))
+  const named = new Set<string>()
   const residents = new Map<string, Resident>()
   for (const r of state.residents) {
     const key = `${r.householdId}\u0000${r.name}`
@@ -420,35 +443,53 @@ export function planRoster(
   const byBuilding = groupBy(entries, (e) => e.building)
   for (const [address, rows] of byBuilding) {
     const before = buildings.get(address)
+    const buildingId = before?.id ?? options.newId()
+    named.add(buildingId)
+    const homes = [...groupBy(rows, (e) => `${e.entrance}\u0000${e.unit}`).values()].map((members) => {
+      const { entrance, unit, floor, area, occupancy } = members[0]!
+      const was = storedHousehold(buildingId, entrance, unit)
+      const household: Household = {
+        ...was,
+        id: was?.id ?? options.newId(),
+        buildingId,
+        entrance: was?.entrance ?? entrance ?? '',
+        unit,
+        floor: floor ?? was?.floor ?? floorOfUnit(unit),
+        area: area === undefined ? (was?.area ?? null) : area,
+        occupancy: occupancy === undefined ? (was?.occupancy ?? null) : occupancy,
+      }
+      return { was, household, members }
+    })
     const grid = rows[0]!.grid
-    const floors = Math.min(200, rows.reduce((most, e) => Math.max(most, e.floor), before?.floors ?? 1))
+    const floors = Math.min(200, homes.reduce((most, h) => Math.max(most, h.household.floor), before?.floors ?? 1))
     const building: Building = before
       ? { ...before, gridId: grid === null ? before.gridId : gridId(grid), floors }
-      : { id: options.newId(), gridId: gridId(grid ?? DEFAULT_GRID_NAME), communityId, address, name: '', floors }
-    if (tally(counts.buildings, before, building)) writes.push({ table: 'buildings', record: building, buildingId: building.id })
+      : { id: buildingId, gridId: gridId(grid ?? defaultGrid), communityId, address, name: '', floors }
+    if (tally(counts.buildings, before, building)) writes.push({ table: 'buildings', record: building, buildingId })
 
-    for (const members of groupBy(rows, (e) => `${e.entrance}\u0000${e.unit}`).values()) {
-      const { entrance, unit, floor, area, occupancy } = members[0]!
-      const was = households.get(householdKey(building.id, entrance, unit))
-      const household: Household = was
-        ? { ...was, floor, area, occupancy }
-        : { id: options.newId(), buildingId: building.id, entrance, unit, floor, area, occupancy }
-      if (tally(counts.households, was, household)) writes.push({ table: 'households', record: household, buildingId: building.id })
-
+    for (const { was, household, members } of homes) {
+      if (tally(counts.households, was, household)) writes.push({ table: 'households', record: household, buildingId })
       for (const { name, phone, birthYear, careTags } of members) {
         const prior = residents.get(`${household.id}\u0000${name}`)
-        const resident: Resident = prior
-          ? { ...prior, phone, birthYear, careTags, movedOutAt: null }
-          : { id: options.newId(), householdId: household.id, name, phone, birthYear, careTags, movedOutAt: null }
+        const resident: Resident = {
+          ...prior,
+          id: prior?.id ?? options.newId(),
+          householdId: household.id,
+          name,
+          phone: phone === undefined ? (prior?.phone ?? null) : phone,
+          birthYear: birthYear === undefined ? (prior?.birthYear ?? null) : birthYear,
+          careTags: careTags ?? prior?.careTags ?? [],
+          movedOutAt: null,
+        }
         if (prior) listed.add(prior.id)
-        if (tally(counts.residents, prior, resident)) writes.push({ table: 'residents', record: resident, buildingId: building.id })
+        if (tally(counts.residents, prior, resident)) writes.push({ table: 'residents', record: resident, buildingId })
       }
     }
   }
   for (const resident of state.residents) {
     if (listed.has(resident.id) || resident.movedOutAt !== null) continue
     const buildingId = buildingOfHousehold.get(resident.householdId)
-    if (buildingId === undefined) continue
+    if (buildingId === undefined || !named.has(buildingId)) continue
     counts.residents.movedOut++
     writes.push({ table: 'residents', record: { ...resident, movedOutAt: options.at }, buildingId })
   }

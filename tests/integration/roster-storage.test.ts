@@ -5,12 +5,13 @@ import SqliteDatabase from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect, type KyselyPlugin } from 'kysely'
 import pg from 'pg'
 import { afterEach, beforeEach, expect, inject, it } from 'vitest'
-import { readRoster, type RosterSheet } from '@/domain'
+import { readRoster, type RosterEntry, type RosterSheet } from '@/domain'
 import { demoCommunity } from '@/domain/demo'
 import { seedDemo } from '@/server/seed'
+import { importRoster } from '@/server/roster'
 import { KyselyStorage } from '@/server/storage/kysely-storage'
 import type { Database } from '@/server/storage/schema'
-import type { Principal } from '@/server/storage/types'
+import type { Principal, Storage } from '@/server/storage/types'
 import { describeEngines } from './api'
 import { createTestDatabase } from './postgres'
 
@@ -76,5 +77,23 @@ describeEngines('roster import in one transaction', (engine) => {
     expect((await storage.pull(office, lastRev, 1000)).changes).toEqual([])
     // Nothing half-written blocks the next import either.
     expect((await storage.importRoster(demoCommunity.id, entries, '2026-12-01T08:00:00.000Z')).households.added).toBe(300)
+  })
+
+  it('refuses a record the stored roster would not read: nothing written, a problem of the file instead of a crash', async () => {
+    const storage = new KyselyStorage({ db, blobs: 'inline' })
+    await storage.migrate()
+    await seedDemo(storage)
+    const before = await storage.roster(demoCommunity.id)
+    // The rules drifting from the schemas: rows checked fine, but a phone the Resident schema refuses.
+    const drifted = {
+      roster: (communityId: string) => storage.roster(communityId),
+      importRoster: (communityId: string, entries: RosterEntry[], at: string) =>
+        storage.importRoster(communityId, entries.map((e, i) => (i === 299 ? { ...e, phone: '电话' } : e)), at),
+    } as unknown as Storage
+    const csv = ['楼栋,房号,姓名', ...bigRoster().rows.slice(1).map((r) => r.cells.join(','))].join('\n')
+    const { imported, preview } = await importRoster(drifted, demoCommunity.id, Buffer.from(csv), new Date('2026-12-01T08:00:00.000Z'))
+    expect(imported).toBe(false)
+    expect(preview.problems).toEqual([{ row: null, column: null, code: 'invalid_record', message: expect.stringContaining('一行也没有导入') }])
+    expect(await storage.roster(demoCommunity.id)).toEqual(before)
   })
 })

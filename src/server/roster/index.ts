@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import { planRoster, readRoster, rosterFileProblem, rosterRows, uuidv7, type RosterPreview } from '@/domain'
 import type { Storage } from '../storage/types'
 import { parseRosterFile } from './parse'
@@ -40,8 +41,15 @@ export async function importRoster(
 ): Promise<{ imported: boolean; preview: RosterPreview }> {
   const checked = await check(bytes, now)
   if (checked.problems.length) return { imported: false, preview: await preview(storage, communityId, checked, now) }
-  const counts = await storage.importRoster(communityId, checked.entries, now.toISOString())
-  return { imported: true, preview: { rows: checked.rows, ...counts, problems: [] } }
+  try {
+    const counts = await storage.importRoster(communityId, checked.entries, now.toISOString())
+    return { imported: true, preview: { rows: checked.rows, ...counts, problems: [] } }
+  } catch (error) {
+    // A record the stored roster's schemas refuse (the rules here drifted from them): nothing was written.
+    if (!(error instanceof z.ZodError)) throw error
+    const problem = { row: null, column: null, code: 'invalid_record', message: '这份花名册导入后的数据不对，一行也没有导入：请把文件发给系统管理员看看' }
+    return { imported: false, preview: await preview(storage, communityId, { ...checked, problems: [problem] }, now) }
+  }
 }
 
 /** The community's roster as an .xlsx file, in the import's format. */

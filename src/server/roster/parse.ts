@@ -88,7 +88,35 @@ function trimTrailingEmpty(rows: RosterSheet['rows']): RosterSheet['rows'] {
   return rows.slice(0, end)
 }
 
+/** The central directory's end, and one of its entries. */
+const ZIP_END = 0x06054b50
+const ZIP_ENTRY = 0x02014b50
+/**
+ * What the parts of an .xlsx may unpack to: far more than 50,000 rows of a roster need. A file under 20 MB
+ * can unpack to gigabytes of repetitive XML, which exceljs would build in memory before any row is counted.
+ */
+const XLSX_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+
+/** What a zip's entries unpack to, as its central directory says; undefined when it has none that reads. */
+function unpackedSize(bytes: Buffer): number | undefined {
+  const end = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]))
+  if (end < 0 || end + 22 > bytes.length || bytes.readUInt32LE(end) !== ZIP_END) return undefined
+  let at = bytes.readUInt32LE(end + 16)
+  let total = 0
+  for (let entries = bytes.readUInt16LE(end + 10); entries > 0; entries--) {
+    if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== ZIP_ENTRY) return undefined
+    const size = bytes.readUInt32LE(at + 24)
+    // 0xffffffff: the size is in a Zip64 field, 4 GB and more.
+    total += size === 0xffffffff ? Infinity : size
+    at += 46 + bytes.readUInt16LE(at + 28) + bytes.readUInt16LE(at + 30) + bytes.readUInt16LE(at + 32)
+  }
+  return total
+}
+
 async function parseXlsx(bytes: Buffer): Promise<ParsedRoster> {
+  const unpacked = unpackedSize(bytes)
+  if (unpacked === undefined) return { ok: false, fault: 'not_spreadsheet' }
+  if (unpacked > XLSX_MAX_UNPACKED_BYTES) return { ok: false, fault: 'too_large' }
   const workbook = new ExcelJS.Workbook()
   try {
     // exceljs's types predate Node's generic Buffer.

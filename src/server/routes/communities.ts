@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { BuildingSummary, Community, CommunitySummary, NewCommunity, RefId, uuidv7, type Building, type Household, type Resident } from '@/domain'
+import { BuildingSummary, Community, CommunitySummary, FIRST_GRID_NAME, NewCommunity, RefId, uuidv7, type Building, type Household, type Resident } from '@/domain'
 import { principalOf } from '../auth/authenticate'
 import { managedCommunity } from '../auth/community'
 import type { ServerContext } from '../context'
@@ -8,9 +8,6 @@ import { errorResponses, HttpError } from '../errors'
 import type { Storage } from '../storage/types'
 
 const CommunityParams = z.object({ id: RefId })
-
-/** The grid every new community starts with: buildings need one, and most communities begin as one. */
-const FIRST_GRID = '第一网格'
 
 /** A community's buildings, and how many households and residents (not moved out) each has. */
 async function peopleByBuilding(storage: Storage, communityId: string) {
@@ -69,7 +66,7 @@ export const communityRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = as
       const at = ctx.clock().getTime()
       const community = { id: uuidv7(at), name: request.body.name }
       await ctx.storage.putReference(community.id, 'communities', [community])
-      await ctx.storage.putReference(community.id, 'grids', [{ id: uuidv7(at), communityId: community.id, name: FIRST_GRID }])
+      await ctx.storage.putReference(community.id, 'grids', [{ id: uuidv7(at), communityId: community.id, name: FIRST_GRID_NAME }])
       return reply.code(201).send(community)
     },
   )

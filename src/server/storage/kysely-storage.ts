@@ -618,6 +618,7 @@ export class KyselyStorage implements Storage {
       const last = await lockCounter(trx)
       const state = await loadRoster(trx, communityId)
       const { writes, counts } = planRoster(communityId, state, entries, { at, newId: () => uuidv7(Date.parse(at)) })
+      // Checked as loadRoster reads them: a record it would refuse is never written (the import rolls back).
       const rows = writes.map(
         (w, i): StoredRecord => ({
           table: w.table,
@@ -627,7 +628,7 @@ export class KyselyStorage implements Storage {
           createdBy: null,
           rev: last + i + 1,
           deletedAt: null,
-          data: w.record,
+          data: REFERENCE_SCHEMAS[w.table].parse(w.record),
           fieldRevs: {},
         }),
       )

@@ -48,15 +48,16 @@ describe('reading a roster', () => {
         occupancy: 'rented',
         name: '王五',
         phone: '13900001111',
-        birthYear: null,
+        // No 出生年份 column: an import keeps what is stored.
+        birthYear: undefined,
         careTags: ['elderly', 'low_income'],
       },
     ])
   })
 
-  it('derives the floor from the room number when there is no 楼层', () => {
+  it('derives the floor from the room number when 楼层 is empty', () => {
     expect([floorOfUnit('302'), floorOfUnit('1502'), floorOfUnit('12'), floorOfUnit('A3')]).toEqual([3, 15, 1, 1])
-    expect(read([['南门路117号', '', '1502', '张三', '', '', '', '', '']]).entries[0]?.floor).toBe(15)
+    expect(readRoster(sheet([['楼栋', '房号', '姓名', '楼层'], ['南门路117号', '1502', '张三', '']]), YEAR).entries[0]?.floor).toBe(15)
   })
 
   it('refuses a file without the required headers, and one with a column twice', () => {
@@ -163,10 +164,15 @@ describe('planning an import', () => {
     const { entries } = read([row(household.unit, first.name, '13911112222'), row('901', '新人', ''), ['新楼1号', '', '1502', '新人', '', '', '', '', '']])
     const movedOut = { ...demo, residents: demoResidents.map((r, i) => (i === 0 ? { ...r, phone: '13911112222', movedOutAt: '2026-01-01T00:00:00.000Z' } : r)) }
     const { writes, counts } = planRoster(demoCommunity.id, movedOut, entries, options)
-    expect(counts.residents).toEqual({ added: 2, changed: 1, unchanged: 0, movedOut: demoResidents.length - 1 })
+    // Only residents of the building the file names move out; the other buildings are left as they are.
+    const othersThere = demoResidents.filter((r) => r.id !== first.id && demoHouseholds.find((h) => h.id === r.householdId)!.buildingId === building.id)
+    expect(othersThere.length).toBeGreaterThan(0)
+    expect(othersThere.length).toBeLessThan(demoResidents.length - 1)
+    expect(counts.residents).toEqual({ added: 2, changed: 1, unchanged: 0, movedOut: othersThere.length })
     expect(counts.buildings).toEqual({ added: 1, changed: 1, unchanged: 0 })
     expect(writes.find((w) => w.record.id === first.id)?.record).toMatchObject({ movedOutAt: null })
-    expect(writes.filter((w) => w.table === 'residents' && w.record.movedOutAt === AT)).toHaveLength(demoResidents.length - 1)
+    const gone = writes.filter((w) => w.table === 'residents' && w.record.movedOutAt === AT)
+    expect(gone.map((w) => w.record.id).sort()).toEqual(othersThere.map((r) => r.id).sort())
     // The new building goes to the default grid, made for it; the old one grows to its new ninth floor.
     const grid = writes.find((w) => w.table === 'grids')!.record
     expect(grid).toMatchObject({ name: DEFAULT_GRID_NAME, communityId: demoCommunity.id })
@@ -174,6 +180,50 @@ describe('planning an import', () => {
     expect(writes.find((w) => w.record.id === building.id)?.record).toMatchObject({ floors: 9 })
     // Each record is pulled by the leaders of its building.
     for (const w of writes) if (w.table === 'residents' || w.table === 'households') expect(w.buildingId).toBeTruthy()
+  })
+
+  it('keeps what is stored for a column the file does not have, and empties a field whose cell is empty', () => {
+    const exported = [ROSTER_HEADER_ROW, ...rosterRows(demo).map((r) => r.map((c) => (c === null ? '' : String(c))))]
+    const keep = ['楼栋', '房号', '姓名', '网格'].map((title) => ROSTER_HEADER_ROW.indexOf(title))
+    const { entries, problems } = readRoster(sheet(exported.map((cells) => keep.map((i) => cells[i]!))), YEAR)
+    expect(problems).toEqual([])
+    // Without 单元, 楼层, 电话, 出生年份, 面积, 居住情况 and 关爱标签: nothing changes, nobody moves out.
+    const { writes, counts } = planRoster(demoCommunity.id, demo, entries, options)
+    expect(writes).toEqual([])
+    expect(counts.residents).toEqual({ added: 0, changed: 0, unchanged: demoResidents.length, movedOut: 0 })
+
+    const withPhone = demoResidents.find((r) => r.phone !== null)!
+    const household = demoHouseholds.find((h) => h.id === withPhone.householdId)!
+    const address = demoBuildings.find((b) => b.id === household.buildingId)!.address
+    const emptied = exported.map((cells) => [...keep.map((i) => cells[i]!), cells[ROSTER_HEADER_ROW.indexOf('电话')]!])
+    const row = emptied.findIndex((cells) => cells[0] === address && cells[1] === household.unit && cells[2] === withPhone.name)
+    emptied[row]![4] = ''
+    const plan = planRoster(demoCommunity.id, demo, readRoster(sheet(emptied), YEAR).entries, options)
+    expect(plan.writes.map((w) => w.record)).toEqual([{ ...withPhone, phone: null }])
+  })
+
+  it('finds households by building and room when the file has no 单元, while the building has each room once', () => {
+    const building = { ...demoBuildings[0]!, floors: 2 }
+    const home = (id: string, entrance: string, unit: string) => ({ id, buildingId: building.id, entrance, unit, floor: floorOfUnit(unit), area: null, occupancy: null })
+    const person = (id: string, householdId: string, name: string) => ({ id, householdId, name, phone: '13800138000', birthYear: 1950, careTags: [], movedOutAt: null })
+    const state: RosterState = {
+      grids: demoGrids,
+      buildings: [building],
+      households: [home('h1', '1', '101'), home('h2', '2', '102')],
+      residents: [person('r1', 'h1', '甲'), person('r2', 'h2', '乙')],
+    }
+    const rows = [['楼栋', '房号', '姓名'], [building.address, '101', '甲'], [building.address, '102', '乙']]
+    const { writes, counts } = planRoster(demoCommunity.id, state, readRoster(sheet(rows), YEAR).entries, options)
+    expect(writes).toEqual([])
+    expect(counts.residents).toEqual({ added: 0, changed: 0, unchanged: 2, movedOut: 0 })
+  })
+
+  it("puts a new building without 网格 in the community's only grid, else in the default grid", () => {
+    const { entries } = readRoster(sheet([['楼栋', '房号', '姓名'], ['新楼1号', '101', '甲']]), YEAR)
+    const only = { grids: [demoGrids[0]!], buildings: [], households: [], residents: [] }
+    const { writes } = planRoster(demoCommunity.id, only, entries, options)
+    expect(writes.filter((w) => w.table === 'grids')).toEqual([])
+    expect(writes.find((w) => w.table === 'buildings')?.record).toMatchObject({ gridId: demoGrids[0]!.id })
   })
 
   it('puts buildings in the grid the file names, made when new, and refuses two grids for one building', () => {

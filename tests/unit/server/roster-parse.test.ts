@@ -1,7 +1,8 @@
+import { deflateRawSync } from 'node:zlib'
 import ExcelJS from 'exceljs'
 import iconv from 'iconv-lite'
 import { describe, expect, it } from 'vitest'
-import { readRoster, ROSTER_COLUMNS, ROSTER_EXAMPLE_ROW, ROSTER_HEADER_ROW, type RosterSheet } from '@/domain'
+import { readRoster, ROSTER_COLUMNS, ROSTER_EXAMPLE_ROW, ROSTER_HEADER_ROW, ROSTER_MAX_BYTES, type RosterSheet } from '@/domain'
 import { parseRosterFile } from '@/server/roster/parse'
 import { writeRosterXlsx } from '@/server/roster/write'
 import { png } from '../../fixtures/images'
@@ -12,6 +13,34 @@ async function sheetOf(bytes: Buffer): Promise<RosterSheet> {
   const parsed = await parseRosterFile(bytes)
   if (!parsed.ok) throw new Error(`not read: ${parsed.fault}`)
   return parsed.sheet
+}
+
+/** A zip of one deflated file (CRC left 0: what is checked here is read before anything is unpacked). */
+function zip(name: string, content: Buffer): Buffer {
+  const data = deflateRawSync(content, { level: 1 })
+  const file = Buffer.from(name)
+  const local = Buffer.alloc(30)
+  local.writeUInt32LE(0x04034b50, 0)
+  local.writeUInt16LE(20, 4)
+  local.writeUInt16LE(8, 8)
+  local.writeUInt32LE(data.length, 18)
+  local.writeUInt32LE(content.length, 22)
+  local.writeUInt16LE(file.length, 26)
+  const central = Buffer.alloc(46)
+  central.writeUInt32LE(0x02014b50, 0)
+  central.writeUInt16LE(20, 4)
+  central.writeUInt16LE(20, 6)
+  central.writeUInt16LE(8, 10)
+  central.writeUInt32LE(data.length, 20)
+  central.writeUInt32LE(content.length, 24)
+  central.writeUInt16LE(file.length, 28)
+  const end = Buffer.alloc(22)
+  end.writeUInt32LE(0x06054b50, 0)
+  end.writeUInt16LE(1, 8)
+  end.writeUInt16LE(1, 10)
+  end.writeUInt32LE(central.length + file.length, 12)
+  end.writeUInt32LE(local.length + file.length + data.length, 16)
+  return Buffer.concat([local, file, data, central, file, end])
 }
 
 async function xlsx(fill: (sheet: ExcelJS.Worksheet) => void): Promise<Buffer> {
@@ -50,6 +79,18 @@ describe('reading a roster file', () => {
     expect(await parseRosterFile(Buffer.alloc(0))).toEqual({ ok: false, fault: 'empty' })
   })
 
+  it('refuses an .xlsx whose sheet unpacks to far more than 50,000 rows, before unpacking it', async () => {
+    // A zip bomb: 3,000,000 repeated rows (about 310 MB of XML) in about 2 MB.
+    const row = '<row><c t="inlineStr"><is><t>南门路117号</t></is></c><c t="inlineStr"><is><t>302</t></is></c></row>'
+    const chunk = Buffer.from(row.repeat(10_000))
+    const sheet = Buffer.concat([Buffer.from('<worksheet><sheetData>'), ...Array.from({ length: 300 }, () => chunk), Buffer.from('</sheetData></worksheet>')])
+    const bomb = zip('xl/worksheets/sheet1.xml', sheet)
+    expect(bomb.length).toBeLessThan(ROSTER_MAX_BYTES / 5)
+    const started = Date.now()
+    expect(await parseRosterFile(bomb)).toEqual({ ok: false, fault: 'too_large' })
+    expect(Date.now() - started).toBeLessThan(1000)
+  }, 20_000)
+
   it('reads a phone stored as a number cell as its 11 digits, and columns in any order', async () => {
     const bytes = await xlsx((ws) => {
       ws.addRow(['手机', '户主', '房间号', '地址', '面积'])
@@ -57,7 +98,7 @@ describe('reading a roster file', () => {
     })
     const { entries, problems } = readRoster(await sheetOf(bytes), 2026)
     expect(problems).toEqual([])
-    expect(entries[0]).toMatchObject({ phone: '13800138000', unit: '302', building: '南门路117号', area: 65.5, floor: 3 })
+    expect(entries[0]).toMatchObject({ phone: '13800138000', unit: '302', building: '南门路117号', area: 65.5 })
   })
 
   it('flags formula cells and merged cells, and ignores empty rows after the last', async () => {
