@@ -53,7 +53,9 @@ describe.skipIf(skipReason)('scrolling between screens', () => {
 
     await page.goBack()
     await page.waitForURL((url) => url.pathname === '/visits')
-    await expect.poll(() => scrollY(page)).toBe(1500)
+    // Within a few pixels: when something above the rows settles after the restore (the count line, under
+    // load), Chromium's scroll anchoring moves the window with it, so that the same rows stay in view.
+    await expect.poll(async () => Math.abs((await scrollY(page)) - 1500)).toBeLessThanOrEqual(16)
   })
 
   it('brings every visit as the leader scrolls, without a tap, down to an end marker with the count', async () => {
