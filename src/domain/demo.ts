@@ -1,12 +1,13 @@
 import type { Building, Community, Grid, Household, Resident } from './households'
 import type { ChecklistTemplate } from './inspections'
+import { DEFAULT_SILENT_DEVICE_DAYS, DEFAULT_VISIT_INTERVALS } from './worklist'
 
 /**
  * Demo reference data: one community with a few old walk-up buildings, so that the app is usable before
  * it has synced with a server. The sync server seeds the same data in demo mode.
  */
 
-export const demoCommunity: Community = { id: 'c-nanmen', name: '南门社区' }
+export const demoCommunity: Community = { id: 'c-nanmen', name: '南门社区', settings: { ...DEFAULT_VISIT_INTERVALS, silentDeviceDays: DEFAULT_SILENT_DEVICE_DAYS } }
 
 export const demoGrids: Grid[] = [
   { id: 'g-nanmen-1', communityId: 'c-nanmen', name: '第一网格' },

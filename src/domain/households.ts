@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { RefId, requiredText, text, Timestamp } from './common'
+import { DEFAULT_SILENT_DEVICE_DAYS, DEFAULT_VISIT_INTERVALS } from './worklist'
 
 export const CARE_TAGS = [
   'elderly_alone',
@@ -13,7 +14,22 @@ export const CARE_TAGS = [
 export const CareTag = z.enum(CARE_TAGS)
 export type CareTag = z.infer<typeof CareTag>
 
-export const Community = z.object({ id: RefId, name: requiredText(60) })
+const IntervalDays = z.number().int().min(1).max(365)
+
+/**
+ * How a community works, set by its office: how often households are to be visited (every household, and
+ * sooner for some care tags; see ./worklist) and after how many days without a sync a phone is called silent.
+ * Communities stored before these existed take the defaults.
+ */
+export const CommunitySettings = z.object({
+  visitIntervalDays: IntervalDays.default(DEFAULT_VISIT_INTERVALS.visitIntervalDays),
+  careIntervalDays: z.partialRecord(CareTag, IntervalDays).default(DEFAULT_VISIT_INTERVALS.careIntervalDays),
+  silentDeviceDays: z.number().int().min(1).max(90).default(DEFAULT_SILENT_DEVICE_DAYS),
+})
+export type CommunitySettings = z.infer<typeof CommunitySettings>
+export const DEFAULT_COMMUNITY_SETTINGS: CommunitySettings = CommunitySettings.parse({})
+
+export const Community = z.object({ id: RefId, name: requiredText(60), settings: CommunitySettings.prefault({}) })
 export type Community = z.infer<typeof Community>
 
 export const Grid = z.object({ id: RefId, communityId: RefId, name: requiredText(60) })

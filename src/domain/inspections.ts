@@ -39,6 +39,8 @@ export const InspectionFields = z.object({
   buildingId: RefId,
   startedAt: Timestamp,
   completedAt: Timestamp.nullable(),
+  /** The office's campaign this inspection was started for (see ./campaigns); null for one the leader chose. */
+  campaignId: RefId.nullable().default(null),
   /** Keyed by checklist item id; an item with no entry has not been looked at yet. */
   answers: z.record(RefId, ItemAnswer),
 })

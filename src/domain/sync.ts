@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { FieldConflict, Id, RefId, requiredText, text, Timestamp } from './common'
 import { Building, Community, Grid, Household, Resident, User, UserCard } from './households'
+import { Campaign } from './campaigns'
 import { ChecklistTemplate, Inspection } from './inspections'
 import { InspectionFields } from './inspections'
 import { IssueFields, IssueReport, IssueStatus } from './issues'
@@ -21,7 +22,7 @@ export const RecordTable = z.enum(RECORD_TABLES)
 export type RecordTable = z.infer<typeof RecordTable>
 
 /** Everything pull can carry: the records above and the reference data the office owns. */
-export const PULL_TABLES = [...RECORD_TABLES, 'communities', 'grids', 'buildings', 'households', 'residents', 'templates', 'users'] as const
+export const PULL_TABLES = [...RECORD_TABLES, 'communities', 'grids', 'buildings', 'households', 'residents', 'templates', 'users', 'campaigns'] as const
 export const PullTable = z.enum(PULL_TABLES)
 export type PullTable = z.infer<typeof PullTable>
 
@@ -35,6 +36,7 @@ export const REFERENCE_SCHEMAS = {
   residents: Resident,
   templates: ChecklistTemplate,
   users: UserCard,
+  campaigns: Campaign,
 } as const satisfies Record<Exclude<PullTable, RecordTable>, z.ZodType>
 export const PULL_SCHEMAS = { ...RECORD_SCHEMAS, ...REFERENCE_SCHEMAS } as const satisfies Record<PullTable, z.ZodType>
 

@@ -37,6 +37,8 @@ export const VisitFields = z.object({
   needs: text(2000),
   outcome: text(2000),
   followUpOn: Day.nullable(),
+  /** The visit whose follow-up this one is: it closes that follow-up (see openFollowUps in ./worklist). */
+  followsVisitId: RefId.nullable().default(null),
   photos: Photos,
 })
 export type VisitFields = z.infer<typeof VisitFields>

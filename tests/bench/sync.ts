@@ -110,6 +110,7 @@ function visitFields(n: number, seed: number): VisitFields[] {
       needs: `${random.some(NEEDS, 2).join('；')}。`,
       outcome: `${random.some(OUTCOMES, 2).join('；')}。`,
       followUpOn: followUp,
+      followsVisitId: null,
       photos: [],
     }
   })

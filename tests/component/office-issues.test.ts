@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { IssueFields, IssueReport, User } from '@/domain'
+import { demoCommunity } from '@/domain/demo'
 import { repos } from '@/app/db'
 import { db } from '@/app/db/database'
 import { seedDemoIfEmpty } from '@/app/db/seed'
@@ -48,7 +49,7 @@ describe('the office workspace', () => {
     expect(wrapper.find('.app-tabbar').exists()).toBe(false)
     await vi.waitFor(() => expect(wrapper.find('.office-layout__header').text()).toContain('社区办公室（社区工作人员）'))
     // The header names the community once sync has brought its record.
-    await db.communities.put({ id: 'c-nanmen', name: '南门社区' })
+    await db.communities.put(demoCommunity)
     await vi.waitFor(() => expect(wrapper.find('.office-layout__community').text()).toBe('南门社区'))
   })
 

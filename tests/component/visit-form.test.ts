@@ -106,6 +106,7 @@ describe('editing a visit', () => {
         needs: '',
         outcome: '',
         followUpOn: null,
+        followsVisitId: null,
         photos: [],
       },
       { userId: 'u1', deviceId: 'd1' },

@@ -11,6 +11,7 @@ import type {
   RejectCode,
   Resident,
   UserCard,
+  Campaign,
   Visit,
 } from '@/domain'
 import type { AttachmentMeta } from '@/domain'
@@ -151,6 +152,7 @@ export class DoorstepDatabase extends Dexie {
   residents!: EntityTable<Resident, 'id'>
   templates!: Table<ChecklistTemplate, [string, number]>
   users!: EntityTable<UserCard, 'id'>
+  campaigns!: EntityTable<Campaign, 'id'>
   visits!: EntityTable<Visit, 'id'>
   issues!: EntityTable<IssueReport, 'id'>
   inspections!: EntityTable<Inspection, 'id'>
@@ -199,6 +201,11 @@ export class DoorstepDatabase extends Dexie {
     this.version(6)
       .stores({})
       .upgrade((tx) => tx.table('users').toCollection().modify((card: { active?: boolean }) => void (card.active ??= true)))
+    // The office's inspection campaigns, and the inspections started for one (a building's task is done by them).
+    this.version(7).stores({
+      campaigns: 'id',
+      inspections: 'id, startedAt, [buildingId+startedAt], deletedAt, [campaignId+buildingId]',
+    })
   }
 }
 

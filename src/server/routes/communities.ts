@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { BuildingSummary, Community, CommunitySummary, FIRST_GRID_NAME, NewCommunity, RefId, uuidv7, type Building, type Household, type Resident } from '@/domain'
+import { BuildingSummary, Community, CommunitySummary, DEFAULT_COMMUNITY_SETTINGS, FIRST_GRID_NAME, NewCommunity, RefId, uuidv7, type Building, type Household, type Resident } from '@/domain'
 import { principalOf } from '../auth/authenticate'
 import { managedCommunity } from '../auth/community'
 import type { ServerContext } from '../context'
@@ -64,7 +64,7 @@ export const communityRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = as
     async (request, reply) => {
       if (principalOf(request).role !== 'admin') throw new HttpError(403, 'forbidden', 'Only an admin creates a community.')
       const at = ctx.clock().getTime()
-      const community = { id: uuidv7(at), name: request.body.name }
+      const community: Community = { id: uuidv7(at), name: request.body.name, settings: DEFAULT_COMMUNITY_SETTINGS }
       await ctx.storage.putReference(community.id, 'communities', [community])
       await ctx.storage.putReference(community.id, 'grids', [{ id: uuidv7(at), communityId: community.id, name: FIRST_GRID_NAME }])
       return reply.code(201).send(community)

@@ -93,7 +93,7 @@ describe('an inspection record', () => {
   const record = { id: uuidv7(), createdAt: '2026-11-20T02:00:00.000Z', updatedAt: '2026-11-20T02:00:00.000Z', createdBy: 'u-1', deviceId: 'd-1', rev: null, deletedAt: null, conflicts: [] }
 
   it('larger than the record cap fails its schema, with a message a leader can act on', () => {
-    const fields: InspectionFields = { templateId: template.id, templateVersion: template.version, buildingId: 'b-1', startedAt: record.createdAt, completedAt: null, answers: stuffed }
+    const fields: InspectionFields = { templateId: template.id, templateVersion: template.version, buildingId: 'b-1', startedAt: record.createdAt, completedAt: null, campaignId: null, answers: stuffed }
     expect(recordBytes({ ...record, ...fields })).toBeGreaterThan(RECORD_MAX_BYTES)
     const result = Inspection.safeParse({ ...record, ...fields })
     expect(result.success).toBe(false)
@@ -103,7 +103,7 @@ describe('an inspection record', () => {
 
   it('is measured as its author wrote it: the conflicts the server keeps never push it over the cap', () => {
     const half = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`item-${i}`, answer('pass', '楼'.repeat(250))]))
-    const fields: InspectionFields = { templateId: template.id, templateVersion: template.version, buildingId: 'b-1', startedAt: record.createdAt, completedAt: null, answers: half }
+    const fields: InspectionFields = { templateId: template.id, templateVersion: template.version, buildingId: 'b-1', startedAt: record.createdAt, completedAt: null, campaignId: null, answers: half }
     const lost = { field: 'answers', value: half, mutationId: uuidv7(), by: 'u-2', at: record.createdAt }
     const withConflict = { ...record, ...fields, conflicts: [lost] }
     expect(recordBytes(withConflict)).toBeGreaterThan(RECORD_MAX_BYTES)

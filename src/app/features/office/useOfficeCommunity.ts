@@ -1,6 +1,9 @@
 import { computed, ref } from 'vue'
 import { storeToRefs } from 'pinia'
 import type { Community } from '@/domain'
+
+/** What the workspace needs of the community it works on: the set-up calls take its id, the header shows its name. */
+export type OfficeCommunity = Pick<Community, 'id' | 'name'>
 import { queries, useLiveQuery } from '@/app/db/read'
 import { useSync } from '@/app/stores/sync'
 
@@ -11,16 +14,16 @@ import { useSync } from '@/app/stores/sync'
 
 const KEY = 'doorstep.office.community'
 
-function readPicked(): Community | null {
+function readPicked(): OfficeCommunity | null {
   try {
-    const saved = JSON.parse(globalThis.localStorage?.getItem(KEY) ?? 'null') as Community | null
+    const saved = JSON.parse(globalThis.localStorage?.getItem(KEY) ?? 'null') as OfficeCommunity | null
     return saved && typeof saved.id === 'string' && typeof saved.name === 'string' ? saved : null
   } catch {
     return null
   }
 }
 
-const picked = ref<Community | null>(readPicked())
+const picked = ref<OfficeCommunity | null>(readPicked())
 
 export function useOfficeCommunity() {
   const { user } = storeToRefs(useSync())
@@ -30,14 +33,14 @@ export function useOfficeCommunity() {
     () => user.value?.communityId,
   ])
 
-  const community = computed<Community | null>(() => {
+  const community = computed<OfficeCommunity | null>(() => {
     if (isAdmin.value) return picked.value
     const id = user.value?.communityId
     // Before the first sync the community's record is not here yet: its id still serves the set-up calls.
     return id ? { id, name: own.value?.name ?? '' } : null
   })
 
-  function pick(next: Community) {
+  function pick(next: OfficeCommunity) {
     picked.value = { id: next.id, name: next.name }
     globalThis.localStorage?.setItem(KEY, JSON.stringify(picked.value))
   }

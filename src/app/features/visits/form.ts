@@ -20,14 +20,15 @@ export function emptyVisitDraft(place: { buildingId: string; householdId: string
     needs: '',
     outcome: '',
     followUpOn: null,
+    followsVisitId: null,
     photos: [],
   }
 }
 
 /** The editable fields of a saved visit. */
 export function visitDraftOf(visit: Visit): VisitDraft {
-  const { buildingId, householdId, visitedAt, purpose, topics, residentIds, othersMet, needs, outcome, followUpOn, photos } = visit
-  return { buildingId, householdId, visitedAt, purpose, topics, residentIds, othersMet, needs, outcome, followUpOn, photos }
+  const { buildingId, householdId, visitedAt, purpose, topics, residentIds, othersMet, needs, outcome, followUpOn, followsVisitId, photos } = visit
+  return { buildingId, householdId, visitedAt, purpose, topics, residentIds, othersMet, needs, outcome, followUpOn, followsVisitId, photos }
 }
 
 /** A stored timestamp as the value of an `<input type="datetime-local">`, in the leader's time zone. */

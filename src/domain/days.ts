@@ -1,0 +1,55 @@
+/*
+ * Calendar days as the community lives them: Asia/Shanghai (UTC+8 all year; China has kept no daylight
+ * saving since 1991). A visit at 23:30 on 30 November in Beijing is a November visit, although it is
+ * 15:30 UTC; the worklist on the phone, coverage and the monthly report on the server all count days and
+ * months with these functions, whatever time zone the phone or the server runs in. Pure and zod-free: the
+ * phone's first screen uses them.
+ */
+
+const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000
+const DAY_MS = 24 * 60 * 60 * 1000
+
+/** The Asia/Shanghai day (`YYYY-MM-DD`) of an instant: a Date or an ISO 8601 timestamp. */
+export function chinaDay(at: Date | string = new Date()): string {
+  const ms = typeof at === 'string' ? Date.parse(at) : at.getTime()
+  return new Date(ms + CHINA_OFFSET_MS).toISOString().slice(0, 10)
+}
+
+/** `day` moved by `days` (negative goes back). */
+export function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10)
+}
+
+/** Whole days from `from` to `to` (negative when `to` is earlier). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS)
+}
+
+/** A month as `YYYY-MM`. */
+export const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/
+
+/** The Asia/Shanghai month (`YYYY-MM`) of an instant. */
+export function chinaMonth(at: Date | string = new Date()): string {
+  return chinaDay(at).slice(0, 7)
+}
+
+/**
+ * A month's first and last days, and the instants (UTC ISO timestamps) it starts at and the next one starts
+ * at, for queries over timestamps: `from <= at < to`.
+ */
+export function monthSpan(month: string): { first: string; last: string; from: string; to: string } {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  const first = `${month}-01`
+  const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`
+  const instant = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) - CHINA_OFFSET_MS).toISOString()
+  return { first, last: addDays(next, -1), from: instant(first), to: instant(next) }
+}
+
+/**
+ * The day a month's standing figures (overdue households, overdue follow-ups) are taken on: its last day, or
+ * today while the month is still running.
+ */
+export function monthAsOf(month: string, today: string): string {
+  const { last } = monthSpan(month)
+  return today < last ? today : last
+}
