@@ -126,7 +126,7 @@ describeEngines('office accounts and communities', (engine) => {
     const mine = (await get(office, '/communities')).json as CommunitySummary[]
     const accounts = ((await get(office, `/communities/${A}/accounts`)).json as Account[]).length
     expect(mine).toEqual([
-      { id: A, name: demoCommunity.name, buildings: demoBuildings.length, households: demoHouseholds.length, residents: demoResidents.filter((r) => !r.movedOutAt).length, accounts },
+      { id: A, name: demoCommunity.name, settings: demoCommunity.settings, buildings: demoBuildings.length, households: demoHouseholds.length, residents: demoResidents.filter((r) => !r.movedOutAt).length, accounts },
     ])
     const all = (await get(admin, '/communities')).json as CommunitySummary[]
     expect(all.map((c) => c.id).sort()).toEqual([A, B].sort())
