@@ -88,7 +88,7 @@ async function warmStart(phone: Phone, server: FieldServer): Promise<Table> {
   await watchRows(page, HOME_DATA)
   // Offline for the page and for the worker: Playwright's offline mode does not cover the worker's fetches.
   server.setReachable(false)
-  await phone.context.setOffline(true)
+  await phone.setOffline(true)
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 })
   const shown: number[] = []
   const ready: number[] = []
@@ -111,7 +111,7 @@ async function warmStart(phone: Phone, server: FieldServer): Promise<Table> {
     }
   } finally {
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 })
-    await phone.context.setOffline(false)
+    await phone.setOffline(false)
     server.setReachable(true)
     await page.close()
   }

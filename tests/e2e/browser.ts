@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type BrowserContext, type BrowserContextOptions } from 'playwright-core'
+import { chromium, type BrowserContext, type BrowserContextOptions, type CDPSession, type Page } from 'playwright-core'
 
 /** Debian's Chromium (`apt-get install chromium`); playwright-core downloads no browser of its own. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -44,6 +44,12 @@ export interface Phone {
   context: BrowserContext
   /** The profile on disk: launching again with it reopens the same phone, data and service worker included. */
   userDataDir: string
+  /**
+   * Cuts or restores the network for every page and the service worker. Use this, not the context's own
+   * `setOffline`: it also keeps `navigator.onLine` and the `online`/`offline` events true in pages opened
+   * or reloaded while offline (see `offlineEverywhere`).
+   */
+  setOffline(offline: boolean): Promise<void>
   /** Closes the browser and deletes its profile. */
   close(): Promise<void>
   /**
@@ -73,6 +79,38 @@ async function browserProcess(userDataDir: string): Promise<number> {
 }
 
 /**
+ * Playwright's offline switch, plus the same switch sent again to each page after every navigation.
+ * Chromium 150 cuts a page's network when it is reloaded or opened offline under a service worker, but
+ * its `navigator.onLine` says true and no `online` event follows when the network comes back; emulating
+ * the network conditions again on the page's own DevTools session puts that right.
+ */
+function offlineEverywhere(context: BrowserContext, initially: boolean) {
+  let offline = initially
+  const sessions = new Map<Page, Promise<CDPSession>>()
+  const session = (page: Page) => {
+    if (!sessions.has(page)) sessions.set(page, context.newCDPSession(page))
+    return sessions.get(page)!
+  }
+  const emulate = async (page: Page) => {
+    const cdp = await session(page)
+    await cdp.send('Network.emulateNetworkConditions', { offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 })
+  }
+  const watch = (page: Page) => {
+    page.on('framenavigated', (frame) => {
+      if (offline && frame === page.mainFrame()) emulate(page).catch(() => {})
+    })
+    page.on('close', () => sessions.delete(page))
+  }
+  context.pages().forEach(watch)
+  context.on('page', watch)
+  return async (next: boolean) => {
+    offline = next
+    await context.setOffline(next)
+    await Promise.all([...sessions.keys()].map((page) => emulate(page).catch(() => {})))
+  }
+}
+
+/**
  * A browser profile on disk: a persistent context keeps IndexedDB and the service worker's caches on disk
  * like a phone does (a plain `newContext()` holds them in memory). Fresh, unless `userDataDir` names one.
  */
@@ -88,6 +126,7 @@ export async function launchPhone({ userDataDir: reopen, ...options }: PhoneOpti
   return {
     context,
     userDataDir,
+    setOffline: offlineEverywhere(context, options.offline ?? false),
     async close() {
       await context.close()
       await rm(userDataDir, { recursive: true, force: true })

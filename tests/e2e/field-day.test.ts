@@ -165,7 +165,7 @@ describe.skipIf(skipReason)('a field day', () => {
   /** No network for anything on the phone: its pages (navigator.onLine, `online` events) and its service worker. */
   async function goOffline() {
     server.setReachable(false)
-    await leader.context.setOffline(true)
+    await leader.setOffline(true)
   }
 
   beforeAll(async () => {
@@ -210,7 +210,7 @@ describe.skipIf(skipReason)('a field day', () => {
   it('2. works with no network: starts from the worker, records a visit, an issue with a photo, an inspection whose failed item becomes a report, and keeps a half-typed form', async () => {
     await goOffline()
     await page.reload()
-    expect(await page.evaluate(() => navigator.onLine)).toBe(false)
+    await expect.poll(() => page.evaluate(() => navigator.onLine)).toBe(false)
     const probe = await page.evaluate(() => fetch(`/api/v1/health?${Date.now()}`, { cache: 'no-store' }).then((r) => `answered ${r.status}`, () => 'failed'))
     expect(probe).toBe('failed')
     await page.getByText(BUILDING).waitFor()
@@ -261,7 +261,7 @@ describe.skipIf(skipReason)('a field day', () => {
     watchProblems(page, problems)
     await page.goto(at(`/visits/${ids.killedVisit}`))
     await page.getByText(KILLED_NEEDS).waitFor()
-    expect(await page.evaluate(() => navigator.onLine)).toBe(false)
+    await expect.poll(() => page.evaluate(() => navigator.onLine)).toBe(false)
     const records = await phoneRecords(page, 'u-leader1')
     expect([...records.values()].map((r) => r.table).sort()).toEqual(['inspections', 'issues', 'issues', 'visits', 'visits'])
   })
@@ -273,7 +273,7 @@ describe.skipIf(skipReason)('a field day', () => {
     await page.getByText('5 条记录待同步').waitFor()
 
     server.setReachable(true)
-    await leader.context.setOffline(false)
+    await leader.setOffline(false)
     await page.getByText('记录都已同步').waitFor({ timeout: 30_000 })
     expect(await outboxSize()).toBe(0)
     const { onServer } = await expectServerHoldsPhoneRecords()
@@ -337,8 +337,8 @@ describe.skipIf(skipReason)('a field day', () => {
     }
 
     // The app looks for a new version when the network comes back (and whenever it comes into view).
-    await leader.context.setOffline(true)
-    await leader.context.setOffline(false)
+    await leader.setOffline(true)
+    await leader.setOffline(false)
     await page.getByText('有新版本了').waitFor({ timeout: 20_000 })
     await page.waitForTimeout(1000)
     expect(await page.evaluate(() => 'sameDocument' in window), 'no reload without consent').toBe(true)

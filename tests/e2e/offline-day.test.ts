@@ -30,7 +30,7 @@ describe.skipIf(skipReason)('a day of work with no network', () => {
     page = phone.context.pages()[0] ?? (await phone.context.newPage())
     watchProblems(page, problems)
     await openUnderWorker(page, appUrl)
-    await phone.context.setOffline(true)
+    await phone.setOffline(true)
   })
 
   afterAll(async () => {
@@ -38,7 +38,7 @@ describe.skipIf(skipReason)('a day of work with no network', () => {
   })
 
   it('has really lost the network', async () => {
-    expect(await page.evaluate(() => navigator.onLine)).toBe(false)
+    await expect.poll(() => page.evaluate(() => navigator.onLine)).toBe(false)
     const probe = await page.evaluate(() =>
       fetch(`/network-probe-${Date.now()}.txt`, { cache: 'no-store' }).then(
         (response) => `answered ${response.status}`,
@@ -81,7 +81,7 @@ describe.skipIf(skipReason)('a day of work with no network', () => {
   it('finds the visit, the issue and the inspection in their lists after a reload with no network', async () => {
     await page.goto(at('/visits'))
     await page.reload()
-    expect(await page.evaluate(() => navigator.onLine)).toBe(false)
+    await expect.poll(() => page.evaluate(() => navigator.onLine)).toBe(false)
     await page.locator(`a[href="${visitPath}"]`).getByText('政策宣讲').waitFor()
 
     await page.getByRole('link', { name: '诉求', exact: true }).click()

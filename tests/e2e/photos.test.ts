@@ -69,7 +69,7 @@ describe.skipIf(skipReason)('photos on another phone', () => {
     await desk.locator('.van-image-preview').tap()
     await desk.locator('.van-image-preview').waitFor({ state: 'hidden' })
 
-    await office.context.setOffline(true)
+    await office.setOffline(true)
     await desk.reload()
     await expect.poll(() => naturalSizes(desk, `img[data-sha256="${sha256}"]`), { timeout: 20_000 }).toEqual([[320, 240]])
     await desk.getByRole('button', { name: '看第 1 张大图' }).click()
