@@ -41,8 +41,12 @@ export function monthSpan(month: string): { first: string; last: string; from: s
   const [y, m] = month.split('-').map(Number) as [number, number]
   const first = `${month}-01`
   const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`
-  const instant = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) - CHINA_OFFSET_MS).toISOString()
-  return { first, last: addDays(next, -1), from: instant(first), to: instant(next) }
+  return { first, last: addDays(next, -1), from: dayStartsAt(first), to: dayStartsAt(next) }
+}
+
+/** The instant (UTC ISO timestamp) an Asia/Shanghai day starts at, for queries over timestamps. */
+export function dayStartsAt(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) - CHINA_OFFSET_MS).toISOString()
 }
 
 /**

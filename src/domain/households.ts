@@ -29,6 +29,15 @@ export const CommunitySettings = z.object({
 export type CommunitySettings = z.infer<typeof CommunitySettings>
 export const DEFAULT_COMMUNITY_SETTINGS: CommunitySettings = CommunitySettings.parse({})
 
+/** What the office changes of the settings (PATCH /communities/:id/settings); absent fields stay as they are. */
+export const CommunitySettingsChange = z.strictObject({
+  visitIntervalDays: IntervalDays.optional(),
+  /** Replaces the care intervals: a tag left out no longer has one of its own. */
+  careIntervalDays: z.partialRecord(CareTag, IntervalDays).optional(),
+  silentDeviceDays: CommunitySettings.shape.silentDeviceDays.unwrap().optional(),
+})
+export type CommunitySettingsChange = z.infer<typeof CommunitySettingsChange>
+
 export const Community = z.object({ id: RefId, name: requiredText(60), settings: CommunitySettings.prefault({}) })
 export type Community = z.infer<typeof Community>
 

@@ -22,12 +22,14 @@ import {
   type RosterState,
 } from '@/domain'
 import { applyMutation, canSee, namedPlaces, templateKey, templateWireId, type FieldRevs, type Places, type StoredRecord } from '../sync/apply'
+import * as field from './field-storage'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
   DeviceRecord,
   DeviceWithRecords,
   IncomingMutation,
+  InstantSpan,
   MemberPrincipal,
   NewUser,
   Principal,
@@ -876,6 +878,30 @@ export class KyselyStorage implements Storage {
   async dropEndedRateLimits(now: number): Promise<void> {
     await this.#db.deleteFrom('rate_limits').where('resets_at', '<=', now).execute()
   }
+
+  // ── Field overview: see field-storage.ts ──
+  visitsByHousehold(communityId: string, before: string, month: InstantSpan) {
+    return field.visitsByHousehold(this.#db, communityId, before, month)
+  }
+  followUpRows(communityId: string, before: string) {
+    return field.followUpRows(this.#db, communityId, before)
+  }
+  monthVisitCounts(communityId: string, month: InstantSpan) {
+    return field.monthVisitCounts(this.#db, communityId, month)
+  }
+  monthIssueCounts(communityId: string, month: InstantSpan) {
+    return field.monthIssueCounts(this.#db, communityId, month)
+  }
+  monthIssueTimelines(communityId: string, month: InstantSpan) {
+    return field.monthIssueTimelines(this.#db, communityId, month)
+  }
+  monthInspectionCounts(communityId: string, month: InstantSpan) {
+    return field.monthInspectionCounts(this.#db, communityId, month)
+  }
+  monthFailedItems(communityId: string, month: InstantSpan) {
+    return field.monthFailedItems(this.#db, communityId, month)
+  }
+  // ── end of field overview ──
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {

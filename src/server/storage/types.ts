@@ -1,4 +1,4 @@
-import type { AttachmentMeta, Change, Community, Mutation, MutationResult, PullTable, RecordTable, Role, RosterCounts, RosterEntry, RosterState } from '@/domain'
+import type { AttachmentMeta, Change, Community, IssueEvent, Mutation, MutationResult, PullTable, RecordTable, Role, RosterCounts, RosterEntry, RosterState } from '@/domain'
 
 /**
  * The storage contract of the sync server. Two engines implement it — SQLite (one file, the embedded
@@ -176,4 +176,42 @@ export interface Storage {
   clearRateLimit(key: string): Promise<void>
   /** Drops the windows that ended before `now`, so that addresses tried once do not pile up. */
   dropEndedRateLimits(now: number): Promise<void>
+
+  // ── Field overview (coverage, monthly report): aggregates over the leaders' records, in SQL (field-storage.ts) ──
+  /** Per household of the community with a visit before `before`: its last visit's time and how many fall in `month`. */
+  visitsByHousehold(communityId: string, before: string, month: InstantSpan): Promise<HouseholdVisits[]>
+  /** The community's visits before `before` that set a follow-up or follow one up: what openFollowUps needs besides the last visits. */
+  followUpRows(communityId: string, before: string): Promise<FollowUpRow[]>
+  /** The month's visits counted by building and purpose. */
+  monthVisitCounts(communityId: string, month: InstantSpan): Promise<Array<{ buildingId: string; purpose: string; count: number }>>
+  /** The reports made in the month, counted by category and the status they stand at. */
+  monthIssueCounts(communityId: string, month: InstantSpan): Promise<Array<{ category: string; status: string; count: number }>>
+  /** The reports made in the month: when, and their events (for the times to accept and resolve). */
+  monthIssueTimelines(communityId: string, month: InstantSpan): Promise<Array<{ createdAt: string; events: IssueEvent[] }>>
+  /** The inspections completed in the month, counted by template, with how many had a failed item. */
+  monthInspectionCounts(communityId: string, month: InstantSpan): Promise<Array<{ templateId: string; count: number; failed: number }>>
+  /** The failed answers of the inspections completed in the month, counted by template and item. */
+  monthFailedItems(communityId: string, month: InstantSpan): Promise<Array<{ templateId: string; itemId: string; count: number }>>
+  // ── end of field overview ──
+}
+
+/** Instants `from <= at < to` (UTC ISO timestamps), e.g. a China month's (monthSpan). */
+export interface InstantSpan {
+  from: string
+  to: string
+}
+
+export interface HouseholdVisits {
+  householdId: string
+  lastVisitedAt: string
+  visitsInMonth: number
+}
+
+/** What the follow-up rules read of a visit (FollowUpVisit in the domain), as stored. */
+export interface FollowUpRow {
+  id: string
+  householdId: string
+  visitedAt: string
+  followUpOn: string | null
+  followsVisitId: string | null
 }
