@@ -787,6 +787,18 @@ describeEngines('authorization matrix', (engine) => {
       'PATCH /api/v1/accounts/{userId}': { method: 'PATCH', url: `/api/v1/accounts/${who.userId}`, json: { displayName: '死令牌改名' }, live: ['403'] },
       'POST /api/v1/accounts/{userId}/password': { method: 'POST', url: `/api/v1/accounts/${who.userId}/password`, live: ['403'] },
       'PUT /api/v1/accounts/{userId}/buildings': { method: 'PUT', url: `/api/v1/accounts/${who.userId}/buildings`, json: { buildingIds: [] }, live: ['403'] },
+      // Coverage, the monthly report and the settings are the office's.
+      ...Object.fromEntries(
+        ['coverage?month=2026-11', 'coverage/households?month=2026-11&buildingId=b-x', 'report?month=2026-11'].flatMap((path): Array<[string, Request]> => {
+          const route = `/api/v1/communities/{id}/${path.split('?')[0]!}`
+          const url = `/api/v1/communities/${who.community}/${path}`
+          return [
+            [`GET ${route}`, { method: 'GET', url, live: ['403'] }],
+            [`HEAD ${route}`, { method: 'HEAD', url, live: ['403'] }],
+          ]
+        }),
+      ),
+      'PATCH /api/v1/communities/{id}/settings': { method: 'PATCH', url: `/api/v1/communities/${who.community}/settings`, json: { silentDeviceDays: 5 }, live: ['403'] },
     }
     /** What the requests changed. */
     async function effects(): Promise<string[]> {
