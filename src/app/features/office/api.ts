@@ -4,12 +4,16 @@ import {
   ApiError,
   BuildingSummary,
   Community,
+  CommunitySettings,
   CommunitySummary,
+  Coverage,
+  CoverageHousehold,
   DeviceInfo,
   IssuedPassword,
   RosterPreview,
   type AccountChange,
   type BuildingAssignment,
+  type CommunitySettingsChange,
   type NewAccount,
   type NewCommunity,
 } from '@/domain'
@@ -107,6 +111,10 @@ export function createOfficeApi(options: OfficeApiOptions = {}) {
     revokeDevice: async (userId: string, deviceId: string) => void (await call('DELETE', `/users/${id(userId)}/devices/${id(deviceId)}`)),
     previewRoster: (communityId: string, bytes: ArrayBuffer) => roster('preview', communityId, bytes),
     importRoster: (communityId: string, bytes: ArrayBuffer) => roster('import', communityId, bytes),
+    coverage: (communityId: string, month: string) => json(Coverage, 'GET', `/communities/${id(communityId)}/coverage?month=${id(month)}`),
+    coverageHouseholds: (communityId: string, month: string, scope: { buildingId: string } | { leaderId: string }) =>
+      json(z.array(CoverageHousehold), 'GET', `/communities/${id(communityId)}/coverage/households?month=${id(month)}&${new URLSearchParams(scope).toString()}`),
+    changeSettings: (communityId: string, change: CommunitySettingsChange) => json(CommunitySettings, 'PATCH', `/communities/${id(communityId)}/settings`, change),
     /** A file behind the token (the roster, its template), as a blob to save. */
     download: async (path: string) => (await call('GET', path)).blob(),
   }
