@@ -35,7 +35,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'people', name: 'office-people', component: () => import('./features/office/OfficePeople.vue') },
       { path: 'templates', name: 'office-templates', component: () => import('./features/office/templates/OfficeTemplates.vue'), meta: { messages: ['inspections', 'officeTemplates'] } },
       { path: 'communities', name: 'office-communities', component: () => import('./features/office/OfficeCommunities.vue') },
-      { path: 'coverage', name: 'office-coverage', component: () => import('./features/office/coverage/OfficeCoverage.vue'), meta: { messages: ['officeCoverage'] } },
+      { path: 'coverage', name: 'office-coverage', component: () => import('./features/office/OfficeCoverage.vue'), meta: { messages: ['officeCoverage'] } },
     ],
   },
   { path: '/:pathMatch(.*)*', redirect: '/' },

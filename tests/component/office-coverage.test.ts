@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { chinaMonth, CommunitySettings, CommunitySettingsChange, CommunitySummary, Coverage, CoverageHousehold, type CoverageRow, type User } from '@/domain'
 import { db } from '@/app/db/database'
 import { createOfficeApi, setOfficeApi } from '@/app/features/office/api'
-import OfficeCoverage from '@/app/features/office/coverage/OfficeCoverage.vue'
+import OfficeCoverage from '@/app/features/office/OfficeCoverage.vue'
 import { mountWithApp } from './setup'
 
 /*
