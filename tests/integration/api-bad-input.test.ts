@@ -58,7 +58,7 @@ describeEngines('bad input on every route', (engine) => {
 
   const sha = sha256(PNG_192)
   const unknownDevice = uuidv7()
-  const ROUTES: Array<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD'; url: () => string; auth: boolean }> = [
+  const ROUTES: Array<{ method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD'; url: () => string; auth: boolean }> = [
     { method: 'GET', url: () => '/api/v1/health', auth: false },
     { method: 'GET', url: () => '/api/v1/openapi.json', auth: false },
     { method: 'POST', url: () => '/api/v1/auth/login', auth: false },
@@ -76,6 +76,10 @@ describeEngines('bad input on every route', (engine) => {
     { method: 'POST', url: () => '/api/v1/communities/c-nanmen/roster/import', auth: true },
     { method: 'GET', url: () => '/api/v1/communities/c-nanmen/roster.xlsx', auth: true },
     { method: 'GET', url: () => '/api/v1/roster/template.xlsx', auth: true },
+    { method: 'GET', url: () => '/api/v1/communities/c-nanmen/coverage?month=2026-11', auth: true },
+    { method: 'GET', url: () => '/api/v1/communities/c-nanmen/coverage/households?month=2026-11&buildingId=b-nanmen-117', auth: true },
+    { method: 'GET', url: () => '/api/v1/communities/c-nanmen/report?month=2026-11', auth: true },
+    { method: 'PATCH', url: () => '/api/v1/communities/c-nanmen/settings', auth: true },
   ]
 
   it('answers every kind of bad body on every route below 500, and changes nothing', async () => {
@@ -92,7 +96,7 @@ describeEngines('bad input on every route', (engine) => {
     // Bodies are refused where a route reads one (a roster preview answers 200 with the file's problems);
     // login never signs anyone in from a malformed request.
     for (const [what, status] of statuses) {
-      if (/^(POST \/api\/v1\/(auth\/login|sync\/push|communities\/\S+\/roster\/import)|PUT)/.test(what)) expect(status, what).toBeGreaterThanOrEqual(400)
+      if (/^(POST \/api\/v1\/(auth\/login|sync\/push|communities\/\S+\/roster\/import)|PUT|PATCH)/.test(what)) expect(status, what).toBeGreaterThanOrEqual(400)
     }
     expect(({} as Record<string, unknown>).role, 'Object.prototype polluted').toBeUndefined()
     expect({ office: await api.pullAll(office.token), leader: await api.pullAll(leader.token) }).toEqual(before)
