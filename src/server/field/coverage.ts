@@ -55,7 +55,11 @@ export async function coverageField(storage: Storage, community: Community, mont
   const settings = community.settings
   const buildingIds = new Set(buildings.map((b) => b.id))
   const residentsOf = new Map<string, Resident[]>()
-  for (const r of residents) residentsOf.set(r.householdId, [...(residentsOf.get(r.householdId) ?? []), r])
+  for (const r of residents) {
+    const people = residentsOf.get(r.householdId)
+    if (people) people.push(r)
+    else residentsOf.set(r.householdId, [r])
+  }
   const visitsOf = new Map(visits.map((v) => [v.householdId, v]))
 
   // openFollowUps reads of a household's other visits only the latest time and which visits they follow:
@@ -127,7 +131,7 @@ export function householdsOf(field: CoverageField, scope: { buildingId: string }
   return field.households.filter((h) => buildings.has(h.buildingId))
 }
 
-export function coverageOf(field: CoverageField): Coverage {
+function coverageOf(field: CoverageField): Coverage {
   return {
     month: field.month,
     asOf: field.asOf,

@@ -5,7 +5,7 @@ import { principalOf } from '../auth/authenticate'
 import { managedCommunity } from '../auth/community'
 import type { ServerContext } from '../context'
 import { errorResponses, HttpError } from '../errors'
-import { coverageField, coverageOf, householdsOf } from '../field/coverage'
+import { communityCoverage, coverageField, householdsOf } from '../field/coverage'
 import { monthlyReport } from '../field/report'
 
 const CommunityParams = z.object({ id: RefId })
@@ -26,7 +26,7 @@ export const fieldRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async 
     { schema: { tags: ['field'], params: CommunityParams, querystring: MonthQuery, response: { 200: Coverage, ...errorResponses(400, 401, 403, 404) } } },
     async (request) => {
       const community = await managedCommunity(ctx, principalOf(request), request.params.id)
-      return coverageOf(await coverageField(ctx.storage, community, monthOf(request.query.month), chinaDay(ctx.clock())))
+      return communityCoverage(ctx.storage, community, monthOf(request.query.month), chinaDay(ctx.clock()))
     },
   )
 
