@@ -240,7 +240,9 @@ export function createNetwork(options: { forward: Forward; restart: () => Promis
         await Promise.allSettled(batch.map((deliver) => deliver()))
       }
       await restarting
-      while (inFlight.size) await Promise.all([...inFlight])
+      // The keys are the promises: awaiting the map's entries ([promise, reset] pairs, not thenables) would
+      // spin on microtasks, starve the event loop the requests need, and hang the suite past every timeout.
+      while (inFlight.size) await Promise.all(inFlight.keys())
     },
 
     async calm() {
