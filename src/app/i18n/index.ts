@@ -4,20 +4,18 @@ import common from './common'
 import home from '@/app/features/home/messages'
 import session from '@/app/features/session/messages'
 import pwa from '@/app/pwa/messages'
-import worklist from '@/app/features/worklist/messages'
 
 /** One feature's words in every locale, as `defineMessages` returns them. */
 export type MessagePart = Record<Locale, object>
 
 /** Words the first screen shows (home, the sync status line, the update prompt) load with it. */
-const firstScreen: MessagePart[] = [common, home, session, pwa, worklist]
+const firstScreen: MessagePart[] = [common, home, session, pwa]
 
 function firstScreenCatalog(locale: Locale) {
-  return Object.assign({}, common[locale], home[locale], session[locale], pwa[locale], worklist[locale]) as (typeof common)['zh-CN'] &
+  return Object.assign({}, common[locale], home[locale], session[locale], pwa[locale]) as (typeof common)['zh-CN'] &
     (typeof home)['zh-CN'] &
     (typeof session)['zh-CN'] &
-    (typeof pwa)['zh-CN'] &
-    (typeof worklist)['zh-CN']
+    (typeof pwa)['zh-CN']
 }
 
 /**
@@ -33,6 +31,7 @@ export const lazyMessages = {
   office: () => import('@/app/features/office/messages'),
   officeTemplates: () => import('@/app/features/office/templates/messages'),
   account: () => import('@/app/features/session/account-messages'),
+  worklist: () => import('@/app/features/worklist/messages'),
 } satisfies Record<string, () => Promise<{ default: MessagePart }>>
 export type LazyMessages = keyof typeof lazyMessages
 

@@ -1,6 +1,5 @@
 import { defineMessages } from '@/app/i18n/define'
 
-// Loaded with the first screen: home shows the top of the worklist.
 export default defineMessages({
   'zh-CN': {
     worklist: {
