@@ -11,6 +11,7 @@ import { KB, kb, markdown, median, ms, percentile, printed, ratio, target, type 
 import { rosterBenchmarks } from './roster'
 import { startupBenchmarks } from './startup'
 import { syncBenchmarks } from './sync'
+import { worklistBenchmarks } from './worklist'
 import { install, rowsShown, watchRows } from './watch'
 
 /*
@@ -290,7 +291,7 @@ async function browserBenchmarks(report: (table: Table) => void): Promise<void> 
   }
 }
 
-const GROUPS = { browser: browserBenchmarks, sync: syncBenchmarks, roster: rosterBenchmarks }
+const GROUPS = { browser: browserBenchmarks, sync: syncBenchmarks, roster: rosterBenchmarks, worklist: worklistBenchmarks }
 
 /**
  * All groups, one after another (Chromium closed before the sync benchmarks start, so that it takes no CPU
