@@ -15,9 +15,10 @@ import { worklistBenchmarks } from './worklist'
 import { install, rowsShown, watchRows } from './watch'
 
 /*
- * `npm run bench`: eleven benchmarks, each against a baseline measured in the same run, printed as tables and
+ * `npm run bench`: twelve benchmarks, each against a baseline measured in the same run, printed as tables and
  * written to docs/benchmarks.md: a–d in Chromium (here), e–h of sync (./sync.ts), i–j of starting the app
- * (./startup.ts), k of a roster import (./roster.ts; alone: `npm run bench -- roster`). Benchmarks report figures; they do not pass or fail. Targets from the
+ * (./startup.ts), k of a roster import (./roster.ts; alone: `npm run bench -- roster`), l of the leader's worklist
+ * (./worklist.ts; alone: `npm run bench -- worklist`). Benchmarks report figures; they do not pass or fail. Targets from the
  * issue stand beside the figures, and a missed one is flagged.
  */
 

@@ -127,6 +127,7 @@ describe('a follow-up visit', () => {
     const detail = await mountWithApp(VisitDetail, { props: { id: origin.id }, route: `/visits/${origin.id}` })
     const recordFollowUp = (root: VueWrapper) => root.findAll('button').find((b) => b.text() === '记回访')
     await vi.waitFor(() => expect(recordFollowUp(detail.wrapper)).toBeDefined())
+    expect(detail.wrapper.find('.follow-up-badge').text()).toBe('已过期')
     await recordFollowUp(detail.wrapper)!.trigger('click')
     await vi.waitFor(() => expect(detail.router.currentRoute.value.fullPath).toBe(`/visits/new?follows=${origin.id}`))
     detail.wrapper.unmount()
@@ -158,6 +159,8 @@ describe('a follow-up visit', () => {
     const before = await mountWithApp(VisitDetail, { props: { id: origin.id }, route: `/visits/${origin.id}` })
     await vi.waitFor(() => expect(before.wrapper.find('.visit-detail__group').exists()).toBe(true))
     expect(recordFollowUp(before.wrapper)).toBeUndefined()
+    // Its follow-up is done: the day stays, no longer marked overdue.
+    expect(before.wrapper.find('.follow-up-badge').exists()).toBe(false)
   })
 
   it('keeps no link to the visit it followed once the leader picks another household', async () => {
