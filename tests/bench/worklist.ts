@@ -9,8 +9,8 @@ import { count, median, ms, ratio, target, type Table } from './report'
 import { install, rowsShown, watchRows } from './watch'
 
 /*
- * l) The leader's worklist (issue 8): 2,000 households and 20,000 visits on the phone, the app started at
- * /worklist, to its rows on screen at 1× CPU. The baseline, in the same page and run, is the bare getAll of
+ * l) The leader's worklist (issue 8): 2,000 households and 20,000 visits on the phone, to its rows on screen
+ * at 1× CPU, the app started at /worklist and, in the running app, from a tap on home's link. The baseline, in the same page and run, is the bare getAll of
  * the very rows the worklist reads (communities, buildings, households, residents, visits) in one
  * IndexedDB transaction: the floor of reading them at all.
  */
@@ -138,15 +138,27 @@ export async function worklistBenchmarks(report: (table: Table) => void): Promis
     await watchRows(page, ROWS)
 
     const shown: number[] = []
+    const tapped: number[] = []
     const bare: number[] = []
     let rows = 0
     let listed = { followUps: '', households: '' }
     for (let i = 0; i < RUNS + 1; i++) {
       await page.goto(`${server.url}worklist`, { waitUntil: 'commit' })
       const at = await rowsShown(page)
+      // In the app: home showing the worklist's top, then a tap on its link to the whole list.
+      await page.goto(server.url)
+      await page.locator('a[href="/worklist"]').waitFor()
+      await page.waitForTimeout(300)
+      const tapAt = await page.evaluate(() => {
+        const start = performance.now()
+        document.querySelector<HTMLAnchorElement>('a[href="/worklist"]')!.click()
+        return start
+      })
+      const tapShownAt = await rowsShown(page)
       const read = await bareRead(page)
       if (i === 0) continue // warms the caches
       shown.push(at)
+      tapped.push(tapShownAt - tapAt)
       bare.push(read.ms)
       rows = read.rows
       listed = await page.evaluate(() => {
@@ -155,16 +167,21 @@ export async function worklistBenchmarks(report: (table: Table) => void): Promis
       })
     }
     const app = median(shown)
+    const tap = median(tapped)
     const floor = median(bare)
     report({
       title: `l) The leader's worklist with ${count(HOUSEHOLDS)} households and ${count(VISITS)} visits (issue 8)`,
-      about: `The built app served by src/server (static.ts), in Chromium with a profile on disk, the service worker ${controlled ? 'installed and controlling the page' : 'NOT controlling the page'}, 1× CPU. The phone holds ${count(BUILDINGS)} buildings, ${count(HOUSEHOLDS)} households (one in seven with a care tag), ${count(HOUSEHOLDS * 1.5)} residents and ${count(VISITS)} visits over two years, one in forty with a follow-up. The app is started at /worklist; "rows on screen" is the frame after the first row of 该走访了 is rendered with a size (the worklist: ${listed.followUps} follow-ups and ${listed.households} households due, the first 50 of each drawn). Median of ${RUNS} runs after one warm-up. Baseline: opening the database and a bare getAll of every row the worklist reads (${count(rows)} rows of communities, buildings, households, residents and visits) in one IndexedDB transaction, in the same page right after.`,
+      about: `The built app served by src/server (static.ts), in Chromium with a profile on disk, the service worker ${controlled ? 'installed and controlling the page' : 'NOT controlling the page'}, 1× CPU. The phone holds ${count(BUILDINGS)} buildings, ${count(HOUSEHOLDS)} households (one in seven with a care tag), ${count(HOUSEHOLDS * 1.5)} residents and ${count(VISITS)} visits over two years, one in forty with a follow-up. The app is started at /worklist, or is on home and the link 看全部清单 is tapped; "rows on screen" is the frame after the first row of 该走访了 is rendered with a size (the worklist: ${listed.followUps} follow-ups and ${listed.households} households due, the first 50 of each drawn). Median of ${RUNS} runs after one warm-up. Baseline: opening the database and a bare getAll of every row the worklist reads (${count(rows)} rows of communities, buildings, households, residents and visits) in one IndexedDB transaction, in the same page right after.`,
       head: ['', 'median', '÷ bare getAll'],
       rows: [
         ['**app started at /worklist, to its rows on screen**', `**${ms(app)}**`, ratio(app / floor)],
+        ['看全部清单 tapped on home, to the rows on screen', ms(tap), ratio(tap / floor)],
         [`bare getAll of the ${count(rows)} rows (baseline)`, ms(floor), ratio(1)],
       ],
-      notes: [target(app <= TARGET_MS, `rows on screen within ${TARGET_MS} ms at 1× CPU (${ms(app)})`)],
+      notes: [
+        target(app <= TARGET_MS, `app started at /worklist, rows on screen within ${TARGET_MS} ms at 1× CPU (${ms(app)})`),
+        target(tap <= TARGET_MS, `tapped on home, rows on screen within ${TARGET_MS} ms at 1× CPU (${ms(tap)})`),
+      ],
     })
   } finally {
     await phone?.close()
