@@ -8,6 +8,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/buildings', name: 'buildings', component: () => import('./features/households/BuildingList.vue'), meta: { messages: ['households'] } },
   { path: '/buildings/:buildingId', name: 'building', component: () => import('./features/households/BuildingDetail.vue'), props: true, meta: { messages: ['households'] } },
   { path: '/households/:householdId', name: 'household', component: () => import('./features/households/HouseholdDetail.vue'), props: true, meta: { messages: ['households'] } },
+  { path: '/worklist', name: 'worklist', component: () => import('./features/worklist/WorklistView.vue'), meta: { messages: ['worklist'] } },
   { path: '/visits', name: 'visits', component: () => import('./features/visits/VisitList.vue'), meta: { messages: ['visits'] } },
   { path: '/visits/new', name: 'visit-new', component: () => import('./features/visits/VisitEdit.vue'), meta: { messages: ['visits'] } },
   { path: '/visits/:id', name: 'visit', component: () => import('./features/visits/VisitDetail.vue'), props: true, meta: { messages: ['visits', 'account'] } },

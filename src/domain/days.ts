@@ -25,6 +25,11 @@ export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS)
 }
 
+/** The instant (a UTC ISO timestamp) an Asia/Shanghai day starts at: its midnight in Beijing. */
+export function chinaDayStart(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) - CHINA_OFFSET_MS).toISOString()
+}
+
 /** A month as `YYYY-MM`. */
 export const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/
 
@@ -41,12 +46,7 @@ export function monthSpan(month: string): { first: string; last: string; from: s
   const [y, m] = month.split('-').map(Number) as [number, number]
   const first = `${month}-01`
   const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`
-  return { first, last: addDays(next, -1), from: dayStartsAt(first), to: dayStartsAt(next) }
-}
-
-/** The instant (UTC ISO timestamp) an Asia/Shanghai day starts at, for queries over timestamps. */
-export function dayStartsAt(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) - CHINA_OFFSET_MS).toISOString()
+  return { first, last: addDays(next, -1), from: chinaDayStart(first), to: chinaDayStart(next) }
 }
 
 /**

@@ -40,7 +40,7 @@ export function isCareHousehold(careTags: Iterable<CareTag>, intervals: VisitInt
 }
 
 /** A household's care tags: those of its residents who have not moved out, each once. */
-export function householdCareTags(residents: Iterable<{ careTags: readonly CareTag[]; movedOutAt: string | null }>): CareTag[] {
+export function householdCareTags(residents: Iterable<{ careTags: readonly CareTag[]; movedOutAt?: string | null }>): CareTag[] {
   const tags = new Set<CareTag>()
   for (const r of residents) if (!r.movedOutAt) for (const tag of r.careTags) tags.add(tag)
   return [...tags]

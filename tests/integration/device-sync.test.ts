@@ -8,7 +8,7 @@ import { createSyncEngine } from '@/app/sync/engine'
 import { TransportError } from '@/app/sync/errors'
 import { readSession, sessionTransport, signIn } from '@/app/sync/session'
 import { fetchTransport, type SyncTransport } from '@/app/sync/transport'
-import type { Visit } from '@/domain'
+import { addDays, chinaDay, type Visit } from '@/domain'
 import { DEMO_PASSWORD } from '@/server/seed'
 import { inspectionFields, issueFields, visitFields } from '../fixtures'
 import { JPEG_1x1, sha256 } from '../fixtures/images'
@@ -210,5 +210,20 @@ describeEngines('a leader’s phone and the office’s, through the real server'
     await leader.repos.templates.publish({ ...next, version: next.version + 1 })
     expect(await leader.sync.sync()).toMatchObject({ status: 'done', rejected: 1 })
     expect(await leader.db.templates.get([next.id, next.version + 1])).toBeUndefined()
+  })
+  it('carries a follow-up chain to the leader’s other phone, where the follow-up it closed is off the worklist', async () => {
+    const leader = await phone('leader1')
+    const today = chinaDay()
+    const origin = await leader.repos.visits.create(visitFields({ visitedAt: new Date(Date.now() - 10 * 86_400_000).toISOString(), followUpOn: addDays(today, -1) }), leader.author)
+    const followUp = await leader.repos.visits.create(visitFields({ visitedAt: new Date(Date.now() - 11 * 86_400_000).toISOString(), followsVisitId: origin.id }), leader.author)
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', pushed: 2, rejected: 0 })
+
+    const other = await phone('leader1')
+    expect(await other.sync.sync()).toMatchObject({ status: 'done' })
+    expect(await other.db.visits.get(followUp.id)).toMatchObject({ followsVisitId: origin.id, rev: expect.any(Number) })
+    // Recorded with a clock behind, the follow-up is older than its origin: only the link closes it.
+    expect((await other.queries.worklist(today)).followUps).toEqual([])
+    await other.repos.visits.remove(followUp.id)
+    expect((await other.queries.worklist(today)).followUps.map((row) => row.visit.id)).toEqual([origin.id])
   })
 })

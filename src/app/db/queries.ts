@@ -3,6 +3,7 @@ import type { ChecklistTemplate, FieldConflict, Household, Inspection, IssueRepo
 import { matchHousehold, textContains } from '@/domain/search'
 import type { SyncErrorInfo } from '@/app/sync/errors'
 import type { DoorstepDatabase, MetaEntry, PhotoImage, PhotoSize, RecoveryFound, Rejection } from './database'
+import { readWorklist, type LeaderWorklist } from './worklist'
 
 /**
  * Every read the screens make, through the index that matches it. Reads import no schemas (only types),
@@ -136,23 +137,8 @@ export function createQueries(db: DoorstepDatabase) {
     /** How many visits the same filter finds: the list's count agrees with what scrolling shows. */
     visitCount: (filter: VisitFilter = {}): Promise<number> => countLive(db.visits, visitScope(filter)),
 
-    /**
-     * Follow-ups due on or before `today` that no later visit to the same household has taken care of.
-     * Oldest first: the most overdue is the most urgent.
-     */
-    async dueFollowUps(today: string): Promise<Visit[]> {
-      const due = await db.visits.where('followUpOn').belowOrEqual(today).filter((v) => !v.deletedAt).toArray()
-      const open: Visit[] = []
-      for (const visit of due) {
-        const later = await db.visits
-          .where('[householdId+visitedAt]')
-          .between([visit.householdId, visit.visitedAt], [visit.householdId, Dexie.maxKey], false, true)
-          .filter((v) => !v.deletedAt)
-          .count()
-        if (later === 0) open.push(visit)
-      }
-      return open.sort((a, b) => a.followUpOn!.localeCompare(b.followUpOn!))
-    },
+    /** The leader's worklist on `today` (an Asia/Shanghai day): follow-ups to make and households due a visit. */
+    worklist: (today: string): Promise<LeaderWorklist> => readWorklist(db, today),
 
     issues: (filter: IssueFilter = {}, limit = Infinity): Promise<IssueReport[]> => issuesMatching(filter).limit(limit).toArray(),
     // Status and words have no index beside the building's: only then is every report of the scope read.

@@ -32,6 +32,7 @@ export const lazyMessages = {
   officeTemplates: () => import('@/app/features/office/templates/messages'),
   officeCoverage: () => import('@/app/features/office/coverage-messages'),
   account: () => import('@/app/features/session/account-messages'),
+  worklist: () => import('@/app/features/worklist/messages'),
 } satisfies Record<string, () => Promise<{ default: MessagePart }>>
 export type LazyMessages = keyof typeof lazyMessages
 

@@ -14,13 +14,15 @@ const grownTo = new Map<string, number>()
  * page again when a filter changes. The list stays one live query whose limit grows (rather than pages read
  * apart), so that a record synced or edited anywhere in it shows at once.
  */
-export function useListPages(filters: WatchSource[] = []) {
+export function useListPages(filters: WatchSource[] = [], part = '') {
   const route = useRoute()
+  // A screen with several lists (the worklist's parts) names each one.
+  const key = part ? `${route.fullPath}#${part}` : route.fullPath
   // An entry with one after it in the history is one the leader came back to (vue-router keeps `forward`).
   const returning = Boolean(globalThis.history?.state?.forward)
-  const limit = ref((returning && grownTo.get(route.fullPath)) || PAGE_SIZE)
+  const limit = ref((returning && grownTo.get(key)) || PAGE_SIZE)
   if (filters.length) watch(filters, () => (limit.value = PAGE_SIZE))
-  watch(limit, (n) => grownTo.set(route.fullPath, n))
+  watch(limit, (n) => grownTo.set(key, n))
 
   /** One more page, once the shown records fill the current one: while a read runs, asking again adds nothing. */
   function more(shown: number) {

@@ -1,7 +1,7 @@
 import {
   addDays,
   chinaDay,
-  dayStartsAt,
+  chinaDayStart,
   householdCareTags,
   householdStanding,
   isCareHousehold,
@@ -43,7 +43,7 @@ export async function coverageField(storage: Storage, community: Community, mont
   const asOf = monthAsOf(month, today)
   const span = monthSpan(month)
   // Visits up to the end of the as-of day: a past month is seen as it stood on its last day.
-  const before = dayStartsAt(addDays(asOf, 1))
+  const before = chinaDayStart(addDays(asOf, 1))
   const [buildings, households, residents, users, visits, followUps] = await Promise.all([
     storage.listReference(community.id, 'buildings') as unknown as Promise<Building[]>,
     storage.listReference(community.id, 'households') as unknown as Promise<Household[]>,

@@ -4,6 +4,7 @@ import { draftLink } from '@/app/features/home/drafts'
 describe('draftLink', () => {
   it('resumes each form from the key its draft was saved under', () => {
     expect(draftLink('visit:new')).toEqual({ kind: 'visitNew', to: '/visits/new' })
+    expect(draftLink('visit:follows:v1')).toEqual({ kind: 'visitNew', to: '/visits/new?follows=v1' })
     expect(draftLink('visit:0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b')).toEqual({
       kind: 'visitEdit',
       to: '/visits/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b/edit',
@@ -17,7 +18,7 @@ describe('draftLink', () => {
   })
 
   it('offers no link for a key that no form writes', () => {
-    for (const key of ['comment:abc', 'visit:', 'visit', ':new', 'visit:abc:extra', 'issue:from:i1', 'issue:abc:other']) {
+    for (const key of ['comment:abc', 'visit:', 'visit', ':new', 'visit:abc:extra', 'visit:follows:', 'visit:follows:v1:x', 'issue:from:i1', 'issue:abc:other']) {
       expect(draftLink(key), key).toBeNull()
     }
   })

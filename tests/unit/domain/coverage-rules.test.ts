@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { dayStartsAt, householdCareTags, monthSpan } from '@/domain'
+import { chinaDayStart, householdCareTags, monthSpan } from '@/domain'
 import { median } from '@/server/field/report'
 
-describe('dayStartsAt', () => {
+describe('chinaDayStart', () => {
   it('is midnight in Beijing, 16:00 UTC the day before', () => {
-    expect(dayStartsAt('2026-12-01')).toBe('2026-11-30T16:00:00.000Z')
-    expect(dayStartsAt('2027-01-01')).toBe('2026-12-31T16:00:00.000Z')
-    expect(monthSpan('2026-12')).toMatchObject({ from: dayStartsAt('2026-12-01'), to: dayStartsAt('2027-01-01') })
+    expect(chinaDayStart('2026-12-01')).toBe('2026-11-30T16:00:00.000Z')
+    expect(chinaDayStart('2027-01-01')).toBe('2026-12-31T16:00:00.000Z')
+    expect(monthSpan('2026-12')).toMatchObject({ from: chinaDayStart('2026-12-01'), to: chinaDayStart('2027-01-01') })
   })
 })
 

@@ -4,13 +4,16 @@ export type DraftKind = 'visitNew' | 'visitEdit' | 'issueNew' | 'issueEdit' | 'i
 /**
  * Where to resume a draft, from the key its form saved it under: the route of that form. Null for a key
  * no form of this version writes. The keys:
- *   visit:new · visit:<id> · issue:new · issue:from:<inspectionId>:<itemId> · issue:<id> ·
+ *   visit:new · visit:follows:<visitId> · visit:<id> · issue:new · issue:from:<inspectionId>:<itemId> · issue:<id> ·
  *   issue:<id>:comment · inspection:new · inspection:<id>
  */
 export function draftLink(key: string): { kind: DraftKind; to: string } | null {
   const [type, id, ...rest] = key.split(':')
   if (!id) return null
   const path = encodeURIComponent(id)
+  if (type === 'visit' && id === 'follows' && rest.length === 1 && rest[0]) {
+    return { kind: 'visitNew', to: `/visits/new?${new URLSearchParams({ follows: rest[0] })}` }
+  }
   if (type === 'visit' && !rest.length) {
     return id === 'new' ? { kind: 'visitNew', to: '/visits/new' } : { kind: 'visitEdit', to: `/visits/${path}/edit` }
   }

@@ -5,8 +5,6 @@ export default defineMessages({
     home: {
       actions: '常用',
       action: { visit: '记走访', issue: '报诉求', inspection: '开始巡查', buildings: '楼栋' },
-      due: '要回访的',
-      noDue: '今天没有要回访的住户',
       drafts: '没填完的',
       draftSavedAt: '{time} 存的草稿',
       draft: {
@@ -24,8 +22,6 @@ export default defineMessages({
     home: {
       actions: 'Quick actions',
       action: { visit: 'Record a visit', issue: 'Report an issue', inspection: 'Start an inspection', buildings: 'Buildings' },
-      due: 'Follow-ups due',
-      noDue: 'No follow-ups due today',
       drafts: 'Unfinished',
       draftSavedAt: 'Draft saved {time}',
       draft: {
