@@ -117,7 +117,8 @@ export interface Draft {
 /**
  * Small device-wide values. The sync session: `token`, `user` (JSON of the domain User), `serverUrl`,
  * `syncDeviceId` (the id the server gave this device at sign-in), `cursor` (pull's, opaque),
- * `lastSuccessAt`, `lastError` (JSON of SyncErrorInfo), `recovery` (JSON of RecoveryFound: the browser had
+ * `lastSuccessAt`, `lastFullSyncAt` (the end of the last run that pushed everything and pulled to the end),
+ * `lastError` (JSON of SyncErrorInfo), `recovery` (JSON of RecoveryFound: the browser had
  * cleared this phone's data before a sign-in, and the leader has not yet read what came back).
  */
 export interface MetaEntry {
@@ -131,6 +132,7 @@ export interface MetaEntry {
     | 'syncDeviceId'
     | 'cursor'
     | 'lastSuccessAt'
+    | 'lastFullSyncAt'
     | 'lastError'
     | 'recovery'
   value: string
