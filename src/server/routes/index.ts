@@ -5,6 +5,7 @@ import { accountRoutes } from './accounts'
 import { attachmentListRoutes, attachmentRoutes } from './attachments'
 import { loginRoutes, logoutRoutes } from './auth'
 import { communityRoutes } from './communities'
+import { deviceHealthRoutes } from './device-health'
 import { deviceRoutes } from './devices'
 import { healthRoutes } from './health'
 import { openapiRoutes } from './openapi'
@@ -27,5 +28,6 @@ export const apiRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (a
     await secured.register(attachmentRoutes, { ctx })
     await secured.register(attachmentListRoutes, { ctx })
     await secured.register(rosterRoutes, { ctx })
+    await secured.register(deviceHealthRoutes, { ctx })
   })
 }

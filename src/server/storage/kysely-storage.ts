@@ -14,6 +14,7 @@ import {
   type Change,
   type FieldConflict,
   type ChecklistTemplate,
+  type DeviceHealth,
   type Mutation,
   type PullTable,
   type RecordTable,
@@ -22,6 +23,7 @@ import {
   type RosterState,
 } from '@/domain'
 import { applyMutation, canSee, namedPlaces, templateKey, templateWireId, type FieldRevs, type Places, type StoredRecord } from '../sync/apply'
+import { communityDevices, reportDeviceHealth, type CommunityDevice } from './device-health'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
@@ -876,6 +878,16 @@ export class KyselyStorage implements Storage {
   async dropEndedRateLimits(now: number): Promise<void> {
     await this.#db.deleteFrom('rate_limits').where('resets_at', '<=', now).execute()
   }
+
+  // ---- device health (issue 8, ./device-health.ts) ----
+  reportDeviceHealth(deviceId: string, health: DeviceHealth, at: string): Promise<void> {
+    return reportDeviceHealth(this.#db, deviceId, health, at)
+  }
+
+  communityDevices(communityId: string): Promise<CommunityDevice[]> {
+    return communityDevices(this.#db, communityId)
+  }
+  // ---- end of device health ----
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {

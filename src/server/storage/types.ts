@@ -1,4 +1,5 @@
-import type { AttachmentMeta, Change, Community, Mutation, MutationResult, PullTable, RecordTable, Role, RosterCounts, RosterEntry, RosterState } from '@/domain'
+import type { CommunityDevice } from './device-health'
+import type { AttachmentMeta, Change, Community, DeviceHealth, Mutation, MutationResult, PullTable, RecordTable, Role, RosterCounts, RosterEntry, RosterState } from '@/domain'
 
 /**
  * The storage contract of the sync server. Two engines implement it — SQLite (one file, the embedded
@@ -176,4 +177,11 @@ export interface Storage {
   clearRateLimit(key: string): Promise<void>
   /** Drops the windows that ended before `now`, so that addresses tried once do not pile up. */
   dropEndedRateLimits(now: number): Promise<void>
+
+  // ---- device health (issue 8, ./device-health.ts) ----
+  /** Keeps the device's latest health report, received at `at`. */
+  reportDeviceHealth(deviceId: string, health: DeviceHealth, at: string): Promise<void>
+  /** Every device of the community's accounts (revoked ones too), with its account and its last report. */
+  communityDevices(communityId: string): Promise<CommunityDevice[]>
+  // ---- end of device health ----
 }
