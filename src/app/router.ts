@@ -27,7 +27,7 @@ export const routes: RouteRecordRaw[] = [
     // The office's workspace on a desk: its own layout (no tab bar), Element Plus, each page its own chunk.
     path: '/office',
     component: () => import('./features/office/OfficeLayout.vue'),
-    meta: { messages: ['office', 'issues', 'account'] },
+    meta: { messages: ['office', 'issues', 'account', 'officeDevices'] },
     children: [
       { path: '', name: 'office', component: () => import('./features/office/OfficeIssues.vue') },
       { path: 'issues/:id', name: 'office-issue', component: () => import('./features/office/OfficeIssue.vue'), props: true },
@@ -35,6 +35,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'people', name: 'office-people', component: () => import('./features/office/OfficePeople.vue') },
       { path: 'templates', name: 'office-templates', component: () => import('./features/office/templates/OfficeTemplates.vue'), meta: { messages: ['inspections', 'officeTemplates'] } },
       { path: 'communities', name: 'office-communities', component: () => import('./features/office/OfficeCommunities.vue') },
+      { path: 'devices', name: 'office-devices', component: () => import('./features/office/devices/OfficeDevices.vue') },
     ],
   },
   { path: '/:pathMatch(.*)*', redirect: '/' },
