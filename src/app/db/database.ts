@@ -119,7 +119,8 @@ export interface Draft {
  * `syncDeviceId` (the id the server gave this device at sign-in), `cursor` (pull's, opaque),
  * `lastSuccessAt`, `lastFullSyncAt` (the end of the last run that pushed everything and pulled to the end),
  * `lastError` (JSON of SyncErrorInfo), `recovery` (JSON of RecoveryFound: the browser had
- * cleared this phone's data before a sign-in, and the leader has not yet read what came back).
+ * cleared this phone's data before a sign-in, and the leader has not yet read what came back), `issuesSeen`
+ * (the office news on the leader's reports they have seen: ./issue-news.ts).
  */
 export interface MetaEntry {
   key:
@@ -135,6 +136,7 @@ export interface MetaEntry {
     | 'lastFullSyncAt'
     | 'lastError'
     | 'recovery'
+    | 'issuesSeen'
   value: string
 }
 

@@ -31,6 +31,7 @@ export const lazyMessages = {
   office: () => import('@/app/features/office/messages'),
   officeTemplates: () => import('@/app/features/office/templates/messages'),
   officeDevices: () => import('@/app/features/office/devices/messages'),
+  reportNews: () => import('@/app/features/home/news-messages'),
   account: () => import('@/app/features/session/account-messages'),
 } satisfies Record<string, () => Promise<{ default: MessagePart }>>
 export type LazyMessages = keyof typeof lazyMessages
