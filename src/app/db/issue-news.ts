@@ -49,6 +49,8 @@ export function markIssuesSeen(db: DoorstepDatabase, issueId?: string): Promise<
     const { userId, seen } = await read(db)
     if (!userId || !seen) return
     const looked = issueId === undefined ? await ownReports(db, userId) : [await db.issues.get(issueId)].filter((r) => r?.createdBy === userId)
-    await write(db, userId, seeing(looked as IssueReport[], seen))
+    const next = seeing(looked as IssueReport[], seen)
+    // Unchanged marks are not written: every screen watching meta would wake for nothing.
+    if (Object.keys(next).some((id) => next[id] !== seen[id])) await write(db, userId, next)
   })
 }
