@@ -28,7 +28,7 @@ export const routes: RouteRecordRaw[] = [
     // The office's workspace on a desk: its own layout (no tab bar), Element Plus, each page its own chunk.
     path: '/office',
     component: () => import('./features/office/OfficeLayout.vue'),
-    meta: { messages: ['office', 'issues', 'account'] },
+    meta: { messages: ['office', 'issues', 'account', 'officeDevices'] },
     children: [
       { path: '', name: 'office', component: () => import('./features/office/OfficeIssues.vue') },
       { path: 'issues/:id', name: 'office-issue', component: () => import('./features/office/OfficeIssue.vue'), props: true },
@@ -37,6 +37,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'templates', name: 'office-templates', component: () => import('./features/office/templates/OfficeTemplates.vue'), meta: { messages: ['inspections', 'officeTemplates'] } },
       { path: 'communities', name: 'office-communities', component: () => import('./features/office/OfficeCommunities.vue') },
       { path: 'coverage', name: 'office-coverage', component: () => import('./features/office/OfficeCoverage.vue'), meta: { messages: ['officeCoverage'] } },
+      { path: 'devices', name: 'office-devices', component: () => import('./features/office/devices/OfficeDevices.vue') },
     ],
   },
   { path: '/:pathMatch(.*)*', redirect: '/' },

@@ -68,6 +68,8 @@ describeEngines('bad input on every route', (engine) => {
     { method: 'DELETE', url: () => `/api/v1/users/u-leader1/devices/${unknownDevice}`, auth: true },
     { method: 'POST', url: () => '/api/v1/sync/push', auth: true },
     { method: 'GET', url: () => '/api/v1/sync/pull', auth: true },
+    { method: 'POST', url: () => '/api/v1/sync/health', auth: true },
+    { method: 'GET', url: () => '/api/v1/communities/c-nanmen/devices', auth: true },
     { method: 'PUT', url: () => `/api/v1/attachments/${sha}`, auth: true },
     { method: 'HEAD', url: () => `/api/v1/attachments/${sha}`, auth: true },
     { method: 'GET', url: () => `/api/v1/attachments/${sha}`, auth: true },
@@ -96,7 +98,7 @@ describeEngines('bad input on every route', (engine) => {
     // Bodies are refused where a route reads one (a roster preview answers 200 with the file's problems);
     // login never signs anyone in from a malformed request.
     for (const [what, status] of statuses) {
-      if (/^(POST \/api\/v1\/(auth\/login|sync\/push|communities\/\S+\/roster\/import)|PUT|PATCH)/.test(what)) expect(status, what).toBeGreaterThanOrEqual(400)
+      if (/^(POST \/api\/v1\/(auth\/login|sync\/(push|health)|communities\/\S+\/roster\/import)|PUT|PATCH)/.test(what)) expect(status, what).toBeGreaterThanOrEqual(400)
     }
     expect(({} as Record<string, unknown>).role, 'Object.prototype polluted').toBeUndefined()
     expect({ office: await api.pullAll(office.token), leader: await api.pullAll(leader.token) }).toEqual(before)

@@ -41,6 +41,8 @@ import { describeEngines, expectSafeAnswer, pushBody, startApi, type Answer, typ
  */
 
 const A = demoCommunity.id
+/** A phone's health report (src/domain/devices.ts), as a live token sends it. */
+const HEALTH = { appVersion: '1.0.0', outboxSize: 0, oldestUnsentAt: null, storagePersisted: true, storageUsedBytes: 1024, lastFullSyncAt: null }
 /** The second community; office2 of the harness's EXTRA_USERS belongs to it, its reference data is made here. */
 const B = 'c-other'
 const [b1, b2, b3] = demoBuildings.map((b) => b.id) as [string, string, string]
@@ -799,6 +801,9 @@ describeEngines('authorization matrix', (engine) => {
         }),
       ),
       'PATCH /api/v1/communities/{id}/settings': { method: 'PATCH', url: `/api/v1/communities/${who.community}/settings`, json: { silentDeviceDays: 5 }, live: ['403'] },
+      'POST /api/v1/sync/health': { method: 'POST', url: '/api/v1/sync/health', json: HEALTH },
+      'GET /api/v1/communities/{id}/devices': { method: 'GET', url: `/api/v1/communities/${who.community}/devices`, live: ['403'] },
+      'HEAD /api/v1/communities/{id}/devices': { method: 'HEAD', url: `/api/v1/communities/${who.community}/devices`, live: ['403'] },
     }
     /** What the requests changed. */
     async function effects(): Promise<string[]> {
@@ -812,6 +817,7 @@ describeEngines('authorization matrix', (engine) => {
       if (account?.buildingIds.length !== who.buildings.length) found.push('changed the buildings')
       if (await api.storage.findUserByUsername('dead-token-made')) found.push('created an account')
       if ((await api.storage.listCommunities()).length !== 2) found.push('created a community')
+      if (who.community && (await api.storage.communityDevices(who.community)).find((d) => d.id === deviceId)?.health) found.push('reported health')
       return found
     }
     return { requests, effects }
@@ -845,7 +851,7 @@ describeEngines('authorization matrix', (engine) => {
       for (const community of [A, B]) {
         const own = caller.role === 'admin' || (caller.role === 'office' && caller.community === community)
         const expected = caller.role === 'leader' ? '403' : own ? '200' : '404'
-        for (const what of ['accounts', 'buildings']) {
+        for (const what of ['accounts', 'buildings', 'devices']) {
           const answer = await api.call('GET', `/api/v1/communities/${community}/${what}`, { token: caller.token })
           check(`${caller.key} GET ${what} of ${community}`, [expected], String(answer.status))
         }
@@ -883,7 +889,7 @@ describeEngines('authorization matrix', (engine) => {
     const live = await api.login(L2.username)
     const control = await everyRoute(L2, live.token, live.deviceId)
     for (const { route, answer, live } of control.answers) check(`${route} with a live token`, live, String(answer.status))
-    expect(control.effects).toEqual(['revoked a device', 'stored a photo', 'stored a report'])
+    expect(control.effects).toEqual(['revoked a device', 'stored a photo', 'stored a report', 'reported health'])
     expectNoFailures()
   })
 

@@ -63,6 +63,15 @@ describeEngines('a leader’s phone and the office’s, through the real server'
     expect((await other.db.users.toArray()).map((c) => c.id)).toEqual(['u-office2'])
   })
 
+  it('leaves the phone’s health with the server at the end of a run, for the office to see; a refused push too', async () => {
+    const leader = await phone('leader1', (t) => ({ ...t, push: () => Promise.reject(new TransportError('server', 'proxy failed', { status: 502 })) }))
+    const visit = await leader.repos.visits.create(visitFields(), leader.author)
+    expect(await leader.sync.sync()).toMatchObject({ status: 'failed', error: { code: 'server' } })
+
+    const device = (await api.storage.communityDevices('c-nanmen')).find((d) => d.id === leader.session.deviceId)
+    expect(device?.health).toMatchObject({ appVersion: 'test', outboxSize: 1, oldestUnsentAt: visit.updatedAt, lastFullSyncAt: null, reportedAt: expect.any(String) })
+  })
+
   it('carries what a leader recorded offline to the office, and the office’s status change back', async () => {
     const leader = await phone('leader1')
     // Offline: records and a photo, saved on the phone before any sync.

@@ -117,8 +117,10 @@ export interface Draft {
 /**
  * Small device-wide values. The sync session: `token`, `user` (JSON of the domain User), `serverUrl`,
  * `syncDeviceId` (the id the server gave this device at sign-in), `cursor` (pull's, opaque),
- * `lastSuccessAt`, `lastError` (JSON of SyncErrorInfo), `recovery` (JSON of RecoveryFound: the browser had
- * cleared this phone's data before a sign-in, and the leader has not yet read what came back).
+ * `lastSuccessAt`, `lastFullSyncAt` (the end of the last run that pushed everything and pulled to the end),
+ * `lastError` (JSON of SyncErrorInfo), `recovery` (JSON of RecoveryFound: the browser had
+ * cleared this phone's data before a sign-in, and the leader has not yet read what came back), `issuesSeen`
+ * (the office news on the leader's reports they have seen: ./issue-news.ts).
  */
 export interface MetaEntry {
   key:
@@ -131,8 +133,10 @@ export interface MetaEntry {
     | 'syncDeviceId'
     | 'cursor'
     | 'lastSuccessAt'
+    | 'lastFullSyncAt'
     | 'lastError'
     | 'recovery'
+    | 'issuesSeen'
   value: string
 }
 

@@ -17,7 +17,9 @@ import {
 } from '@/domain'
 import type { DoorstepDatabase, HeldChange, SyncedRecord } from '@/app/db/database'
 import { isQuotaExceeded } from '@/app/db/errors'
-import { TransportError, type SyncErrorInfo } from './errors'
+import { APP_VERSION } from '@/app/version'
+import { TransportError, type SyncErrorCode, type SyncErrorInfo } from './errors'
+import { deviceHealth, readStorageState, type StorageState } from './health'
 import { withSyncLock } from './lock'
 import { toMutation, type QueuedEntry } from './mutations'
 import { readSession, sessionTransport, type StoredSession } from './session'
@@ -41,6 +43,9 @@ import type { SyncTransport } from './transport'
  *   is refused locally (`too_large`) rather than retried for ever.
  * - **Retries back off.** After a failed run the next automatic one waits an exponentially growing delay
  *   with jitter (so that a hundred phones coming back online together do not retry in step).
+ * - **The office hears how the phone stands.** Each run that reached the server ends by reporting the phone's
+ *   health (app version, what waits in the outbox, storage): best effort, as a lost report must never turn
+ *   a good run into a failed one, and the next run reports again.
  * - **One session per run.** A run reads the stored session once and speaks for it throughout: a sign-in
  *   landing mid-run (another tab) never mixes one session's token with another's device id. A new session
  *   starts with fresh batch sizes and backoff, as a new network and server may behave otherwise.
@@ -57,6 +62,10 @@ export interface SyncEngineOptions {
   /** Wait for another tab's (or the worker's) run to finish instead of leaving it the work. */
   waitForLock?: boolean
   pullLimit?: number
+  /** The version reported to the server; the build's by default. */
+  appVersion?: string
+  /** The phone's storage as the browser tells it; navigator.storage by default. */
+  storage?: () => Promise<StorageState>
 }
 
 export type SyncOutcome =
@@ -82,6 +91,8 @@ const MAX_BATCH_BYTES = PUSH_MAX_BYTES - 16 * 1024
 const MIN_BATCH_BYTES = 16 * 1024
 export const BACKOFF = { baseMs: 5_000, maxMs: 15 * 60_000 }
 const DEFAULT_PULL_LIMIT = 500
+/** Failures after which a health report would not get through either (or, throttled, should not try). */
+const UNREACHED: readonly SyncErrorCode[] = ['offline', 'timeout', 'throttled', 'unauthorized', 'password_change']
 
 const REFERENCE_TABLES = PULL_TABLES.filter((t): t is Exclude<PullTable, RecordTable> => !(RECORD_TABLES as readonly string[]).includes(t))
 
@@ -98,7 +109,7 @@ function supersedes(success: OutboxChange['kind'], refused: OutboxChange['kind']
 
 /** Creates the engine over one database and one transport (one signed-in session). */
 export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
-  const { db, now = Date.now, random = Math.random, waitForLock = false, pullLimit = DEFAULT_PULL_LIMIT } = options
+  const { db, now = Date.now, random = Math.random, waitForLock = false, pullLimit = DEFAULT_PULL_LIMIT, appVersion = APP_VERSION, storage = readStorageState } = options
   const batch = { ...INITIAL_BATCH }
   /** The run's transport, made for the session it read. */
   let transport: SyncTransport
@@ -150,20 +161,34 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     // What the server had is asked again in every run: a photo uploaded in an earlier run that no record named
     // since may have been swept from the server (after a day), and must go again rather than be named missing.
     uploaded.clear()
+    let outcome: SyncOutcome
     try {
       const { pushed, rejected } = await push(session.deviceId)
-      const { pulled, skipped } = await pull()
+      const { pulled, skipped, complete } = await pull()
       failures = 0
       nextRetryAt = null
       const at = iso()
       await db.transaction('rw', db.meta, async () => {
         await db.meta.put({ key: 'lastSuccessAt', value: at })
+        // Push ends only with the outbox drained; pull may stop short (an empty page that claims more).
+        if (complete) await db.meta.put({ key: 'lastFullSyncAt', value: at })
         if (rejected) await db.meta.put({ key: 'lastError', value: JSON.stringify({ code: 'rejected', message: `${rejected} refused`, at } satisfies SyncErrorInfo) })
         else await db.meta.delete('lastError')
       })
-      return { status: 'done', pushed, rejected, pulled, skipped }
+      outcome = { status: 'done', pushed, rejected, pulled, skipped }
     } catch (error) {
-      return failed(error, session.token)
+      outcome = await failed(error, session.token)
+    }
+    if (outcome.status === 'done' || !UNREACHED.includes(outcome.error.code)) await reportHealth()
+    return outcome
+  }
+
+  /** Tells the server how this phone stands; a failure is only logged (the next run reports again). */
+  async function reportHealth() {
+    try {
+      await transport.reportHealth(await deviceHealth(db, appVersion, await storage()))
+    } catch (error) {
+      console.warn('health report failed', error)
     }
   }
 
@@ -179,7 +204,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   /** Records why the run stopped; a refused token ends the session, anything else is retried later. */
-  async function failed(error: unknown, token: string): Promise<SyncOutcome> {
+  async function failed(error: unknown, token: string): Promise<Extract<SyncOutcome, { status: 'failed' }>> {
     const info: SyncErrorInfo =
       error instanceof TransportError
         ? { code: error.code, message: error.message, at: iso() }
@@ -378,7 +403,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   // ---- pull ----
 
-  async function pull(): Promise<{ pulled: number; skipped: number }> {
+  async function pull(): Promise<{ pulled: number; skipped: number; complete: boolean }> {
     let cursor = (await db.meta.get('cursor'))?.value ?? null
     let pulled = 0
     let skipped = 0
@@ -389,7 +414,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       pulled += page.changes.length
       cursor = page.cursor
       // An empty page that claims more would loop for ever: the next run asks again.
-      if (!page.hasMore || !page.changes.length) return { pulled, skipped }
+      if (!page.hasMore || !page.changes.length) return { pulled, skipped, complete: !page.hasMore }
     }
   }
 

@@ -1,4 +1,4 @@
-import { addComment, newReportState, resubmit, templateRowId, transition, type EarlierDevice, type IssueReport, type Mutation, type MutationResult, type PullTable, type User } from '@/domain'
+import { addComment, newReportState, type DeviceHealth, resubmit, templateRowId, transition, type EarlierDevice, type IssueReport, type Mutation, type MutationResult, type PullTable, type User } from '@/domain'
 import { TransportError, type TransportErrorCode } from './errors'
 import type { PhotoImage } from '@/app/db/database'
 import type { SyncTransport } from './transport'
@@ -29,6 +29,8 @@ export interface TransportDouble {
   photos: Map<string, PhotoImage>
   /** What login answers about the user's earlier devices of the same name (none unless a test says so). */
   earlierDevices: EarlierDevice[]
+  /** Every health report the device sent, in order. */
+  health: DeviceHealth[]
   /** Every call in order, with the mutations of each push. */
   calls: Array<{ op: Op; mutations?: Mutation[] }>
   limits: { maxMutations: number; maxBytes: number }
@@ -53,6 +55,7 @@ export function createTransportDouble(): TransportDouble {
   const photos = new Map<string, PhotoImage>()
   const answered = new Map<string, MutationResult>()
   const calls: TransportDouble['calls'] = []
+  const health: DeviceHealth[] = []
   const faults: Array<{ op: Op; code: TransportErrorCode; afterApply: boolean }> = []
   const hooks = new Map<Op, () => Promise<void> | void>()
   const limits = { maxMutations: 500, maxBytes: 1024 * 1024 }
@@ -173,6 +176,7 @@ export function createTransportDouble(): TransportDouble {
         if (!photo) throw new TransportError('refused', 'No such attachment.', { status: 404, apiError: 'not_found' })
         return size === 'full' ? photo : { data: photo.data.slice(0, 8), type: 'image/jpeg' }
       }),
+    reportHealth: (report) => call('reportHealth', () => void health.push(report)),
   }
 
   const double: TransportDouble = {
@@ -181,6 +185,7 @@ export function createTransportDouble(): TransportDouble {
     attachments,
     photos,
     earlierDevices: [],
+    health,
     calls,
     limits,
     fail: (op, code, { times = 1, afterApply = false } = {}) => {

@@ -1,6 +1,7 @@
 import {
   ApiError,
   LoginResponse,
+  type DeviceHealth,
   MissingResponse,
   PROTOCOL_VERSION,
   PullResponse,
@@ -32,6 +33,8 @@ export interface SyncTransport {
   putAttachment(sha256: string, bytes: ArrayBuffer, type: string): Promise<void>
   /** A photo the caller may read, whole or as the server's thumbnail; `refused` with status 404 otherwise. */
   getAttachment(sha256: string, size: PhotoSize): Promise<PhotoImage>
+  /** Tells the server how this device stands (at the end of a sync run). */
+  reportHealth(health: DeviceHealth): Promise<void>
 }
 
 export interface PushBatch {
@@ -160,6 +163,8 @@ export function fetchTransport(options: FetchTransportOptions): SyncTransport {
         },
         { timeout: uploadTimeoutMs },
       ),
+
+    reportHealth: (health) => request('POST', '/sync/health', none, { body: JSON.stringify(health), type: 'application/json' }),
   }
 }
 

@@ -5,6 +5,7 @@ import { accountRoutes } from './accounts'
 import { attachmentListRoutes, attachmentRoutes } from './attachments'
 import { loginRoutes, logoutRoutes } from './auth'
 import { communityRoutes } from './communities'
+import { deviceHealthRoutes } from './device-health'
 import { deviceRoutes } from './devices'
 import { fieldRoutes } from './field'
 import { healthRoutes } from './health'
@@ -29,5 +30,6 @@ export const apiRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (a
     await secured.register(attachmentListRoutes, { ctx })
     await secured.register(rosterRoutes, { ctx })
     await secured.register(fieldRoutes, { ctx })
+    await secured.register(deviceHealthRoutes, { ctx })
   })
 }

@@ -14,6 +14,7 @@ import {
   type Change,
   type FieldConflict,
   type ChecklistTemplate,
+  type DeviceHealth,
   type Mutation,
   type PullTable,
   type RecordTable,
@@ -23,6 +24,7 @@ import {
 } from '@/domain'
 import { applyMutation, canSee, namedPlaces, templateKey, templateWireId, type FieldRevs, type Places, type StoredRecord } from '../sync/apply'
 import * as field from './field-storage'
+import { communityDevices, reportDeviceHealth, type CommunityDevice } from './device-health'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
@@ -902,6 +904,15 @@ export class KyselyStorage implements Storage {
     return field.monthFailedItems(this.#db, communityId, month)
   }
   // ── end of field overview ──
+  // ---- device health (issue 8, ./device-health.ts) ----
+  reportDeviceHealth(deviceId: string, health: DeviceHealth, at: string): Promise<void> {
+    return reportDeviceHealth(this.#db, deviceId, health, at)
+  }
+
+  communityDevices(communityId: string): Promise<CommunityDevice[]> {
+    return communityDevices(this.#db, communityId)
+  }
+  // ---- end of device health ----
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {

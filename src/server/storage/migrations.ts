@@ -194,6 +194,22 @@ export const MIGRATIONS: Record<string, Migration> = {
       })
     },
   },
+  '0008-device-health': {
+    // What each phone last reported of itself at the end of a sync run (src/domain/devices.ts); all null until
+    // it does (an older app never does). SQLite adds one column per statement.
+    async up(db: Kysely<unknown>) {
+      const columns = [
+        ['health_reported_at', 'text'],
+        ['app_version', 'text'],
+        ['outbox_size', 'integer'],
+        ['oldest_unsent_at', 'text'],
+        ['storage_persisted', 'integer'],
+        ['storage_used_bytes', 'bigint'],
+        ['last_full_sync_at', 'text'],
+      ] as const
+      for (const [name, type] of columns) await db.schema.alterTable('devices').addColumn(name, type).execute()
+    },
+  },
 }
 
 /**

@@ -33,6 +33,16 @@ export interface DevicesTable {
   created_at: string
   last_seen_at: string | null
   revoked_at: string | null
+  /** The phone's last health report (DeviceHealth), all null until the first: when it came, then its fields. */
+  health_reported_at: string | null
+  app_version: string | null
+  outbox_size: number | null
+  oldest_unsent_at: string | null
+  /** 0 or 1; null where the browser could not tell. */
+  storage_persisted: number | null
+  /** A string from PostgreSQL (bigint). */
+  storage_used_bytes: number | string | null
+  last_full_sync_at: string | null
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { AttachmentMeta, Change, Community, IssueEvent, Mutation, MutationResult, PullTable, RecordTable, Role, RosterCounts, RosterEntry, RosterState } from '@/domain'
+import type { CommunityDevice } from './device-health'
+import type { AttachmentMeta, Change, Community, DeviceHealth, IssueEvent, Mutation, MutationResult, PullTable, RecordTable, Role, RosterCounts, RosterEntry, RosterState } from '@/domain'
 
 /**
  * The storage contract of the sync server. Two engines implement it — SQLite (one file, the embedded
@@ -193,6 +194,13 @@ export interface Storage {
   /** The failed answers of the inspections completed in the month, counted by template and item. */
   monthFailedItems(communityId: string, month: InstantSpan): Promise<Array<{ templateId: string; itemId: string; count: number }>>
   // ── end of field overview ──
+
+  // ---- device health (issue 8, ./device-health.ts) ----
+  /** Keeps the device's latest health report, received at `at`. */
+  reportDeviceHealth(deviceId: string, health: DeviceHealth, at: string): Promise<void>
+  /** Every device of the community's accounts (revoked ones too), with its account and its last report. */
+  communityDevices(communityId: string): Promise<CommunityDevice[]>
+  // ---- end of device health ----
 }
 
 /** Instants `from <= at < to` (UTC ISO timestamps), e.g. a China month's (monthSpan). */

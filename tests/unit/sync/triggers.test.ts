@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { PENDING_INTERVAL_MS, SAVE_DEBOUNCE_MS, startSyncTriggers } from '@/app/sync/triggers'
+import { LIVE_POLL_MS, PENDING_INTERVAL_MS, SAVE_DEBOUNCE_MS, startSyncTriggers } from '@/app/sync/triggers'
 
 /** The triggers over fakes: a counting sync, an outbox we "save" into, a window and a document. */
-function start(options: { pending?: boolean; failUntil?: () => number | null } = {}) {
+function start(options: { pending?: boolean; failUntil?: () => number | null; hidden?: boolean } = {}) {
   const runs: number[] = []
   let onChange = () => {}
   let retryAt: number | null = null
-  const network = new EventTarget()
-  const page = Object.assign(new EventTarget(), { visibilityState: 'visible' as DocumentVisibilityState })
+  const network = Object.assign(new EventTarget(), { onLine: true })
+  const page = Object.assign(new EventTarget(), { visibilityState: (options.hidden ? 'hidden' : 'visible') as DocumentVisibilityState })
   const registerBackgroundSync = vi.fn(async () => {})
   const stop = startSyncTriggers({
     sync: async () => {
@@ -23,6 +23,7 @@ function start(options: { pending?: boolean; failUntil?: () => number | null } =
     registerBackgroundSync,
     network,
     page: page as unknown as Document,
+    isOnline: () => network.onLine,
   })
   return { runs, save: () => onChange(), network, page, stop, registerBackgroundSync }
 }
@@ -70,11 +71,12 @@ describe('sync triggers', () => {
   })
 
   it('run every few minutes while anything waits, and not when nothing does', async () => {
-    const waiting = start({ pending: true })
+    const waiting = start({ pending: true, hidden: true })
     await vi.advanceTimersByTimeAsync(PENDING_INTERVAL_MS * 3)
     expect(waiting.runs).toHaveLength(4)
     waiting.stop()
-    const idle = start({ pending: false })
+    // Hidden: the live poll (below) is paused, so only waiting changes would bring a run.
+    const idle = start({ pending: false, hidden: true })
     await vi.advanceTimersByTimeAsync(PENDING_INTERVAL_MS * 3)
     expect(idle.runs).toHaveLength(1)
     idle.stop()
@@ -91,6 +93,58 @@ describe('sync triggers', () => {
     await vi.advanceTimersByTimeAsync(60_000)
     expect(runs).toHaveLength(2)
     expect(runs[1]! - runs[0]!).toBe(60_000)
+    // The live poll, due at the same moment, folds into the retry and counts its minute from there.
+    await vi.advanceTimersByTimeAsync(LIVE_POLL_MS)
+    expect(runs.slice(1).map((at) => at - runs[0]!)).toEqual([60_000, 60_000 + LIVE_POLL_MS])
+    stop()
+  })
+
+  it('poll a minute after the last run while in view and online, with nothing waiting', async () => {
+    const { runs, save, stop } = start()
+    await vi.advanceTimersByTimeAsync(30_000)
+    save()
+    await vi.advanceTimersByTimeAsync(SAVE_DEBOUNCE_MS)
+    expect(runs).toHaveLength(2)
+    // Not on a fixed clock: the minute counts from the save's run, so the start-up's minute brings none.
+    await vi.advanceTimersByTimeAsync(LIVE_POLL_MS - 1)
+    expect(runs).toHaveLength(2)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(runs).toHaveLength(3)
+    await vi.advanceTimersByTimeAsync(LIVE_POLL_MS * 3)
+    expect(runs).toHaveLength(6)
+    expect(runs.slice(2).map((at, i) => at - runs[i + 1]!)).toEqual([LIVE_POLL_MS, LIVE_POLL_MS, LIVE_POLL_MS, LIVE_POLL_MS])
+    stop()
+  })
+
+  it('pause the poll while hidden and while offline, and pick it up again', async () => {
+    const { runs, page, network, stop } = start()
+    await vi.advanceTimersByTimeAsync(0)
+    page.visibilityState = 'hidden'
+    page.dispatchEvent(new Event('visibilitychange'))
+    await vi.advanceTimersByTimeAsync(LIVE_POLL_MS * 5)
+    expect(runs).toHaveLength(1)
+
+    page.visibilityState = 'visible'
+    page.dispatchEvent(new Event('visibilitychange'))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(runs).toHaveLength(2)
+    network.onLine = false
+    await vi.advanceTimersByTimeAsync(LIVE_POLL_MS * 5)
+    expect(runs).toHaveLength(2)
+    network.onLine = true
+    await vi.advanceTimersByTimeAsync(LIVE_POLL_MS)
+    expect(runs).toHaveLength(3)
+    stop()
+  })
+
+  it('poll no sooner than the backoff of a failed run allows', async () => {
+    let failing = true
+    const { runs, stop } = start({ failUntil: () => (failing ? Date.now() + 5 * LIVE_POLL_MS : null) })
+    await vi.advanceTimersByTimeAsync(LIVE_POLL_MS * 4)
+    expect(runs).toHaveLength(1)
+    failing = false
+    await vi.advanceTimersByTimeAsync(LIVE_POLL_MS)
+    expect(runs).toHaveLength(2)
     stop()
   })
 
