@@ -4,6 +4,7 @@ import type { ServerContext } from '../context'
 import { accountRoutes } from './accounts'
 import { attachmentListRoutes, attachmentRoutes } from './attachments'
 import { loginRoutes, logoutRoutes } from './auth'
+import { campaignRoutes } from './campaigns'
 import { communityRoutes } from './communities'
 import { deviceRoutes } from './devices'
 import { healthRoutes } from './health'
@@ -27,5 +28,6 @@ export const apiRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (a
     await secured.register(attachmentRoutes, { ctx })
     await secured.register(attachmentListRoutes, { ctx })
     await secured.register(rosterRoutes, { ctx })
+    await secured.register(campaignRoutes, { ctx })
   })
 }

@@ -11,8 +11,11 @@ import {
   templateRowId,
   uuidv7,
   UserCard,
+  type Campaign,
   type Change,
   type FieldConflict,
+  type Inspection,
+  type IssueReport,
   type ChecklistTemplate,
   type Mutation,
   type PullTable,
@@ -22,6 +25,7 @@ import {
   type RosterState,
 } from '@/domain'
 import { applyMutation, canSee, namedPlaces, templateKey, templateWireId, type FieldRevs, type Places, type StoredRecord } from '../sync/apply'
+import * as campaigns from './campaign-storage'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
@@ -876,6 +880,20 @@ export class KyselyStorage implements Storage {
   async dropEndedRateLimits(now: number): Promise<void> {
     await this.#db.deleteFrom('rate_limits').where('resets_at', '<=', now).execute()
   }
+
+  // ── Inspection campaigns (campaign-storage.ts) ──
+  async getCampaign(id: string): Promise<Campaign | undefined> {
+    return campaigns.getCampaign(this.#db, id)
+  }
+
+  async campaignInspections(communityId: string, campaignIds: string[]): Promise<Inspection[]> {
+    return campaigns.campaignInspections(this.#db, communityId, campaignIds)
+  }
+
+  async issuesFromInspections(communityId: string, inspectionIds: string[]): Promise<IssueReport[]> {
+    return campaigns.issuesFromInspections(this.#db, communityId, inspectionIds)
+  }
+  // ── end of inspection campaigns ──
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {

@@ -1,4 +1,4 @@
-import type { AttachmentMeta, Change, Community, Mutation, MutationResult, PullTable, RecordTable, Role, RosterCounts, RosterEntry, RosterState } from '@/domain'
+import type { AttachmentMeta, Campaign, Change, Community, Inspection, IssueReport, Mutation, MutationResult, PullTable, RecordTable, Role, RosterCounts, RosterEntry, RosterState } from '@/domain'
 
 /**
  * The storage contract of the sync server. Two engines implement it — SQLite (one file, the embedded
@@ -176,4 +176,13 @@ export interface Storage {
   clearRateLimit(key: string): Promise<void>
   /** Drops the windows that ended before `now`, so that addresses tried once do not pile up. */
   dropEndedRateLimits(now: number): Promise<void>
+
+  // ── Inspection campaigns (src/domain/campaigns.ts; campaign-storage.ts) ──
+  /** A campaign by id, of whichever community, when it exists (not deleted). */
+  getCampaign(id: string): Promise<Campaign | undefined>
+  /** The community's inspections made for any of these campaigns, not deleted, oldest revision first. */
+  campaignInspections(communityId: string, campaignIds: string[]): Promise<Inspection[]>
+  /** The community's issue reports raised from a failed item of any of these inspections, not deleted. */
+  issuesFromInspections(communityId: string, inspectionIds: string[]): Promise<IssueReport[]>
+  // ── end of inspection campaigns ──
 }
