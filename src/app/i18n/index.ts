@@ -31,6 +31,7 @@ export const lazyMessages = {
   office: () => import('@/app/features/office/messages'),
   officeTemplates: () => import('@/app/features/office/templates/messages'),
   account: () => import('@/app/features/session/account-messages'),
+  campaigns: () => import('@/app/features/campaigns/messages'),
 } satisfies Record<string, () => Promise<{ default: MessagePart }>>
 export type LazyMessages = keyof typeof lazyMessages
 
