@@ -35,6 +35,8 @@ export const routes: RouteRecordRaw[] = [
       { path: 'residents', name: 'office-residents', component: () => import('./features/office/OfficeResidents.vue'), meta: { messages: ['households'] } },
       { path: 'people', name: 'office-people', component: () => import('./features/office/OfficePeople.vue') },
       { path: 'templates', name: 'office-templates', component: () => import('./features/office/templates/OfficeTemplates.vue'), meta: { messages: ['inspections', 'officeTemplates'] } },
+      { path: 'campaigns', name: 'office-campaigns', component: () => import('./features/office/campaigns/OfficeCampaigns.vue'), meta: { messages: ['campaigns'] } },
+      { path: 'campaigns/:id', name: 'office-campaign', component: () => import('./features/office/campaigns/OfficeCampaign.vue'), props: true, meta: { messages: ['campaigns'] } },
       { path: 'communities', name: 'office-communities', component: () => import('./features/office/OfficeCommunities.vue') },
     ],
   },

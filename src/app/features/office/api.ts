@@ -3,6 +3,9 @@ import {
   Account,
   ApiError,
   BuildingSummary,
+  Campaign,
+  CampaignProgress,
+  CampaignSummary,
   Community,
   CommunitySummary,
   DeviceInfo,
@@ -11,7 +14,9 @@ import {
   type AccountChange,
   type BuildingAssignment,
   type NewAccount,
+  type NewCampaign,
   type NewCommunity,
+  type NewReminder,
 } from '@/domain'
 import { db } from '@/app/db/database'
 import { readSession, type StoredSession } from '@/app/sync/session'
@@ -109,6 +114,12 @@ export function createOfficeApi(options: OfficeApiOptions = {}) {
     importRoster: (communityId: string, bytes: ArrayBuffer) => roster('import', communityId, bytes),
     /** A file behind the token (the roster, its template), as a blob to save. */
     download: async (path: string) => (await call('GET', path)).blob(),
+    // ── Inspection campaigns (src/domain/campaigns.ts) ──
+    campaigns: (communityId: string) => json(z.array(CampaignSummary), 'GET', `/communities/${id(communityId)}/campaigns`),
+    launchCampaign: (communityId: string, campaign: NewCampaign) => json(Campaign, 'POST', `/communities/${id(communityId)}/campaigns`, campaign),
+    campaign: (campaignId: string) => json(CampaignProgress, 'GET', `/campaigns/${id(campaignId)}`),
+    remindCampaign: (campaignId: string, reminder: NewReminder) => json(Campaign, 'POST', `/campaigns/${id(campaignId)}/reminders`, reminder),
+    closeCampaign: (campaignId: string) => json(CampaignProgress, 'POST', `/campaigns/${id(campaignId)}/close`),
   }
 }
 export type OfficeApi = ReturnType<typeof createOfficeApi>
