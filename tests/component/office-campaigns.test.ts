@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ElMessageBox, ElSelect } from 'element-plus'
+import { ElMessageBox, ElSelect, type MessageBoxData } from 'element-plus'
 import { BuildingSummary, CampaignProgress, CampaignSummary, type User } from '@/domain'
 import { db } from '@/app/db/database'
 import { seedDemoIfEmpty } from '@/app/db/seed'
@@ -168,7 +168,8 @@ describe('a campaign’s progress', () => {
     await wrapper.find('form.office-campaign__remind').trigger('submit')
     await vi.waitFor(() => expect(sent.filter((s) => s.path.endsWith('/reminders'))).toEqual([{ method: 'POST', path: '/campaigns/cp-typhoon/reminders', body: { text: '还有一栋没查，今晚前完成' } }]))
 
-    vi.spyOn(ElMessageBox, 'confirm').mockResolvedValue('confirm')
+    // Element Plus types the answer as an intersection no value has; a confirm resolves (a cancel rejects).
+    vi.spyOn(ElMessageBox, 'confirm').mockResolvedValue('confirm' as unknown as MessageBoxData)
     await buttonNamed(wrapper, '结束检查').trigger('click')
     await vi.waitFor(() => expect(sent.map((s) => s.path)).toContain('/campaigns/cp-typhoon/close'))
     await vi.waitFor(() => expect(wrapper.find('.office-campaign__report').text()).toMatch(/已于 11月22日 \d\d:00 结束：1\/2 栋完成/))
