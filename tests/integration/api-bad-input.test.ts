@@ -76,6 +76,8 @@ describeEngines('bad input on every route', (engine) => {
     { method: 'POST', url: () => '/api/v1/communities/c-nanmen/roster/import', auth: true },
     { method: 'GET', url: () => '/api/v1/communities/c-nanmen/roster.xlsx', auth: true },
     { method: 'GET', url: () => '/api/v1/roster/template.xlsx', auth: true },
+    { method: 'POST', url: () => '/api/v1/communities/c-nanmen/campaigns', auth: true },
+    { method: 'POST', url: () => `/api/v1/campaigns/${unknownDevice}/reminders`, auth: true },
   ]
 
   it('answers every kind of bad body on every route below 500, and changes nothing', async () => {
@@ -92,7 +94,7 @@ describeEngines('bad input on every route', (engine) => {
     // Bodies are refused where a route reads one (a roster preview answers 200 with the file's problems);
     // login never signs anyone in from a malformed request.
     for (const [what, status] of statuses) {
-      if (/^(POST \/api\/v1\/(auth\/login|sync\/push|communities\/\S+\/roster\/import)|PUT)/.test(what)) expect(status, what).toBeGreaterThanOrEqual(400)
+      if (/^(POST \/api\/v1\/(auth\/login|sync\/push|communities\/\S+\/(roster\/import|campaigns))|PUT)/.test(what)) expect(status, what).toBeGreaterThanOrEqual(400)
     }
     expect(({} as Record<string, unknown>).role, 'Object.prototype polluted').toBeUndefined()
     expect({ office: await api.pullAll(office.token), leader: await api.pullAll(leader.token) }).toEqual(before)
