@@ -163,9 +163,14 @@ describeEngines('inspection campaigns', (engine) => {
       drains: { result: 'fail', note: '', photos: [] },
     }
     const started = inspectionFields({ buildingId: 'b-nanmen-115-2', templateId: 't-typhoon', templateVersion: 1, campaignId: campaign.id, startedAt: now.toISOString(), answers: answers as never })
-    // One the leader chose, not for the campaign: it does not count.
+    // One the leader chose, not for the campaign, and one naming it in a building it does not cover: neither counts.
     const other = inspectionFields({ buildingId: 'b-nanmen-117', templateId: 't-typhoon', templateVersion: 1, completedAt: now.toISOString(), answers: {} })
-    expect(await push(leader1, [mutation.put('inspections', inspectionId, started), mutation.put('inspections', uuidv7(), other)])).toMatchObject([{ status: 'applied' }, { status: 'applied' }])
+    const elsewhere = { ...other, campaignId: campaign.id, answers: { drains: { result: 'fail', note: '', photos: [] } } } as never
+    expect(await push(leader1, [mutation.put('inspections', inspectionId, started), mutation.put('inspections', uuidv7(), other), mutation.put('inspections', uuidv7(), elsewhere)])).toMatchObject([
+      { status: 'applied' },
+      { status: 'applied' },
+      { status: 'applied' },
+    ])
     let seen = await progress(campaign.id)
     expect(seen.buildings.map((b) => b.state)).toEqual(['in_progress', 'not_started'])
     expect(seen.buildings[0]).toMatchObject({ by: ['u-leader1'], inspectionIds: [inspectionId], completedAt: null, late: false })

@@ -37,6 +37,10 @@ function failedItems(inspection: Inspection, template: ChecklistTemplate | undef
 
 const templateOf = (templates: ChecklistTemplate[], id: string, version: number) => templates.find((t) => t.id === id && t.version === version)
 
+/** The inspections that count for a campaign: named for it, in one of its buildings (a push may name any campaign). */
+const ofCampaign = (campaign: Campaign, inspections: Inspection[]) =>
+  inspections.filter((i) => i.campaignId === campaign.id && campaign.buildingIds.includes(i.buildingId))
+
 /** Per building of the campaign: where it stands, who inspected there for it and when it was first done. */
 function campaignBuildings(campaign: Campaign, buildings: Building[], inspections: Inspection[]): CampaignBuilding[] {
   const byId = new Map(buildings.map((b) => [b.id, b]))
@@ -100,7 +104,7 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = asy
   async function progressOf(campaign: Campaign): Promise<CampaignProgress> {
     const templates = (await storage.listReference(campaign.communityId, 'templates')) as unknown as ChecklistTemplate[]
     const buildings = (await storage.listReference(campaign.communityId, 'buildings')) as unknown as Building[]
-    const inspections = await storage.campaignInspections(campaign.communityId, [campaign.id])
+    const inspections = ofCampaign(campaign, await storage.campaignInspections(campaign.communityId, [campaign.id]))
     const issues = await storage.issuesFromInspections(campaign.communityId, inspections.map((i) => i.id))
     return {
       campaign,
@@ -127,7 +131,7 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = asy
       const templates = (await storage.listReference(community.id, 'templates')) as unknown as ChecklistTemplate[]
       return campaigns
         .map((campaign) => {
-          const own = inspections.filter((i) => i.campaignId === campaign.id)
+          const own = ofCampaign(campaign, inspections)
           const states = campaign.buildingIds.map((b) => campaignBuildingState(campaign.id, b, own))
           return {
             ...campaign,
