@@ -112,6 +112,7 @@ export type CampaignHazard = z.infer<typeof CampaignHazard>
 
 export const CampaignSummary = Campaign.extend({
   buildingsDone: z.number().int().nonnegative(),
+  /** Buildings in progress: started, none done yet. */
   buildingsStarted: z.number().int().nonnegative(),
   hazards: z.number().int().nonnegative(),
 })

@@ -4,8 +4,8 @@ import { DEFAULT_COMMUNITY_SETTINGS, type CareTag } from '@/domain'
 import { demoResidents } from '@/domain/demo'
 import { repos } from '@/app/db'
 import { db } from '@/app/db/database'
-import { queries } from '@/app/db/read'
 import { seedDemoIfEmpty } from '@/app/db/seed'
+import { readWorklist } from '@/app/db/worklist'
 import HomeView from '@/app/features/home/HomeView.vue'
 import VisitDetail from '@/app/features/visits/VisitDetail.vue'
 import VisitEdit from '@/app/features/visits/VisitEdit.vue'
@@ -148,7 +148,7 @@ describe('a follow-up visit', () => {
     expect(saved).toMatchObject({ followsVisitId: origin.id, householdId: H1, buildingId: BUILDING, topics: ['pension_review', '加装电梯意见'] })
     await vi.waitFor(() => expect(router.currentRoute.value.path).toBe(`/visits/${saved.id}`))
     expect(await db.drafts.get(`visit:follows:${origin.id}`)).toBeUndefined()
-    expect((await queries.worklist(TODAY)).followUps).toEqual([])
+    expect((await readWorklist(db, TODAY)).followUps).toEqual([])
 
     const after = await mountWithApp(VisitDetail, { props: { id: saved.id }, route: `/visits/${saved.id}` })
     const back = () => after.wrapper.findAll('.van-cell').find((c) => c.text().startsWith('回访自'))

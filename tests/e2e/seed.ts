@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core'
-import { uuidv7, type Inspection, type IssueReport, type RecordMeta, type Visit } from '@/domain'
+import { uuidv7, type Campaign, type Inspection, type IssueReport, type RecordMeta, type Visit } from '@/domain'
 import { inspectionFields, issueFields, visitFields } from '../fixtures'
 
 /*
@@ -38,7 +38,7 @@ export function inspections(count: number, fields: Partial<Inspection> = {}): In
 /** Writes records (and `meta` entries, e.g. who the phone's user is) into their tables in one transaction. */
 export async function seedRecords(
   page: Page,
-  records: { visits?: Visit[]; issues?: IssueReport[]; inspections?: Inspection[]; meta?: Array<{ key: string; value: string }> },
+  records: { visits?: Visit[]; issues?: IssueReport[]; inspections?: Inspection[]; campaigns?: Campaign[]; meta?: Array<{ key: string; value: string }> },
 ): Promise<void> {
   await page.evaluate(async (tables) => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { uuidv7 } from '@/domain'
+import { uuidv7, type Campaign } from '@/domain'
 import { demoTemplates } from '@/domain/demo'
 import { TEXT_SIZES } from '@/app/stores/preferences'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
@@ -130,7 +130,23 @@ describe.skipIf(skipReason)('every text size on a small and a common phone', () 
         { type: 'status', id: uuidv7(), at: '2026-11-02T02:00:00.000Z', by: 'u-office1', from: 'submitted', to: 'rejected', note: RETURN_REASON },
       ],
     })
+    // An open campaign with long words: home's banner and the task list.
+    const campaign: Campaign = {
+      id: 'cp-typhoon',
+      communityId: 'c-nanmen',
+      title: '台风“海葵”登陆前二十四小时内完成防台风检查',
+      note: '重点看阳台花盆、外墙广告牌和雨棚，独居老人要当面通知到，必要时帮助转移到社区避险点',
+      templateId: 't-typhoon',
+      templateVersion: 1,
+      buildingIds: ['b-nanmen-115-2', 'b-nanmen-117', 'b-qiaohu-32'],
+      deadline: '2099-11-21T01:00:00.000Z',
+      launchedAt: '2026-11-20T01:00:00.000Z',
+      launchedBy: 'u-office1',
+      reminders: [{ at: '2026-11-20T09:00:00.000Z', by: 'u-office1', text: '还有两栋没查，今晚八点前完成，查完记得同步，有隐患当场拍照上报' }],
+      closedAt: null,
+    }
     await seedRecords(page, {
+      campaigns: [campaign],
       visits: [...visits(6), visit!],
       issues: [...issues(4, { urgency: 'urgent' }), issue!, returned!],
       inspections: [inspection!],
@@ -147,6 +163,7 @@ describe.skipIf(skipReason)('every text size on a small and a common phone', () 
       { name: 'resubmit', path: `/issues/${returned!.id}/edit`, ready: '.issue-edit__source' },
       { name: 'checklist', path: `/inspections/${inspection!.id}`, ready: '.choice-buttons' },
       { name: 'settings', path: '/settings', ready: '.settings-section' },
+      { name: 'campaign', path: `/campaigns/${campaign.id}`, ready: '.campaign-tasks__row' },
       // Residents found by phone digits: name and number under each household.
       { name: 'search', path: '/buildings?q=138', ready: '.building-list .van-cell' },
     )

@@ -804,6 +804,19 @@ describeEngines('authorization matrix', (engine) => {
       'POST /api/v1/sync/health': { method: 'POST', url: '/api/v1/sync/health', json: HEALTH },
       'GET /api/v1/communities/{id}/devices': { method: 'GET', url: `/api/v1/communities/${who.community}/devices`, live: ['403'] },
       'HEAD /api/v1/communities/{id}/devices': { method: 'HEAD', url: `/api/v1/communities/${who.community}/devices`, live: ['403'] },
+      // Inspection campaigns: the office's; a leader is refused before the campaign is looked up.
+      'GET /api/v1/communities/{id}/campaigns': { method: 'GET', url: `/api/v1/communities/${who.community}/campaigns`, live: ['403'] },
+      'HEAD /api/v1/communities/{id}/campaigns': { method: 'HEAD', url: `/api/v1/communities/${who.community}/campaigns`, live: ['403'] },
+      'POST /api/v1/communities/{id}/campaigns': {
+        method: 'POST',
+        url: `/api/v1/communities/${who.community}/campaigns`,
+        json: { title: '死令牌检查', templateId: 't-typhoon', deadline: '2099-01-01T00:00:00.000Z' },
+        live: ['403'],
+      },
+      'GET /api/v1/campaigns/{id}': { method: 'GET', url: `/api/v1/campaigns/${uuidv7()}`, live: ['403'] },
+      'HEAD /api/v1/campaigns/{id}': { method: 'HEAD', url: `/api/v1/campaigns/${uuidv7()}`, live: ['403'] },
+      'POST /api/v1/campaigns/{id}/reminders': { method: 'POST', url: `/api/v1/campaigns/${uuidv7()}/reminders`, json: { text: '死令牌提醒' }, live: ['403'] },
+      'POST /api/v1/campaigns/{id}/close': { method: 'POST', url: `/api/v1/campaigns/${uuidv7()}/close`, live: ['403'] },
     }
     /** What the requests changed. */
     async function effects(): Promise<string[]> {
@@ -818,6 +831,7 @@ describeEngines('authorization matrix', (engine) => {
       if (await api.storage.findUserByUsername('dead-token-made')) found.push('created an account')
       if ((await api.storage.listCommunities()).length !== 2) found.push('created a community')
       if (who.community && (await api.storage.communityDevices(who.community)).find((d) => d.id === deviceId)?.health) found.push('reported health')
+      if ((await api.storage.listReference(A, 'campaigns')).length + (await api.storage.listReference(B, 'campaigns')).length > 0) found.push('launched a campaign')
       return found
     }
     return { requests, effects }

@@ -4,6 +4,7 @@ import { createRepositories, type Author } from '@/app/db'
 import { DoorstepDatabase } from '@/app/db/database'
 import { createQueries } from '@/app/db/queries'
 import { seedDemoIfEmpty } from '@/app/db/seed'
+import { readWorklist } from '@/app/db/worklist'
 import { createSyncEngine } from '@/app/sync/engine'
 import { TransportError } from '@/app/sync/errors'
 import { readSession, sessionTransport, signIn } from '@/app/sync/session'
@@ -231,8 +232,8 @@ describeEngines('a leader’s phone and the office’s, through the real server'
     expect(await other.sync.sync()).toMatchObject({ status: 'done' })
     expect(await other.db.visits.get(followUp.id)).toMatchObject({ followsVisitId: origin.id, rev: expect.any(Number) })
     // Recorded with a clock behind, the follow-up is older than its origin: only the link closes it.
-    expect((await other.queries.worklist(today)).followUps).toEqual([])
+    expect((await readWorklist(other.db, today)).followUps).toEqual([])
     await other.repos.visits.remove(followUp.id)
-    expect((await other.queries.worklist(today)).followUps.map((row) => row.visit.id)).toEqual([origin.id])
+    expect((await readWorklist(other.db, today)).followUps.map((row) => row.visit.id)).toEqual([origin.id])
   })
 })

@@ -3,7 +3,6 @@ import type { ChecklistTemplate, FieldConflict, Household, Inspection, IssueRepo
 import { matchHousehold, textContains } from '@/domain/search'
 import type { SyncErrorInfo } from '@/app/sync/errors'
 import type { DoorstepDatabase, MetaEntry, PhotoImage, PhotoSize, RecoveryFound, Rejection } from './database'
-import { readWorklist, type LeaderWorklist } from './worklist'
 
 /**
  * Every read the screens make, through the index that matches it. Reads import no schemas (only types),
@@ -137,8 +136,6 @@ export function createQueries(db: DoorstepDatabase) {
     /** How many visits the same filter finds: the list's count agrees with what scrolling shows. */
     visitCount: (filter: VisitFilter = {}): Promise<number> => countLive(db.visits, visitScope(filter)),
 
-    /** The leader's worklist on `today` (an Asia/Shanghai day): follow-ups to make and households due a visit. */
-    worklist: (today: string): Promise<LeaderWorklist> => readWorklist(db, today),
 
     issues: (filter: IssueFilter = {}, limit = Infinity): Promise<IssueReport[]> => issuesMatching(filter).limit(limit).toArray(),
     // Status and words have no index beside the building's: only then is every report of the scope read.

@@ -1,3 +1,4 @@
+import { defineAsyncComponent, type Component } from 'vue'
 import { createI18n } from 'vue-i18n'
 import { LOCALES, type Locale } from '@/domain/locales'
 import common from './common'
@@ -35,6 +36,7 @@ export const lazyMessages = {
   reportNews: () => import('@/app/features/home/news-messages'),
   account: () => import('@/app/features/session/account-messages'),
   worklist: () => import('@/app/features/worklist/messages'),
+  campaigns: () => import('@/app/features/campaigns/messages'),
 } satisfies Record<string, () => Promise<{ default: MessagePart }>>
 export type LazyMessages = keyof typeof lazyMessages
 
@@ -64,6 +66,14 @@ export async function loadMessages(names: LazyMessages[]): Promise<void> {
     for (const locale of LOCALES) mergeIntoApp?.(locale, part[locale])
     loaded.add(missing[i]!)
   })
+}
+
+/**
+ * A component loaded after first paint together with the words it shows (from the precache, offline too):
+ * what the first screen can do without a moment, so that its chunk stays small.
+ */
+export function withMessages(load: () => Promise<{ default: Component }>, names: LazyMessages[]) {
+  return defineAsyncComponent(() => Promise.all([load(), loadMessages(names)]).then(([module]) => module))
 }
 
 /** Every part, first-screen and lazy: for tests that mount any screen and check all catalogs. */

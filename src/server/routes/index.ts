@@ -4,6 +4,7 @@ import type { ServerContext } from '../context'
 import { accountRoutes } from './accounts'
 import { attachmentListRoutes, attachmentRoutes } from './attachments'
 import { loginRoutes, logoutRoutes } from './auth'
+import { campaignRoutes } from './campaigns'
 import { communityRoutes } from './communities'
 import { deviceHealthRoutes } from './device-health'
 import { deviceRoutes } from './devices'
@@ -31,5 +32,6 @@ export const apiRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (a
     await secured.register(rosterRoutes, { ctx })
     await secured.register(fieldRoutes, { ctx })
     await secured.register(deviceHealthRoutes, { ctx })
+    await secured.register(campaignRoutes, { ctx })
   })
 }

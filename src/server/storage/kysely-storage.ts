@@ -11,8 +11,11 @@ import {
   templateRowId,
   uuidv7,
   UserCard,
+  type Campaign,
   type Change,
   type FieldConflict,
+  type Inspection,
+  type IssueReport,
   type ChecklistTemplate,
   type DeviceHealth,
   type Mutation,
@@ -25,6 +28,7 @@ import {
 import { applyMutation, canSee, namedPlaces, templateKey, templateWireId, type FieldRevs, type Places, type StoredRecord } from '../sync/apply'
 import * as field from './field-storage'
 import { communityDevices, reportDeviceHealth, type CommunityDevice } from './device-health'
+import * as campaigns from './campaign-storage'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
@@ -913,6 +917,19 @@ export class KyselyStorage implements Storage {
     return communityDevices(this.#db, communityId)
   }
   // ---- end of device health ----
+  // ── Inspection campaigns (campaign-storage.ts) ──
+  async getCampaign(id: string): Promise<Campaign | undefined> {
+    return campaigns.getCampaign(this.#db, id)
+  }
+
+  async campaignInspections(communityId: string, campaignIds: string[]): Promise<Inspection[]> {
+    return campaigns.campaignInspections(this.#db, communityId, campaignIds)
+  }
+
+  async issuesFromInspections(communityId: string, inspectionIds: string[]): Promise<IssueReport[]> {
+    return campaigns.issuesFromInspections(this.#db, communityId, inspectionIds)
+  }
+  // ── end of inspection campaigns ──
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {

@@ -1,5 +1,5 @@
 import type { CommunityDevice } from './device-health'
-import type { AttachmentMeta, Change, Community, DeviceHealth, IssueEvent, Mutation, MutationResult, PullTable, RecordTable, Role, RosterCounts, RosterEntry, RosterState } from '@/domain'
+import type { AttachmentMeta, Campaign, Change, Community, DeviceHealth, Inspection, IssueEvent, IssueReport, Mutation, MutationResult, PullTable, RecordTable, Role, RosterCounts, RosterEntry, RosterState } from '@/domain'
 
 /**
  * The storage contract of the sync server. Two engines implement it — SQLite (one file, the embedded
@@ -201,6 +201,15 @@ export interface Storage {
   /** Every device of the community's accounts (revoked ones too), with its account and its last report. */
   communityDevices(communityId: string): Promise<CommunityDevice[]>
   // ---- end of device health ----
+
+  // ── Inspection campaigns (src/domain/campaigns.ts; campaign-storage.ts) ──
+  /** A campaign by id, of whichever community, when it exists (not deleted). */
+  getCampaign(id: string): Promise<Campaign | undefined>
+  /** The community's inspections made for any of these campaigns, not deleted, oldest revision first. */
+  campaignInspections(communityId: string, campaignIds: string[]): Promise<Inspection[]>
+  /** The community's issue reports raised from a failed item of any of these inspections, not deleted. */
+  issuesFromInspections(communityId: string, inspectionIds: string[]): Promise<IssueReport[]>
+  // ── end of inspection campaigns ──
 }
 
 /** Instants `from <= at < to` (UTC ISO timestamps), e.g. a China month's (monthSpan). */

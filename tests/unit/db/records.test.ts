@@ -3,6 +3,7 @@ import { DoorstepDatabase } from '@/app/db/database'
 import { createRepositories, StorageFullError, ValidationError } from '@/app/db'
 import { createQueries } from '@/app/db/queries'
 import { seedDemoIfEmpty } from '@/app/db/seed'
+import { readWorklist } from '@/app/db/worklist'
 import { isUuidv7, type Visit } from '@/domain'
 import { demoHouseholds } from '@/domain/demo'
 import { author, inspectionFields, issueFields, visitFields } from '../../fixtures'
@@ -142,7 +143,7 @@ describe('lists', () => {
       visitFields({ householdId: households[1]!.id, buildingId: 'b-nanmen-117', visitedAt: '2026-11-02T01:00:00.000Z', followUpOn: '2026-11-30' }),
       author,
     )
-    const due = async () => (await queries.worklist('2026-11-27')).followUps.map((row) => row.visit.id)
+    const due = async () => (await readWorklist(db, '2026-11-27')).followUps.map((row) => row.visit.id)
     // The second one is due in 3 days: on the list, after the overdue one.
     expect(await due()).toEqual([first.id, expect.any(String)])
     await repos.visits.create(visitFields({ householdId: households[0]!.id, buildingId: 'b-nanmen-117', visitedAt: '2026-11-12T01:00:00.000Z' }), author)

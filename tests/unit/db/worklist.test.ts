@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createRepositories } from '@/app/db'
 import { DoorstepDatabase } from '@/app/db/database'
-import { createQueries } from '@/app/db/queries'
 import { seedDemoIfEmpty } from '@/app/db/seed'
+import { readWorklist } from '@/app/db/worklist'
 import type { Community } from '@/domain'
 import { demoHouseholds } from '@/domain/demo'
 import { author, visitFields } from '../../fixtures'
@@ -11,12 +11,10 @@ import { author, visitFields } from '../../fixtures'
 
 let db: DoorstepDatabase
 let repos: ReturnType<typeof createRepositories>
-let queries: ReturnType<typeof createQueries>
 
 beforeEach(async () => {
   db = new DoorstepDatabase(`test-${crypto.randomUUID()}`)
   repos = createRepositories(db)
-  queries = createQueries(db)
   await seedDemoIfEmpty(db)
 })
 afterEach(() => {
@@ -27,7 +25,7 @@ afterEach(() => {
 const TODAY = '2026-12-07'
 const household = demoHouseholds[0]!
 const visitedTenDaysAgo = () => repos.visits.create(visitFields({ buildingId: household.buildingId, householdId: household.id, visitedAt: '2026-11-27T04:00:00.000Z' }), author)
-const dueIds = async () => (await queries.worklist(TODAY)).dueHouseholds.map((row) => row.household.id)
+const dueIds = async () => (await readWorklist(db, TODAY)).dueHouseholds.map((row) => row.household.id)
 
 describe('the worklist on a phone', () => {
   it('takes the interval from the community of each household’s building', async () => {
@@ -41,12 +39,12 @@ describe('the worklist on a phone', () => {
     await visitedTenDaysAgo()
     // As an earlier server sent it: no settings at all.
     await db.communities.put({ id: 'c-nanmen', name: '南门社区' } as Community)
-    const list = await queries.worklist(TODAY)
+    const list = await readWorklist(db, TODAY)
     expect(list.dueHouseholds.map((row) => row.household.id)).not.toContain(household.id)
     expect(list.dueHouseholds.find((row) => row.careTags.includes('elderly_alone'))?.interval).toBe(7)
     await db.communities.clear()
     expect(await dueIds()).not.toContain(household.id)
-    expect((await queries.worklist(TODAY)).dueHouseholds.length).toBe(demoHouseholds.length - 1)
+    expect((await readWorklist(db, TODAY)).dueHouseholds.length).toBe(demoHouseholds.length - 1)
   })
 
   it('reads each table once in bulk, never one request per household or visit', async () => {
@@ -57,7 +55,7 @@ describe('the worklist on a phone', () => {
     const get = vi.spyOn(IDBObjectStore.prototype, 'get')
     const cursors = [vi.spyOn(IDBObjectStore.prototype, 'openCursor'), vi.spyOn(IDBIndex.prototype, 'openCursor'), vi.spyOn(IDBIndex.prototype, 'getAll'), vi.spyOn(IDBIndex.prototype, 'count')]
 
-    const list = await queries.worklist(TODAY)
+    const list = await readWorklist(db, TODAY)
 
     expect(list.followUps).toHaveLength(10)
     expect(getAll.mock.calls.length).toBeGreaterThan(0)

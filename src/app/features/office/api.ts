@@ -3,6 +3,9 @@ import {
   Account,
   ApiError,
   BuildingSummary,
+  Campaign,
+  CampaignProgress,
+  CampaignSummary,
   Community,
   CommunitySettings,
   CommunitySummary,
@@ -16,7 +19,9 @@ import {
   type BuildingAssignment,
   type CommunitySettingsChange,
   type NewAccount,
+  type NewCampaign,
   type NewCommunity,
+  type NewReminder,
 } from '@/domain'
 import { db } from '@/app/db/database'
 import { readSession, type StoredSession } from '@/app/sync/session'
@@ -119,6 +124,12 @@ export function createOfficeApi(options: OfficeApiOptions = {}) {
     changeSettings: (communityId: string, change: CommunitySettingsChange) => json(CommunitySettings, 'PATCH', `/communities/${id(communityId)}/settings`, change),
     /** A file behind the token (the roster, its template), as a blob to save. */
     download: async (path: string) => (await call('GET', path)).blob(),
+    // ── Inspection campaigns (src/domain/campaigns.ts) ──
+    campaigns: (communityId: string) => json(z.array(CampaignSummary), 'GET', `/communities/${id(communityId)}/campaigns`),
+    launchCampaign: (communityId: string, campaign: NewCampaign) => json(Campaign, 'POST', `/communities/${id(communityId)}/campaigns`, campaign),
+    campaign: (campaignId: string) => json(CampaignProgress, 'GET', `/campaigns/${id(campaignId)}`),
+    remindCampaign: (campaignId: string, reminder: NewReminder) => json(Campaign, 'POST', `/campaigns/${id(campaignId)}/reminders`, reminder),
+    closeCampaign: (campaignId: string) => json(CampaignProgress, 'POST', `/campaigns/${id(campaignId)}/close`),
   }
 }
 export type OfficeApi = ReturnType<typeof createOfficeApi>
