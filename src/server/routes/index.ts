@@ -6,6 +6,7 @@ import { attachmentListRoutes, attachmentRoutes } from './attachments'
 import { loginRoutes, logoutRoutes } from './auth'
 import { communityRoutes } from './communities'
 import { deviceRoutes } from './devices'
+import { exportRoutes } from './exports'
 import { healthRoutes } from './health'
 import { openapiRoutes } from './openapi'
 import { rosterRoutes } from './roster'
@@ -27,5 +28,6 @@ export const apiRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (a
     await secured.register(attachmentRoutes, { ctx })
     await secured.register(attachmentListRoutes, { ctx })
     await secured.register(rosterRoutes, { ctx })
+    await secured.register(exportRoutes, { ctx })
   })
 }

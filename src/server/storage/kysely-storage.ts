@@ -22,6 +22,7 @@ import {
   type RosterState,
 } from '@/domain'
 import { applyMutation, canSee, namedPlaces, templateKey, templateWireId, type FieldRevs, type Places, type StoredRecord } from '../sync/apply'
+import { recordsPage } from './exports'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
@@ -876,6 +877,12 @@ export class KyselyStorage implements Storage {
   async dropEndedRateLimits(now: number): Promise<void> {
     await this.#db.deleteFrom('rate_limits').where('resets_at', '<=', now).execute()
   }
+
+  // --- File exports (issue 8) ---
+  async recordsPage(communityId: string, table: RecordTable, buildingId: string | null, afterRev: number, limit: number) {
+    return recordsPage(this.#db, communityId, table, buildingId, afterRev, limit)
+  }
+  // --- end of file exports ---
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {

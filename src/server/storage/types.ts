@@ -176,4 +176,18 @@ export interface Storage {
   clearRateLimit(key: string): Promise<void>
   /** Drops the windows that ended before `now`, so that addresses tried once do not pile up. */
   dropEndedRateLimits(now: number): Promise<void>
+
+  // --- File exports (issue 8, src/server/exports) ---
+  /**
+   * A community's records of `table` that are not deleted, of one building or all, with a revision above
+   * `afterRev`, oldest first, at most `limit`: an export reads them page by page, never all at once.
+   */
+  recordsPage(
+    communityId: string,
+    table: RecordTable,
+    buildingId: string | null,
+    afterRev: number,
+    limit: number,
+  ): Promise<Array<{ rev: number; record: Record<string, unknown> }>>
+  // --- end of file exports ---
 }
