@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises'
 import { ISSUE_CATEGORIES, ISSUE_STATUSES, VISIT_PURPOSES, type Community, type MonthlyReport } from '@/domain'
 import type { Cell, Column, Table } from './cells'
 import { CATEGORY_WORDS, PURPOSE_WORDS, STATUS_WORDS } from './words'
@@ -78,4 +79,12 @@ export function monthlyReportCsv(report: MonthlyReport): Promise<Buffer> {
 export function monthlyReportName(community: Community, month: string, extension: 'xlsx' | 'csv'): string {
   const [year, m] = month.split('-')
   return `${community.name}${year}年${Number(m)}月月报.${extension}`
+}
+
+/**
+ * Writes the report to `path`, as .csv when the name ends so and as .xlsx otherwise: the admin CLI's
+ * `report monthly --community ID --month YYYY-MM --out FILE`.
+ */
+export async function writeMonthlyReportFile(report: MonthlyReport, path: string): Promise<void> {
+  await writeFile(path, path.toLowerCase().endsWith('.csv') ? await monthlyReportCsv(report) : await monthlyReportWorkbook(report))
 }
