@@ -35,6 +35,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'people', name: 'office-people', component: () => import('./features/office/OfficePeople.vue') },
       { path: 'templates', name: 'office-templates', component: () => import('./features/office/templates/OfficeTemplates.vue'), meta: { messages: ['inspections', 'officeTemplates'] } },
       { path: 'communities', name: 'office-communities', component: () => import('./features/office/OfficeCommunities.vue') },
+      { path: 'report', name: 'office-report', component: () => import('./features/office/report/OfficeReport.vue'), meta: { messages: ['officeReport'] } },
     ],
   },
   { path: '/:pathMatch(.*)*', redirect: '/' },

@@ -49,7 +49,7 @@ describe('the workspace for an admin', { timeout: 30_000 }, () => {
     serverDouble()
     const first = await mountWithApp(OfficeLayout, { route: '/office' })
     await vi.waitFor(() => expect(first.router.currentRoute.value.path).toBe('/office/communities'), SLOW)
-    expect(first.wrapper.find('nav').findAll('.el-menu-item').map((item) => item.text())).toEqual(['社区', '人员', '楼栋住户'])
+    expect(first.wrapper.find('nav').findAll('.el-menu-item').map((item) => item.text())).toEqual(['社区', '人员', '楼栋住户', '月报导出'])
     first.wrapper.unmount()
 
     useOfficeCommunity().pick({ id: 'c-nanmen', name: '南门社区' })

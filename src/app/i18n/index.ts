@@ -30,6 +30,7 @@ export const lazyMessages = {
   settings: () => import('@/app/features/settings/messages'),
   office: () => import('@/app/features/office/messages'),
   officeTemplates: () => import('@/app/features/office/templates/messages'),
+  officeReport: () => import('@/app/features/office/report/messages'),
   account: () => import('@/app/features/session/account-messages'),
 } satisfies Record<string, () => Promise<{ default: MessagePart }>>
 export type LazyMessages = keyof typeof lazyMessages

@@ -7,6 +7,7 @@ import {
   CommunitySummary,
   DeviceInfo,
   IssuedPassword,
+  MonthlyReport,
   RosterPreview,
   type AccountChange,
   type BuildingAssignment,
@@ -107,6 +108,7 @@ export function createOfficeApi(options: OfficeApiOptions = {}) {
     revokeDevice: async (userId: string, deviceId: string) => void (await call('DELETE', `/users/${id(userId)}/devices/${id(deviceId)}`)),
     previewRoster: (communityId: string, bytes: ArrayBuffer) => roster('preview', communityId, bytes),
     importRoster: (communityId: string, bytes: ArrayBuffer) => roster('import', communityId, bytes),
+    report: (communityId: string, month: string) => json(MonthlyReport, 'GET', `/communities/${id(communityId)}/report?month=${id(month)}`),
     /** A file behind the token (the roster, its template), as a blob to save. */
     download: async (path: string) => (await call('GET', path)).blob(),
   }
