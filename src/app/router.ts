@@ -41,6 +41,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'communities', name: 'office-communities', component: () => import('./features/office/OfficeCommunities.vue') },
       { path: 'coverage', name: 'office-coverage', component: () => import('./features/office/OfficeCoverage.vue'), meta: { messages: ['officeCoverage'] } },
       { path: 'devices', name: 'office-devices', component: () => import('./features/office/devices/OfficeDevices.vue') },
+      { path: 'report', name: 'office-report', component: () => import('./features/office/report/OfficeReport.vue'), meta: { messages: ['officeReport'] } },
     ],
   },
   { path: '/:pathMatch(.*)*', redirect: '/' },

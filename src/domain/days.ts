@@ -15,6 +15,12 @@ export function chinaDay(at: Date | string = new Date()): string {
   return new Date(ms + CHINA_OFFSET_MS).toISOString().slice(0, 10)
 }
 
+/** The Asia/Shanghai wall-clock time (`YYYY-MM-DDTHH:mm:ss`, no offset) of an instant, e.g. for a spreadsheet cell. */
+export function chinaTime(at: Date | string): string {
+  const ms = typeof at === 'string' ? Date.parse(at) : at.getTime()
+  return new Date(ms + CHINA_OFFSET_MS).toISOString().slice(0, 19)
+}
+
 /** `day` moved by `days` (negative goes back). */
 export function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10)

@@ -8,6 +8,7 @@ import { startStaticServer, type StaticServer } from '../../src/server/static'
 import { CHROMIUM_PATH, launchPhone, type Phone } from '../e2e/browser'
 import { buildApp, buildPage, FIRST_SCREEN_BUDGET, firstScreen, FLOOR_DIR, ROOT } from './first-screen'
 import { KB, kb, markdown, median, ms, percentile, printed, ratio, target, type Table } from './report'
+import { exportBenchmarks } from './export'
 import { rosterBenchmarks } from './roster'
 import { startupBenchmarks } from './startup'
 import { syncBenchmarks } from './sync'
@@ -18,7 +19,8 @@ import { install, rowsShown, watchRows } from './watch'
  * `npm run bench`: twelve benchmarks, each against a baseline measured in the same run, printed as tables and
  * written to docs/benchmarks.md: a–d in Chromium (here), e–h of sync (./sync.ts), i–j of starting the app
  * (./startup.ts), k of a roster import (./roster.ts; alone: `npm run bench -- roster`), l of the leader's worklist
- * (./worklist.ts; alone: `npm run bench -- worklist`). Benchmarks report figures; they do not pass or fail. Targets from the
+ * (./worklist.ts; alone: `npm run bench -- worklist`), m of an export (./export.ts; alone:
+ * `npm run bench -- export`). Benchmarks report figures; they do not pass or fail. Targets from the
  * issue stand beside the figures, and a missed one is flagged.
  */
 
@@ -292,7 +294,7 @@ async function browserBenchmarks(report: (table: Table) => void): Promise<void> 
   }
 }
 
-const GROUPS = { browser: browserBenchmarks, sync: syncBenchmarks, roster: rosterBenchmarks, worklist: worklistBenchmarks }
+const GROUPS = { browser: browserBenchmarks, sync: syncBenchmarks, roster: rosterBenchmarks, worklist: worklistBenchmarks, export: exportBenchmarks }
 
 /**
  * All groups, one after another (Chromium closed before the sync benchmarks start, so that it takes no CPU

@@ -770,6 +770,17 @@ describeEngines('authorization matrix', (engine) => {
       'GET /api/v1/communities/{communityId}/roster.xlsx': { method: 'GET', url: `/api/v1/communities/${A}/roster.xlsx`, live: ['403'] },
       'HEAD /api/v1/communities/{communityId}/roster.xlsx': { method: 'HEAD', url: `/api/v1/communities/${A}/roster.xlsx`, live: ['403'] },
       'GET /api/v1/roster/template.xlsx': { method: 'GET', url: '/api/v1/roster/template.xlsx' },
+      // The exports (issue 8): the office's, refused to a leader.
+      ...Object.fromEntries(
+        ['visits', 'issues', 'inspections'].flatMap((kind) =>
+          ['xlsx', 'csv'].flatMap((format) =>
+            (['GET', 'HEAD'] as const).map((method): [string, Request] => [
+              `${method} /api/v1/communities/{communityId}/exports/${kind}.${format}`,
+              { method, url: `/api/v1/communities/${A}/exports/${kind}.${format}`, live: ['403'] },
+            ]),
+          ),
+        ),
+      ),
       'HEAD /api/v1/roster/template.xlsx': { method: 'HEAD', url: '/api/v1/roster/template.xlsx' },
       // With a live token these answer what a leader gets: a weak new password is refused, set-up is the office's.
       'POST /api/v1/auth/password': { method: 'POST', url: '/api/v1/auth/password', json: { currentPassword: DEMO_PASSWORD, newPassword: '1111111111' }, live: ['400'] },

@@ -34,6 +34,7 @@ export const lazyMessages = {
   officeCoverage: () => import('@/app/features/office/coverage-messages'),
   officeDevices: () => import('@/app/features/office/devices/messages'),
   reportNews: () => import('@/app/features/home/news-messages'),
+  officeReport: () => import('@/app/features/office/report/messages'),
   account: () => import('@/app/features/session/account-messages'),
   worklist: () => import('@/app/features/worklist/messages'),
   campaigns: () => import('@/app/features/campaigns/messages'),

@@ -6,6 +6,7 @@ import { principalOf } from '../auth/authenticate'
 import { managedCommunity } from '../auth/community'
 import type { ServerContext } from '../context'
 import { errorResponses, handleError, HttpError } from '../errors'
+import { attachment } from '../exports/write'
 import { exportRoster, importRoster, previewRoster } from '../roster'
 import { writeRosterXlsx } from '../roster/write'
 
@@ -15,11 +16,6 @@ const Params = z.object({ communityId: RefId })
 const Upload = z.any().describe('The roster: .xlsx, or .csv in UTF-8 (with or without BOM) or GBK')
 
 const XlsxFile = { description: 'An .xlsx file', content: { [ROSTER_XLSX_TYPE]: { schema: z.any() } } }
-
-/** `attachment` with the name in UTF-8 (RFC 6266), and a plain fallback for old clients. */
-function attachment(name: string): string {
-  return `attachment; filename="roster.xlsx"; filename*=UTF-8''${encodeURIComponent(name)}`
-}
 
 /**
  * The community roster (src/domain/roster.ts): preview and import of an office's .xlsx or .csv, export, and
@@ -78,12 +74,12 @@ export const rosterRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async
     async (request, reply) => {
       const community = await managedCommunity(ctx, principalOf(request), request.params.communityId)
       const file = await exportRoster(ctx.storage, community.id)
-      return reply.code(200).type(ROSTER_XLSX_TYPE).header('content-disposition', attachment(`${community.name}花名册.xlsx`)).send(file)
+      return reply.code(200).type(ROSTER_XLSX_TYPE).header('content-disposition', attachment(`${community.name}花名册.xlsx`, 'roster.xlsx')).send(file)
     },
   )
 
   app.get('/roster/template.xlsx', { schema: { tags: ['roster'], response: { 200: XlsxFile, ...errorResponses(401) } } }, async (_request, reply) => {
     const file = await writeRosterXlsx([ROSTER_EXAMPLE_ROW])
-    return reply.code(200).type(ROSTER_XLSX_TYPE).header('content-disposition', attachment('花名册模板.xlsx')).send(file)
+    return reply.code(200).type(ROSTER_XLSX_TYPE).header('content-disposition', attachment('花名册模板.xlsx', 'roster.xlsx')).send(file)
   })
 }

@@ -29,6 +29,7 @@ import { applyMutation, canSee, namedPlaces, templateKey, templateWireId, type F
 import * as field from './field-storage'
 import { communityDevices, reportDeviceHealth, type CommunityDevice } from './device-health'
 import * as campaigns from './campaign-storage'
+import { recordsPage } from './exports'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
@@ -930,6 +931,11 @@ export class KyselyStorage implements Storage {
     return campaigns.issuesFromInspections(this.#db, communityId, inspectionIds)
   }
   // ── end of inspection campaigns ──
+  // --- File exports (issue 8) ---
+  async recordsPage(communityId: string, table: RecordTable, buildingId: string | null, afterRev: number, limit: number) {
+    return recordsPage(this.#db, communityId, table, buildingId, afterRev, limit)
+  }
+  // --- end of file exports ---
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {

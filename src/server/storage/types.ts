@@ -210,6 +210,20 @@ export interface Storage {
   /** The community's issue reports raised from a failed item of any of these inspections, not deleted. */
   issuesFromInspections(communityId: string, inspectionIds: string[]): Promise<IssueReport[]>
   // ── end of inspection campaigns ──
+
+  // --- File exports (issue 8, src/server/exports) ---
+  /**
+   * A community's records of `table` that are not deleted, of one building or all, with a revision above
+   * `afterRev`, oldest first, at most `limit`: an export reads them page by page, never all at once.
+   */
+  recordsPage(
+    communityId: string,
+    table: RecordTable,
+    buildingId: string | null,
+    afterRev: number,
+    limit: number,
+  ): Promise<Array<{ rev: number; record: Record<string, unknown> }>>
+  // --- end of file exports ---
 }
 
 /** Instants `from <= at < to` (UTC ISO timestamps), e.g. a China month's (monthSpan). */

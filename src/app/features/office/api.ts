@@ -14,6 +14,7 @@ import {
   DeviceInfo,
   DeviceStanding,
   IssuedPassword,
+  MonthlyReport,
   RosterPreview,
   type AccountChange,
   type BuildingAssignment,
@@ -122,6 +123,7 @@ export function createOfficeApi(options: OfficeApiOptions = {}) {
     coverageHouseholds: (communityId: string, month: string, scope: { buildingId: string } | { leaderId: string }) =>
       json(z.array(CoverageHousehold), 'GET', `/communities/${id(communityId)}/coverage/households?month=${id(month)}&${new URLSearchParams(scope).toString()}`),
     changeSettings: (communityId: string, change: CommunitySettingsChange) => json(CommunitySettings, 'PATCH', `/communities/${id(communityId)}/settings`, change),
+    report: (communityId: string, month: string) => json(MonthlyReport, 'GET', `/communities/${id(communityId)}/report?month=${id(month)}`),
     /** A file behind the token (the roster, its template), as a blob to save. */
     download: async (path: string) => (await call('GET', path)).blob(),
     // ── Inspection campaigns (src/domain/campaigns.ts) ──
