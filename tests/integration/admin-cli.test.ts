@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { readFile, writeFile } from 'node:fs/promises'
+import ExcelJS from 'exceljs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyPassword } from '@/server/auth/passwords'
 import { runAdmin } from '@/server/cli/admin'
@@ -221,5 +222,19 @@ describe('admin CLI (npm run admin)', () => {
     expect((await admin(['roster', 'import', '--community', 'c-nanmen'])).status).toBe(2)
     expect((await admin(['roster', 'export', '--community', 'c-nanmen'])).status).toBe(2)
     expect((await admin(['roster', 'import', 'x.csv'])).status).toBe(2)
+  })
+
+  it('writes the monthly report as .xlsx, and refuses a bad month or an unknown community', async () => {
+    const out = join(dataDir, 'report.xlsx')
+    const done = await admin(['report', 'monthly', '--community', 'c-nanmen', '--month', '2026-11', '--out', out])
+    expect(done, done.stderr).toMatchObject({ status: 0 })
+    const workbook = new ExcelJS.Workbook()
+    await workbook.xlsx.readFile(out)
+    expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual(['走访', '诉求', '巡查', '覆盖率'])
+    expect((await admin(['report', 'monthly', '--community', 'c-nanmen', '--month', '2026-13', '--out', out])).status).toBe(2)
+    expect((await admin(['report', 'monthly', '--community', 'c-nanmen', '--out', out])).status).toBe(2)
+    const unknown = await admin(['report', 'monthly', '--community', 'c-nowhere', '--month', '2026-11', '--out', out])
+    expect(unknown.status).toBe(1)
+    expect(unknown.stderr).toContain('No community with the id "c-nowhere"')
   })
 })

@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type Coverage, type MonthlyReport } from '@/domain'
 import { describeEngines, startApi, type TestApi } from './api'
@@ -76,5 +77,34 @@ describeEngines('monthly report', (engine) => {
     expect(empty.visits.total + empty.issues.opened + empty.inspections.total).toBe(0)
     expect(empty.issues).toMatchObject({ medianHoursToAccept: null, medianHoursToResolve: null })
     expect(empty.coverage).toMatchObject({ households: 6, visited: 0, coverage: 0, householdsOverdue: 6 })
+  })
+
+  /** A file route's answer, bytes and all (`call` keeps only text). */
+  const file = (path: string, token = office) =>
+    api.app.inject({ method: 'GET', url: `/api/v1/communities/${field.id}/${path}`, headers: { authorization: `Bearer ${token}` } })
+
+  it('gives the same report as a file: .xlsx sheets with the figures, .csv with a BOM', async () => {
+    const report = (await get('report?month=2026-11')) as MonthlyReport
+    const xlsx = await file('report.xlsx?month=2026-11')
+    expect(xlsx.statusCode, xlsx.body).toBe(200)
+    const workbook = new ExcelJS.Workbook()
+    await workbook.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer)
+    expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual(['走访', '诉求', '巡查', '覆盖率'])
+    expect(workbook.getWorksheet('走访')!.getRow(2).values).toEqual([undefined, '合计', '走访次数', report.visits.total])
+
+    const csv = await file('report.csv?month=2026-11')
+    expect(csv.statusCode).toBe(200)
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8')
+    expect([...csv.rawPayload.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
+    expect(csv.rawPayload.toString('utf8')).toContain(`合计,走访次数,${report.visits.total}`)
+  })
+
+  it('refuses the report file to a leader, for a bad or missing month and for another community', async () => {
+    const leader = (await api.login(users.leaderA.username)).token
+    expect((await file('report.xlsx?month=2026-11', leader)).statusCode).toBe(403)
+    expect((await file('report.xlsx?month=2026-13')).statusCode).toBe(400)
+    expect((await file('report.csv')).statusCode).toBe(400)
+    const other = await api.app.inject({ method: 'GET', url: '/api/v1/communities/c-nowhere/report.csv?month=2026-11', headers: { authorization: `Bearer ${office}` } })
+    expect(other.statusCode).toBe(404)
   })
 })

@@ -781,6 +781,14 @@ describeEngines('authorization matrix', (engine) => {
           ),
         ),
       ),
+      ...Object.fromEntries(
+        ['xlsx', 'csv'].flatMap((format) =>
+          (['GET', 'HEAD'] as const).map((method): [string, Request] => [
+            `${method} /api/v1/communities/{communityId}/report.${format}`,
+            { method, url: `/api/v1/communities/${A}/report.${format}?month=2026-11`, live: ['403'] },
+          ]),
+        ),
+      ),
       'HEAD /api/v1/roster/template.xlsx': { method: 'HEAD', url: '/api/v1/roster/template.xlsx' },
       // With a live token these answer what a leader gets: a weak new password is refused, set-up is the office's.
       'POST /api/v1/auth/password': { method: 'POST', url: '/api/v1/auth/password', json: { currentPassword: DEMO_PASSWORD, newPassword: '1111111111' }, live: ['400'] },

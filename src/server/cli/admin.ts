@@ -2,10 +2,12 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { PASSWORD_PROBLEM_TEXT, passwordProblem, Role, User, Username, uuidv7, type RosterPreview } from '@/domain'
+import { chinaDay, Month, PASSWORD_PROBLEM_TEXT, passwordProblem, Role, User, Username, uuidv7, type RosterPreview } from '@/domain'
 import { checkBuildings } from '../auth/accounts'
 import { hashPassword, oneTimePassword } from '../auth/passwords'
 import { readConfig } from '../config'
+import { writeMonthlyReportFile } from '../exports/report'
+import { monthlyReport } from '../field/report'
 import { exportRoster, importRoster, previewRoster } from '../roster'
 import { openStorage } from '../storage'
 import { seedDemo } from '../seed'
@@ -44,6 +46,8 @@ const USAGE = `Usage: npm run admin -- <command>
                                shows what would change. Prints every problem; any problem imports nothing.
   roster export --community <communityId> --out <file.xlsx>
                                Writes the community's roster in the same format.
+  report monthly --community <communityId> --month <YYYY-MM> --out <file.xlsx|file.csv>
+                               Writes the community's monthly report, as the workspace's 月报导出 does.
 
 Configuration comes from the environment, as for the server: DATABASE_URL (postgres://…) or DOORSTEP_DATA_DIR.`
 
@@ -167,6 +171,18 @@ async function roster(storage: Storage, io: AdminIo, args: string[]) {
   throw new UsageError('roster import needs a file; roster export needs --out <file.xlsx>.')
 }
 
+async function report(storage: Storage, io: AdminIo, args: string[]) {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { community: { type: 'string' }, month: { type: 'string' }, out: { type: 'string' } } })
+  if (positionals.join(' ') !== 'monthly' || !values.community || !values.month || !values.out) {
+    throw new UsageError('report needs monthly --community <communityId> --month <YYYY-MM> --out <file>.')
+  }
+  if (!Month.safeParse(values.month).success) throw new UsageError(`--month must be a month like 2026-11, not ${JSON.stringify(values.month)}.`)
+  const community = await storage.getCommunity(values.community)
+  if (!community) throw new Error(`No community with the id ${JSON.stringify(values.community)}.`)
+  await writeMonthlyReportFile(await monthlyReport(storage, community, values.month, chinaDay(io.now())), values.out)
+  io.out(`Wrote the ${values.month} report of ${community.name} to ${values.out}.`)
+}
+
 async function run(storage: Storage, io: AdminIo, argv: string[]) {
   const [command, ...rest] = argv
   const positionals = rest.filter((a) => !a.startsWith('--'))
@@ -220,6 +236,8 @@ async function run(storage: Storage, io: AdminIo, argv: string[]) {
     }
     case 'roster':
       return roster(storage, io, rest)
+    case 'report':
+      return report(storage, io, rest)
     case 'sweep-photos': {
       if (positionals.length !== 0) throw new UsageError('sweep-photos takes no arguments.')
       const { count, bytes } = await sweepUnreferenced(storage, io.now())

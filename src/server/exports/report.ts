@@ -10,9 +10,6 @@ import { bufferOf, writeCsv, writeXlsx } from './write'
  * them out, in the words a community office uses.
  */
 
-/** Makes a community's monthly report: the server's aggregation, passed in so the files stay apart from SQL. */
-export type MonthlyReportSource = (community: Community, month: string) => Promise<MonthlyReport>
-
 const GROUPED: Column[] = [
   { header: '分类', kind: 'text', width: 12 },
   { header: '项目', kind: 'text', width: 28 },

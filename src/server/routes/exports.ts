@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { Day, IssueCategory, IssueStatus, Month, RefId, ROSTER_XLSX_TYPE } from '@/domain'
+import { chinaDay, Day, IssueCategory, IssueStatus, Month, RefId, ROSTER_XLSX_TYPE } from '@/domain'
 import { principalOf } from '../auth/authenticate'
 import { managedCommunity } from '../auth/community'
 import type { ServerContext } from '../context'
 import { errorResponses, HttpError } from '../errors'
 import { EXPORT_KINDS, EXPORT_TITLES, exportTable, type ExportFilter } from '../exports/records'
-import { monthlyReportCsv, monthlyReportName, monthlyReportWorkbook, type MonthlyReportSource } from '../exports/report'
+import { monthlyReportCsv, monthlyReportName, monthlyReportWorkbook } from '../exports/report'
 import { attachment, CSV_TYPE, streamOf, writeCsv, writeXlsx } from '../exports/write'
+import { monthlyReport } from '../field/report'
 
 const Params = z.object({ communityId: RefId })
 
@@ -74,11 +75,8 @@ export const exportRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async
   }
 }
 
-/**
- * The monthly report as a file (GET /communities/:id/report.xlsx|.csv?month=), from `monthlyReport`: the
- * server's aggregation, which lives apart (src/domain/reports.ts).
- */
-export const reportFileRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext; monthlyReport: MonthlyReportSource }> = async (app, { ctx, monthlyReport }) => {
+/** The monthly report as a file (GET /communities/:id/report.xlsx|.csv?month=): the figures of GET …/report. */
+export const reportFileRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (app, { ctx }) => {
   const writers = { xlsx: monthlyReportWorkbook, csv: monthlyReportCsv }
   for (const format of ['xlsx', 'csv'] as const) {
     app.get(
@@ -94,7 +92,7 @@ export const reportFileRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext; month
       },
       async (request, reply) => {
         const community = await managedCommunity(ctx, principalOf(request), request.params.communityId)
-        const file = await writers[format](await monthlyReport(community, request.query.month))
+        const file = await writers[format](await monthlyReport(ctx.storage, community, request.query.month, chinaDay(ctx.clock())))
         const name = monthlyReportName(community, request.query.month, format)
         return reply.code(200).type(FORMATS[format].type).header('content-disposition', attachment(name, `report.${format}`)).send(file)
       },

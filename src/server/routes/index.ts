@@ -9,7 +9,7 @@ import { communityRoutes } from './communities'
 import { deviceHealthRoutes } from './device-health'
 import { deviceRoutes } from './devices'
 import { fieldRoutes } from './field'
-import { exportRoutes } from './exports'
+import { exportRoutes, reportFileRoutes } from './exports'
 import { healthRoutes } from './health'
 import { openapiRoutes } from './openapi'
 import { rosterRoutes } from './roster'
@@ -35,5 +35,6 @@ export const apiRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (a
     await secured.register(deviceHealthRoutes, { ctx })
     await secured.register(campaignRoutes, { ctx })
     await secured.register(exportRoutes, { ctx })
+    await secured.register(reportFileRoutes, { ctx })
   })
 }
