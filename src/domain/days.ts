@@ -37,7 +37,8 @@ export function chinaDayStart(day: string): string {
 }
 
 /** A month as `YYYY-MM`. */
-export const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/
+// Years 1900–2099: a month far outside has no instants a timestamp can hold (10000-01-01 is not a date).
+export const MONTH_PATTERN = /^(19|20)\d{2}-(0[1-9]|1[0-2])$/
 
 /** The Asia/Shanghai month (`YYYY-MM`) of an instant. */
 export function chinaMonth(at: Date | string = new Date()): string {

@@ -13,7 +13,8 @@ import { Role } from './households'
 export const DeviceHealth = z.object({
   appVersion: z.string().trim().min(1).max(40),
   /** Changes in the outbox, not yet accepted by the server. */
-  outboxSize: z.number().int().nonnegative(),
+  // Bounded as the database column is (a 32-bit integer on PostgreSQL); no phone holds a million changes.
+  outboxSize: z.number().int().nonnegative().max(1_000_000),
   /** When the oldest of them was made; null when the outbox is empty. */
   oldestUnsentAt: Timestamp.nullable(),
   /** navigator.storage.persisted(); null where the browser cannot tell. */

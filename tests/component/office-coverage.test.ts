@@ -107,7 +107,7 @@ describe('the coverage page', { timeout: 30_000 }, () => {
     expect(first).toContain('没走访过')
     expect(second).toContain('2-302')
     expect(second).toContain('2026-12-02')
-    expect(second).toContain('回访逾期 2 条')
+    expect(second).toContain('逾期未回访 2 条')
   })
 
   it('shows the leaders on their tab', async () => {

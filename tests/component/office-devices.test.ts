@@ -85,10 +85,10 @@ describe('the devices page', { timeout: 30_000 }, () => {
 
     const cells = (i: number) => rows()[i]!.findAll('td').map((td) => td.text().replace(/\s+/g, ' '))
     const holding = cells(0)
-    expect(holding[2]).toBe('有改动没发出去')
+    expect(holding[2]).toBe('有记录没传上去')
     expect(holding[5]).toBe('7 条 最早的 3天前')
     expect(holding[6]).toBe('1.4.0')
-    expect(holding[7]).toBe('12 MB · 可能被清理')
+    expect(holding[7]).toBe('12 MB · 可能被浏览器清理')
     expect(cells(1)[2]).toBe('长时间没同步')
     expect(cells(3)[5]).toBe('没有')
     expect(cells(3)[7]).toBe('12 MB · 已锁定')

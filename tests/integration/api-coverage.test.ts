@@ -113,7 +113,7 @@ describeEngines('coverage', (engine) => {
     })
 
     it('refuses a bad month and a drill-down that names no building or leader of the community', async () => {
-      for (const query of ['coverage?month=2026-13', 'coverage?month=2026-1', 'report?month=november', 'coverage/households?month=2026-11', 'coverage/households?month=2026-11&buildingId=b-a&leaderId=u-field-a']) {
+      for (const query of ['coverage?month=2026-13', 'coverage?month=9999-12', 'report?month=9999-12', 'coverage?month=2026-1', 'report?month=november', 'coverage/households?month=2026-11', 'coverage/households?month=2026-11&buildingId=b-a&leaderId=u-field-a']) {
         const answer = await api.call('GET', `/api/v1/communities/${field.id}/${query}`, { token: office })
         expect([answer.status, (answer.json as { error: string }).error], query).toEqual([400, 'bad_request'])
       }

@@ -84,6 +84,7 @@ describeEngines('device health', (engine) => {
       {},
       { ...report(), outboxSize: -1 },
       { ...report(), outboxSize: 1.5 },
+      { ...report(), outboxSize: 2 ** 31 },
       { ...report(), appVersion: '' },
       { ...report(), appVersion: 'x'.repeat(41) },
       { ...report(), oldestUnsentAt: 'yesterday' },

@@ -103,6 +103,7 @@ describeEngines('monthly report', (engine) => {
     const leader = (await api.login(users.leaderA.username)).token
     expect((await file('report.xlsx?month=2026-11', leader)).statusCode).toBe(403)
     expect((await file('report.xlsx?month=2026-13')).statusCode).toBe(400)
+    expect((await file('report.xlsx?month=9999-12')).statusCode).toBe(400)
     expect((await file('report.csv')).statusCode).toBe(400)
     const other = await api.app.inject({ method: 'GET', url: '/api/v1/communities/c-nowhere/report.csv?month=2026-11', headers: { authorization: `Bearer ${office}` } })
     expect(other.statusCode).toBe(404)

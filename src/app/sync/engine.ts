@@ -91,6 +91,7 @@ const MAX_BATCH_BYTES = PUSH_MAX_BYTES - 16 * 1024
 const MIN_BATCH_BYTES = 16 * 1024
 export const BACKOFF = { baseMs: 5_000, maxMs: 15 * 60_000 }
 const DEFAULT_PULL_LIMIT = 500
+const HEALTH_REPEAT_MS = 15 * 60_000
 /** Failures after which a health report would not get through either (or, throttled, should not try). */
 const UNREACHED: readonly SyncErrorCode[] = ['offline', 'timeout', 'throttled', 'unauthorized', 'password_change']
 
@@ -111,6 +112,8 @@ function supersedes(success: OutboxChange['kind'], refused: OutboxChange['kind']
 export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const { db, now = Date.now, random = Math.random, waitForLock = false, pullLimit = DEFAULT_PULL_LIMIT, appVersion = APP_VERSION, storage = readStorageState } = options
   const batch = { ...INITIAL_BATCH }
+  /** What the last health report said and when it went (see reportHealth). */
+  let lastHealth: { key: string; at: number } | null = null
   /** The run's transport, made for the session it read. */
   let transport: SyncTransport
   /** Which session the adaptive state below (batch sizes, backoff, known uploads) was learnt with. */
@@ -183,10 +186,19 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     return outcome
   }
 
-  /** Tells the server how this phone stands; a failure is only logged (the next run reports again). */
+  /**
+   * Tells the server how this phone stands; a failure is only logged (the next run reports again). The
+   * minute's live poll would report each time: a report that says what the last one said (bar the time of
+   * the last full sync) waits until HEALTH_REPEAT_MS have passed.
+   */
   async function reportHealth() {
     try {
-      await transport.reportHealth(await deviceHealth(db, appVersion, await storage()))
+      const health = await deviceHealth(db, appVersion, await storage())
+      const { lastFullSyncAt: _at, ...standing } = health
+      const key = JSON.stringify(standing)
+      if (lastHealth && lastHealth.key === key && now() - lastHealth.at < HEALTH_REPEAT_MS) return
+      await transport.reportHealth(health)
+      lastHealth = { key, at: now() }
     } catch (error) {
       console.warn('health report failed', error)
     }

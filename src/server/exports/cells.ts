@@ -52,16 +52,21 @@ export function xlsxValue(value: Cell, kind: ColumnKind): string | number | Date
   return new Date(`${chinaTime(String(value))}Z`)
 }
 
+/** Digits Excel and WPS would turn into a number: a phone (1.38E+10), a room with a leading zero (0302 → 302). */
+const NUMBER_LOOKING = /^(\d{6,}|0\d+)$/
+
 /**
  * A CSV field. A CSV cell has no type, so text that starts like a formula gets a single quote in front, as
- * OWASP advises: the spreadsheet shows it as text and the quote is visible, not run. Instants are written in
- * China's wall-clock time.
+ * OWASP advises: the spreadsheet shows it as text and the quote is visible, not run. Digits that must stay
+ * text (phones, rooms) get a tab in front, which Excel and WPS keep as text and show as blank. Instants are
+ * written in China's wall-clock time.
  */
 export function csvField(value: Cell, kind: ColumnKind): string {
   if (value === null) return ''
   let text: string
   if (kind === 'datetime') text = chinaTime(String(value)).slice(0, 16).replace('T', ' ')
   else if (kind === 'number') text = String(value)
-  else text = FORMULA_START.test(String(value)) ? `'${String(value)}` : String(value)
+  else if (FORMULA_START.test(String(value))) text = `'${String(value)}`
+  else text = NUMBER_LOOKING.test(String(value)) ? `\t${String(value)}` : String(value)
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }

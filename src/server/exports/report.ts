@@ -45,10 +45,10 @@ export function monthlyReportTables(report: MonthlyReport): Table[] {
     ['住户', '住户数', coverage.households],
     ['住户', '本月走访到的住户', coverage.visited],
     ['住户', '走访覆盖率（%）', Math.round(coverage.coverage * 1000) / 10],
-    ['住户', `该走访还没走访的住户（截至${report.asOf}）`, coverage.householdsOverdue],
+    ['住户', `应访未访户（截至${report.asOf}）`, coverage.householdsOverdue],
     ['关爱对象', '关爱户', coverage.careHouseholds],
-    ['关爱对象', `该走访还没走访的关爱户（截至${report.asOf}）`, coverage.careOverdue],
-    ['回访', `过期未回访（截至${report.asOf}）`, coverage.followUpsOverdue],
+    ['关爱对象', `应访未访关爱户（截至${report.asOf}）`, coverage.careOverdue],
+    ['回访', `逾期未回访（截至${report.asOf}）`, coverage.followUpsOverdue],
   ]
   return [
     { title: '走访', columns: GROUPED, rows: visitRows },

@@ -9,6 +9,10 @@ describe('spreadsheet cells', () => {
     expect(csvField('-3', 'number')).toBe('-3')
     expect(csvField(-3, 'number')).toBe('-3')
     expect(csvField('南门路115号之二', 'text')).toBe('南门路115号之二')
+    // Phones and rooms stay whole in Excel and WPS: a tab in front keeps them text.
+    expect(csvField('13800138000', 'text')).toBe('\t13800138000')
+    expect(csvField('0302', 'text')).toBe('\t0302')
+    expect(csvField('302', 'text')).toBe('302')
     expect(csvField('1=1', 'text')).toBe('1=1')
   })
 

@@ -80,8 +80,8 @@ describe('the monthly report as a file', () => {
     expect(inspections).toContainEqual(['不合格项', '防台风检查：楼道窗户关好', 1])
 
     expect(coverage).toContainEqual(['住户', '走访覆盖率（%）', 62.5])
-    expect(coverage).toContainEqual(['关爱对象', '该走访还没走访的关爱户（截至2026-11-30）', 2])
-    expect(coverage).toContainEqual(['回访', '过期未回访（截至2026-11-30）', 3])
+    expect(coverage).toContainEqual(['关爱对象', '应访未访关爱户（截至2026-11-30）', 2])
+    expect(coverage).toContainEqual(['回访', '逾期未回访（截至2026-11-30）', 3])
   })
 
   it('is one CSV in UTF-8 with a BOM, a titled section per sheet', async () => {

@@ -42,6 +42,26 @@ describe('health report at the end of a run', () => {
     expect(server.health.at(-1)).toMatchObject({ outboxSize: 1, oldestUnsentAt: '2026-11-20T02:59:00.000Z' })
   })
 
+  it('does not repeat a report that says nothing new within 15 minutes, as the minute\'s live poll would', async () => {
+    const { engine, repos, server, author, clock } = await device({ storage })
+    await engine.sync()
+    clock.now += 60_000
+    await engine.sync()
+    expect(server.health).toHaveLength(1)
+
+    await repos.visits.create(visitFields(), author)
+    server.fail('push', 'server')
+    await engine.sync()
+    expect(server.health.at(-1)).toMatchObject({ outboxSize: 1 })
+
+    clock.now += 60_000
+    await engine.sync()
+    expect(server.health).toHaveLength(3)
+    clock.now += 15 * 60_000
+    await engine.sync()
+    expect(server.health).toHaveLength(4)
+  })
+
   it('never fails the run when the report itself fails', async () => {
     const { engine, server } = await device({ storage })
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
