@@ -1,12 +1,13 @@
-import { chinaDay } from '@/domain/days'
 import { db } from '@/app/db/database'
 import { useLiveQuery } from '@/app/db/read'
 import { readWorklist } from '@/app/db/worklist'
+import { useChinaDay } from '@/app/ui/useChinaDay'
 
 /**
  * The leader's worklist for today (an Asia/Shanghai day, whatever the phone's time zone), live from IndexedDB.
  * Not one of `queries`: those load with the first screen, and the worklist's rules follow it a moment later.
  */
 export function useWorklist() {
-  return useLiveQuery(() => readWorklist(db, chinaDay()))
+  const today = useChinaDay()
+  return useLiveQuery(() => readWorklist(db, today.value), [today])
 }
