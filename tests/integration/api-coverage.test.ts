@@ -49,7 +49,7 @@ describeEngines('coverage', (engine) => {
       total: row(field.id, field.name, { households: 6, visited: 3, careHouseholds: 2, careOverdue: 1, householdsOverdue: 3, followUpsOverdue: 1 }),
       byBuilding: [
         row('b-a', '东风路1号', a, [leaderA]),
-        row('b-b', '东风路3号 之二', b, [leaderB]),
+        row('b-b', '东风路3号 · 之二', b, [leaderB]),
         // Its only leader is disabled: nobody looks after it.
         row('b-c', '东风路5号', { households: 1, visited: 0, careHouseholds: 0, careOverdue: 0, householdsOverdue: 1, followUpsOverdue: 0 }, []),
       ],

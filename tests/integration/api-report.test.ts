@@ -36,7 +36,7 @@ describeEngines('monthly report', (engine) => {
         byPurpose: { ...zeros(purposes), policy_promotion: 1, community_counselling: 1, dispute_mediation: 2, property_assistance: 1 },
         byBuilding: [
           { buildingId: 'b-a', label: '东风路1号', count: 4 },
-          { buildingId: 'b-b', label: '东风路3号 之二', count: 1 },
+          { buildingId: 'b-b', label: '东风路3号 · 之二', count: 1 },
           { buildingId: 'b-c', label: '东风路5号', count: 0 },
         ],
         careHouseholdsReached: 1,

@@ -1,11 +1,7 @@
 import { computed } from 'vue'
-import type { Building } from '@/domain'
+import { buildingLabel } from '@/domain/labels'
 import { queries, useLiveQuery } from '@/app/db/read'
 
-/** How a building is named on screen: its address, and its local name where it has one. */
-export function buildingLabel(building: Pick<Building, 'address' | 'name'>): string {
-  return building.name ? `${building.address} · ${building.name}` : building.address
-}
 
 /** The leader's buildings, live: as picker options and as labels for records that name a building. */
 export function useBuildings() {

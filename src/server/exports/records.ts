@@ -1,4 +1,5 @@
 import {
+  buildingLabel,
   chinaDay,
   overallResult,
   type Building,
@@ -56,7 +57,7 @@ async function loadNames(storage: Storage, communityId: string): Promise<Names> 
     storage.listUsers(communityId),
     storage.listReference(communityId, 'templates'),
   ])
-  const buildings = new Map(roster.buildings.map((b: Building) => [b.id, b.name ? `${b.address}（${b.name}）` : b.address]))
+  const buildings = new Map(roster.buildings.map((b: Building) => [b.id, buildingLabel(b)]))
   const households = new Map(roster.households.map((h) => [h.id, h]))
   const residents = new Map(roster.residents.map((r) => [r.id, r]))
   const byHousehold = new Map<string, Resident[]>()

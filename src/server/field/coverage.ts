@@ -1,4 +1,5 @@
 import {
+  buildingLabel,
   addDays,
   chinaDay,
   chinaDayStart,
@@ -37,7 +38,6 @@ export interface CoverageField {
 }
 
 /** A building's label as the office writes it: its address, and its name when it has one. */
-export const buildingLabel = (b: Pick<Building, 'address' | 'name'>) => (b.name ? `${b.address} ${b.name}` : b.address)
 
 export async function coverageField(storage: Storage, community: Community, month: string, today: string): Promise<CoverageField> {
   const asOf = monthAsOf(month, today)

@@ -1,4 +1,5 @@
 import {
+  buildingLabel,
   ISSUE_CATEGORIES,
   ISSUE_STATUSES,
   VISIT_PURPOSES,
@@ -12,7 +13,7 @@ import {
   type VisitPurpose,
 } from '@/domain'
 import type { Storage } from '../storage/types'
-import { buildingLabel, coverageField, coverageTotal } from './coverage'
+import { coverageField, coverageTotal } from './coverage'
 
 /*
  * The monthly report for the subdistrict: counted in SQL (../storage/field-storage.ts), labelled and put
