@@ -2,4 +2,6 @@
 import { register } from 'tsx/esm/api'
 
 register()
+// What vite's `define` puts in the app's bundles; the Node benchmarks import the sync engine as it is.
+globalThis.__APP_VERSION__ = 'bench'
 await import('./main.ts')
