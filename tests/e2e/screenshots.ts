@@ -117,22 +117,21 @@ async function officeDay(office: Phone, server: FieldServer, issue: string) {
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 const CAMPAIGN = '台风“海葵”来前24小时内完成防台风检查'
 
-/** The office launches a typhoon campaign over the leader's two buildings, from its PC through the API. */
-async function launchCampaign(server: FieldServer): Promise<string> {
-  const token = await server.api.login('office1')
-  const response = await fetch(new URL('/api/v1/communities/c-nanmen/campaigns', server.url), {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      title: CAMPAIGN,
-      note: '重点看阳台花盆、外墙广告牌和雨棚，独居老人要当面通知到',
-      templateId: 't-typhoon',
-      buildingIds: ['b-nanmen-115-2', 'b-nanmen-117'],
-      deadline: new Date(Date.now() + 24 * 3600_000).toISOString(),
-    }),
-  })
-  if (response.status !== 201) throw new Error(`launching the campaign: HTTP ${response.status} ${await response.text()}`)
-  return ((await response.json()) as { id: string }).id
+/** The office launches a typhoon campaign over the leader's two buildings, in the workspace; answers its id. */
+async function launchCampaign(office: Phone, server: FieldServer): Promise<string> {
+  const desk = office.context.pages()[0] ?? (await office.context.newPage())
+  await desk.goto(new URL('/office/campaigns', server.url).href)
+  await desk.getByRole('button', { name: '发起检查' }).click()
+  const form = desk.locator('.office-campaigns__form')
+  await form.locator('.el-form-item', { hasText: '巡查表' }).locator('.el-select__wrapper').click()
+  await desk.getByRole('option', { name: /^防台风检查/ }).filter({ visible: true }).click()
+  await form.getByLabel('任务名称').fill(CAMPAIGN)
+  await form.getByText('选择楼栋', { exact: true }).click()
+  for (const building of [BUILDING, '南门路117号']) await form.locator('.el-checkbox', { hasText: building }).click()
+  await form.getByLabel('给楼长的话').fill('重点看阳台花盆、外墙广告牌和雨棚，独居老人要当面通知到')
+  await form.getByRole('button', { name: '发起检查' }).click()
+  await desk.waitForURL(/\/office\/campaigns\/[^/]+$/)
+  return new URL(desk.url()).pathname.split('/').pop()!
 }
 
 /** The leader opens the campaign from home's banner and inspects one building: the first item fails, with a photo. */
@@ -238,7 +237,7 @@ async function main() {
     await page.getByText(/^已用 /).waitFor()
     await shoot(page, 'settings')
 
-    const campaign = await launchCampaign(server)
+    const campaign = await launchCampaign(office, server)
     await campaignInspection(page, server)
     await officeOverview(office, server, campaign)
 
