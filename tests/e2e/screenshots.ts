@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
 import { productionBuild } from './build'
 import { DEMO_PASSWORD, startFieldServer, type FieldServer } from './field-server'
-import { cameraPhoto, checklistItems, inspect, openUnderWorker, readStore, recordVisit, reportIssue, signIn } from './pages'
+import { cameraPhoto, checklistItems, finishInspection, inspect, openUnderWorker, readStore, recordVisit, reportIssue, signIn } from './pages'
 
 const OUT = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
 const BUILDING = '南门路115号之二'
@@ -115,6 +115,72 @@ async function officeDay(office: Phone, server: FieldServer, issue: string) {
 }
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+const CAMPAIGN = '台风“海葵”来前24小时内完成防台风检查'
+
+/** The office launches a typhoon campaign over the leader's two buildings, in the workspace; answers its id. */
+async function launchCampaign(office: Phone, server: FieldServer): Promise<string> {
+  const desk = office.context.pages()[0] ?? (await office.context.newPage())
+  await desk.goto(new URL('/office/campaigns', server.url).href)
+  await desk.getByRole('button', { name: '发起检查' }).click()
+  const form = desk.locator('.office-campaigns__form')
+  await form.locator('.el-form-item', { hasText: '巡查表' }).locator('.el-select__wrapper').click()
+  await desk.getByRole('option', { name: /^防台风检查/ }).filter({ visible: true }).click()
+  await form.getByLabel('任务名称').fill(CAMPAIGN)
+  await form.getByText('选择楼栋', { exact: true }).click()
+  for (const building of [BUILDING, '南门路117号']) await form.locator('.el-checkbox', { hasText: building }).click()
+  await form.getByLabel('给楼长的话').fill('重点看阳台花盆、外墙广告牌和雨棚，独居老人要当面通知到')
+  await form.getByRole('button', { name: '发起检查' }).click()
+  await desk.waitForURL(/\/office\/campaigns\/[^/]+$/)
+  return new URL(desk.url()).pathname.split('/').pop()!
+}
+
+/** The leader opens the campaign from home's banner and inspects one building: the first item fails, with a photo. */
+async function campaignInspection(page: Page, server: FieldServer) {
+  await syncFromHome(page, server.url)
+  await page.getByRole('link', { name: new RegExp(CAMPAIGN) }).click()
+  await page.getByRole('listitem').filter({ hasText: BUILDING }).getByRole('button', { name: '开始检查' }).click()
+  await page.waitForURL(/\/inspections\/[0-9a-f-]{36}$/)
+  const items = checklistItems(page)
+  await items.first().waitFor()
+  const count = await items.count()
+  for (let i = 0; i < count; i++) await items.nth(i).getByRole('button', { name: i === 0 ? '不合格' : '合格', exact: true }).click()
+  await items.first().getByLabel('备注').fill('5楼阳台三盆花没搬进屋')
+  await items.first().getByLabel('从相册选').setInputFiles({ name: 'IMG_20261206_0930.jpg', mimeType: 'image/jpeg', buffer: await cameraPhoto(page, { variant: 2 }) })
+  await items.first().getByRole('img', { name: '第 1 张照片' }).waitFor({ timeout: 30_000 })
+  await finishInspection(page)
+  await syncFromHome(page, server.url)
+}
+
+/** The office's overview pages: coverage, the campaign's progress, the phones, the month's report. */
+async function officeOverview(office: Phone, server: FieldServer, campaign: string) {
+  const desk = office.context.pages()[0] ?? (await office.context.newPage())
+  const at = (path: string) => new URL(path, server.url).href
+  await desk.goto(at('/office/coverage'))
+  await desk.locator('.office-coverage__table .el-table__row').first().waitFor()
+  await shoot(desk, 'office-coverage')
+
+  await desk.goto(at(`/office/campaigns/${campaign}`))
+  const hazards = desk.locator('.office-campaign__hazards')
+  await hazards.getByRole('img', { name: '第 1 张照片' }).waitFor({ timeout: 20_000 })
+  await desk.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.office-campaign__hazards img')].every((i) => i.complete && i.naturalWidth > 0))
+  await shoot(desk, 'office-campaign')
+
+  await desk.goto(at('/office/devices'))
+  await desk.locator('.office-devices__table .el-table__row').filter({ hasText: '演示楼长' }).waitFor()
+  await shoot(desk, 'office-devices')
+
+  await desk.goto(at('/office/report'))
+  // In a month's first week the page opens on the month before; the day's records are in this one.
+  const month = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai' }).format(new Date()).slice(0, 7)
+  const picker = desk.locator('.office-report__month input')
+  if ((await picker.inputValue()) !== month) {
+    await picker.fill(month)
+    await picker.press('Enter')
+  }
+  await desk.locator('.office-report__figures').waitFor()
+  await desk.locator('.office-report__charts').waitFor()
+  await shoot(desk, 'office-report')
+}
 
 /** The demo community's roster as an office keeps it, with a phone Excel mangled, a tag nobody knows and a room twice. */
 async function officeRoster(): Promise<Buffer> {
@@ -170,6 +236,14 @@ async function main() {
     await page.goto(at('/settings'))
     await page.getByText(/^已用 /).waitFor()
     await shoot(page, 'settings')
+
+    const campaign = await launchCampaign(office, server)
+    await campaignInspection(page, server)
+    await officeOverview(office, server, campaign)
+
+    await page.goto(at('/worklist'))
+    await page.locator('.worklist-row').first().waitFor()
+    await shoot(page, 'worklist')
 
     await page.goto(at('/'))
     await page.getByText('记录都已同步').waitFor()

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { uuidv7, type Campaign } from '@/domain'
-import { demoTemplates } from '@/domain/demo'
+import { demoHouseholds, demoTemplates } from '@/domain/demo'
 import { TEXT_SIZES } from '@/app/stores/preferences'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
 import { readStore } from './pages'
@@ -114,6 +114,21 @@ describe.skipIf(skipReason)('every text size on a small and a common phone', () 
     for (let i = 0; i < 50 && !(await readStore(page, 'buildings')).length; i++) await page.waitForTimeout(100)
     const today = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai' }).format(new Date())
     const [visit] = visits(1, { needs: LONG_NEEDS, outcome: LONG_OUTCOME, followUpOn: today, othersMet: '她女儿' })
+    // The worklist's follow-ups: one due today at another household (a later visit to the same household would
+    // close it), with a long topic of the leader's own words, and one a few days ahead.
+    const [elsewhere, later] = demoHouseholds.filter((h) => h.buildingId === 'b-nanmen-117')
+    const inDays = (n: number) => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai' }).format(new Date(Date.now() + n * 86_400_000))
+    const followUps = [
+      ...visits(1, {
+        buildingId: elsewhere!.buildingId,
+        householdId: elsewhere!.id,
+        residentIds: [],
+        purpose: 'dispute_mediation',
+        topics: ['楼上楼下漏水纠纷，约物业和两家一起看现场'],
+        followUpOn: today,
+      }),
+      ...visits(1, { buildingId: later!.buildingId, householdId: later!.id, residentIds: [], topics: ['elevator_installation', 'anti_fraud'], followUpOn: inDays(3) }),
+    ]
     // Its photo was taken on another phone and is not here: the placeholder says so.
     const [issue] = issues(1, { description: LONG_DESCRIPTION, location: '3楼楼道东侧窗户', urgency: 'urgent', photos: ['e'.repeat(64)] })
     const template = demoTemplates[0]!
@@ -147,7 +162,7 @@ describe.skipIf(skipReason)('every text size on a small and a common phone', () 
     }
     await seedRecords(page, {
       campaigns: [campaign],
-      visits: [...visits(6), visit!],
+      visits: [...visits(6), visit!, ...followUps],
       issues: [...issues(4, { urgency: 'urgent' }), issue!, returned!],
       inspections: [inspection!],
       // The phone's user is the leader who made them (as after a sync): only a report's reporter gets its edit screen.
@@ -164,6 +179,8 @@ describe.skipIf(skipReason)('every text size on a small and a common phone', () 
       { name: 'checklist', path: `/inspections/${inspection!.id}`, ready: '.choice-buttons' },
       { name: 'settings', path: '/settings', ready: '.settings-section' },
       { name: 'campaign', path: `/campaigns/${campaign.id}`, ready: '.campaign-tasks__row' },
+      // Two follow-ups, and the demo households nobody has visited yet (care tags and all) due a visit.
+      { name: 'worklist', path: '/worklist', ready: '.worklist-row__late' },
       // Residents found by phone digits: name and number under each household.
       { name: 'search', path: '/buildings?q=138', ready: '.building-list .van-cell' },
     )
