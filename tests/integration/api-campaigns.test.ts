@@ -214,4 +214,20 @@ describeEngines('inspection campaigns', (engine) => {
     expect(await campaignRows()).toEqual(after)
     expect(after).not.toEqual(before)
   })
+
+  it('applies reminders and the closing sent at the same moment one after another: none is lost, none reopens it', async () => {
+    const launchedAnswer = await launch(office, { ...typhoon, deadline: new Date(now.getTime() + 86_400_000).toISOString() })
+    expect(launchedAnswer.status, launchedAnswer.body).toBe(201)
+    const launched = launchedAnswer.json as Campaign
+    const answers = await Promise.all([
+      ...['一', '二', '三', '四'].map((n) => api.call('POST', `/api/v1/campaigns/${launched.id}/reminders`, { token: office.token, json: { text: `第${n}次提醒` } })),
+      api.call('POST', `/api/v1/campaigns/${launched.id}/close`, { token: office.token }),
+    ])
+    expect(answers.map((a) => a.status).sort()).toEqual(expect.arrayContaining([200]))
+    const accepted = answers.slice(0, 4).filter((a) => a.status === 200).map((a) => (a.json as Campaign).reminders.at(-1)!.text)
+    for (const refused of answers.filter((a) => a.status !== 200)) expect(refused.json).toMatchObject({ error: 'conflict' })
+    const stored = (await campaignsPulled(leader1)).find((c) => c.id === launched.id)!
+    expect(stored.closedAt).not.toBeNull()
+    expect(stored.reminders.map((r) => r.text).sort()).toEqual(accepted.sort())
+  })
 })

@@ -114,10 +114,6 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = asy
     }
   }
 
-  async function save(campaign: Campaign): Promise<void> {
-    await storage.putReference(campaign.communityId, 'campaigns', [campaign])
-  }
-
   app.get(
     '/communities/:id/campaigns',
     { schema: { tags: ['campaigns'], params: CommunityParams, response: { 200: z.array(CampaignSummary), ...errorResponses(400, 401, 403, 404) } } },
@@ -180,7 +176,7 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = asy
         reminders: [],
         closedAt: null,
       }
-      await save(campaign)
+      await storage.putReference(campaign.communityId, 'campaigns', [campaign])
       return reply.code(201).send(campaign)
     },
   )
@@ -196,12 +192,13 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = asy
     { schema: { tags: ['campaigns'], params: CampaignParams, body: NewReminder, response: { 200: Campaign, ...errorResponses(400, 401, 403, 404, 409) } } },
     async (request) => {
       const principal = principalOf(request)
-      const campaign = await managedCampaign(principal, request.params.id)
-      if (campaign.closedAt) throw new HttpError(409, 'conflict', 'The campaign is closed.')
-      if (campaign.reminders.length >= MAX_REMINDERS) throw new HttpError(409, 'conflict', `A campaign takes at most ${MAX_REMINDERS} reminders.`)
-      const reminded: Campaign = { ...campaign, reminders: [...campaign.reminders, { at: ctx.clock().toISOString(), by: principal.userId, text: request.body.text }] }
-      await save(reminded)
-      return reminded
+      const { communityId } = await managedCampaign(principal, request.params.id)
+      return storage.updateReference<Campaign>(communityId, 'campaigns', request.params.id, (campaign) => {
+        if (!campaign) throw new HttpError(404, 'not_found', 'No such campaign.')
+        if (campaign.closedAt) throw new HttpError(409, 'conflict', 'The campaign is closed.')
+        if (campaign.reminders.length >= MAX_REMINDERS) throw new HttpError(409, 'conflict', `A campaign takes at most ${MAX_REMINDERS} reminders.`)
+        return { ...campaign, reminders: [...campaign.reminders, { at: ctx.clock().toISOString(), by: principal.userId, text: request.body.text }] }
+      })
     },
   )
 
@@ -209,10 +206,12 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = asy
     '/campaigns/:id/close',
     { schema: { tags: ['campaigns'], params: CampaignParams, response: { 200: CampaignProgress, ...errorResponses(400, 401, 403, 404, 409) } } },
     async (request) => {
-      const campaign = await managedCampaign(principalOf(request), request.params.id)
-      if (campaign.closedAt) throw new HttpError(409, 'conflict', 'The campaign is closed already.')
-      const closed: Campaign = { ...campaign, closedAt: ctx.clock().toISOString() }
-      await save(closed)
+      const { communityId } = await managedCampaign(principalOf(request), request.params.id)
+      const closed = await storage.updateReference<Campaign>(communityId, 'campaigns', request.params.id, (campaign) => {
+        if (!campaign) throw new HttpError(404, 'not_found', 'No such campaign.')
+        if (campaign.closedAt) throw new HttpError(409, 'conflict', 'The campaign is closed already.')
+        return { ...campaign, closedAt: ctx.clock().toISOString() }
+      })
       return progressOf(closed)
     },
   )

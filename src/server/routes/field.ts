@@ -73,9 +73,11 @@ export const fieldRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async 
     },
     async (request) => {
       const community = await managedCommunity(ctx, principalOf(request), request.params.id)
-      // Stored as a new revision of the community, so the phones take the intervals with their next pull.
-      const changed = Community.parse({ ...community, settings: { ...community.settings, ...request.body } })
-      await ctx.storage.putReference(community.id, 'communities', [changed])
+      // Stored as a new revision of the community, so the phones take the intervals with their next pull;
+      // changed as it stands when written, so that two offices' changes of different settings both hold.
+      const changed = await ctx.storage.updateReference<Community>(community.id, 'communities', community.id, (current) =>
+        Community.parse({ ...(current ?? community), settings: { ...(current ?? community).settings, ...request.body } }),
+      )
       return changed.settings
     },
   )

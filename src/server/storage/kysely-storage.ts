@@ -617,6 +617,25 @@ export class KyselyStorage implements Storage {
     })
   }
 
+  async updateReference<T extends Record<string, unknown> & { id: string }>(
+    communityId: string,
+    table: 'campaigns' | 'communities',
+    id: string,
+    change: (current: T | undefined) => T,
+  ): Promise<T> {
+    return this.#db.transaction().execute(async (trx) => {
+      const last = await lockCounter(trx)
+      const stored = (await loadRecords(trx, [{ table, id }])).get(key(table, id))
+      const current = stored && !stored.deletedAt && stored.communityId === communityId ? (stored.data as T) : undefined
+      const next = REFERENCE_SCHEMAS[table].parse(change(current)) as unknown as T
+      if (next.id !== id) throw new Error(`${table} ${id} cannot become ${next.id}`)
+      const row: StoredRecord = { table, id, communityId, buildingId: null, createdBy: null, rev: last + 1, deletedAt: null, data: next, fieldRevs: {} }
+      await upsertRecords(trx, [row], new Date().toISOString())
+      await advanceCounter(trx, last + 1)
+      return next
+    })
+  }
+
   async roster(communityId: string): Promise<RosterState> {
     return loadRoster(this.#db, communityId)
   }

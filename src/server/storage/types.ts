@@ -126,6 +126,18 @@ export interface Storage {
    * before their residents (a resident's building is its household's).
    */
   putReference(communityId: string, table: ReferenceTable, records: Array<Record<string, unknown> & { id: string }>): Promise<void>
+  /**
+   * Changes one community-wide record (a campaign, the community itself) as it stands at the moment of writing:
+   * `change` sees the stored record under the revision counter's lock, so two changes at once (a reminder and
+   * the closing) apply one after the other, never one over the other. What `change` throws is thrown, with
+   * nothing written; it returns the record to store, which is validated like putReference's.
+   */
+  updateReference<T extends Record<string, unknown> & { id: string }>(
+    communityId: string,
+    table: 'campaigns' | 'communities',
+    id: string,
+    change: (current: T | undefined) => T,
+  ): Promise<T>
   /** The community's grids, buildings, households and residents (moved-out ones too). */
   roster(communityId: string): Promise<RosterState>
   /**
