@@ -179,6 +179,11 @@ describeEngines('exports of visits, issue reports and inspections', (engine) => 
     expect(cell('不合格项数').value).toBe(1)
     expect(cell('不合格项').value).toBe(`${failedItem.label}：@楼道堆了纸箱`)
     expect((cell('完成时间').value as Date).toISOString()).toBe('2026-11-20T12:00:00.000Z')
+    // Dated by its completion (China days), as the monthly report counts it.
+    const completedOn = async (query: string) => rowsById(await sheetOf((await download(`inspections.xlsx?${query}`)).bytes)).has(inspectionId)
+    expect(await completedOn('from=2026-11-20&to=2026-11-20')).toBe(true)
+    expect(await completedOn('to=2026-11-19')).toBe(false)
+    expect(await completedOn('from=2026-11-21')).toBe(false)
   })
 
   it('lets office staff of the community and admins export; leaders are refused and other offices find nothing', async () => {

@@ -1,6 +1,7 @@
 import {
+  addDays,
   buildingLabel,
-  chinaDay,
+  chinaDayStart,
   overallResult,
   type Building,
   type ChecklistTemplate,
@@ -82,8 +83,8 @@ const join = (parts: Array<string | null | undefined>) => parts.filter((p): p is
 
 interface Shape<R> {
   columns: Column[]
-  /** The instant the date filter applies to. */
-  at(record: R): string
+  /** The timestamp field the date filter applies to: an inspection counts when it was completed, as in the monthly report. */
+  dateField: 'visitedAt' | 'createdAt' | 'completedAt'
   keep?(record: R, filter: ExportFilter): boolean
   row(record: R, names: Names): Cell[]
 }
@@ -109,7 +110,7 @@ const visits: Shape<Visit> = {
     { header: '走访人', kind: 'text', width: 10 },
     { header: '记录编号', kind: 'text', width: 38 },
   ],
-  at: (visit) => visit.visitedAt,
+  dateField: 'visitedAt',
   row(visit, names) {
     const met = visit.residentIds.map((id) => names.resident(id))
     const tags = new Set(names.residentsOf(visit.householdId).filter((r) => !r.movedOutAt).flatMap((r) => r.careTags))
@@ -154,7 +155,7 @@ const issues: Shape<IssueReport> = {
     { header: '照片', kind: 'number', width: 6 },
     { header: '记录编号', kind: 'text', width: 38 },
   ],
-  at: (report) => report.createdAt,
+  dateField: 'createdAt',
   keep: (report, filter) => (!filter.status || report.status === filter.status) && (!filter.category || report.category === filter.category),
   row: (report, names) => [
     report.createdAt,
@@ -187,7 +188,7 @@ const inspections: Shape<Inspection> = {
     { header: '巡查人', kind: 'text', width: 10 },
     { header: '记录编号', kind: 'text', width: 38 },
   ],
-  at: (inspection) => inspection.startedAt,
+  dateField: 'completedAt',
   row(inspection, names) {
     const template = names.template(inspection.templateId, inspection.templateVersion)
     const failed = Object.entries(inspection.answers).filter(([, answer]) => answer.result === 'fail')
@@ -211,13 +212,17 @@ const SHAPES: { [K in ExportKind]: Shape<never> } = { visits, issues, inspection
 
 /** Rows of one kind that pass the filter, read from storage a page at a time. */
 async function* exportRows<R>(storage: Storage, community: Community, kind: ExportKind, shape: Shape<R>, filter: ExportFilter, names: Names) {
+  // China days, as the instants they start at: `to` is the last day asked for, so the span ends a day later.
+  const within = {
+    field: shape.dateField,
+    ...(filter.from && { from: chinaDayStart(filter.from) }),
+    ...(filter.to && { to: chinaDayStart(addDays(filter.to, 1)) }),
+  }
   let afterRev = 0
   for (;;) {
-    const page = await storage.recordsPage(community.id, kind, filter.buildingId, afterRev, PAGE)
+    const page = await storage.recordsPage(community.id, kind, filter.buildingId, filter.from || filter.to ? within : null, afterRev, PAGE)
     for (const { record } of page) {
       const r = record as R
-      const day = chinaDay(shape.at(r))
-      if ((filter.from && day < filter.from) || (filter.to && day > filter.to)) continue
       if (shape.keep && !shape.keep(r, filter)) continue
       yield shape.row(r, names)
     }

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely'
 import type { RecordTable } from '@/domain'
+import { field } from './field-storage'
 import type { Database } from './schema'
+import type { InstantSpan } from './types'
 
 /** One page of a community's records for a file export (see Storage.recordsPage). */
 export async function recordsPage(
@@ -8,9 +10,11 @@ export async function recordsPage(
   communityId: string,
   table: RecordTable,
   buildingId: string | null,
+  within: (Partial<InstantSpan> & { field: string }) | null,
   afterRev: number,
   limit: number,
 ): Promise<Array<{ rev: number; record: Record<string, unknown> }>> {
+  const at = within && field(db, within.field, 'records')
   const rows = await db
     .selectFrom('records')
     .select(['rev', 'data'])
@@ -19,6 +23,8 @@ export async function recordsPage(
     .where('deleted_at', 'is', null)
     .where('rev', '>', afterRev)
     .$if(buildingId !== null, (q) => q.where('building_id', '=', buildingId))
+    .$if(!!at && within?.from !== undefined, (q) => q.where(at!, '>=', within!.from!))
+    .$if(!!at && within?.to !== undefined, (q) => q.where(at!, '<', within!.to!))
     .orderBy('rev')
     .limit(limit)
     .execute()

@@ -15,7 +15,7 @@ import type { FollowUpRow, HouseholdVisits, InstantSpan } from './types'
 const isSqlite = (db: Kysely<Database>) => db.getExecutor().adapter instanceof SqliteAdapter
 
 /** A top-level field of a record's data as text (numbers too, on PostgreSQL); `alias` is the records row. */
-function field(db: Kysely<Database>, name: string, alias = 'r'): RawBuilder<string | null> {
+export function field(db: Kysely<Database>, name: string, alias = 'r'): RawBuilder<string | null> {
   return isSqlite(db)
     ? sql`json_extract(${sql.ref(`${alias}.data`)}, ${sql.lit(`$.${name}`)})`
     : sql`((${sql.ref(`${alias}.data`)}::jsonb ->> ${sql.lit(name)}) collate "C")`

@@ -951,8 +951,8 @@ export class KyselyStorage implements Storage {
   }
   // ── end of inspection campaigns ──
   // --- File exports (issue 8) ---
-  async recordsPage(communityId: string, table: RecordTable, buildingId: string | null, afterRev: number, limit: number) {
-    return recordsPage(this.#db, communityId, table, buildingId, afterRev, limit)
+  async recordsPage(communityId: string, table: RecordTable, buildingId: string | null, within: (Partial<InstantSpan> & { field: string }) | null, afterRev: number, limit: number) {
+    return recordsPage(this.#db, communityId, table, buildingId, within, afterRev, limit)
   }
   // --- end of file exports ---
 }

@@ -225,13 +225,15 @@ export interface Storage {
 
   // --- File exports (issue 8, src/server/exports) ---
   /**
-   * A community's records of `table` that are not deleted, of one building or all, with a revision above
-   * `afterRev`, oldest first, at most `limit`: an export reads them page by page, never all at once.
+   * A community's records of `table` that are not deleted, of one building or all, whose timestamp field
+   * `within.field` falls in the span when one is given, with a revision above `afterRev`, in revision order,
+   * at most `limit`: an export reads them page by page, never all at once, and never a month it was not asked.
    */
   recordsPage(
     communityId: string,
     table: RecordTable,
     buildingId: string | null,
+    within: (Partial<InstantSpan> & { field: string }) | null,
     afterRev: number,
     limit: number,
   ): Promise<Array<{ rev: number; record: Record<string, unknown> }>>
