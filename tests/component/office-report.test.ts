@@ -78,7 +78,11 @@ beforeEach(async () => {
       return Response.json(reportOf(month, month === '2026-10' ? 30 : 42))
     }
     if (path === '/communities/c-nanmen/buildings') return Response.json(buildings)
-    if (path.startsWith('/communities/c-nanmen/exports/') || path.startsWith('/communities/c-nanmen/report.')) return new Response(new Blob(['file']))
+    if (path.startsWith('/communities/c-nanmen/exports/') || path.startsWith('/communities/c-nanmen/report.')) {
+      // The server names the file (in Chinese, as an office saves it); the page keeps that name.
+      const name = encodeURIComponent(`服务器起的名字-${path.split('/').pop()}`)
+      return new Response(new Blob(['file']), { headers: { 'content-disposition': `attachment; filename="file"; filename*=UTF-8''${name}` } })
+    }
     return Response.json({ error: 'not_found', message: 'no such route' }, { status: 404 })
   })
   setOfficeApi(createOfficeApi({ session: async () => ({ serverUrl: SERVER, token: 'office-token' }), fetch }))
@@ -146,12 +150,11 @@ describe('the report page', { timeout: 30_000 }, () => {
     await vi.waitFor(() => expect(wrapper.findComponent(ElDatePicker).exists()).toBe(true), SLOW)
     wrapper.findComponent(ElDatePicker).vm.$emit('update:modelValue', '2026-11')
     await vi.waitFor(() => expect(wrapper.find('[data-figure="visits"]').exists()).toBe(true), SLOW)
-    // The files are named after the community, once sync has brought its record.
     await vi.waitFor(() => expect(wrapper.find('h1').text()).toBe('南门社区月报和导出'), SLOW)
     const press = (name: string) => wrapper.find(`[data-download="${name}"]`).trigger('click')
 
     await press('report.xlsx')
-    await vi.waitFor(() => expect(saved).toEqual(['南门社区2026年11月月报.xlsx']), SLOW)
+    await vi.waitFor(() => expect(saved).toEqual(['服务器起的名字-report.xlsx']), SLOW)
     expect(requests).toContain('/communities/c-nanmen/report.xlsx?month=2026-11')
 
     await press('visits.csv')
@@ -164,7 +167,7 @@ describe('the report page', { timeout: 30_000 }, () => {
     await press('issues.xlsx')
     await vi.waitFor(() => expect(saved).toHaveLength(3), SLOW)
     expect(requests).toContain('/communities/c-nanmen/exports/issues.xlsx?from=2026-11-01&to=2026-11-15&buildingId=b-qiaohu-32')
-    expect(saved[2]).toBe('南门社区居民诉求2026-11-01至2026-11-15.xlsx')
+    expect(saved[2]).toBe('服务器起的名字-issues.xlsx')
   })
 
   it('says why when the server cannot be reached', async () => {

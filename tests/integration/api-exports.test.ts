@@ -137,7 +137,10 @@ describeEngines('exports of visits, issue reports and inspections', (engine) => 
   })
 
   it('narrows by China day and by building', async () => {
-    const november = await sheetOf((await download('visits.xlsx?from=2026-11-01&to=2026-11-30')).bytes)
+    const novemberFile = await download('visits.xlsx?from=2026-11-01&to=2026-11-30')
+    // Named for the office's files, with the days it holds.
+    expect(novemberFile.headers['content-disposition']).toContain(`filename*=UTF-8''${encodeURIComponent('南门社区走访记录2026-11-01至2026-11-30.xlsx')}`)
+    const november = await sheetOf(novemberFile.bytes)
     expect([...rowsById(november).keys()]).toEqual([visitId])
     const december = await sheetOf((await download('visits.xlsx?from=2026-12-01')).bytes)
     expect(rowsById(december).size).toBe(0)

@@ -63,7 +63,8 @@ export const exportRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async
             category: query.category ?? null,
           }
           const table = await exportTable(ctx.storage, community, kind, filter)
-          const name = `${community.name}${EXPORT_TITLES[kind]}.${format}`
+          const dates = query.from || query.to ? `${query.from ?? ''}至${query.to ?? ''}` : ''
+          const name = `${community.name}${EXPORT_TITLES[kind]}${dates}.${format}`
           return reply
             .code(200)
             .type(FORMATS[format].type)

@@ -39,6 +39,12 @@ type ApiErrorCode = ApiError['error']
 /** Why a call failed: the server's code, or what happened before an answer came. */
 export type OfficeApiFailure = ApiErrorCode | 'offline' | 'signed_out' | 'bad_response'
 
+/** The file name of a download: the server's (`filename*=UTF-8''…`, in Chinese), else the path's last part. */
+export function savedName(disposition: string | null, path: string): string {
+  const encoded = disposition?.match(/filename\*=UTF-8''([^;]+)/i)?.[1]
+  return encoded ? decodeURIComponent(encoded) : path.split('?')[0]!.split('/').pop()!
+}
+
 export class OfficeApiError extends Error {
   constructor(
     readonly code: OfficeApiFailure,
@@ -124,8 +130,11 @@ export function createOfficeApi(options: OfficeApiOptions = {}) {
       json(z.array(CoverageHousehold), 'GET', `/communities/${id(communityId)}/coverage/households?month=${id(month)}&${new URLSearchParams(scope).toString()}`),
     changeSettings: (communityId: string, change: CommunitySettingsChange) => json(CommunitySettings, 'PATCH', `/communities/${id(communityId)}/settings`, change),
     report: (communityId: string, month: string) => json(MonthlyReport, 'GET', `/communities/${id(communityId)}/report?month=${id(month)}`),
-    /** A file behind the token (the roster, its template), as a blob to save. */
-    download: async (path: string) => (await call('GET', path)).blob(),
+    /** A file behind the token (the roster, the report, an export), with the name the server gives it. */
+    download: async (path: string) => {
+      const response = await call('GET', path)
+      return { file: await response.blob(), name: savedName(response.headers.get('content-disposition'), path) }
+    },
     // ── Inspection campaigns (src/domain/campaigns.ts) ──
     campaigns: (communityId: string) => json(z.array(CampaignSummary), 'GET', `/communities/${id(communityId)}/campaigns`),
     launchCampaign: (communityId: string, campaign: NewCampaign) => json(Campaign, 'POST', `/communities/${id(communityId)}/campaigns`, campaign),

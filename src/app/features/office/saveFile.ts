@@ -1,5 +1,5 @@
-/** Saves a downloaded file under `name` through an object URL: the file is behind the token, so a plain link cannot fetch it. */
-export function saveFile(file: Blob, name: string): void {
+/** Saves a downloaded file under its name through an object URL: the file is behind the token, so a plain link cannot fetch it. */
+export function saveFile({ file, name }: { file: Blob; name: string }): void {
   const url = URL.createObjectURL(file)
   const link = Object.assign(document.createElement('a'), { href: url, download: name })
   link.click()
