@@ -163,10 +163,17 @@ describe('the report page', { timeout: 30_000 }, () => {
 
     wrapper.findAllComponents(ElDatePicker)[1]!.vm.$emit('update:modelValue', ['2026-11-01', '2026-11-15'])
     wrapper.findComponent(ElSelect).vm.$emit('update:modelValue', 'b-qiaohu-32')
+    const issueFilter = (name: string) => wrapper.findAllComponents(ElSelect).find((select) => select.attributes('data-filter') === name)!
+    issueFilter('status').vm.$emit('update:modelValue', 'accepted')
+    issueFilter('category').vm.$emit('update:modelValue', 'elevator')
     await wrapper.vm.$nextTick()
     await press('issues.xlsx')
     await vi.waitFor(() => expect(saved).toHaveLength(3), SLOW)
-    expect(requests).toContain('/communities/c-nanmen/exports/issues.xlsx?from=2026-11-01&to=2026-11-15&buildingId=b-qiaohu-32')
+    expect(requests).toContain('/communities/c-nanmen/exports/issues.xlsx?from=2026-11-01&to=2026-11-15&buildingId=b-qiaohu-32&status=accepted&category=elevator')
+    // Status and category narrow the reports only.
+    await press('inspections.csv')
+    await vi.waitFor(() => expect(saved).toHaveLength(4), SLOW)
+    expect(requests).toContain('/communities/c-nanmen/exports/inspections.csv?from=2026-11-01&to=2026-11-15&buildingId=b-qiaohu-32')
     expect(saved[2]).toBe('服务器起的名字-issues.xlsx')
   })
 

@@ -5,7 +5,7 @@ export default defineMessages({
     officeCoverage: {
       title: '走访覆盖',
       month: '月份',
-      asOf: '逾期统计截至 {day}',
+      asOf: '逾期统计截至 {day}，住户按现在的名单算',
       byBuilding: '按楼栋',
       byLeader: '按楼长',
       onlyUnled: '只看无楼长的楼',
@@ -57,7 +57,7 @@ export default defineMessages({
     officeCoverage: {
       title: 'Visit coverage',
       month: 'Month',
-      asOf: 'Overdue as of {day}',
+      asOf: 'Overdue as of {day}; households as on the roster today',
       byBuilding: 'By building',
       byLeader: 'By leader',
       onlyUnled: 'Only buildings with no leader',
