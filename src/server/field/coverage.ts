@@ -1,6 +1,6 @@
 import {
-  buildingLabel,
   addDays,
+  buildingLabel,
   chinaDay,
   chinaDayStart,
   householdCareTags,
@@ -36,8 +36,6 @@ export interface CoverageField {
   leaders: UserRecord[]
   households: Array<CoverageHousehold & { care: boolean }>
 }
-
-/** A building's label as the office writes it: its address, and its name when it has one. */
 
 export async function coverageField(storage: Storage, community: Community, month: string, today: string): Promise<CoverageField> {
   const asOf = monthAsOf(month, today)
