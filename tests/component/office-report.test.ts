@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ElDatePicker, ElSelect } from 'element-plus'
-import { BuildingSummary, MonthlyReport, type User } from '@/domain'
+import { BuildingSummary, type User } from '@/domain'
 import { db } from '@/app/db/database'
 import { demoCommunity } from '@/domain/demo'
 import { createOfficeApi, setOfficeApi } from '@/app/features/office/api'
 import OfficeReport from '@/app/features/office/report/OfficeReport.vue'
+import { monthlyReportFixture } from '../fixtures/report'
 import { mountWithApp } from './setup'
 
 /*
@@ -16,46 +17,15 @@ const SLOW = { timeout: 8000 }
 const office: User = { id: 'u-office1', username: 'office1', displayName: '社区办公室', role: 'office', communityId: 'c-nanmen', buildingIds: [] }
 const SERVER = 'https://doorstep.example'
 
-function reportOf(month: string, visits: number): MonthlyReport {
-  return MonthlyReport.parse({
-    month,
-    asOf: `${month}-30`,
-    visits: {
-      total: visits,
-      byPurpose: { policy_promotion: visits - 4, community_counselling: 0, opinion_collection: 4, dispute_mediation: 0, property_assistance: 0 },
-      byBuilding: [
-        { buildingId: 'b-nanmen-115-2', label: '南门路115号之二', count: visits - 10 },
-        { buildingId: 'b-qiaohu-32', label: '桥湖路32号', count: 10 },
-      ],
-      careHouseholdsReached: 7,
-      careHouseholds: 9,
-    },
-    issues: {
-      opened: 6,
-      byCategory: { repair: 2, safety_hazard: 1, sanitation: 0, dispute: 0, property_management: 0, elevator: 3, elderly_care: 0, policy_question: 0, other: 0 },
-      byStatus: { submitted: 1, accepted: 1, in_progress: 1, resolved: 1, closed: 2, rejected: 0 },
-      medianHoursToAccept: 5.25,
-      medianHoursToResolve: null,
-    },
-    inspections: {
-      total: 4,
-      byTemplate: [{ templateId: 't-typhoon', title: '防台风检查', count: 4, failed: 1 }],
-      failedItems: [{ templateId: 't-typhoon', itemId: 'windows', label: '楼道窗户关好', count: 1 }],
-    },
-    coverage: {
-      id: 'c-nanmen',
-      label: '南门社区',
-      households: 80,
-      visited: 50,
-      coverage: 0.625,
-      careHouseholds: 9,
-      careOverdue: 2,
-      householdsOverdue: 30,
-      followUpsOverdue: 3,
-      leaders: [],
-    },
+const reportOf = (month: string, visits: number) =>
+  monthlyReportFixture(month, {
+    total: visits,
+    byPurpose: { policy_promotion: visits - 4, community_counselling: 0, opinion_collection: 4, dispute_mediation: 0, property_assistance: 0 },
+    byBuilding: [
+      { buildingId: 'b-nanmen-115-2', label: '南门路115号之二', count: visits - 10 },
+      { buildingId: 'b-qiaohu-32', label: '桥湖路32号', count: 10 },
+    ],
   })
-}
 
 const buildings = [BuildingSummary.parse({ id: 'b-qiaohu-32', gridId: 'g-1', address: '桥湖路32号', name: '供销社宿舍', households: 8, residents: 20, leaders: [] })]
 

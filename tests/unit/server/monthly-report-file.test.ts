@@ -3,48 +3,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import ExcelJS from 'exceljs'
 import { describe, expect, it } from 'vitest'
-import { MonthlyReport } from '@/domain'
 import { demoCommunity } from '@/domain/demo'
 import { monthlyReportCsv, monthlyReportName, monthlyReportWorkbook, writeMonthlyReportFile } from '@/server/exports/report'
+import { monthlyReportFixture } from '../../fixtures/report'
 
-/** A month as the server's aggregation would answer it, by hand. */
-const report: MonthlyReport = MonthlyReport.parse({
-  month: '2026-11',
-  asOf: '2026-11-30',
-  visits: {
-    total: 42,
-    byPurpose: { policy_promotion: 20, community_counselling: 5, opinion_collection: 10, dispute_mediation: 3, property_assistance: 4 },
-    byBuilding: [
-      { buildingId: 'b-nanmen-115-2', label: '南门路115号之二', count: 30 },
-      { buildingId: 'b-qiaohu-32', label: '=桥湖路32号', count: 12 },
-    ],
-    careHouseholdsReached: 7,
-    careHouseholds: 9,
-  },
-  issues: {
-    opened: 6,
-    byCategory: { repair: 2, safety_hazard: 1, sanitation: 0, dispute: 0, property_management: 0, elevator: 3, elderly_care: 0, policy_question: 0, other: 0 },
-    byStatus: { submitted: 1, accepted: 1, in_progress: 1, resolved: 1, closed: 2, rejected: 0 },
-    medianHoursToAccept: 5.25,
-    medianHoursToResolve: null,
-  },
-  inspections: {
-    total: 4,
-    byTemplate: [{ templateId: 't-typhoon', title: '防台风检查', count: 4, failed: 1 }],
-    failedItems: [{ templateId: 't-typhoon', itemId: 'windows', label: '楼道窗户关好', count: 1 }],
-  },
-  coverage: {
-    id: 'c-nanmen',
-    label: '南门社区',
-    households: 80,
-    visited: 50,
-    coverage: 0.625,
-    careHouseholds: 9,
-    careOverdue: 2,
-    householdsOverdue: 30,
-    followUpsOverdue: 3,
-    leaders: [],
-  },
+/** A month as the server's aggregation would answer it, with a building label that looks like a formula. */
+const report = monthlyReportFixture('2026-11', {
+  total: 42,
+  byPurpose: { policy_promotion: 20, community_counselling: 5, opinion_collection: 10, dispute_mediation: 3, property_assistance: 4 },
+  byBuilding: [
+    { buildingId: 'b-nanmen-115-2', label: '南门路115号之二', count: 30 },
+    { buildingId: 'b-qiaohu-32', label: '=桥湖路32号', count: 12 },
+  ],
 })
 
 /** A sheet's rows as plain values, without exceljs's leading empty slot. */
