@@ -13,7 +13,7 @@ import { rosterBenchmarks } from './roster'
 import { startupBenchmarks } from './startup'
 import { syncBenchmarks } from './sync'
 import { worklistBenchmarks } from './worklist'
-import { install, rowsShown, watchRows } from './watch'
+import { install, rowsShown, tapFromHome, watchRows } from './watch'
 
 /*
  * `npm run bench`: twelve benchmarks, each against a baseline measured in the same run, printed as tables and
@@ -194,14 +194,7 @@ async function visitsList(phone: Phone, appUrl: string): Promise<Table> {
       await page.goto(`${appUrl}visits`, { waitUntil: 'commit' })
       const shownAt = await rowsShown(page)
       // In the app: from home, a tap on the tab.
-      await page.goto(appUrl)
-      await page.locator('nav.app-tabbar a[href="/visits"]').waitFor()
-      await page.waitForTimeout(300)
-      const tapAt = await page.evaluate(() => {
-        const start = performance.now()
-        document.querySelector<HTMLAnchorElement>('nav.app-tabbar a[href="/visits"]')!.click()
-        return start
-      })
+      const tapAt = await tapFromHome(page, appUrl, 'nav.app-tabbar a[href="/visits"]')
       const tabShownAt = await rowsShown(page)
       const read = await bareRead(page)
       if (i === 0) continue // the first round warms caches after a throttling change

@@ -68,3 +68,18 @@ export async function watchRows(page: Page, selector: string) {
 
 /** When the rows `watchRows` watches for were first on screen, on the clock of the page's current document. */
 export const rowsShown = (page: Page) => page.evaluate(() => window.benchRowsShown!)
+
+/**
+ * Opens home, lets it settle, and taps the link `selector` as a leader would: answers when the tap began on
+ * the page's clock, to set against `rowsShown`.
+ */
+export async function tapFromHome(page: Page, homeUrl: string, selector: string): Promise<number> {
+  await page.goto(homeUrl)
+  await page.locator(selector).waitFor()
+  await page.waitForTimeout(300)
+  return page.evaluate((link) => {
+    const start = performance.now()
+    document.querySelector<HTMLAnchorElement>(link)!.click()
+    return start
+  }, selector)
+}

@@ -6,7 +6,7 @@ import { startStaticServer, type StaticServer } from '../../src/server/static'
 import { launchPhone, type Phone } from '../e2e/browser'
 import { buildApp } from './first-screen'
 import { count, median, ms, ratio, target, type Table } from './report'
-import { install, rowsShown, watchRows } from './watch'
+import { install, rowsShown, tapFromHome, watchRows } from './watch'
 
 /*
  * l) The leader's worklist (issue 8): 2,000 households and 20,000 visits on the phone, to its rows on screen
@@ -146,14 +146,7 @@ export async function worklistBenchmarks(report: (table: Table) => void): Promis
       await page.goto(`${server.url}worklist`, { waitUntil: 'commit' })
       const at = await rowsShown(page)
       // In the app: home showing the worklist's top, then a tap on its link to the whole list.
-      await page.goto(server.url)
-      await page.locator('a[href="/worklist"]').waitFor()
-      await page.waitForTimeout(300)
-      const tapAt = await page.evaluate(() => {
-        const start = performance.now()
-        document.querySelector<HTMLAnchorElement>('a[href="/worklist"]')!.click()
-        return start
-      })
+      const tapAt = await tapFromHome(page, server.url, 'a[href="/worklist"]')
       const tapShownAt = await rowsShown(page)
       const read = await bareRead(page)
       if (i === 0) continue // warms the caches
