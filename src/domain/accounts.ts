@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { RefId, requiredText, Timestamp } from './common'
-import { Community, Role, User } from './households'
+import { Community, PhoneNumber, Role, User } from './households'
 
 /*
  * The office's set-up routes (/api/v1, behind a device token of an office or admin account). The workspace
@@ -51,6 +51,8 @@ export const Account = z.object({
   buildingIds: z.array(RefId),
   disabled: z.boolean(),
   mustChangePassword: z.boolean(),
+  /** Where the office calls the person (a leader whose phone holds unsent work); the workspace's only. */
+  phone: PhoneNumber.nullable(),
   /** The last time any of its devices reached the server. */
   lastSeenAt: Timestamp.nullable(),
 })
@@ -61,11 +63,17 @@ export const NewAccount = z.object({
   displayName: requiredText(40),
   /** Office staff create leaders and colleagues; only an admin creates an admin. */
   role: Role,
+  phone: PhoneNumber.nullable().default(null),
   buildingIds: z.array(RefId).max(500).default([]),
 })
 export type NewAccount = z.infer<typeof NewAccount>
 
-export const AccountChange = z.object({ displayName: requiredText(40).optional(), disabled: z.boolean().optional() })
+export const AccountChange = z.object({
+  displayName: requiredText(40).optional(),
+  disabled: z.boolean().optional(),
+  /** Null takes the number away. */
+  phone: PhoneNumber.nullable().optional(),
+})
 export type AccountChange = z.infer<typeof AccountChange>
 
 /** A password made by the server, shown once to the office to hand over; the account must change it. */

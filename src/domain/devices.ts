@@ -57,6 +57,8 @@ export const DeviceStanding = z.object({
   userId: RefId,
   displayName: z.string(),
   role: Role,
+  /** The account's number, to call its leader (null: the office has not entered one). */
+  phone: z.string().nullable(),
   createdAt: Timestamp,
   lastSeenAt: Timestamp.nullable(),
   revokedAt: Timestamp.nullable(),

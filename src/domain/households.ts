@@ -75,15 +75,17 @@ export const Household = z.object({
 })
 export type Household = z.infer<typeof Household>
 
+/** A number to call, as people write it: digits with an optional + and separators. */
+export const PhoneNumber = z
+  .string()
+  .trim()
+  .regex(/^[0-9+\-\s]{5,20}$/)
+
 export const Resident = z.object({
   id: RefId,
   householdId: RefId,
   name: requiredText(40),
-  phone: z
-    .string()
-    .regex(/^[0-9+\-\s]{5,20}$/)
-    .nullable()
-    .default(null),
+  phone: PhoneNumber.nullable().default(null),
   birthYear: z.number().int().min(1900).max(2100).nullable().default(null),
   careTags: z.array(CareTag).default([]),
   /** When a roster import no longer listed the resident: kept for the history of visits, never deleted. */

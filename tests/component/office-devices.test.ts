@@ -20,6 +20,7 @@ function standing(fields: Partial<DeviceStanding> & Pick<DeviceStanding, 'device
     name: '手机',
     userId: `u-${fields.deviceId}`,
     role: 'leader',
+    phone: null,
     createdAt: ago(30 * 24 * HOUR),
     lastSeenAt: ago(HOUR),
     revokedAt: null,
@@ -45,6 +46,7 @@ const DEVICES = [
   standing({
     deviceId: 'holding',
     displayName: '李叔',
+    phone: '13800138000',
     health: health({ outboxSize: 7, oldestUnsentAt: ago(3 * 24 * HOUR + HOUR), storagePersisted: false, lastFullSyncAt: ago(4 * 24 * HOUR) }),
     flags: ['holding'],
   }),
@@ -76,7 +78,7 @@ describe('the devices page', { timeout: 30_000 }, () => {
     const paths = serverDouble(() => json(DEVICES))
     const { wrapper } = await mountWithApp(OfficeDevices, { route: '/office/devices' })
     const rows = () => wrapper.findAll('.office-devices__table tbody tr')
-    const names = () => rows().map((tr) => tr.find('td').text())
+    const names = () => rows().map((tr) => tr.find('.office-devices__name').text())
 
     // Holding changes before silent; the rest by the longest since last contact (周姐 two hours, 陈伯 one).
     await vi.waitFor(() => expect(names()).toEqual(['李叔', '黄姨', '周姐', '陈伯']), SLOW)
@@ -85,6 +87,9 @@ describe('the devices page', { timeout: 30_000 }, () => {
 
     const cells = (i: number) => rows()[i]!.findAll('td').map((td) => td.text().replace(/\s+/g, ' '))
     const holding = cells(0)
+    // The leader to call, with the number the office entered on 人员 (none entered: no link).
+    expect(rows()[0]!.find('a[href="tel:13800138000"]').text()).toBe('13800138000')
+    expect(rows()[1]!.find('a[href^="tel:"]').exists()).toBe(false)
     expect(holding[2]).toBe('有记录没传上去')
     expect(holding[5]).toBe('7 条 最早的 3天前')
     expect(holding[6]).toBe('1.4.0')
@@ -104,7 +109,7 @@ describe('the devices page', { timeout: 30_000 }, () => {
   it('sorts by a column when its header is clicked', async () => {
     serverDouble(() => json(DEVICES))
     const { wrapper } = await mountWithApp(OfficeDevices, { route: '/office/devices' })
-    const names = () => wrapper.findAll('.office-devices__table tbody tr').map((tr) => tr.find('td').text())
+    const names = () => wrapper.findAll('.office-devices__table tbody tr').map((tr) => tr.find('.office-devices__name').text())
     await vi.waitFor(() => expect(names()).toHaveLength(4), SLOW)
 
     const header = wrapper.findAll('.office-devices__table thead th').find((th) => th.text().includes('最近联系'))!

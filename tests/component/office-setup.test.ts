@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { Account, BuildingSummary, IssuedPassword, NewAccount, RosterPreview, type User } from '@/domain'
+import { Account, AccountChange, BuildingSummary, IssuedPassword, NewAccount, RosterPreview, type User } from '@/domain'
 import { db } from '@/app/db/database'
 import { createOfficeApi, setOfficeApi } from '@/app/features/office/api'
 import OfficePeople from '@/app/features/office/OfficePeople.vue'
@@ -56,7 +56,7 @@ const buildings = [
   BuildingSummary.parse({ id: 'b-qiaohu-32', gridId: 'g-1', address: '桥湖街32号', name: '', households: 8, residents: 20, leaders: [] }),
 ]
 const account = (fields: Partial<Account>): Account =>
-  Account.parse({ id: 'u-x', username: 'x', displayName: '某人', role: 'leader', communityId: 'c-nanmen', buildingIds: [], disabled: false, mustChangePassword: false, lastSeenAt: null, ...fields })
+  Account.parse({ id: 'u-x', username: 'x', displayName: '某人', role: 'leader', communityId: 'c-nanmen', buildingIds: [], disabled: false, mustChangePassword: false, phone: null, lastSeenAt: null, ...fields })
 
 describe('the people page', { timeout: 30_000 }, () => {
   it('creates a leader and shows the one-time password once, with what to tell them', async () => {
@@ -102,6 +102,34 @@ describe('the people page', { timeout: 30_000 }, () => {
     await dialog.findAll('button').find((b) => b.text() === '我已记下')!.trigger('click')
     await vi.waitFor(() => expect(wrapper.find('[data-testid="one-time-password"]').exists()).toBe(false), SLOW)
     expect(document.body.textContent).not.toContain('Kx7-pq2-Wm9')
+  })
+
+  it("keeps a leader's phone number: refused beside the field when it is no number, then saved and listed", async () => {
+    const accounts = [account({ id: 'u-leader1', username: 'leader1', displayName: '王芳' })]
+    const calls = serverDouble({
+      'GET /communities/c-nanmen/accounts': () => ({ json: accounts }),
+      'GET /communities/c-nanmen/buildings': () => ({ json: buildings }),
+      'PATCH /accounts/u-leader1': (body) => {
+        Object.assign(accounts[0]!, AccountChange.parse(body))
+        return { json: accounts[0] }
+      },
+    })
+    const { wrapper } = await mountWithApp(OfficePeople, { route: '/office/people' })
+    await vi.waitFor(() => expect(wrapper.findAll('.office-people__table tbody tr')).toHaveLength(1), SLOW)
+
+    await wrapper.findAll('.office-people__table button').find((b) => b.text() === '修改')!.trigger('click')
+    const phone = () => wrapper.find('.office-people__edit input[name="phone"]')
+    await vi.waitFor(() => expect(phone().exists()).toBe(true), SLOW)
+    await phone().setValue('找王姐')
+    await wrapper.find('.office-people__save-edit').trigger('click')
+    await vi.waitFor(() => expect(wrapper.find('.office-people__edit').text()).toContain('手机号只能有数字'), SLOW)
+    expect(calls.filter((c) => c.method === 'PATCH')).toHaveLength(0)
+    expect((phone().element as HTMLInputElement).value).toBe('找王姐')
+
+    await phone().setValue(' 138 0013 8000 ')
+    await wrapper.find('.office-people__save-edit').trigger('click')
+    await vi.waitFor(() => expect(wrapper.find('.office-people__table tbody').text()).toContain('138 0013 8000'), SLOW)
+    expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({ displayName: '王芳', phone: '138 0013 8000' })
   })
 
   it('says plainly when the server cannot be reached', async () => {

@@ -178,6 +178,24 @@ describeEngines('office accounts and communities', (engine) => {
     expect(login.json).toMatchObject({ mustChangePassword: true })
   })
 
+  it("keeps a person's phone number for the office: set, changed, cleared, refused when it is no number, never on the name card", async () => {
+    const { account } = await create(office, A, { username: 'li.hua', displayName: '李华', role: 'leader', phone: ' 13912345678 ' })
+    expect(account.phone).toBe('13912345678')
+    const { cursor } = await pull(leader)
+    const changed = await send(office, 'PATCH', `/accounts/${account.id}`, { phone: '0750-3123456' })
+    expect(changed.json).toMatchObject({ phone: '0750-3123456', displayName: '李华' })
+    // A number is the office's to call, not a colleague's phone's to hold.
+    expect((await pull(leader, cursor)).changes.filter((c) => c.table === 'users')).toEqual([])
+
+    expectError(await send(office, 'PATCH', `/accounts/${account.id}`, { phone: '找王姐' }), 400, 'bad_request')
+    expectError(await send(office, 'POST', `/communities/${A}/accounts`, { username: 'li.ming', displayName: '李明', role: 'leader', phone: '1391234567890123456789' }), 400, 'bad_request')
+    expect(await api.storage.findUserByUsername('li.ming')).toBeUndefined()
+    expect((await api.storage.getUser(account.id))?.phone).toBe('0750-3123456')
+
+    expect((await send(office, 'PATCH', `/accounts/${account.id}`, { phone: null })).json).toMatchObject({ phone: null })
+    expect((await send(office, 'PATCH', `/accounts/${account.id}`, { displayName: '李华华' })).json).toMatchObject({ phone: null, displayName: '李华华' })
+  })
+
   it('lists, renames and resets an account stored with a username the workspace would not make (张伟)', async () => {
     const id = uuidv7()
     await api.storage.createUser({ id, username: '张伟', displayName: '张伟', role: 'leader', communityId: A, buildingIds: [], passwordHash: 'x' })

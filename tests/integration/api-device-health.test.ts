@@ -68,6 +68,15 @@ describeEngines('device health', (engine) => {
     expect(list.get(office.deviceId)).toMatchObject({ role: 'office' })
   })
 
+  it("lists the number to call the device's leader on, once the office has entered one", async () => {
+    expect((await standings()).get(leader.deviceId)?.phone).toBeNull()
+    const entered = await api.call('PATCH', '/api/v1/accounts/u-leader1', { token: office.token, json: { phone: '13800138000' } })
+    expect(entered.status, entered.body).toBe(200)
+    const list = await standings()
+    expect([leader, leaderOld].map((who) => list.get(who.deviceId)?.phone)).toEqual(['13800138000', '13800138000'])
+    expect(list.get(leader2.deviceId)?.phone).toBeNull()
+  })
+
   it('keeps the latest report whole, nulls included', async () => {
     clock.now += 60_000
     await sendHealth(leader2, report({ storagePersisted: false }))

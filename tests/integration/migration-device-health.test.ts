@@ -34,6 +34,7 @@ describeEngines('the migration for device health (0008)', (engine: Engine) => {
         revokedAt: null,
         displayName: '老李',
         role: 'leader',
+        phone: null,
         health: null,
       },
     ])

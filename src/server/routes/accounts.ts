@@ -15,8 +15,8 @@ const UserParams = z.object({ userId: RefId })
 /** The account as the office sees it, with the last time any of its devices reached the server. */
 async function accountOf(storage: Storage, user: UserRecord): Promise<Account> {
   const seen = (await storage.listDevices(user.id)).flatMap((d) => (d.lastSeenAt ? [d.lastSeenAt] : [])).sort()
-  const { id, username, displayName, role, communityId, buildingIds, disabled, mustChangePassword } = user
-  return { id, username, displayName, role, communityId, buildingIds, disabled, mustChangePassword, lastSeenAt: seen.at(-1) ?? null }
+  const { id, username, displayName, role, communityId, buildingIds, disabled, mustChangePassword, phone } = user
+  return { id, username, displayName, role, communityId, buildingIds, disabled, mustChangePassword, phone, lastSeenAt: seen.at(-1) ?? null }
 }
 
 /**
@@ -47,7 +47,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = asyn
     async (request, reply) => {
       const principal = principalOf(request)
       const community = await managedCommunity(ctx, principal, request.params.id)
-      const { username, displayName, role, buildingIds } = request.body
+      const { username, displayName, role, phone, buildingIds } = request.body
       if (role === 'admin' && principal.role !== 'admin') throw new HttpError(403, 'forbidden', 'Only an admin creates an admin account.')
       if (buildingIds.length > 0) await checkBuildings(ctx.storage, { role, communityId: community.id }, buildingIds)
       if (await ctx.storage.findUserByUsername(username)) throw new HttpError(409, 'conflict', `The username ${JSON.stringify(username)} is taken.`)
@@ -57,6 +57,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = asyn
         username,
         displayName,
         role,
+        phone,
         // An admin works across the communities of the server, whichever one it was created from.
         communityId: role === 'admin' ? null : community.id,
         buildingIds,

@@ -36,6 +36,7 @@ export const deviceHealthRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> =
           userId: device.userId,
           displayName: device.displayName,
           role: device.role,
+          phone: device.phone,
           createdAt: device.createdAt,
           lastSeenAt: device.lastSeenAt,
           revokedAt: device.revokedAt,

@@ -7,6 +7,7 @@ import type { DeviceRecord } from './types'
 export interface CommunityDevice extends DeviceRecord {
   displayName: string
   role: Role
+  phone: string | null
   health: (DeviceHealth & { reportedAt: string }) | null
 }
 
@@ -33,7 +34,7 @@ export async function communityDevices(db: Kysely<Database>, communityId: string
     .selectFrom('devices')
     .innerJoin('users', 'users.id', 'devices.user_id')
     .selectAll('devices')
-    .select(['users.display_name', 'users.role'])
+    .select(['users.display_name', 'users.role', 'users.phone'])
     .where('users.community_id', '=', communityId)
     .orderBy('devices.created_at')
     .orderBy('devices.id')
@@ -47,6 +48,7 @@ export async function communityDevices(db: Kysely<Database>, communityId: string
     revokedAt: row.revoked_at,
     displayName: row.display_name,
     role: row.role,
+    phone: row.phone,
     health:
       row.health_reported_at === null
         ? null

@@ -132,6 +132,7 @@ function toUser(row: UserRow, buildingIds: string[]): UserRecord {
     buildingIds,
     disabled: Boolean(row.disabled),
     mustChangePassword: Boolean(row.must_change_password),
+    phone: row.phone,
   }
 }
 
@@ -423,6 +424,7 @@ export class KyselyStorage implements Storage {
           password_hash: user.passwordHash,
           disabled: 0,
           must_change_password: user.mustChangePassword ? 1 : 0,
+          phone: user.phone ?? null,
         })
         .execute()
       await insertBuildings(trx, user.id, user.buildingIds)
@@ -474,6 +476,7 @@ export class KyselyStorage implements Storage {
     const set = {
       ...(change.displayName !== undefined && { display_name: change.displayName }),
       ...(change.disabled !== undefined && { disabled: change.disabled ? 1 : 0 }),
+      ...(change.phone !== undefined && { phone: change.phone }),
       ...(change.password && { password_hash: change.password.hash, must_change_password: change.password.mustChange ? 1 : 0 }),
     }
     if (Object.keys(set).length === 0) return

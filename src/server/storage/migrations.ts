@@ -210,6 +210,12 @@ export const MIGRATIONS: Record<string, Migration> = {
       for (const [name, type] of columns) await db.schema.alterTable('devices').addColumn(name, type).execute()
     },
   },
+  '0009-account-phone': {
+    // The number the office calls a leader on (the devices page: a phone holding unsent work).
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('users').addColumn('phone', 'text').execute()
+    },
+  },
 }
 
 /**

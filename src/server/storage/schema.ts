@@ -17,6 +17,7 @@ export interface UsersTable {
   disabled: number
   /** 0 or 1: the password was one-time; only a password change is allowed until it is changed. */
   must_change_password: number
+  phone: string | null
 }
 
 export interface UserBuildingsTable {

@@ -31,17 +31,20 @@ export interface UserRecord {
   disabled: boolean
   /** Signed in with a one-time password: every request but the password change is refused until it is changed. */
   mustChangePassword: boolean
+  phone: string | null
 }
 
-export interface NewUser extends Omit<UserRecord, 'disabled' | 'mustChangePassword'> {
+export interface NewUser extends Omit<UserRecord, 'disabled' | 'mustChangePassword' | 'phone'> {
   passwordHash: string
   mustChangePassword?: boolean
+  phone?: string | null
 }
 
 /** What the office may change of an account; absent fields stay as they are. */
 export interface UserChange {
   displayName?: string
   disabled?: boolean
+  phone?: string | null
   /** A new password hash, with whether it is one-time. */
   password?: { hash: string; mustChange: boolean }
 }
