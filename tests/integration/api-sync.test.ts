@@ -1,5 +1,6 @@
+import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { PULL_MAX_BYTES, PUSH_MAX_MUTATIONS, uuidv7, type Change, type MutationResult, type PullResponse } from '@/domain'
+import { PULL_MAX_BYTES, PUSH_MAX_BYTES, PUSH_MAX_MUTATIONS, uuidv7, type Change, type MutationResult, type PullResponse } from '@/domain'
 import { describeEngines, newIssue, pushBody, startApi, type TestApi } from './api'
 
 describeEngines('push and pull over HTTP', (engine) => {
@@ -80,6 +81,34 @@ describeEngines('push and pull over HTTP', (engine) => {
     expect(tooBig.status).toBe(413)
     const ids = new Set((await api.pullAll(office.token)).map((c) => c.id))
     expect(ids.has(many[0]!.recordId) || ids.has(huge.recordId)).toBe(false)
+  })
+
+  it('takes a gzip-compressed batch as a plain one; refuses a body that is no gzip, another encoding, or one that unpacks past the limit', async () => {
+    const send = (body: Buffer, encoding: string) =>
+      api.call('POST', '/api/v1/sync/push', { token: leader.token, body, headers: { 'content-type': 'application/json', 'content-encoding': encoding } })
+    const report = newIssue()
+    const gzipped = await send(gzipSync(JSON.stringify(pushBody(leader.deviceId, [report]))), 'gzip')
+    expect(gzipped.status, gzipped.body).toBe(200)
+    expect(gzipped.json).toEqual({ results: [{ mutationId: report.mutationId, status: 'applied', rev: expect.any(Number) }] })
+
+    // A few kilobytes on the wire that unpack to more than a push may be.
+    const bomb = newIssue({ description: 'x'.repeat(PUSH_MAX_BYTES) })
+    const packed = gzipSync(JSON.stringify(pushBody(leader.deviceId, [bomb])))
+    expect(packed.length).toBeLessThan(PUSH_MAX_BYTES / 100)
+    const tooBig = await send(packed, 'gzip')
+    expect(tooBig.status).toBe(413)
+    expect(tooBig.json).toMatchObject({ error: 'payload_too_large' })
+
+    const plain = newIssue()
+    const notGzip = await send(Buffer.from(JSON.stringify(pushBody(leader.deviceId, [plain]))), 'gzip')
+    expect(notGzip.status).toBe(400)
+    expect(notGzip.json).toMatchObject({ error: 'bad_request', message: 'The body is not valid gzip.' })
+    const brotli = await send(gzipSync(JSON.stringify(pushBody(leader.deviceId, [plain]))), 'br')
+    expect(brotli.status).toBe(415)
+    expect(brotli.json).toMatchObject({ error: 'unsupported_media_type' })
+
+    const ids = new Set((await api.pullAll(office.token)).map((c) => c.id))
+    expect([report, bomb, plain].map((m) => ids.has(m.recordId))).toEqual([true, false, false])
   })
 
   it('pages with the cursor: every change once, in revision order, and an empty page at the end keeps the cursor', async () => {

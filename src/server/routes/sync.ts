@@ -4,6 +4,7 @@ import { Mutation, PULL_MAX_LIMIT, PullResponse, PUSH_MAX_MUTATIONS, PushRequest
 import { principalOf } from '../auth/authenticate'
 import type { ServerContext } from '../context'
 import { errorResponses, HttpError } from '../errors'
+import { gzipBody } from '../gzip-body'
 import type { IncomingMutation } from '../storage/types'
 import { CURSOR_MAX_LENGTH, decodeCursor, encodeCursor, scopeOf } from '../sync/cursor'
 
@@ -38,6 +39,7 @@ export const syncRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (
     '/sync/push',
     {
       bodyLimit: ctx.limits.pushBytes,
+      preParsing: gzipBody(ctx.limits.pushBytes),
       // The count limit is a size limit like the byte limit (413, "send smaller batches"), not a malformed body.
       preValidation: async (request) => {
         const mutations = (request.body as { mutations?: unknown } | null)?.mutations

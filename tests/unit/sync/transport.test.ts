@@ -1,20 +1,22 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { gunzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TransportError } from '@/app/sync/errors'
-import { fetchTransport } from '@/app/sync/transport'
+import { fetchTransport, GZIP_FROM_BYTES } from '@/app/sync/transport'
 import { uuidv7 } from '@/domain'
 
 /** A loopback HTTP server answering with `handler`; what it received is kept for the test to look at. */
 let server: Server | undefined
-const received: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string }> = []
+const received: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string; bytes: Buffer }> = []
 
 async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
   received.length = 0
   server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      received.push({ method: req.method!, url: req.url!, headers: req.headers, body })
+      const bytes = Buffer.concat(chunks)
+      received.push({ method: req.method!, url: req.url!, headers: req.headers, body: bytes.toString(), bytes })
       handler(req, res)
     })
   })
@@ -49,6 +51,23 @@ describe('fetchTransport', () => {
     expect(answer.results).toEqual([{ mutationId: m.mutationId, status: 'applied', rev: 4 }])
     expect(received[0]).toMatchObject({ method: 'POST', url: '/api/v1/sync/push', headers: { authorization: 'Bearer tok', 'content-type': 'application/json' } })
     expect(JSON.parse(received[0]!.body)).toEqual({ protocol: 1, deviceId: 'd-1', mutations: [m] })
+  })
+
+  it('sends a large batch gzip-compressed, a small one as it is', async () => {
+    const note = (size: number) => ({ kind: 'put' as const, mutationId: uuidv7(), deviceSeq: 1, table: 'visits' as const, recordId: uuidv7(), baseRev: null, fields: { notes: '走访'.repeat(size) } })
+    const small = note(10)
+    const large = note(GZIP_FROM_BYTES)
+    const answers = [small, large].map((m) => ({ results: [{ mutationId: m.mutationId, status: 'applied', rev: 1 }] }))
+    const baseUrl = await serve((req, res) => json(200, answers[received.length - 1])(req, res))
+    const transport = fetchTransport({ baseUrl, token: 'tok' })
+    await transport.push({ protocol: 1, deviceId: 'd-1', mutations: [small] })
+    await transport.push({ protocol: 1, deviceId: 'd-1', mutations: [large] })
+
+    expect(received[0]!.headers['content-encoding']).toBeUndefined()
+    expect(JSON.parse(received[0]!.body)).toEqual({ protocol: 1, deviceId: 'd-1', mutations: [small] })
+    expect(received[1]!.headers['content-encoding']).toBe('gzip')
+    expect(JSON.parse(gunzipSync(received[1]!.bytes).toString())).toEqual({ protocol: 1, deviceId: 'd-1', mutations: [large] })
+    expect(received[1]!.bytes.length).toBeLessThan(JSON.stringify(large).length / 4)
   })
 
   it('refuses answers that do not match the mutations sent, or the protocol', async () => {
