@@ -14,6 +14,7 @@ import { startupBenchmarks } from './startup'
 import { syncBenchmarks } from './sync'
 import { worklistBenchmarks } from './worklist'
 import { install, rowsShown, tapFromHome, watchRows } from './watch'
+import { pushBenchmarks } from './push'
 
 /*
  * `npm run bench`: twelve benchmarks, each against a baseline measured in the same run, printed as tables and
@@ -287,7 +288,7 @@ async function browserBenchmarks(report: (table: Table) => void): Promise<void> 
   }
 }
 
-const GROUPS = { browser: browserBenchmarks, sync: syncBenchmarks, roster: rosterBenchmarks, worklist: worklistBenchmarks, export: exportBenchmarks }
+const GROUPS = { browser: browserBenchmarks, sync: syncBenchmarks, push: pushBenchmarks, roster: rosterBenchmarks, worklist: worklistBenchmarks, export: exportBenchmarks }
 
 /**
  * All groups, one after another (Chromium closed before the sync benchmarks start, so that it takes no CPU

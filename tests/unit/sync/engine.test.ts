@@ -160,6 +160,24 @@ describe('push', () => {
     expect(server.records.get(issue.id)?.record).toMatchObject({ description: '改好了', location: issue.location })
   })
 
+  it('settles a batch in order: a refusal a later change of the same batch supersedes is gone, one after an accepted change stays', async () => {
+    const { engine, repos, server, author, db, queries } = await device()
+    const healed = await repos.issues.create(issueFields(), author)
+    await repos.issues.update(healed.id, { description: '改好了' })
+    const broken = await repos.issues.create(issueFields(), author)
+    await repos.issues.update(broken.id, { description: '又改坏了' })
+    // The first change of `healed` and the last of `broken` are refused; all four go in one batch.
+    const refused = new Set([(await db.outbox.where('recordId').equals(healed.id).first())!.mutationId, (await db.outbox.where('recordId').equals(broken.id).last())!.mutationId])
+    server.answer((m) => (refused.has(m.mutationId) ? { mutationId: m.mutationId, status: 'rejected', code: 'invalid', message: 'bad' } : undefined))
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 4, rejected: 2 })
+    expect(pushSizes(server.calls)).toEqual([4])
+    expect((await db.rejections.toArray()).map((r) => r.recordId)).toEqual([broken.id])
+    const states = await queries.recordSyncStates([healed.id, broken.id])
+    expect(states.get(healed.id)).toEqual({ state: 'sent' })
+    expect(states.get(broken.id)).toMatchObject({ state: 'rejected', code: 'invalid' })
+  })
+
   it('refuses on the phone a single change larger than the server takes, and sends the rest', async () => {
     const { engine, repos, server, author, db, queries } = await device()
     const big = await repos.visits.create(visitFields({ needs: '长'.repeat(2000) }), author)
