@@ -6,6 +6,7 @@ import {
   PUSH_MAX_BYTES,
   PUSH_MAX_MUTATIONS,
   RECORD_TABLES,
+  chinaDay,
   photosOf,
   type ChecklistTemplate,
   type FieldConflict,
@@ -49,9 +50,9 @@ import type { SyncTransport } from './transport'
  * - **The office hears how the phone stands.** Each run that reached the server ends by reporting the phone's
  *   health (app version, what waits in the outbox, storage): best effort, as a lost report must never turn
  *   a good run into a failed one, and the next run reports again.
- * - **Old work leaves a leader's phone.** After each pull, closed reports and visits older than the
- *   community keeps them on phones are removed (./retention), and a page never writes one back; anything
- *   not yet on the server, refused, or open in a form stays.
+ * - **Old work leaves a leader's phone.** After a pull (once a day, or when it brought anything), closed
+ *   reports and visits older than the community keeps them on phones are removed (./retention), and a page
+ *   never writes one back; anything not yet on the server, refused, or open in a form stays.
  * - **One session per run.** A run reads the stored session once and speaks for it throughout: a sign-in
  *   landing mid-run (another tab) never mixes one session's token with another's device id. A new session
  *   starts with fresh batch sizes and backoff, as a new network and server may behave otherwise.
@@ -131,6 +132,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   /** Whether the current run got anything through: a failure after progress is a new failure, not a repeat. */
   let progressed = false
   let nextRetryAt: number | null = null
+  /** The China day old work last left the phone (see prune). */
+  let prunedOn: string | null = null
   let current: Promise<SyncOutcome> | null = null
   let again = false
 
@@ -174,7 +177,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     try {
       const { pushed, rejected } = await push(session.deviceId)
       const { pulled, skipped, complete } = await pull()
-      await pruneOldRecords(db, now())
+      await prune(pulled)
       failures = 0
       nextRetryAt = null
       const at = iso()
@@ -212,11 +215,24 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     }
   }
 
+  /**
+   * Old work leaves the phone once a day, and after a pull that brought anything (new settings, say): the
+   * minute's live poll, which mostly brings nothing, does not read the old records each time. What a pull
+   * brings is judged on arrival.
+   */
+  async function prune(pulled: number) {
+    const today = chinaDay(new Date(now()))
+    if (!pulled && prunedOn === today) return
+    await pruneOldRecords(db, now())
+    prunedOn = today
+  }
+
   /** A new sign-in (or another server) starts from the initial batch and no backoff, knowing of no refused upload. */
   function startSession({ serverUrl, token }: StoredSession) {
     const key = `${serverUrl} ${token}`
     if (key === sessionKey) return
     sessionKey = key
+    prunedOn = null
     Object.assign(batch, INITIAL_BATCH)
     refusedUploads.clear()
     failures = 0

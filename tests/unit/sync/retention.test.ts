@@ -93,18 +93,37 @@ describe('retention on a leader’s phone', () => {
     expect(await ids(db)).toEqual(new Set([r.autumn.id]))
   })
 
-  it('keeps everything while the phone does not know its community’s setting, and on an office device', async () => {
+  it('keeps everything while the phone does not know its community’s setting, and on an office computer', async () => {
     const { engine, server, db } = await device()
     const r = onServer(server, { old: visit('2024-03-01T02:00:00.000Z'), newest: visit('2026-10-01T02:00:00.000Z') })
     await engine.sync()
     expect((await ids(db)).has(r.old.id)).toBe(true)
 
     // The office's computer holds the community for its workspace: nothing leaves it.
-    await db.meta.put({ key: 'user', value: JSON.stringify({ ...DOUBLE_USER, role: 'office' }) })
+    const office = await device()
+    await office.db.meta.put({ key: 'user', value: JSON.stringify({ ...DOUBLE_USER, role: 'office' }) })
+    community(office.server)
+    onServer(office.server, r)
+    await office.engine.sync()
+    expect((await ids(office.db)).has(r.old.id)).toBe(true)
+
+    // Once the leader's phone has its community, the old visit goes.
     community(server)
     await engine.sync()
+    expect((await ids(db)).has(r.old.id)).toBe(false)
+  })
+
+  it('looks at old records once a day and after a pull that brought something, not on every live poll', async () => {
+    const { engine, server, db, clock } = await device()
+    community(server)
+    const r = onServer(server, { old: visit('2025-01-10T02:00:00.000Z'), newest: visit('2026-10-01T02:00:00.000Z') })
+    await engine.sync()
+    // A visit put straight into the phone's table, as an older app version would have left it.
+    await db.visits.put({ ...r.old, rev: 7 })
+    await engine.sync()
     expect((await ids(db)).has(r.old.id)).toBe(true)
-    await db.meta.put({ key: 'user', value: JSON.stringify(DOUBLE_USER) })
+
+    clock.now += 24 * 60 * 60 * 1000
     await engine.sync()
     expect((await ids(db)).has(r.old.id)).toBe(false)
   })
