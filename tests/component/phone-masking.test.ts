@@ -37,6 +37,7 @@ describe('a household’s residents on the phone', () => {
     expect(call.attributes('href')).toBe('tel:13810308841')
     expect(call.text()).toBe('拨打')
     expect(call.attributes('aria-label')).toBe('打电话给谭锦成：13810308841')
+    expect(document.activeElement).toBe(call.element)
     // The other resident's number stays masked.
     expect(wrapper.text()).toContain('075*-***1234')
     expect(wrapper.findAll('a[href^="tel:"]')).toHaveLength(1)
