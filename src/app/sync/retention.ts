@@ -1,5 +1,5 @@
 import { Dexie } from 'dexie'
-import { chinaDay, chinaDayStart, retainedOnPhone, retentionStart, type IssueReport, type User, type Visit } from '@/domain'
+import { chinaDay, chinaDayStart, photosOf, retainedOnPhone, retentionStart, type IssueReport, type User, type Visit } from '@/domain'
 import type { DoorstepDatabase } from '@/app/db/database'
 
 /*
@@ -7,8 +7,9 @@ import type { DoorstepDatabase } from '@/app/db/database'
  * runs it after each pull, over what the phone holds, and on every pulled page, so that a pull from scratch
  * (a new sign-in, a change of buildings) never brings back what retention took. Only the server's copies
  * are judged: a record with a change in the outbox, a refusal kept for the leader, a version held back, or a
- * form open on it (a draft names it) stays, whatever its age. An office device keeps everything: the
- * workspace reads the community's reports from it.
+ * form open on it (a draft names it) stays, whatever its age. The photos of what leaves go with it, unless
+ * something that stays names them. An office device keeps everything: the workspace reads the community's
+ * reports from it.
  */
 
 /** The tables a judgement reads: a transaction that prunes or drops on arrival must hold them all. */
@@ -103,21 +104,55 @@ export async function judgeArrivals<R extends Visit | IssueReport>(
 }
 
 /**
- * Removes from the phone, in one transaction, the closed reports and visits retention no longer keeps;
- * answers how many left. Only records older than the newest start of the phone's communities are read (a
- * record's last activity is never before its creation or its visit), so a run with nothing old is cheap.
+ * Removes from the phone, in one transaction, the closed reports and visits retention no longer keeps, and
+ * the photos only they named; answers how many records left. Only records older than the newest start of
+ * the phone's communities are read (a record's last activity is never before its creation or its visit), so
+ * a run with nothing old is cheap.
  */
 export function pruneOldRecords(db: DoorstepDatabase, now: number): Promise<number> {
-  return db.transaction('rw', retentionTables(db), async () => {
+  return db.transaction('rw', [...retentionTables(db), db.inspections, db.attachments, db.photoCache], async () => {
     const j = await judge(db, now)
     if (!j) return 0
     const months = (await db.communities.toArray()).map((c) => c.settings.retentionMonths)
     if (!months.length) return 0
     const before = chinaDayStart(retentionStart(j.today, Math.min(...months)))
     const [visits, issues] = await Promise.all([db.visits.where('visitedAt').below(before).toArray(), db.issues.where('createdAt').below(before).toArray()])
-    const goingVisits = (await leaving(db, j, 'visits', visits)).map((v) => v.id)
-    const goingIssues = (await leaving(db, j, 'issues', issues)).map((r) => r.id)
-    await Promise.all([db.visits.bulkDelete(goingVisits), db.issues.bulkDelete(goingIssues)])
-    return goingVisits.length + goingIssues.length
+    const going = [...(await leaving(db, j, 'visits', visits)), ...(await leaving(db, j, 'issues', issues))]
+    if (!going.length) return 0
+    const photos = await photosOnlyOf(db, going, now)
+    await Promise.all([
+      db.visits.bulkDelete(going.filter((r) => 'visitedAt' in r).map((r) => r.id)),
+      db.issues.bulkDelete(going.filter((r) => !('visitedAt' in r)).map((r) => r.id)),
+      db.attachments.bulkDelete(photos),
+      db.photoCache.bulkDelete(photos.flatMap((sha256) => [[sha256, 'thumb'] as const, [sha256, 'full'] as const])),
+    ])
+    return going.length
   })
+}
+
+/** A photo stored this recently may belong to a form being filled in (picked again before its draft is saved). */
+const FRESH_PHOTO_MS = 24 * 60 * 60 * 1000
+
+/**
+ * The photos that `going` names and nothing else on the phone does: no other record, queued change,
+ * refusal, held version or form (a draft's data is searched for the hash). A photo is shared when a failed
+ * inspection item became a report, or the same picture was attached twice.
+ */
+async function photosOnlyOf(db: DoorstepDatabase, going: Array<Visit | IssueReport>, now: number): Promise<string[]> {
+  const only = new Set(going.flatMap((r) => photosOf(r)))
+  if (!only.size) return []
+  const goingIds = new Set(going.map((r) => r.id))
+  // Any record: a template version in the outbox names no photos, and photosOf finds none in it.
+  const named = (record: object) => photosOf(record as Parameters<typeof photosOf>[0]).forEach((sha256) => only.delete(sha256))
+  for (const table of [db.visits, db.issues] as const) await table.each((r) => void (goingIds.has(r.id) || named(r)))
+  await db.inspections.each(named)
+  await db.outbox.each((e) => named(e.record))
+  await db.rejections.each((r) => named(r.record))
+  await db.held.each((h) => named(h.record))
+  await db.drafts.each((d) => {
+    const data = JSON.stringify(d.data) ?? ''
+    for (const sha256 of [...only]) if (data.includes(sha256)) only.delete(sha256)
+  })
+  const fresh = await db.attachments.bulkGet([...only])
+  return [...only].filter((_, i) => !fresh[i] || now - Date.parse(fresh[i].createdAt) >= FRESH_PHOTO_MS)
 }

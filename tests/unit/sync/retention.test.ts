@@ -4,7 +4,7 @@ import { demoBuildings, demoCommunity, demoHouseholds } from '@/domain/demo'
 import type { DoorstepDatabase } from '@/app/db/database'
 import { pruneOldRecords } from '@/app/sync/retention'
 import { DOUBLE_USER, type TransportDouble } from '@/app/sync/transport-double'
-import { issueFields, visitFields } from '../../fixtures'
+import { inspectionFields, issueFields, visitFields } from '../../fixtures'
 import { device } from './harness'
 
 /*
@@ -163,5 +163,43 @@ describe('retention on a leader’s phone', () => {
     for (const name of ['neverSent', 'edited', 'refused', 'drafted', 'followedUp', 'newest'] as const) expect(await db.visits.get(r[name].id), name).toBeDefined()
     expect(await db.issues.get(r.commented.id)).toBeDefined()
     expect(await db.outbox.where('recordId').equals(r.edited.id).count()).toBe(1)
+  })
+})
+
+describe('the photos of what leaves the phone', () => {
+  const SHA = (c: string) => c.repeat(64)
+  const photo = (sha256: string, createdAt: string) => ({
+    sha256,
+    type: 'image/jpeg' as const,
+    bytes: 4,
+    width: 1,
+    height: 1,
+    data: new ArrayBuffer(4),
+    thumb: new ArrayBuffer(2),
+    thumbType: 'image/jpeg' as const,
+    createdAt,
+  })
+
+  it('go with it, unless a record that stays, a form being filled in, or a photo just taken names them', async () => {
+    const { engine, server, db, clock } = await device()
+    community(server)
+    await engine.sync()
+    const long = '2025-01-10T02:00:00.000Z'
+    const gone = { ...visit(long, { photos: [SHA('a'), SHA('b'), SHA('c'), SHA('d')] }), rev: 7 }
+    await db.visits.bulkPut([gone, { ...visit('2026-11-01T02:00:00.000Z'), rev: 8 }])
+    await db.attachments.bulkPut([photo(SHA('a'), long), photo(SHA('b'), long), photo(SHA('c'), long), photo(SHA('d'), '2026-11-20T01:00:00.000Z')])
+    // A failed item of an inspection (which stays) became a report with the same photo.
+    await db.inspections.put({ ...inspectionFields({ answers: { 'fire-door': { result: 'fail', note: '门被顶住了', photos: [SHA('b')] } } }), ...meta(long), rev: 5 })
+    await db.drafts.put({ key: 'issue:new', data: { photos: [SHA('c')] }, updatedAt: long })
+    await db.photoCache.bulkPut([
+      { sha256: SHA('a'), size: 'thumb', data: new ArrayBuffer(2), type: 'image/jpeg', bytes: 2, usedAt: long },
+      { sha256: SHA('b'), size: 'thumb', data: new ArrayBuffer(2), type: 'image/jpeg', bytes: 2, usedAt: long },
+    ])
+
+    expect(await pruneOldRecords(db, clock.now)).toBe(1)
+
+    expect(await db.visits.get(gone.id)).toBeUndefined()
+    expect((await db.attachments.toCollection().primaryKeys()).sort()).toEqual([SHA('b'), SHA('c'), SHA('d')])
+    expect(await db.photoCache.toCollection().primaryKeys()).toEqual([[SHA('b'), 'thumb']])
   })
 })
