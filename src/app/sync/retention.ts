@@ -4,8 +4,8 @@ import type { DoorstepDatabase } from '@/app/db/database'
 
 /*
  * Retention on a leader's phone (the rule is retainedOnPhone in src/domain/retention.ts): the sync engine
- * runs it after each pull, over what the phone holds, and on every pulled page, so that a pull from scratch
- * (a new sign-in, a change of buildings) never brings back what retention took. Only the server's copies
+ * runs it over what the phone holds after a pull (see prune in ./engine), and on every pulled page, so that
+ * a pull from scratch (a new sign-in, a change of buildings) never brings back what retention took. Only the server's copies
  * are judged: a record with a change in the outbox, a refusal kept for the leader, a version held back, or a
  * form open on it (a draft names it) stays, whatever its age. The photos of what leaves go with it, unless
  * something that stays names them. An office device keeps everything: the workspace reads the community's
