@@ -64,3 +64,16 @@ export function monthAsOf(month: string, today: string): string {
   const { last } = monthSpan(month)
   return today < last ? today : last
 }
+
+/**
+ * `day` moved by whole calendar `months` (negative goes back); a day the target month lacks becomes its last
+ * (31 March less one month is 28 or 29 February), as people count "a year ago today".
+ */
+export function addMonths(day: string, months: number): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number]
+  const index = y * 12 + (m - 1) + months
+  const year = Math.floor(index / 12)
+  const month = (index % 12) + 1
+  const last = new Date(Date.UTC(year, month, 0)).getUTCDate()
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { RefId, requiredText, text, Timestamp } from './common'
+import { DEFAULT_RETENTION_MONTHS } from './retention'
 import { DEFAULT_SILENT_DEVICE_DAYS, DEFAULT_VISIT_INTERVALS } from './worklist'
 
 export const CARE_TAGS = [
@@ -18,13 +19,16 @@ const IntervalDays = z.number().int().min(1).max(365)
 
 /**
  * How a community works, set by its office: how often households are to be visited (every household, and
- * sooner for some care tags; see ./worklist) and after how many days without a sync a phone is called silent.
+ * sooner for some care tags; see ./worklist), after how many days without a sync a phone is called silent,
+ * and how many months leaders' phones keep closed reports and old visits (see ./retention).
  * Communities stored before these existed take the defaults.
  */
 export const CommunitySettings = z.object({
   visitIntervalDays: IntervalDays.default(DEFAULT_VISIT_INTERVALS.visitIntervalDays),
   careIntervalDays: z.partialRecord(CareTag, IntervalDays).default(DEFAULT_VISIT_INTERVALS.careIntervalDays),
   silentDeviceDays: z.number().int().min(1).max(90).default(DEFAULT_SILENT_DEVICE_DAYS),
+  // At least a month, so that last month's work is always at hand; at most five years.
+  retentionMonths: z.number().int().min(1).max(60).default(DEFAULT_RETENTION_MONTHS),
 })
 export type CommunitySettings = z.infer<typeof CommunitySettings>
 export const DEFAULT_COMMUNITY_SETTINGS: CommunitySettings = CommunitySettings.parse({})
@@ -35,6 +39,7 @@ export const CommunitySettingsChange = z.strictObject({
   /** Replaces the care intervals: a tag left out no longer has one of its own. */
   careIntervalDays: z.partialRecord(CareTag, IntervalDays).optional(),
   silentDeviceDays: CommunitySettings.shape.silentDeviceDays.unwrap().optional(),
+  retentionMonths: CommunitySettings.shape.retentionMonths.unwrap().optional(),
 })
 export type CommunitySettingsChange = z.infer<typeof CommunitySettingsChange>
 

@@ -36,11 +36,16 @@ describe('the household search above the buildings', () => {
     await input.setValue('8000')
     await vi.waitFor(() => expect(router.currentRoute.value.query).toEqual({ q: '8000' }))
     await vi.waitFor(() => expect(rows()).toEqual([expect.stringContaining('南门路115号之二 302')]))
-    expect(rows()[0]).toContain('李秀英 138-0013-8000')
+    // Found by the stored number, shown masked as in every list.
+    expect(rows()[0]).toContain('李秀英 138-****-8000')
+    expect(rows()[0]).not.toContain('0013')
     await wrapper.get('.van-cell').trigger('click')
     await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/households/h-302'))
     await router.back()
     await vi.waitFor(() => expect(router.currentRoute.value.query).toEqual({ q: '8000' }))
+
+    await input.setValue('0013')
+    await vi.waitFor(() => expect(rows()).toEqual([expect.stringContaining('李秀英 138-****-8000')]))
 
     await input.setValue('陈')
     await vi.waitFor(() => expect(rows()).toEqual([expect.stringContaining('501')]))

@@ -119,7 +119,7 @@ describe('the coverage page', { timeout: 30_000 }, () => {
     expect(wrapper.find('.office-coverage__unled').exists()).toBe(false)
   })
 
-  it('sets the visit intervals and counts again', async () => {
+  it('sets the visit intervals and how long phones keep old work, and counts again', async () => {
     const calls = serverDouble()
     const { wrapper } = await mountWithApp(OfficeCoverage, { route: '/office/coverage' })
     await vi.waitFor(() => expect(wrapper.findAll('.office-coverage__table tbody tr')).toHaveLength(2), SLOW)
@@ -134,10 +134,13 @@ describe('the coverage page', { timeout: 30_000 }, () => {
     await input('visitIntervalDays').trigger('change')
     await input('care-low_income').setValue('')
     await input('care-low_income').trigger('change')
+    expect((input('retentionMonths').element as HTMLInputElement).value).toBe('12')
+    await input('retentionMonths').setValue('6')
+    await input('retentionMonths').trigger('change')
     await wrapper.find('.office-coverage-settings__save').trigger('click')
 
     await vi.waitFor(() => expect(calls.some((c) => c.method === 'PATCH')).toBe(true), SLOW)
-    expect(calls.find((c) => c.method === 'PATCH')!.body).toEqual({ visitIntervalDays: 21, careIntervalDays: { elderly_alone: 7, disabled: 14 }, silentDeviceDays: 3 })
+    expect(calls.find((c) => c.method === 'PATCH')!.body).toEqual({ visitIntervalDays: 21, careIntervalDays: { elderly_alone: 7, disabled: 14 }, silentDeviceDays: 3, retentionMonths: 6 })
     await vi.waitFor(() => expect(calls.filter((c) => c.path === '/communities/c-nanmen/coverage')).toHaveLength(2), SLOW)
   })
 })

@@ -131,7 +131,7 @@ describeEngines('coverage', (engine) => {
       const before = await counter()
       expect((await patch({ visitIntervalDays: 10 }, leader)).status).toBe(403)
       expect((await patch({ visitIntervalDays: 10 }, otherOffice)).status).toBe(404)
-      for (const body of [{ visitIntervalDays: 0 }, { visitIntervalDays: 1.5 }, { silentDeviceDays: 91 }, { careIntervalDays: { grumpy: 3 } }, { careIntervalDays: { disabled: 400 } }, { colour: 'red' }, []]) {
+      for (const body of [{ visitIntervalDays: 0 }, { visitIntervalDays: 1.5 }, { silentDeviceDays: 91 }, { careIntervalDays: { grumpy: 3 } }, { careIntervalDays: { disabled: 400 } }, { retentionMonths: 0 }, { retentionMonths: 61 }, { retentionMonths: 2.5 }, { retentionMonths: '12' }, { retentionMonths: null }, { colour: 'red' }, []]) {
         const answer = await patch(body)
         expect([answer.status, (answer.json as { error: string }).error], JSON.stringify(body)).toEqual([400, 'bad_request'])
       }
@@ -141,13 +141,17 @@ describeEngines('coverage', (engine) => {
     it('changes the intervals, coverage follows, and the phones pull them', async () => {
       const answer = await patch({ visitIntervalDays: 10, careIntervalDays: { elderly_alone: 5 } })
       expect(answer.status, answer.body).toBe(200)
-      const settings = { visitIntervalDays: 10, careIntervalDays: { elderly_alone: 5 }, silentDeviceDays: 3 }
+      const settings = { visitIntervalDays: 10, careIntervalDays: { elderly_alone: 5 }, silentDeviceDays: 3, retentionMonths: 12 }
       expect(answer.json).toEqual(settings)
       // hA3 (last 15 November) and hB2 (10 November) are now overdue on 30 November; hB1 is no longer a care household.
       expect((await coverage('2026-11')).total).toMatchObject({ careHouseholds: 1, careOverdue: 0, householdsOverdue: 5 })
       const pulled = (await api.pullAll(leader)).filter((c) => c.table === 'communities').map((c) => c.record as Community)
       expect(pulled.at(-1)).toEqual({ ...field, settings })
       expect((await patch({ silentDeviceDays: 7 }, admin)).json).toEqual({ ...settings, silentDeviceDays: 7 })
+      // How long phones keep old work travels the same way, and leaves the other settings as they were.
+      expect((await patch({ retentionMonths: 6 })).json).toEqual({ ...settings, silentDeviceDays: 7, retentionMonths: 6 })
+      const latest = (await api.pullAll(leader)).filter((c) => c.table === 'communities').map((c) => c.record as Community)
+      expect(latest.at(-1)?.settings.retentionMonths).toBe(6)
     })
   })
 })

@@ -6,14 +6,17 @@ import {
   PUSH_MAX_BYTES,
   PUSH_MAX_MUTATIONS,
   RECORD_TABLES,
+  chinaDay,
   photosOf,
   type ChecklistTemplate,
   type FieldConflict,
+  type IssueReport,
   type MutationResult,
   type OutboxChange,
   type PullResponse,
   type PullTable,
   type RecordTable,
+  type Visit,
 } from '@/domain'
 import type { DoorstepDatabase, HeldChange, Rejection, SyncedRecord } from '@/app/db/database'
 import { isQuotaExceeded } from '@/app/db/errors'
@@ -22,6 +25,7 @@ import { TransportError, type SyncErrorCode, type SyncErrorInfo } from './errors
 import { deviceHealth, readStorageState, type StorageState } from './health'
 import { withSyncLock } from './lock'
 import { toMutation, type QueuedEntry } from './mutations'
+import { judgeArrivals, pruneOldRecords, retentionTables } from './retention'
 import { readSession, sessionTransport, type StoredSession } from './session'
 import type { SyncTransport } from './transport'
 
@@ -46,6 +50,9 @@ import type { SyncTransport } from './transport'
  * - **The office hears how the phone stands.** Each run that reached the server ends by reporting the phone's
  *   health (app version, what waits in the outbox, storage): best effort, as a lost report must never turn
  *   a good run into a failed one, and the next run reports again.
+ * - **Old work leaves a leader's phone.** After a pull (once a day, or when it brought anything), closed
+ *   reports and visits older than the community keeps them on phones are removed (./retention), and a page
+ *   never writes one back; anything not yet on the server, refused, or open in a form stays.
  * - **One session per run.** A run reads the stored session once and speaks for it throughout: a sign-in
  *   landing mid-run (another tab) never mixes one session's token with another's device id. A new session
  *   starts with fresh batch sizes and backoff, as a new network and server may behave otherwise.
@@ -132,6 +139,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   /** Whether the current run got anything through: a failure after progress is a new failure, not a repeat. */
   let progressed = false
   let nextRetryAt: number | null = null
+  /** The China day old work last left the phone (see prune). */
+  let prunedOn: string | null = null
   let current: Promise<SyncOutcome> | null = null
   let again = false
 
@@ -175,6 +184,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     try {
       const { pushed, rejected } = await push(session.deviceId)
       const { pulled, skipped, complete } = await pull()
+      await prune(pulled)
       failures = 0
       nextRetryAt = null
       const at = iso()
@@ -212,11 +222,24 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     }
   }
 
+  /**
+   * Old work leaves the phone once a day, and after a pull that brought anything (new settings, say): the
+   * minute's live poll, which mostly brings nothing, does not read the old records each time. What a pull
+   * brings is judged on arrival.
+   */
+  async function prune(pulled: number) {
+    const today = chinaDay(new Date(now()))
+    if (!pulled && prunedOn === today) return
+    await pruneOldRecords(db, now())
+    prunedOn = today
+  }
+
   /** A new sign-in (or another server) starts from the initial batch and no backoff, knowing of no refused upload. */
   function startSession({ serverUrl, token }: StoredSession) {
     const key = `${serverUrl} ${token}`
     if (key === sessionKey) return
     sessionKey = key
+    prunedOn = null
     Object.assign(batch, INITIAL_BATCH)
     refusedUploads.clear()
     failures = 0
@@ -464,7 +487,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   /** Writes one page and its cursor in one transaction; answers how many records failed their schema. */
   function applyPage(page: PullResponse, fromScratch: boolean): Promise<number> {
-    const tables = [db.meta, db.outbox, db.held, ...PULL_TABLES.map((t) => db.table(t))]
+    const tables = [...new Set([...retentionTables(db), ...PULL_TABLES.map((t) => db.table(t))])]
     return db.transaction('rw', tables, async () => {
       if (fromScratch || page.reset) await clearPulled(page.reset)
       let skipped = 0
@@ -483,10 +506,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         byTable.set(change.table, list)
         list.push({ ...(parsed.data as Record<string, unknown>), rev: change.rev })
       }
-      for (const [table, records] of byTable) {
-        if (isRecordTable(table)) await writeRecords(table, records as unknown as SyncedRecord[])
-        else await writeReference(table, records)
-      }
+      // Reference data first: the records of the page are judged by the community settings it may bring.
+      for (const [table, records] of byTable) if (!isRecordTable(table)) await writeReference(table, records)
+      for (const [table, records] of byTable) if (isRecordTable(table)) await writeRecords(table, records as unknown as SyncedRecord[])
       await db.meta.put({ key: 'cursor', value: page.cursor })
       // The server's reference data replaces the demo data for good: never seed it again.
       if (fromScratch && !(await db.meta.get('seededAt'))) await db.meta.put({ key: 'seededAt', value: iso() })
@@ -505,7 +527,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       // Never go back to an older version than the server's answer to this device already gave.
       else if ((local[i]?.rev ?? -1) <= record.rev!) write.push(record)
     })
-    await Promise.all([recordTable(table).bulkPut(write), db.held.bulkPut(held)])
+    const kept = table === 'inspections' ? { write, drop: [] } : await judgeArrivals(db, table, write as Array<Visit | IssueReport>, now())
+    await Promise.all([recordTable(table).bulkPut(kept.write), recordTable(table).bulkDelete(kept.drop), db.held.bulkPut(held)])
   }
 
   async function writeReference(table: Exclude<PullTable, RecordTable>, records: Record<string, unknown>[]) {

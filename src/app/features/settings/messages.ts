@@ -9,6 +9,11 @@ export default defineMessages({
       sizes: { standard: '标准', large: '大', xlarge: '特大' },
       sample: '南门路115号之二 302 陈伯',
       version: '版本 {version}',
+      retention: {
+        title: '手机上的记录',
+        kept: '手机上保留最近 {months} 个月的走访和诉求，共 {n} 条',
+        older: '更早的、已办结的从手机上清掉，社区服务器上都还在。没同步的、没办完的诉求和每户最近一次走访不会清。',
+      },
     },
   },
   en: {
@@ -19,6 +24,11 @@ export default defineMessages({
       sizes: { standard: 'Standard', large: 'Large', xlarge: 'Extra large' },
       sample: 'Flat 302, 115-2 Nanmen Road',
       version: 'Version {version}',
+      retention: {
+        title: 'Records on this phone',
+        kept: 'This phone keeps the last {months} months of visits and reports: {n} in all',
+        older: "Older, finished ones leave this phone and stay on the community's server. Unsynced work, open reports and each household's latest visit always stay.",
+      },
     },
   },
 })
