@@ -80,9 +80,9 @@ export const useSync = defineStore('sync', () => {
   }
 
   /**
-   * Signs out. Refuses (SessionError `unsynced`) while records wait, unless `discardUnsynced`: then the
-   * waiting changes are dropped from the outbox and never sent, while every record stays on this phone as
-   * saved (see src/app/sync/session.ts). The token is revoked on the server when the network allows.
+   * Signs out and empties the phone. Refuses (SessionError `unsynced`) while records wait, unless
+   * `discardUnsynced`: then they are never sent and go with the rest (see src/app/sync/session.ts). The token
+   * is revoked on the server when the network allows.
    */
   async function signOut(options: { discardUnsynced: boolean }): Promise<void> {
     await (await runtime()).signOut(options)
