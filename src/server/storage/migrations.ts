@@ -210,6 +210,12 @@ export const MIGRATIONS: Record<string, Migration> = {
       for (const [name, type] of columns) await db.schema.alterTable('devices').addColumn(name, type).execute()
     },
   },
+  '0010-device-revocation-mode': {
+    // How the office revoked a device (DeviceRevocation): null for a phone's own sign-out and earlier revocations.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('devices').addColumn('revocation', 'text').execute()
+    },
+  },
 }
 
 /**
