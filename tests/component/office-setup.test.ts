@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { Account, BuildingSummary, IssuedPassword, NewAccount, RosterPreview, type User } from '@/domain'
+import { ElMessageBox, type MessageBoxData } from 'element-plus'
+import { Account, BuildingSummary, DeviceInfo, IssuedPassword, NewAccount, RosterPreview, type User } from '@/domain'
 import { db } from '@/app/db/database'
 import { createOfficeApi, setOfficeApi } from '@/app/features/office/api'
 import OfficePeople from '@/app/features/office/OfficePeople.vue'
@@ -20,6 +21,8 @@ const SERVER = 'https://doorstep.example'
 interface Call {
   method: string
   path: string
+  /** The query string, `?…` or empty. */
+  search: string
   body: unknown
 }
 
@@ -34,9 +37,10 @@ function serverDouble(routes: Record<string, (body: unknown) => { status?: numbe
     const path = url.pathname.replace(/^\/api\/v1/, '')
     const raw = init?.body
     const body = typeof raw === 'string' ? JSON.parse(raw) : raw
-    calls.push({ method, path, body })
+    calls.push({ method, path, search: url.search, body })
     const route = routes[`${method} ${path}`]
     const answer = route ? route(body) : { status: 404, json: { error: 'not_found', message: 'no such route' } }
+    if (answer.status === 204) return new Response(null, { status: 204 })
     return new Response(JSON.stringify(answer.json), { status: answer.status ?? 200, headers: { 'content-type': 'application/json' } })
   })
   setOfficeApi(createOfficeApi({ session: async () => ({ serverUrl: SERVER, token: 'office-token' }), fetch }))
@@ -102,6 +106,41 @@ describe('the people page', { timeout: 30_000 }, () => {
     await dialog.findAll('button').find((b) => b.text() === '我已记下')!.trigger('click')
     await vi.waitFor(() => expect(wrapper.find('[data-testid="one-time-password"]').exists()).toBe(false), SLOW)
     expect(document.body.textContent).not.toContain('Kx7-pq2-Wm9')
+  })
+
+  it('offers to sign a phone out or to wipe it, says what each does, and sends the one chosen', async () => {
+    const devices = [
+      DeviceInfo.parse({ id: 'd-old', userId: 'u-leader1', name: '旧手机', createdAt: '2026-11-01T08:00:00.000Z', lastSeenAt: null, revokedAt: null }),
+      DeviceInfo.parse({ id: 'd-lost', userId: 'u-leader1', name: '丢了的手机', createdAt: '2026-11-02T08:00:00.000Z', lastSeenAt: null, revokedAt: null }),
+    ]
+    const calls = serverDouble({
+      'GET /communities/c-nanmen/accounts': () => ({ json: [account({ id: 'u-leader1', username: 'leader1', displayName: '王芳' })] }),
+      'GET /communities/c-nanmen/buildings': () => ({ json: buildings }),
+      'GET /users/u-leader1/devices': () => ({ json: devices }),
+      'DELETE /users/u-leader1/devices/d-old': () => ({ status: 204, json: null }),
+      'DELETE /users/u-leader1/devices/d-lost': () => ({ status: 204, json: null }),
+    })
+    const confirm = vi.spyOn(ElMessageBox, 'confirm').mockResolvedValue('confirm' as unknown as MessageBoxData)
+    const { wrapper } = await mountWithApp(OfficePeople, { route: '/office/people' })
+    await vi.waitFor(() => expect(wrapper.findAll('button').some((b) => b.text() === '设备')).toBe(true), SLOW)
+    await wrapper.findAll('button').find((b) => b.text() === '设备')!.trigger('click')
+    const buttons = (row: number) => document.querySelectorAll('.el-dialog tbody tr')[row]?.querySelectorAll('button')
+    await vi.waitFor(() => expect(buttons(1)?.length).toBe(2), SLOW)
+    expect([...buttons(0)!].map((b) => b.textContent?.trim())).toEqual(['退出登录', '清除数据'])
+
+    buttons(0)![0]!.click()
+    await vi.waitFor(() => expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(1), SLOW)
+    expect(String(confirm.mock.calls[0]![0])).toContain('先把没同步的记录传上来')
+    buttons(1)![1]!.click()
+    await vi.waitFor(() => expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(2), SLOW)
+    expect(String(confirm.mock.calls[1]![0])).toContain('没同步的记录不要了')
+    // Each revocation shows in the list it reloads.
+    await vi.waitFor(() => expect(calls.filter((c) => c.path === '/users/u-leader1/devices')).toHaveLength(3), SLOW)
+    expect(calls.filter((c) => c.method === 'DELETE').map((c) => `${c.path}${c.search}`)).toEqual([
+      '/users/u-leader1/devices/d-old?mode=sign_out',
+      '/users/u-leader1/devices/d-lost?mode=wipe',
+    ])
+    confirm.mockRestore()
   })
 
   it('says plainly when the server cannot be reached', async () => {

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { computed, ref, watch } from 'vue'
 import type { PasswordChange } from '@/domain/accounts'
 import type { User } from '@/domain/households'
 import { queries, useLiveQuery } from '@/app/db/read'
@@ -43,6 +43,13 @@ export const useSync = defineStore('sync', () => {
   const runtime = () => import('@/app/sync/runtime')
   /** Records are made by whoever is signed in: the session store reads the author again after a change. */
   const forgetAuthor = async () => ((await import('./session')).useSession().author = null)
+  // Signed out elsewhere (another tab, or by the office: src/app/sync/engine.ts): records are no longer theirs.
+  watch(
+    () => user.value?.id,
+    (_now, before) => {
+      if (before) void forgetAuthor()
+    },
+  )
 
   /** Runs sync now (or joins the run in progress); the outcome also shows in the facts above. */
   async function syncNow(): Promise<SyncOutcome> {

@@ -162,19 +162,36 @@ export async function signOut(
   transport: SyncTransport | null,
   { discardUnsynced }: { discardUnsynced: boolean },
 ): Promise<void> {
-  const agreed = discardUnsynced ? ((await db.outbox.orderBy('seq').lastKey()) ?? 0) : 0
-  await db.transaction('rw', db.tables, async () => {
-    const waiting = await db.outbox.where('seq').above(agreed).toArray()
-    const pending = new Set(waiting.map((entry) => entry.recordId)).size
-    if (pending) throw new SessionError('unsynced', `${pending} records have changes the server has not received`, pending)
-    const kept = await db.meta.bulkGet(KEPT_META)
-    await Promise.all(db.tables.map((table) => table.clear()))
-    await db.meta.bulkPut([...kept.filter((entry) => entry !== undefined), { key: 'signedOutAt', value: new Date().toISOString() }])
-  })
+  const agreed = discardUnsynced ? Number((await db.outbox.orderBy('seq').lastKey()) ?? 0) : 0
+  await emptyPhone(db, { discardUpTo: agreed })
   try {
     await transport?.logout()
   } catch (error) {
     // Offline, or the token was revoked already: the session has ended on this phone all the same.
     console.warn('token not revoked on the server', error)
   }
+}
+
+/**
+ * Empties the phone as sign-out does (see signOut), in one transaction that first checks the outbox: changes
+ * after `discardUpTo` (an outbox seq; Infinity: none) make it refuse with SessionError `unsynced` and clear
+ * nothing. With `token`, only while that is still the stored token — a sign-in in another tab since keeps
+ * its session — and answers whether it emptied. `notice` is left in meta for the screens to show.
+ */
+export async function emptyPhone(
+  db: DoorstepDatabase,
+  { discardUpTo, token, notice }: { discardUpTo: number; token?: string; notice?: SyncErrorInfo },
+): Promise<boolean> {
+  return db.transaction('rw', db.tables, async () => {
+    if (token !== undefined && (await db.meta.get('token'))?.value !== token) return false
+    const waiting = await db.outbox.where('seq').above(discardUpTo).toArray()
+    const pending = new Set(waiting.map((entry) => entry.recordId)).size
+    if (pending) throw new SessionError('unsynced', `${pending} records have changes the server has not received`, pending)
+    const kept = (await db.meta.bulkGet(KEPT_META)).filter((entry) => entry !== undefined)
+    await Promise.all(db.tables.map((table) => table.clear()))
+    kept.push({ key: 'signedOutAt', value: new Date().toISOString() })
+    if (notice) kept.push({ key: 'lastError', value: JSON.stringify(notice) })
+    await db.meta.bulkPut(kept)
+    return true
+  })
 }
