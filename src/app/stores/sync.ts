@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import type { PasswordChange } from '@/domain/accounts'
 import type { User } from '@/domain/households'
+import { forgetFallbackDrafts } from '@/app/db/drafts'
 import { queries, useLiveQuery } from '@/app/db/read'
 import type { SyncOutcome } from '@/app/sync/engine'
 import type { SignedIn, SignInInput } from '@/app/sync/session'
@@ -43,11 +44,14 @@ export const useSync = defineStore('sync', () => {
   const runtime = () => import('@/app/sync/runtime')
   /** Records are made by whoever is signed in: the session store reads the author again after a change. */
   const forgetAuthor = async () => ((await import('./session')).useSession().author = null)
-  // Signed out elsewhere (another tab, or by the office: src/app/sync/engine.ts): records are no longer theirs.
+  // Whoever signed out — here, in another tab, or the office (src/app/sync/engine.ts) — records are no longer
+  // theirs, and no text of their forms stays behind in localStorage, where drafts go when IndexedDB is full.
   watch(
     () => user.value?.id,
-    (_now, before) => {
-      if (before) void forgetAuthor()
+    (now, before) => {
+      if (!before) return
+      void forgetAuthor()
+      if (!now) forgetFallbackDrafts(globalThis.localStorage ?? null)
     },
   )
 

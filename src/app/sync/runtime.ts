@@ -1,5 +1,4 @@
 import { db } from '@/app/db/database'
-import { forgetFallbackDrafts } from '@/app/db/drafts'
 import type { PasswordChange } from '@/domain'
 import { withSyncLock } from './lock'
 import {
@@ -41,14 +40,10 @@ export async function changePassword(change: PasswordChange): Promise<void> {
   await changePasswordIn(db, sessionTransport(session), change)
 }
 
-/**
- * Signs out while no run is in flight, so that a run never pushes half an outbox that is being dropped; the
- * drafts that fell back to localStorage go with the phone's data.
- */
+/** Signs out while no run is in flight, so that a run never pushes half an outbox that is being dropped. */
 export async function signOut(options: { discardUnsynced: boolean }): Promise<void> {
   const session = await readSession(db)
   await withSyncLock(() => signOutOf(db, session && sessionTransport(session), options), { wait: true })
-  forgetFallbackDrafts(globalThis.localStorage ?? null)
 }
 
 /** The leader has read the notice about data the browser cleared. */

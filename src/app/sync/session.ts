@@ -101,8 +101,8 @@ export async function changePassword(db: DoorstepDatabase, transport: SyncTransp
  * Whether the browser cleared this phone's data, as far as anyone can tell: IndexedDB and the token go
  * together, so the phone alone cannot. It can when the server knows an earlier device of the user with
  * this phone's name, never signed out, that made records (`earlierDevices`), while the phone has no sync
- * session (it never signed in, or lost everything; one signed out here keeps `signedOutAt`) and none of the records that sync
- * brings or that a signed-in user makes; records made here since, before signing in, do not count. A new
+ * session (it never signed in, or lost everything; one signed out here keeps `signedOutAt`) and none of the
+ * records that sync brings or that a signed-in user makes; records made here since, before signing in, do not count. A new
  * phone of the same model and browser, never signed in, looks the same and is told so wrongly; what it is
  * told came back from the server is right all the same. Call inside a transaction over meta and the
  * record tables.
@@ -152,7 +152,7 @@ const KEPT_META: MetaEntry['key'][] = ['deviceId', 'serverUrl', 'seededAt']
  * their residents to stay behind. Only the changes waiting when sign-out began are the ones agreed to: the
  * outbox is checked again inside the clearing transaction, and a change saved since (another tab, a form
  * saving its last edit) makes sign-out refuse with `unsynced` and clear nothing, so no save is ever dropped
- * unseen. Drafts that fell back to localStorage (a full phone) are the page's to forget (./runtime.ts).
+ * unseen. Drafts that fell back to localStorage (a full phone) are the page's to forget (src/app/stores/sync.ts).
  *
  * The token is revoked on the server afterwards, when the network allows (best effort: offline, the office
  * can revoke the device); the phone has forgotten it by then either way.
