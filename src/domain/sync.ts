@@ -295,5 +295,7 @@ export const DeviceInfo = z.object({
   createdAt: Timestamp,
   lastSeenAt: Timestamp.nullable(),
   revokedAt: Timestamp.nullable(),
+  /** How the office revoked it; null when it did not (the phone signed out itself), and from older servers. */
+  revocation: DeviceRevocation.nullable().default(null),
 })
 export type DeviceInfo = z.infer<typeof DeviceInfo>

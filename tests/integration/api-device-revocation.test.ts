@@ -66,14 +66,15 @@ describeEngines('revoking a lost or handed-back phone', (engine) => {
   it('turns a signed-out phone to wipe when the office learns it was stolen, never back', async () => {
     const phone = await api.login('leader1')
     expect((await revoke(phone.deviceId, 'sign_out')).status).toBe(204)
-    const revokedAt = (await api.storage.listDevices('u-leader1')).find((d) => d.id === phone.deviceId)!.revokedAt
+    const devices = async () => (await api.call('GET', '/api/v1/users/u-leader1/devices', { token: office.token })).json as DeviceInfo[]
+    const { revokedAt, revocation } = (await devices()).find((d) => d.id === phone.deviceId)!
+    expect(revocation).toBe('sign_out')
     expect((await revoke(phone.deviceId, 'wipe')).status).toBe(204)
     expect(refusedWith(await push(phone, [newIssue()]))).toEqual([401, 'device_wiped'])
     expect((await revoke(phone.deviceId, 'sign_out')).status).toBe(204)
     expect(refusedWith(await push(phone, [newIssue()]))).toEqual([401, 'device_wiped'])
     // Still revoked since the first time: the list says when the phone stopped being the leader's.
-    const listed = (await api.call('GET', '/api/v1/users/u-leader1/devices', { token: office.token })).json as DeviceInfo[]
-    expect(listed.find((d) => d.id === phone.deviceId)?.revokedAt).toBe(revokedAt)
+    expect((await devices()).find((d) => d.id === phone.deviceId)).toMatchObject({ revokedAt, revocation: 'wipe' })
   })
 
   it('wipes a phone whose account was disabled too, and signs it out without taking its push then', async () => {
@@ -96,6 +97,8 @@ describeEngines('revoking a lost or handed-back phone', (engine) => {
     const phone = await api.login('leader1')
     expect((await api.call('POST', '/api/v1/auth/logout', { token: phone.token })).status).toBe(204)
     expect(refusedWith(await pull(phone.token))).toEqual([401, 'unauthorized'])
+    const listed = (await api.call('GET', '/api/v1/users/u-leader1/devices', { token: office.token })).json as DeviceInfo[]
+    expect(listed.find((d) => d.id === phone.deviceId)).toMatchObject({ revokedAt: expect.any(String), revocation: null })
     const other = await api.login('leader1')
     expect(refusedWith(await revoke(other.deviceId, 'erase'))).toEqual([400, 'bad_request'])
     expect((await pull(other.token)).status).toBe(200)

@@ -47,7 +47,7 @@ export function authenticate(ctx: ServerContext) {
     const found = await ctx.storage.findDeviceByTokenHash(hash)
     if (!found || !sameHash(found.device.tokenHash, hash)) throw unauthorized('Sign in again: this device token is not valid any more.')
     const { device, user } = found
-    const revocation = device.revokedAt === null ? null : await ctx.storage.deviceRevocation(device.id)
+    const revocation = device.revokedAt === null ? null : ((await ctx.storage.deviceRevocations(user.id)).get(device.id) ?? null)
     if ((device.revokedAt !== null && revocation === null) || (revocation === null && user.disabled)) {
       throw unauthorized('Sign in again: this device token is not valid any more.')
     }

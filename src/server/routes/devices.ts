@@ -18,8 +18,8 @@ async function managedUser(ctx: ServerContext, principal: Principal, userId: str
   return userId === principal.userId ? (await ctx.storage.getUser(userId))! : managedAccount(ctx.storage, principal, userId)
 }
 
-function deviceInfo({ id, userId, name, createdAt, lastSeenAt, revokedAt }: DeviceRecord): DeviceInfo {
-  return { id, userId, name, createdAt, lastSeenAt, revokedAt }
+function deviceInfo({ id, userId, name, createdAt, lastSeenAt, revokedAt }: DeviceRecord, revocations: Map<string, DeviceRevocation>): DeviceInfo {
+  return { id, userId, name, createdAt, lastSeenAt, revokedAt, revocation: revocations.get(id) ?? null }
 }
 
 /**
@@ -33,7 +33,8 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async
     { schema: { tags: ['devices'], params: UserParams, response: { 200: z.array(DeviceInfo), ...errorResponses(400, 401, 403, 404) } } },
     async (request) => {
       const user = await managedUser(ctx, principalOf(request), request.params.userId)
-      return (await ctx.storage.listDevices(user.id)).map(deviceInfo)
+      const [devices, revocations] = await Promise.all([ctx.storage.listDevices(user.id), ctx.storage.deviceRevocations(user.id)])
+      return devices.map((device) => deviceInfo(device, revocations))
     },
   )
 

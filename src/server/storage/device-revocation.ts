@@ -17,8 +17,13 @@ export async function revokeDeviceAs(db: Kysely<Database>, deviceId: string, mod
   else await update.set({ revoked_at: sql<string>`coalesce(revoked_at, ${at})`, revocation: mode }).execute()
 }
 
-/** How the office revoked the device; null when it did not (a phone's own sign-out, an older revocation). */
-export async function deviceRevocation(db: Kysely<Database>, deviceId: string): Promise<DeviceRevocation | null> {
-  const row = await db.selectFrom('devices').select('revocation').where('id', '=', deviceId).executeTakeFirst()
-  return DEVICE_REVOCATIONS.find((mode) => mode === row?.revocation) ?? null
+/** How the office revoked the user's devices, by device id; those it did not revoke (or before 0010) are left out. */
+export async function deviceRevocations(db: Kysely<Database>, userId: string): Promise<Map<string, DeviceRevocation>> {
+  const rows = await db.selectFrom('devices').select(['id', 'revocation']).where('user_id', '=', userId).where('revocation', 'is not', null).execute()
+  const found = new Map<string, DeviceRevocation>()
+  for (const row of rows) {
+    const mode = DEVICE_REVOCATIONS.find((m) => m === row.revocation)
+    if (mode) found.set(row.id, mode)
+  }
+  return found
 }

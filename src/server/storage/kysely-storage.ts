@@ -30,7 +30,7 @@ import * as field from './field-storage'
 import { communityDevices, reportDeviceHealth, type CommunityDevice } from './device-health'
 import * as campaigns from './campaign-storage'
 import { recordsPage } from './exports'
-import { deviceRevocation, revokeDeviceAs } from './device-revocation'
+import { deviceRevocations, revokeDeviceAs } from './device-revocation'
 import type { DeviceRevocation } from '@/domain'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
@@ -962,8 +962,8 @@ export class KyselyStorage implements Storage {
     return revokeDeviceAs(this.#db, deviceId, mode, at)
   }
 
-  deviceRevocation(deviceId: string): Promise<DeviceRevocation | null> {
-    return deviceRevocation(this.#db, deviceId)
+  deviceRevocations(userId: string): Promise<Map<string, DeviceRevocation>> {
+    return deviceRevocations(this.#db, userId)
   }
   // ---- end of device revocation ----
 }

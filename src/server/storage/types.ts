@@ -242,8 +242,8 @@ export interface Storage {
   // ---- device revocation (issue 10, ./device-revocation.ts) ----
   /** Revokes the device as the office chose; a revoked one may still be turned to `wipe`, never back. */
   revokeDeviceAs(deviceId: string, mode: DeviceRevocation, at: string): Promise<void>
-  /** How the office revoked the device; null when it did not (a phone's own sign-out, an older revocation). */
-  deviceRevocation(deviceId: string): Promise<DeviceRevocation | null>
+  /** How the office revoked the user's devices, by device id; those it did not revoke (or before 0010) are left out. */
+  deviceRevocations(userId: string): Promise<Map<string, DeviceRevocation>>
   // ---- end of device revocation ----
 }
 

@@ -104,7 +104,7 @@ export default defineMessages({
         device: '设备名称',
         signedInAt: '登录时间',
         revoke: { sign_out: '退出登录', wipe: '清除数据' },
-        revoked: '已注销',
+        revoked: { self: '已退出', sign_out: '社区已让它退出', wipe: '已清除数据' },
         revokeConfirm: {
           sign_out: '让“{device}”退出登录？手机下次连网时，先把没同步的记录传上来，再清掉手机上的住户和记录。楼长换手机、不再当楼长时用这个。',
           wipe: '清除“{device}”上的数据？手机下次连网时马上清掉住户和记录，没同步的记录不要了，也不会传上来。手机丢了、被人拿走时用这个。',
@@ -299,7 +299,7 @@ export default defineMessages({
         device: 'Device',
         signedInAt: 'Signed in',
         revoke: { sign_out: 'Sign out', wipe: 'Wipe' },
-        revoked: 'Revoked',
+        revoked: { self: 'Signed out', sign_out: 'Signed out by the office', wipe: 'Wiped' },
         revokeConfirm: {
           sign_out: 'Sign “{device}” out? At its next connection the phone sends the records it has not synced, then clears its residents and records. Use this when a leader changes phones or steps down.',
           wipe: 'Wipe “{device}”? At its next connection the phone clears its residents and records at once; records it has not synced are dropped and never sent. Use this when a phone is lost or taken.',
