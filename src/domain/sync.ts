@@ -228,6 +228,13 @@ export const API_ERROR_CODES = [
   'invalid_roster',
   'conflict',
   'internal',
+  /**
+   * 401 to a device the office revoked with `sign_out` (DeviceRevocation): it may still push and upload its
+   * photos, and once its outbox is empty it clears itself. Any other request gets this answer.
+   */
+  'device_signed_out',
+  /** 401 to a device the office revoked with `wipe`: every request, a push too, is refused unread; it clears itself. */
+  'device_wiped',
 ] as const
 export const ApiError = z.object({ error: z.enum(API_ERROR_CODES), message: z.string() })
 export type ApiError = z.infer<typeof ApiError>
@@ -271,6 +278,15 @@ export const LoginResponse = z.object({
 })
 export type LoginResponse = z.infer<typeof LoginResponse>
 
+/**
+ * How the office revokes a device (DELETE /users/{userId}/devices/{deviceId}?mode=…): `sign_out` lets the phone
+ * push what it holds, then it clears itself; `wipe` (a lost or stolen phone) makes it clear itself at its next
+ * contact without anything it sends being taken.
+ */
+export const DEVICE_REVOCATIONS = ['sign_out', 'wipe'] as const
+export const DeviceRevocation = z.enum(DEVICE_REVOCATIONS)
+export type DeviceRevocation = z.infer<typeof DeviceRevocation>
+
 /** A signed-in device as the office sees it when a phone is lost. */
 export const DeviceInfo = z.object({
   id: RefId,
@@ -279,5 +295,7 @@ export const DeviceInfo = z.object({
   createdAt: Timestamp,
   lastSeenAt: Timestamp.nullable(),
   revokedAt: Timestamp.nullable(),
+  /** How the office revoked it; null when it did not (the phone signed out itself), and from older servers. */
+  revocation: DeviceRevocation.nullable().default(null),
 })
 export type DeviceInfo = z.infer<typeof DeviceInfo>

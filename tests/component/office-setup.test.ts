@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { Account, AccountChange, BuildingSummary, IssuedPassword, NewAccount, RosterPreview, type User } from '@/domain'
+import { ElMessageBox, type MessageBoxData } from 'element-plus'
+import { Account, AccountChange, BuildingSummary, DeviceInfo, IssuedPassword, NewAccount, RosterPreview, type User } from '@/domain'
 import { db } from '@/app/db/database'
 import { createOfficeApi, setOfficeApi } from '@/app/features/office/api'
 import OfficePeople from '@/app/features/office/OfficePeople.vue'
@@ -20,6 +21,8 @@ const SERVER = 'https://doorstep.example'
 interface Call {
   method: string
   path: string
+  /** The query string, `?…` or empty. */
+  search: string
   body: unknown
 }
 
@@ -34,9 +37,10 @@ function serverDouble(routes: Record<string, (body: unknown) => { status?: numbe
     const path = url.pathname.replace(/^\/api\/v1/, '')
     const raw = init?.body
     const body = typeof raw === 'string' ? JSON.parse(raw) : raw
-    calls.push({ method, path, body })
+    calls.push({ method, path, search: url.search, body })
     const route = routes[`${method} ${path}`]
     const answer = route ? route(body) : { status: 404, json: { error: 'not_found', message: 'no such route' } }
+    if (answer.status === 204) return new Response(null, { status: 204 })
     return new Response(JSON.stringify(answer.json), { status: answer.status ?? 200, headers: { 'content-type': 'application/json' } })
   })
   setOfficeApi(createOfficeApi({ session: async () => ({ serverUrl: SERVER, token: 'office-token' }), fetch }))
@@ -130,6 +134,53 @@ describe('the people page', { timeout: 30_000 }, () => {
     await wrapper.find('.office-people__save-edit').trigger('click')
     await vi.waitFor(() => expect(wrapper.find('.office-people__table tbody').text()).toContain('138 0013 8000'), SLOW)
     expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({ displayName: '王芳', phone: '138 0013 8000' })
+  })
+
+  it('offers to sign a phone out or to wipe it, says what each does, and sends the one chosen', async () => {
+    const devices = [
+      DeviceInfo.parse({ id: 'd-old', userId: 'u-leader1', name: '旧手机', createdAt: '2026-11-01T08:00:00.000Z', lastSeenAt: null, revokedAt: null }),
+      DeviceInfo.parse({ id: 'd-lost', userId: 'u-leader1', name: '丢了的手机', createdAt: '2026-11-02T08:00:00.000Z', lastSeenAt: null, revokedAt: null }),
+      // Signed out by the office a while ago, and then found to be stolen: it can still be wiped.
+      DeviceInfo.parse({ id: 'd-gone', userId: 'u-leader1', name: '被偷的手机', createdAt: '2026-10-01T08:00:00.000Z', lastSeenAt: null, revokedAt: '2026-11-01T08:00:00.000Z', revocation: 'sign_out' }),
+      DeviceInfo.parse({ id: 'd-wiped', userId: 'u-leader1', name: '清过的手机', createdAt: '2026-09-01T08:00:00.000Z', lastSeenAt: null, revokedAt: '2026-10-01T08:00:00.000Z', revocation: 'wipe' }),
+    ]
+    const calls = serverDouble({
+      'GET /communities/c-nanmen/accounts': () => ({ json: [account({ id: 'u-leader1', username: 'leader1', displayName: '王芳' })] }),
+      'GET /communities/c-nanmen/buildings': () => ({ json: buildings }),
+      'GET /users/u-leader1/devices': () => ({ json: devices }),
+      'DELETE /users/u-leader1/devices/d-old': () => ({ status: 204, json: null }),
+      'DELETE /users/u-leader1/devices/d-lost': () => ({ status: 204, json: null }),
+      'DELETE /users/u-leader1/devices/d-gone': () => ({ status: 204, json: null }),
+    })
+    const confirm = vi.spyOn(ElMessageBox, 'confirm').mockResolvedValue('confirm' as unknown as MessageBoxData)
+    const { wrapper } = await mountWithApp(OfficePeople, { route: '/office/people' })
+    await vi.waitFor(() => expect(wrapper.findAll('button').some((b) => b.text() === '设备')).toBe(true), SLOW)
+    await wrapper.findAll('button').find((b) => b.text() === '设备')!.trigger('click')
+    const buttons = (row: number) => document.querySelectorAll('.el-dialog tbody tr')[row]?.querySelectorAll('button')
+    await vi.waitFor(() => expect(buttons(1)?.length).toBe(2), SLOW)
+    expect([...buttons(0)!].map((b) => b.textContent?.trim())).toEqual(['退出登录', '清除数据'])
+    const row = (index: number) => document.querySelectorAll('.el-dialog tbody tr')[index]!
+    expect(row(2).textContent).toContain('社区已让它退出')
+    expect([...buttons(2)!].map((b) => b.textContent?.trim())).toEqual(['清除数据'])
+    expect(row(3).textContent).toContain('已清除数据')
+    expect(buttons(3)!.length).toBe(0)
+
+    buttons(0)![0]!.click()
+    await vi.waitFor(() => expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(1), SLOW)
+    expect(String(confirm.mock.calls[0]![0])).toContain('先把没同步的记录传上来')
+    buttons(1)![1]!.click()
+    await vi.waitFor(() => expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(2), SLOW)
+    expect(String(confirm.mock.calls[1]![0])).toContain('没同步的记录不要了')
+    buttons(2)![0]!.click()
+    await vi.waitFor(() => expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(3), SLOW)
+    // Each revocation shows in the list it reloads.
+    await vi.waitFor(() => expect(calls.filter((c) => c.path === '/users/u-leader1/devices')).toHaveLength(4), SLOW)
+    expect(calls.filter((c) => c.method === 'DELETE').map((c) => `${c.path}${c.search}`)).toEqual([
+      '/users/u-leader1/devices/d-old?mode=sign_out',
+      '/users/u-leader1/devices/d-lost?mode=wipe',
+      '/users/u-leader1/devices/d-gone?mode=wipe',
+    ])
+    confirm.mockRestore()
   })
 
   it('says plainly when the server cannot be reached', async () => {

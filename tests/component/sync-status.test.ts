@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { User } from '@/domain'
 import { repos } from '@/app/db'
 import { db } from '@/app/db/database'
+import { seedDemoIfEmpty } from '@/app/db/seed'
 import HomeView from '@/app/features/home/HomeView.vue'
 import SessionSyncSettings from '@/app/features/session/SessionSyncSettings.vue'
 import SessionSyncStatus from '@/app/features/session/SessionSyncStatus.vue'
@@ -73,6 +74,14 @@ describe('the sync status line', () => {
     expect(wrapper.text()).not.toContain('还没登录')
   })
 
+  it('says the office signed the phone out and cleared it, until the next sign-in', async () => {
+    await db.meta.put({ key: 'lastError', value: JSON.stringify({ code: 'ended_by_office', message: 'device_wiped', at: new Date().toISOString() }) })
+    const { wrapper } = await mountWithApp(SessionSyncStatus)
+    await vi.waitFor(() => expect(wrapper.text()).toContain('社区已让这部手机退出登录，手机上的住户和记录已清除。要用请重新登录'))
+    expect(wrapper.find('a[href="/signin"]').text()).toBe('去登录')
+    expect(wrapper.text()).not.toContain('还没登录，记录只存在手机上')
+  })
+
   it('asks for a new sign-in when the server no longer takes the token, and says the records are safe', async () => {
     await signedIn({ token: false })
     await repos.issues.create(issueFields(), author)
@@ -126,15 +135,18 @@ describe('signing out', () => {
     expect(wrapper.text()).toContain('陈伯')
   })
 
-  it('with nothing waiting, signs out at once', async () => {
+  it('with nothing waiting, signs out at once, and the phone keeps no resident, as the button says', async () => {
     vi.stubGlobal('fetch', vi.fn(() => Promise.resolve(new Response(null, { status: 204 }))))
     await signedIn()
+    await seedDemoIfEmpty(db)
     const { wrapper } = await mountWithApp(SessionSyncSettings, { route: '/settings' })
     await vi.waitFor(() => expect(wrapper.text()).toContain('陈伯'))
+    expect(wrapper.text()).toContain('退出后，这部手机上的住户和记录都会清掉；再登录时从社区重新下载。')
 
     await buttonNamed(wrapper, '退出登录').trigger('click')
 
     await vi.waitFor(() => expect(wrapper.text()).toContain('还没登录，记录只存在手机上'))
     expect(await db.meta.get('token')).toBeUndefined()
+    expect([await db.residents.count(), await db.households.count()]).toEqual([0, 0])
   })
 })

@@ -870,11 +870,11 @@ describeEngines('authorization matrix', (engine) => {
     return { answers, effects: await effects() }
   }
 
-  function expectAllUnauthorized(answers: Array<{ route: string; answer: Answer }>, why: string): void {
+  function expectAllUnauthorized(answers: Array<{ route: string; answer: Answer }>, why: string, error = 'unauthorized'): void {
     expect(answers.length).toBeGreaterThanOrEqual(8)
     for (const { route, answer } of answers) {
       const ok = check(`${route} with ${why}`, ['401'], String(answer.status))
-      if (ok && answer.body !== '') expect(answer.json, route).toMatchObject({ error: 'unauthorized' })
+      if (ok && answer.body !== '') expect(answer.json, route).toMatchObject({ error })
       if (ok) expect(answer.headers['www-authenticate'], route).toBe('Bearer')
     }
   }
@@ -911,11 +911,11 @@ describeEngines('authorization matrix', (engine) => {
     const L2 = actor('L2')
     const lost = await api.login(L2.username)
     const signedOut = await api.login(L2.username)
-    expect((await api.call('DELETE', `/api/v1/users/${L2.userId}/devices/${lost.deviceId}`, { token: actor('O1').token })).status).toBe(204)
+    expect((await api.call('DELETE', `/api/v1/users/${L2.userId}/devices/${lost.deviceId}?mode=wipe`, { token: actor('O1').token })).status).toBe(204)
     expect((await api.call('POST', '/api/v1/auth/logout', { token: signedOut.token })).status).toBe(204)
-    for (const [why, dead] of [['a token revoked by the office', lost], ['a token signed out', signedOut]] as const) {
+    for (const [why, dead, error] of [['a token wiped by the office', lost, 'device_wiped'], ['a token signed out', signedOut, 'unauthorized']] as const) {
       const { answers, effects } = await everyRoute(L2, dead.token, dead.deviceId)
-      expectAllUnauthorized(answers, why)
+      expectAllUnauthorized(answers, why, error)
       expect(effects, why).toEqual([])
     }
     // The same requests with a live token of the same user all succeed: the token was the only reason.
@@ -923,6 +923,19 @@ describeEngines('authorization matrix', (engine) => {
     const control = await everyRoute(L2, live.token, live.deviceId)
     for (const { route, answer, live } of control.answers) check(`${route} with a live token`, live, String(answer.status))
     expect(control.effects).toEqual(['revoked a device', 'stored a photo', 'stored a report', 'reported health'])
+    expectNoFailures()
+  })
+
+  it('answers a phone the office signed out only on the routes of its last push (photos, records)', async () => {
+    const L2 = actor('L2')
+    const phone = await api.login(L2.username)
+    expect((await api.call('DELETE', `/api/v1/users/${L2.userId}/devices/${phone.deviceId}?mode=sign_out`, { token: actor('O1').token })).status).toBe(204)
+    const { answers, effects } = await everyRoute(L2, phone.token, phone.deviceId)
+    const finalPush = new Set(['POST /api/v1/sync/push', 'PUT /api/v1/attachments/{sha256}', 'POST /api/v1/attachments/missing'])
+    expect(answers.filter(({ route }) => finalPush.has(route)).map(({ route }) => route).sort()).toEqual([...finalPush].sort())
+    for (const { route, answer, live } of answers.filter(({ route }) => finalPush.has(route))) check(`${route} of a signed-out phone`, live, String(answer.status))
+    expectAllUnauthorized(answers.filter(({ route }) => !finalPush.has(route)), 'a phone the office signed out', 'device_signed_out')
+    expect(effects).toEqual(['stored a photo', 'stored a report'])
     expectNoFailures()
   })
 

@@ -236,4 +236,42 @@ describeEngines('a leader’s phone and the office’s, through the real server'
     await other.repos.visits.remove(followUp.id)
     expect((await readWorklist(other.db, today)).followUps.map((row) => row.visit.id)).toEqual([origin.id])
   })
+  /** The office's revocation of the leader's phone, as the people page sends it. */
+  async function revoke(deviceId: string, mode: 'sign_out' | 'wipe') {
+    const office = await api.login('office1')
+    expect((await api.call('DELETE', `/api/v1/users/u-leader1/devices/${deviceId}?mode=${mode}`, { token: office.token })).status).toBe(204)
+    return office
+  }
+  const rowsLeft = async (db: DoorstepDatabase) => (await Promise.all(db.tables.filter((t) => t.name !== 'meta').map((t) => t.count()))).reduce((a, b) => a + b)
+
+  it('lets a phone the office signed out push what it holds, photo and all, and then empty itself', async () => {
+    const leader = await phone('leader1')
+    const photo = sha256(JPEG_1x1)
+    const bytes = JPEG_1x1.buffer.slice(JPEG_1x1.byteOffset, JPEG_1x1.byteOffset + JPEG_1x1.byteLength) as ArrayBuffer
+    await leader.db.attachments.put({ sha256: photo, type: 'image/jpeg', bytes: JPEG_1x1.length, width: 1, height: 1, data: bytes, thumb: bytes, thumbType: 'image/jpeg', createdAt: new Date().toISOString() })
+    const visit = await leader.repos.visits.create(visitFields(), leader.author)
+    const issue = await leader.repos.issues.create(issueFields({ photos: [photo] }), leader.author)
+    const office = await revoke(leader.session.deviceId, 'sign_out')
+
+    expect(await leader.sync.sync()).toMatchObject({ status: 'failed', error: { code: 'ended_by_office', message: 'device_signed_out' } })
+    const onServer = (await api.pullAll(office.token)).map((change) => change.id)
+    expect(onServer).toEqual(expect.arrayContaining([visit.id, issue.id]))
+    expect(await api.storage.hasAttachment(photo)).toBe(true)
+    expect(await rowsLeft(leader.db)).toBe(0)
+    expect(await readSession(leader.db)).toBeNull()
+  })
+
+  it('empties a phone the office wiped at its next contact, and keeps nothing it sent', async () => {
+    const leader = await phone('leader1')
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done' })
+    const visit = await leader.repos.visits.create(visitFields({ needs: '谭伯想申请居家养老服务' }), leader.author)
+    const office = await revoke(leader.session.deviceId, 'wipe')
+
+    expect(await leader.sync.sync()).toMatchObject({ status: 'failed', error: { code: 'ended_by_office', message: 'device_wiped' } })
+    expect(await rowsLeft(leader.db)).toBe(0)
+    expect(await readSession(leader.db)).toBeNull()
+    expect((await api.pullAll(office.token)).map((change) => change.id)).not.toContain(visit.id)
+    const mutations = await api.tables().selectFrom('mutations').select('mutation_id').where('device_id', '=', leader.session.deviceId).execute()
+    expect(mutations).toEqual([])
+  })
 })

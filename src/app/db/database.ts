@@ -120,7 +120,8 @@ export interface Draft {
  * `lastSuccessAt`, `lastFullSyncAt` (the end of the last run that pushed everything and pulled to the end),
  * `lastError` (JSON of SyncErrorInfo), `recovery` (JSON of RecoveryFound: the browser had
  * cleared this phone's data before a sign-in, and the leader has not yet read what came back), `issuesSeen`
- * (the office news on the leader's reports they have seen: ./issue-news.ts).
+ * (the office news on the leader's reports they have seen: ./issue-news.ts), `signedOutAt` (the last sign-out
+ * here, which emptied the phone: src/app/sync/session.ts).
  */
 export interface MetaEntry {
   key:
@@ -137,6 +138,7 @@ export interface MetaEntry {
     | 'lastError'
     | 'recovery'
     | 'issuesSeen'
+    | 'signedOutAt'
   value: string
 }
 

@@ -48,3 +48,10 @@ export function draftRepository(db: DoorstepDatabase, fallback: Pick<Storage, 'g
     },
   }
 }
+
+/** Removes every draft that fell back to localStorage: sign-out leaves no text of a form behind. */
+export function forgetFallbackDrafts(fallback: Pick<Storage, 'length' | 'key' | 'removeItem'> | null): void {
+  if (!fallback) return
+  const keys = Array.from({ length: fallback.length }, (_, i) => fallback.key(i)).filter((key): key is string => !!key?.startsWith(FALLBACK_PREFIX))
+  for (const key of keys) fallback.removeItem(key)
+}

@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { computed, ref, watch } from 'vue'
 import type { PasswordChange } from '@/domain/accounts'
 import type { User } from '@/domain/households'
+import { forgetFallbackDrafts } from '@/app/db/drafts'
 import { queries, useLiveQuery } from '@/app/db/read'
 import type { SyncOutcome } from '@/app/sync/engine'
 import type { SignedIn, SignInInput } from '@/app/sync/session'
@@ -43,6 +44,16 @@ export const useSync = defineStore('sync', () => {
   const runtime = () => import('@/app/sync/runtime')
   /** Records are made by whoever is signed in: the session store reads the author again after a change. */
   const forgetAuthor = async () => ((await import('./session')).useSession().author = null)
+  // Whoever signed out — here, in another tab, or the office (src/app/sync/engine.ts) — records are no longer
+  // theirs, and no text of their forms stays behind in localStorage, where drafts go when IndexedDB is full.
+  watch(
+    () => user.value?.id,
+    (now, before) => {
+      if (!before) return
+      void forgetAuthor()
+      if (!now) forgetFallbackDrafts(globalThis.localStorage ?? null)
+    },
+  )
 
   /** Runs sync now (or joins the run in progress); the outcome also shows in the facts above. */
   async function syncNow(): Promise<SyncOutcome> {
@@ -80,9 +91,9 @@ export const useSync = defineStore('sync', () => {
   }
 
   /**
-   * Signs out. Refuses (SessionError `unsynced`) while records wait, unless `discardUnsynced`: then the
-   * waiting changes are dropped from the outbox and never sent, while every record stays on this phone as
-   * saved (see src/app/sync/session.ts). The token is revoked on the server when the network allows.
+   * Signs out and empties the phone. Refuses (SessionError `unsynced`) while records wait, unless
+   * `discardUnsynced`: then they are never sent and go with the rest (see src/app/sync/session.ts). The token
+   * is revoked on the server when the network allows.
    */
   async function signOut(options: { discardUnsynced: boolean }): Promise<void> {
     await (await runtime()).signOut(options)

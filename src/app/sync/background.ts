@@ -8,5 +8,5 @@ import { sessionEngine } from './engine'
  */
 export async function syncInBackground(db: DoorstepDatabase): Promise<void> {
   const outcome = await sessionEngine(db, { waitForLock: true }).sync()
-  if (outcome.status === 'failed' && outcome.error.code !== 'unauthorized') throw new Error(`background sync failed: ${outcome.error.code}`)
+  if (outcome.status === 'failed' && outcome.error.code !== 'unauthorized' && outcome.error.code !== 'ended_by_office') throw new Error(`background sync failed: ${outcome.error.code}`)
 }

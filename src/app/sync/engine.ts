@@ -21,12 +21,12 @@ import {
 import type { DoorstepDatabase, HeldChange, Rejection, SyncedRecord } from '@/app/db/database'
 import { isQuotaExceeded } from '@/app/db/errors'
 import { APP_VERSION } from '@/app/version'
-import { TransportError, type SyncErrorCode, type SyncErrorInfo } from './errors'
+import { SessionError, TransportError, type SyncErrorCode, type SyncErrorInfo } from './errors'
 import { deviceHealth, readStorageState, type StorageState } from './health'
 import { withSyncLock } from './lock'
 import { toMutation, type QueuedEntry } from './mutations'
 import { judgeArrivals, pruneOldRecords, retentionTables } from './retention'
-import { readSession, sessionTransport, type StoredSession } from './session'
+import { emptyPhone, readSession, sessionTransport, type StoredSession } from './session'
 import type { SyncTransport } from './transport'
 
 /**
@@ -56,6 +56,10 @@ import type { SyncTransport } from './transport'
  * - **One session per run.** A run reads the stored session once and speaks for it throughout: a sign-in
  *   landing mid-run (another tab) never mixes one session's token with another's device id. A new session
  *   starts with fresh batch sizes and backoff, as a new network and server may behave otherwise.
+ * - **The office may end the session.** Answered `device_wiped`, the phone empties itself at once, unsent
+ *   changes and all (a lost phone's: the server took nothing of that request). Answered
+ *   `device_signed_out`, where the push was still taken, it empties itself once the outbox is empty; a
+ *   change saved during the run is pushed by the next run first.
  */
 
 export interface SyncEngineOptions {
@@ -100,7 +104,7 @@ export const BACKOFF = { baseMs: 5_000, maxMs: 15 * 60_000 }
 const DEFAULT_PULL_LIMIT = 500
 const HEALTH_REPEAT_MS = 15 * 60_000
 /** Failures after which a health report would not get through either (or, throttled, should not try). */
-const UNREACHED: readonly SyncErrorCode[] = ['offline', 'timeout', 'throttled', 'unauthorized', 'password_change']
+const UNREACHED: readonly SyncErrorCode[] = ['offline', 'timeout', 'throttled', 'unauthorized', 'password_change', 'ended_by_office']
 
 const REFERENCE_TABLES = PULL_TABLES.filter((t): t is Exclude<PullTable, RecordTable> => !(RECORD_TABLES as readonly string[]).includes(t))
 
@@ -253,6 +257,23 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         ? { code: error.code, message: error.message, at: iso() }
         : { code: isQuotaExceeded(error) ? 'storage_full' : 'unknown', message: String(error), at: iso() }
     if (info.code === 'unknown') console.error('sync failed', error)
+    const ended = error instanceof TransportError ? error.details.apiError : undefined
+    if (ended === 'device_wiped' || ended === 'device_signed_out') {
+      const notice: SyncErrorInfo = { code: 'ended_by_office', message: ended, at: iso() }
+      let emptied: boolean
+      try {
+        emptied = await emptyPhone(db, { discardUpTo: ended === 'device_wiped' ? Infinity : 0, token, notice })
+      } catch (refusal) {
+        if (!(refusal instanceof SessionError)) throw refusal
+        // Signed out with a change saved during this run: the next run pushes it, then empties the phone.
+        return retryLater(error, info)
+      }
+      if (emptied) {
+        nextRetryAt = null
+        return { status: 'failed', error: notice, nextRetryAt }
+      }
+      // Another tab has signed in since: its session stays, as below.
+    }
     if (info.code === 'password_change') {
       // Not a broken sync: nothing goes through until the leader sets a password of their own (/password),
       // and retrying on a timer would only repeat the refusal. The token and the outbox stay.
@@ -270,6 +291,11 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       nextRetryAt = null
       return { status: 'failed', error: info, nextRetryAt }
     }
+    return retryLater(error, info)
+  }
+
+  /** Keeps why the run failed, and when the next automatic one may try. */
+  async function retryLater(error: unknown, info: SyncErrorInfo): Promise<Extract<SyncOutcome, { status: 'failed' }>> {
     // On a weak network every run may fail part-way; backing off further after one that moved data would
     // stall a queue that is draining, so the delay grows only while nothing gets through.
     failures = progressed ? 1 : failures + 1

@@ -45,6 +45,8 @@ export type SyncErrorCode =
   | 'rejected'
   /** The phone's storage is full: pulled data could not be written. */
   | 'storage_full'
+  /** The office signed this phone out or wiped it (src/server/auth/authenticate.ts): its data is gone, sign in again. */
+  | 'ended_by_office'
   /** A bug: the message says what, for whoever reads the console. */
   | 'unknown'
 

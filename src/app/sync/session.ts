@@ -101,14 +101,14 @@ export async function changePassword(db: DoorstepDatabase, transport: SyncTransp
  * Whether the browser cleared this phone's data, as far as anyone can tell: IndexedDB and the token go
  * together, so the phone alone cannot. It can when the server knows an earlier device of the user with
  * this phone's name, never signed out, that made records (`earlierDevices`), while the phone has no sync
- * session (it never signed in, or signed out, or lost everything) and none of the records that sync
- * brings or that a signed-in user makes; records made here since, before signing in, do not count. A new
+ * session (it never signed in, or lost everything; one signed out here keeps `signedOutAt`) and none of the
+ * records that sync brings or that a signed-in user makes; records made here since, before signing in, do not count. A new
  * phone of the same model and browser, never signed in, looks the same and is told so wrongly; what it is
  * told came back from the server is right all the same. Call inside a transaction over meta and the
  * record tables.
  */
 async function clearedByBrowser(db: DoorstepDatabase, earlierDevices: EarlierDevice[]): Promise<boolean> {
-  if (!earlierDevices.length || (await db.meta.get('syncDeviceId'))) return false
+  if (!earlierDevices.length || (await db.meta.get('syncDeviceId')) || (await db.meta.get('signedOutAt'))) return false
   const synced = (record: SyncedRecord) => record.createdBy !== LOCAL_USER
   const found = await Promise.all(RECORD_TABLES.map((table) => db.table<SyncedRecord, string>(table).filter(synced).first()))
   return found.every((record) => record === undefined)
@@ -135,31 +135,63 @@ function asSessionError(error: unknown): SessionError {
   }
 }
 
+/** What a sign-out keeps: the phone's own id, where the next sign-in goes, and that the demo was shown once. */
+const KEPT_META: MetaEntry['key'][] = ['deviceId', 'serverUrl', 'seededAt']
+
 /**
- * Ends the session on this device. While changes wait in the outbox it refuses (SessionError `unsynced`)
- * unless `discardUnsynced` is true. Then the waiting changes are dropped from the outbox — they will not be
- * sent, by anyone — but every record stays on this phone as it was saved: nothing typed is deleted, and a
- * record the server never had goes whole with its next save after a sign-in. Records the server already
- * had come back in the server's version with the next sign-in's first pull.
+ * Ends the session on this device and leaves no resident data on it: every table is emptied (residents,
+ * households, buildings, visits, reports, inspections, templates, campaigns, name cards, photos taken or
+ * downloaded, drafts, refusals, held versions) and so is meta, but for the phone's own id, the server address
+ * (to prefill the next sign-in) and `seededAt` (the demo is not put back). The first pull after the next
+ * sign-in brings back what the server has. `signedOutAt` is kept so that the next sign-in does not take the
+ * empty phone for one whose data the browser cleared.
  *
- * The token is revoked on the server when the network allows (best effort: offline, the office can revoke
- * the device). The server address stays, to prefill the next sign-in. Downloaded photos go; the phone's
- * own stay with its records.
+ * While changes wait in the outbox it refuses (SessionError `unsynced`) unless `discardUnsynced` is true.
+ * Discarding means what the confirmation says: those changes are never sent and their records go from the
+ * phone with everything else — a leader signing out of a shared or handed-back phone expects nothing of
+ * their residents to stay behind. Only the changes waiting when sign-out began are the ones agreed to: the
+ * outbox is checked again inside the clearing transaction, and a change saved since (another tab, a form
+ * saving its last edit) makes sign-out refuse with `unsynced` and clear nothing, so no save is ever dropped
+ * unseen. Drafts that fell back to localStorage (a full phone) are the page's to forget (src/app/stores/sync.ts).
+ *
+ * The token is revoked on the server afterwards, when the network allows (best effort: offline, the office
+ * can revoke the device); the phone has forgotten it by then either way.
  */
-export async function signOut(db: DoorstepDatabase, transport: SyncTransport | null, { discardUnsynced }: { discardUnsynced: boolean }): Promise<void> {
-  const pending = (await db.outbox.orderBy('recordId').uniqueKeys()).length
-  if (pending && !discardUnsynced) throw new SessionError('unsynced', `${pending} records have changes the server has not received`, pending)
+export async function signOut(
+  db: DoorstepDatabase,
+  transport: SyncTransport | null,
+  { discardUnsynced }: { discardUnsynced: boolean },
+): Promise<void> {
+  const agreed = discardUnsynced ? Number((await db.outbox.orderBy('seq').lastKey()) ?? 0) : 0
+  await emptyPhone(db, { discardUpTo: agreed })
   try {
     await transport?.logout()
   } catch (error) {
-    // Offline, or the token was revoked already: the session ends on this phone all the same.
+    // Offline, or the token was revoked already: the session has ended on this phone all the same.
     console.warn('token not revoked on the server', error)
   }
-  await db.transaction('rw', [db.meta, db.outbox, db.held, db.photoCache], async () => {
-    await db.outbox.clear()
-    await db.held.clear()
-    // Other people's photos came with the session's right to see them, and go with it.
-    await db.photoCache.clear()
-    await db.meta.bulkDelete(['token', 'syncDeviceId', 'user', 'userId', 'cursor', 'lastSuccessAt', 'lastError', 'recovery'])
+}
+
+/**
+ * Empties the phone as sign-out does (see signOut), in one transaction that first checks the outbox: changes
+ * after `discardUpTo` (an outbox seq; Infinity: none) make it refuse with SessionError `unsynced` and clear
+ * nothing. With `token`, only while that is still the stored token — a sign-in in another tab since keeps
+ * its session — and answers whether it emptied. `notice` is left in meta for the screens to show.
+ */
+export async function emptyPhone(
+  db: DoorstepDatabase,
+  { discardUpTo, token, notice }: { discardUpTo: number; token?: string; notice?: SyncErrorInfo },
+): Promise<boolean> {
+  return db.transaction('rw', db.tables, async () => {
+    if (token !== undefined && (await db.meta.get('token'))?.value !== token) return false
+    const waiting = await db.outbox.where('seq').above(discardUpTo).toArray()
+    const pending = new Set(waiting.map((entry) => entry.recordId)).size
+    if (pending) throw new SessionError('unsynced', `${pending} records have changes the server has not received`, pending)
+    const kept = (await db.meta.bulkGet(KEPT_META)).filter((entry) => entry !== undefined)
+    await Promise.all(db.tables.map((table) => table.clear()))
+    kept.push({ key: 'signedOutAt', value: new Date().toISOString() })
+    if (notice) kept.push({ key: 'lastError', value: JSON.stringify(notice) })
+    await db.meta.bulkPut(kept)
+    return true
   })
 }

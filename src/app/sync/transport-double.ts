@@ -1,4 +1,4 @@
-import { addComment, newReportState, type DeviceHealth, resubmit, templateRowId, transition, type EarlierDevice, type IssueReport, type Mutation, type MutationResult, type PullTable, type User } from '@/domain'
+import { addComment, newReportState, type DeviceHealth, type DeviceRevocation, resubmit, templateRowId, transition, type EarlierDevice, type IssueReport, type Mutation, type MutationResult, type PullTable, type User } from '@/domain'
 import { TransportError, type TransportErrorCode } from './errors'
 import type { PhotoImage } from '@/app/db/database'
 import type { SyncTransport } from './transport'
@@ -44,7 +44,12 @@ export interface TransportDouble {
   serverPut(table: PullTable, record: Record<string, unknown> & { id: string }): number
   /** The next pull starts from the beginning and says `reset` (the caller's scope changed). */
   resetNextPull(): void
+  /** The office revokes the device: from now on the double answers as the server does (src/server/auth/authenticate.ts). */
+  revoke(mode: DeviceRevocation): void
 }
+
+/** What a device the office signed out may still do: its last push (src/server/routes, `finalPush`). */
+const FINAL_PUSH: readonly Op[] = ['push', 'missingAttachments', 'putAttachment']
 
 export const DOUBLE_USER: User = { id: 'leader-1', username: 'leader1', displayName: '一号楼长', role: 'leader', communityId: 'c-1', buildingIds: [] }
 
@@ -62,11 +67,15 @@ export function createTransportDouble(): TransportDouble {
   let rev = 0
   let script: (mutation: Mutation) => MutationResult | undefined = () => undefined
   let reset = false
+  let revoked: DeviceRevocation | null = null
 
   /** Runs one call: the hook, a fault before, the work, a fault after (the work done, the answer lost). */
   async function call<T>(op: Op, work: () => T, mutations?: Mutation[]): Promise<T> {
     calls.push({ op, mutations })
     await hooks.get(op)?.()
+    if (revoked && op !== 'login' && !(revoked === 'sign_out' && FINAL_PUSH.includes(op))) {
+      throw new TransportError('unauthorized', `double: ${op} of a revoked device`, { status: 401, apiError: revoked === 'wipe' ? 'device_wiped' : 'device_signed_out' })
+    }
     const index = faults.findIndex((f) => f.op === op)
     const fault = index >= 0 ? faults.splice(index, 1)[0] : undefined
     if (fault && !fault.afterApply) throw new TransportError(fault.code, `double: ${op} failed`)
@@ -195,6 +204,7 @@ export function createTransportDouble(): TransportDouble {
     on: (op, hook) => hooks.set(op, hook),
     serverPut: (table, record) => put(table, table === 'templates' ? templateRowId(String(record.id), Number(record.version)) : record.id, record),
     resetNextPull: () => (reset = true),
+    revoke: (mode) => (revoked = mode),
   }
   return double
 }

@@ -12,6 +12,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Answered while the account must still change its one-time password (the change itself, sign-out). */
     beforePasswordChange?: boolean
+    /** Answered to a device revoked with `sign_out`: the routes of its last push (photos, then records). */
+    finalPush?: boolean
   }
 }
 
@@ -21,14 +23,21 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]{43})$/i
 /** lastSeenAt is a hint for the office ("when was this phone last used"), so one write a minute is plenty. */
 const TOUCH_EVERY_MS = 60_000
 
-function unauthorized(message: string): HttpError {
-  return new HttpError(401, 'unauthorized', message, { 'WWW-Authenticate': 'Bearer' })
+function unauthorized(message: string, code: 'unauthorized' | DeviceRevokedCode = 'unauthorized'): HttpError {
+  return new HttpError(401, code, message, { 'WWW-Authenticate': 'Bearer' })
 }
+
+type DeviceRevokedCode = 'device_signed_out' | 'device_wiped'
 
 /**
  * An onRequest hook: finds the device of the bearer token and its user, fresh on every request, so that a
  * revoked device, a disabled account or a reassigned building takes effect at once. While the account's
  * password is one-time, only the routes marked `beforePasswordChange` answer.
+ *
+ * A device the office revoked is told how to end (DeviceRevocation), before its account is looked at, so that
+ * a wiped phone clears itself even when the account was disabled too: `wipe` gets `device_wiped` on every
+ * route, before its body is read; `sign_out` is still answered on the routes marked `finalPush`, and gets
+ * `device_signed_out` on the others (the phone clears itself once its outbox is empty).
  */
 export function authenticate(ctx: ServerContext) {
   return async (request: FastifyRequest): Promise<void> => {
@@ -36,15 +45,22 @@ export function authenticate(ctx: ServerContext) {
     if (!token) throw unauthorized('Sign in first: this request carries no device token.')
     const hash = hashToken(token)
     const found = await ctx.storage.findDeviceByTokenHash(hash)
-    if (!found || !sameHash(found.device.tokenHash, hash) || found.device.revokedAt !== null || found.user.disabled) {
+    if (!found || !sameHash(found.device.tokenHash, hash)) throw unauthorized('Sign in again: this device token is not valid any more.')
+    const { device, user } = found
+    const revocation = device.revokedAt === null ? null : ((await ctx.storage.deviceRevocations(user.id)).get(device.id) ?? null)
+    if ((device.revokedAt !== null && revocation === null) || (revocation === null && user.disabled)) {
       throw unauthorized('Sign in again: this device token is not valid any more.')
     }
-    const { device, user } = found
-    request.principal = { userId: user.id, deviceId: device.id, role: user.role, communityId: user.communityId, buildingIds: user.buildingIds }
+    // For a revoked device too: the office sees that the phone came, and so was told how to end.
     const now = ctx.clock()
     if (device.lastSeenAt === null || now.getTime() - Date.parse(device.lastSeenAt) >= TOUCH_EVERY_MS) {
       await ctx.storage.touchDevice(device.id, now.toISOString())
     }
+    if (revocation === 'wipe') throw unauthorized('The office has wiped this device: clear its data, send nothing.', 'device_wiped')
+    if (revocation === 'sign_out' && (user.disabled || !request.routeOptions.config.finalPush)) {
+      throw unauthorized('The office has signed this device out: push what it holds, then clear its data.', 'device_signed_out')
+    }
+    request.principal = { userId: user.id, deviceId: device.id, role: user.role, communityId: user.communityId, buildingIds: user.buildingIds }
     if (user.mustChangePassword && !request.routeOptions.config.beforePasswordChange) {
       throw new HttpError(403, 'password_change_required', 'Change the one-time password first (POST /auth/password).')
     }

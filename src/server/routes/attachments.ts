@@ -37,6 +37,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = a
     '/attachments/:sha256',
     {
       bodyLimit: ctx.limits.attachmentBytes,
+      config: { finalPush: true },
       schema: {
         tags: ['attachments'],
         params: Params,
@@ -124,7 +125,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = a
 export const attachmentListRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (app, { ctx }) => {
   app.post(
     '/attachments/missing',
-    { schema: { tags: ['attachments'], body: MissingRequest, response: { 200: MissingResponse, ...errorResponses(400, 401) } } },
+    { config: { finalPush: true }, schema: { tags: ['attachments'], body: MissingRequest, response: { 200: MissingResponse, ...errorResponses(400, 401) } } },
     async (request) => {
       const hashes = [...new Set(request.body.hashes)]
       const readable = await ctx.storage.readableStoredAttachments(principalOf(request), hashes)

@@ -40,6 +40,7 @@ export const syncRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (
     {
       bodyLimit: ctx.limits.pushBytes,
       preParsing: gzipBody(ctx.limits.pushBytes),
+      config: { finalPush: true },
       // The count limit is a size limit like the byte limit (413, "send smaller batches"), not a malformed body.
       preValidation: async (request) => {
         const mutations = (request.body as { mutations?: unknown } | null)?.mutations

@@ -30,6 +30,8 @@ import * as field from './field-storage'
 import { communityDevices, reportDeviceHealth, type CommunityDevice } from './device-health'
 import * as campaigns from './campaign-storage'
 import { recordsPage } from './exports'
+import { deviceRevocations, revokeDeviceAs } from './device-revocation'
+import type { DeviceRevocation } from '@/domain'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
@@ -958,6 +960,15 @@ export class KyselyStorage implements Storage {
     return recordsPage(this.#db, communityId, table, buildingId, within, afterRev, limit)
   }
   // --- end of file exports ---
+  // ---- device revocation (issue 10, ./device-revocation.ts) ----
+  revokeDeviceAs(deviceId: string, mode: DeviceRevocation, at: string): Promise<void> {
+    return revokeDeviceAs(this.#db, deviceId, mode, at)
+  }
+
+  deviceRevocations(userId: string): Promise<Map<string, DeviceRevocation>> {
+    return deviceRevocations(this.#db, userId)
+  }
+  // ---- end of device revocation ----
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {

@@ -216,6 +216,12 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('users').addColumn('phone', 'text').execute()
     },
   },
+  '0010-device-revocation-mode': {
+    // How the office revoked a device (DeviceRevocation): null for a phone's own sign-out and earlier revocations.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('devices').addColumn('revocation', 'text').execute()
+    },
+  },
 }
 
 /**

@@ -44,6 +44,8 @@ export interface DevicesTable {
   /** A string from PostgreSQL (bigint). */
   storage_used_bytes: number | string | null
   last_full_sync_at: string | null
+  /** How the office revoked it (DeviceRevocation); null when the phone signed out itself, or before 0010. */
+  revocation: string | null
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { CommunityDevice } from './device-health'
+import type { DeviceRevocation } from '@/domain'
 import type { AttachmentMeta, Campaign, Change, Community, DeviceHealth, Inspection, IssueEvent, IssueReport, Mutation, MutationResult, PullTable, RecordTable, Role, RosterCounts, RosterEntry, RosterState } from '@/domain'
 
 /**
@@ -241,6 +242,12 @@ export interface Storage {
     limit: number,
   ): Promise<Array<{ rev: number; record: Record<string, unknown> }>>
   // --- end of file exports ---
+  // ---- device revocation (issue 10, ./device-revocation.ts) ----
+  /** Revokes the device as the office chose; a revoked one may still be turned to `wipe`, never back. */
+  revokeDeviceAs(deviceId: string, mode: DeviceRevocation, at: string): Promise<void>
+  /** How the office revoked the user's devices, by device id; those it did not revoke (or before 0010) are left out. */
+  deviceRevocations(userId: string): Promise<Map<string, DeviceRevocation>>
+  // ---- end of device revocation ----
 }
 
 /** Instants `from <= at < to` (UTC ISO timestamps), e.g. a China month's (monthSpan). */

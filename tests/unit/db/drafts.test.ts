@@ -1,12 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DoorstepDatabase } from '@/app/db/database'
-import { draftRepository } from '@/app/db/drafts'
+import { draftRepository, forgetFallbackDrafts } from '@/app/db/drafts'
 
 class MemoryStorage {
   items = new Map<string, string>()
   getItem = (key: string) => this.items.get(key) ?? null
   setItem = (key: string, value: string) => void this.items.set(key, value)
   removeItem = (key: string) => void this.items.delete(key)
+  key = (index: number) => [...this.items.keys()][index] ?? null
+  get length() {
+    return this.items.size
+  }
 }
 
 let db: DoorstepDatabase
@@ -47,5 +51,14 @@ describe('drafts', () => {
   it('do not hide other errors behind the fallback', async () => {
     vi.spyOn(db.drafts, 'put').mockRejectedValueOnce(new Error('broken'))
     await expect(drafts.save('visit:new', {})).rejects.toThrow('broken')
+  })
+
+  it('that fell back to localStorage are all forgotten at sign-out, and nothing else stored there', async () => {
+    vi.spyOn(db.drafts, 'put').mockRejectedValue(Object.assign(new Error('full'), { name: 'QuotaExceededError' }))
+    await drafts.save('visit:new', { needs: '谭伯想申请居家养老服务' })
+    await drafts.save('issue:new', { description: '3楼窗户' })
+    storage.setItem('doorstep.preferences', '{"locale":"zh-CN"}')
+    forgetFallbackDrafts(storage)
+    expect([...storage.items.keys()]).toEqual(['doorstep.preferences'])
   })
 })

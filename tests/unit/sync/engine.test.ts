@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { BACKOFF, INITIAL_BATCH, createSyncEngine } from '@/app/sync/engine'
+import type { DoorstepDatabase } from '@/app/db/database'
 import type { StoredSession } from '@/app/sync/session'
 import { LEADER_FIELDS, RECORD_TABLES } from '@/domain'
 import { demoBuildings, demoTemplates } from '@/domain/demo'
@@ -341,6 +342,73 @@ describe('the token', () => {
     // Local work goes on without a token.
     await repos.visits.create(visitFields(), author)
     expect(await db.outbox.count()).toBe(2)
+  })
+})
+
+describe('a device the office revoked', () => {
+  /** How many rows the phone holds outside meta: none once it has emptied itself. */
+  const rowsLeft = async (db: DoorstepDatabase) => (await Promise.all(db.tables.filter((t) => t.name !== 'meta').map((t) => t.count()))).reduce((a, b) => a + b)
+
+  it('wiped: empties itself at its next contact, unsent changes too, and sends nothing more', async () => {
+    const { engine, repos, server, author, db, queries } = await device()
+    await repos.visits.create(visitFields(), author)
+    await db.attachments.put({ sha256: SHA_A, type: 'image/jpeg', bytes: 4, width: 1, height: 1, data: new ArrayBuffer(4), thumb: new ArrayBuffer(2), thumbType: 'image/jpeg', createdAt: '2026-11-20T02:00:00Z' })
+    await repos.issues.create(issueFields({ photos: [SHA_A] }), author)
+    server.revoke('wipe')
+
+    expect(await engine.sync()).toEqual({ status: 'failed', error: { code: 'ended_by_office', message: 'device_wiped', at: expect.any(String) }, nextRetryAt: null })
+    expect(await rowsLeft(db)).toBe(0)
+    expect(server.records.size).toBe(0)
+    expect(server.attachments.size).toBe(0)
+    expect(await queries.syncStatus()).toMatchObject({ hasToken: false, user: null, lastError: { code: 'ended_by_office' } })
+    // The first request was refused, and none followed it: no push, no health report.
+    expect(server.calls.map((c) => c.op)).toEqual(['missingAttachments'])
+    expect(await engine.sync()).toEqual({ status: 'signed_out' })
+  })
+
+  it('signed out: pushes what it holds, photos first, then empties itself', async () => {
+    const { engine, repos, server, author, db, queries } = await device()
+    await db.attachments.put({ sha256: SHA_A, type: 'image/jpeg', bytes: 4, width: 1, height: 1, data: new ArrayBuffer(4), thumb: new ArrayBuffer(2), thumbType: 'image/jpeg', createdAt: '2026-11-20T02:00:00Z' })
+    const visit = await repos.visits.create(visitFields(), author)
+    const issue = await repos.issues.create(issueFields({ photos: [SHA_A] }), author)
+    server.revoke('sign_out')
+
+    expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'ended_by_office', message: 'device_signed_out' }, nextRetryAt: null })
+    expect([...server.records.keys()].sort()).toEqual([visit.id, issue.id].sort())
+    expect(server.attachments.has(SHA_A)).toBe(true)
+    expect(await rowsLeft(db)).toBe(0)
+    expect(await queries.syncStatus()).toMatchObject({ hasToken: false, user: null, lastError: { code: 'ended_by_office' } })
+    expect((await db.meta.get('serverUrl'))?.value).toBe('http://server.test')
+  })
+
+  it('signed out: a change saved during the run is pushed by the next run before the phone empties itself', async () => {
+    const { engine, repos, server, author, db } = await device()
+    await repos.visits.create(visitFields(), author)
+    server.revoke('sign_out')
+    let late: string | undefined
+    server.on('pull', async () => {
+      late ??= (await repos.visits.create(visitFields({ needs: '刚保存的走访' }), author)).id
+    })
+
+    expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'unauthorized' }, nextRetryAt: expect.any(Number) })
+    expect(await db.visits.get(late!)).toMatchObject({ needs: '刚保存的走访' })
+    expect(await db.outbox.count()).toBe(1)
+
+    expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'ended_by_office' } })
+    expect(server.records.has(late!)).toBe(true)
+    expect(await rowsLeft(db)).toBe(0)
+  })
+
+  it('keeps a session signed in again in another tab while the run was out', async () => {
+    const { engine, repos, server, author, db } = await device()
+    await repos.visits.create(visitFields(), author)
+    server.revoke('wipe')
+    server.on('push', async () => {
+      await db.meta.put({ key: 'token', value: 'token-of-a-new-sign-in' })
+    })
+    expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'unauthorized' } })
+    expect((await db.meta.get('token'))?.value).toBe('token-of-a-new-sign-in')
+    expect(await db.outbox.count()).toBe(1)
   })
 })
 

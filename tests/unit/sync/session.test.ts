@@ -1,13 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { liveQuery } from 'dexie'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createRepositories, deviceAuthor } from '@/app/db'
 import { DoorstepDatabase } from '@/app/db/database'
 import { createQueries } from '@/app/db/queries'
+import { seedDemoIfEmpty } from '@/app/db/seed'
 import { createSyncEngine } from '@/app/sync/engine'
 import { SessionError } from '@/app/sync/errors'
 import { dismissRecovery, readSession, signIn, signOut } from '@/app/sync/session'
 import { createTransportDouble, DOUBLE_USER, type TransportDouble } from '@/app/sync/transport-double'
 import { uuidv7, type EarlierDevice } from '@/domain'
-import { issueFields, visitFields } from '../../fixtures'
+import { inspectionFields, issueFields, visitFields } from '../../fixtures'
 
 let db: DoorstepDatabase
 let server: TransportDouble
@@ -64,7 +66,7 @@ describe('signing out', () => {
     expect(await db.visits.get(visit.id)).toEqual(visit)
   })
 
-  it('with discardUnsynced, drops the waiting changes but keeps every record, and ends the session even offline', async () => {
+  it('with discardUnsynced, drops the waiting changes with their records, and ends the session even offline', async () => {
     await signIn(db, server.transport, input)
     const visit = await createRepositories(db).visits.create(visitFields(), await deviceAuthor(db))
     await db.meta.put({ key: 'cursor', value: 'c-1' })
@@ -72,7 +74,7 @@ describe('signing out', () => {
     await signOut(db, server.transport, { discardUnsynced: true })
     expect(await readSession(db)).toBeNull()
     expect(await db.outbox.count()).toBe(0)
-    expect(await db.visits.get(visit.id)).toEqual(visit)
+    expect(await db.visits.get(visit.id)).toBeUndefined()
     expect(await db.meta.bulkGet(['user', 'userId', 'cursor', 'token'])).toEqual([undefined, undefined, undefined, undefined])
     expect((await db.meta.get('serverUrl'))?.value).toBe('http://server.test')
     expect(server.calls.map((c) => c.op)).toEqual(['login', 'logout'])
@@ -85,6 +87,105 @@ describe('signing out', () => {
     expect(server.calls.map((c) => c.op)).toEqual(['login', 'logout'])
     expect(await readSession(db)).toBeNull()
     expect(await db.photoCache.count()).toBe(0)
+  })
+})
+
+/** Puts at least one row in every table of the phone, as a day's work and a few syncs leave them. */
+async function fillEveryTable({ synced }: { synced: boolean }): Promise<void> {
+  await seedDemoIfEmpty(db)
+  const repos = createRepositories(db)
+  const author = await deviceAuthor(db)
+  const visit = await repos.visits.create(visitFields(), author)
+  await repos.issues.create(issueFields(), author)
+  await repos.inspections.create(inspectionFields(), author)
+  if (synced) {
+    expect(await createSyncEngine({ db, transport: () => server.transport }).sync()).toMatchObject({ status: 'done' })
+    // The first pull replaced the demo's places with the server's (none here): they come back as pulled ones.
+    await db.meta.delete('seededAt')
+    await seedDemoIfEmpty(db)
+  }
+  await repos.drafts.save('visit:new', { needs: '谭伯想申请居家养老服务' })
+  await db.table('attachments').put({ sha256: 'b'.repeat(64), type: 'image/jpeg', bytes: 4, data: new ArrayBuffer(4), thumb: new ArrayBuffer(2), thumbType: 'image/jpeg', createdAt: '2026-12-01T00:00:00.000Z' })
+  await db.photoCache.put({ sha256: 'a'.repeat(64), size: 'thumb', data: new ArrayBuffer(4), type: 'image/jpeg', bytes: 4, usedAt: '2026-12-01T00:00:00.000Z' })
+  await db.table('users').put({ id: 'leader-2', displayName: '陈伟', role: 'leader', active: true })
+  await db.table('campaigns').put({ id: 'campaign-1', title: '台风前巡查' })
+  await db.table('rejections').put({ mutationId: 'm-1', table: 'visits', recordId: visit.id, kind: 'put', code: 'forbidden', message: 'no', at: '2026-12-01T00:00:00.000Z', record: visit })
+  await db.table('held').put({ recordId: visit.id, table: 'visits', rev: 3, record: visit })
+}
+
+describe('signing out leaves no resident data on the phone', () => {
+  it('empties every table but for the phone’s id, the server address and the demo’s seeding', async () => {
+    await signIn(db, server.transport, input)
+    await fillEveryTable({ synced: true })
+    await db.meta.bulkPut([{ key: 'cursor', value: 'c-1' }, { key: 'lastFullSyncAt', value: '2026-12-01T00:00:00.000Z' }, { key: 'issuesSeen', value: '{}' }])
+    const filled = await Promise.all(db.tables.map(async (table) => [table.name, await table.count()] as const))
+    // Every table but the outbox (just pushed) holds something, so that the wipe below is tested on each.
+    expect(filled.filter(([name, count]) => name !== 'outbox' && count === 0)).toEqual([])
+    const deviceId = (await db.meta.get('deviceId'))!.value
+
+    await signOut(db, server.transport, { discardUnsynced: false })
+
+    const left = await Promise.all(db.tables.filter((table) => table.name !== 'meta').map((table) => table.count()))
+    expect(left.every((count) => count === 0)).toBe(true)
+    expect((await db.meta.toArray()).map((entry) => entry.key).sort()).toEqual(['deviceId', 'seededAt', 'serverUrl', 'signedOutAt'])
+    expect((await db.meta.get('deviceId'))?.value).toBe(deviceId)
+    expect((await db.meta.get('serverUrl'))?.value).toBe('http://server.test')
+    // The demo households do not come back on the next start either.
+    expect(await seedDemoIfEmpty(db)).toBe(false)
+  })
+
+  it('with discardUnsynced, takes the unsynced records with everything else', async () => {
+    await signIn(db, server.transport, input)
+    await fillEveryTable({ synced: false })
+    expect(await db.outbox.count()).toBe(3)
+    await signOut(db, server.transport, { discardUnsynced: true })
+    const left = await Promise.all(db.tables.filter((table) => table.name !== 'meta').map((table) => table.count()))
+    expect(left.every((count) => count === 0)).toBe(true)
+  })
+
+  it('an open household page sees its household, residents and visits go', async () => {
+    await signIn(db, server.transport, input)
+    await seedDemoIfEmpty(db)
+    const household = (await db.households.toCollection().first())!
+    const queries = createQueries(db)
+    const seen: Array<string | undefined> = []
+    const subscription = liveQuery(async () => {
+      const [found, residents] = await Promise.all([queries.household(household.id), queries.residents(household.id)])
+      return found && `${found.unit}: ${residents.map((r) => r.name).join(' ')}`
+    }).subscribe((value) => seen.push(value))
+    await vi.waitFor(() => expect(seen.at(-1)).toBeDefined())
+    await signOut(db, server.transport, { discardUnsynced: false })
+    await vi.waitFor(() => expect(seen.at(-1)).toBeUndefined())
+    subscription.unsubscribe()
+  })
+
+  /** Has another tab save a visit just before `db`'s next transaction starts: the moment sign-out clears. */
+  function saveFromAnotherTabBeforeTheClear(): { saved: Promise<string> } {
+    const otherTab = new DoorstepDatabase(db.name)
+    const transaction = db.transaction.bind(db) as (...args: unknown[]) => Promise<unknown>
+    let resolve!: (id: string) => void
+    const saved = new Promise<string>((r) => (resolve = r))
+    ;(db as unknown as { transaction: (...args: unknown[]) => Promise<unknown> }).transaction = async (...args: unknown[]) => {
+      const visit = await createRepositories(otherTab).visits.create(visitFields({ needs: '刚保存的走访' }), await deviceAuthor(otherTab))
+      otherTab.close()
+      resolve(visit.id)
+      return transaction(...args)
+    }
+    return { saved }
+  }
+
+  it.each([false, true])('never drops a change saved while it signs out (discardUnsynced: %s)', async (discardUnsynced) => {
+    await signIn(db, server.transport, input)
+    if (discardUnsynced) await createRepositories(db).visits.create(visitFields(), await deviceAuthor(db))
+    const { saved } = saveFromAnotherTabBeforeTheClear()
+    const error = await signOut(db, server.transport, { discardUnsynced }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ name: 'SessionError', code: 'unsynced', pending: 1 })
+    const id = await saved
+    expect(await db.visits.get(id)).toMatchObject({ needs: '刚保存的走访' })
+    expect(await db.outbox.where('recordId').equals(id).count()).toBe(1)
+    // Nothing was cleared, and the session goes on, to send it.
+    expect(await readSession(db)).not.toBeNull()
+    expect(await db.outbox.count()).toBe(discardUnsynced ? 2 : 1)
   })
 })
 

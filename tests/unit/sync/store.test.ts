@@ -1,7 +1,8 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { db } from '@/app/db/database'
-import { createRepositories } from '@/app/db'
+import { createRepositories, LOCAL_USER } from '@/app/db'
+import { useSession } from '@/app/stores/session'
 import { useSync } from '@/app/stores/sync'
 import { SessionError } from '@/app/sync/errors'
 import { DOUBLE_USER } from '@/app/sync/transport-double'
@@ -71,5 +72,24 @@ describe('the sync store', () => {
     expect(error).toMatchObject({ code: 'unsynced', pending: 1 })
     expect((await db.meta.get('token'))?.value).toBe('t')
     expect(await db.outbox.count()).toBe(1)
+  })
+  it('once signed out anywhere (another tab, the office), makes records as nobody and forgets the drafts in localStorage', async () => {
+    const storage = new Map([['doorstep.draft.visit:new', '{}'], ['doorstep.preferences', '{}']])
+    vi.stubGlobal('localStorage', { get length() { return storage.size }, key: (i: number) => [...storage.keys()][i] ?? null, removeItem: (key: string) => void storage.delete(key) })
+    await db.meta.bulkPut([
+      { key: 'user', value: JSON.stringify(DOUBLE_USER) },
+      { key: 'userId', value: DOUBLE_USER.id },
+      { key: 'token', value: 't' },
+    ])
+    const sync = useSync()
+    const session = useSession()
+    await vi.waitFor(() => expect(sync.signedIn).toBe(true))
+    expect((await session.load()).userId).toBe(DOUBLE_USER.id)
+
+    await db.meta.bulkDelete(['user', 'userId', 'token'])
+    await vi.waitFor(() => expect([...storage.keys()]).toEqual(['doorstep.preferences']))
+    await vi.waitFor(() => expect(session.author).toBeNull())
+    expect((await session.load()).userId).toBe(LOCAL_USER)
+    vi.unstubAllGlobals()
   })
 })

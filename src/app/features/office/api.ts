@@ -19,6 +19,7 @@ import {
   type AccountChange,
   type BuildingAssignment,
   type CommunitySettingsChange,
+  type DeviceRevocation,
   type NewAccount,
   type NewCampaign,
   type NewCommunity,
@@ -122,7 +123,8 @@ export function createOfficeApi(options: OfficeApiOptions = {}) {
     assignBuildings: (userId: string, assignment: BuildingAssignment) => json(Account, 'PUT', `/accounts/${id(userId)}/buildings`, assignment),
     devices: (userId: string) => json(z.array(DeviceInfo), 'GET', `/users/${id(userId)}/devices`),
     communityDevices: (communityId: string) => json(z.array(DeviceStanding), 'GET', `/communities/${id(communityId)}/devices`),
-    revokeDevice: async (userId: string, deviceId: string) => void (await call('DELETE', `/users/${id(userId)}/devices/${id(deviceId)}`)),
+    revokeDevice: async (userId: string, deviceId: string, mode: DeviceRevocation) =>
+      void (await call('DELETE', `/users/${id(userId)}/devices/${id(deviceId)}?mode=${mode}`)),
     previewRoster: (communityId: string, bytes: ArrayBuffer) => roster('preview', communityId, bytes),
     importRoster: (communityId: string, bytes: ArrayBuffer) => roster('import', communityId, bytes),
     coverage: (communityId: string, month: string) => json(Coverage, 'GET', `/communities/${id(communityId)}/coverage?month=${id(month)}`),

@@ -6,6 +6,7 @@ export default defineMessages({
       banner: {
         notSignedIn: '还没登录，记录只存在手机上。用社区给的账号登录后才会同步',
         expired: '登录已失效，请重新登录；没同步的记录都还在手机上',
+        endedByOffice: '社区已让这部手机退出登录，手机上的住户和记录已清除。要用请重新登录',
         signIn: '去登录',
         changePassword: '去改密码',
         office: '去办理诉求',
@@ -32,6 +33,7 @@ export default defineMessages({
           refused: '服务器不接收，请问问社区',
           rejected: '有记录被退回了，请看记录上的说明',
           storage_full: '手机存储空间满了，收不下新数据，请清理空间',
+          ended_by_office: '社区已让这部手机退出登录，手机上的住户和记录已清除',
           unknown: '出了点问题，过一会儿会自动再试',
         },
       },
@@ -60,6 +62,7 @@ export default defineMessages({
       banner: {
         notSignedIn: 'Not signed in: records stay on this phone only. Sign in with the account from the community office to sync them',
         expired: 'Your sign-in has expired. Please sign in again; unsynced records are still on this phone',
+        endedByOffice: 'The community office signed this phone out and its residents and records were cleared. Sign in again to use it',
         signIn: 'Sign in',
         changePassword: 'Change password',
         office: 'Handle reports',
@@ -86,6 +89,7 @@ export default defineMessages({
           refused: 'The server does not accept this; please ask the office',
           rejected: 'Some records were returned; see the note on each record',
           storage_full: 'The phone is out of storage and cannot take new data. Free some space',
+          ended_by_office: 'The community office signed this phone out and its residents and records were cleared',
           unknown: 'Something went wrong; it will retry shortly',
         },
       },
