@@ -125,7 +125,7 @@ describe('signing out', () => {
 
     await buttonNamed(wrapper, '退出登录').trigger('click')
     const sheet = () => document.body.querySelector('.van-action-sheet')
-    await vi.waitFor(() => expect(sheet()?.textContent).toContain('还有 1 条记录没同步到社区。退出前先同步吗？'))
+    await vi.waitFor(() => expect(sheet()?.textContent).toContain('还有 1 条记录社区没收到（没同步的，或被退回的）。退出前先同步吗？'))
     const syncFirst = [...sheet()!.querySelectorAll('button')].find((b) => b.textContent?.trim() === '先同步')!
     syncFirst.click()
 
@@ -133,6 +133,31 @@ describe('signing out', () => {
     expect((await db.meta.get('token'))?.value).toBe('secret-token')
     expect(await db.outbox.count()).toBe(1)
     expect(wrapper.text()).toContain('陈伯')
+  })
+
+  it('counts a record the server refused as work it would lose, and drops it only once the leader agrees', async () => {
+    vi.stubGlobal('fetch', vi.fn(() => Promise.resolve(new Response(null, { status: 204 }))))
+    await signedIn()
+    const refused = await repos.issues.create(issueFields(), author)
+    await db.transaction('rw', [db.outbox, db.rejections], async () => {
+      const entry = (await db.outbox.toCollection().first())!
+      await db.outbox.clear()
+      await db.rejections.put({ mutationId: entry.mutationId, table: 'issues', recordId: refused.id, kind: 'put', code: 'forbidden', message: 'no', at: '2026-12-01T00:00:00.000Z', record: refused })
+    })
+    const { wrapper } = await mountWithApp(SessionSyncSettings, { route: '/settings' })
+    await vi.waitFor(() => expect(wrapper.text()).toContain('陈伯'))
+
+    await buttonNamed(wrapper, '退出登录').trigger('click')
+    const sheet = () => document.body.querySelector('.van-action-sheet')
+    await vi.waitFor(() => expect(sheet()?.textContent).toContain('还有 1 条记录社区没收到'))
+    ;[...sheet()!.querySelectorAll('button')].find((b) => b.textContent?.trim() === '不同步，直接退出')!.click()
+    const dialog = () => document.body.querySelector('.van-dialog')
+    await vi.waitFor(() => expect(dialog()?.textContent).toContain('这 1 条记录不会发给社区'))
+    expect(await db.issues.get(refused.id)).toBeDefined()
+    ;[...dialog()!.querySelectorAll('button')].find((b) => b.textContent?.trim() === '不同步，退出')!.click()
+
+    await vi.waitFor(() => expect(wrapper.text()).toContain('还没登录，记录只存在手机上'))
+    expect([await db.issues.count(), await db.rejections.count()]).toEqual([0, 0])
   })
 
   it('with nothing waiting, signs out at once, and the phone keeps no resident, as the button says', async () => {

@@ -5,7 +5,7 @@ import type { User } from '@/domain/households'
 import { forgetFallbackDrafts } from '@/app/db/drafts'
 import { queries, useLiveQuery } from '@/app/db/read'
 import type { SyncOutcome } from '@/app/sync/engine'
-import type { SignedIn, SignInInput } from '@/app/sync/session'
+import type { Discard, SignedIn, SignInInput, UnsentWork } from '@/app/sync/session'
 
 /*
  * Sync as the screens see it. The facts come from IndexedDB through live queries, so that every tab and
@@ -91,14 +91,20 @@ export const useSync = defineStore('sync', () => {
   }
 
   /**
-   * Signs out and empties the phone. Refuses (SessionError `unsynced`) while records wait, unless
-   * `discardUnsynced`: then they are never sent and go with the rest (see src/app/sync/session.ts). The token
-   * is revoked on the server when the network allows.
+   * Signs out and empties the phone. Refuses (SessionError `unsynced`) while the phone holds work the server
+   * has not got, unless `discard` names it (from `unsentWork`, as shown to the leader): then it is never sent
+   * and goes with the rest (see src/app/sync/session.ts). The token is revoked on the server when the network
+   * allows.
    */
-  async function signOut(options: { discardUnsynced: boolean }): Promise<void> {
+  async function signOut(options: { discard: Discard | null }): Promise<void> {
     await (await runtime()).signOut(options)
     await forgetAuthor()
     nextRetryAt.value = null
+  }
+
+  /** What a sign-out would lose now: records with changes waiting or refused. */
+  async function unsentWork(): Promise<UnsentWork> {
+    return (await runtime()).unsentWork()
   }
 
   /** The leader has read the notice about data the browser cleared. */
@@ -122,6 +128,7 @@ export const useSync = defineStore('sync', () => {
     signIn,
     changePassword,
     signOut,
+    unsentWork,
     dismissRecovery,
   }
 })

@@ -262,7 +262,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const notice: SyncErrorInfo = { code: 'ended_by_office', message: ended, at: iso() }
       let emptied: boolean
       try {
-        emptied = await emptyPhone(db, { discardUpTo: ended === 'device_wiped' ? Infinity : 0, token, notice })
+        // Refusals go either way: the server will never take them, and the office has ended the session.
+        emptied = await emptyPhone(db, { discard: { outboxUpTo: ended === 'device_wiped' ? Infinity : 0, refusals: 'all' }, token, notice })
       } catch (refusal) {
         if (!(refusal instanceof SessionError)) throw refusal
         // Signed out with a change saved during this run: the next run pushes it, then empties the phone.

@@ -8,6 +8,8 @@ import {
   sessionTransport,
   signIn as signInTo,
   signOut as signOutOf,
+  unsentWork as unsentWorkIn,
+  type Discard,
   type SignedIn,
   type SignInInput,
 } from './session'
@@ -41,10 +43,13 @@ export async function changePassword(change: PasswordChange): Promise<void> {
 }
 
 /** Signs out while no run is in flight, so that a run never pushes half an outbox that is being dropped. */
-export async function signOut(options: { discardUnsynced: boolean }): Promise<void> {
+export async function signOut(options: { discard: Discard | null }): Promise<void> {
   const session = await readSession(db)
   await withSyncLock(() => signOutOf(db, session && sessionTransport(session), options), { wait: true })
 }
+
+/** The work a sign-out would lose, to show the leader before they agree (see session.ts). */
+export const unsentWork = () => unsentWorkIn(db)
 
 /** The leader has read the notice about data the browser cleared. */
 export const dismissRecovery = () => dismissRecoveryIn(db)

@@ -139,6 +139,37 @@ function asSessionError(error: unknown): SessionError {
 const KEPT_META: MetaEntry['key'][] = ['deviceId', 'serverUrl', 'seededAt']
 
 /**
+ * Work on this phone the server does not have: changes waiting in the outbox and changes it refused (kept
+ * with the leader's record). A sign-out that would lose it asks first, and what the leader agreed to lose is
+ * exactly what they were shown: the outbox up to its last entry then, and the refusals then kept.
+ */
+export interface UnsentWork {
+  /** Records with a change waiting or refused: the number the confirmation shows. */
+  records: number
+  /** The outbox's last seq when counted (0: empty). */
+  outboxUpTo: number
+  /** The refusals counted, by mutation id. */
+  refusals: string[]
+}
+
+/** What a sign-out may drop: changes up to an outbox seq (Infinity: all) and the refusals named (or all). */
+export interface Discard {
+  outboxUpTo: number
+  refusals: readonly string[] | 'all'
+}
+
+export async function unsentWork(db: DoorstepDatabase): Promise<UnsentWork> {
+  return db.transaction('r', [db.outbox, db.rejections], async () => {
+    const [waiting, refused] = await Promise.all([db.outbox.toArray(), db.rejections.toArray()])
+    return {
+      records: new Set([...waiting, ...refused].map((change) => change.recordId)).size,
+      outboxUpTo: waiting.at(-1)?.seq ?? 0,
+      refusals: refused.map((r) => r.mutationId),
+    }
+  })
+}
+
+/**
  * Ends the session on this device and leaves no resident data on it: every table is emptied (residents,
  * households, buildings, visits, reports, inspections, templates, campaigns, name cards, photos taken or
  * downloaded, drafts, refusals, held versions) and so is meta, but for the phone's own id, the server address
@@ -146,24 +177,19 @@ const KEPT_META: MetaEntry['key'][] = ['deviceId', 'serverUrl', 'seededAt']
  * sign-in brings back what the server has. `signedOutAt` is kept so that the next sign-in does not take the
  * empty phone for one whose data the browser cleared.
  *
- * While changes wait in the outbox it refuses (SessionError `unsynced`) unless `discardUnsynced` is true.
- * Discarding means what the confirmation says: those changes are never sent and their records go from the
- * phone with everything else — a leader signing out of a shared or handed-back phone expects nothing of
- * their residents to stay behind. Only the changes waiting when sign-out began are the ones agreed to: the
- * outbox is checked again inside the clearing transaction, and a change saved since (another tab, a form
- * saving its last edit) makes sign-out refuse with `unsynced` and clear nothing, so no save is ever dropped
- * unseen. Drafts that fell back to localStorage (a full phone) are the page's to forget (src/app/stores/sync.ts).
+ * While the phone holds unsent work (see UnsentWork) it refuses (SessionError `unsynced`) unless `discard`
+ * names it: the work the leader was shown and agreed to lose (see unsentWork), which then goes from the phone
+ * with everything else — a leader signing out of a shared or handed-back phone expects nothing of their
+ * residents to stay behind. The check is made again inside the clearing transaction: a change saved or
+ * refused since the leader was asked (another tab, a form saving its last edit) makes sign-out refuse and
+ * clear nothing, so no work is ever dropped unseen. Open forms' drafts go with the rest. Drafts that fell back
+ * to localStorage (a full phone) are the page's to forget (src/app/stores/sync.ts).
  *
  * The token is revoked on the server afterwards, when the network allows (best effort: offline, the office
  * can revoke the device); the phone has forgotten it by then either way.
  */
-export async function signOut(
-  db: DoorstepDatabase,
-  transport: SyncTransport | null,
-  { discardUnsynced }: { discardUnsynced: boolean },
-): Promise<void> {
-  const agreed = discardUnsynced ? Number((await db.outbox.orderBy('seq').lastKey()) ?? 0) : 0
-  await emptyPhone(db, { discardUpTo: agreed })
+export async function signOut(db: DoorstepDatabase, transport: SyncTransport | null, { discard }: { discard: Discard | null }): Promise<void> {
+  await emptyPhone(db, { discard })
   try {
     await transport?.logout()
   } catch (error) {
@@ -173,20 +199,24 @@ export async function signOut(
 }
 
 /**
- * Empties the phone as sign-out does (see signOut), in one transaction that first checks the outbox: changes
- * after `discardUpTo` (an outbox seq; Infinity: none) make it refuse with SessionError `unsynced` and clear
- * nothing. With `token`, only while that is still the stored token — a sign-in in another tab since keeps
- * its session — and answers whether it emptied. `notice` is left in meta for the screens to show.
+ * Empties the phone as sign-out does (see signOut), in one transaction that first looks for unsent work
+ * `discard` does not name: then it refuses with SessionError `unsynced` and clears nothing. With `token`, only
+ * while that is still the stored token — a sign-in in another tab since keeps its session — and answers
+ * whether it emptied. `notice` is left in meta for the screens to show.
  */
 export async function emptyPhone(
   db: DoorstepDatabase,
-  { discardUpTo, token, notice }: { discardUpTo: number; token?: string; notice?: SyncErrorInfo },
+  { discard, token, notice }: { discard: Discard | null; token?: string; notice?: SyncErrorInfo },
 ): Promise<boolean> {
   return db.transaction('rw', db.tables, async () => {
     if (token !== undefined && (await db.meta.get('token'))?.value !== token) return false
-    const waiting = await db.outbox.where('seq').above(discardUpTo).toArray()
-    const pending = new Set(waiting.map((entry) => entry.recordId)).size
-    if (pending) throw new SessionError('unsynced', `${pending} records have changes the server has not received`, pending)
+    const agreed = discard?.refusals === 'all' ? null : new Set(discard?.refusals ?? [])
+    const [waiting, refused] = await Promise.all([
+      db.outbox.where('seq').above(discard?.outboxUpTo ?? 0).toArray(),
+      agreed ? db.rejections.filter((r) => !agreed.has(r.mutationId)).toArray() : [],
+    ])
+    const unsent = new Set([...waiting, ...refused].map((change) => change.recordId)).size
+    if (unsent) throw new SessionError('unsynced', `${unsent} records hold work the server has not received`, unsent)
     const kept = (await db.meta.bulkGet(KEPT_META)).filter((entry) => entry !== undefined)
     await Promise.all(db.tables.map((table) => table.clear()))
     kept.push({ key: 'signedOutAt', value: new Date().toISOString() })

@@ -6,7 +6,7 @@ import { createQueries } from '@/app/db/queries'
 import { seedDemoIfEmpty } from '@/app/db/seed'
 import { createSyncEngine } from '@/app/sync/engine'
 import { SessionError } from '@/app/sync/errors'
-import { dismissRecovery, readSession, signIn, signOut } from '@/app/sync/session'
+import { dismissRecovery, readSession, signIn, signOut, unsentWork } from '@/app/sync/session'
 import { createTransportDouble, DOUBLE_USER, type TransportDouble } from '@/app/sync/transport-double'
 import { uuidv7, type EarlierDevice } from '@/domain'
 import { inspectionFields, issueFields, visitFields } from '../../fixtures'
@@ -59,19 +59,19 @@ describe('signing out', () => {
   it('refuses while changes wait, and changes nothing', async () => {
     await signIn(db, server.transport, input)
     const visit = await createRepositories(db).visits.create(visitFields(), await deviceAuthor(db))
-    const error = await signOut(db, server.transport, { discardUnsynced: false }).catch((e: unknown) => e)
+    const error = await signOut(db, server.transport, { discard: null }).catch((e: unknown) => e)
     expect(error).toMatchObject({ name: 'SessionError', code: 'unsynced', pending: 1 })
     expect(await readSession(db)).not.toBeNull()
     expect(await db.outbox.count()).toBe(1)
     expect(await db.visits.get(visit.id)).toEqual(visit)
   })
 
-  it('with discardUnsynced, drops the waiting changes with their records, and ends the session even offline', async () => {
+  it('with the waiting changes agreed to, drops them with their records, and ends the session even offline', async () => {
     await signIn(db, server.transport, input)
     const visit = await createRepositories(db).visits.create(visitFields(), await deviceAuthor(db))
     await db.meta.put({ key: 'cursor', value: 'c-1' })
     server.fail('logout', 'offline')
-    await signOut(db, server.transport, { discardUnsynced: true })
+    await signOut(db, server.transport, { discard: await unsentWork(db) })
     expect(await readSession(db)).toBeNull()
     expect(await db.outbox.count()).toBe(0)
     expect(await db.visits.get(visit.id)).toBeUndefined()
@@ -83,7 +83,7 @@ describe('signing out', () => {
   it('with nothing waiting, revokes the token on the server and forgets the photos downloaded for the session', async () => {
     await signIn(db, server.transport, input)
     await db.photoCache.put({ sha256: 'a'.repeat(64), size: 'thumb', data: new ArrayBuffer(4), type: 'image/jpeg', bytes: 4, usedAt: '2026-12-01T00:00:00.000Z' })
-    await signOut(db, server.transport, { discardUnsynced: false })
+    await signOut(db, server.transport, { discard: null })
     expect(server.calls.map((c) => c.op)).toEqual(['login', 'logout'])
     expect(await readSession(db)).toBeNull()
     expect(await db.photoCache.count()).toBe(0)
@@ -123,7 +123,10 @@ describe('signing out leaves no resident data on the phone', () => {
     expect(filled.filter(([name, count]) => name !== 'outbox' && count === 0)).toEqual([])
     const deviceId = (await db.meta.get('deviceId'))!.value
 
-    await signOut(db, server.transport, { discardUnsynced: false })
+    // The refused visit is work the server does not have: a plain sign-out keeps everything.
+    expect(await signOut(db, server.transport, { discard: null }).catch((e: unknown) => e)).toMatchObject({ code: 'unsynced', pending: 1 })
+    expect(await db.visits.count()).toBeGreaterThan(0)
+    await signOut(db, server.transport, { discard: await unsentWork(db) })
 
     const left = await Promise.all(db.tables.filter((table) => table.name !== 'meta').map((table) => table.count()))
     expect(left.every((count) => count === 0)).toBe(true)
@@ -134,11 +137,12 @@ describe('signing out leaves no resident data on the phone', () => {
     expect(await seedDemoIfEmpty(db)).toBe(false)
   })
 
-  it('with discardUnsynced, takes the unsynced records with everything else', async () => {
+  it('with the unsent work agreed to, takes the unsynced and refused records with everything else', async () => {
     await signIn(db, server.transport, input)
     await fillEveryTable({ synced: false })
     expect(await db.outbox.count()).toBe(3)
-    await signOut(db, server.transport, { discardUnsynced: true })
+    expect(await unsentWork(db)).toMatchObject({ records: 3, refusals: ['m-1'] })
+    await signOut(db, server.transport, { discard: await unsentWork(db) })
     const left = await Promise.all(db.tables.filter((table) => table.name !== 'meta').map((table) => table.count()))
     expect(left.every((count) => count === 0)).toBe(true)
   })
@@ -154,7 +158,7 @@ describe('signing out leaves no resident data on the phone', () => {
       return found && `${found.unit}: ${residents.map((r) => r.name).join(' ')}`
     }).subscribe((value) => seen.push(value))
     await vi.waitFor(() => expect(seen.at(-1)).toBeDefined())
-    await signOut(db, server.transport, { discardUnsynced: false })
+    await signOut(db, server.transport, { discard: null })
     await vi.waitFor(() => expect(seen.at(-1)).toBeUndefined())
     subscription.unsubscribe()
   })
@@ -174,18 +178,34 @@ describe('signing out leaves no resident data on the phone', () => {
     return { saved }
   }
 
-  it.each([false, true])('never drops a change saved while it signs out (discardUnsynced: %s)', async (discardUnsynced) => {
+  it.each([false, true])('never drops a change saved after the leader was asked (discarding: %s)', async (discarding) => {
     await signIn(db, server.transport, input)
-    if (discardUnsynced) await createRepositories(db).visits.create(visitFields(), await deviceAuthor(db))
+    if (discarding) await createRepositories(db).visits.create(visitFields(), await deviceAuthor(db))
+    // What the confirmation showed; the other tab saves after it, while the leader reads it.
+    const agreed = discarding ? await unsentWork(db) : null
     const { saved } = saveFromAnotherTabBeforeTheClear()
-    const error = await signOut(db, server.transport, { discardUnsynced }).catch((e: unknown) => e)
+    const error = await signOut(db, server.transport, { discard: agreed }).catch((e: unknown) => e)
     expect(error).toMatchObject({ name: 'SessionError', code: 'unsynced', pending: 1 })
     const id = await saved
     expect(await db.visits.get(id)).toMatchObject({ needs: '刚保存的走访' })
     expect(await db.outbox.where('recordId').equals(id).count()).toBe(1)
     // Nothing was cleared, and the session goes on, to send it.
     expect(await readSession(db)).not.toBeNull()
-    expect(await db.outbox.count()).toBe(discardUnsynced ? 2 : 1)
+    expect(await db.outbox.count()).toBe(discarding ? 2 : 1)
+  })
+
+  it('never drops a change the server refused after the leader was asked', async () => {
+    await signIn(db, server.transport, input)
+    const visit = await createRepositories(db).visits.create(visitFields(), await deviceAuthor(db))
+    const agreed = await unsentWork(db)
+    // A sync run (before sign-out took the lock) sent it and was refused: the outbox agreed to is empty now.
+    await db.transaction('rw', [db.outbox, db.rejections], async () => {
+      const entry = (await db.outbox.toCollection().first())!
+      await db.outbox.clear()
+      await db.rejections.put({ mutationId: entry.mutationId, table: 'visits', recordId: visit.id, kind: 'put', code: 'forbidden', message: 'no', at: '2026-12-01T00:00:00.000Z', record: visit })
+    })
+    expect(await signOut(db, server.transport, { discard: agreed }).catch((e: unknown) => e)).toMatchObject({ code: 'unsynced', pending: 1 })
+    expect(await db.visits.get(visit.id)).toEqual(visit)
   })
 })
 
@@ -240,7 +260,7 @@ describe('signing in on a phone whose data the browser cleared', () => {
     await signIn(db, server.transport, input)
     expect(await db.meta.get('recovery')).toBeDefined()
     // Signing out forgets it with the rest of the session.
-    await signOut(db, server.transport, { discardUnsynced: true })
+    await signOut(db, server.transport, { discard: await unsentWork(db) })
     expect(await db.meta.get('recovery')).toBeUndefined()
   })
 
@@ -254,7 +274,7 @@ describe('signing in on a phone whose data the browser cleared', () => {
   it('says nothing on a phone that still holds a signed-in user’s records, signed out or not', async () => {
     await signIn(db, server.transport, input)
     await createRepositories(db).visits.create(visitFields(), await deviceAuthor(db))
-    await signOut(db, server.transport, { discardUnsynced: true })
+    await signOut(db, server.transport, { discard: await unsentWork(db) })
     server.earlierDevices = [earlier]
     await signIn(db, server.transport, input)
     expect(await db.meta.get('recovery')).toBeUndefined()

@@ -67,7 +67,7 @@ describe('the sync store', () => {
       { key: 'syncDeviceId', value: 'd' },
     ])
     await createRepositories(db).visits.create(visitFields(), author)
-    const error = await useSync().signOut({ discardUnsynced: false }).catch((e: unknown) => e)
+    const error = await useSync().signOut({ discard: null }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(SessionError)
     expect(error).toMatchObject({ code: 'unsynced', pending: 1 })
     expect((await db.meta.get('token'))?.value).toBe('t')
