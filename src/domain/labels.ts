@@ -33,3 +33,6 @@ export function maskPhone(phone: string | null | undefined): string {
     return seen <= head || seen > count - tail ? digit : '*'
   })
 }
+
+/** A `tel:` link for a number as people write it: spaces dropped, digits, + and - kept (RFC 3966). */
+export const telHref = (phone: string): string => `tel:${phone.replace(/\s/g, '')}`

@@ -229,8 +229,9 @@ export const API_ERROR_CODES = [
   'conflict',
   'internal',
   /**
-   * 401 to a device the office revoked with `sign_out` (DeviceRevocation): it may still push and upload its
-   * photos, and once its outbox is empty it clears itself. Any other request gets this answer.
+   * 401 to a device the office revoked with `sign_out` (DeviceRevocation): for FINAL_PUSH_DAYS it may still
+   * push and upload its photos, and once its outbox is empty it clears itself. Any other request gets this
+   * answer; after those days, every request gets `device_wiped`.
    */
   'device_signed_out',
   /** 401 to a device the office revoked with `wipe`: every request, a push too, is refused unread; it clears itself. */
@@ -284,6 +285,12 @@ export type LoginResponse = z.infer<typeof LoginResponse>
  * contact without anything it sends being taken.
  */
 export const DEVICE_REVOCATIONS = ['sign_out', 'wipe'] as const
+
+/**
+ * How long a phone the office signed out may still push what it holds. After that it is taken for lost and
+ * wiped at its next contact: a `sign_out` token must not stay a way to write as the leader for ever.
+ */
+export const FINAL_PUSH_DAYS = 7
 export const DeviceRevocation = z.enum(DEVICE_REVOCATIONS)
 export type DeviceRevocation = z.infer<typeof DeviceRevocation>
 

@@ -126,7 +126,7 @@ describe('the people page', { timeout: 30_000 }, () => {
     await vi.waitFor(() => expect(phone().exists()).toBe(true), SLOW)
     await phone().setValue('找王姐')
     await wrapper.find('.office-people__save-edit').trigger('click')
-    await vi.waitFor(() => expect(wrapper.find('.office-people__edit').text()).toContain('手机号只能有数字'), SLOW)
+    await vi.waitFor(() => expect(wrapper.find('.office-people__edit').text()).toContain('手机号写数字，5 到 20 位'), SLOW)
     expect(calls.filter((c) => c.method === 'PATCH')).toHaveLength(0)
     expect((phone().element as HTMLInputElement).value).toBe('找王姐')
 

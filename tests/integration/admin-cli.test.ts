@@ -121,6 +121,9 @@ describe('admin CLI (npm run admin)', () => {
     expect(listed.stdout).toMatch(/dev-zhang-1\s+Redmi 9A/)
     expect((await admin(['revoke', 'dev-zhang-1'])).status).toBe(0)
     expect((await storage.listDevices(user.id))[0]?.revokedAt).not.toBeNull()
+    expect((await storage.deviceRevocations(user.id)).get('dev-zhang-1')).toBe('sign_out')
+    expect((await admin(['revoke', 'dev-zhang-1', '--wipe'])).status).toBe(0)
+    expect((await storage.deviceRevocations(user.id)).get('dev-zhang-1')).toBe('wipe')
     expect((await admin(['devices', 'zhang'])).stdout).toMatch(/revoked/)
   })
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { DeviceInfo, MutationResult } from '@/domain'
+import { FINAL_PUSH_DAYS, type DeviceInfo, type MutationResult } from '@/domain'
 import { png, sha256 } from '../fixtures/images'
 import { describeEngines, newIssue, pushBody, startApi, type Answer, type TestApi } from './api'
 
@@ -7,8 +7,9 @@ import { describeEngines, newIssue, pushBody, startApi, type Answer, type TestAp
 describeEngines('revoking a lost or handed-back phone', (engine) => {
   let api: TestApi
   let office: { token: string; deviceId: string }
+  const clock = { now: Date.now() }
   beforeAll(async () => {
-    api = await startApi(engine)
+    api = await startApi(engine, { clock: () => new Date(clock.now) })
     office = await api.login('office1')
   })
   afterAll(() => api.close())
@@ -77,19 +78,40 @@ describeEngines('revoking a lost or handed-back phone', (engine) => {
     expect((await devices()).find((d) => d.id === phone.deviceId)).toMatchObject({ revokedAt, revocation: 'wipe' })
   })
 
-  it('wipes a phone whose account was disabled too, and signs it out without taking its push then', async () => {
+  it('wipes a phone whose account was disabled too; a signed-out one still makes its last push, disabled or told to change its password', async () => {
     const wiped = await api.login('leader2')
     const signedOut = await api.login('leader2')
     const office2 = (deviceId: string, mode: string) =>
       api.call('DELETE', `/api/v1/users/u-leader2/devices/${deviceId}?mode=${mode}`, { token: office.token })
     expect((await office2(wiped.deviceId, 'wipe')).status).toBe(204)
     expect((await office2(signedOut.deviceId, 'sign_out')).status).toBe(204)
+    const report = newIssue()
     await api.storage.updateUser('u-leader2', { disabled: true })
     try {
       expect(refusedWith(await pull(wiped.token))).toEqual([401, 'device_wiped'])
-      expect(refusedWith(await push(signedOut, [newIssue()]))).toEqual([401, 'device_signed_out'])
+      const last = await push(signedOut, [report])
+      expect(last.status, last.body).toBe(200)
+      await api.storage.updateUser('u-leader2', { disabled: false, password: { hash: 'x', mustChange: true } })
+      expect((await push(signedOut, [report])).status).toBe(200)
+      expect(refusedWith(await pull(signedOut.token))).toEqual([401, 'device_signed_out'])
     } finally {
-      await api.storage.updateUser('u-leader2', { disabled: false })
+      await api.storage.updateUser('u-leader2', { disabled: false, password: { hash: 'x', mustChange: false } })
+    }
+  })
+
+  it(`takes a signed-out phone that has not come back within ${FINAL_PUSH_DAYS} days for lost: wiped, its push refused`, async () => {
+    const phone = await api.login('leader1')
+    expect((await revoke(phone.deviceId, 'sign_out')).status).toBe(204)
+    const revokedAt = clock.now
+    try {
+      clock.now = revokedAt + FINAL_PUSH_DAYS * 24 * 60 * 60 * 1000 - 60_000
+      expect(refusedWith(await pull(phone.token))).toEqual([401, 'device_signed_out'])
+      clock.now = revokedAt + FINAL_PUSH_DAYS * 24 * 60 * 60 * 1000 + 60_000
+      const report = newIssue()
+      expect(refusedWith(await push(phone, [report]))).toEqual([401, 'device_wiped'])
+      expect(await stored(report.recordId)).toBe(false)
+    } finally {
+      clock.now = revokedAt
     }
   })
 

@@ -187,8 +187,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     let outcome: SyncOutcome
     try {
       const { pushed, rejected } = await push(session.deviceId)
-      const { pulled, skipped, complete } = await pull()
-      await prune(pulled)
+      const { pulled, skipped, complete, settingsArrived } = await pull()
+      await prune(settingsArrived)
       failures = 0
       nextRetryAt = null
       const at = iso()
@@ -227,15 +227,19 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   /**
-   * Old work leaves the phone once a day, and after a pull that brought anything (new settings, say): the
-   * minute's live poll, which mostly brings nothing, does not read the old records each time. What a pull
-   * brings is judged on arrival.
+   * Old work leaves the phone once a day, and when the community's settings arrive (a shorter time to keep):
+   * the minute's live poll does not read the old records each time. What a pull brings is judged on arrival.
+   * Best effort: a run that pushed and pulled is not failed by it, and the next run tries again.
    */
-  async function prune(pulled: number) {
+  async function prune(settingsArrived: boolean) {
     const today = chinaDay(new Date(now()))
-    if (!pulled && prunedOn === today) return
-    await pruneOldRecords(db, now())
-    prunedOn = today
+    if (!settingsArrived && prunedOn === today) return
+    try {
+      await pruneOldRecords(db, now())
+      prunedOn = today
+    } catch (error) {
+      console.error('old records not removed', error)
+    }
   }
 
   /** A new sign-in (or another server) starts from the initial batch and no backoff, knowing of no refused upload. */
@@ -497,18 +501,20 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   // ---- pull ----
 
-  async function pull(): Promise<{ pulled: number; skipped: number; complete: boolean }> {
+  async function pull(): Promise<{ pulled: number; skipped: number; complete: boolean; settingsArrived: boolean }> {
     let cursor = (await db.meta.get('cursor'))?.value ?? null
     let pulled = 0
     let skipped = 0
+    let settingsArrived = false
     for (;;) {
       const page = await transport.pull(cursor, pullLimit)
       skipped += await applyPage(page, cursor === null)
       progressed = true
       pulled += page.changes.length
+      settingsArrived ||= page.changes.some((change) => change.table === 'communities')
       cursor = page.cursor
       // An empty page that claims more would loop for ever: the next run asks again.
-      if (!page.hasMore || !page.changes.length) return { pulled, skipped, complete: !page.hasMore }
+      if (!page.hasMore || !page.changes.length) return { pulled, skipped, complete: !page.hasMore, settingsArrived }
     }
   }
 

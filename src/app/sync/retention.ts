@@ -51,15 +51,20 @@ async function judge(db: DoorstepDatabase, now: number): Promise<Judge | null> {
 /** The newest visitedAt of each household's visits (deleted ones aside) on the phone, and among `more`. */
 async function newestVisits(db: DoorstepDatabase, householdIds: Iterable<string>, more: readonly Visit[] = []): Promise<Map<string, string>> {
   const newest = new Map<string, string>()
-  for (const householdId of new Set(householdIds)) {
-    const local = await db.visits
-      .where('[householdId+visitedAt]')
-      .between([householdId, Dexie.minKey], [householdId, Dexie.maxKey])
-      .reverse()
-      .filter((v) => !v.deletedAt)
-      .first()
-    if (local) newest.set(householdId, local.visitedAt)
-  }
+  // All at once, not one after another: IndexedDB answers queued requests back to back, where awaiting each
+  // costs a round trip (1–2 ms a household in Chromium).
+  const households = [...new Set(householdIds)]
+  const found = await Promise.all(
+    households.map((householdId) =>
+      db.visits
+        .where('[householdId+visitedAt]')
+        .between([householdId, Dexie.minKey], [householdId, Dexie.maxKey])
+        .reverse()
+        .filter((v) => !v.deletedAt)
+        .first(),
+    ),
+  )
+  found.forEach((local, i) => local && newest.set(households[i]!, local.visitedAt))
   for (const v of more) if (!v.deletedAt && v.visitedAt > (newest.get(v.householdId) ?? '')) newest.set(v.householdId, v.visitedAt)
   return newest
 }

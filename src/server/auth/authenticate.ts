@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify'
+import { FINAL_PUSH_DAYS } from '@/domain'
 import type { ServerContext } from '../context'
 import { HttpError } from '../errors'
 import type { Principal } from '../storage/types'
@@ -22,6 +23,7 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]{43})$/i
 
 /** lastSeenAt is a hint for the office ("when was this phone last used"), so one write a minute is plenty. */
 const TOUCH_EVERY_MS = 60_000
+const DAY_MS = 24 * 60 * 60 * 1000
 
 function unauthorized(message: string, code: 'unauthorized' | DeviceRevokedCode = 'unauthorized'): HttpError {
   return new HttpError(401, code, message, { 'WWW-Authenticate': 'Bearer' })
@@ -36,8 +38,9 @@ type DeviceRevokedCode = 'device_signed_out' | 'device_wiped'
  *
  * A device the office revoked is told how to end (DeviceRevocation), before its account is looked at, so that
  * a wiped phone clears itself even when the account was disabled too: `wipe` gets `device_wiped` on every
- * route, before its body is read; `sign_out` is still answered on the routes marked `finalPush`, and gets
- * `device_signed_out` on the others (the phone clears itself once its outbox is empty).
+ * route, before its body is read; `sign_out` is still answered on the routes marked `finalPush` for
+ * FINAL_PUSH_DAYS (then it is treated as wiped), and gets `device_signed_out` on the others (the phone clears
+ * itself once its outbox is empty).
  */
 export function authenticate(ctx: ServerContext) {
   return async (request: FastifyRequest): Promise<void> => {
@@ -56,12 +59,15 @@ export function authenticate(ctx: ServerContext) {
     if (device.lastSeenAt === null || now.getTime() - Date.parse(device.lastSeenAt) >= TOUCH_EVERY_MS) {
       await ctx.storage.touchDevice(device.id, now.toISOString())
     }
-    if (revocation === 'wipe') throw unauthorized('The office has wiped this device: clear its data, send nothing.', 'device_wiped')
-    if (revocation === 'sign_out' && (user.disabled || !request.routeOptions.config.finalPush)) {
+    const overdue = revocation === 'sign_out' && now.getTime() - Date.parse(device.revokedAt!) > FINAL_PUSH_DAYS * DAY_MS
+    if (revocation === 'wipe' || overdue) throw unauthorized('The office has wiped this device: clear its data, send nothing.', 'device_wiped')
+    if (revocation === 'sign_out' && !request.routeOptions.config.finalPush) {
       throw unauthorized('The office has signed this device out: push what it holds, then clear its data.', 'device_signed_out')
     }
     request.principal = { userId: user.id, deviceId: device.id, role: user.role, communityId: user.communityId, buildingIds: user.buildingIds }
-    if (user.mustChangePassword && !request.routeOptions.config.beforePasswordChange) {
+    // A signed-out phone's last push goes through whatever became of its account (disabled, password reset):
+    // the office asked for it, and without it the phone would never clear.
+    if (revocation === null && user.mustChangePassword && !request.routeOptions.config.beforePasswordChange) {
       throw new HttpError(403, 'password_change_required', 'Change the one-time password first (POST /auth/password).')
     }
   }

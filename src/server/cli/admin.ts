@@ -36,7 +36,8 @@ const USAGE = `Usage: npm run admin -- <command>
                                Gives a leader exactly these buildings (replacing the ones they had).
   assign <username> --none     Takes every building away from a leader.
   devices <username>           Lists the account's signed-in devices.
-  revoke <deviceId>            Signs a device out for good (a lost phone).
+  revoke <deviceId> [--wipe]   Signs a device out: at its next contact it sends what it holds, then clears
+                               its data; with --wipe (a lost phone) it clears at once and sends nothing.
   seed-demo                    Fills an empty database with the demo community and the accounts leader1 and
                                office1 (password doorstep-demo).
   sweep-photos                 Removes the photos that no record names, uploaded more than a day ago (the
@@ -226,8 +227,13 @@ async function run(storage: Storage, io: AdminIo, argv: string[]) {
     case 'revoke': {
       if (positionals.length !== 1) throw new UsageError('revoke needs a device id (see: devices <username>).')
       if (!(await storage.getDevice(positionals[0]!))) throw new Error(`No device ${JSON.stringify(positionals[0])} (see: devices <username>).`)
-      await storage.revokeDevice(positionals[0]!, new Date().toISOString())
-      return io.out(`Device ${positionals[0]} is signed out; its next request is refused.`)
+      const wipe = rest.includes('--wipe')
+      await storage.revokeDeviceAs(positionals[0]!, wipe ? 'wipe' : 'sign_out', new Date().toISOString())
+      return io.out(
+        wipe
+          ? `Device ${positionals[0]} is wiped: at its next contact it clears its data and sends nothing.`
+          : `Device ${positionals[0]} is signed out: at its next contact it sends what it holds, then clears its data.`,
+      )
     }
     case 'seed-demo': {
       if (!(await storage.isEmpty())) throw new Error('The database is not empty: the demo data goes only into a new one.')

@@ -12,7 +12,7 @@ export default defineMessages({
       retention: {
         title: '手机上的记录',
         kept: '手机上保留最近 {months} 个月的走访和诉求，共 {n} 条',
-        older: '更早的、已办结的从手机上清掉，社区服务器上都还在。没同步的、没办完的诉求和每户最近一次走访不会清。',
+        older: '更早的走访，和更早已解决、已办结的诉求，会从手机上清掉，社区服务器上都还在。没同步的、还没办完的诉求和每户最近一次走访不会清。',
       },
     },
   },
@@ -27,7 +27,7 @@ export default defineMessages({
       retention: {
         title: 'Records on this phone',
         kept: 'This phone keeps the last {months} months of visits and reports: {n} in all',
-        older: "Older, finished ones leave this phone and stay on the community's server. Unsynced work, open reports and each household's latest visit always stay.",
+        older: "Older visits, and older resolved or closed reports, leave this phone and stay on the community's server. Unsynced work, open reports and each household's latest visit always stay.",
       },
     },
   },
