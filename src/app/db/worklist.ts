@@ -13,9 +13,6 @@ export type LeaderWorklist = Worklist<WorklistHousehold, Visit> & {
 
 const collator = new Intl.Collator('zh-CN')
 
-/** The tables readWorklist reads: a change to any of them changes the worklist. */
-export const WORKLIST_TABLES = ['communities', 'buildings', 'households', 'residents', 'visits'] as const
-
 /**
  * The leader's worklist over what this phone holds, in five bulk reads (each table once, by `getAll`), never
  * one request per household or visit: a live query over it re-runs on any change to those tables.
