@@ -71,6 +71,8 @@ export class SessionError extends Error {
     readonly code: SessionErrorCode,
     message: string,
     readonly pending = 0,
+    /** Throttled: how long the server asks to wait (its Retry-After), when it said. */
+    readonly retryAfterMs?: number,
   ) {
     super(message)
   }
