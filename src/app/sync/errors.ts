@@ -77,3 +77,9 @@ export class SessionError extends Error {
     super(message)
   }
 }
+
+/** The whole minutes (at least 1) a throttled request must wait, when the server said (Retry-After); else null. */
+export function waitMinutes(error: unknown): number | null {
+  const ms = error instanceof TransportError ? error.details.retryAfterMs : error instanceof SessionError ? error.retryAfterMs : undefined
+  return ms ? Math.ceil(ms / 60_000) : null
+}
