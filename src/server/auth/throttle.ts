@@ -44,8 +44,8 @@ export function undoAttempt(current: ThrottleState, counted: ThrottleState, befo
   return { ...current, failures: Math.max(0, current.failures - 1) }
 }
 
-export const sameState = (a: ThrottleState | undefined, b: ThrottleState | undefined): boolean =>
-  a === b || (!!a && !!b && a.failures === b.failures && a.blockedUntil === b.blockedUntil && a.forgetAt === b.forgetAt)
+const sameState = (a: ThrottleState, b: ThrottleState): boolean =>
+  a.failures === b.failures && a.blockedUntil === b.blockedUntil && a.forgetAt === b.forgetAt
 
 /** An attempt that was counted: enough to take it back. */
 export interface CountedAttempt {
