@@ -18,8 +18,12 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger']
   clock?: () => Date
   limits?: Partial<ServerLimits>
-  /** Behind a reverse proxy: take the client address from X-Forwarded-For (login throttling keys on it). */
-  trustProxy?: boolean
+  /**
+   * Behind reverse proxies: how many of them append to X-Forwarded-For (sign-in throttling keys on the
+   * client address); 0, the default, takes the socket's address. Never "trust all": then the left-most
+   * entry, which the client writes, would be the address.
+   */
+  trustedHops?: number
 }
 
 /**
@@ -60,6 +64,7 @@ function containsNul(value: unknown): boolean {
 export function buildServer(options: ServerOptions) {
   const limits = { ...DEFAULT_LIMITS, ...options.limits }
   const ctx = createContext(options.storage, options.clock ?? (() => new Date()), limits)
+  const hops = options.trustedHops ?? 0
   const app = Fastify({
     logger: options.logger ?? false,
     // Fastify's own request log prints URLs and headers; ours (below) prints only what is safe to keep.
@@ -68,7 +73,11 @@ export function buildServer(options: ServerOptions) {
     // Secure JSON parsing: a body with `__proto__` or `constructor.prototype` keys is refused with a 400.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    trustProxy: options.trustProxy ?? false,
+    // The socket's peer and the hops-1 right-most X-Forwarded-For entries are our proxies' (hop 0 is the
+    // peer): the address is the entry before them, which the outermost proxy wrote. Fastify 5 refuses a bare
+    // number of hops (it cannot tell a direct client from the proxy), hence the function: the server must be
+    // reachable through the proxy only (docs/server.md).
+    trustProxy: hops > 0 ? (_address: string, hop: number) => hop < hops : false,
     // A malformed percent-escape or an over-long path parameter is answered before routing, so no hook
     // runs: the answer gets its headers and the `{error, message}` shape here.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {

@@ -13,7 +13,11 @@ export interface ServerConfig {
   databaseUrl: string | undefined
   /** Demo mode seeds an empty database with the demo community and accounts; production mode seeds nothing. */
   demo: boolean
-  trustProxy: boolean
+  /**
+   * How many proxies in front of the server append to X-Forwarded-For; the client address is the one the
+   * outermost of them saw (the right-most entry they did not add), or the socket's without a proxy (0).
+   */
+  trustedHops: number
   logLevel: string
 }
 
@@ -26,11 +30,21 @@ function flag(name: string, value: string | undefined, fallback: boolean): boole
   return parsed
 }
 
+function hops(value: string | undefined): number {
+  if (value === undefined || value === '') return 1
+  const parsed = Number(value)
+  if (!/^\d+$/.test(value) || parsed < 1 || parsed > 10) throw new Error(`DOORSTEP_TRUSTED_HOPS must be a number of proxies from 1 to 10, got ${JSON.stringify(value)}`)
+  return parsed
+}
+
 /** The configuration in `env`; throws with a message naming the variable when one is not usable. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const port = Number(env.PORT || 8080)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${JSON.stringify(env.PORT)}`)
   const databaseUrl = env.DATABASE_URL || undefined
+  // Checked even without a proxy, so that a mistyped count is not found out the day the proxy goes on.
+  const proxyHops = hops(env.DOORSTEP_TRUSTED_HOPS)
+  const trustedHops = flag('DOORSTEP_TRUST_PROXY', env.DOORSTEP_TRUST_PROXY, false) ? proxyHops : 0
   // Anything else would silently fall back to SQLite, and a production server would start on an empty file.
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new Error('DATABASE_URL must be a postgres:// URL; leave it unset to use the embedded SQLite database')
@@ -42,7 +56,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     dataDir: resolve(env.DOORSTEP_DATA_DIR || 'data'),
     databaseUrl,
     demo: flag('DOORSTEP_DEMO', env.DOORSTEP_DEMO, true),
-    trustProxy: flag('DOORSTEP_TRUST_PROXY', env.DOORSTEP_TRUST_PROXY, false),
+    trustedHops,
     logLevel: env.LOG_LEVEL || 'info',
   }
 }

@@ -1,11 +1,6 @@
 import { PHOTO_MAX_BYTES, PUSH_MAX_BYTES } from '@/domain'
+import type { ThrottleRule } from './auth/throttle'
 import type { Storage } from './storage/types'
-
-/** At most `max` hits in a window of `windowMs`. */
-export interface WindowLimit {
-  max: number
-  windowMs: number
-}
 
 export interface ServerLimits {
   /** Bytes of a JSON body, except a push. */
@@ -20,21 +15,25 @@ export interface ServerLimits {
    * days offline); noise that is never named stops here, and the sweep removes it after a day.
    */
   unreferencedUploadBytes: number
-  /** Failed sign-ins per username. */
-  loginPerAccount: WindowLimit
-  /** Failed sign-ins per client address: high enough for a whole office signing in behind one NAT. */
-  loginPerAddress: WindowLimit
+  /**
+   * Failed sign-ins of one account from one client address: an attacker's address waits longer and longer,
+   * while the owner still signs in from anywhere else.
+   */
+  loginPerAccountAddress: ThrottleRule
+  /** Failed sign-ins from one client address, whatever the account: looser, for a whole office behind one NAT. */
+  loginPerAddress: ThrottleRule
 }
 
-const FIFTEEN_MINUTES = 15 * 60_000
+const MINUTE = 60_000
 
 export const DEFAULT_LIMITS: ServerLimits = {
   jsonBodyBytes: 64 * 1024,
   pushBytes: PUSH_MAX_BYTES,
   attachmentBytes: PHOTO_MAX_BYTES,
   unreferencedUploadBytes: 256 * 1024 * 1024,
-  loginPerAccount: { max: 5, windowMs: FIFTEEN_MINUTES },
-  loginPerAddress: { max: 50, windowMs: FIFTEEN_MINUTES },
+  // After the 5th failure 1 minute, then 2, 4, … at most an hour; a day without failures forgets them.
+  loginPerAccountAddress: { free: 5, firstDelayMs: MINUTE, maxDelayMs: 60 * MINUTE, forgetAfterMs: 24 * 60 * MINUTE },
+  loginPerAddress: { free: 50, firstDelayMs: MINUTE, maxDelayMs: 60 * MINUTE, forgetAfterMs: 60 * MINUTE },
 }
 
 /** What every route needs: the storage, the time and the limits. */

@@ -20,7 +20,7 @@ if (config.demo) {
   console.log('Set DOORSTEP_DEMO=0 for production: nothing is seeded, and accounts are made with `npm run admin`.')
 }
 
-const app = buildServer({ storage, staticRoot, logger: { level: config.logLevel }, trustProxy: config.trustProxy })
+const app = buildServer({ storage, staticRoot, logger: { level: config.logLevel }, trustedHops: config.trustedHops })
 await app.listen({ port: config.port, host: config.host })
 const stopSweeper = startSweeper({ storage, log: app.log })
 const { port } = app.server.address() as { port: number }

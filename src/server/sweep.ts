@@ -24,7 +24,7 @@ export interface SweeperOptions {
 }
 
 /**
- * Sweeps photos (and ended sign-in rate-limit windows) now and then every `intervalMs`, until the returned function is called. The timer is unref'd, so
+ * Sweeps photos (and forgotten sign-in failures) now and then every `intervalMs`, until the returned function is called. The timer is unref'd, so
  * it never keeps the process alive, and a sweep never overlaps the one before it. Several servers on one
  * PostgreSQL may all sweep: each row is deleted once.
  */

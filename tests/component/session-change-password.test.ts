@@ -79,8 +79,14 @@ describe('the change-password screen', () => {
       { key: 'userId', value: user.id },
       { key: 'lastError', value: JSON.stringify({ code: 'password_change', at: '2026-12-03T08:00:00.000Z' }) },
     ])
+    let tooMany = false
+    const throttled = () =>
+      new Response(JSON.stringify({ error: 'too_many_requests', message: 'Too many wrong passwords.' }), {
+        status: 429,
+        headers: { 'content-type': 'application/json', 'retry-after': '90' },
+      })
     const fetch = server(({ currentPassword }) =>
-      currentPassword === 'k7mp-2xqa-9rtw' ? json(204) : json(403, { error: 'forbidden', message: 'The current password is wrong.' }),
+      tooMany ? throttled() : currentPassword === 'k7mp-2xqa-9rtw' ? json(204) : json(403, { error: 'forbidden', message: 'The current password is wrong.' }),
     )
     const { wrapper, router } = await mountWithApp(SessionChangePassword, { route: '/password' })
     await vi.waitFor(() => expect(wrapper.text()).toContain('社区给的是临时密码'))
@@ -88,12 +94,18 @@ describe('the change-password screen', () => {
     await vi.waitFor(() => expect(errorOf(wrapper, '现在的密码').text()).toBe('现在的密码不对'))
     expect(router.currentRoute.value.path).toBe('/password')
 
+    // Wrong too often: how long to wait, next to the same field.
+    tooMany = true
+    await fill(wrapper, 'still-not-it', 'lao-wang-302-home')
+    await vi.waitFor(() => expect(errorOf(wrapper, '现在的密码').text()).toBe('密码错误次数太多，请 2 分钟后再试'))
+    tooMany = false
+
     await fill(wrapper, 'k7mp-2xqa-9rtw', 'lao-wang-302-home')
     await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/'))
     expect(wrapper.find('[role="alert"]').exists()).toBe(false)
     const sent = fetch.mock.calls.filter(([url]) => String(url).endsWith('/auth/password'))
-    expect(sent).toHaveLength(2)
-    expect(sent[1]![1]?.headers).toMatchObject({ authorization: 'Bearer one-time-token' })
+    expect(sent).toHaveLength(3)
+    expect(sent[2]![1]?.headers).toMatchObject({ authorization: 'Bearer one-time-token' })
     // Sync, which waited for the change, runs again at once (this test server still refuses it, which ends the run).
     await vi.waitFor(() => expect(fetch.mock.calls.some(([url]) => String(url).includes('/sync/'))).toBe(true))
     await vi.waitFor(async () => expect(await db.meta.get('lastError')).toBeDefined())

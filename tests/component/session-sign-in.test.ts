@@ -15,6 +15,12 @@ vi.mock('@/app/pwa/persist', () => ({ requestPersistence: vi.fn(async () => fals
 
 type Answer = () => Response | Promise<Response>
 const api = (status: number, body: unknown) => () => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
+/** A 429 of the sign-in throttle, asking to wait `seconds` (src/server/routes/auth.ts). */
+const waitFor = (seconds: string) => () =>
+  new Response(JSON.stringify({ error: 'too_many_requests', message: 'Too many wrong passwords.' }), {
+    status: 429,
+    headers: { 'content-type': 'application/json', 'retry-after': seconds },
+  })
 const offline: Answer = () => Promise.reject(new TypeError('Failed to fetch'))
 
 /** Answers the login request with `login`; every other request (the first sync after it) fails offline. */
@@ -50,6 +56,8 @@ describe('the sign-in screen', () => {
   it.each([
     ['a wrong password', api(401, { error: 'unauthorized', message: 'wrong username or password' }), '用户名或密码不对'],
     ['too many tries', api(429, { error: 'too_many_requests', message: 'slow down' }), '尝试太多次，请过几分钟再试'],
+    ['too many wrong passwords, with the wait in whole minutes', waitFor('150'), '密码错误次数太多，请 3 分钟后再试'],
+    ['too many wrong passwords, with a wait under a minute', waitFor('20'), '密码错误次数太多，请 1 分钟后再试'],
     ['no network', offline, '连不上服务器，请到有信号的地方再试'],
     ['a broken server', api(503, { error: 'internal', message: 'down' }), '服务器出了问题，请稍后再试，或者问问社区'],
   ])('shows %s in words next to the form, and keeps the user on it', async (_case, login, words) => {

@@ -5,7 +5,12 @@ import { describeEngines, startApi, type TestApi } from './api'
 describeEngines('sign-in, tokens and devices', (engine) => {
   let api: TestApi
   let now = Date.parse('2026-11-27T08:00:00.000Z')
-  const limits = { loginPerAccount: { max: 3, windowMs: 60_000 }, loginPerAddress: { max: 8, windowMs: 60_000 } }
+  // One minute's wait after 3 failures of an account at an address, or 8 of an address; every test starts
+  // past the last one's failures (forgotten after 100 s and 60 s).
+  const limits = {
+    loginPerAccountAddress: { free: 3, firstDelayMs: 60_000, maxDelayMs: 60_000, forgetAfterMs: 100_000 },
+    loginPerAddress: { free: 8, firstDelayMs: 60_000, maxDelayMs: 60_000, forgetAfterMs: 60_000 },
+  }
   beforeAll(async () => {
     api = await startApi(engine, { clock: () => new Date(now), limits })
   })
@@ -52,14 +57,14 @@ describeEngines('sign-in, tokens and devices', (engine) => {
     expect(wrong.json).toEqual({ error: 'unauthorized', message: expect.any(String) })
   })
 
-  it('throttles an account after repeated failures with 429 and Retry-After, even with the right password, until the window passes', async () => {
+  it('throttles an account at an address after repeated failures with 429 and Retry-After, even with the right password, until the wait is over', async () => {
     for (let i = 0; i < 3; i++) expect((await login('office2', 'guess-' + i)).status).toBe(401)
     const throttled = await login('office2', 'doorstep-demo')
     expect(throttled.status).toBe(429)
     expect(throttled.json).toEqual({ error: 'too_many_requests', message: expect.any(String) })
     expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0)
     expect(Number(throttled.headers['retry-after'])).toBeLessThanOrEqual(60)
-    // Another account from the same address is still served: the account limit is per account.
+    // Another account from the same address is still served: the limit is per account and address.
     expect((await login('leader1', 'doorstep-demo')).status).toBe(200)
     now += 61_000
     expect((await login('office2', 'doorstep-demo')).status).toBe(200)
@@ -106,7 +111,7 @@ describeEngines('sign-in, tokens and devices', (engine) => {
     now += 61_000
   })
 
-  it("counts a wrong current password against the account's sign-in limit; a right one clears the count", async () => {
+  it("counts a wrong current password against the account's sign-in limit at that address; a right one clears the count", async () => {
     now += 120_000
     const { token } = await api.login('office2')
     const change = (currentPassword: string) =>
@@ -117,7 +122,12 @@ describeEngines('sign-in, tokens and devices', (engine) => {
     expect(throttled.json).toEqual({ error: 'too_many_requests', message: expect.any(String) })
     expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0)
     expect((await login('office2', 'doorstep-demo')).status).toBe(429)
+    // After the wait the failures are not forgotten yet: one more makes the next attempt wait again.
     now += 61_000
+    expect((await change('guess-3')).status).toBe(403)
+    expect((await change('doorstep-demo')).status).toBe(429)
+    now += 61_000
+    expect((await change('doorstep-demo')).json).toMatchObject({ error: 'weak_password' })
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < 2; i++) expect((await change('typo-' + i)).status).toBe(403)
       // Right, so checked on: the new password is too weak.

@@ -6,6 +6,7 @@ import pg from 'pg'
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest'
 import { IssueReport, uuidv7, type AttachmentMeta, type Change, type Mutation, type MutationResult } from '@/domain'
 import { demoBuildings, demoHouseholds, demoResidents, demoTemplates } from '@/domain/demo'
+import { countAttempt } from '@/server/auth/throttle'
 import { seedDemo } from '@/server/seed'
 import { openPostgresStorage } from '@/server/storage/postgres'
 import { openSqliteStorage } from '@/server/storage/sqlite'
@@ -485,32 +486,38 @@ for (const engine of engines) {
       })
     })
 
-    describe('rate limits', () => {
+    describe('sign-in throttle states', () => {
       const t0 = now.getTime()
+      const state = (failures: number, blockedUntil = 0, forgetAt = t0 + 60_000) => ({ failures, blockedUntil, forgetAt })
 
-      it('counts hits in a window that starts at the first hit, and starts a new one when it has ended', async () => {
-        expect(await storage.hitRateLimit('k', 60_000, t0)).toEqual({ hits: 1, resetsAt: t0 + 60_000 })
-        expect(await another().hitRateLimit('k', 60_000, t0 + 1000)).toEqual({ hits: 2, resetsAt: t0 + 60_000 })
-        expect(await storage.hitRateLimit('other', 60_000, t0 + 1000)).toEqual({ hits: 1, resetsAt: t0 + 61_000 })
-        expect(await storage.hitRateLimit('k', 60_000, t0 + 60_000)).toEqual({ hits: 1, resetsAt: t0 + 120_000 })
+      it('writes a state only over the one the writer read, across connections', async () => {
+        expect(await storage.throttleState('k')).toBeUndefined()
+        expect(await storage.swapThrottleState('k', undefined, state(1))).toBe(true)
+        // Someone else wrote first: this writer read nothing, so its write is refused.
+        expect(await another().swapThrottleState('k', undefined, state(1))).toBe(false)
+        expect(await another().swapThrottleState('k', state(1), state(2, t0 + 1000))).toBe(true)
+        expect(await storage.swapThrottleState('k', state(1), state(2))).toBe(false)
+        // Milliseconds past 2^31 come back as numbers on both engines.
+        expect(await storage.throttleState('k')).toEqual(state(2, t0 + 1000))
+        expect(await storage.throttleState('other')).toBeUndefined()
       })
 
-      it('takes back one hit, forgets a key, and drops the windows that have ended', async () => {
-        for (let i = 0; i < 3; i++) await storage.hitRateLimit('k', 60_000, t0)
-        await storage.forgiveRateLimit('k')
-        expect((await storage.hitRateLimit('k', 60_000, t0)).hits).toBe(3)
+      it('forgets a key, and drops the states forgotten before a time', async () => {
+        await storage.swapThrottleState('k', undefined, state(3))
+        await storage.swapThrottleState('old', undefined, state(3, 0, t0 + 1000))
         await storage.clearRateLimit('k')
-        expect((await storage.hitRateLimit('k', 60_000, t0 + 10)).hits).toBe(1)
-        await storage.hitRateLimit('old', 1000, t0)
+        expect(await storage.throttleState('k')).toBeUndefined()
+        await storage.swapThrottleState('k', undefined, state(1))
         await storage.dropEndedRateLimits(t0 + 5000)
-        expect((await storage.hitRateLimit('k', 60_000, t0 + 5000)).hits).toBe(2)
-        expect(await storage.hitRateLimit('old', 1000, t0)).toEqual({ hits: 1, resetsAt: t0 + 1000 })
+        expect(await storage.throttleState('old')).toBeUndefined()
+        expect(await storage.throttleState('k')).toEqual(state(1))
       })
 
-      it('counts every one of many hits at once exactly once', async () => {
+      it('counts every one of many attempts at once exactly once, on every server', async () => {
         const servers = [storage, another(), another()]
-        const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => servers[i % 3]!.hitRateLimit('k', 60_000, t0)))
-        expect(answers.map((a) => a.hits).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1))
+        const rule = { free: 100, firstDelayMs: 60_000, maxDelayMs: 60_000, forgetAfterMs: 60_000 }
+        await Promise.all(Array.from({ length: 30 }, (_, i) => countAttempt(servers[i % 3]!, 'k', rule, t0)))
+        expect(await storage.throttleState('k')).toEqual(state(30))
       })
     })
 

@@ -71,7 +71,15 @@ export class SessionError extends Error {
     readonly code: SessionErrorCode,
     message: string,
     readonly pending = 0,
+    /** Throttled: how long the server asks to wait (its Retry-After), when it said. */
+    readonly retryAfterMs?: number,
   ) {
     super(message)
   }
+}
+
+/** The whole minutes (at least 1) a throttled request must wait, when the server said (Retry-After); else null. */
+export function waitMinutes(error: unknown): number | null {
+  const ms = error instanceof TransportError ? error.details.retryAfterMs : error instanceof SessionError ? error.retryAfterMs : undefined
+  return ms ? Math.ceil(ms / 60_000) : null
 }

@@ -126,7 +126,7 @@ function asSessionError(error: unknown): SessionError {
     case 'refused':
       return new SessionError('invalid_credentials', error.message)
     case 'throttled':
-      return new SessionError('throttled', error.message)
+      return new SessionError('throttled', error.message, 0, error.details.retryAfterMs)
     case 'offline':
     case 'timeout':
       return new SessionError('offline', error.message)

@@ -1,69 +1,64 @@
-import rateLimit from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { LoginRequest, LoginResponse, PASSWORD_PROBLEM_TEXT, PasswordChange, passwordProblem, uuidv7 } from '@/domain'
 import { principalOf } from '../auth/authenticate'
-import { databaseRateLimitStore } from '../auth/rate-limit'
 import { hashPassword, verifyPassword } from '../auth/passwords'
+import { countAttempt, takeBack, type CountedAttempt, type ThrottleRule } from '../auth/throttle'
 import { newToken } from '../auth/tokens'
-import type { ServerContext, WindowLimit } from '../context'
+import type { ServerContext } from '../context'
 import { errorResponses, HttpError } from '../errors'
-
-const limitOf = ({ max, windowMs }: WindowLimit) => ({ max, timeWindow: windowMs })
 
 /** One answer for every failed sign-in, so that nobody can tell which usernames exist or are disabled. */
 const WRONG = 'Wrong username or password.'
 
-/** The per-account count of password guesses, shared by sign-ins and password changes. */
-const accountKey = (username: string) => `login-account:${username.toLowerCase()}`
-
-type Limit = ReturnType<FastifyInstance['createRateLimit']>
+/**
+ * The password guesses of one account from one address, shared by sign-ins and password changes. Never the
+ * account alone: then anyone anywhere could lock its owner out with five wrong passwords.
+ */
+const accountAddressKey = (username: string, ip: string) => `sign-in:${ip} ${username.toLowerCase()}`
+const addressKey = (ip: string) => `sign-in-address:${ip}`
 
 /**
- * Counts the attempt against every limit, before the password is checked (so that many parallel guesses
+ * Counts the attempt against every rule, before the password is checked (so that many parallel guesses
  * cannot all pass while the first ones are still being verified), and refuses it with 429 and Retry-After
- * when one is exceeded.
+ * while one of them makes it wait; a refused attempt counts nowhere.
  */
-async function countAttempt(limits: Limit[], request: FastifyRequest): Promise<void> {
-  const checks = await Promise.all(limits.map((limit) => limit(request)))
-  const waits = checks.flatMap((check) => (!check.isAllowed && check.isExceeded ? [check.ttlInSeconds] : []))
-  if (waits.length > 0) {
-    throw new HttpError(429, 'too_many_requests', 'Too many password attempts. Try again later.', { 'Retry-After': String(Math.max(1, ...waits)) })
-  }
+async function countAttempts(ctx: ServerContext, rules: Array<[key: string, rule: ThrottleRule]>): Promise<CountedAttempt[]> {
+  const now = ctx.clock().getTime()
+  const outcomes = await Promise.all(rules.map(([key, rule]) => countAttempt(ctx.storage, key, rule, now)))
+  const counted = outcomes.filter((outcome) => 'counted' in outcome)
+  const waitMs = Math.max(0, ...outcomes.map((outcome) => ('waitMs' in outcome ? outcome.waitMs : 0)))
+  if (waitMs === 0) return counted
+  await Promise.all(counted.map((attempt) => takeBack(ctx.storage, attempt, now)))
+  const seconds = Math.ceil(waitMs / 1000)
+  const minutes = Math.ceil(seconds / 60)
+  throw new HttpError(429, 'too_many_requests', `Too many wrong passwords. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, {
+    'Retry-After': String(seconds),
+  })
 }
-
-const registerLimits = (app: FastifyInstance, ctx: ServerContext) =>
-  app.register(rateLimit, { global: false, store: databaseRateLimitStore(ctx.storage, ctx.clock) })
 
 /**
  * `POST /auth/login`: a new device token for a username and password, limited per account and per address,
  * with what the user's earlier devices of the same name made (for a phone whose data the browser cleared).
  */
 export const loginRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (app, { ctx }) => {
-  await registerLimits(app, ctx)
-  const addressKey = (ip: string) => `login-address:${ip}`
-  const limits = [
-    app.createRateLimit({
-      ...limitOf(ctx.limits.loginPerAccount),
-      keyGenerator: (request) => accountKey((request.body as LoginRequest).username),
-    }),
-    app.createRateLimit({ ...limitOf(ctx.limits.loginPerAddress), keyGenerator: (request) => addressKey(request.ip) }),
-  ]
   app.post(
     '/auth/login',
     { schema: { tags: ['auth'], security: [], body: LoginRequest, response: { 200: LoginResponse, ...errorResponses(400, 401, 429) } } },
     async (request) => {
       const { username, password, deviceName } = request.body
-      await countAttempt(limits, request)
+      const [, address] = await countAttempts(ctx, [
+        [accountAddressKey(username, request.ip), ctx.limits.loginPerAccountAddress],
+        [addressKey(request.ip), ctx.limits.loginPerAddress],
+      ])
       const now = ctx.clock()
       const at = now.getTime()
       const user = await ctx.storage.findUserByUsername(username)
       const valid = await verifyPassword(password, user?.passwordHash)
       if (!user || !valid || user.disabled) throw new HttpError(401, 'unauthorized', WRONG)
-      // The password is proven: the account's failures are forgotten, and this attempt was no guess.
-      await ctx.storage.clearRateLimit(accountKey(username))
-      await ctx.storage.forgiveRateLimit(addressKey(request.ip))
+      // The password is proven: the account's failures from here are forgotten, and this attempt was no guess.
+      await ctx.storage.clearRateLimit(accountAddressKey(username, request.ip))
+      if (address) await takeBack(ctx.storage, address, at)
       // Asked before the new device exists: its own answer lists only the devices that came before it.
       const earlier = await ctx.storage.devicesWithRecords(user.id, deviceName)
       const { token, hash } = newToken()
@@ -85,14 +80,10 @@ export const loginRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async 
  * must change its one-time password): sign-out revokes the calling device's token; a password change checks
  * the current password and the rules of src/domain/passwords.ts, and clears the must-change flag. The
  * account's other devices stay signed in: a new password is no lost phone (revoke that one instead). A wrong
- * current password counts against the account's sign-in limit, so that a signed-in phone is no way around it.
+ * current password counts against the account's sign-in limit at that address, so that a signed-in phone is
+ * no way around it.
  */
 export const logoutRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (app, { ctx }) => {
-  await registerLimits(app, ctx)
-  const accountLimit = app.createRateLimit({
-    ...limitOf(ctx.limits.loginPerAccount),
-    keyGenerator: async (request) => accountKey((await ctx.storage.getUser(principalOf(request).userId))?.username ?? ''),
-  })
   app.post(
     '/auth/password',
     {
@@ -102,13 +93,14 @@ export const logoutRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async
     async (request, reply) => {
       const principal = principalOf(request)
       const { currentPassword, newPassword } = request.body
-      await countAttempt([accountLimit], request)
       const user = await ctx.storage.getUser(principal.userId)
-      if (!user || !(await verifyPassword(currentPassword, await ctx.storage.passwordHashOf(principal.userId)))) {
+      if (!user) throw new HttpError(403, 'forbidden', 'The current password is wrong.')
+      await countAttempts(ctx, [[accountAddressKey(user.username, request.ip), ctx.limits.loginPerAccountAddress]])
+      if (!(await verifyPassword(currentPassword, await ctx.storage.passwordHashOf(principal.userId)))) {
         throw new HttpError(403, 'forbidden', 'The current password is wrong.')
       }
       // The password is proven: this attempt was no guess, and neither were the account's earlier failures.
-      await ctx.storage.clearRateLimit(accountKey(user.username))
+      await ctx.storage.clearRateLimit(accountAddressKey(user.username, request.ip))
       const problem = passwordProblem(newPassword, user.username)
       if (problem) throw new HttpError(400, 'weak_password', PASSWORD_PROBLEM_TEXT[problem])
       if (newPassword === currentPassword) throw new HttpError(400, 'weak_password', 'The new password must differ from the current one.')

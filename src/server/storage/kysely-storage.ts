@@ -29,6 +29,7 @@ import { applyMutation, canSee, namedPlaces, templateKey, templateWireId, type F
 import * as field from './field-storage'
 import { communityDevices, reportDeviceHealth, type CommunityDevice } from './device-health'
 import * as campaigns from './campaign-storage'
+import * as signInThrottle from './sign-in-throttle'
 import { recordsPage } from './exports'
 import { deviceRevocations, revokeDeviceAs } from './device-revocation'
 import type { DeviceRevocation } from '@/domain'
@@ -46,6 +47,7 @@ import type {
   ReferenceRows,
   ReferenceTable,
   Storage,
+  ThrottleState,
   UserChange,
   UserRecord,
 } from './types'
@@ -877,29 +879,13 @@ export class KyselyStorage implements Storage {
     return { count: removed.length, bytes: removed.reduce((sum, row) => sum + Number(row.bytes), 0) }
   }
 
-  async hitRateLimit(key: string, windowMs: number, now: number): Promise<{ hits: number; resetsAt: number }> {
-    const ended = sql<boolean>`rate_limits.resets_at <= ${now}`
-    const row = await this.#db
-      .insertInto('rate_limits')
-      .values({ limit_key: key, hits: 1, resets_at: now + windowMs })
-      .onConflict((oc) =>
-        oc.column('limit_key').doUpdateSet({
-          hits: sql<number>`case when ${ended} then 1 else rate_limits.hits + 1 end`,
-          resets_at: sql<number>`case when ${ended} then excluded.resets_at else rate_limits.resets_at end`,
-        }),
-      )
-      .returning(['hits', 'resets_at'])
-      .executeTakeFirstOrThrow()
-    return { hits: Number(row.hits), resetsAt: Number(row.resets_at) }
+  // ── Sign-in throttle: see sign-in-throttle.ts ──
+  throttleState(key: string) {
+    return signInThrottle.throttleState(this.#db, key)
   }
 
-  async forgiveRateLimit(key: string): Promise<void> {
-    await this.#db
-      .updateTable('rate_limits')
-      .set({ hits: sql<number>`hits - 1` })
-      .where('limit_key', '=', key)
-      .where('hits', '>', 0)
-      .execute()
+  swapThrottleState(key: string, expected: ThrottleState | undefined, next: ThrottleState) {
+    return signInThrottle.swapThrottleState(this.#db, key, expected, next)
   }
 
   async clearRateLimit(key: string): Promise<void> {

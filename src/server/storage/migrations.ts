@@ -222,6 +222,14 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('devices').addColumn('revocation', 'text').execute()
     },
   },
+  '0012-sign-in-throttle': {
+    // Growing delays per account and address: a failure blocks the next attempt until a time of its own.
+    // The fixed windows counted until now are dropped: their keys are no longer asked for.
+    async up(db: Kysely<unknown>) {
+      await db.deleteFrom('rate_limits' as never).execute()
+      await db.schema.alterTable('rate_limits').addColumn('blocked_until', 'bigint', (c) => c.notNull().defaultTo(0)).execute()
+    },
+  },
 }
 
 /**

@@ -115,12 +115,15 @@ export interface AttachmentRefsTable {
   record_id: string
 }
 
-/** A fixed window of hits per key (an account or an address trying to sign in). */
+/** Sign-in failures per key (an account at an address, or an address): see storage/sign-in-throttle.ts. */
 export interface RateLimitsTable {
   limit_key: string
+  /** Failures in a row. */
   hits: number
-  /** When the window ends, in milliseconds since the epoch. */
+  /** When they are forgotten, in milliseconds since the epoch. */
   resets_at: number
+  /** Until when the next attempt waits, in milliseconds since the epoch (0: it does not). */
+  blocked_until: number
 }
 
 export interface Database {

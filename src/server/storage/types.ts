@@ -21,6 +21,15 @@ export interface Principal {
 /** A caller who belongs to a community: the only kind that pushes records. */
 export type MemberPrincipal = Principal & { communityId: string }
 
+/** Sign-in failures in a row of one key (src/server/auth/throttle.ts); times in ms since the epoch. */
+export interface ThrottleState {
+  failures: number
+  /** Until when the next attempt waits (0: it does not). */
+  blockedUntil: number
+  /** When the failures are forgotten. */
+  forgetAt: number
+}
+
 export interface UserRecord {
   id: string
   username: string
@@ -181,17 +190,16 @@ export interface Storage {
    */
   sweepUnreferencedAttachments(before: string): Promise<{ count: number; bytes: number }>
 
+  /** The sign-in throttle state of `key` (src/server/auth/throttle.ts), if it has one. */
+  throttleState(key: string): Promise<ThrottleState | undefined>
   /**
-   * Counts a hit on `key` in a fixed window of `windowMs` that starts at its first hit (`now`, in ms), in one
-   * atomic statement, so that every server sharing the database counts the same hits: the hits in the
-   * window so far, this one included, and when it ends.
+   * Writes `next` as `key`'s state only if it still is `expected` (undefined: none), in one statement, so that
+   * every server sharing the database counts every attempt; whether it did.
    */
-  hitRateLimit(key: string, windowMs: number, now: number): Promise<{ hits: number; resetsAt: number }>
-  /** Takes back one hit of `key`, e.g. a sign-in that succeeded was no guess. */
-  forgiveRateLimit(key: string): Promise<void>
-  /** Forgets every hit of `key`. */
+  swapThrottleState(key: string, expected: ThrottleState | undefined, next: ThrottleState): Promise<boolean>
+  /** Forgets `key`'s state. */
   clearRateLimit(key: string): Promise<void>
-  /** Drops the windows that ended before `now`, so that addresses tried once do not pile up. */
+  /** Drops the states forgotten before `now`, so that addresses tried once do not pile up. */
   dropEndedRateLimits(now: number): Promise<void>
 
   // ── Field overview (coverage, monthly report): aggregates over the leaders' records, in SQL (field-storage.ts) ──

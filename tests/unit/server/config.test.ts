@@ -10,7 +10,7 @@ describe('server configuration', () => {
       dataDir: resolve('data'),
       databaseUrl: undefined,
       demo: true,
-      trustProxy: false,
+      trustedHops: 0,
       logLevel: 'info',
     })
   })
@@ -31,16 +31,22 @@ describe('server configuration', () => {
       dataDir: '/srv/doorstep',
       databaseUrl: 'postgres://app@db/doorstep',
       demo: false,
-      trustProxy: true,
+      trustedHops: 1,
       logLevel: 'warn',
     })
     expect(readConfig({ DATABASE_URL: 'postgresql://x/y' }).databaseUrl).toBe('postgresql://x/y')
+    expect(readConfig({ DOORSTEP_TRUST_PROXY: '1', DOORSTEP_TRUSTED_HOPS: '2' }).trustedHops).toBe(2)
+    // Without a proxy, X-Forwarded-For is not read at all, whatever the count.
+    expect(readConfig({ DOORSTEP_TRUST_PROXY: '0', DOORSTEP_TRUSTED_HOPS: '2' }).trustedHops).toBe(0)
   })
 
   it.each([
     [{ PORT: 'eighty' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],
     [{ DOORSTEP_DEMO: 'production' }, /DOORSTEP_DEMO/],
+    [{ DOORSTEP_TRUSTED_HOPS: '0' }, /DOORSTEP_TRUSTED_HOPS/],
+    [{ DOORSTEP_TRUSTED_HOPS: 'all' }, /DOORSTEP_TRUSTED_HOPS/],
+    [{ DOORSTEP_TRUST_PROXY: '1', DOORSTEP_TRUSTED_HOPS: '1.5' }, /DOORSTEP_TRUSTED_HOPS/],
     // Anything but PostgreSQL would otherwise start silently on an empty SQLite file.
     [{ DATABASE_URL: 'mysql://db/doorstep' }, /DATABASE_URL/],
   ])('refuses %o with a message naming the variable', (env, message) => {

@@ -20,6 +20,7 @@ export default defineMessages({
         error: {
           invalid_credentials: '用户名或密码不对',
           throttled: '尝试太多次，请过几分钟再试',
+          wait: '密码错误次数太多，请 {n} 分钟后再试',
           offline: '连不上服务器，请到有信号的地方再试',
           server: '服务器出了问题，请稍后再试，或者问问社区',
           badServer: '服务器地址不对，请检查一下（以 http:// 或 https:// 开头）',
@@ -107,6 +108,7 @@ export default defineMessages({
         error: {
           invalid_credentials: 'Wrong username or password',
           throttled: 'Too many tries. Please wait a few minutes and try again',
+          wait: 'Too many wrong passwords. Please try again in {n} minute | Too many wrong passwords. Please try again in {n} minutes',
           offline: 'Cannot reach the server. Try again where there is signal',
           server: 'The server has a problem. Try again later, or ask the office',
           badServer: 'The server address is not valid (it starts with http:// or https://)',
