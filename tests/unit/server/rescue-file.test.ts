@@ -15,7 +15,7 @@ const PASSWORD = '六位密码abc'
 async function phoneWithWork() {
   const phone = await device()
   const photo = sha256(JPEG_1x1)
-  const data = JPEG_1x1.buffer.slice(JPEG_1x1.byteOffset, JPEG_1x1.byteOffset + JPEG_1x1.length)
+  const data = new Uint8Array(JPEG_1x1).buffer
   await phone.db.attachments.put({ sha256: photo, type: 'image/jpeg', bytes: JPEG_1x1.length, width: 1, height: 1, data, thumb: data, thumbType: 'image/jpeg', createdAt: '2026-11-20T03:00:00.000Z' })
   const visit = await phone.repos.visits.create(visitFields({ photos: [photo] }), phone.author)
   await phone.repos.visits.update(visit.id, { outcome: '下周再来' })
