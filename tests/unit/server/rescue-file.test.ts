@@ -1,6 +1,6 @@
 import { TextReader, Uint8ArrayWriter, ZipWriter } from '@zip.js/zip.js'
 import { describe, expect, it } from 'vitest'
-import { buildRescueFile, hasRescuableWork, rescueFileName } from '@/app/features/settings/rescue-file'
+import { buildRescueFile, rescuableCount, rescueFileName } from '@/app/features/settings/rescue-file'
 import { toMutation, type QueuedEntry } from '@/app/sync/mutations'
 import { RESCUE_JSON } from '@/domain'
 import { HttpError } from '@/server/errors'
@@ -36,6 +36,8 @@ describe('rescue file', () => {
   it('holds the outbox exactly as a push sends it and the photos it names, and the server opens it with the password', async () => {
     const { db, photo } = await phoneWithWork()
     const now = new Date('2026-11-20T17:30:00Z')
+    const record = (await db.visits.toCollection().first())!
+    await db.rejections.put({ mutationId: 'm-refused', table: 'visits', recordId: record.id, kind: 'put', code: 'forbidden', message: 'not your building', at: '2026-11-19T03:00:00.000Z', record })
 
     const built = await buildRescueFile(db, PASSWORD, now)
     const opened = await openRescue(await bytesOf(built.file), PASSWORD)
@@ -43,7 +45,9 @@ describe('rescue file', () => {
     const outbox = (await db.outbox.orderBy('seq').toArray()) as QueuedEntry[]
     expect(outbox).toHaveLength(2)
     expect(opened.file.mutations).toEqual(outbox.map(toMutation))
-    expect(opened.file).toMatchObject({ version: 1, deviceId: (await db.meta.get('syncDeviceId'))!.value, userId: (await db.meta.get('userId'))!.value, createdAt: now.toISOString(), refused: [] })
+    expect(opened.file).toMatchObject({ version: 1, deviceId: (await db.meta.get('syncDeviceId'))!.value, userId: (await db.meta.get('userId'))!.value, createdAt: now.toISOString() })
+    // What the server had refused goes along for the office to read, as the leader typed it.
+    expect(opened.file.refused).toEqual([{ table: 'visits', recordId: record.id, code: 'forbidden', message: 'not your building', at: '2026-11-19T03:00:00.000Z', record: JSON.parse(JSON.stringify(record)) }])
     expect([...opened.photos.keys()]).toEqual([photo])
     expect(opened.photos.get(photo)!.equals(JPEG_1x1)).toBe(true)
     // The China day names the file: 01:30 on the 21st there.
@@ -55,17 +59,17 @@ describe('rescue file', () => {
 
   it('is offered only while the phone holds unsent or refused work', async () => {
     const idle = await device()
-    expect(await hasRescuableWork(idle.db)).toBe(false)
+    expect(await rescuableCount(idle.db)).toBe(0)
     const { db, engine } = await phoneWithWork()
-    expect(await hasRescuableWork(db)).toBe(true)
+    expect(await rescuableCount(db)).toBe(2)
     await engine.sync()
     expect(await db.outbox.count()).toBe(0)
-    expect(await hasRescuableWork(db)).toBe(false)
+    expect(await rescuableCount(db)).toBe(0)
     await db.rejections.put({ mutationId: 'm', table: 'visits', recordId: 'r', kind: 'put', code: 'forbidden', message: 'no', at: '2026-11-20T03:00:00.000Z', record: (await db.visits.toCollection().first())! })
-    expect(await hasRescuableWork(db)).toBe(true)
+    expect(await rescuableCount(db)).toBe(1)
     // Signed out (no device the server named): the work belongs to no account the office could import it as.
     await db.meta.delete('syncDeviceId')
-    expect(await hasRescuableWork(db)).toBe(false)
+    expect(await rescuableCount(db)).toBe(0)
   })
 
   it('is refused with a wrong password, changed bytes, or anything that is not a rescue file', async () => {

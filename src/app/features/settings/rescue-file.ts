@@ -1,4 +1,6 @@
-import { chinaDay, photosOf, RESCUE_JSON, RESCUE_VERSION, rescuePhotoPath, type RescueFile } from '@/domain'
+import { chinaDay } from '@/domain/days'
+import { photosOf } from '@/domain/sync'
+import { RESCUE_JSON, RESCUE_VERSION, rescuePhotoPath, type RescueFile } from '@/domain/rescue'
 import type { DoorstepDatabase, StoredAttachment } from '@/app/db/database'
 import { toMutation, type QueuedEntry } from '@/app/sync/mutations'
 
@@ -15,10 +17,10 @@ async function signedInAs(db: DoorstepDatabase): Promise<{ deviceId: string; use
   return deviceId && userId ? { deviceId: deviceId.value, userId: userId.value } : undefined
 }
 
-/** Whether this phone holds work the office could import: a change waiting or refused, made after a sign-in. */
-export async function hasRescuableWork(db: DoorstepDatabase): Promise<boolean> {
+/** How many changes a rescue file would carry (waiting or refused); none on a phone never signed in. */
+export async function rescuableCount(db: DoorstepDatabase): Promise<number> {
   const [who, waiting, refused] = await Promise.all([signedInAs(db), db.outbox.count(), db.rejections.count()])
-  return who !== undefined && waiting + refused > 0
+  return who ? waiting + refused : 0
 }
 
 /** Everything the file holds, read in one transaction so that the photos are those its changes name. */
