@@ -3,7 +3,7 @@ import { ZipReader, BlobReader, TextWriter } from '@zip.js/zip.js'
 import { createRepositories } from '@/app/db'
 import { db } from '@/app/db/database'
 import SettingsRescue from '@/app/features/settings/SettingsRescue.vue'
-import { RESCUE_JSON, type RescueFile } from '@/domain'
+import { RESCUE_JSON, type RescueFile, type User } from '@/domain'
 import { visitFields } from '../fixtures'
 import { buttonNamed, errorOf, fieldLabelled } from './fields'
 import { mountWithApp } from './setup'
@@ -14,12 +14,18 @@ afterEach(() => {
 
 type Wrapper = Awaited<ReturnType<typeof mountWithApp>>['wrapper']
 
-/** A phone signed in as leader1 on device d-9, with a visit made and edited offline: two changes waiting. */
-async function phoneWithWork() {
+async function signedIn(role: User['role']) {
+  const user: User = { id: 'u-leader1', username: 'leader1', displayName: '陈楼长', role, communityId: 'c-nanmen', buildingIds: [] }
   await db.meta.bulkPut([
     { key: 'syncDeviceId', value: 'd-9' },
-    { key: 'userId', value: 'u-leader1' },
+    { key: 'userId', value: user.id },
+    { key: 'user', value: JSON.stringify(user) },
   ])
+}
+
+/** A phone signed in as leader1 on device d-9, with a visit made and edited offline: two changes waiting. */
+async function phoneWithWork(role: User['role'] = 'leader') {
+  await signedIn(role)
   const repos = createRepositories(db)
   const visit = await repos.visits.create(visitFields(), { userId: 'u-leader1', deviceId: 'd-9' })
   await repos.visits.update(visit.id, { outcome: '下周再来' })
@@ -75,13 +81,16 @@ describe('导出没同步的记录, on 我的', () => {
     expect(await db.outbox.count()).toBe(2)
   })
 
-  it('is not shown while nothing waits', async () => {
-    await db.meta.bulkPut([
-      { key: 'syncDeviceId', value: 'd-9' },
-      { key: 'userId', value: 'u-leader1' },
-    ])
-    const { wrapper } = await mountWithApp(SettingsRescue, { route: '/settings' })
+  it('is not shown while nothing waits, nor to office staff, whose work the server takes only online', async () => {
+    await signedIn('leader')
+    const idle = await mountWithApp(SettingsRescue, { route: '/settings' })
     await new Promise((resolve) => setTimeout(resolve, 200))
-    expect(wrapper.text()).toBe('')
+    expect(idle.wrapper.text()).toBe('')
+    idle.wrapper.unmount()
+
+    await phoneWithWork('office')
+    const office = await mountWithApp(SettingsRescue, { route: '/settings' })
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(office.wrapper.text()).toBe('')
   })
 })

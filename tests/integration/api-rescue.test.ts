@@ -1,8 +1,10 @@
+import { TextReader, Uint8ArrayReader, Uint8ArrayWriter, ZipWriter } from '@zip.js/zip.js'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { createRepositories } from '@/app/db'
 import { DoorstepDatabase } from '@/app/db/database'
 import { buildRescueFile } from '@/app/features/settings/rescue-file'
-import { RESCUE_PASSWORD_HEADER, type RescueResult } from '@/domain'
+import { RESCUE_JSON, RESCUE_PASSWORD_HEADER, rescuePhotoPath, type RescueResult } from '@/domain'
+import { openRescue } from '@/server/rescue/open'
 import { issueFields, visitFields } from '../fixtures'
 import { png, sha256 } from '../fixtures/images'
 import { describeEngines, pushBody, startApi, type Answer, type TestApi } from './api'
@@ -106,9 +108,19 @@ describeEngines('rescue file import', (engine) => {
     expect(error(await importFile(office.token, Buffer.from('PK\u0003\u0004 not really a zip')))).toEqual([400, 'invalid_rescue'])
     expect(error(await api.call('POST', '/api/v1/communities/c-nanmen/rescue', { token: office.token, body: file, headers: { 'content-type': 'application/zip' } }))).toEqual([400, 'bad_request'])
 
+    // Rewritten with the right password and a photo no record names: not what the phone writes.
+    const opened = await openRescue(file, PASSWORD)
+    const rewritten = new ZipWriter(new Uint8ArrayWriter(), { password: PASSWORD, encryptionStrength: 3, useWebWorkers: false })
+    await rewritten.add(RESCUE_JSON, new TextReader(JSON.stringify(opened.file)))
+    for (const [hash, bytes] of opened.photos) await rewritten.add(rescuePhotoPath(hash, 'image/png'), new Uint8ArrayReader(bytes))
+    const stray = png(5, 5, 0x24)
+    await rewritten.add(rescuePhotoPath(sha256(stray), 'image/png'), new Uint8ArrayReader(stray))
+    expect(error(await importFile(office.token, Buffer.from(await rewritten.close())))).toEqual([400, 'invalid_rescue'])
+
     expect(await appliedMutations()).toBe(before)
     expect((await api.pullAll(office.token)).some((c) => c.id === report.id)).toBe(false)
     expect(await api.storage.hasAttachment(sha256(png(4, 4, 0x24)))).toBe(false)
+    expect(await api.storage.hasAttachment(sha256(stray))).toBe(false)
   })
 
   it('is the office’s of the leader’s community: another community’s office gets 404, a leader 403, a file of someone else’s device 403', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { PUSH_MAX_MUTATIONS, type AttachmentMeta, type RescueResult } from '@/domain'
+import { photosOf, PUSH_MAX_MUTATIONS, type AttachmentMeta, type RescueResult } from '@/domain'
 import type { ServerContext } from '../context'
 import { HttpError } from '../errors'
 import { checkImage } from '../images'
@@ -15,10 +15,13 @@ import type { OpenedRescue } from './open'
  */
 export async function importRescue(ctx: ServerContext, communityId: string, { file, photos }: OpenedRescue): Promise<RescueResult> {
   const principal = await maker(ctx, communityId, file.userId, file.deviceId)
+  const mutations = file.mutations.map(parseMutation)
+  // The phone writes only the photos its changes name: any other would be stored for nothing.
+  const named = new Set(mutations.flatMap((m) => (m.ok && m.mutation.kind === 'put' ? photosOf(m.mutation.fields) : [])))
   for (const [sha256, bytes] of photos) {
     // The data is authenticated by its encryption, its name is not: a renamed photo is a changed file.
-    if (createHash('sha256').update(bytes).digest('hex') !== sha256) {
-      throw new HttpError(400, 'invalid_rescue', 'This rescue file was changed: a photo is not the one its name says.')
+    if (!named.has(sha256) || createHash('sha256').update(bytes).digest('hex') !== sha256) {
+      throw new HttpError(400, 'invalid_rescue', 'This rescue file was changed: a photo is not one its records name.')
     }
   }
   const at = ctx.clock().toISOString()
@@ -31,7 +34,6 @@ export async function importRescue(ctx: ServerContext, communityId: string, { fi
     stored += 1
   }
   const result: RescueResult = { applied: 0, duplicate: 0, conflict: 0, rejected: [], photos: stored, badPhotos: photos.size - stored, refusedEarlier: file.refused.length }
-  const mutations = file.mutations.map(parseMutation)
   for (let i = 0; i < mutations.length; i += PUSH_MAX_MUTATIONS) {
     for (const answer of await ctx.storage.push(principal, mutations.slice(i, i + PUSH_MAX_MUTATIONS), ctx.clock())) {
       if (answer.status === 'rejected') result.rejected.push({ mutationId: answer.mutationId, code: answer.code, message: answer.message })
