@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { createRepositories } from '@/app/db'
 import { DoorstepDatabase } from '@/app/db/database'
 import { buildRescueFile } from '@/app/features/settings/rescue-file'
-import { RESCUE_JSON, RESCUE_PASSWORD_HEADER, rescuePhotoPath, type RescueResult } from '@/domain'
+import { PUSH_MAX_MUTATIONS, RESCUE_JSON, RESCUE_MAX_BYTES, RESCUE_PASSWORD_HEADER, rescuePhotoPath, type RescueResult } from '@/domain'
 import { openRescue } from '@/server/rescue/open'
 import { issueFields, visitFields } from '../fixtures'
 import { png, sha256 } from '../fixtures/images'
@@ -30,14 +30,13 @@ describeEngines('rescue file import', (engine) => {
   afterAll(() => api.close())
 
   /** A phone signed in as `userId` on `deviceId` (the server's ids) with a report and a visit waiting, the report with a photo. */
-  async function phoneWithWork(userId: string, deviceId: string, shade: number) {
+  async function phoneWithWork(userId: string, deviceId: string, shade: number, photo = png(4, 4, shade), moreVisits = 0) {
     const db = new DoorstepDatabase(`rescue-${crypto.randomUUID()}`)
     phones.push(db)
     await db.meta.bulkPut([
       { key: 'syncDeviceId', value: deviceId },
       { key: 'userId', value: userId },
     ])
-    const photo = png(4, 4, shade)
     const data = new Uint8Array(photo).buffer
     await db.attachments.put({ sha256: sha256(photo), type: 'image/png', bytes: photo.length, width: 4, height: 4, data, thumb: data, thumbType: 'image/png', createdAt: '2026-12-01T00:00:00.000Z' })
     const repos = createRepositories(db)
@@ -45,6 +44,7 @@ describeEngines('rescue file import', (engine) => {
     const report = await repos.issues.create(issueFields({ photos: [sha256(photo)] }), author)
     const visit = await repos.visits.create(visitFields(), author)
     await repos.visits.update(visit.id, { outcome: '救援文件带回来的' })
+    for (let i = 0; i < moreVisits; i++) await repos.visits.create(visitFields({ outcome: `第${i}次` }), author)
     const file = Buffer.from(await (await buildRescueFile(db, PASSWORD)).file.arrayBuffer())
     return { db, file, report, visit, photo: sha256(photo) }
   }
@@ -94,6 +94,21 @@ describeEngines('rescue file import', (engine) => {
     const { file } = await phoneWithWork('u-leader1', leader.deviceId, 0x23)
     expect((await api.call('DELETE', `/api/v1/users/u-leader1/devices/${leader.deviceId}?mode=wipe`, { token: office.token })).status).toBe(204)
     expect((await importFile(office.token, file)).json).toMatchObject({ applied: 3 })
+  })
+
+  it('applies the changes of a photo that is no whole image, and leaves the photo out; more than one push batch goes whole', async () => {
+    const leader = await api.login('leader1')
+    const { file, report, photo } = await phoneWithWork('u-leader1', leader.deviceId, 0, Buffer.from('not a picture at all'), PUSH_MAX_MUTATIONS)
+
+    const answer = await importFile(office.token, file)
+    expect(answer.json).toEqual({ applied: 3 + PUSH_MAX_MUTATIONS, duplicate: 0, conflict: 0, rejected: [], photos: 0, badPhotos: 1, refusedEarlier: 0 } satisfies RescueResult)
+    expect((await api.pullAll(office.token)).filter((c) => c.id === report.id).at(-1)?.record).toMatchObject({ photos: [photo] })
+    expect(await api.storage.hasAttachment(photo)).toBe(false)
+  })
+
+  it('refuses a file over 50 MB before opening it', async () => {
+    const answer = await importFile(office.token, Buffer.alloc(RESCUE_MAX_BYTES + 1))
+    expect(error(answer)).toEqual([413, 'payload_too_large'])
   })
 
   it('refuses a wrong password and a changed file, and stores nothing', async () => {
