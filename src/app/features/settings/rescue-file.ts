@@ -55,7 +55,8 @@ export async function buildRescueFile(db: DoorstepDatabase, password: string, no
   const { BlobWriter, TextReader, Uint8ArrayReader, ZipWriter } = await import('@zip.js/zip.js')
   // AES-256 (strength 3), which 7-Zip opens; no web worker: the file is small and a worker needs its own URL.
   const zip = new ZipWriter(new BlobWriter('application/zip'), { password, encryptionStrength: 3, useWebWorkers: false })
-  await zip.add(RESCUE_JSON, new TextReader(JSON.stringify(file)))
+  // Indented: the office may open it in 7-Zip to read the refused changes.
+  await zip.add(RESCUE_JSON, new TextReader(JSON.stringify(file, null, 2)))
   for (const photo of photos) {
     // Photos are compressed already: stored, not deflated again.
     await zip.add(rescuePhotoPath(photo.sha256, photo.type), new Uint8ArrayReader(new Uint8Array(photo.data)), { level: 0 })
