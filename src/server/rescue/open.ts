@@ -1,4 +1,4 @@
-import { type Entry, ERR_INVALID_PASSWORD, type FileEntry, Uint8ArrayReader, Uint8ArrayWriter, ZipReader } from '@zip.js/zip.js'
+import { type Entry, ERR_INVALID_PASSWORD, type FileEntry, Uint8ArrayReader, Uint8ArrayWriter, ZipReader } from '@zip.js/zip.js/index-native.js'
 import { PHOTO_MAX_BYTES, RESCUE_JSON, RESCUE_MAX_BYTES, rescuePhotoHash, RescueFile } from '@/domain'
 import { HttpError } from '../errors'
 

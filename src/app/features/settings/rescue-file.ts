@@ -52,7 +52,8 @@ export function rescueFileName(now: Date): string {
 /** Builds the encrypted file; zip.js is loaded only now, never with the first screen. */
 export async function buildRescueFile(db: DoorstepDatabase, password: string, now = new Date()): Promise<{ file: Blob; name: string; count: number }> {
   const { file, photos } = await snapshot(db, now)
-  const { BlobWriter, TextReader, Uint8ArrayReader, ZipWriter } = await import('@zip.js/zip.js')
+  const { BlobWriter, TextReader, Uint8ArrayReader, ZipWriter } = await import('@zip.js/zip.js/index-native.js')
+  // The native build: the browser's CompressionStream, no WebAssembly (which the app's CSP does not let load).
   // AES-256 (strength 3), which 7-Zip opens; no web worker: the file is small and a worker needs its own URL.
   const zip = new ZipWriter(new BlobWriter('application/zip'), { password, encryptionStrength: 3, useWebWorkers: false })
   // Indented: the office may open it in 7-Zip to read the refused changes.
