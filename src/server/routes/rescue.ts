@@ -11,7 +11,8 @@ import { openRescue } from '../rescue/open'
 
 const Params = z.object({ communityId: RefId })
 const Headers = z.object({
-  [RESCUE_PASSWORD_HEADER]: z.string().min(1).max(RESCUE_PASSWORD_MAX * 9).describe('The file\'s password, percent-encoded (encodeURIComponent)'),
+  // Percent-encoded, a character takes at most 12 (4 UTF-8 bytes of 3 each).
+  [RESCUE_PASSWORD_HEADER]: z.string().min(1).max(RESCUE_PASSWORD_MAX * 12).describe("The file's password, percent-encoded (encodeURIComponent)"),
 })
 
 /**
