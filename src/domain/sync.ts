@@ -236,6 +236,10 @@ export const API_ERROR_CODES = [
   'device_signed_out',
   /** 401 to a device the office revoked with `wipe`: every request, a push too, is refused unread; it clears itself. */
   'device_wiped',
+  /** 400 to a rescue file import (src/domain/rescue.ts) whose password does not open the file. */
+  'bad_password',
+  /** 400 to a rescue file import that is not a whole rescue file: not a zip, not encrypted, changed or cut short. */
+  'invalid_rescue',
 ] as const
 export const ApiError = z.object({ error: z.enum(API_ERROR_CODES), message: z.string() })
 export type ApiError = z.infer<typeof ApiError>

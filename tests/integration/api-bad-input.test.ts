@@ -77,6 +77,7 @@ describeEngines('bad input on every route', (engine) => {
     { method: 'POST', url: () => '/api/v1/communities/c-nanmen/roster/preview', auth: true },
     { method: 'POST', url: () => '/api/v1/communities/c-nanmen/roster/import', auth: true },
     { method: 'GET', url: () => '/api/v1/communities/c-nanmen/roster.xlsx', auth: true },
+    { method: 'POST', url: () => '/api/v1/communities/c-nanmen/rescue', auth: true },
     { method: 'GET', url: () => '/api/v1/roster/template.xlsx', auth: true },
     { method: 'GET', url: () => '/api/v1/communities/c-nanmen/coverage?month=2026-11', auth: true },
     { method: 'GET', url: () => '/api/v1/communities/c-nanmen/coverage/households?month=2026-11&buildingId=b-nanmen-117', auth: true },
@@ -100,7 +101,7 @@ describeEngines('bad input on every route', (engine) => {
     // Bodies are refused where a route reads one (a roster preview answers 200 with the file's problems);
     // login never signs anyone in from a malformed request.
     for (const [what, status] of statuses) {
-      if (/^(POST \/api\/v1\/(auth\/login|sync\/(push|health)|communities\/\S+\/(roster\/import|campaigns))|PUT|PATCH)/.test(what)) expect(status, what).toBeGreaterThanOrEqual(400)
+      if (/^(POST \/api\/v1\/(auth\/login|sync\/(push|health)|communities\/\S+\/(roster\/import|campaigns|rescue))|PUT|PATCH)/.test(what)) expect(status, what).toBeGreaterThanOrEqual(400)
     }
     expect(({} as Record<string, unknown>).role, 'Object.prototype polluted').toBeUndefined()
     expect({ office: await api.pullAll(office.token), leader: await api.pullAll(leader.token) }).toEqual(before)

@@ -773,6 +773,14 @@ describeEngines('authorization matrix', (engine) => {
       'GET /api/v1/communities/{communityId}/roster.xlsx': { method: 'GET', url: `/api/v1/communities/${A}/roster.xlsx`, live: ['403'] },
       'HEAD /api/v1/communities/{communityId}/roster.xlsx': { method: 'HEAD', url: `/api/v1/communities/${A}/roster.xlsx`, live: ['403'] },
       'GET /api/v1/roster/template.xlsx': { method: 'GET', url: '/api/v1/roster/template.xlsx' },
+      // The office imports a leader's rescue file; a leader is refused before the file is opened.
+      'POST /api/v1/communities/{communityId}/rescue': {
+        method: 'POST',
+        url: `/api/v1/communities/${A}/rescue`,
+        body: Buffer.from('PK'),
+        headers: { 'content-type': 'application/zip', 'x-rescue-password': 'dead-token' },
+        live: ['403'],
+      },
       // The exports (issue 8): the office's, refused to a leader.
       ...Object.fromEntries(
         ['visits', 'issues', 'inspections'].flatMap((kind) =>

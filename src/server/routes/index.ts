@@ -13,6 +13,7 @@ import { exportRoutes, reportFileRoutes } from './exports'
 import { healthRoutes } from './health'
 import { openapiRoutes } from './openapi'
 import { rosterRoutes } from './roster'
+import { rescueRoutes } from './rescue'
 import { syncRoutes } from './sync'
 
 /** Every route of /api/v1: health, sign-in and the OpenAPI document are public; everything else needs a device token. */
@@ -36,5 +37,6 @@ export const apiRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (a
     await secured.register(campaignRoutes, { ctx })
     await secured.register(exportRoutes, { ctx })
     await secured.register(reportFileRoutes, { ctx })
+    await secured.register(rescueRoutes, { ctx })
   })
 }

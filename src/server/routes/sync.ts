@@ -19,7 +19,7 @@ const PullQuery = z.object({
  * Each mutation is parsed on its own, so that a malformed one is answered `rejected`/`invalid` and never
  * takes the well-formed ones of its batch down with it.
  */
-function parseMutation(raw: unknown): IncomingMutation {
+export function parseMutation(raw: unknown): IncomingMutation {
   const parsed = Mutation.safeParse(raw)
   if (parsed.success) return { ok: true, mutation: parsed.data, deviceSeq: parsed.data.deviceSeq }
   const id = typeof raw === 'object' && raw !== null && 'mutationId' in raw ? raw.mutationId : undefined

@@ -15,6 +15,9 @@ import {
   DeviceStanding,
   IssuedPassword,
   MonthlyReport,
+  RESCUE_PASSWORD_HEADER,
+  RESCUE_TYPE,
+  RescueResult,
   RosterPreview,
   type AccountChange,
   type BuildingAssignment,
@@ -73,12 +76,15 @@ export function createOfficeApi(options: OfficeApiOptions = {}) {
   const session = options.session ?? (() => readSession(db))
   const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
 
-  async function call(method: string, path: string, body?: { json: unknown } | { bytes: ArrayBuffer }): Promise<Response> {
+  /** A body of bytes is a spreadsheet unless it says its type; `headers` go along with it. */
+  type Bytes = { bytes: ArrayBuffer; type?: string; headers?: Record<string, string> }
+
+  async function call(method: string, path: string, body?: { json: unknown } | Bytes): Promise<Response> {
     const current = await session()
     if (!current) throw new OfficeApiError('signed_out', 'no session on this device')
     const headers: Record<string, string> = { authorization: `Bearer ${current.token}` }
     if (body && 'json' in body) headers['content-type'] = 'application/json'
-    if (body && 'bytes' in body) headers['content-type'] = SPREADSHEET
+    if (body && 'bytes' in body) Object.assign(headers, { 'content-type': body.type ?? SPREADSHEET }, body.headers)
     let response: Response
     try {
       response = await fetchImpl(`${current.serverUrl.replace(/\/+$/, '')}/api/v1${path}`, {
@@ -96,20 +102,19 @@ export function createOfficeApi(options: OfficeApiOptions = {}) {
     return response
   }
 
-  async function json<T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown): Promise<T> {
-    const response = await call(method, path, body === undefined ? undefined : { json: body })
+  /** The answer to a call, checked against the contract. */
+  async function answer<T>(schema: z.ZodType<T>, method: string, path: string, body?: { json: unknown } | Bytes): Promise<T> {
+    const response = await call(method, path, body)
     const parsed = schema.safeParse(await response.json().catch(() => undefined))
     if (!parsed.success) throw new OfficeApiError('bad_response', `${method} ${path}: the answer does not match the contract`)
     return parsed.data
   }
 
-  async function roster(step: 'preview' | 'import', communityId: string, bytes: ArrayBuffer): Promise<RosterPreview> {
-    const path = `/communities/${encodeURIComponent(communityId)}/roster/${step}`
-    const response = await call('POST', path, { bytes })
-    const parsed = RosterPreview.safeParse(await response.json().catch(() => undefined))
-    if (!parsed.success) throw new OfficeApiError('bad_response', `POST ${path}: the answer does not match the contract`)
-    return parsed.data
-  }
+  const json = <T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown): Promise<T> =>
+    answer(schema, method, path, body === undefined ? undefined : { json: body })
+
+  const roster = (step: 'preview' | 'import', communityId: string, bytes: ArrayBuffer): Promise<RosterPreview> =>
+    answer(RosterPreview, 'POST', `/communities/${encodeURIComponent(communityId)}/roster/${step}`, { bytes })
 
   const id = encodeURIComponent
   return {
@@ -143,6 +148,13 @@ export function createOfficeApi(options: OfficeApiOptions = {}) {
     campaign: (campaignId: string) => json(CampaignProgress, 'GET', `/campaigns/${id(campaignId)}`),
     remindCampaign: (campaignId: string, reminder: NewReminder) => json(Campaign, 'POST', `/campaigns/${id(campaignId)}/reminders`, reminder),
     closeCampaign: (campaignId: string) => json(CampaignProgress, 'POST', `/campaigns/${id(campaignId)}/close`),
+    // ── Rescue files (src/domain/rescue.ts) ──
+    importRescue: (communityId: string, bytes: ArrayBuffer, password: string) =>
+      answer(RescueResult, 'POST', `/communities/${id(communityId)}/rescue`, {
+        bytes,
+        type: RESCUE_TYPE,
+        headers: { [RESCUE_PASSWORD_HEADER]: encodeURIComponent(password) },
+      }),
   }
 }
 export type OfficeApi = ReturnType<typeof createOfficeApi>
