@@ -31,7 +31,8 @@ import { communityDevices, reportDeviceHealth, type CommunityDevice } from './de
 import * as campaigns from './campaign-storage'
 import { recordsPage } from './exports'
 import { deviceRevocations, revokeDeviceAs } from './device-revocation'
-import type { DeviceRevocation } from '@/domain'
+import type { AuditPage, DeviceRevocation } from '@/domain'
+import * as audit from './audit'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
@@ -969,6 +970,19 @@ export class KyselyStorage implements Storage {
     return deviceRevocations(this.#db, userId)
   }
   // ---- end of device revocation ----
+  // ---- audit (issue 10, ./audit.ts) ----
+  recordAudit(event: audit.NewAuditEvent): Promise<void> {
+    return audit.recordAudit(this.#db, event)
+  }
+
+  setAuditRows(id: string, rows: number): Promise<void> {
+    return audit.setAuditRows(this.#db, id, rows)
+  }
+
+  auditEvents(filter: audit.AuditFilter): Promise<AuditPage> {
+    return audit.auditEvents(this.#db, filter)
+  }
+  // ---- end of audit ----
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {
