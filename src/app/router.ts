@@ -29,7 +29,7 @@ export const routes: RouteRecordRaw[] = [
     // The office's workspace on a desk: its own layout (no tab bar), Element Plus, each page its own chunk.
     path: '/office',
     component: () => import('./features/office/OfficeLayout.vue'),
-    meta: { messages: ['office', 'issues', 'account', 'officeDevices'] },
+    meta: { messages: ['office', 'issues', 'account', 'officeDevices', 'officeAudit'] },
     children: [
       { path: '', name: 'office', component: () => import('./features/office/OfficeIssues.vue') },
       { path: 'issues/:id', name: 'office-issue', component: () => import('./features/office/OfficeIssue.vue'), props: true },
@@ -42,6 +42,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'coverage', name: 'office-coverage', component: () => import('./features/office/OfficeCoverage.vue'), meta: { messages: ['officeCoverage'] } },
       { path: 'devices', name: 'office-devices', component: () => import('./features/office/devices/OfficeDevices.vue') },
       { path: 'report', name: 'office-report', component: () => import('./features/office/report/OfficeReport.vue'), meta: { messages: ['officeReport'] } },
+      { path: 'audit', name: 'office-audit', component: () => import('./features/office/audit/OfficeAudit.vue') },
     ],
   },
   { path: '/:pathMatch(.*)*', redirect: '/' },

@@ -17,11 +17,11 @@ export interface Audited {
 
 /**
  * Records one audited action of the signed-in caller (the audit of issue 10; AuditEvent in the domain) and
- * returns its id. A failure to record is logged and swallowed by default: the action has happened, and
- * answering it with an error would tell the office it had not. With `before: true` (a file of residents'
- * data about to leave) the failure is thrown instead: no export leaves unrecorded.
+ * returns its id. A failure to record is logged, never thrown: the action has happened (or the file is about
+ * to leave), and answering it with an error would tell the office it had not. Routes that send a file call
+ * it before the first byte, so that a download broken off half-way is on record too.
  */
-export async function audit(ctx: ServerContext, request: FastifyRequest, what: Audited, options: { before?: boolean } = {}): Promise<string> {
+export async function audit(ctx: ServerContext, request: FastifyRequest, what: Audited): Promise<string> {
   const principal = principalOf(request)
   const at = ctx.clock()
   const id = uuidv7(at.getTime())
@@ -38,7 +38,6 @@ export async function audit(ctx: ServerContext, request: FastifyRequest, what: A
       detail: what.detail ?? {},
     })
   } catch (error) {
-    if (options.before) throw error
     request.log.error({ err: error, action: what.action }, 'audit event not recorded')
   }
   return id

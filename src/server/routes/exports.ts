@@ -66,7 +66,7 @@ export const exportRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async
           const table = await exportTable(ctx.storage, community, kind, filter)
           // Recorded before the first byte leaves, so a broken-off download is on record too; the count follows.
           const detail = { format, from: filter.from, to: filter.to, buildingId: filter.buildingId, status: filter.status ?? null, category: filter.category ?? null }
-          const eventId = await audit(ctx, request, { action: `export.${kind}`, communityId: community.id, target: community.id, detail }, { before: true })
+          const eventId = await audit(ctx, request, { action: `export.${kind}`, communityId: community.id, target: community.id, detail })
           table.rows = countedRows(ctx, request, eventId, table.rows)
           const dates = query.from || query.to ? `${query.from ?? ''}至${query.to ?? ''}` : ''
           const name = `${community.name}${EXPORT_TITLES[kind]}${dates}.${format}`
@@ -100,7 +100,7 @@ export const reportFileRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = a
         const community = await managedCommunity(ctx, principalOf(request), request.params.communityId)
         const file = await writers[format](await monthlyReport(ctx.storage, community, request.query.month, chinaDay(ctx.clock())))
         const name = monthlyReportName(community, request.query.month, format)
-        await audit(ctx, request, { action: 'report.download', communityId: community.id, target: community.id, detail: { format, month: request.query.month } }, { before: true })
+        await audit(ctx, request, { action: 'report.download', communityId: community.id, target: community.id, detail: { format, month: request.query.month } })
         return reply.code(200).type(FORMATS[format].type).header('content-disposition', attachment(name, `report.${format}`)).send(file)
       },
     )

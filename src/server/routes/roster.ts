@@ -93,7 +93,7 @@ export const rosterRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async
     async (request, reply) => {
       const community = await managedCommunity(ctx, principalOf(request), request.params.communityId)
       const { file, rows } = await exportRoster(ctx.storage, community.id)
-      await audit(ctx, request, { action: 'roster.export', communityId: community.id, target: community.id, rows }, { before: true })
+      await audit(ctx, request, { action: 'roster.export', communityId: community.id, target: community.id, rows })
       return reply.code(200).type(ROSTER_XLSX_TYPE).header('content-disposition', attachment(`${community.name}花名册.xlsx`, 'roster.xlsx')).send(file)
     },
   )

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import {
   Account,
   ApiError,
+  AuditPage,
   BuildingSummary,
   Campaign,
   CampaignProgress,
@@ -143,6 +144,8 @@ export function createOfficeApi(options: OfficeApiOptions = {}) {
     campaign: (campaignId: string) => json(CampaignProgress, 'GET', `/campaigns/${id(campaignId)}`),
     remindCampaign: (campaignId: string, reminder: NewReminder) => json(Campaign, 'POST', `/campaigns/${id(campaignId)}/reminders`, reminder),
     closeCampaign: (campaignId: string) => json(CampaignProgress, 'POST', `/campaigns/${id(campaignId)}/close`),
+    // ── Audit (src/domain/audit.ts): admins only ──
+    audit: (filters: Record<string, string>) => json(AuditPage, 'GET', `/audit?${new URLSearchParams(filters).toString()}`),
   }
 }
 export type OfficeApi = ReturnType<typeof createOfficeApi>
