@@ -46,6 +46,11 @@ export const AuditEvent = z.object({
   action: AuditAction,
   /** The id acted on: a community, an account or a device. */
   target: RefId.nullable(),
+  /**
+   * What the target is called now, looked up when listed (the table keeps the id): a community's name, an
+   * account's, or a device's with its account's (`演示楼长 · 手机`); null when it is none of these any more.
+   */
+  targetName: z.string().nullable(),
   /** How many records were read, exported or imported; null where the action moves none. */
   rows: z.number().int().nonnegative().nullable(),
   detail: AuditDetail,

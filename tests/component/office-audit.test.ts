@@ -25,6 +25,7 @@ const PAGE = AuditPage.parse({
       communityId: 'c-nanmen',
       action: 'export.visits',
       target: 'c-nanmen',
+      targetName: '南门社区',
       rows: 37,
       detail: { format: 'xlsx', from: '2026-11-01', to: null, buildingId: null, status: null, category: null },
     },
@@ -37,6 +38,7 @@ const PAGE = AuditPage.parse({
       communityId: 'c-nanmen',
       action: 'device.revoke',
       target: 'd-lost-phone',
+      targetName: '陈伯 · 红米手机',
       rows: null,
       detail: { mode: 'wipe', account: 'u-leader1' },
     },
@@ -74,7 +76,7 @@ describe('the audit page', { timeout: 30_000 }, () => {
 
     const cells = (row: number) => rows()[row]!.findAll('td').map((td) => td.text())
     expect(cells(0).slice(1)).toEqual(['社区小李社区工作人员', '导出走访记录', '南门社区', '南门社区', '37', '格式：xlsx；从：2026-11-01'])
-    expect(cells(1).slice(1)).toEqual(['社区小李社区工作人员', '手机退出或清除', '南门社区', 'd-lost-phone', '', '方式：wipe；账号：u-leader1'])
+    expect(cells(1).slice(1)).toEqual(['社区小李社区工作人员', '手机退出或清除', '南门社区', '陈伯 · 红米手机', '', '方式：清除数据；账号：u-leader1'])
     expect(wrapper.find('.office-audit__pages').text()).toContain('120')
   })
 

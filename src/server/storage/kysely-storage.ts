@@ -979,8 +979,9 @@ export class KyselyStorage implements Storage {
     return audit.setAuditRows(this.#db, id, rows)
   }
 
-  auditEvents(filter: audit.AuditFilter): Promise<AuditPage> {
-    return audit.auditEvents(this.#db, filter)
+  async auditEvents(filter: audit.AuditFilter): Promise<AuditPage> {
+    const communities = new Map((await this.listCommunities()).map((c) => [c.id, c.name]))
+    return audit.auditEvents(this.#db, filter, communities)
   }
   // ---- end of audit ----
 }
