@@ -15,6 +15,10 @@ export const AUDIT_ACTIONS = [
   'residents.read',
   /** The office's device received households, or the workspace listed a building's households (coverage). */
   'households.read',
+  /** The office's device received the leaders' visits (what was said and needed at each door). */
+  'visits.read',
+  /** The office's device received issue reports (some name a household). */
+  'issues.read',
   'export.visits',
   'export.issues',
   'export.inspections',

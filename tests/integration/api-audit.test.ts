@@ -3,7 +3,7 @@ import { ROSTER_HEADER_ROW, rosterRows, uuidv7, type AuditEvent, type AuditPage,
 import { demoBuildings, demoCommunity, demoGrids, demoHouseholds, demoResidents } from '@/domain/demo'
 import { visitFields } from '../fixtures'
 import { mutation } from '../fixtures/mutations'
-import { describeEngines, pushBody, startApi, type TestApi } from './api'
+import { describeEngines, newIssue, pushBody, startApi, type TestApi } from './api'
 
 const A = demoCommunity.id
 /** A number only the account created here has: it must not reach the audit either. */
@@ -41,7 +41,7 @@ describeEngines('the audit', (engine) => {
   const expectOk = (answer: { status: number; body: string }) => expect(answer.status, answer.body).toBeLessThan(300)
   const officeActor = { actorId: 'u-office1', actorName: expect.any(String), actorRole: 'office', communityId: A }
 
-  it("records the office's reads of residents and households, by what its device received; never a leader's pull", async () => {
+  it("records the office's reads of residents, households, visits and reports, by what its device received; never a leader's pull", async () => {
     let cursor = ''
     const pull = (token: string) => async () => {
       const answer = await api.call('GET', `/api/v1/sync/pull?limit=1000&cursor=${cursor}`, { token })
@@ -56,10 +56,22 @@ describeEngines('the audit', (engine) => {
 
     // Pulled to the end: nothing new, nothing recorded; a page of other tables is not a read of residents.
     expect(await recordedBy(pull(office.token))).toEqual([])
+    const officeCursor = cursor
     cursor = ''
     expect(await recordedBy(async () => expect((await api.call('GET', '/api/v1/sync/pull?limit=1', { token: office.token })).status).toBe(200))).toEqual([])
     const leader = await api.login('leader1')
     expect(await recordedBy(pull(leader.token))).toEqual([])
+
+    // The leaders' records, as they reach the office: a visit in October (the export below asks for November) and a report.
+    const records = [mutation.put('visits', uuidv7(), visitFields({ visitedAt: '2026-10-20T02:30:00.000Z' })), newIssue()]
+    expect((await api.call('POST', '/api/v1/sync/push', { token: leader.token, json: pushBody(leader.deviceId, records) })).status).toBe(200)
+    expect(await recordedBy(pull(leader.token))).toEqual([])
+    cursor = officeCursor
+    const received = await recordedBy(pull(office.token))
+    expect(received.map(({ action, rows }) => [action, rows]).sort()).toEqual([
+      ['issues.read', 1],
+      ['visits.read', 1],
+    ])
   })
 
   it("records the coverage list of a building's households", async () => {
@@ -93,7 +105,7 @@ describeEngines('the audit', (engine) => {
       }),
     ])
     const issues = await recordedBy(async () => expectOk(await api.call('GET', `/api/v1/communities/${A}/exports/issues.xlsx?status=submitted`, { token: admin })))
-    expect(issues).toEqual([expect.objectContaining({ actorId: 'u-admin1', actorRole: 'admin', communityId: A, action: 'export.issues', rows: 0, detail: expect.objectContaining({ format: 'xlsx', status: 'submitted' }) })])
+    expect(issues).toEqual([expect.objectContaining({ actorId: 'u-admin1', actorRole: 'admin', communityId: A, action: 'export.issues', rows: 1, detail: expect.objectContaining({ format: 'xlsx', status: 'submitted' }) })])
 
     const report = await recordedBy(async () => expectOk(await api.call('GET', `/api/v1/communities/${A}/report.xlsx?month=2026-11`, { token: office.token })))
     expect(report).toEqual([expect.objectContaining({ ...officeActor, action: 'report.download', target: A, rows: null, detail: { format: 'xlsx', month: '2026-11' } })])

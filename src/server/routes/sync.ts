@@ -85,10 +85,11 @@ export const syncRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (
         else reset = true
       }
       const page = await ctx.storage.pull(principal, afterRev, request.query.limit)
-      // An office's device holds the whole community's residents for the workspace to list and search: what it
-      // receives is what the office can read. A leader's phone pulls its own buildings for its own work, unaudited.
+      // An office's device holds the whole community's residents and records for the workspace to list and
+      // search: what it receives is what the office can read. A leader's phone pulls its own buildings for its
+      // own work, unaudited.
       if (principal.role === 'office') {
-        for (const table of ['households', 'residents'] as const) {
+        for (const table of ['households', 'residents', 'visits', 'issues'] as const) {
           const rows = page.changes.filter((change) => change.table === table).length
           if (rows > 0) await audit(ctx, request, { action: `${table}.read`, communityId: principal.communityId, target: principal.deviceId, rows, detail: { via: 'sync' } })
         }

@@ -25,6 +25,8 @@ export default defineMessages({
       actions: {
         residents: { read: '查看居民名单' },
         households: { read: '查看住户名单' },
+        visits: { read: '查看走访记录' },
+        issues: { read: '查看居民诉求' },
         export: { visits: '导出走访记录', issues: '导出居民诉求', inspections: '导出安全巡查' },
         report: { download: '下载月报' },
         roster: { import: '导入花名册', export: '导出花名册' },
@@ -91,6 +93,8 @@ export default defineMessages({
       actions: {
         residents: { read: 'Read residents' },
         households: { read: 'Read households' },
+        visits: { read: 'Read visits' },
+        issues: { read: 'Read issue reports' },
         export: { visits: 'Exported visits', issues: 'Exported reports', inspections: 'Exported inspections' },
         report: { download: 'Downloaded the monthly report' },
         roster: { import: 'Imported the roster', export: 'Exported the roster' },
