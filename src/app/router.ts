@@ -29,7 +29,7 @@ export const routes: RouteRecordRaw[] = [
     // The office's workspace on a desk: its own layout (no tab bar), Element Plus, each page its own chunk.
     path: '/office',
     component: () => import('./features/office/OfficeLayout.vue'),
-    meta: { messages: ['office', 'issues', 'account', 'officeDevices', 'officeAudit'] },
+    meta: { messages: ['office', 'issues', 'account', 'officeDevices'] },
     children: [
       { path: '', name: 'office', component: () => import('./features/office/OfficeIssues.vue') },
       { path: 'issues/:id', name: 'office-issue', component: () => import('./features/office/OfficeIssue.vue'), props: true },

@@ -33,7 +33,6 @@ export const lazyMessages = {
   officeTemplates: () => import('@/app/features/office/templates/messages'),
   officeCoverage: () => import('@/app/features/office/coverage-messages'),
   officeDevices: () => import('@/app/features/office/devices/messages'),
-  officeAudit: () => import('@/app/features/office/audit/messages'),
   reportNews: () => import('@/app/features/home/news-messages'),
   officeReport: () => import('@/app/features/office/report/messages'),
   account: () => import('@/app/features/session/account-messages'),
