@@ -42,6 +42,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'coverage', name: 'office-coverage', component: () => import('./features/office/OfficeCoverage.vue'), meta: { messages: ['officeCoverage'] } },
       { path: 'devices', name: 'office-devices', component: () => import('./features/office/devices/OfficeDevices.vue') },
       { path: 'report', name: 'office-report', component: () => import('./features/office/report/OfficeReport.vue'), meta: { messages: ['officeReport'] } },
+      { path: 'audit', name: 'office-audit', component: () => import('./features/office/audit/OfficeAudit.vue') },
     ],
   },
   { path: '/:pathMatch(.*)*', redirect: '/' },

@@ -45,11 +45,11 @@ afterEach(() => {
 })
 
 describe('the workspace for an admin', { timeout: 30_000 }, () => {
-  it('offers only 社区, 人员, 楼栋住户, 走访覆盖, 设备 and 月报导出, and lands on 社区 until a community is picked, then on 人员', async () => {
+  it('offers only 社区, 人员, 楼栋住户, 走访覆盖, 设备, 月报导出 and 审计记录, and lands on 社区 until a community is picked, then on 人员', async () => {
     serverDouble()
     const first = await mountWithApp(OfficeLayout, { route: '/office' })
     await vi.waitFor(() => expect(first.router.currentRoute.value.path).toBe('/office/communities'), SLOW)
-    expect(first.wrapper.find('nav').findAll('.el-menu-item').map((item) => item.text())).toEqual(['社区', '人员', '楼栋住户', '走访覆盖', '设备', '月报导出'])
+    expect(first.wrapper.find('nav').findAll('.el-menu-item').map((item) => item.text())).toEqual(['社区', '人员', '楼栋住户', '走访覆盖', '设备', '月报导出', '审计记录'])
     first.wrapper.unmount()
 
     useOfficeCommunity().pick({ id: 'c-nanmen', name: '南门社区' })

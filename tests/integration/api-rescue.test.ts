@@ -76,6 +76,12 @@ describeEngines('rescue file import', (engine) => {
     expect(again.json).toMatchObject({ applied: 0, duplicate: 3, rejected: [] })
     expect(await appliedMutations()).toBe(before)
     expect((await api.pullAll(office.token)).length).toBe(changes.length)
+    // The office wrote as the leader: the audit says so, twice.
+    const audited = await api.tables().selectFrom('audit_events').select(['action', 'actor_id', 'target', 'rows']).where('action', '=', 'rescue.import').execute()
+    expect(audited).toEqual([
+      { action: 'rescue.import', actor_id: 'u-office1', target: 'u-leader1', rows: 3 },
+      { action: 'rescue.import', actor_id: 'u-office1', target: 'u-leader1', rows: 3 },
+    ])
   })
 
   it('is a duplicate of the phone’s own push, whichever comes first', async () => {

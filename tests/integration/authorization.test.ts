@@ -847,6 +847,9 @@ describeEngines('authorization matrix', (engine) => {
       'HEAD /api/v1/campaigns/{id}': { method: 'HEAD', url: `/api/v1/campaigns/${uuidv7()}`, live: ['403'] },
       'POST /api/v1/campaigns/{id}/reminders': { method: 'POST', url: `/api/v1/campaigns/${uuidv7()}/reminders`, json: { text: '死令牌提醒' }, live: ['403'] },
       'POST /api/v1/campaigns/{id}/close': { method: 'POST', url: `/api/v1/campaigns/${uuidv7()}/close`, live: ['403'] },
+      // The audit: the admin's alone.
+      'GET /api/v1/audit': { method: 'GET', url: '/api/v1/audit', live: ['403'] },
+      'HEAD /api/v1/audit': { method: 'HEAD', url: '/api/v1/audit', live: ['403'] },
     }
     /** What the requests changed. */
     async function effects(): Promise<string[]> {

@@ -166,7 +166,7 @@ async function roster(storage: Storage, io: AdminIo, args: string[]) {
     return io.out(`Imported the roster of ${community.name}.`)
   }
   if (action === 'export' && !file && values.out) {
-    await writeFile(values.out, await exportRoster(storage, community.id))
+    await writeFile(values.out, (await exportRoster(storage, community.id)).file)
     return io.out(`Wrote the roster of ${community.name} to ${values.out}.`)
   }
   throw new UsageError('roster import needs a file; roster export needs --out <file.xlsx>.')

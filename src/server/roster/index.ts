@@ -52,7 +52,8 @@ export async function importRoster(
   }
 }
 
-/** The community's roster as an .xlsx file, in the import's format. */
-export async function exportRoster(storage: Storage, communityId: string): Promise<Buffer> {
-  return writeRosterXlsx(rosterRows(await storage.roster(communityId)))
+/** The community's roster as an .xlsx file, in the import's format, and how many rows (residents) it has. */
+export async function exportRoster(storage: Storage, communityId: string): Promise<{ file: Buffer; rows: number }> {
+  const rows = rosterRows(await storage.roster(communityId))
+  return { file: await writeRosterXlsx(rows), rows: rows.length }
 }

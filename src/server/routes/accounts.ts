@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Account, AccountChange, BuildingAssignment, IssuedPassword, NewAccount, RefId, uuidv7 } from '@/domain'
+import { audit } from '../audit'
 import { checkBuildings, managedAccount } from '../auth/accounts'
 import { principalOf } from '../auth/authenticate'
 import { managedCommunity } from '../auth/community'
@@ -64,6 +65,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = asyn
         passwordHash: await hashPassword(password),
         mustChangePassword: true,
       })
+      await audit(ctx, request, { action: 'account.create', communityId: community.id, target: user.id, detail: { role, buildings: buildingIds.length } })
       return reply.code(201).send({ account: await accountOf(ctx.storage, user), password })
     },
   )
@@ -77,6 +79,9 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = asyn
       // Nobody locks themselves out: another office account or an admin disables this one if need be.
       if (request.body.disabled && user.id === principal.userId) throw new HttpError(403, 'forbidden', 'You cannot disable your own account.')
       await ctx.storage.updateUser(user.id, request.body)
+      // The names of the fields changed, not their values; whether the account was disabled or enabled is worth saying.
+      const detail = { fields: Object.keys(request.body).sort(), ...(request.body.disabled !== undefined && { disabled: request.body.disabled }) }
+      await audit(ctx, request, { action: 'account.change', communityId: user.communityId, target: user.id, detail })
       return accountOf(ctx.storage, (await ctx.storage.getUser(user.id))!)
     },
   )
@@ -90,6 +95,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = asyn
       // The account's phones stay signed in (a forgotten password is no lost phone) but are held at the
       // password change, which needs this one-time password: whoever has the phone but not the password is stuck.
       await ctx.storage.updateUser(user.id, { password: { hash: await hashPassword(password), mustChange: true } })
+      await audit(ctx, request, { action: 'account.password_reset', communityId: user.communityId, target: user.id })
       return { account: await accountOf(ctx.storage, (await ctx.storage.getUser(user.id))!), password }
     },
   )
@@ -104,6 +110,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = asyn
       await checkBuildings(ctx.storage, user, request.body.buildingIds)
       // The leader's next pull has a new scope: their phone drops the buildings taken away (docs/sync-protocol.md).
       await ctx.storage.assignBuildings(user.id, request.body.buildingIds)
+      await audit(ctx, request, { action: 'account.buildings', communityId: user.communityId, target: user.id, detail: { buildingIds: request.body.buildingIds } })
       return accountOf(ctx.storage, (await ctx.storage.getUser(user.id))!)
     },
   )

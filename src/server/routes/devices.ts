@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { DeviceInfo, DeviceRevocation, RefId } from '@/domain'
+import { audit } from '../audit'
 import { managedAccount } from '../auth/accounts'
 import { principalOf } from '../auth/authenticate'
 import type { ServerContext } from '../context'
@@ -46,6 +47,12 @@ export const deviceRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async
       const devices = await ctx.storage.listDevices(user.id)
       if (!devices.some((d) => d.id === request.params.deviceId)) throw new HttpError(404, 'not_found', 'No such device.')
       await ctx.storage.revokeDeviceAs(request.params.deviceId, request.query.mode, ctx.clock().toISOString())
+      await audit(ctx, request, {
+        action: 'device.revoke',
+        communityId: user.communityId,
+        target: request.params.deviceId,
+        detail: { mode: request.query.mode, account: user.id },
+      })
       return reply.code(204).send()
     },
   )

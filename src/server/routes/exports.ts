@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { chinaDay, Day, IssueCategory, IssueStatus, Month, RefId, ROSTER_XLSX_TYPE } from '@/domain'
+import { audit, countedRows } from '../audit'
 import { principalOf } from '../auth/authenticate'
 import { managedCommunity } from '../auth/community'
 import type { ServerContext } from '../context'
@@ -63,6 +64,10 @@ export const exportRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async
             category: query.category ?? null,
           }
           const table = await exportTable(ctx.storage, community, kind, filter)
+          // Recorded before the first byte leaves, so a broken-off download is on record too; the count follows.
+          const detail = { format, from: filter.from, to: filter.to, buildingId: filter.buildingId, status: filter.status ?? null, category: filter.category ?? null }
+          const eventId = await audit(ctx, request, { action: `export.${kind}`, communityId: community.id, target: community.id, detail })
+          table.rows = countedRows(ctx, request, eventId, table.rows)
           const dates = query.from || query.to ? `${query.from ?? ''}至${query.to ?? ''}` : ''
           const name = `${community.name}${EXPORT_TITLES[kind]}${dates}.${format}`
           return reply
@@ -95,6 +100,7 @@ export const reportFileRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = a
         const community = await managedCommunity(ctx, principalOf(request), request.params.communityId)
         const file = await writers[format](await monthlyReport(ctx.storage, community, request.query.month, chinaDay(ctx.clock())))
         const name = monthlyReportName(community, request.query.month, format)
+        await audit(ctx, request, { action: 'report.download', communityId: community.id, target: community.id, detail: { format, month: request.query.month } })
         return reply.code(200).type(FORMATS[format].type).header('content-disposition', attachment(name, `report.${format}`)).send(file)
       },
     )

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { chinaDay, chinaMonth, Community, CommunitySettings, CommunitySettingsChange, Coverage, CoverageHousehold, Month, MonthlyReport, RefId } from '@/domain'
+import { audit } from '../audit'
 import { principalOf } from '../auth/authenticate'
 import { managedCommunity } from '../auth/community'
 import type { ServerContext } from '../context'
@@ -48,6 +49,9 @@ export const fieldRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async 
       const known = buildingId !== undefined ? field.buildings.some((b) => b.id === buildingId) : field.leaders.some((l) => l.id === leaderId)
       if (!known) throw new HttpError(404, 'not_found', buildingId !== undefined ? 'No such building in this community.' : 'No such leader in this community.')
       const households = householdsOf(field, buildingId !== undefined ? { buildingId } : { leaderId: leaderId! })
+      // The list names the residents of each household.
+      const detail = { via: 'coverage', month: monthOf(month), buildingId: buildingId ?? null, leaderId: leaderId ?? null }
+      await audit(ctx, request, { action: 'households.read', communityId: community.id, target: community.id, rows: households.length, detail })
       return households.map(({ care: _care, ...household }) => household)
     },
   )

@@ -3,6 +3,7 @@ import { authenticate } from '../auth/authenticate'
 import type { ServerContext } from '../context'
 import { accountRoutes } from './accounts'
 import { attachmentListRoutes, attachmentRoutes } from './attachments'
+import { auditRoutes } from './audit'
 import { loginRoutes, logoutRoutes } from './auth'
 import { campaignRoutes } from './campaigns'
 import { communityRoutes } from './communities'
@@ -38,5 +39,6 @@ export const apiRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (a
     await secured.register(exportRoutes, { ctx })
     await secured.register(reportFileRoutes, { ctx })
     await secured.register(rescueRoutes, { ctx })
+    await secured.register(auditRoutes, { ctx })
   })
 }

@@ -2,6 +2,7 @@ import type { FastifyError } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { RefId, RESCUE_MAX_BYTES, RESCUE_PASSWORD_HEADER, RESCUE_PASSWORD_MAX, RESCUE_TYPE, RescueResult } from '@/domain'
+import { audit } from '../audit'
 import { principalOf } from '../auth/authenticate'
 import { managedCommunity } from '../auth/community'
 import type { ServerContext } from '../context'
@@ -52,7 +53,17 @@ export const rescueRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async
       } catch {
         throw new HttpError(400, 'bad_request', `The ${RESCUE_PASSWORD_HEADER} header is not percent-encoded.`)
       }
-      return importRescue(ctx, community.id, await openRescue(request.body, password))
+      const opened = await openRescue(request.body, password)
+      const result = await importRescue(ctx, community.id, opened)
+      // The office writes as a leader here: the audit says who did, for whom, and how much.
+      await audit(ctx, request, {
+        action: 'rescue.import',
+        communityId: community.id,
+        target: opened.file.userId,
+        rows: result.applied + result.duplicate + result.conflict + result.rejected.length,
+        detail: { applied: result.applied, duplicate: result.duplicate, conflict: result.conflict, rejected: result.rejected.length, photos: result.photos },
+      })
+      return result
     },
   )
 }

@@ -2,6 +2,7 @@ import type { FastifyError } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { RefId, ROSTER_EXAMPLE_ROW, ROSTER_MAX_BYTES, ROSTER_UPLOAD_TYPES, ROSTER_XLSX_TYPE, RosterPreview, RosterRefusal } from '@/domain'
+import { audit } from '../audit'
 import { principalOf } from '../auth/authenticate'
 import { managedCommunity } from '../auth/community'
 import type { ServerContext } from '../context'
@@ -61,7 +62,25 @@ export const rosterRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async
     }),
     async (request, reply) => {
       const community = await managedCommunity(ctx, principalOf(request), request.params.communityId)
-      const { imported, preview } = await importRoster(ctx.storage, community.id, bytesOf(request.body), ctx.clock())
+      const bytes = bytesOf(request.body)
+      const { imported, preview } = await importRoster(ctx.storage, community.id, bytes, ctx.clock())
+      // What changed is counted; the problems are left out, as they quote the file's cells.
+      const { buildings, households, residents } = preview
+      await audit(ctx, request, {
+        action: 'roster.import',
+        communityId: community.id,
+        target: community.id,
+        rows: preview.rows,
+        detail: {
+          file: bytes.subarray(0, 2).toString('latin1') === 'PK' ? 'xlsx' : 'csv',
+          imported,
+          problems: preview.problems.length,
+          residentsAdded: residents.added,
+          residentsChanged: residents.changed,
+          householdsAdded: households.added,
+          buildingsAdded: buildings.added,
+        },
+      })
       if (imported) return reply.code(200).send(preview)
       const message = `花名册有${preview.problems.length}处问题，一行也没有导入：请改好后再上传`
       return reply.code(422).send({ error: 'invalid_roster', message, preview })
@@ -73,7 +92,8 @@ export const rosterRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async
     { schema: { tags: ['roster'], params: Params, response: { 200: XlsxFile, ...errorResponses(400, 401, 403, 404) } } },
     async (request, reply) => {
       const community = await managedCommunity(ctx, principalOf(request), request.params.communityId)
-      const file = await exportRoster(ctx.storage, community.id)
+      const { file, rows } = await exportRoster(ctx.storage, community.id)
+      await audit(ctx, request, { action: 'roster.export', communityId: community.id, target: community.id, rows })
       return reply.code(200).type(ROSTER_XLSX_TYPE).header('content-disposition', attachment(`${community.name}花名册.xlsx`, 'roster.xlsx')).send(file)
     },
   )

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Mutation, PULL_MAX_LIMIT, PullResponse, PUSH_MAX_MUTATIONS, PushRequest, PushResponse } from '@/domain'
+import { audit } from '../audit'
 import { principalOf } from '../auth/authenticate'
 import type { ServerContext } from '../context'
 import { errorResponses, HttpError } from '../errors'
@@ -84,6 +85,15 @@ export const syncRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (
         else reset = true
       }
       const page = await ctx.storage.pull(principal, afterRev, request.query.limit)
+      // An office's device holds the whole community's residents and records for the workspace to list and
+      // search: what it receives is what the office can read. A leader's phone pulls its own buildings for its
+      // own work, unaudited.
+      if (principal.role === 'office') {
+        for (const table of ['households', 'residents', 'visits', 'issues'] as const) {
+          const rows = page.changes.filter((change) => change.table === table).length
+          if (rows > 0) await audit(ctx, request, { action: `${table}.read`, communityId: principal.communityId, target: principal.deviceId, rows, detail: { via: 'sync' } })
+        }
+      }
       return { changes: page.changes, cursor: encodeCursor(page.lastRev, scope), hasMore: page.hasMore, reset }
     },
   )

@@ -32,7 +32,8 @@ import * as campaigns from './campaign-storage'
 import * as signInThrottle from './sign-in-throttle'
 import { recordsPage } from './exports'
 import { deviceRevocations, revokeDeviceAs } from './device-revocation'
-import type { DeviceRevocation } from '@/domain'
+import type { AuditPage, DeviceRevocation } from '@/domain'
+import * as audit from './audit'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
@@ -955,6 +956,20 @@ export class KyselyStorage implements Storage {
     return deviceRevocations(this.#db, userId)
   }
   // ---- end of device revocation ----
+  // ---- audit (issue 10, ./audit.ts) ----
+  recordAudit(event: audit.NewAuditEvent): Promise<void> {
+    return audit.recordAudit(this.#db, event)
+  }
+
+  setAuditRows(id: string, rows: number): Promise<void> {
+    return audit.setAuditRows(this.#db, id, rows)
+  }
+
+  async auditEvents(filter: audit.AuditFilter): Promise<AuditPage> {
+    const communities = new Map((await this.listCommunities()).map((c) => [c.id, c.name]))
+    return audit.auditEvents(this.#db, filter, communities)
+  }
+  // ---- end of audit ----
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {

@@ -222,6 +222,26 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('devices').addColumn('revocation', 'text').execute()
     },
   },
+  '0011-audit': {
+    // Who read, exported or imported residents' data and what the office did to accounts and devices (AuditEvent).
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('audit_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor_id', 'text', (c) => c.notNull())
+        .addColumn('actor_role', 'text', (c) => c.notNull())
+        .addColumn('community_id', 'text')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target', 'text')
+        .addColumn('rows', 'integer')
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .execute()
+      // The admin's page reads newest first, of all communities or one.
+      await db.schema.createIndex('audit_events_at').on('audit_events').column('at').execute()
+      await db.schema.createIndex('audit_events_community_at').on('audit_events').columns(['community_id', 'at']).execute()
+    },
+  },
   '0012-sign-in-throttle': {
     // Growing delays per account and address: a failure blocks the next attempt until a time of its own.
     // The fixed windows counted until now are dropped: their keys are no longer asked for.

@@ -126,6 +126,21 @@ export interface RateLimitsTable {
   blocked_until: number
 }
 
+/** One audited action (AuditEvent): ids and counts, never a resident's name or number. */
+export interface AuditEventsTable {
+  /** A UUIDv7: newest first is id order within the same `at`. */
+  id: string
+  at: string
+  actor_id: string
+  actor_role: Role
+  community_id: string | null
+  action: string
+  target: string | null
+  rows: number | null
+  /** JSON text of AuditDetail. */
+  detail: string
+}
+
 export interface Database {
   users: UsersTable
   user_buildings: UserBuildingsTable
@@ -137,4 +152,5 @@ export interface Database {
   attachment_refs: AttachmentRefsTable
   rate_limits: RateLimitsTable
   attachment_uploads: AttachmentUploadsTable
+  audit_events: AuditEventsTable
 }

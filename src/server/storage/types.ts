@@ -1,6 +1,7 @@
+import type { AuditFilter, NewAuditEvent } from './audit'
 import type { CommunityDevice } from './device-health'
 import type { DeviceRevocation } from '@/domain'
-import type { AttachmentMeta, Campaign, Change, Community, DeviceHealth, Inspection, IssueEvent, IssueReport, Mutation, MutationResult, PullTable, RecordTable, Role, RosterCounts, RosterEntry, RosterState } from '@/domain'
+import type { AttachmentMeta, AuditPage, Campaign, Change, Community, DeviceHealth, Inspection, IssueEvent, IssueReport, Mutation, MutationResult, PullTable, RecordTable, Role, RosterCounts, RosterEntry, RosterState } from '@/domain'
 
 /**
  * The storage contract of the sync server. Two engines implement it — SQLite (one file, the embedded
@@ -256,6 +257,14 @@ export interface Storage {
   /** How the office revoked the user's devices, by device id; those it did not revoke (or before 0010) are left out. */
   deviceRevocations(userId: string): Promise<Map<string, DeviceRevocation>>
   // ---- end of device revocation ----
+  // ---- audit (issue 10, ./audit.ts) ----
+  /** Stores one audited action. */
+  recordAudit(event: NewAuditEvent): Promise<void>
+  /** Sets how many rows a streamed export wrote, once it has finished (recorded before it began, with null). */
+  setAuditRows(id: string, rows: number): Promise<void>
+  /** The events that match, newest first, one page of them, and how many match in all. */
+  auditEvents(filter: AuditFilter): Promise<AuditPage>
+  // ---- end of audit ----
 }
 
 /** Instants `from <= at < to` (UTC ISO timestamps), e.g. a China month's (monthSpan). */

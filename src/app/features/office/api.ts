@@ -2,6 +2,7 @@ import { z } from 'zod'
 import {
   Account,
   ApiError,
+  AuditPage,
   BuildingSummary,
   Campaign,
   CampaignProgress,
@@ -155,6 +156,8 @@ export function createOfficeApi(options: OfficeApiOptions = {}) {
         type: RESCUE_TYPE,
         headers: { [RESCUE_PASSWORD_HEADER]: encodeURIComponent(password) },
       }),
+    // ── Audit (src/domain/audit.ts): admins only ──
+    audit: (filters: Record<string, string>) => json(AuditPage, 'GET', `/audit?${new URLSearchParams(filters).toString()}`),
   }
 }
 export type OfficeApi = ReturnType<typeof createOfficeApi>
