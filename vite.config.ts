@@ -52,7 +52,12 @@ export default defineConfig({
   build: {
     target: 'es2022',
     // Keep route chunks small and separately cacheable; the first screen loads only what it needs.
-    modulePreload: { polyfill: false },
+    modulePreload: {
+      polyfill: false,
+      // The office works at a PC on the office's network: its pages load their own imports when opened, and
+      // the leader's first screen does not carry the lists of what each office page would preload.
+      resolveDependencies: (filename, deps) => (/(^|\/)Office[A-Z]/.test(filename) ? [] : deps),
+    },
     rolldownOptions: {
       // Schemas are declared as `z.object(…)` at module level; marking zod's builders pure lets the
       // bundler drop the ones a chunk never uses, which keeps zod out of the first screen's chunk.
