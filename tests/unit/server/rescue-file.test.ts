@@ -1,4 +1,4 @@
-import { TextReader, Uint8ArrayWriter, ZipWriter } from '@zip.js/zip.js'
+import { TextReader, Uint8ArrayReader, Uint8ArrayWriter, ZipWriter } from '@zip.js/zip.js'
 import { describe, expect, it } from 'vitest'
 import { buildRescueFile, rescuableCount, rescueFileName } from '@/app/features/settings/rescue-file'
 import { toMutation, type QueuedEntry } from '@/app/sync/mutations'
@@ -92,5 +92,24 @@ describe('rescue file', () => {
     const other = new ZipWriter(new Uint8ArrayWriter(), { password: PASSWORD, encryptionStrength: 3, useWebWorkers: false })
     await other.add(RESCUE_JSON, new TextReader('{"version":1}'))
     expect(await refusal(openRescue(await other.close(), PASSWORD))).toBe('invalid_rescue')
+  })
+
+  it('is refused when an entry unpacks to more than it claims (a small file that would fill the server’s memory)', async () => {
+    const zip = new ZipWriter(new Uint8ArrayWriter(), { password: PASSWORD, encryptionStrength: 3, useWebWorkers: false })
+    await zip.add(RESCUE_JSON, new TextReader(JSON.stringify({ version: 1, deviceId: 'd', userId: 'u', createdAt: '2026-11-20T00:00:00.000Z', mutations: [], refused: [] })))
+    const zeros = new Uint8Array(6 * 1024 * 1024)
+    await zip.add(`photos/${'a'.repeat(64)}.jpg`, new Uint8ArrayReader(zeros))
+    const honest = await zip.close()
+    expect(honest.length).toBeLessThan(20_000)
+    expect(await refusal(openRescue(honest, PASSWORD))).toBe('invalid_rescue')
+    // The same file claiming 100 bytes for the photo, in both its headers: AES authenticates the data, not them.
+    const lying = honest.slice()
+    const view = new DataView(lying.buffer)
+    for (let i = 0; i + 46 < lying.length; i++) {
+      if (view.getUint32(i, true) === 0x02014b50 && view.getUint32(i + 24, true) === zeros.length) view.setUint32(i + 24, 100, true)
+      if (view.getUint32(i, true) === 0x04034b50 && view.getUint32(i + 22, true) === zeros.length) view.setUint32(i + 22, 100, true)
+    }
+    expect(lying).not.toEqual(honest)
+    expect(await refusal(openRescue(lying, PASSWORD))).toBe('invalid_rescue')
   })
 })
