@@ -1,0 +1,57 @@
+import { liveQuery } from 'dexie'
+import { expect, it, vi } from 'vitest'
+import { readWorklist, type LeaderWorklist } from '@/app/db/worklist'
+import { uuidv7 } from '@/domain'
+import { demoBuildings, demoCommunity, demoGrids, demoHouseholds, demoResidents } from '@/domain/demo'
+import { visitFields } from '../../fixtures'
+import { device } from './harness'
+
+/*
+ * Issue 9 met home saying 今天没有要回访的住户 right after a first sync while 7 follow-ups were due: the list
+ * was computed while the pull was still writing, and not again after. The worklist (which replaced it) is
+ * watched live here while a first pull of many pages writes the community's households and visits.
+ */
+
+it('shows every follow-up due once a first pull of many pages is written, with its live query running throughout', async () => {
+  const { db, server, engine } = await device({ pullLimit: 50 })
+  const today = '2026-11-20'
+  server.serverPut('communities', demoCommunity)
+  for (const grid of demoGrids) server.serverPut('grids', grid)
+  for (const building of demoBuildings) server.serverPut('buildings', building)
+  for (const household of demoHouseholds) server.serverPut('households', household)
+  for (const resident of demoResidents) server.serverPut('residents', resident)
+  // 600 visits to the community's households over the autumn, each household's newest last; the newest visits
+  // of 7 households ask to be followed up today or earlier (an earlier one is closed by the visit after it).
+  const visits = 600
+  const newestFrom = visits - demoHouseholds.length
+  for (let i = 0; i < visits; i++) {
+    const household = demoHouseholds[i % demoHouseholds.length]!
+    const visitedAt = new Date(Date.parse('2026-09-01T02:00:00Z') + i * 3 * 3600_000).toISOString()
+    const followUpOn = i >= newestFrom && i < newestFrom + 7 ? '2026-11-1' + (i % 10) : i % 40 === 0 ? '2026-10-01' : null
+    server.serverPut('visits', {
+      ...visitFields({ buildingId: household.buildingId, householdId: household.id, visitedAt, followUpOn, residentIds: [] }),
+      id: uuidv7(Date.parse(visitedAt)),
+      createdAt: visitedAt,
+      updatedAt: visitedAt,
+      createdBy: 'u-leader1',
+      deviceId: 'd-other',
+      deletedAt: null,
+      conflicts: [],
+    })
+  }
+
+  const seen: LeaderWorklist[] = []
+  const subscription = liveQuery(() => readWorklist(db, today)).subscribe((list) => seen.push(list))
+  try {
+    expect(await engine.sync()).toMatchObject({ status: 'done' })
+    expect(server.calls.filter((call) => call.op === 'pull').length).toBeGreaterThan(10)
+    const due = (list: LeaderWorklist | undefined) => list?.followUps.filter((row) => row.overdueDays >= 0).length
+    await vi.waitFor(() => expect(due(seen.at(-1))).toBe(7))
+    // And it stays so: no later emission from a page written earlier takes them away.
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(due(seen.at(-1))).toBe(7)
+    expect(seen.at(-1)!.overdue + seen.at(-1)!.dueToday).toBe(7)
+  } finally {
+    subscription.unsubscribe()
+  }
+})
