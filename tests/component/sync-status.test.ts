@@ -129,7 +129,7 @@ describe('signing out', () => {
     const syncFirst = [...sheet()!.querySelectorAll('button')].find((b) => b.textContent?.trim() === '先同步')!
     syncFirst.click()
 
-    await vi.waitFor(() => expect(wrapper.text()).toContain('还有记录没同步完，所以没有退出'))
+    await vi.waitFor(() => expect(wrapper.text()).toContain('还有记录社区没收到（没同步完，或被退回），所以没有退出'))
     expect((await db.meta.get('token'))?.value).toBe('secret-token')
     expect(await db.outbox.count()).toBe(1)
     expect(wrapper.text()).toContain('陈伯')
