@@ -14,6 +14,8 @@ export const RESCUE_VERSION = 1
 export const RESCUE_JSON = 'rescue.json'
 /** Room for days of a leader's work with its photos, and small enough to hold in memory on the server. */
 export const RESCUE_MAX_BYTES = 50 * 1024 * 1024
+/** More changes than any phone holds (the outbox of weeks of work is a few thousand). */
+export const RESCUE_MAX_CHANGES = 50_000
 export const RESCUE_PASSWORD_MIN = 6
 export const RESCUE_PASSWORD_MAX = 200
 /** The password of an import, percent-encoded (encodeURIComponent), so that any character fits a header. */
@@ -49,9 +51,12 @@ export const RescueFile = z.object({
   deviceId: RefId,
   userId: RefId,
   createdAt: Timestamp,
-  /** The outbox in order, each exactly as a push sends it; each is validated on its own, as in a push. */
-  mutations: z.array(z.unknown()),
-  refused: z.array(RescueRefusal),
+  /**
+   * The outbox in order, each exactly as a push sends it; each is validated on its own, as in a push. Bounded,
+   * as every refusal is answered one by one: a phone holds days of work, not millions of changes.
+   */
+  mutations: z.array(z.unknown()).max(RESCUE_MAX_CHANGES),
+  refused: z.array(RescueRefusal).max(RESCUE_MAX_CHANGES),
 })
 export type RescueFile = z.infer<typeof RescueFile>
 

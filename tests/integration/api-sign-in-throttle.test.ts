@@ -47,6 +47,15 @@ describeEngines('sign-in throttle', (engine) => {
     return statuses(answers)
   }
 
+  it('counts an IPv6 phone by its /64: a new address for each guess gains nothing', async () => {
+    const addresses = Array.from({ length: 6 }, (_, i) => `2409:8a55:1c2:3d40::${(i + 1).toString(16)}`)
+    const answers: Answer[] = []
+    for (const [i, address] of addresses.entries()) answers.push(await from(address, 'office2', `guess-${i}`))
+    expect(statuses(answers)).toEqual([401, 401, 401, 401, 401, 429])
+    // Another /64 is another phone.
+    expect((await from('2409:8a55:1c2:3d41::1', 'office2', DEMO_PASSWORD)).status).toBe(200)
+  })
+
   it("blocks the attacker's address for the owner's account while the owner signs in from another one", async () => {
     expect(await guess(5, '10.0.0.66', 'leader1')).toEqual([401, 401, 401, 401, 401])
     // Blocked before the password is checked: the right one does not get through from there either.

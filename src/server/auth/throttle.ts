@@ -74,3 +74,19 @@ export async function takeBack(storage: Storage, { key, before, counted }: Count
     if (!current || (await storage.swapThrottleState(key, current, undoAttempt(current, counted, before, now)))) return
   }
 }
+
+/**
+ * The address a throttle counts by: an IPv4 address as it is (also when written as IPv6, ::ffff:a.b.c.d), and an
+ * IPv6 address by its /64 — a phone on a Chinese carrier's IPv6 holds a whole /64 and could take a new address
+ * for every guess.
+ */
+export function throttledAddress(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)
+  if (mapped) return mapped[1]!
+  if (!ip.includes(':')) return ip
+  const [head = '', tail = ''] = ip.toLowerCase().split('%')[0]!.split('::')
+  const left = head ? head.split(':') : []
+  const right = ip.includes('::') && tail ? tail.split(':') : []
+  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left
+  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`
+}

@@ -8,6 +8,10 @@ export interface OpenedRescue {
   photos: Map<string, Buffer>
 }
 
+/** A phone stores its photos in the file as they are and packs the JSON: this is room for days of work. */
+const MAX_UNPACKED_BYTES = 2 * RESCUE_MAX_BYTES
+const MAX_ENTRIES = 5_000
+
 function invalid(message: string): HttpError {
   return new HttpError(400, 'invalid_rescue', message)
 }
@@ -29,6 +33,10 @@ export async function openRescue(bytes: Uint8Array, password: string): Promise<O
   // Only AES (not the old ZipCrypto, which anyone can forge) and only the names the phone writes.
   const stray = entries.find((entry) => entry.directory || !entry.encrypted || entry.zipCrypto || (entry !== json && !rescuePhotoHash(entry.filename)))
   if (!json || json.directory || stray) throw invalid('This is not a rescue file made by 楼长助手: it holds other files, or files without a password.')
+  // What the entries claim bounds what is unpacked (an entry unpacking past its claim is refused as it unpacks):
+  // a small file of many zero-filled "photos" must not fill the server's memory before anything looks at them.
+  const unpacked = entries.reduce((bytes, entry) => bytes + entry.uncompressedSize, 0)
+  if (entries.length > MAX_ENTRIES || unpacked > MAX_UNPACKED_BYTES) throw invalid('This rescue file unpacks to more than a phone ever writes.')
   const text = await read(json, RESCUE_MAX_BYTES)
   let file: RescueFile
   try {

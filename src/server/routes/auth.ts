@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { LoginRequest, LoginResponse, PASSWORD_PROBLEM_TEXT, PasswordChange, passwordProblem, uuidv7 } from '@/domain'
 import { principalOf } from '../auth/authenticate'
 import { hashPassword, verifyPassword } from '../auth/passwords'
-import { countAttempt, takeBack, type CountedAttempt, type ThrottleRule } from '../auth/throttle'
+import { countAttempt, takeBack, throttledAddress, type CountedAttempt, type ThrottleRule } from '../auth/throttle'
 import { newToken } from '../auth/tokens'
 import type { ServerContext } from '../context'
 import { errorResponses, HttpError } from '../errors'
@@ -15,8 +15,8 @@ const WRONG = 'Wrong username or password.'
  * The password guesses of one account from one address, shared by sign-ins and password changes. Never the
  * account alone: then anyone anywhere could lock its owner out with five wrong passwords.
  */
-const accountAddressKey = (username: string, ip: string) => `sign-in:${ip} ${username.toLowerCase()}`
-const addressKey = (ip: string) => `sign-in-address:${ip}`
+const accountAddressKey = (username: string, ip: string) => `sign-in:${throttledAddress(ip)} ${username.toLowerCase()}`
+const addressKey = (ip: string) => `sign-in-address:${throttledAddress(ip)}`
 
 /**
  * Counts the attempt against every rule, before the password is checked (so that many parallel guesses

@@ -112,4 +112,17 @@ describe('rescue file', () => {
     expect(lying).not.toEqual(honest)
     expect(await refusal(openRescue(lying, PASSWORD))).toBe('invalid_rescue')
   })
+
+  it('is refused when its entries together unpack to more than a phone ever writes, before any is unpacked', async () => {
+    const zip = new ZipWriter(new Uint8ArrayWriter(), { password: PASSWORD, encryptionStrength: 3, useWebWorkers: false })
+    await zip.add(RESCUE_JSON, new TextReader(JSON.stringify({ version: 1, deviceId: 'd', userId: 'u', createdAt: '2026-11-20T00:00:00.000Z', mutations: [], refused: [] })))
+    // 26 "photos" of 4 MB of zeros each: about 100 KB of file, 104 MB unpacked.
+    const zeros = new Uint8Array(4 * 1024 * 1024)
+    for (let i = 0; i < 26; i++) await zip.add(`photos/${i.toString(16).padStart(64, '0')}.jpg`, new Uint8ArrayReader(zeros))
+    const bomb = await zip.close()
+    expect(bomb.length).toBeLessThan(200_000)
+    const opened = openRescue(bomb, PASSWORD)
+    expect(await refusal(opened)).toBe('invalid_rescue')
+    expect(await opened.catch((e: Error) => e.message)).toBe('This rescue file unpacks to more than a phone ever writes.')
+  })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { attempt, delayAfter, undoAttempt, type ThrottleRule } from '@/server/auth/throttle'
+import { attempt, delayAfter, throttledAddress, undoAttempt, type ThrottleRule } from '@/server/auth/throttle'
 import { DEFAULT_LIMITS } from '@/server/context'
 import type { ThrottleState } from '@/server/storage/types'
 
@@ -70,5 +70,18 @@ describe('the sign-in delay schedule', () => {
     if (theirs.blocked) throw new Error('blocked')
     expect(theirs.next).toMatchObject({ failures: 5, blockedUntil: MINUTE })
     expect(undoAttempt(theirs.next, mine.next, earlier, 10)).toEqual({ ...theirs.next, failures: 4 })
+  })
+})
+
+describe('the address a throttle counts by', () => {
+  it('is an IPv4 address as it is, written either way, and an IPv6 address by its /64', () => {
+    expect(throttledAddress('10.0.0.66')).toBe('10.0.0.66')
+    expect(throttledAddress('::ffff:10.0.0.66')).toBe('10.0.0.66')
+    // One phone's /64, however the address is written: a new address for each guess gains nothing.
+    const block = ['2409:8a55:1c2:3d40::1', '2409:8a55:01c2:3d40:ffff:eeee:dddd:cccc', '2409:8A55:1C2:3D40:0:0:0:2', '2409:8a55:1c2:3d40::abcd%wlan0']
+    expect(new Set(block.map(throttledAddress))).toEqual(new Set(['2409:8a55:1c2:3d40::/64']))
+    expect(throttledAddress('2409:8a55:1c2:3d41::1')).toBe('2409:8a55:1c2:3d41::/64')
+    expect(throttledAddress('2409::1')).toBe('2409:0:0:0::/64')
+    expect(throttledAddress('::1')).toBe('0:0:0:0::/64')
   })
 })
