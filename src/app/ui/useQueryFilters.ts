@@ -17,10 +17,17 @@ export function useQueryFilters() {
     return allowed ? allowed.find((a) => a === value) : (value as T)
   }
 
-  /** Sets one filter (an empty value removes it). */
-  function setFilter(key: string, value: string | null | undefined) {
-    navigating = navigating.then(() => router.replace({ query: { ...route.query, [key]: value || undefined } }))
+  /** Sets filters in one navigation (an empty value removes one). */
+  function setFilters(changes: Record<string, string | null | undefined>) {
+    const set = Object.fromEntries(Object.entries(changes).map(([key, value]) => [key, value || undefined]))
+    navigating = navigating.then(() => router.replace({ query: { ...route.query, ...set } }))
   }
 
-  return { param, setFilter }
+  /** Sets one filter (an empty value removes it). */
+  const setFilter = (key: string, value: string | null | undefined) => setFilters({ [key]: value })
+
+  /** Sets filters that change what a paged list holds: it starts again from its first page. */
+  const narrow = (changes: Record<string, string | null | undefined>) => setFilters({ ...changes, page: null })
+
+  return { param, setFilter, narrow }
 }
