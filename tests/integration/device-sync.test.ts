@@ -12,7 +12,7 @@ import { fetchTransport, type SyncTransport } from '@/app/sync/transport'
 import { addDays, chinaDay, type Visit } from '@/domain'
 import { DEMO_PASSWORD } from '@/server/seed'
 import { inspectionFields, issueFields, visitFields } from '../fixtures'
-import { JPEG_1x1, sha256 } from '../fixtures/images'
+import { storeTakenPhoto } from '../fixtures/images'
 import { describeEngines, startApi, type TestApi } from './api'
 
 /*
@@ -76,9 +76,7 @@ describeEngines('a leader’s phone and the office’s, through the real server'
   it('carries what a leader recorded offline to the office, and the office’s status change back', async () => {
     const leader = await phone('leader1')
     // Offline: records and a photo, saved on the phone before any sync.
-    const photo = sha256(JPEG_1x1)
-    const bytes = JPEG_1x1.buffer.slice(JPEG_1x1.byteOffset, JPEG_1x1.byteOffset + JPEG_1x1.byteLength) as ArrayBuffer
-    await leader.db.attachments.put({ sha256: photo, type: 'image/jpeg', bytes: JPEG_1x1.length, width: 1, height: 1, data: bytes, thumb: bytes, thumbType: 'image/jpeg', createdAt: new Date().toISOString() })
+    const photo = await storeTakenPhoto(leader.db)
     const visit = await leader.repos.visits.create(visitFields(), leader.author)
     const issue = await leader.repos.issues.create(issueFields({ photos: [photo] }), leader.author)
     await leader.repos.visits.update(visit.id, { outcome: '已教会用粤省事做年审，下周回访' })
@@ -246,9 +244,7 @@ describeEngines('a leader’s phone and the office’s, through the real server'
 
   it('lets a phone the office signed out push what it holds, photo and all, and then empty itself', async () => {
     const leader = await phone('leader1')
-    const photo = sha256(JPEG_1x1)
-    const bytes = JPEG_1x1.buffer.slice(JPEG_1x1.byteOffset, JPEG_1x1.byteOffset + JPEG_1x1.byteLength) as ArrayBuffer
-    await leader.db.attachments.put({ sha256: photo, type: 'image/jpeg', bytes: JPEG_1x1.length, width: 1, height: 1, data: bytes, thumb: bytes, thumbType: 'image/jpeg', createdAt: new Date().toISOString() })
+    const photo = await storeTakenPhoto(leader.db)
     const visit = await leader.repos.visits.create(visitFields(), leader.author)
     const issue = await leader.repos.issues.create(issueFields({ photos: [photo] }), leader.author)
     const office = await revoke(leader.session.deviceId, 'sign_out')

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import type { Visit } from '@/domain'
 import { issueFields, visitFields } from '../fixtures'
-import { JPEG_1x1, sha256 } from '../fixtures/images'
+import { storeTakenPhoto } from '../fixtures/images'
 import { describeEngines, startApi, type TestApi } from './api'
 import { createNetwork, seededRandom, socketForward, type Network } from './network'
 import { expectConverged, openPhone, provisionCommunity, registerDevice, syncAllCleanly, type Phone, type TestCommunity } from './phones'
@@ -180,9 +180,7 @@ describeEngines('sync through a faulty network', (engine) => {
     await setUp()
     const leader = await phone('leader1')
     const office = await phone('office')
-    const photo = sha256(JPEG_1x1)
-    const bytes = JPEG_1x1.buffer.slice(JPEG_1x1.byteOffset, JPEG_1x1.byteOffset + JPEG_1x1.byteLength) as ArrayBuffer
-    await leader.db.attachments.put({ sha256: photo, type: 'image/jpeg', bytes: JPEG_1x1.length, width: 1, height: 1, data: bytes, thumb: bytes, thumbType: 'image/jpeg', createdAt: new Date().toISOString() })
+    const photo = await storeTakenPhoto(leader.db)
     const report = await leader.repos.issues.create(issueFields({ buildingId: community.buildings.a, householdId: null, photos: [photo] }), leader.author)
 
     // The upload reaches the server, its answer does not: the report waits.
