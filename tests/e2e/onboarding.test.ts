@@ -96,7 +96,8 @@ describe.skipIf(skipReason)('a community office from nothing to its leaders’ f
 
   /** Makes an account in 人员 and answers the one-time password the dialog shows once. */
   async function createAccount(username: string, name: string, role: '楼长' | '社区工作人员', buildings: string[]): Promise<string> {
-    await office.getByRole('button', { name: '新建账号' }).click()
+    // The toolbar's button: the dialog's own 新建账号 may still be fading out from the account before.
+    await office.locator('.office-page__toolbar').getByRole('button', { name: '新建账号' }).click()
     const dialog = office.getByRole('dialog', { name: '新建账号' })
     await dialog.getByLabel('用户名').fill(username)
     await dialog.getByLabel('姓名').fill(name)
