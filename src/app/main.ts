@@ -7,6 +7,7 @@ import { registerServiceWorker } from './pwa/register'
 import { captureInstallPrompt } from './pwa/installPrompt'
 import { closeOnVersionChange } from './pwa/versionchange'
 import { createAppRouter } from './router'
+import { useLock } from './stores/lock'
 import { readPreferences, usePreferences } from './stores/preferences'
 import './styles.css'
 
@@ -14,6 +15,8 @@ import './styles.css'
 // database upgrade may come at any time.
 captureInstallPrompt()
 closeOnVersionChange(db)
+// Until the app lock is read, nothing of residents' data is read or written (src/app/lock).
+db.sealing.lock()
 
 const app = createApp(App)
 const pinia = createPinia()
@@ -38,12 +41,27 @@ watch(
   { immediate: true },
 )
 
-void import('./db/seed')
-  .then(({ seedDemoIfEmpty }) => seedDemoIfEmpty(db))
-  .catch((error) => console.error('demo data not loaded', error))
+const lock = useLock(pinia)
+lock.watchAway(document)
+void lock.refresh()
 app.mount('#app')
 registerServiceWorker()
-// Automatic sync starts after the first screen is up; the engine loads with its first run.
-void import('./sync/start')
-  .then(({ startAppSync }) => startAppSync(pinia))
-  .catch((error) => console.error('sync not started', error))
+
+// Once the phone is open — no PIN to choose or type — the demo goes in (on a phone nobody signed in on) and
+// automatic sync starts, after the first screen is up; the engine loads with its first run.
+const opened = watch(
+  () => lock.state,
+  (state) => {
+    if (state === 'checking' || state === 'setup' || state === 'locked') return
+    queueMicrotask(() => opened())
+    if (state === 'none') {
+      void import('./db/seed')
+        .then(({ seedDemoIfEmpty }) => seedDemoIfEmpty(db))
+        .catch((error) => console.error('demo data not loaded', error))
+    }
+    void import('./sync/start')
+      .then(({ startAppSync }) => startAppSync(pinia))
+      .catch((error) => console.error('sync not started', error))
+  },
+  { immediate: true },
+)

@@ -280,8 +280,18 @@ export const LoginResponse = z.object({
   earlierDevices: z.array(EarlierDevice).optional(),
   /** The password was one-time (new account, reset): until it is changed, the token is good for POST /auth/password only. */
   mustChangePassword: z.boolean().default(false),
+  /** This device's recovery key, base64url: the phone wraps its data key with it and never stores it (src/app/lock). */
+  recoveryKey: z.string(),
+  /** Whether the leader must set an app PIN: the office's setting. */
+  appLock: z.enum(['required', 'optional']).default('required'),
 })
 export type LoginResponse = z.infer<typeof LoginResponse>
+
+/** `POST /auth/recovery-key`: the device's recovery key, for the account's password (a forgotten app PIN). */
+export const RecoveryKeyRequest = z.object({ password: z.string().min(1).max(200) })
+export type RecoveryKeyRequest = z.infer<typeof RecoveryKeyRequest>
+export const RecoveryKeyResponse = z.object({ recoveryKey: z.string() })
+export type RecoveryKeyResponse = z.infer<typeof RecoveryKeyResponse>
 
 /**
  * How the office revokes a device (DELETE /users/{userId}/devices/{deviceId}?mode=…): `sign_out` lets the phone

@@ -16,6 +16,7 @@ import type {
 } from '@/domain'
 import type { AttachmentMeta } from '@/domain'
 import type { RecordTable } from '@/domain/tables'
+import { Sealing, sealingMiddleware } from './sealing'
 
 export type SyncedRecord = Visit | IssueReport | Inspection
 
@@ -121,7 +122,8 @@ export interface Draft {
  * `lastError` (JSON of SyncErrorInfo), `recovery` (JSON of RecoveryFound: the browser had
  * cleared this phone's data before a sign-in, and the leader has not yet read what came back), `issuesSeen`
  * (the office news on the leader's reports they have seen: ./issue-news.ts), `signedOutAt` (the last sign-out
- * here, which emptied the phone: src/app/sync/session.ts).
+ * here, which emptied the phone: src/app/sync/session.ts). The app lock's: `keyring` (the wrapped data key),
+ * `pinFailures`, `appLock` (the office's rule, from sign-in), `lockSkipped` (src/app/lock/lock.ts).
  */
 export interface MetaEntry {
   key:
@@ -139,6 +141,10 @@ export interface MetaEntry {
     | 'recovery'
     | 'issuesSeen'
     | 'signedOutAt'
+    | 'keyring'
+    | 'pinFailures'
+    | 'appLock'
+    | 'lockSkipped'
   value: string
 }
 
@@ -168,9 +174,12 @@ export class DoorstepDatabase extends Dexie {
   drafts!: EntityTable<Draft, 'key'>
   rejections!: EntityTable<Rejection, 'mutationId'>
   held!: EntityTable<HeldChange, 'recordId'>
+  /** Whether residents' data is sealed at rest on this phone, and the key while unlocked: ./sealing.ts. */
+  readonly sealing = new Sealing()
 
   constructor(name = 'doorstep') {
     super(name)
+    this.use(sealingMiddleware(this.sealing))
     // Each index serves a list the UI shows; add a new version() for any change, never edit this one.
     this.version(1).stores({
       meta: 'key',

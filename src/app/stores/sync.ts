@@ -5,6 +5,7 @@ import type { User } from '@/domain/households'
 import { forgetFallbackDrafts } from '@/app/db/drafts'
 import { queries, useLiveQuery } from '@/app/db/read'
 import type { SyncOutcome } from '@/app/sync/engine'
+import { useLock } from './lock'
 import type { Discard, SignedIn, SignInInput, UnsentWork } from '@/app/sync/session'
 
 /*
@@ -57,8 +58,11 @@ export const useSync = defineStore('sync', () => {
 
   /** Runs sync now (or joins the run in progress); the outcome also shows in the facts above. */
   async function syncNow(): Promise<SyncOutcome> {
-    // Signed out, there is nothing to run: the engine's chunk is not worth loading for that.
+    // Signed out, there is nothing to run: the engine's chunk is not worth loading for that. Until the PIN is
+    // chosen or typed, nothing syncs: what the first pull brings must be sealed as it lands.
     if (!(await queries.syncStatus()).hasToken) return { status: 'signed_out' }
+    const lock = useLock().state
+    if (lock !== 'open' && lock !== 'plain') return { status: 'locked' }
     running.value = true
     try {
       const { syncNow: run, nextRetryAt: retryAt } = await runtime()
@@ -77,6 +81,7 @@ export const useSync = defineStore('sync', () => {
    */
   async function signIn(input: SignInInput): Promise<SignedIn> {
     const signedIn = await (await runtime()).signIn(input)
+    await useLock().signedIn(signedIn.recoveryKey)
     await forgetAuthor()
     nextRetryAt.value = null
     if (!signedIn.mustChangePassword) void syncNow().catch((error: unknown) => console.error('first sync failed', error))

@@ -85,6 +85,8 @@ export type SyncOutcome =
   | { status: 'busy' }
   /** Nobody is signed in, or the server no longer accepts the token: local work goes on, sync waits. */
   | { status: 'signed_out' }
+  /** The app is locked (src/app/lock): sealed work can be neither read nor written until the PIN is typed. */
+  | { status: 'locked' }
   | { status: 'failed'; error: SyncErrorInfo; nextRetryAt: number | null }
 
 export interface SyncEngine {
@@ -173,6 +175,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   async function run(): Promise<SyncOutcome> {
+    if (db.sealing.state === 'locked') return { status: 'locked' }
     const session = await readSession(db)
     if (!session) {
       nextRetryAt = null

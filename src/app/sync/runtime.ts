@@ -42,6 +42,13 @@ export async function changePassword(change: PasswordChange): Promise<void> {
   await changePasswordIn(db, sessionTransport(session), change)
 }
 
+/** This device's recovery key for the account's password (a forgotten app PIN); throws the TransportError of a refusal. */
+export async function recoveryKeyFor(password: string): Promise<string> {
+  const session = await readSession(db)
+  if (!session) throw new TransportError('unauthorized', 'Not signed in')
+  return sessionTransport(session).recoveryKey(password)
+}
+
 /** Signs out while no run is in flight, so that a run never pushes half an outbox that is being dropped. */
 export async function signOut(options: { discard: Discard | null }): Promise<void> {
   const session = await readSession(db)

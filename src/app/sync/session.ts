@@ -27,6 +27,8 @@ export interface SignInInput {
 export interface SignedIn {
   user: User
   mustChangePassword: boolean
+  /** For the app PIN about to be chosen (src/app/lock): kept in memory only. */
+  recoveryKey: string
 }
 
 /** The session, or null when nobody is signed in or the server has refused the token since. */
@@ -58,7 +60,7 @@ export async function signIn(db: DoorstepDatabase, transport: SyncTransport, inp
   } catch (error) {
     throw asSessionError(error)
   }
-  const { token, deviceId, user, earlierDevices = [], mustChangePassword } = answer
+  const { token, deviceId, user, earlierDevices = [], mustChangePassword, recoveryKey, appLock } = answer
   await db.transaction('rw', [db.meta, ...RECORD_TABLES.map((table) => db.table(table))], async () => {
     const [previousUser, previousServer] = await db.meta.bulkGet(['userId', 'serverUrl'])
     if (previousUser?.value !== user.id || previousServer?.value !== input.serverUrl) await db.meta.delete('cursor')
@@ -68,6 +70,7 @@ export async function signIn(db: DoorstepDatabase, transport: SyncTransport, inp
       { key: 'syncDeviceId', value: deviceId },
       { key: 'user', value: JSON.stringify(user) },
       { key: 'userId', value: user.id },
+      { key: 'appLock', value: appLock },
     ]
     if (await clearedByBrowser(db, earlierDevices)) {
       const lastSeenAt = earlierDevices.flatMap((d) => d.lastSeenAt ?? []).sort().at(-1) ?? null
@@ -81,7 +84,7 @@ export async function signIn(db: DoorstepDatabase, transport: SyncTransport, inp
       await db.meta.delete('lastError')
     }
   })
-  return { user, mustChangePassword }
+  return { user, mustChangePassword, recoveryKey }
 }
 
 /**
@@ -208,7 +211,7 @@ export async function emptyPhone(
   db: DoorstepDatabase,
   { discard, token, notice }: { discard: Discard | null; token?: string; notice?: SyncErrorInfo },
 ): Promise<boolean> {
-  return db.transaction('rw', db.tables, async () => {
+  const emptied = await db.transaction('rw', db.tables, async () => {
     if (token !== undefined && (await db.meta.get('token'))?.value !== token) return false
     const agreed = discard?.refusals === 'all' ? null : new Set(discard?.refusals ?? [])
     const [waiting, refused] = await Promise.all([
@@ -224,4 +227,7 @@ export async function emptyPhone(
     await db.meta.bulkPut(kept)
     return true
   })
+  // The keyring went with the rest: nothing on the phone is sealed any more, and nothing will be until a PIN is chosen.
+  if (emptied) db.sealing.plain()
+  return emptied
 }

@@ -51,6 +51,11 @@ export interface TransportDouble {
 /** What a device the office signed out may still do: its last push (src/server/routes, `finalPush`). */
 const FINAL_PUSH: readonly Op[] = ['push', 'missingAttachments', 'putAttachment']
 
+/** The account's password, as the double checks it for the recovery key. */
+export const DOUBLE_PASSWORD = 'doorstep-demo'
+/** The device's recovery key as the server sends it (base64url of 32 bytes). */
+export const DOUBLE_RECOVERY_KEY = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8'
+
 export const DOUBLE_USER: User = { id: 'leader-1', username: 'leader1', displayName: '一号楼长', role: 'leader', communityId: 'c-1', buildingIds: [] }
 
 /** A fresh double with an empty server. */
@@ -135,9 +140,14 @@ export function createTransportDouble(): TransportDouble {
   }
 
   const transport: SyncTransport = {
-    login: () => call('login', () => ({ token: 'token-double', deviceId: 'device-double', user: DOUBLE_USER, earlierDevices: double.earlierDevices, mustChangePassword: false })),
+    login: () => call('login', () => ({ token: 'token-double', deviceId: 'device-double', user: DOUBLE_USER, earlierDevices: double.earlierDevices, mustChangePassword: false, recoveryKey: DOUBLE_RECOVERY_KEY, appLock: 'required' as const })),
     logout: () => call('logout', () => undefined),
     changePassword: () => call('changePassword', () => undefined),
+    recoveryKey: (password) =>
+      call('recoveryKey', () => {
+        if (password !== DOUBLE_PASSWORD) throw new TransportError('refused', 'double: wrong password', { status: 403, apiError: 'forbidden' })
+        return DOUBLE_RECOVERY_KEY
+      }),
     push: (batch) =>
       call(
         'push',

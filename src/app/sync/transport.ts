@@ -6,6 +6,7 @@ import {
   PROTOCOL_VERSION,
   PullResponse,
   PushResponse,
+  RecoveryKeyResponse,
   type LoginRequest,
   type Mutation,
   type PasswordChange,
@@ -25,6 +26,8 @@ export interface SyncTransport {
   logout(): Promise<void>
   /** Changes the signed-in account's password (and ends its must-change state); refused: apiError says why. */
   changePassword(request: PasswordChange): Promise<void>
+  /** This device's recovery key (base64url), for the account's password: a forgotten app PIN (src/app/lock). */
+  recoveryKey(password: string): Promise<string>
   push(request: PushBatch): Promise<PushResponse>
   /** One page of changes since `cursor` (null: from the beginning). */
   pull(cursor: string | null, limit: number): Promise<PullResponse>
@@ -142,6 +145,8 @@ export function fetchTransport(options: FetchTransportOptions): SyncTransport {
     logout: () => request('POST', '/auth/logout', none),
 
     changePassword: (body) => request('POST', '/auth/password', none, { body: JSON.stringify(body), type: 'application/json' }),
+    recoveryKey: async (password) =>
+      (await request('POST', '/auth/recovery-key', json(RecoveryKeyResponse, 'recovery key'), { body: JSON.stringify({ password }), type: 'application/json' })).recoveryKey,
 
     async push(batch) {
       const answer = await request('POST', '/sync/push', json(PushResponse, 'push'), { ...(await compressed(JSON.stringify(batch))), type: 'application/json' })

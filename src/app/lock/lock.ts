@@ -1,0 +1,115 @@
+import type { DoorstepDatabase } from '@/app/db/database'
+import { SEALED_FIELDS } from '@/app/db/sealing'
+import { aesGcmCipher } from './cipher'
+import { newKeyring, rewrap, unlockWithPin, unlockWithRecovery, WrongPinError, type Bytes, type Keyring } from './keyring'
+import { isPin, MAX_PIN_FAILURES, nextTryAt, PinWaitError, readFailures, readKeyring, type PinFailures } from './state'
+
+function openWith(db: DoorstepDatabase, dataKey: Bytes): void {
+  db.sealing.open(aesGcmCipher(dataKey))
+}
+
+/**
+ * Chooses the PIN: a new data key, and every row that holds residents' data sealed under it in the same
+ * transaction as the keyring is written, so that the phone is never half sealed. Until it commits, the
+ * database stays as it was.
+ */
+export async function setPin(db: DoorstepDatabase, pin: string, recoveryKey: Bytes | null): Promise<void> {
+  if (!isPin(pin)) throw new Error('a PIN is 6 digits')
+  const { keyring, dataKey } = await newKeyring(pin, recoveryKey)
+  const tables = Object.keys(SEALED_FIELDS).map((name) => db.table(name))
+  openWith(db, dataKey)
+  try {
+    await db.transaction('rw', [db.meta, ...tables], async () => {
+      await Promise.all(tables.map(async (table) => table.bulkPut(await table.toArray())))
+      await db.meta.bulkPut([{ key: 'keyring', value: JSON.stringify(keyring) }])
+      await db.meta.bulkDelete(['pinFailures', 'lockSkipped'])
+    })
+  } catch (error) {
+    db.sealing.plain()
+    throw error
+  }
+}
+
+/**
+ * Unlocks with the PIN. A wrong one is counted (WrongPinError); too soon after the last, nothing is tried
+ * (PinWaitError); the tenth in a row forgets what the server has and answers WrongPinError all the same.
+ */
+export async function unlock(db: DoorstepDatabase, pin: string, now = new Date()): Promise<void> {
+  openWith(db, (await checkPin(db, pin, now)).dataKey)
+}
+
+async function checkPin(db: DoorstepDatabase, pin: string, now: Date): Promise<{ keyring: Keyring; dataKey: Bytes }> {
+  const keyring = await readKeyring(db)
+  if (!keyring) throw new Error('no PIN is set on this phone')
+  const failures = await readFailures(db)
+  if ((failures?.count ?? 0) >= MAX_PIN_FAILURES) throw new WrongPinError()
+  const wait = nextTryAt(failures)
+  if (wait && wait > now) throw new PinWaitError(wait)
+  try {
+    const dataKey = await unlockWithPin(keyring, pin)
+    await db.meta.delete('pinFailures')
+    return { keyring, dataKey }
+  } catch (error) {
+    if (error instanceof WrongPinError) await countFailure(db, now)
+    throw error
+  }
+}
+
+async function countFailure(db: DoorstepDatabase, now: Date): Promise<void> {
+  const count = ((await readFailures(db))?.count ?? 0) + 1
+  await db.meta.put({ key: 'pinFailures', value: JSON.stringify({ count, at: now.toISOString() } satisfies PinFailures) })
+  if (count >= MAX_PIN_FAILURES) await forgetSynced(db)
+}
+
+/**
+ * After a forgotten PIN: the server's recovery key (given for the account's password) unwraps the data key,
+ * which is wrapped again for the new PIN. Nothing is lost, neither what was synced nor what was not.
+ */
+export async function recover(db: DoorstepDatabase, recoveryKey: Bytes, newPin: string): Promise<void> {
+  if (!isPin(newPin)) throw new Error('a PIN is 6 digits')
+  const keyring = await readKeyring(db)
+  if (!keyring) throw new Error('no PIN is set on this phone')
+  const dataKey = await unlockWithRecovery(keyring, recoveryKey)
+  const next = await rewrap(keyring, dataKey, newPin)
+  await db.transaction('rw', db.meta, async () => {
+    await db.meta.put({ key: 'keyring', value: JSON.stringify(next) })
+    await db.meta.delete('pinFailures')
+  })
+  openWith(db, dataKey)
+}
+
+/** A new PIN for the same data key: only the keyring changes. The current PIN is checked as unlock checks it. */
+export async function changePin(db: DoorstepDatabase, currentPin: string, newPin: string, now = new Date()): Promise<void> {
+  if (!isPin(newPin)) throw new Error('a PIN is 6 digits')
+  const { keyring, dataKey } = await checkPin(db, currentPin, now)
+  await db.meta.put({ key: 'keyring', value: JSON.stringify(await rewrap(keyring, dataKey, newPin)) })
+}
+
+/** Where the office allows it, the leader goes on without a PIN; nothing is sealed. */
+export async function skipPin(db: DoorstepDatabase): Promise<void> {
+  if ((await db.meta.get('appLock'))?.value !== 'optional') throw new Error('the office requires a PIN')
+  await db.meta.put({ key: 'lockSkipped', value: new Date().toISOString() })
+}
+
+/** What the server has, and may be pulled again, goes; what it does not have stays (sealed). */
+const SERVER_COPIES = ['communities', 'grids', 'buildings', 'households', 'residents', 'templates', 'users', 'campaigns', 'photoCache', 'held'] as const
+const RECORDS = ['visits', 'issues', 'inspections'] as const
+
+/**
+ * After ten wrong PINs: the phone forgets everything the server already has, and keeps, still sealed, the work
+ * it does not (the outbox, refused changes and their records, drafts, photos taken here). The pull starts again
+ * from the beginning once the leader is back in with the password (`recover`). Runs locked: it reads only keys.
+ */
+export async function forgetSynced(db: DoorstepDatabase): Promise<void> {
+  const records = RECORDS.map((name) => db.table(name))
+  const copies = SERVER_COPIES.map((name) => db.table(name))
+  await db.transaction('rw', [db.meta, db.outbox, db.rejections, ...records, ...copies], async () => {
+    const [waiting, refused] = await Promise.all([db.outbox.orderBy('recordId').uniqueKeys(), db.rejections.orderBy('recordId').uniqueKeys()])
+    const unsent = new Set([...waiting, ...refused])
+    await Promise.all([
+      ...copies.map((table) => table.clear()),
+      ...records.map(async (table) => table.bulkDelete((await table.toCollection().primaryKeys()).filter((id) => !unsent.has(id as string)))),
+      db.meta.delete('cursor'),
+    ])
+  })
+}
