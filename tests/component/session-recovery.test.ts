@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { db } from '@/app/db/database'
 import SessionSignIn from '@/app/features/session/SessionSignIn.vue'
 import SessionSyncStatus from '@/app/features/session/SessionSyncStatus.vue'
+import { useLock } from '@/app/stores/lock'
+import { DOUBLE_RECOVERY_KEY } from '@/app/sync/transport-double'
 import { uuidv7, type Change, type EarlierDevice, type Visit } from '@/domain'
 import { issueFields, visitFields } from '../fixtures'
 import { buttonNamed, fieldLabelled } from './fields'
@@ -41,7 +43,7 @@ const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200
 function server(earlierDevices: EarlierDevice[]) {
   const fetch = vi.fn(async (url: string | URL | Request) => {
     const path = new URL(String(url)).pathname
-    if (path === '/api/v1/auth/login') return json({ token: 't', deviceId: 'd-new', user, earlierDevices })
+    if (path === '/api/v1/auth/login') return json({ token: 't', deviceId: 'd-new', user, earlierDevices, recoveryKey: DOUBLE_RECOVERY_KEY })
     if (path === '/api/v1/sync/pull') {
       const changes = serverRecords.map((change, i) => ({ ...change, rev: i + 1, record: { ...change.record, rev: i + 1 } }))
       return json({ changes, cursor: 'c-4', hasMore: false, reset: false })
@@ -62,6 +64,9 @@ async function signInAndSync() {
   await fieldLabelled(wrapper, '用户名').find('input').setValue('leader1')
   await fieldLabelled(wrapper, '密码').find('input').setValue('doorstep-demo')
   await buttonNamed(wrapper, '登录').trigger('submit')
+  // The first sync waits for the app PIN (src/app/lock).
+  await vi.waitFor(() => expect(useLock().state).toBe('setup'))
+  await useLock().choosePin('135790')
   await vi.waitFor(async () => expect(await db.meta.get('lastSuccessAt')).toBeDefined())
   return (await mountWithApp(SessionSyncStatus)).wrapper
 }

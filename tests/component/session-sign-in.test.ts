@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { db } from '@/app/db/database'
 import SessionSignIn from '@/app/features/session/SessionSignIn.vue'
 import { requestPersistence } from '@/app/pwa/persist'
+import { DOUBLE_RECOVERY_KEY } from '@/app/sync/transport-double'
 import { buttonNamed, errorOf, fieldLabelled } from './fields'
 import { mountWithApp } from './setup'
 
@@ -83,7 +84,7 @@ describe('the sign-in screen', () => {
 
   it('calls the server that served the app, names the phone, and sends office staff to the triage view', async () => {
     const user = { id: 'u-office1', username: 'office1', displayName: '社区办公室', role: 'office', communityId: 'c-1', buildingIds: [] }
-    const fetch = server(api(200, { token: 'secret-token', deviceId: 'd-1', user }))
+    const fetch = server(api(200, { token: 'secret-token', deviceId: 'd-1', user, recoveryKey: DOUBLE_RECOVERY_KEY }))
     vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue(
       'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36',
     )
@@ -99,7 +100,7 @@ describe('the sign-in screen', () => {
 
   it('sends a leader home', async () => {
     const user = { id: 'u-leader1', username: 'leader1', displayName: '陈伯', role: 'leader', communityId: 'c-1', buildingIds: ['b-1'] }
-    server(api(200, { token: 't', deviceId: 'd-1', user }))
+    server(api(200, { token: 't', deviceId: 'd-1', user, recoveryKey: DOUBLE_RECOVERY_KEY }))
     const { router } = await signIn('leader1', 'doorstep-demo')
 
     await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/'))
@@ -108,7 +109,7 @@ describe('the sign-in screen', () => {
   it('then asks the browser to keep the phone’s data, and says what it answered', async () => {
     vi.mocked(requestPersistence).mockResolvedValueOnce(true)
     const user = { id: 'u-leader1', username: 'leader1', displayName: '陈伯', role: 'leader', communityId: 'c-1', buildingIds: ['b-1'] }
-    server(api(200, { token: 't', deviceId: 'd-1', user }))
+    server(api(200, { token: 't', deviceId: 'd-1', user, recoveryKey: DOUBLE_RECOVERY_KEY }))
     await signIn('leader1', 'doorstep-demo')
 
     await vi.waitFor(() => expect(document.querySelector('.van-toast')?.textContent).toBe('数据已锁定，浏览器不会自动清理'))

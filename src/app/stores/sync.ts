@@ -56,13 +56,21 @@ export const useSync = defineStore('sync', () => {
     },
   )
 
+  // The first sync after a sign-in waits for the PIN: what it brings is sealed as it lands.
+  const lock = useLock()
+  watch(
+    () => lock.state,
+    (now, before) => {
+      if (before === 'setup' && (now === 'open' || now === 'plain')) void syncNow().catch((error: unknown) => console.error('first sync failed', error))
+    },
+  )
+
   /** Runs sync now (or joins the run in progress); the outcome also shows in the facts above. */
   async function syncNow(): Promise<SyncOutcome> {
     // Signed out, there is nothing to run: the engine's chunk is not worth loading for that. Until the PIN is
     // chosen or typed, nothing syncs: what the first pull brings must be sealed as it lands.
     if (!(await queries.syncStatus()).hasToken) return { status: 'signed_out' }
-    const lock = useLock().state
-    if (lock !== 'open' && lock !== 'plain') return { status: 'locked' }
+    if (lock.state !== 'open' && lock.state !== 'plain') return { status: 'locked' }
     running.value = true
     try {
       const { syncNow: run, nextRetryAt: retryAt } = await runtime()
@@ -81,7 +89,7 @@ export const useSync = defineStore('sync', () => {
    */
   async function signIn(input: SignInInput): Promise<SignedIn> {
     const signedIn = await (await runtime()).signIn(input)
-    await useLock().signedIn(signedIn.recoveryKey)
+    await lock.signedIn(signedIn.recoveryKey)
     await forgetAuthor()
     nextRetryAt.value = null
     if (!signedIn.mustChangePassword) void syncNow().catch((error: unknown) => console.error('first sync failed', error))
