@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { FieldConflict, Id, RefId, requiredText, text, Timestamp } from './common'
-import { Building, Community, Grid, Household, Resident, User, UserCard } from './households'
+import { AppLock, Building, Community, Grid, Household, Resident, User, UserCard } from './households'
 import { Campaign } from './campaigns'
 import { ChecklistTemplate, Inspection } from './inspections'
 import { InspectionFields } from './inspections'
@@ -244,6 +244,13 @@ export const API_ERROR_CODES = [
 export const ApiError = z.object({ error: z.enum(API_ERROR_CODES), message: z.string() })
 export type ApiError = z.infer<typeof ApiError>
 
+/**
+ * A device's recovery key: 32 random bytes, base64url, made by the server with the device at sign-in and kept
+ * only there. The phone wraps its data key with it as well as with the PIN, so that a forgotten PIN loses
+ * nothing: the account's password gets the key back (RecoveryKeyRequest).
+ */
+export const RecoveryKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/)
+
 /** Sign-in from a device: the device's name lets the office tell a user's phones apart when one is lost. */
 export const LoginRequest = z.object({
   username: z.string().trim().min(1).max(40),
@@ -280,6 +287,10 @@ export const LoginResponse = z.object({
   earlierDevices: z.array(EarlierDevice).optional(),
   /** The password was one-time (new account, reset): until it is changed, the token is good for POST /auth/password only. */
   mustChangePassword: z.boolean().default(false),
+  /** This device's recovery key (RecoveryKey): the phone wraps its data key with it and never stores it. */
+  recoveryKey: RecoveryKey,
+  /** Whether the phone must be locked: the setting of the user's community; `required` for an admin of none. */
+  appLock: AppLock,
 })
 export type LoginResponse = z.infer<typeof LoginResponse>
 

@@ -52,6 +52,8 @@ export interface TransportDouble {
 const FINAL_PUSH: readonly Op[] = ['push', 'missingAttachments', 'putAttachment']
 
 export const DOUBLE_USER: User = { id: 'leader-1', username: 'leader1', displayName: '一号楼长', role: 'leader', communityId: 'c-1', buildingIds: [] }
+/** The recovery key the double's sign-in hands out (a RecoveryKey: 43 base64url characters). */
+export const DOUBLE_RECOVERY_KEY = 'recovery-key-of-the-double'.padEnd(43, '0')
 
 /** A fresh double with an empty server. */
 export function createTransportDouble(): TransportDouble {
@@ -135,7 +137,16 @@ export function createTransportDouble(): TransportDouble {
   }
 
   const transport: SyncTransport = {
-    login: () => call('login', () => ({ token: 'token-double', deviceId: 'device-double', user: DOUBLE_USER, earlierDevices: double.earlierDevices, mustChangePassword: false })),
+    login: () =>
+      call('login', () => ({
+        token: 'token-double',
+        deviceId: 'device-double',
+        user: DOUBLE_USER,
+        earlierDevices: double.earlierDevices,
+        mustChangePassword: false,
+        recoveryKey: DOUBLE_RECOVERY_KEY,
+        appLock: 'required',
+      })),
     logout: () => call('logout', () => undefined),
     changePassword: () => call('changePassword', () => undefined),
     push: (batch) =>

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { LoginRequest, LoginResponse, PASSWORD_PROBLEM_TEXT, PasswordChange, passwordProblem, uuidv7 } from '@/domain'
+import { DEFAULT_COMMUNITY_SETTINGS, LoginRequest, LoginResponse, PASSWORD_PROBLEM_TEXT, PasswordChange, passwordProblem, uuidv7 } from '@/domain'
 import { principalOf } from '../auth/authenticate'
 import { hashPassword, verifyPassword } from '../auth/passwords'
 import { countAttempt, takeBack, throttledAddress, type CountedAttempt, type ThrottleRule } from '../auth/throttle'
@@ -39,7 +39,8 @@ async function countAttempts(ctx: ServerContext, rules: Array<[key: string, rule
 
 /**
  * `POST /auth/login`: a new device token for a username and password, limited per account and per address,
- * with what the user's earlier devices of the same name made (for a phone whose data the browser cleared).
+ * with what the user's earlier devices of the same name made (for a phone whose data the browser cleared),
+ * the new device's recovery key and whether its community lets the leader skip the app lock.
  */
 export const loginRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (app, { ctx }) => {
   app.post(
@@ -64,12 +65,15 @@ export const loginRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async 
       const { token, hash } = newToken()
       const device = await ctx.storage.createDevice({ id: uuidv7(at), userId: user.id, name: deviceName, tokenHash: hash, at: now.toISOString() })
       const { id, displayName, role, communityId, buildingIds } = user
+      const community = communityId === null ? undefined : await ctx.storage.getCommunity(communityId)
       return {
         token,
         deviceId: device.id,
         user: { id, username: user.username, displayName, role, communityId, buildingIds },
         earlierDevices: earlier.map((d) => ({ id: d.id, name: d.name, createdAt: d.createdAt, lastSeenAt: d.lastSeenAt, records: d.records })),
         mustChangePassword: user.mustChangePassword,
+        recoveryKey: device.recoveryKey,
+        appLock: (community?.settings ?? DEFAULT_COMMUNITY_SETTINGS).appLock,
       }
     },
   )
