@@ -295,6 +295,15 @@ export const LoginResponse = z.object({
 export type LoginResponse = z.infer<typeof LoginResponse>
 
 /**
+ * `POST /auth/recovery-key`: a phone whose PIN was forgotten (or wiped after 10 wrong ones) asks for its
+ * device's recovery key again with its device token and the account's password.
+ */
+export const RecoveryKeyRequest = z.object({ password: z.string().min(1).max(200) })
+export type RecoveryKeyRequest = z.infer<typeof RecoveryKeyRequest>
+export const RecoveryKeyResponse = z.object({ recoveryKey: RecoveryKey })
+export type RecoveryKeyResponse = z.infer<typeof RecoveryKeyResponse>
+
+/**
  * How the office revokes a device (DELETE /users/{userId}/devices/{deviceId}?mode=…): `sign_out` lets the phone
  * push what it holds, then it clears itself; `wipe` (a lost or stolen phone) makes it clear itself at its next
  * contact without anything it sends being taken.
