@@ -118,6 +118,26 @@ describeEngines('device recovery keys', (engine) => {
     for (const phone of [own, signedOut, wiped]) expect(await auditOf(phone.deviceId)).toEqual([])
   })
 
+  it('takes the app lock from the settings the office saves: sign-in and pull both carry it', async () => {
+    const patch = (json: unknown) => api.call('PATCH', '/api/v1/communities/c-nanmen/settings', { token: office.token, json })
+    for (const appLock of ['none', 'Required', true, null]) expect(refusedWith(await patch({ appLock })), String(appLock)).toEqual([400, 'bad_request'])
+    expect((await signIn('leader1')).appLock).toBe('required')
+
+    const saved = await patch({ appLock: 'optional' })
+    expect(saved.status, saved.body).toBe(200)
+    expect(saved.json).toMatchObject({ appLock: 'optional', retentionMonths: 12 })
+    const leader = await signIn('leader1')
+    expect(leader.appLock).toBe('optional')
+    expect((await signIn('office1')).appLock).toBe('optional')
+    // An admin belongs to no community: the lock stays required.
+    expect((await signIn('admin1')).appLock).toBe('required')
+    const pulled = (await api.pullAll(leader.token)).filter((c) => c.table === 'communities').at(-1)
+    expect(pulled?.record).toMatchObject({ id: 'c-nanmen', settings: { appLock: 'optional' } })
+
+    expect((await patch({ appLock: 'required' })).status).toBe(200)
+    expect((await signIn('leader1')).appLock).toBe('required')
+  })
+
   it('answers the one-time password the office just set, before it is changed: it is the account’s password', async () => {
     const phone = await signIn('leader2')
     const reset = await api.call('POST', '/api/v1/accounts/u-leader2/password', { token: office.token })
