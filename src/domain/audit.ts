@@ -30,6 +30,8 @@ export const AUDIT_ACTIONS = [
   'account.password_reset',
   'account.buildings',
   'device.revoke',
+  /** A leader's phone got its recovery key back with the account's password (a forgotten PIN; target: the device). */
+  'device.recovery_key',
   /** A leader's unsent work the office imported from a rescue file, applied as that leader's (target: the leader). */
   'rescue.import',
 ] as const

@@ -8,7 +8,7 @@ import { DEFAULT_SILENT_DEVICE_DAYS, DEFAULT_VISIT_INTERVALS } from './worklist'
  * it has synced with a server. The sync server seeds the same data in demo mode.
  */
 
-export const demoCommunity: Community = { id: 'c-nanmen', name: '南门社区', settings: { ...DEFAULT_VISIT_INTERVALS, silentDeviceDays: DEFAULT_SILENT_DEVICE_DAYS, retentionMonths: DEFAULT_RETENTION_MONTHS } }
+export const demoCommunity: Community = { id: 'c-nanmen', name: '南门社区', settings: { ...DEFAULT_VISIT_INTERVALS, silentDeviceDays: DEFAULT_SILENT_DEVICE_DAYS, retentionMonths: DEFAULT_RETENTION_MONTHS, appLock: 'required' } }
 
 export const demoGrids: Grid[] = [
   { id: 'g-nanmen-1', communityId: 'c-nanmen', name: '第一网格' },

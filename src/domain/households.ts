@@ -18,9 +18,18 @@ export type CareTag = z.infer<typeof CareTag>
 const IntervalDays = z.number().int().min(1).max(365)
 
 /**
+ * Whether a leader's phone must be locked (a 6-digit PIN, or the phone's fingerprint or face) before it shows
+ * residents' data: `optional` lets the leader skip the PIN, which only the office may allow (issue 10).
+ */
+export const APP_LOCKS = ['required', 'optional'] as const
+export const AppLock = z.enum(APP_LOCKS)
+export type AppLock = z.infer<typeof AppLock>
+
+/**
  * How a community works, set by its office: how often households are to be visited (every household, and
  * sooner for some care tags; see ./worklist), after how many days without a sync a phone is called silent,
- * and how many months leaders' phones keep closed reports and old visits (see ./retention).
+ * how many months leaders' phones keep closed reports and old visits (see ./retention), and whether their
+ * phones must be locked (AppLock).
  * Communities stored before these existed take the defaults.
  */
 export const CommunitySettings = z.object({
@@ -29,6 +38,7 @@ export const CommunitySettings = z.object({
   silentDeviceDays: z.number().int().min(1).max(90).default(DEFAULT_SILENT_DEVICE_DAYS),
   // At least a month, so that last month's work is always at hand; at most five years.
   retentionMonths: z.number().int().min(1).max(60).default(DEFAULT_RETENTION_MONTHS),
+  appLock: AppLock.default('required'),
 })
 export type CommunitySettings = z.infer<typeof CommunitySettings>
 export const DEFAULT_COMMUNITY_SETTINGS: CommunitySettings = CommunitySettings.parse({})
@@ -40,6 +50,7 @@ export const CommunitySettingsChange = z.strictObject({
   careIntervalDays: z.partialRecord(CareTag, IntervalDays).optional(),
   silentDeviceDays: CommunitySettings.shape.silentDeviceDays.unwrap().optional(),
   retentionMonths: CommunitySettings.shape.retentionMonths.unwrap().optional(),
+  appLock: AppLock.optional(),
 })
 export type CommunitySettingsChange = z.infer<typeof CommunitySettingsChange>
 

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { FieldConflict, Id, RefId, requiredText, text, Timestamp } from './common'
-import { Building, Community, Grid, Household, Resident, User, UserCard } from './households'
+import { AppLock, Building, Community, Grid, Household, Resident, User, UserCard } from './households'
 import { Campaign } from './campaigns'
 import { ChecklistTemplate, Inspection } from './inspections'
 import { InspectionFields } from './inspections'
@@ -244,6 +244,13 @@ export const API_ERROR_CODES = [
 export const ApiError = z.object({ error: z.enum(API_ERROR_CODES), message: z.string() })
 export type ApiError = z.infer<typeof ApiError>
 
+/**
+ * A device's recovery key: 32 random bytes, base64url, made by the server with the device at sign-in and kept
+ * only there. The phone wraps its data key with it as well as with the PIN, so that a forgotten PIN loses
+ * nothing: the account's password gets the key back (RecoveryKeyRequest).
+ */
+export const RecoveryKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/)
+
 /** Sign-in from a device: the device's name lets the office tell a user's phones apart when one is lost. */
 export const LoginRequest = z.object({
   username: z.string().trim().min(1).max(40),
@@ -280,17 +287,20 @@ export const LoginResponse = z.object({
   earlierDevices: z.array(EarlierDevice).optional(),
   /** The password was one-time (new account, reset): until it is changed, the token is good for POST /auth/password only. */
   mustChangePassword: z.boolean().default(false),
-  /** This device's recovery key, base64url: the phone wraps its data key with it and never stores it (src/app/lock). */
-  recoveryKey: z.string(),
-  /** Whether the leader must set an app PIN: the office's setting. */
-  appLock: z.enum(['required', 'optional']).default('required'),
+  /** This device's recovery key (RecoveryKey): the phone wraps its data key with it and never stores it. */
+  recoveryKey: RecoveryKey,
+  /** Whether the phone must be locked: the setting of the user's community; `required` for an admin of none. */
+  appLock: AppLock,
 })
 export type LoginResponse = z.infer<typeof LoginResponse>
 
-/** `POST /auth/recovery-key`: the device's recovery key, for the account's password (a forgotten app PIN). */
+/**
+ * `POST /auth/recovery-key`: a phone whose PIN was forgotten (or wiped after 10 wrong ones) asks for its
+ * device's recovery key again with its device token and the account's password.
+ */
 export const RecoveryKeyRequest = z.object({ password: z.string().min(1).max(200) })
 export type RecoveryKeyRequest = z.infer<typeof RecoveryKeyRequest>
-export const RecoveryKeyResponse = z.object({ recoveryKey: z.string() })
+export const RecoveryKeyResponse = z.object({ recoveryKey: RecoveryKey })
 export type RecoveryKeyResponse = z.infer<typeof RecoveryKeyResponse>
 
 /**

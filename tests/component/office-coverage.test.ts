@@ -119,7 +119,7 @@ describe('the coverage page', { timeout: 30_000 }, () => {
     expect(wrapper.find('.office-coverage__unled').exists()).toBe(false)
   })
 
-  it('sets the visit intervals and how long phones keep old work, and counts again', async () => {
+  it('sets the visit intervals, how long phones keep old work and whether they must be locked, and counts again', async () => {
     const calls = serverDouble()
     const { wrapper } = await mountWithApp(OfficeCoverage, { route: '/office/coverage' })
     await vi.waitFor(() => expect(wrapper.findAll('.office-coverage__table tbody tr')).toHaveLength(2), SLOW)
@@ -137,10 +137,20 @@ describe('the coverage page', { timeout: 30_000 }, () => {
     expect((input('retentionMonths').element as HTMLInputElement).value).toBe('12')
     await input('retentionMonths').setValue('6')
     await input('retentionMonths').trigger('change')
+    // The lock is required unless the office turns it off.
+    expect((input('appLock').element as HTMLInputElement).checked).toBe(true)
+    await wrapper.find('.office-coverage-settings .el-switch').trigger('click')
+    expect((input('appLock').element as HTMLInputElement).checked).toBe(false)
     await wrapper.find('.office-coverage-settings__save').trigger('click')
 
     await vi.waitFor(() => expect(calls.some((c) => c.method === 'PATCH')).toBe(true), SLOW)
-    expect(calls.find((c) => c.method === 'PATCH')!.body).toEqual({ visitIntervalDays: 21, careIntervalDays: { elderly_alone: 7, disabled: 14 }, silentDeviceDays: 3, retentionMonths: 6 })
+    expect(calls.find((c) => c.method === 'PATCH')!.body).toEqual({ visitIntervalDays: 21, careIntervalDays: { elderly_alone: 7, disabled: 14 }, silentDeviceDays: 3, retentionMonths: 6, appLock: 'optional' })
     await vi.waitFor(() => expect(calls.filter((c) => c.path === '/communities/c-nanmen/coverage')).toHaveLength(2), SLOW)
+    expect(settings.appLock).toBe('optional')
+    // Opened again, the dialog shows what the server holds now (another office worker required the lock again).
+    settings = { ...settings, retentionMonths: 24, appLock: 'required' }
+    await wrapper.find('.office-coverage-settings__open').trigger('click')
+    await vi.waitFor(() => expect((input('retentionMonths').element as HTMLInputElement).value).toBe('24'), SLOW)
+    expect((input('appLock').element as HTMLInputElement).checked).toBe(true)
   })
 })

@@ -21,7 +21,7 @@ const user = { id: 'u-wang', username: 'wang.li', displayName: '王丽', role: '
 function server(change: (body: { currentPassword: string; newPassword: string }) => Response) {
   const fetch = vi.fn(async (url: string | URL | Request, init?: RequestInit) => {
     const path = String(url)
-    if (path.endsWith('/auth/login')) return json(200, { token: 'one-time-token', deviceId: 'd-1', user, mustChangePassword: true, recoveryKey: DOUBLE_RECOVERY_KEY })
+    if (path.endsWith('/auth/login')) return json(200, { token: 'one-time-token', deviceId: 'd-1', user, mustChangePassword: true, recoveryKey: DOUBLE_RECOVERY_KEY, appLock: 'required' })
     if (path.endsWith('/auth/password')) return change(JSON.parse(String(init?.body)) as { currentPassword: string; newPassword: string })
     return json(403, { error: 'password_change_required', message: 'Change the one-time password first' })
   })

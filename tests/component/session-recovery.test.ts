@@ -43,7 +43,7 @@ const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200
 function server(earlierDevices: EarlierDevice[]) {
   const fetch = vi.fn(async (url: string | URL | Request) => {
     const path = new URL(String(url)).pathname
-    if (path === '/api/v1/auth/login') return json({ token: 't', deviceId: 'd-new', user, earlierDevices, recoveryKey: DOUBLE_RECOVERY_KEY })
+    if (path === '/api/v1/auth/login') return json({ token: 't', deviceId: 'd-new', user, earlierDevices, recoveryKey: DOUBLE_RECOVERY_KEY, appLock: 'required' })
     if (path === '/api/v1/sync/pull') {
       const changes = serverRecords.map((change, i) => ({ ...change, rev: i + 1, record: { ...change.record, rev: i + 1 } }))
       return json({ changes, cursor: 'c-4', hasMore: false, reset: false })

@@ -63,6 +63,7 @@ describeEngines('bad input on every route', (engine) => {
     { method: 'GET', url: () => '/api/v1/openapi.json', auth: false },
     { method: 'POST', url: () => '/api/v1/auth/login', auth: false },
     { method: 'POST', url: () => '/api/v1/auth/logout', auth: true },
+    { method: 'POST', url: () => '/api/v1/auth/recovery-key', auth: true },
     { method: 'GET', url: () => '/api/v1/users/u-leader1/devices', auth: true },
     // A device that does not exist: a body the route ignores must not revoke leader1's phone.
     { method: 'DELETE', url: () => `/api/v1/users/u-leader1/devices/${unknownDevice}`, auth: true },
@@ -101,7 +102,7 @@ describeEngines('bad input on every route', (engine) => {
     // Bodies are refused where a route reads one (a roster preview answers 200 with the file's problems);
     // login never signs anyone in from a malformed request.
     for (const [what, status] of statuses) {
-      if (/^(POST \/api\/v1\/(auth\/login|sync\/(push|health)|communities\/\S+\/(roster\/import|campaigns|rescue))|PUT|PATCH)/.test(what)) expect(status, what).toBeGreaterThanOrEqual(400)
+      if (/^(POST \/api\/v1\/(auth\/(login|recovery-key)|sync\/(push|health)|communities\/\S+\/(roster\/import|campaigns|rescue))|PUT|PATCH)/.test(what)) expect(status, what).toBeGreaterThanOrEqual(400)
     }
     expect(({} as Record<string, unknown>).role, 'Object.prototype polluted').toBeUndefined()
     expect({ office: await api.pullAll(office.token), leader: await api.pullAll(leader.token) }).toEqual(before)

@@ -803,6 +803,7 @@ describeEngines('authorization matrix', (engine) => {
       'HEAD /api/v1/roster/template.xlsx': { method: 'HEAD', url: '/api/v1/roster/template.xlsx' },
       // With a live token these answer what a leader gets: a weak new password is refused, set-up is the office's.
       'POST /api/v1/auth/password': { method: 'POST', url: '/api/v1/auth/password', json: { currentPassword: DEMO_PASSWORD, newPassword: '1111111111' }, live: ['400'] },
+      'POST /api/v1/auth/recovery-key': { method: 'POST', url: '/api/v1/auth/recovery-key', json: { password: DEMO_PASSWORD } },
       'GET /api/v1/communities': { method: 'GET', url: '/api/v1/communities', live: ['403'] },
       'HEAD /api/v1/communities': { method: 'HEAD', url: '/api/v1/communities', live: ['403'] },
       'POST /api/v1/communities': { method: 'POST', url: '/api/v1/communities', json: { name: '死令牌社区' }, live: ['403'] },

@@ -37,7 +37,7 @@ export const TODAY = chinaDay(NOW)
 export const field: Community = {
   id: 'c-field',
   name: '东风社区',
-  settings: { visitIntervalDays: 30, careIntervalDays: { elderly_alone: 7, disabled: 14 }, silentDeviceDays: 3, retentionMonths: 12 },
+  settings: { visitIntervalDays: 30, careIntervalDays: { elderly_alone: 7, disabled: 14 }, silentDeviceDays: 3, retentionMonths: 12, appLock: 'required' },
 }
 const grid = { id: 'g-field', communityId: field.id, name: '第一网格' }
 export const buildings: Building[] = [

@@ -8,6 +8,7 @@ import { createSyncEngine, type SyncEngine } from '@/app/sync/engine'
 import { signIn } from '@/app/sync/session'
 import { fetchTransport, type SyncTransport } from '@/app/sync/transport'
 import {
+  DEFAULT_COMMUNITY_SETTINGS,
   InspectionFields,
   IssueFields,
   RECORD_TABLES,
@@ -72,7 +73,9 @@ export async function registerDevice(storage: Storage, user: UserRecord): Promis
   const at = new Date()
   const device = await storage.createDevice({ id: uuidv7(at.getTime()), userId: user.id, name: `${user.username}'s phone`, tokenHash: hash, at: at.toISOString() })
   const { id, username, displayName, role, communityId, buildingIds } = user
-  return { token, deviceId: device.id, user: { id, username, displayName, role, communityId, buildingIds }, mustChangePassword: false }
+  const community = communityId === null ? undefined : await storage.getCommunity(communityId)
+  const appLock = (community?.settings ?? DEFAULT_COMMUNITY_SETTINGS).appLock
+  return { token, deviceId: device.id, user: { id, username, displayName, role, communityId, buildingIds }, mustChangePassword: false, recoveryKey: device.recoveryKey, appLock }
 }
 
 /** A new phone signed in with `session` (from registerDevice, or a real login), its engine on `network`. */
@@ -115,6 +118,7 @@ export async function openPhone(network: Network, session: LoginResponse): Promi
     login: async () => session,
     logout: () => now().logout(),
     changePassword: (change) => now().changePassword(change),
+    recoveryKey: (password) => now().recoveryKey(password),
     push: (batch) => now().push(batch),
     pull: (cursor, limit) => now().pull(cursor, limit),
     missingAttachments: (hashes) => now().missingAttachments(hashes),

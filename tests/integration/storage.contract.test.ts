@@ -195,10 +195,13 @@ for (const engine of engines) {
         await expect(storage.createUser(again)).rejects.toThrow()
       })
 
-      it('finds a device by its token hash, lists, touches and revokes it', async () => {
+      it('finds a device by its token hash, lists, touches and revokes it, and keeps its recovery key', async () => {
         const tokenHash = createHash('sha256').update('token-1').digest('base64url')
-        const device = await storage.createDevice({ id: 'd-1', userId: 'u-leader1', name: '红米手机', tokenHash, at: now.toISOString() })
+        const { recoveryKey, ...device } = await storage.createDevice({ id: 'd-1', userId: 'u-leader1', name: '红米手机', tokenHash, at: now.toISOString() })
         expect(device).toEqual({ id: 'd-1', userId: 'u-leader1', name: '红米手机', createdAt: now.toISOString(), lastSeenAt: null, revokedAt: null })
+        expect(recoveryKey).toMatch(/^[A-Za-z0-9_-]{43}$/)
+        expect(await storage.recoveryKeyOf('d-1')).toBe(recoveryKey)
+        expect(await storage.recoveryKeyOf('d-unknown')).toBeUndefined()
         const found = await storage.findDeviceByTokenHash(tokenHash)
         expect(found?.device).toMatchObject({ id: 'd-1', tokenHash })
         expect(found?.user).toMatchObject({ id: 'u-leader1', buildingIds: [b1, b2].sort() })

@@ -140,7 +140,16 @@ export function createTransportDouble(): TransportDouble {
   }
 
   const transport: SyncTransport = {
-    login: () => call('login', () => ({ token: 'token-double', deviceId: 'device-double', user: DOUBLE_USER, earlierDevices: double.earlierDevices, mustChangePassword: false, recoveryKey: DOUBLE_RECOVERY_KEY, appLock: 'required' as const })),
+    login: () =>
+      call('login', () => ({
+        token: 'token-double',
+        deviceId: 'device-double',
+        user: DOUBLE_USER,
+        earlierDevices: double.earlierDevices,
+        mustChangePassword: false,
+        recoveryKey: DOUBLE_RECOVERY_KEY,
+        appLock: 'required',
+      })),
     logout: () => call('logout', () => undefined),
     changePassword: () => call('changePassword', () => undefined),
     recoveryKey: (password) =>

@@ -31,6 +31,7 @@ import { communityDevices, reportDeviceHealth, type CommunityDevice } from './de
 import * as campaigns from './campaign-storage'
 import * as signInThrottle from './sign-in-throttle'
 import { recordsPage } from './exports'
+import { newRecoveryKey, recoveryKeyOf } from './device-recovery'
 import { deviceRevocations, revokeDeviceAs } from './device-revocation'
 import type { AuditPage, DeviceRevocation } from '@/domain'
 import * as audit from './audit'
@@ -499,12 +500,13 @@ export class KyselyStorage implements Storage {
     })
   }
 
-  async createDevice(device: { id: string; userId: string; name: string; tokenHash: string; at: string }): Promise<DeviceRecord> {
+  async createDevice(device: { id: string; userId: string; name: string; tokenHash: string; at: string }): Promise<DeviceRecord & { recoveryKey: string }> {
+    const recoveryKey = newRecoveryKey()
     await this.#db
       .insertInto('devices')
-      .values({ id: device.id, user_id: device.userId, name: device.name, token_hash: device.tokenHash, created_at: device.at })
+      .values({ id: device.id, user_id: device.userId, name: device.name, token_hash: device.tokenHash, created_at: device.at, recovery_key: recoveryKey })
       .execute()
-    return { id: device.id, userId: device.userId, name: device.name, createdAt: device.at, lastSeenAt: null, revokedAt: null }
+    return { id: device.id, userId: device.userId, name: device.name, createdAt: device.at, lastSeenAt: null, revokedAt: null, recoveryKey }
   }
 
   async findDeviceByTokenHash(
@@ -956,6 +958,11 @@ export class KyselyStorage implements Storage {
     return deviceRevocations(this.#db, userId)
   }
   // ---- end of device revocation ----
+  // ---- device recovery key (issue 10, ./device-recovery.ts) ----
+  recoveryKeyOf(deviceId: string): Promise<string | undefined> {
+    return recoveryKeyOf(this.#db, deviceId)
+  }
+  // ---- end of device recovery key ----
   // ---- audit (issue 10, ./audit.ts) ----
   recordAudit(event: audit.NewAuditEvent): Promise<void> {
     return audit.recordAudit(this.#db, event)

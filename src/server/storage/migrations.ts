@@ -1,4 +1,5 @@
 import { Migrator, SqliteAdapter, sql, type Kysely, type Migration } from 'kysely'
+import { newRecoveryKey } from './device-recovery'
 import type { Database } from './schema'
 
 /**
@@ -248,6 +249,18 @@ export const MIGRATIONS: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       await db.deleteFrom('rate_limits' as never).execute()
       await db.schema.alterTable('rate_limits').addColumn('blocked_until', 'bigint', (c) => c.notNull().defaultTo(0)).execute()
+    },
+  },
+  '0013-device-recovery-key': {
+    // Each device's RecoveryKey (./device-recovery.ts). The devices signed in before it get theirs here, not
+    // when first asked: a phone that sets its first PIN after an update can then fetch it with the password
+    // like any other. All or nothing, so that no device is left without one.
+    async up(db: Kysely<unknown>) {
+      await atomically(db, false, async (trx) => {
+        await trx.schema.alterTable('devices').addColumn('recovery_key', 'text').execute()
+        const { rows } = await sql<{ id: string }>`select id from devices`.execute(trx)
+        for (const { id } of rows) await sql`update devices set recovery_key = ${newRecoveryKey()} where id = ${id}`.execute(trx)
+      })
     },
   },
 }

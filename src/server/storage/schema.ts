@@ -46,6 +46,11 @@ export interface DevicesTable {
   last_full_sync_at: string | null
   /** How the office revoked it (DeviceRevocation); null when the phone signed out itself, or before 0010. */
   revocation: string | null
+  /**
+   * Its RecoveryKey (./device-recovery.ts). Never null in fact: 0013 gave every device one and createDevice
+   * makes one; SQLite cannot add a NOT NULL column without a default.
+   */
+  recovery_key: string | null
 }
 
 /**

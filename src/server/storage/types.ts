@@ -115,7 +115,8 @@ export interface Storage {
   /** Replaces a leader's buildings; takes effect on the next request (scope is read per request). */
   assignBuildings(userId: string, buildingIds: string[]): Promise<void>
 
-  createDevice(device: { id: string; userId: string; name: string; tokenHash: string; at: string }): Promise<DeviceRecord>
+  /** A new device, with a new recovery key of its own (./device-recovery.ts), which only the sign-in answer carries. */
+  createDevice(device: { id: string; userId: string; name: string; tokenHash: string; at: string }): Promise<DeviceRecord & { recoveryKey: string }>
   /** The device and its user for a token hash; the caller compares hashes in constant time. */
   findDeviceByTokenHash(tokenHash: string): Promise<{ device: DeviceRecord & { tokenHash: string }; user: UserRecord } | undefined>
   getDevice(deviceId: string): Promise<DeviceRecord | undefined>
@@ -257,6 +258,10 @@ export interface Storage {
   /** How the office revoked the user's devices, by device id; those it did not revoke (or before 0010) are left out. */
   deviceRevocations(userId: string): Promise<Map<string, DeviceRevocation>>
   // ---- end of device revocation ----
+  // ---- device recovery key (issue 10, ./device-recovery.ts) ----
+  /** The device's recovery key; undefined when there is no such device. */
+  recoveryKeyOf(deviceId: string): Promise<string | undefined>
+  // ---- end of device recovery key ----
   // ---- audit (issue 10, ./audit.ts) ----
   /** Stores one audited action. */
   recordAudit(event: NewAuditEvent): Promise<void>

@@ -31,7 +31,7 @@ describe('the worklist on a phone', () => {
   it('takes the interval from the community of each household’s building', async () => {
     await visitedTenDaysAgo()
     expect(await dueIds()).not.toContain(household.id)
-    await db.communities.update('c-nanmen', { settings: { visitIntervalDays: 10, careIntervalDays: {}, silentDeviceDays: 3, retentionMonths: 12 } })
+    await db.communities.update('c-nanmen', { settings: { visitIntervalDays: 10, careIntervalDays: {}, silentDeviceDays: 3, retentionMonths: 12, appLock: 'required' } })
     expect(await dueIds()).toContain(household.id)
   })
 

@@ -152,12 +152,12 @@ describe('fetchTransport', () => {
 
   it('logs out with no body, and logs in without a token', async () => {
     const user = { id: 'u-1', username: 'leader1', displayName: '楼长', role: 'leader', communityId: 'c', buildingIds: [] }
-    const baseUrl = await serve((req, res) => (req.url === '/api/v1/auth/login' ? json(200, { token: 'new', deviceId: 'd-1', user })(req, res) : res.writeHead(204).end()))
+    const recoveryKey = 'k'.repeat(43)
+    const answer = { token: 'new', deviceId: 'd-1', user, recoveryKey, appLock: 'optional' }
+    const baseUrl = await serve((req, res) => (req.url === '/api/v1/auth/login' ? json(200, answer)(req, res) : res.writeHead(204).end()))
     // A server older than one-time passwords does not say: the password need not change.
     expect(await fetchTransport({ baseUrl, token: null }).login({ username: 'leader1', password: 'p', deviceName: 'phone' })).toEqual({
-      token: 'new',
-      deviceId: 'd-1',
-      user,
+      ...answer,
       mustChangePassword: false,
     })
     expect(received[0]!.headers.authorization).toBeUndefined()

@@ -233,7 +233,7 @@ export default defineMessages({
         report: { download: '下载月报' },
         roster: { import: '导入花名册', export: '导出花名册' },
         account: { create: '新建账号', change: '修改账号', password_reset: '重置密码', buildings: '分配楼栋' },
-        device: { revoke: '手机退出或清除' },
+        device: { revoke: '手机退出或清除', recovery_key: '忘记锁屏密码，用账号密码解锁手机' },
         rescue: { import: '导入救援文件' },
       },
       keys: {
@@ -506,7 +506,7 @@ export default defineMessages({
         report: { download: 'Downloaded the monthly report' },
         roster: { import: 'Imported the roster', export: 'Exported the roster' },
         account: { create: 'Created an account', change: 'Changed an account', password_reset: 'Reset a password', buildings: 'Assigned buildings' },
-        device: { revoke: 'Signed out or wiped a phone' },
+        device: { revoke: 'Signed out or wiped a phone', recovery_key: 'Unlocked a phone with the account password (lock PIN forgotten)' },
         rescue: { import: 'Imported a rescue file' },
       },
       keys: {
