@@ -4,7 +4,7 @@ import SessionChangePassword from '@/app/features/session/SessionChangePassword.
 import SessionSignIn from '@/app/features/session/SessionSignIn.vue'
 import { DOUBLE_RECOVERY_KEY } from '@/app/sync/transport-double'
 import { buttonNamed, errorOf, fieldLabelled } from './fields'
-import { mountWithApp } from './setup'
+import { mountWithApp, SKIPPED_APP_LOCK } from './setup'
 
 vi.mock('@/app/pwa/persist', () => ({ requestPersistence: vi.fn(async () => false) }))
 
@@ -75,6 +75,7 @@ describe('the change-password screen', () => {
     await db.meta.bulkPut([
       { key: 'serverUrl', value: 'http://server.test' },
       { key: 'token', value: 'one-time-token' },
+      ...SKIPPED_APP_LOCK,
       { key: 'syncDeviceId', value: 'd-1' },
       { key: 'user', value: JSON.stringify(user) },
       { key: 'userId', value: user.id },

@@ -84,7 +84,7 @@ describe('the sign-in screen', () => {
 
   it('calls the server that served the app, names the phone, and sends office staff to the triage view', async () => {
     const user = { id: 'u-office1', username: 'office1', displayName: '社区办公室', role: 'office', communityId: 'c-1', buildingIds: [] }
-    const fetch = server(api(200, { token: 'secret-token', deviceId: 'd-1', user, recoveryKey: DOUBLE_RECOVERY_KEY }))
+    const fetch = server(api(200, { token: 'secret-token', deviceId: 'd-1', user, recoveryKey: DOUBLE_RECOVERY_KEY, appLock: 'required' }))
     vi.spyOn(navigator, 'userAgent', 'get').mockReturnValue(
       'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36',
     )
@@ -100,7 +100,7 @@ describe('the sign-in screen', () => {
 
   it('sends a leader home', async () => {
     const user = { id: 'u-leader1', username: 'leader1', displayName: '陈伯', role: 'leader', communityId: 'c-1', buildingIds: ['b-1'] }
-    server(api(200, { token: 't', deviceId: 'd-1', user, recoveryKey: DOUBLE_RECOVERY_KEY }))
+    server(api(200, { token: 't', deviceId: 'd-1', user, recoveryKey: DOUBLE_RECOVERY_KEY, appLock: 'required' }))
     const { router } = await signIn('leader1', 'doorstep-demo')
 
     await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/'))
@@ -109,7 +109,7 @@ describe('the sign-in screen', () => {
   it('then asks the browser to keep the phone’s data, and says what it answered', async () => {
     vi.mocked(requestPersistence).mockResolvedValueOnce(true)
     const user = { id: 'u-leader1', username: 'leader1', displayName: '陈伯', role: 'leader', communityId: 'c-1', buildingIds: ['b-1'] }
-    server(api(200, { token: 't', deviceId: 'd-1', user, recoveryKey: DOUBLE_RECOVERY_KEY }))
+    server(api(200, { token: 't', deviceId: 'd-1', user, recoveryKey: DOUBLE_RECOVERY_KEY, appLock: 'required' }))
     await signIn('leader1', 'doorstep-demo')
 
     await vi.waitFor(() => expect(document.querySelector('.van-toast')?.textContent).toBe('数据已锁定，浏览器不会自动清理'))

@@ -3,7 +3,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach } from 'vitest'
 import type { Component } from 'vue'
 import { createMemoryHistory, createRouter, type RouteLocationRaw, type Router } from 'vue-router'
-import { db } from '@/app/db/database'
+import { db, type MetaEntry } from '@/app/db/database'
 import { allMessageParts, createAppI18n } from '@/app/i18n'
 import { routes } from '@/app/router'
 
@@ -19,12 +19,23 @@ const everyMessage = await allMessageParts()
 beforeEach(async () => {
   localStorage.clear()
   await Promise.all(db.tables.map((table) => table.clear()))
+  // The emptied phone has no app lock: what a test before chose (and the key in memory) goes too.
+  db.sealing.plain()
 })
 
 afterEach(() => {
   // A test may have unmounted its wrapper itself (to re-mount and check a draft); unmount the rest.
   for (const wrapper of mounted.splice(0)) if (!wrapper.vm.$.isUnmounted) wrapper.unmount()
 })
+
+/**
+ * Meta of a signed-in phone whose office lets leaders go without an app PIN, and which did: for tests of sync
+ * and sessions, where the lock (tests/component/lock-*.test.ts) is not the subject.
+ */
+export const SKIPPED_APP_LOCK: MetaEntry[] = [
+  { key: 'appLock', value: 'optional' },
+  { key: 'lockSkipped', value: '2026-12-01T00:00:00.000Z' },
+]
 
 export interface MountWithAppOptions<P> {
   props?: P

@@ -8,7 +8,7 @@ import SessionSyncSettings from '@/app/features/session/SessionSyncSettings.vue'
 import SessionSyncStatus from '@/app/features/session/SessionSyncStatus.vue'
 import { author, issueFields } from '../fixtures'
 import { buttonNamed } from './fields'
-import { mountWithApp } from './setup'
+import { mountWithApp, SKIPPED_APP_LOCK } from './setup'
 
 /*
  * The sync status as the leader reads it. The facts are what the engine keeps in IndexedDB (the session
@@ -26,6 +26,7 @@ async function signedIn({ token = true } = {}) {
     { key: 'serverUrl', value: 'https://doorstep.example' },
     { key: 'syncDeviceId', value: 'd-1' },
     ...(token ? [{ key: 'token' as const, value: 'secret-token' }] : []),
+    ...SKIPPED_APP_LOCK,
   ])
 }
 

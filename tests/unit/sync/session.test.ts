@@ -7,7 +7,7 @@ import { seedDemoIfEmpty } from '@/app/db/seed'
 import { createSyncEngine } from '@/app/sync/engine'
 import { SessionError } from '@/app/sync/errors'
 import { dismissRecovery, readSession, signIn, signOut, unsentWork } from '@/app/sync/session'
-import { createTransportDouble, DOUBLE_USER, type TransportDouble } from '@/app/sync/transport-double'
+import { createTransportDouble, DOUBLE_RECOVERY_KEY, DOUBLE_USER, type TransportDouble } from '@/app/sync/transport-double'
 import { uuidv7, type EarlierDevice } from '@/domain'
 import { inspectionFields, issueFields, visitFields } from '../../fixtures'
 
@@ -24,7 +24,10 @@ afterEach(() => db.delete())
 describe('signing in', () => {
   it('keeps the token, the server’s device id and the user, and records are made by that user from then on', async () => {
     expect(await readSession(db)).toBeNull()
-    expect(await signIn(db, server.transport, input)).toEqual({ user: DOUBLE_USER, mustChangePassword: false })
+    expect(await signIn(db, server.transport, input)).toEqual({ user: DOUBLE_USER, mustChangePassword: false, recoveryKey: DOUBLE_RECOVERY_KEY })
+    // The recovery key is for the PIN about to be chosen, in memory: never stored.
+    expect(JSON.stringify(await db.meta.toArray())).not.toContain(DOUBLE_RECOVERY_KEY)
+    expect((await db.meta.get('appLock'))?.value).toBe('required')
     expect(await readSession(db)).toEqual({ serverUrl: 'http://server.test', token: 'token-double', deviceId: 'device-double' })
     expect((await deviceAuthor(db)).userId).toBe(DOUBLE_USER.id)
     expect(JSON.parse((await db.meta.get('user'))!.value)).toEqual(DOUBLE_USER)
