@@ -6,11 +6,16 @@
 import { createRepositories } from '@/app/db'
 import { DoorstepDatabase } from '@/app/db/database'
 import { fitWithin, PHOTO_MAX_SIDE, Visit } from '@/domain'
+import { aesGcmCipher } from '@/app/lock/cipher'
 import { compressPhoto } from '@/app/photos/compress'
 import { author, visitFields } from '../../fixtures'
 
 const db = new DoorstepDatabase('doorstep-bench')
 const repos = createRepositories(db)
+// The same phone with the app lock on: every visit and outbox entry sealed as it is written (src/app/db/sealing.ts).
+const sealedDb = new DoorstepDatabase('doorstep-bench-sealed')
+sealedDb.sealing.open(aesGcmCipher(crypto.getRandomValues(new Uint8Array(32))))
+const sealedRepos = createRepositories(sealedDb)
 let photo: Blob | undefined
 let saved: Visit | undefined
 
@@ -91,11 +96,14 @@ async function drawPhoto(): Promise<Blob> {
 
 const bench = {
   async openDatabase() {
-    await db.open()
+    await Promise.all([db.open(), sealedDb.open()])
   },
 
   /** Saves a visit as the app does: validated, record and outbox entry in one transaction. */
   saveVisit: () => timed(async () => (saved = await repos.visits.create(visitFields(), author))),
+
+  /** The same save with the app lock on: the visit's text and the outbox entry sealed with AES-GCM. */
+  saveSealedVisit: () => timed(() => sealedRepos.visits.create(visitFields(), author)),
 
   /** The validation inside a save (the last saved visit against its schema), averaged over 100 runs. */
   validateVisit(): number {
