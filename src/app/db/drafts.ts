@@ -1,5 +1,6 @@
 import type { DoorstepDatabase, Draft } from './database'
 import { isQuotaExceeded } from './errors'
+import { rowFromText, rowToText } from './sealing'
 
 const FALLBACK_PREFIX = 'doorstep.draft.'
 
@@ -12,7 +13,7 @@ export function draftRepository(db: DoorstepDatabase, fallback: Pick<Storage, 'g
     const raw = fallback?.getItem(FALLBACK_PREFIX + key)
     if (!raw) return undefined
     try {
-      return JSON.parse(raw) as Draft
+      return rowFromText(db.sealing, 'drafts', raw) as Draft
     } catch {
       return undefined
     }
@@ -28,7 +29,8 @@ export function draftRepository(db: DoorstepDatabase, fallback: Pick<Storage, 'g
         return 'indexeddb'
       } catch (error) {
         if (!isQuotaExceeded(error) || !fallback) throw error
-        fallback.setItem(FALLBACK_PREFIX + key, JSON.stringify(draft))
+        // Sealed as IndexedDB would hold it: with the app lock on, what was typed is no clearer here.
+        fallback.setItem(FALLBACK_PREFIX + key, rowToText(db.sealing, 'drafts', draft as unknown as Record<string, unknown>))
         return 'fallback'
       }
     },

@@ -114,14 +114,39 @@ function failLocked(): never {
   throw new LockedError()
 }
 
-function sealingTable(sealing: Sealing, table: DBCoreTable, fields: readonly string[]): DBCoreTable {
-  const context = encoder.encode(table.name)
-  const open = (row: unknown) => openRow(sealing, fields, context, row)
+/** Seals and opens the rows of one table: its sealed fields, bound to its name. */
+function tableSealer(sealing: Sealing, table: string) {
+  const fields = SEALED_FIELDS[table] ?? []
+  const context = encoder.encode(table)
+  return {
+    seal: (row: Row) => sealRow(sealing, fields, context, row),
+    open: (row: unknown) => openRow(sealing, fields, context, row),
+  }
+}
+
+/**
+ * A row of `table` as text, sealed as IndexedDB would hold it, for what must be kept elsewhere: a form's draft
+ * in localStorage when IndexedDB is full (./drafts.ts). `fromText` reads it back.
+ */
+export function rowToText(sealing: Sealing, table: string, row: Row): string {
+  const stored = tableSealer(sealing, table).seal(row)
+  return JSON.stringify(stored, (_key, value: unknown) => (value instanceof Uint8Array ? { bytes: btoa(String.fromCharCode(...value)) } : value))
+}
+
+export function rowFromText(sealing: Sealing, table: string, text: string): unknown {
+  const stored = JSON.parse(text, (key, value: unknown) =>
+    key === 'sealed' && typeof value === 'object' && value !== null ? Uint8Array.from(atob((value as { bytes: string }).bytes), (c) => c.charCodeAt(0)) : value,
+  ) as unknown
+  return tableSealer(sealing, table).open(stored)
+}
+
+function sealingTable(sealing: Sealing, table: DBCoreTable): DBCoreTable {
+  const { seal, open } = tableSealer(sealing, table.name)
   return {
     ...table,
     mutate(req: DBCoreMutateRequest) {
       if (req.type !== 'add' && req.type !== 'put') return table.mutate(req)
-      return table.mutate({ ...req, values: req.values.map((row: Row) => sealRow(sealing, fields, context, row)) })
+      return table.mutate({ ...req, values: req.values.map(seal) })
     },
     get: (req) => table.get(req).then(open),
     getMany: (req) => table.getMany(req).then((rows) => rows.map(open)),
@@ -144,8 +169,7 @@ export function sealingMiddleware(sealing: Sealing): Middleware<DBCore> {
       ...down,
       table(name) {
         const table = down.table(name)
-        const fields = SEALED_FIELDS[name]
-        return fields ? sealingTable(sealing, table, fields) : table
+        return SEALED_FIELDS[name] ? sealingTable(sealing, table) : table
       },
     }),
   }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DoorstepDatabase } from '@/app/db/database'
 import { draftRepository, forgetFallbackDrafts } from '@/app/db/drafts'
+import { aesGcmCipher } from '@/app/lock/cipher'
 
 class MemoryStorage {
   items = new Map<string, string>()
@@ -38,6 +39,18 @@ describe('drafts', () => {
     vi.spyOn(db.drafts, 'put').mockRejectedValueOnce(Object.assign(new Error('full'), { name: 'QuotaExceededError' }))
     expect(await drafts.save('issue:new', { description: '新的' }, new Date('2026-11-27T01:05:00Z'))).toBe('fallback')
     expect((await drafts.load('issue:new'))?.data).toEqual({ description: '新的' })
+  })
+
+  it('fall back sealed when the app lock is on, and read back only while it is open', async () => {
+    db.sealing.open(aesGcmCipher(crypto.getRandomValues(new Uint8Array(32))))
+    vi.spyOn(db.drafts, 'put').mockRejectedValueOnce(Object.assign(new Error('full'), { name: 'QuotaExceededError' }))
+    expect(await drafts.save('visit:new', { needs: '谭伯想装扶手' })).toBe('fallback')
+    const stored = storage.getItem('doorstep.draft.visit:new')!
+    expect(stored).not.toContain('谭伯')
+    expect(JSON.parse(stored)).toMatchObject({ key: 'visit:new', sealed: { bytes: expect.any(String) } })
+    expect((await drafts.load('visit:new'))?.data).toEqual({ needs: '谭伯想装扶手' })
+    db.sealing.lock()
+    expect(await drafts.load('visit:new')).toBeUndefined()
   })
 
   it('are removed from both places once the record is saved', async () => {
