@@ -24,6 +24,17 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // The sync engine's tests again, on phones with the app lock on: every row they write sealed.
+          name: 'sealed',
+          environment: 'node',
+          include: ['tests/unit/sync/**/*.test.ts'],
+          setupFiles: ['fake-indexeddb/auto'],
+          env: { DOORSTEP_SEALED: '1' },
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'component',
           environment: 'happy-dom',
           include: ['tests/component/**/*.test.ts'],

@@ -8,6 +8,7 @@ import { WrongPinError } from '@/app/lock/keyring'
 import { changePin, recover, setPin, skipPin, unlock } from '@/app/lock/lock'
 import { loadLockState, MAX_PIN_FAILURES, nextTryAt, PinWaitError } from '@/app/lock/state'
 import { author, issueFields, visitFields } from '../../fixtures'
+import { device } from '../sync/harness'
 
 const PIN = '482916'
 const CANARY = { name: '谭锦成', phone: '13810308841', needs: '楼道灯坏了三个月' }
@@ -187,5 +188,23 @@ describe('a locked phone', () => {
     await expect(unlock(db, PIN)).rejects.toBeInstanceOf(WrongPinError)
     await unlock(db, '135790')
     expect((await db.residents.get('r-1'))?.name).toBe(CANARY.name)
+  })
+})
+
+describe('sync on an unlocked phone', () => {
+  it('pushes what the leader typed as typed, and seals what the pull brings as it lands', async () => {
+    const { db: phone, engine, repos, server, author } = await device()
+    await setPin(phone, PIN, recoveryKey)
+    const visit = await repos.visits.create(visitFields({ needs: CANARY.needs }), author)
+    server.serverPut('residents', { id: 'r-pulled', householdId: 'hh-1', name: '梁秀英', phone: '13700001111', birthYear: 1938, careTags: ['elderly_alone'], movedOutAt: null })
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 1 })
+    expect(server.records.get(visit.id)?.record.needs).toBe(CANARY.needs)
+    const raw = new Dexie(phone.name)
+    await raw.open()
+    const pulled = (await raw.table('residents').get('r-pulled')) as Record<string, unknown>
+    raw.close()
+    expect(pulled).not.toHaveProperty('name')
+    expect(Buffer.from(pulled.sealed as Uint8Array).includes(Buffer.from('梁秀英'))).toBe(false)
+    expect((await phone.residents.get('r-pulled'))?.name).toBe('梁秀英')
   })
 })

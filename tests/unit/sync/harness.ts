@@ -3,6 +3,7 @@ import { createRepositories, type Author } from '@/app/db'
 import { DoorstepDatabase } from '@/app/db/database'
 import { createQueries } from '@/app/db/queries'
 import { seedDemoIfEmpty } from '@/app/db/seed'
+import { aesGcmCipher } from '@/app/lock/cipher'
 import { createSyncEngine, type SyncEngineOptions } from '@/app/sync/engine'
 import { signIn } from '@/app/sync/session'
 import { createTransportDouble, DOUBLE_USER } from '@/app/sync/transport-double'
@@ -11,6 +12,8 @@ import { createTransportDouble, DOUBLE_USER } from '@/app/sync/transport-double'
 export async function device(options: Partial<SyncEngineOptions> = {}) {
   const db = new DoorstepDatabase(`sync-${crypto.randomUUID()}`)
   opened.push(db)
+  // The `sealed` test project runs the same tests with the app lock open (src/app/db/sealing.ts).
+  if (process.env.DOORSTEP_SEALED) db.sealing.open(aesGcmCipher(crypto.getRandomValues(new Uint8Array(32))))
   await seedDemoIfEmpty(db)
   const server = createTransportDouble()
   await signIn(db, server.transport, { serverUrl: 'http://server.test', username: 'leader1', password: 'x' })
