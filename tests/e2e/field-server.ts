@@ -3,7 +3,8 @@ import { cp, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AddressInfo, Socket } from 'node:net'
-import { LoginResponse, PullResponse, type Change } from '@/domain'
+import { Community, LoginResponse, PullResponse, type AppLock, type Change, type Resident } from '@/domain'
+import { demoCommunity } from '@/domain/demo'
 import { buildServer } from '@/server/app'
 import { DEMO_PASSWORD, seedDemo } from '@/server/seed'
 import { openSqliteStorage } from '@/server/storage/sqlite'
@@ -34,6 +35,8 @@ export interface FieldServer {
    * that is meant to have no network.
    */
   setReachable(reachable: boolean): void
+  /** Adds residents to the demo community's roster, as an office's import would (the next pull brings them). */
+  putResidents(residents: Resident[]): Promise<void>
   /** Replaces the served app with the build in `dir`, as a release does (old hashed files go). */
   deploy(dir: string): Promise<void>
   /** The API as another client sees it (the office's PC, say), through the server's routes. */
@@ -53,13 +56,18 @@ export interface FieldServer {
  * the demo community and accounts — on loopback. It serves its own copy of the built app in `appDir`, so
  * that deploying a new version here changes nothing for other suites.
  */
-export async function startFieldServer(appDir: string): Promise<FieldServer> {
+export async function startFieldServer(appDir: string, { appLock = 'optional' }: { appLock?: AppLock } = {}): Promise<FieldServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'doorstep-field-data-'))
   const siteDir = await mkdtemp(join(tmpdir(), 'doorstep-field-site-'))
   await cp(appDir, siteDir, { recursive: true })
   const storage = openSqliteStorage({ dataDir })
   await storage.migrate()
   await seedDemo(storage)
+  // Most suites are about the field's work, not the app lock (tests/e2e/app-lock.test.ts): their office lets
+  // leaders go without a PIN, and `signIn` skips it, so that a reload does not stop at the lock screen.
+  await storage.updateReference<Community>(demoCommunity.id, 'communities', demoCommunity.id, (current) =>
+    Community.parse({ ...current!, settings: { ...current!.settings, appLock } }),
+  )
 
   const app = buildServer({ storage, staticRoot: siteDir })
   const loss: AnswerLoss = { on: false, answers: 0, dropped: 0, duplicates: 0 }
@@ -107,6 +115,7 @@ export async function startFieldServer(appDir: string): Promise<FieldServer> {
   return {
     url,
     loss,
+    putResidents: (residents) => storage.putReference(demoCommunity.id, 'residents', residents),
     setReachable(value) {
       reachable = value
       if (!reachable) for (const socket of sockets) socket.destroy()

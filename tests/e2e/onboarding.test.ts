@@ -3,7 +3,7 @@ import iconv from 'iconv-lite'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
-import { cameraPhoto, readStore, reportIssue, watchProblems } from './pages'
+import { cameraPhoto, readStore, reportIssue, typePin, unlock, watchProblems } from './pages'
 import { startProductionServer, type ProductionServer } from './production-server'
 
 const skipReason = browserUnavailable()
@@ -15,6 +15,8 @@ if (skipReason) console.warn(skipReason)
  */
 
 const ADMIN_PASSWORD = 'Nanhua-street-2026'
+/** Everyone's app PIN in this story (each phone keeps its own). */
+const PIN = '381507'
 const COMMUNITY = '南华社区'
 const EAST = '南华东路18号'
 const WEST = '南华西路7号'
@@ -85,6 +87,11 @@ describe.skipIf(skipReason)('a community office from nothing to its leaders’ f
     await page.getByLabel('密码').fill(password)
     await page.getByRole('button', { name: '登录', exact: true }).click()
     await page.waitForURL((url) => url.pathname !== '/signin')
+    // A new community requires the app lock: the PIN comes first, before anything syncs.
+    await page.getByRole('heading', { name: '设置锁屏密码' }).waitFor()
+    await typePin(page, PIN)
+    await page.getByText('再输一次').waitFor()
+    await typePin(page, PIN)
     if (!newPassword) return
     await page.waitForURL((url) => url.pathname === '/password')
     await page.getByLabel('现在的密码').fill(password)
@@ -111,9 +118,15 @@ describe.skipIf(skipReason)('a community office from nothing to its leaders’ f
     return password
   }
 
+  /** Opens `path` in a signed-in app: a new start, which asks for the PIN. */
+  async function go(page: Page, path: string): Promise<void> {
+    await page.goto(at(path))
+    await unlock(page, PIN)
+  }
+
   /** Uploads a roster in 导入花名册, checks that the preview found no problem, and confirms it. */
   async function importRoster(file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
-    await office.goto(at('/office/residents'))
+    await go(office, '/office/residents')
     await office.getByRole('tab', { name: '导入花名册' }).click()
     await office.getByTestId('roster-file').setInputFiles(file)
     await office.getByText('没有问题，可以导入。').waitFor()
@@ -123,7 +136,7 @@ describe.skipIf(skipReason)('a community office from nothing to its leaders’ f
 
   /** Taps 立即同步 until what the phone holds in `store` satisfies `done`. */
   async function syncUntil<T>(page: Page, store: string, done: (rows: T[]) => boolean): Promise<T[]> {
-    await page.goto(at('/'))
+    await go(page, '/')
     const syncNow = page.getByRole('button', { name: '立即同步' })
     let rows: T[] = []
     await expect
@@ -223,7 +236,7 @@ describe.skipIf(skipReason)('a community office from nothing to its leaders’ f
       watchProblems(desk, problems)
       await desk.goto(server.url)
       await signIn(desk, 'zhou', issued.get('zhou')!, 'zhou-min-office-9')
-      await desk.goto(at('/office'))
+      await go(desk, '/office')
       const row = desk.locator(`a[data-id="${id}"]`)
       await expect.poll(async () => {
         if ((await row.count()) > 0) return true
@@ -243,7 +256,7 @@ describe.skipIf(skipReason)('a community office from nothing to its leaders’ f
   }, 120_000)
 
   it('7. a building moved to another leader disappears from the old leader’s phone', async () => {
-    await office.goto(at('/office/people'))
+    await go(office, '/office/people')
     await office.getByRole('row', { name: /梁伯/ }).getByRole('button', { name: '分配楼栋' }).click()
     const dialog = office.getByRole('dialog', { name: '分配楼栋' })
     // Take EAST away (the tag's close button), then save: 梁伯 has no building now.

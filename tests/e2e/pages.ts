@@ -71,13 +71,35 @@ async function addPhotos(page: Page, photos: Buffer[]): Promise<void> {
 /** The record id at the end of the page's address. */
 const idIn = (page: Page) => new URL(page.url()).pathname.split('/')[2]!
 
-/** Signs in on the sign-in screen; waits until the app has left it (leaders go home, the office to its board). */
-export async function signIn(page: Page, username: string, password: string): Promise<void> {
+/**
+ * Signs in on the sign-in screen; waits until the app has left it (leaders go home, the office to its board).
+ * Then the app lock's setup: the PIN `pin` typed twice, or, without one, 暂不设置 (the field server's office
+ * allows it unless a suite asks otherwise).
+ */
+export async function signIn(page: Page, username: string, password: string, { pin }: { pin?: string } = {}): Promise<void> {
   await page.goto(new URL('/signin', page.url()).href)
   await page.getByLabel('用户名').fill(username)
   await page.getByLabel('密码').fill(password)
   await page.getByRole('button', { name: '登录', exact: true }).click()
   await page.waitForURL((url) => url.pathname !== '/signin')
+  await page.getByRole('heading', { name: '设置锁屏密码' }).waitFor()
+  if (!pin) return void (await page.getByRole('button', { name: '暂不设置' }).click())
+  await typePin(page, pin)
+  await page.getByText('再输一次').waitFor()
+  await typePin(page, pin)
+  await page.getByRole('heading', { name: '设置锁屏密码' }).waitFor({ state: 'detached' })
+}
+
+/** Taps a PIN on the pad's keys. */
+export async function typePin(page: Page, pin: string): Promise<void> {
+  for (const digit of pin) await page.getByRole('button', { name: digit, exact: true }).click()
+}
+
+/** Unlocks the app at its lock screen. */
+export async function unlock(page: Page, pin: string): Promise<void> {
+  await page.getByText('输入锁屏密码').waitFor()
+  await typePin(page, pin)
+  await page.getByText('输入锁屏密码').waitFor({ state: 'detached' })
 }
 
 export interface VisitInput {
