@@ -23,6 +23,9 @@ async function signedInAs(user: User) {
     { key: 'token', value: 'secret-token' },
     { key: 'serverUrl', value: 'https://doorstep.example' },
     { key: 'syncDeviceId', value: 'd-office' },
+    // Without a PIN, as the office may allow: the app shows its pages, not the lock's (tests/component/lock-*.test.ts).
+    { key: 'appLock', value: 'optional' },
+    { key: 'lockSkipped', value: '2026-12-01T08:00:00.000Z' },
   ])
 }
 

@@ -38,6 +38,7 @@ export const lazyMessages = {
   account: () => import('@/app/features/session/account-messages'),
   worklist: () => import('@/app/features/worklist/messages'),
   campaigns: () => import('@/app/features/campaigns/messages'),
+  lock: () => import('@/app/features/lock/messages'),
 } satisfies Record<string, () => Promise<{ default: MessagePart }>>
 export type LazyMessages = keyof typeof lazyMessages
 

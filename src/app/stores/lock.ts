@@ -51,6 +51,11 @@ export const useLock = defineStore('lock', () => {
     await refresh()
   }
 
+  /** A phone that went without a PIN (`plain`) chooses one after all: the setup screen, with its skip, again. */
+  function setUpPin(): void {
+    if (state.value === 'plain') state.value = 'setup'
+  }
+
   async function skip(): Promise<void> {
     await (await actions()).skipPin(db)
     await refresh()
@@ -106,5 +111,5 @@ export const useLock = defineStore('lock', () => {
     })
   }
 
-  return { state, failures, canSkip, retryAt, exhausted, attemptsLeft, refresh, signedIn, choosePin, skip, enter, recoverWithPassword, changePin, lockNow, watchAway }
+  return { state, failures, canSkip, retryAt, exhausted, attemptsLeft, refresh, signedIn, setUpPin, choosePin, skip, enter, recoverWithPassword, changePin, lockNow, watchAway }
 })

@@ -1,0 +1,83 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import App from '@/app/App.vue'
+import { db } from '@/app/db/database'
+import { useLock } from '@/app/stores/lock'
+import { CANARY, PIN, rawRows, signedInPhone, typePin } from './lock-phone'
+import { mountWithApp } from './setup'
+
+/*
+ * 设置锁屏密码 as the app shows it after a sign-in: in place of every page, against the real lock store and the
+ * app's database, whose residents are read back past the sealing middleware.
+ */
+
+type Wrapper = Awaited<ReturnType<typeof mountWithApp>>['wrapper']
+
+// A test before may have left the shared database sealed under a key of its own.
+beforeEach(() => db.sealing.plain())
+
+const prompt = (wrapper: Wrapper) => wrapper.find('.pin-pad__label').text()
+
+async function setupScreen(): Promise<Wrapper> {
+  const { wrapper } = await mountWithApp(App, { route: '/' })
+  await vi.waitFor(() => expect(wrapper.find('h1').text()).toBe('设置锁屏密码'))
+  return wrapper
+}
+
+describe('choosing a PIN after signing in', () => {
+  it('comes before any page, says why, and asks for the PIN twice, saying so beside the pad when they differ', async () => {
+    await signedInPhone()
+    const wrapper = await setupScreen()
+    expect(wrapper.find('.app-tabbar').exists()).toBe(false)
+    expect(wrapper.text()).toContain('手机里有居民的姓名和电话。设了锁屏密码，手机丢了别人也看不到。')
+    // The office requires a PIN here.
+    expect(wrapper.findAll('button').some((b) => b.text() === '暂不设置')).toBe(false)
+
+    expect(prompt(wrapper)).toBe('输入 6 位数字')
+    await typePin(wrapper, PIN)
+    expect(prompt(wrapper)).toBe('再输一次')
+    await typePin(wrapper, '482917')
+    expect(wrapper.find('[role="alert"]').text()).toBe('两次输的不一样，请重新输')
+    expect(prompt(wrapper)).toBe('输入 6 位数字')
+    expect(useLock().state).toBe('setup')
+    expect(JSON.stringify(await rawRows('residents'))).toContain(CANARY.name)
+  })
+
+  it('shows progress while it seals the phone, then opens the app with no resident stored in the clear', async () => {
+    await signedInPhone()
+    const wrapper = await setupScreen()
+    await typePin(wrapper, PIN)
+    await typePin(wrapper, PIN)
+
+    expect(wrapper.find('[role="status"].lock-note').text()).toBe('正在给手机上的资料加密…')
+    expect(wrapper.find('.pin-pad button[aria-label="1"]').attributes('disabled')).toBeDefined()
+    await vi.waitFor(() => expect(wrapper.find('.app-tabbar').exists()).toBe(true), { timeout: 10_000 })
+    expect(useLock().state).toBe('open')
+
+    const rows = await rawRows('residents')
+    const stored = JSON.stringify(rows, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('latin1') : value))
+    expect(rows).toHaveLength(1)
+    expect(stored).not.toContain(CANARY.name)
+    expect(stored).not.toContain(CANARY.phone)
+    expect(Buffer.from((rows[0] as { sealed: Uint8Array }).sealed).includes(Buffer.from(CANARY.name))).toBe(false)
+    expect(await db.residents.get('r-1')).toMatchObject({ name: CANARY.name })
+  })
+
+  it('comes before the office workspace too', async () => {
+    await signedInPhone()
+    const { wrapper } = await mountWithApp(App, { route: '/office' })
+    await vi.waitFor(() => expect(wrapper.find('h1').text()).toBe('设置锁屏密码'))
+    expect(wrapper.find('.office-layout__side').exists()).toBe(false)
+  })
+
+  it('lets the leader go on without a PIN only where the office allows it', async () => {
+    await signedInPhone()
+    await db.meta.put({ key: 'appLock', value: 'optional' })
+    const wrapper = await setupScreen()
+    await vi.waitFor(() => expect(wrapper.findAll('button').some((b) => b.text() === '暂不设置')).toBe(true))
+    await wrapper.findAll('button').find((b) => b.text() === '暂不设置')!.trigger('click')
+
+    await vi.waitFor(() => expect(wrapper.find('.app-tabbar').exists()).toBe(true))
+    expect(useLock().state).toBe('plain')
+    expect(JSON.stringify(await rawRows('residents'))).toContain(CANARY.name)
+  })
+})
