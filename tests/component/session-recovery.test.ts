@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { db } from '@/app/db/database'
 import SessionSignIn from '@/app/features/session/SessionSignIn.vue'
 import SessionSyncStatus from '@/app/features/session/SessionSyncStatus.vue'
+import { usePins } from '@/app/features/lock/pin-store'
 import { useLock } from '@/app/stores/lock'
 import { DOUBLE_RECOVERY_KEY } from '@/app/sync/transport-double'
 import { uuidv7, type Change, type EarlierDevice, type Visit } from '@/domain'
@@ -66,7 +67,7 @@ async function signInAndSync() {
   await buttonNamed(wrapper, '登录').trigger('submit')
   // The first sync waits for the app PIN (src/app/lock).
   await vi.waitFor(() => expect(useLock().state).toBe('setup'))
-  await useLock().choosePin('135790')
+  await usePins().choosePin('135790')
   await vi.waitFor(async () => expect(await db.meta.get('lastSuccessAt')).toBeDefined())
   return (await mountWithApp(SessionSyncStatus)).wrapper
 }

@@ -124,6 +124,15 @@ describe.skipIf(skipReason)('a community office from nothing to its leaders’ f
     await unlock(page, PIN)
   }
 
+  /** The whole number of a resident of the building open on the leader's phone: their household, then 看…的电话号码. */
+  async function phoneOf(name: string): Promise<string> {
+    await phone.getByText(name).first().click()
+    await phone.getByRole('button', { name: `看${name}的电话号码` }).click()
+    const number = (await phone.locator('.household__phone .household__number').first().textContent())!.trim()
+    await phone.goBack()
+    return number
+  }
+
   /** Uploads a roster in 导入花名册, checks that the preview found no problem, and confirms it. */
   async function importRoster(file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
     await go(office, '/office/residents')
@@ -204,25 +213,30 @@ describe.skipIf(skipReason)('a community office from nothing to its leaders’ f
 
     const buildings = await syncUntil<{ address: string }>(phone, 'buildings', (rows) => rows.some((b) => b.address === EAST))
     expect(buildings.map((b) => b.address)).toEqual([EAST])
-    const residents = await readStore<{ name: string; phone: string | null }>(phone, 'residents')
-    expect(residents.map((r) => r.name).sort()).toEqual(['梁秀英', '陈国强', '陈家豪'].sort())
-    // A phone typed as a number in Excel arrives whole.
-    expect(residents.find((r) => r.name === '梁秀英')?.phone).toBe('13800138001')
+    // The phone holds its residents sealed (the app lock): counted in IndexedDB, read on the screens.
+    expect(await readStore(phone, 'residents')).toHaveLength(3)
     // The people of the community by name, for reports and timelines.
     const users = await readStore<{ displayName: string }>(phone, 'users')
     expect(users.map((u) => u.displayName).sort()).toEqual(['周敏', '梁伯', '黄姐'].sort())
     await phone.getByRole('link', { name: '楼栋', exact: true }).click()
     await phone.getByText(EAST).first().waitFor()
     expect(await phone.getByText(WEST).count()).toBe(0)
+    await phone.getByText(EAST).first().click()
+    for (const name of ['梁秀英', '陈国强', '陈家豪']) await phone.getByText(name).first().waitFor()
+    // A phone typed as a number in Excel arrives whole.
+    expect(await phoneOf('梁秀英')).toBe('13800138001')
   })
 
   it('5. a changed phone number, re-imported from a GBK .csv, reaches the leader’s phone', async () => {
     await importRoster({ name: '花名册-更新.csv', mimeType: 'text/csv', buffer: rosterGbkCsv() })
     await office.getByText('导入好了：新增 0 位、变更 1 位、搬走 0 位居民。', { exact: false }).waitFor()
-    const residents = await syncUntil<{ name: string; phone: string | null }>(phone, 'residents', (rows) =>
-      rows.some((r) => r.name === '梁秀英' && r.phone === CHANGED_PHONE),
-    )
+    // The resident's sealed row changes when the change arrives; the screen shows the new number.
+    const before = JSON.stringify(await readStore(phone, 'residents'))
+    const residents = await syncUntil(phone, 'residents', (rows) => JSON.stringify(rows) !== before)
     expect(residents).toHaveLength(3)
+    await phone.getByRole('link', { name: '楼栋', exact: true }).click()
+    await phone.getByText(EAST).first().click()
+    expect(await phoneOf('梁秀英')).toBe(CHANGED_PHONE)
   })
 
   it('6. a photo the leader takes with a report is seen by the office at its desk', async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
 import { DEMO_PASSWORD, startFieldServer, type FieldServer } from './field-server'
-import { cameraPhoto, openUnderWorker, readStore, recordVisit, reportIssue, signIn, watchProblems } from './pages'
+import { cameraPhoto, openUnderWorker, readStore, recordVisit, reportIssue, signIn, unlock, watchProblems } from './pages'
 
 const skipReason = browserUnavailable()
 if (skipReason) console.warn(skipReason)
@@ -19,6 +19,8 @@ const NEEDS = '救援文件：李伯想申请长者饭堂送餐'
 const LOCATION = '救援文件：5楼楼梯扶手松了'
 const PASSWORD = '南门楼长2026'
 
+const PIN = '604218'
+
 describe.skipIf(skipReason)('a rescue file made offline', () => {
   const appDir = inject('appDir')
   const problems: string[] = []
@@ -29,7 +31,8 @@ describe.skipIf(skipReason)('a rescue file made offline', () => {
   const at = (path: string) => new URL(path, server.url).href
 
   beforeAll(async () => {
-    server = await startFieldServer(appDir)
+    // With the app lock on (the default an office gets): the outbox the file is made of is sealed on the phone.
+    server = await startFieldServer(appDir, { appLock: 'required' })
     phone = await launchPhone()
     page = phone.context.pages()[0] ?? (await phone.context.newPage())
     watchProblems(page, problems)
@@ -42,7 +45,7 @@ describe.skipIf(skipReason)('a rescue file made offline', () => {
 
   it('1. is exported on 我的 with no network, the changes kept on the phone', { timeout: 120_000 }, async () => {
     await openUnderWorker(page, server.url)
-    await signIn(page, 'leader1', DEMO_PASSWORD)
+    await signIn(page, 'leader1', DEMO_PASSWORD, { pin: PIN })
     await page.getByText(/^上次同步：/).waitFor()
 
     server.setReachable(false)
@@ -71,8 +74,9 @@ describe.skipIf(skipReason)('a rescue file made offline', () => {
       const workspace = desk.context.pages()[0] ?? (await desk.context.newPage())
       watchProblems(workspace, problems)
       await workspace.goto(server.url)
-      await signIn(workspace, 'office1', DEMO_PASSWORD)
+      await signIn(workspace, 'office1', DEMO_PASSWORD, { pin: PIN })
       await workspace.goto(at('/office/devices'))
+      await unlock(workspace, PIN)
       const importOnce = async () => {
         await workspace.getByRole('button', { name: '导入救援文件' }).click()
         await workspace.locator('[data-testid="rescue-file"]').setInputFiles(file)

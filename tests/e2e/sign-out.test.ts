@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Page } from 'playwright-core'
+import { demoResidents } from '@/domain/demo'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
 import { DEMO_PASSWORD, startFieldServer, type FieldServer } from './field-server'
-import { openUnderWorker, readStore, recordVisit, signIn, watchProblems } from './pages'
+import { openUnderWorker, readStore, recordVisit, signIn, unlock, watchProblems } from './pages'
 
 const skipReason = browserUnavailable()
 if (skipReason) console.warn(skipReason)
@@ -17,6 +18,8 @@ const BUILDING = '南门路115号之二'
 const SENT_NEEDS = '谭伯行动不便，想申请居家养老上门服务'
 const FOUND_NEEDS = '捡到手机的人写的：这条不该到社区'
 /** What sign-out must empty: every store but meta, which keeps only the phone's own id and the server address. */
+/** Every phone in this suite has the app lock on, as an office requires by default. */
+const PIN = '915273'
 const STORES = ['communities', 'grids', 'buildings', 'households', 'residents', 'templates', 'users', 'campaigns', 'visits', 'issues', 'inspections', 'attachments', 'photoCache', 'outbox', 'drafts', 'rejections', 'held']
 
 describe.skipIf(skipReason)('sign-out and a lost phone leave no resident data behind', () => {
@@ -39,7 +42,7 @@ describe.skipIf(skipReason)('sign-out and a lost phone leave no resident data be
   const metaKeys = async (on: Page) => (await readStore<{ key: string }>(on, 'meta')).map((entry) => entry.key).sort()
 
   beforeAll(async () => {
-    server = await startFieldServer(appDir)
+    server = await startFieldServer(appDir, { appLock: 'required' })
     phone = await launchPhone()
     page = phone.context.pages()[0] ?? (await phone.context.newPage())
     watchProblems(page, problems)
@@ -52,18 +55,22 @@ describe.skipIf(skipReason)('sign-out and a lost phone leave no resident data be
 
   it('1. 退出登录 empties the phone, and a household page open in another tab goes blank with it', { timeout: 120_000 }, async () => {
     await openUnderWorker(page, server.url)
-    await signIn(page, 'leader1', DEMO_PASSWORD)
+    await signIn(page, 'leader1', DEMO_PASSWORD, { pin: PIN })
     await page.getByText(/^上次同步：/).waitFor()
     await recordVisit(page, { building: BUILDING, purpose: '政策宣讲', needs: SENT_NEEDS, outcome: '已登记，下周社区回复' })
     await expect.poll(async () => (await readStore(page, 'outbox')).length, { timeout: 20_000 }).toBe(0)
 
-    const resident = (await readStore<{ name: string; householdId: string }>(page, 'residents'))[0]!
+    // The phone holds the resident sealed: the name is the server's (the demo roster's).
+    const stored = (await readStore<{ id: string }>(page, 'residents'))[0]!
+    const resident = demoResidents.find((r) => r.id === stored.id)!
     const household = await phone.context.newPage()
     watchProblems(household, problems)
     await household.goto(at(`/households/${resident.householdId}`))
+    await unlock(household, PIN)
     await household.getByText(resident.name).first().waitFor()
 
     await page.goto(at('/settings'))
+    await unlock(page, PIN)
     await page.getByText('退出后，这部手机上的住户和记录都会清掉；再登录时从社区重新下载。').waitFor()
     await page.getByRole('button', { name: '退出登录' }).click()
     await page.getByText('还没登录，记录只存在手机上').first().waitFor()
@@ -79,7 +86,7 @@ describe.skipIf(skipReason)('sign-out and a lost phone leave no resident data be
   })
 
   it('2. a phone the office wiped clears itself at its next contact and sends nothing', { timeout: 120_000 }, async () => {
-    await signIn(page, 'leader1', DEMO_PASSWORD)
+    await signIn(page, 'leader1', DEMO_PASSWORD, { pin: PIN })
     await page.getByText(/^上次同步：/).waitFor()
     expect(Object.keys(await rowsLeft(page))).toContain('residents')
 

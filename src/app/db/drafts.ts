@@ -1,8 +1,21 @@
 import type { DoorstepDatabase, Draft } from './database'
 import { isQuotaExceeded } from './errors'
-import { rowFromText, rowToText } from './sealing'
+import { tableSealer, type Row, type Sealing } from './sealing'
 
 const FALLBACK_PREFIX = 'doorstep.draft.'
+
+/** A draft as localStorage keeps it: sealed as IndexedDB would hold it (app lock on), the blob in base64. */
+function draftToText(sealing: Sealing, draft: Draft): string {
+  const stored = tableSealer(sealing, 'drafts').seal(draft as unknown as Row)
+  return JSON.stringify(stored, (_key, value: unknown) => (value instanceof Uint8Array ? { bytes: btoa(String.fromCharCode(...value)) } : value))
+}
+
+function draftFromText(sealing: Sealing, text: string): Draft {
+  const stored = JSON.parse(text, (key, value: unknown) =>
+    key === 'sealed' && typeof value === 'object' && value !== null ? Uint8Array.from(atob((value as { bytes: string }).bytes), (c) => c.charCodeAt(0)) : value,
+  ) as unknown
+  return tableSealer(sealing, 'drafts').open(stored) as Draft
+}
 
 /**
  * Drafts of open forms. They live in IndexedDB; when IndexedDB is full, the text goes to localStorage
@@ -13,7 +26,7 @@ export function draftRepository(db: DoorstepDatabase, fallback: Pick<Storage, 'g
     const raw = fallback?.getItem(FALLBACK_PREFIX + key)
     if (!raw) return undefined
     try {
-      return rowFromText(db.sealing, 'drafts', raw) as Draft
+      return draftFromText(db.sealing, raw)
     } catch {
       return undefined
     }
@@ -30,7 +43,7 @@ export function draftRepository(db: DoorstepDatabase, fallback: Pick<Storage, 'g
       } catch (error) {
         if (!isQuotaExceeded(error) || !fallback) throw error
         // Sealed as IndexedDB would hold it: with the app lock on, what was typed is no clearer here.
-        fallback.setItem(FALLBACK_PREFIX + key, rowToText(db.sealing, 'drafts', draft as unknown as Record<string, unknown>))
+        fallback.setItem(FALLBACK_PREFIX + key, draftToText(db.sealing, draft))
         return 'fallback'
       }
     },

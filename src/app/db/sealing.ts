@@ -73,7 +73,7 @@ export class Sealing {
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-type Row = Record<string, unknown>
+export type Row = Record<string, unknown>
 
 function isSealed(value: unknown): value is Row & { sealed: Uint8Array } {
   return typeof value === 'object' && value !== null && ArrayBuffer.isView((value as Row).sealed)
@@ -115,29 +115,13 @@ function failLocked(): never {
 }
 
 /** Seals and opens the rows of one table: its sealed fields, bound to its name. */
-function tableSealer(sealing: Sealing, table: string) {
+export function tableSealer(sealing: Sealing, table: string) {
   const fields = SEALED_FIELDS[table] ?? []
   const context = encoder.encode(table)
   return {
     seal: (row: Row) => sealRow(sealing, fields, context, row),
     open: (row: unknown) => openRow(sealing, fields, context, row),
   }
-}
-
-/**
- * A row of `table` as text, sealed as IndexedDB would hold it, for what must be kept elsewhere: a form's draft
- * in localStorage when IndexedDB is full (./drafts.ts). `fromText` reads it back.
- */
-export function rowToText(sealing: Sealing, table: string, row: Row): string {
-  const stored = tableSealer(sealing, table).seal(row)
-  return JSON.stringify(stored, (_key, value: unknown) => (value instanceof Uint8Array ? { bytes: btoa(String.fromCharCode(...value)) } : value))
-}
-
-export function rowFromText(sealing: Sealing, table: string, text: string): unknown {
-  const stored = JSON.parse(text, (key, value: unknown) =>
-    key === 'sealed' && typeof value === 'object' && value !== null ? Uint8Array.from(atob((value as { bytes: string }).bytes), (c) => c.charCodeAt(0)) : value,
-  ) as unknown
-  return tableSealer(sealing, table).open(stored)
 }
 
 function sealingTable(sealing: Sealing, table: DBCoreTable): DBCoreTable {

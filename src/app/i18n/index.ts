@@ -39,6 +39,7 @@ export const lazyMessages = {
   worklist: () => import('@/app/features/worklist/messages'),
   campaigns: () => import('@/app/features/campaigns/messages'),
   lock: () => import('@/app/features/lock/messages'),
+  pwaCards: () => import('@/app/pwa/card-messages'),
 } satisfies Record<string, () => Promise<{ default: MessagePart }>>
 export type LazyMessages = keyof typeof lazyMessages
 

@@ -2,7 +2,38 @@ import type { DoorstepDatabase } from '@/app/db/database'
 import { SEALED_FIELDS } from '@/app/db/sealing'
 import { aesGcmCipher } from './cipher'
 import { newKeyring, rewrap, unlockWithPin, unlockWithRecovery, WrongPinError, type Bytes, type Keyring } from './keyring'
-import { isPin, MAX_PIN_FAILURES, nextTryAt, PinWaitError, readFailures, readKeyring, type PinFailures } from './state'
+import { parsed, readKeyring } from './state'
+
+/** Wrong PINs in a row, and when the last was typed: they survive a reload. */
+export interface PinFailures {
+  count: number
+  at: string
+}
+
+/** The first few wrong PINs are typos; after that each waits twice as long as the one before. */
+const FREE_FAILURES = 4
+const FIRST_WAIT_MS = 30_000
+/** Then the phone forgets what the server has (forgetSynced): a found phone is guessed at, not typed into by its owner. */
+export const MAX_PIN_FAILURES = 10
+
+/** When the next PIN may be tried after `failures`, or null at once. */
+export function nextTryAt(failures: PinFailures | null): Date | null {
+  if (!failures || failures.count <= FREE_FAILURES) return null
+  return new Date(Date.parse(failures.at) + FIRST_WAIT_MS * 2 ** (failures.count - FREE_FAILURES - 1))
+}
+
+export const isPin = (pin: string) => /^\d{6}$/.test(pin)
+
+export class PinWaitError extends Error {
+  override readonly name = 'PinWaitError'
+  constructor(readonly until: Date) {
+    super('too many wrong PINs: wait')
+  }
+}
+
+export async function readFailures(db: DoorstepDatabase): Promise<PinFailures | null> {
+  return parsed<PinFailures>(await db.meta.get('pinFailures'))
+}
 
 function openWith(db: DoorstepDatabase, dataKey: Bytes): void {
   db.sealing.open(aesGcmCipher(dataKey))

@@ -14,43 +14,12 @@ import type { Keyring } from './keyring'
  */
 export type LockState = 'none' | 'setup' | 'plain' | 'locked' | 'open'
 
-/** Wrong PINs in a row, and when the last was typed: they survive a reload. */
-export interface PinFailures {
-  count: number
-  at: string
-}
-
-/** The first few wrong PINs are typos; after that each waits twice as long as the one before. */
-const FREE_FAILURES = 4
-const FIRST_WAIT_MS = 30_000
-/** Then the phone forgets what the server has (forgetSynced): a found phone is guessed at, not typed into by its owner. */
-export const MAX_PIN_FAILURES = 10
-
-/** When the next PIN may be tried after `failures`, or null at once. */
-export function nextTryAt(failures: PinFailures | null): Date | null {
-  if (!failures || failures.count <= FREE_FAILURES) return null
-  return new Date(Date.parse(failures.at) + FIRST_WAIT_MS * 2 ** (failures.count - FREE_FAILURES - 1))
-}
-
-export const isPin = (pin: string) => /^\d{6}$/.test(pin)
-
-export class PinWaitError extends Error {
-  override readonly name = 'PinWaitError'
-  constructor(readonly until: Date) {
-    super('too many wrong PINs: wait')
-  }
-}
-
-function parsed<T>(entry: MetaEntry | undefined): T | null {
+export function parsed<T>(entry: MetaEntry | undefined): T | null {
   return entry ? (JSON.parse(entry.value) as T) : null
 }
 
 export async function readKeyring(db: DoorstepDatabase): Promise<Keyring | null> {
   return parsed<Keyring>(await db.meta.get('keyring'))
-}
-
-export async function readFailures(db: DoorstepDatabase): Promise<PinFailures | null> {
-  return parsed<PinFailures>(await db.meta.get('pinFailures'))
 }
 
 /**

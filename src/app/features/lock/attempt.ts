@@ -2,8 +2,8 @@ import { computed, ref } from 'vue'
 import { storeToRefs } from 'pinia'
 import { useI18n } from 'vue-i18n'
 import { WrongPinError } from '@/app/lock/keyring'
-import { PinWaitError } from '@/app/lock/state'
-import { useLock } from '@/app/stores/lock'
+import { PinWaitError } from '@/app/lock/lock'
+import { usePins } from './pin-store'
 import { useSecondsUntil } from './countdown'
 
 /**
@@ -13,7 +13,7 @@ import { useSecondsUntil } from './countdown'
  */
 export function usePinAttempt() {
   const { t } = useI18n()
-  const { retryAt, attemptsLeft } = storeToRefs(useLock())
+  const { retryAt, attemptsLeft } = storeToRefs(usePins())
   const secondsLeft = useSecondsUntil(retryAt)
   const busy = ref(false)
   const outcome = ref<'wrong' | 'failed' | null>(null)

@@ -1,0 +1,64 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { db } from '@/app/db/database'
+import { fromBase64Url } from '@/app/lock/keyring'
+import * as pins from '@/app/lock/lock'
+import { useLock } from '@/app/stores/lock'
+
+/*
+ * Typing and choosing PINs, for the PIN screens (they load it with them, and the cipher with it). Every action
+ * reads the wrong-PIN count again and lets the app lock's store (src/app/stores/lock.ts) follow.
+ */
+export const usePins = defineStore('pins', () => {
+  const lock = useLock()
+  const failures = ref<pins.PinFailures | null>(null)
+
+  /** The PIN pad waits until then (null: it takes a PIN now). */
+  const retryAt = computed(() => pins.nextTryAt(failures.value))
+  /** Ten wrong PINs: only the account's password opens the phone again. */
+  const exhausted = computed(() => (failures.value?.count ?? 0) >= pins.MAX_PIN_FAILURES)
+  const attemptsLeft = computed(() => pins.MAX_PIN_FAILURES - (failures.value?.count ?? 0))
+
+  async function refresh(): Promise<void> {
+    failures.value = await pins.readFailures(db)
+    await lock.refresh()
+  }
+
+  async function choosePin(pin: string): Promise<void> {
+    await pins.setPin(db, pin, lock.recoveryKey ? fromBase64Url(lock.recoveryKey) : null)
+    lock.recoveryKey = null
+    await refresh()
+  }
+
+  async function skip(): Promise<void> {
+    await pins.skipPin(db)
+    await refresh()
+  }
+
+  /** Throws WrongPinError or PinWaitError; the counts shown follow either way. */
+  async function enter(pin: string): Promise<void> {
+    try {
+      await pins.unlock(db, pin)
+    } finally {
+      await refresh()
+    }
+  }
+
+  /** A forgotten PIN: the server hands the recovery key back for the account's password (network needed). */
+  async function recoverWithPassword(password: string, newPin: string): Promise<void> {
+    const { recoveryKeyFor } = await import('@/app/sync/runtime')
+    await pins.recover(db, fromBase64Url(await recoveryKeyFor(password)), newPin)
+    await refresh()
+  }
+
+  async function changePin(current: string, next: string): Promise<void> {
+    try {
+      await pins.changePin(db, current, next)
+    } finally {
+      await refresh()
+    }
+  }
+
+  void refresh()
+  return { failures, retryAt, exhausted, attemptsLeft, refresh, choosePin, skip, enter, recoverWithPassword, changePin }
+})
