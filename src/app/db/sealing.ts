@@ -138,7 +138,12 @@ function sealingTable(sealing: Sealing, table: DBCoreTable): DBCoreTable {
     openCursor: (req) =>
       table.openCursor(req).then((cursor) => {
         if (!cursor || req.values === false) return cursor
-        return Object.create(cursor, { value: { get: () => open(cursor.value) } }) as DBCoreCursor
+        // IndexedDB's own getters refuse any `this` but the cursor itself, so every one read through the wrapper is passed on.
+        return Object.create(cursor, {
+          key: { get: () => cursor.key },
+          primaryKey: { get: () => cursor.primaryKey },
+          value: { get: () => open(cursor.value) },
+        }) as DBCoreCursor
       }),
   }
 }
