@@ -15,6 +15,7 @@ import { syncBenchmarks } from './sync'
 import { worklistBenchmarks } from './worklist'
 import { install, rowsShown, tapFromHome, watchRows } from './watch'
 import { pushBenchmarks } from './push'
+import { sealedVisitsList } from './sealed-list'
 
 /*
  * `npm run bench`: twelve benchmarks, each against a baseline measured in the same run, printed as tables and
@@ -286,7 +287,7 @@ async function browserBenchmarks(report: (table: Table) => void): Promise<void> 
     // to the page (page.evaluate) then call: give pages a stand-in.
     await phone.context.addInitScript('globalThis.__name = (fn) => fn')
     const page = await benchPage(phone, pageServer)
-    for (const run of [() => saving(page), () => visitsList(phone!, appServer.url), () => photo(page)]) report(await run())
+    for (const run of [() => saving(page), () => visitsList(phone!, appServer.url), () => sealedVisitsList(phone!, appServer.url), () => photo(page)]) report(await run())
     await startupBenchmarks(load.appDir, phone, report)
   } finally {
     await phone?.close()
