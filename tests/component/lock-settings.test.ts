@@ -5,7 +5,7 @@ import { WrongPinError } from '@/app/lock/keyring'
 import { setPin, unlock } from '@/app/lock/lock'
 import { useLock } from '@/app/stores/lock'
 import { buttonNamed } from './fields'
-import { PIN, signedInPhone, typePin } from './lock-phone'
+import { failedBefore, PIN, signedInPhone, typePin } from './lock-phone'
 import { mountWithApp } from './setup'
 
 /* 锁屏密码 in 我的, against the real lock store and key handling on the app's database. */
@@ -49,6 +49,21 @@ describe('锁屏密码 in 我的', () => {
     db.sealing.lock()
     await expect(unlock(db, PIN)).rejects.toBeInstanceOf(WrongPinError)
     await expect(unlock(db, NEW_PIN)).resolves.toBeUndefined()
+  })
+
+  it('counts a tenth wrong current PIN as the lock screen does: what the server has goes, and the phone locks', async () => {
+    await signedInPhone()
+    await setPin(db, PIN, null)
+    await failedBefore(9, 3600)
+    const wrapper = await settings()
+    await buttonNamed(section(wrapper)!, '修改锁屏密码').trigger('click')
+    await typePin(wrapper, '111111')
+    await typePin(wrapper, NEW_PIN)
+    await typePin(wrapper, NEW_PIN)
+
+    await vi.waitFor(() => expect(useLock().state).toBe('locked'))
+    expect(db.sealing.state).toBe('locked')
+    expect(await db.residents.count()).toBe(0)
   })
 
   it('locks the phone at once', async () => {

@@ -51,11 +51,13 @@ export const usePins = defineStore('pins', () => {
     await refresh()
   }
 
+  /** As the lock screen counts: the tenth wrong current PIN in a row forgets what the server has and locks. */
   async function changePin(current: string, next: string): Promise<void> {
     try {
       await pins.changePin(db, current, next)
     } finally {
       await refresh()
+      if (exhausted.value) lock.lockNow()
     }
   }
 
