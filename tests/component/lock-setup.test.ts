@@ -1,8 +1,12 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import App from '@/app/App.vue'
 import { db } from '@/app/db/database'
 import { useLock } from '@/app/stores/lock'
-import { CANARY, PIN, rawRows, signedInPhone, typePin } from './lock-phone'
+import { fromBase64Url } from '@/app/lock/keyring'
+import { recover } from '@/app/lock/lock'
+import { DOUBLE_PASSWORD, DOUBLE_RECOVERY_KEY } from '@/app/sync/transport-double'
+import { buttonNamed, errorOf, fieldLabelled } from './fields'
+import { CANARY, PIN, rawRows, recoveryServer, signedInPhone, typePin } from './lock-phone'
 import { mountWithApp } from './setup'
 
 /*
@@ -14,11 +18,14 @@ type Wrapper = Awaited<ReturnType<typeof mountWithApp>>['wrapper']
 
 // A test before may have left the shared database sealed under a key of its own.
 beforeEach(() => db.sealing.plain())
+afterEach(() => vi.unstubAllGlobals())
 
 const prompt = (wrapper: Wrapper) => wrapper.find('.pin-pad__label').text()
 
-async function setupScreen(): Promise<Wrapper> {
+/** The setup screen, as right after a sign-in (its recovery key in memory) unless `signedInJustNow` is false. */
+async function setupScreen({ signedInJustNow = true } = {}): Promise<Wrapper> {
   const { wrapper } = await mountWithApp(App, { route: '/' })
+  if (signedInJustNow) useLock().recoveryKey = DOUBLE_RECOVERY_KEY
   await vi.waitFor(() => expect(wrapper.find('h1').text()).toBe('设置锁屏密码'))
   return wrapper
 }
@@ -40,6 +47,45 @@ describe('choosing a PIN after signing in', () => {
     expect(prompt(wrapper)).toBe('输入 6 位数字')
     expect(useLock().state).toBe('setup')
     expect(JSON.stringify(await rawRows('residents'))).toContain(CANARY.name)
+  })
+
+  it('without the sign-in’s recovery key (a reload since), asks for the sign-in password and fetches the key with it', async () => {
+    await signedInPhone()
+    const fetch = recoveryServer()
+    const wrapper = await setupScreen({ signedInJustNow: false })
+    expect(wrapper.text()).toContain('再输一次登录密码：忘了锁屏密码时，凭它找回。')
+    await typePin(wrapper, PIN)
+    await typePin(wrapper, PIN)
+    expect(errorOf(wrapper, '登录密码').text()).toBe('请先填登录密码')
+    expect(fetch).not.toHaveBeenCalled()
+
+    await fieldLabelled(wrapper, '登录密码').find('input').setValue('not-the-password')
+    await typePin(wrapper, PIN)
+    await typePin(wrapper, PIN)
+    await vi.waitFor(() => expect(errorOf(wrapper, '登录密码').text()).toBe('登录密码不对'))
+    expect(useLock().state).toBe('setup')
+
+    await fieldLabelled(wrapper, '登录密码').find('input').setValue(DOUBLE_PASSWORD)
+    await typePin(wrapper, PIN)
+    await typePin(wrapper, PIN)
+    await vi.waitFor(() => expect(useLock().state).toBe('open'), { timeout: 10_000 })
+    // The key the server gave opens the phone: a forgotten PIN loses nothing.
+    db.sealing.lock()
+    await recover(db, fromBase64Url(DOUBLE_RECOVERY_KEY), '135790')
+    expect((await db.residents.get('r-1'))?.name).toBe(CANARY.name)
+  })
+
+  it('with no network, lets the leader set the PIN without the recovery key, saying what that means', async () => {
+    await signedInPhone()
+    vi.stubGlobal('fetch', vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))))
+    const wrapper = await setupScreen({ signedInJustNow: false })
+    await fieldLabelled(wrapper, '登录密码').find('input').setValue(DOUBLE_PASSWORD)
+    await typePin(wrapper, PIN)
+    await typePin(wrapper, PIN)
+    await vi.waitFor(() => expect(wrapper.find('[role="alert"]').text()).toBe('找回要联网，请连上网络再试'))
+    await buttonNamed(wrapper, '没网，先只设锁屏密码（忘了它，没同步的记录就找不回）').trigger('click')
+    await vi.waitFor(() => expect(useLock().state).toBe('open'), { timeout: 10_000 })
+    expect(JSON.parse((await db.meta.get('keyring'))!.value)).toMatchObject({ recovery: null })
   })
 
   it('shows progress while it seals the phone, then opens the app with no resident stored in the clear', async () => {

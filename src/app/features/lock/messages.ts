@@ -22,6 +22,8 @@ export default defineMessages({
         why: '手机里有居民的姓名和电话。设了锁屏密码，手机丢了别人也看不到。',
         first: '输入 6 位数字',
         skip: '暂不设置',
+        recoveryWhy: '再输一次登录密码：忘了锁屏密码时，凭它找回。',
+        withoutRecovery: '没网，先只设锁屏密码（忘了它，没同步的记录就找不回）',
         busy: '正在给手机上的资料加密…',
       },
       locked: {
@@ -78,6 +80,8 @@ export default defineMessages({
         why: "This phone holds residents' names and phone numbers. With a PIN, nobody else can read them, even if the phone is lost.",
         first: 'Type 6 digits',
         skip: 'Not now',
+        recoveryWhy: 'Type your sign-in password too: with it you can get back in if you forget the PIN.',
+        withoutRecovery: 'No network: set the PIN only (if you forget it, unsynced work is lost)',
         busy: 'Encrypting the data on this phone…',
       },
       locked: {

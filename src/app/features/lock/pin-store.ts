@@ -24,8 +24,13 @@ export const usePins = defineStore('pins', () => {
     await lock.refresh()
   }
 
-  async function choosePin(pin: string): Promise<void> {
-    await pins.setPin(db, pin, lock.recoveryKey ? fromBase64Url(lock.recoveryKey) : null)
+  /**
+   * Chooses the PIN, wrapped also for the sign-in's recovery key; when that is no longer in memory (a reload
+   * since, or a phone signed in before the app lock), `password` fetches it again from the server.
+   */
+  async function choosePin(pin: string, password?: string): Promise<void> {
+    const key = lock.recoveryKey ?? (password ? await (await import('@/app/sync/runtime')).recoveryKeyFor(password) : null)
+    await pins.setPin(db, pin, key ? fromBase64Url(key) : null)
     lock.recoveryKey = null
     await refresh()
   }
