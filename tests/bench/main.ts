@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -101,6 +101,7 @@ async function saving(page: Page): Promise<Table> {
     notes: [
       target(times <= 2, `at most 2× the empty transaction (${ratio(times)})`),
       target(sealedTimes <= 2, `with the app lock on, at most 2× the empty transaction (${ratio(sealedTimes)})`),
+      `The app lock's own cost: a sealed save takes ${ratio(median(runs.sealed) / median(runs.save))} a save without it.`,
     ],
   }
 }
@@ -298,9 +299,30 @@ async function browserBenchmarks(report: (table: Table) => void): Promise<void> 
 
 const GROUPS = { browser: browserBenchmarks, sync: syncBenchmarks, push: pushBenchmarks, roster: rosterBenchmarks, worklist: worklistBenchmarks, export: exportBenchmarks }
 
+/** A section's letter, `c2)` of `## c2) Opening…`: what a run's table and the page's section are matched by. */
+const letterOf = (heading: string) => /^## (\w+)\)/.exec(heading)?.[1]
+
+/**
+ * After a run of some groups: their sections of docs/benchmarks.md are replaced (new ones put in letter order),
+ * each saying the command and when it ran; the others stay as the last run left them.
+ */
+async function refreshSections(tables: Table[], groups: string[], load: number): Promise<void> {
+  const path = join(ROOT, 'docs/benchmarks.md')
+  const [head, ...sections] = (await readFile(path, 'utf8')).trimEnd().split(/\n(?=## )/)
+  const when = `Command: \`npm run bench -- ${groups.join(' ')}\` (on ${new Date().toISOString().slice(0, 10)}; load average ${load.toFixed(2)} when it began).`
+  const byLetter = new Map(sections.map((section) => [letterOf(section), section]))
+  for (const table of tables) {
+    const [heading, ...rest] = markdown(table).split('\n')
+    byLetter.set(letterOf(heading!), [heading, '', when, ...rest].join('\n') + '\n')
+  }
+  const ordered = [...byLetter.entries()].toSorted(([a], [b]) => (a ?? '').localeCompare(b ?? '')).map(([, section]) => section.trimEnd())
+  await writeFile(path, [head!.trimEnd(), ...ordered].join('\n\n') + '\n')
+  console.log(`\nthe sections of ${groups.join(', ')} written to docs/benchmarks.md`)
+}
+
 /**
  * All groups, one after another (Chromium closed before the sync benchmarks start, so that it takes no CPU
- * from them), then the page. `npm run bench -- sync` (or `browser`) runs one group and only prints it.
+ * from them), then the page. `npm run bench -- sync` (or `browser`) runs one group and refreshes its sections.
  */
 async function main() {
   const only = process.argv.slice(2)
@@ -314,7 +336,7 @@ async function main() {
     console.log(printed(table))
   }
   for (const [name, run] of Object.entries(GROUPS)) if (!only.length || only.includes(name)) await run(report)
-  if (only.length) return console.log('\nonly part of the benchmarks ran: docs/benchmarks.md is left as it was')
+  if (only.length) return refreshSections(tables, only, load)
 
   const date = new Date().toISOString().slice(0, 10)
   const doc = [

@@ -90,7 +90,7 @@ describe.skipIf(skipReason)('a community office from nothing to its leaders’ f
     // A new community requires the app lock: the PIN comes first, before anything syncs.
     await page.getByRole('heading', { name: '设置锁屏密码' }).waitFor()
     await typePin(page, PIN)
-    await page.getByText('再输一次').waitFor()
+    await page.getByText('再输一次', { exact: true }).waitFor()
     await typePin(page, PIN)
     if (!newPassword) return
     await page.waitForURL((url) => url.pathname === '/password')

@@ -85,7 +85,7 @@ export async function signIn(page: Page, username: string, password: string, { p
   await page.getByRole('heading', { name: '设置锁屏密码' }).waitFor()
   if (!pin) return void (await page.getByRole('button', { name: '暂不设置' }).click())
   await typePin(page, pin)
-  await page.getByText('再输一次').waitFor()
+  await page.getByText('再输一次', { exact: true }).waitFor()
   await typePin(page, pin)
   await page.getByRole('heading', { name: '设置锁屏密码' }).waitFor({ state: 'detached' })
 }
