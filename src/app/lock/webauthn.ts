@@ -16,6 +16,16 @@ export class NoPrfError extends Error {
   }
 }
 
+/**
+ * What a failed WebAuthn call tells the leader: the phone cannot (no PRF), or the finger or face was not
+ * confirmed (cancelled, not recognised, timed out: browsers answer all three alike, on purpose); null for a bug.
+ */
+export function refusal(error: unknown): 'unsupported' | 'notConfirmed' | null {
+  if (error instanceof NoPrfError) return 'unsupported'
+  if (error instanceof DOMException && (error.name === 'NotAllowedError' || error.name === 'AbortError')) return 'notConfirmed'
+  return null
+}
+
 /** Whether the phone has a fingerprint or face authenticator the browser can use. */
 export async function isSupported(): Promise<boolean> {
   if (typeof PublicKeyCredential === 'undefined' || !navigator.credentials) return false
