@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import type { CDPSession, Page } from 'playwright-core'
+import type { CDPSession, Locator, Page } from 'playwright-core'
 import { demoHouseholds, demoResidents } from '@/domain/demo'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
 import { DEMO_PASSWORD, startFieldServer, type FieldServer } from './field-server'
@@ -19,6 +19,13 @@ const PIN = '380514'
 const household = demoHouseholds.find((h) => h.buildingId === 'b-nanmen-115-2')!
 const resident = demoResidents.find((r) => r.householdId === household.id && !r.movedOutAt)!
 
+/** The words of the buttons `buttons` finds that do not fit them (wider or taller than the button). */
+function overflowing(buttons: Locator): Promise<string[]> {
+  return buttons.evaluateAll((found) =>
+    found.filter((el) => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1).map((el) => el.textContent!.trim()),
+  )
+}
+
 describe.skipIf(skipReason)('unlocking with the phone’s fingerprint or face', () => {
   const appDir = inject('appDir')
   const problems: string[] = []
@@ -29,7 +36,6 @@ describe.skipIf(skipReason)('unlocking with the phone’s fingerprint or face', 
   let authenticatorId: string
   // WebAuthn refuses IP addresses as relying parties: the same server, by name.
   const at = (path: string) => new URL(path, server.url.replace('127.0.0.1', 'localhost')).href
-  const sensor = async (isUserVerified: boolean) => cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified })
   const metaKeys = async () => (await readStore<{ key: string }>(page, 'meta')).map((entry) => entry.key)
   const fingerButton = () => page.getByRole('button', { name: '用指纹解锁' })
 
@@ -80,9 +86,29 @@ describe.skipIf(skipReason)('unlocking with the phone’s fingerprint or face', 
     await page.getByText(resident.name).first().waitFor()
   })
 
-  it('2. a finger the phone does not recognise opens nothing and counts no wrong PIN; the PIN still opens it', { timeout: 120_000 }, async () => {
-    await sensor(false)
+  it('2. on a 320 px phone at 特大, in English, the fingerprint buttons hold their words', { timeout: 120_000 }, async () => {
+    await page.setViewportSize({ width: 320, height: 640 })
+    await page.evaluate(() => localStorage.setItem('doorstep.preferences', JSON.stringify({ locale: 'en', textSize: 'xlarge' })))
     await page.reload()
+    const finger = page.getByRole('button', { name: 'Unlock with fingerprint' })
+    expect(await overflowing(finger)).toEqual([])
+    await finger.click()
+    await page.getByRole('link', { name: 'Me', exact: true }).click()
+    const section = page.locator('section').filter({ has: page.getByRole('heading', { name: 'Screen lock PIN', exact: true }) })
+    await section.getByRole('button', { name: 'Turn off fingerprint or face unlock' }).waitFor()
+    expect(await overflowing(section.getByRole('button'))).toEqual([])
+
+    await page.evaluate(() => localStorage.removeItem('doorstep.preferences'))
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.reload()
+    await unlock(page, PIN)
+  })
+
+  // Last of the fingers: in Chromium 150, once its virtual authenticator has failed to verify the user, it
+  // refuses every later request, even after WebAuthn.setUserVerified(true).
+  it('3. a finger the phone does not recognise opens nothing and counts no wrong PIN; the PIN still opens it', { timeout: 120_000 }, async () => {
+    await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: false })
+    await page.goto(at(`/households/${household.id}`))
     await fingerButton().click()
     await page.getByText('没有解锁，请输锁屏密码').waitFor()
     expect(await page.getByText(resident.name).count()).toBe(0)
@@ -91,8 +117,7 @@ describe.skipIf(skipReason)('unlocking with the phone’s fingerprint or face', 
     await page.getByText(resident.name).first().waitFor()
   })
 
-  it('3. turned off, the lock screen offers the PIN alone', { timeout: 120_000 }, async () => {
-    await sensor(true)
+  it('4. turned off, the lock screen offers the PIN alone', { timeout: 120_000 }, async () => {
     await page.getByRole('link', { name: '我的', exact: true }).click()
     await page.getByRole('button', { name: '关闭指纹或面容解锁' }).click()
     await page.getByText('已关闭指纹或面容解锁，请用锁屏密码').waitFor()
