@@ -7,7 +7,7 @@ import { readKeyring } from '@/app/lock/state'
 import { NoPrfError } from '@/app/lock/webauthn'
 import { useLock } from '@/app/stores/lock'
 import { buttonNamed } from './fields'
-import { CANARY, lockedPhone, PIN, signedInPhone, typePin } from './lock-phone'
+import { CANARY, failedBefore, lockedPhone, PIN, signedInPhone, typePin } from './lock-phone'
 import { mountWithApp } from './setup'
 
 /*
@@ -75,6 +75,18 @@ describe('用指纹或面容解锁 in 我的', () => {
     await buttonNamed(section(wrapper)!, '关闭指纹或面容解锁').trigger('click')
     await vi.waitFor(() => expect(wrapper.find('.lock-settings__done').text()).toBe('已关闭指纹或面容解锁，请用锁屏密码'))
     expect((await readKeyring(db))?.device).toBeNull()
+  })
+
+  it('counts a tenth wrong current PIN as the lock screen does: the phone forgets what the server has and locks', async () => {
+    const wrapper = await settings()
+    await failedBefore(9, 3600)
+    await vi.waitFor(() => expect(buttons(wrapper)).toContain('用指纹或面容解锁'))
+    await buttonNamed(section(wrapper)!, '用指纹或面容解锁').trigger('click')
+    await typePin(wrapper, '111111')
+    await vi.waitFor(() => expect(useLock().state).toBe('locked'))
+    expect(db.sealing.state).toBe('locked')
+    expect(await db.residents.count()).toBe(0)
+    expect(sensor.create).not.toHaveBeenCalled()
   })
 
   it('says plainly when the browser gives no PRF output, and stores nothing', async () => {

@@ -68,8 +68,8 @@ export const usePins = defineStore('pins', () => {
   }
 
   /**
-   * Turns fingerprint or face unlock on after the current PIN: throws WrongPinError or PinWaitError for the PIN,
-   * and answers what the authenticator did.
+   * Turns fingerprint or face unlock on after the current PIN: throws WrongPinError or PinWaitError for the PIN
+   * (the tenth wrong one in a row locks, as on the lock screen), and answers what the authenticator did.
    */
   async function enrollDevice(pin: string): Promise<'on' | 'unsupported' | 'notConfirmed'> {
     try {
@@ -81,6 +81,7 @@ export const usePins = defineStore('pins', () => {
       return refused
     } finally {
       await refresh()
+      if (exhausted.value) lock.lockNow()
     }
   }
 
