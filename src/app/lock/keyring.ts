@@ -1,8 +1,9 @@
 /**
  * The data key and what unlocks it. Rows are sealed under one random 256-bit data key (./cipher.ts). The
- * phone keeps it only wrapped (AES-GCM, WebCrypto): by a key derived from the leader's PIN, and by the
- * device's recovery key, which only the server keeps and hands back for the account's password (a forgotten
- * PIN). Changing the PIN wraps the same data key again; nothing sealed is touched.
+ * phone keeps it only wrapped (AES-GCM, WebCrypto): by a key derived from the leader's PIN, by the device's
+ * recovery key, which only the server keeps and hands back for the account's password (a forgotten PIN), and,
+ * where the leader turned it on, by the output of the phone's fingerprint or face authenticator (WebAuthn PRF).
+ * Changing the PIN wraps the same data key again; nothing sealed is touched.
  */
 export interface Keyring {
   v: 1
@@ -13,6 +14,18 @@ export interface Keyring {
   pin: string
   /** The data key wrapped by the server's recovery key, or null when the phone did not have it (offline upgrade). */
   recovery: string | null
+  /** The data key wrapped by a platform authenticator's PRF output, or null when fingerprint or face is off. */
+  device: DeviceWrap | null
+}
+
+/** What the authenticator needs to give the same PRF output again, and what that output unwraps. */
+export interface DeviceWrap {
+  /** The WebAuthn credential's id, base64. */
+  credentialId: string
+  /** The PRF input (`eval.first`), base64. */
+  salt: string
+  /** The data key wrapped by the PRF output: IV and ciphertext, base64. */
+  key: string
 }
 
 /** At least OWASP's 310,000 for PBKDF2-SHA-256: about a third of a second on a cheap phone. */
@@ -73,7 +86,7 @@ async function wrapForPin(pin: string, dataKey: Bytes): Promise<Pick<Keyring, 's
 export async function newKeyring(pin: string, recoveryKey: Bytes | null): Promise<{ keyring: Keyring; dataKey: Bytes }> {
   const dataKey = crypto.getRandomValues(new Uint8Array(KEY_BYTES))
   const recovery = recoveryKey ? await wrap(await rawKey(recoveryKey), dataKey) : null
-  return { keyring: { v: 1, ...(await wrapForPin(pin, dataKey)), recovery }, dataKey }
+  return { keyring: { v: 1, ...(await wrapForPin(pin, dataKey)), recovery, device: null }, dataKey }
 }
 
 export async function unlockWithPin(keyring: Keyring, pin: string): Promise<Bytes> {
@@ -86,8 +99,24 @@ export async function unlockWithRecovery(keyring: Keyring, recoveryKey: Bytes): 
   return unwrap(await rawKey(recoveryKey), keyring.recovery)
 }
 
-/** The same data key under a new PIN (and a new salt); the recovery wrap is kept, or added when given. */
+/** The same data key under a new PIN (and a new salt); the recovery and device wraps are kept, the recovery one added when given. */
 export async function rewrap(keyring: Keyring, dataKey: Bytes, pin: string, recoveryKey: Bytes | null = null): Promise<Keyring> {
   const recovery = recoveryKey ? await wrap(await rawKey(recoveryKey), dataKey) : keyring.recovery
   return { ...keyring, ...(await wrapForPin(pin, dataKey)), recovery }
+}
+
+/** The data key wrapped by the PRF output (32 bytes) of credential `credentialId` for `salt`. */
+export async function wrapForDevice(dataKey: Bytes, credentialId: Bytes, salt: Bytes, prf: Bytes): Promise<DeviceWrap> {
+  return { credentialId: toBase64(credentialId), salt: toBase64(salt), key: await wrap(await rawKey(prf), dataKey) }
+}
+
+/** The credential and salt to ask the authenticator with. */
+export function deviceRequest(device: DeviceWrap): { credentialId: Bytes; salt: Bytes } {
+  return { credentialId: fromBase64(device.credentialId), salt: fromBase64(device.salt) }
+}
+
+/** WrongPinError when the keyring has no device wrap or `prf` is not the output that made it. */
+export async function unlockWithPrf(keyring: Keyring, prf: Bytes): Promise<Bytes> {
+  if (!keyring.device) throw new WrongPinError()
+  return unwrap(await rawKey(prf), keyring.device.key)
 }

@@ -1,7 +1,18 @@
 import type { DoorstepDatabase } from '@/app/db/database'
 import { SEALED_FIELDS } from '@/app/db/sealing'
 import { aesGcmCipher } from './cipher'
-import { newKeyring, rewrap, unlockWithPin, unlockWithRecovery, WrongPinError, type Bytes, type Keyring } from './keyring'
+import {
+  deviceRequest,
+  newKeyring,
+  rewrap,
+  unlockWithPin,
+  unlockWithPrf,
+  unlockWithRecovery,
+  wrapForDevice,
+  WrongPinError,
+  type Bytes,
+  type Keyring,
+} from './keyring'
 import { parsed, readKeyring } from './state'
 
 /** Wrong PINs in a row, and when the last was typed: they survive a reload. */
@@ -89,7 +100,10 @@ async function checkPin(db: DoorstepDatabase, pin: string, now: Date): Promise<{
 async function countFailure(db: DoorstepDatabase, now: Date): Promise<void> {
   const count = ((await readFailures(db))?.count ?? 0) + 1
   await db.meta.put({ key: 'pinFailures', value: JSON.stringify({ count, at: now.toISOString() } satisfies PinFailures) })
-  if (count >= MAX_PIN_FAILURES) await forgetSynced(db)
+  if (count < MAX_PIN_FAILURES) return
+  // Only the password opens the phone now: not a finger either, which may not be the owner's.
+  await forgetDevice(db)
+  await forgetSynced(db)
 }
 
 /**
@@ -114,6 +128,55 @@ export async function changePin(db: DoorstepDatabase, currentPin: string, newPin
   if (!isPin(newPin)) throw new Error('a PIN is 6 digits')
   const { keyring, dataKey } = await checkPin(db, currentPin, now)
   await db.meta.put({ key: 'keyring', value: JSON.stringify(await rewrap(keyring, dataKey, newPin)) })
+}
+
+/**
+ * The phone's fingerprint or face authenticator, as the lock needs it: ./webauthn.ts in the browser, a double
+ * that answers fixed bytes in tests. Both throw when the leader cancels or is not recognised.
+ */
+export interface PlatformAuthenticator {
+  /** A new credential on this phone, and its PRF output for `salt` (NoPrfError when the browser gives none). */
+  create(salt: Bytes): Promise<{ credentialId: Bytes; prf: Bytes }>
+  /** The PRF output of `credentialId` for `salt`, once the leader's finger or face is checked. */
+  evaluate(credentialId: Bytes, salt: Bytes): Promise<Bytes>
+}
+
+/**
+ * Turns fingerprint or face unlock on: the data key wrapped a third time, by the PRF output of a new
+ * credential. The current PIN is asked first (checked as unlock checks it): the data key is not kept in the
+ * open app, and someone handed the open phone must not add their own finger.
+ */
+export async function enrollDevice(db: DoorstepDatabase, pin: string, authenticator: PlatformAuthenticator, now = new Date()): Promise<void> {
+  const { keyring, dataKey } = await checkPin(db, pin, now)
+  const salt = crypto.getRandomValues(new Uint8Array(32))
+  const { credentialId, prf } = await authenticator.create(salt)
+  const device = await wrapForDevice(dataKey, credentialId, salt, prf)
+  await db.transaction('rw', db.meta, async () => {
+    // The prompt takes a while: a PIN changed or a sign-out in another tab meanwhile must not be undone.
+    if ((await readKeyring(db))?.pin !== keyring.pin) throw new Error('the keyring changed while the authenticator was asked')
+    await db.meta.put({ key: 'keyring', value: JSON.stringify({ ...keyring, device } satisfies Keyring) })
+  })
+}
+
+/**
+ * Unlocks with the finger or face. A cancel or a finger not recognised throws and counts nothing (the platform
+ * counts its own); success clears the wrong-PIN count, as the right PIN does, because the owner is back.
+ */
+export async function unlockWithDevice(db: DoorstepDatabase, authenticator: PlatformAuthenticator): Promise<void> {
+  const keyring = await readKeyring(db)
+  if (!keyring?.device) throw new Error('fingerprint or face unlock is off on this phone')
+  const { credentialId, salt } = deviceRequest(keyring.device)
+  const dataKey = await unlockWithPrf(keyring, await authenticator.evaluate(credentialId, salt))
+  await db.meta.delete('pinFailures')
+  openWith(db, dataKey)
+}
+
+/** Turns fingerprint or face unlock off: only the wrap goes (the credential stays on the phone, opening nothing). */
+export async function forgetDevice(db: DoorstepDatabase): Promise<void> {
+  await db.transaction('rw', db.meta, async () => {
+    const keyring = await readKeyring(db)
+    if (keyring?.device) await db.meta.put({ key: 'keyring', value: JSON.stringify({ ...keyring, device: null } satisfies Keyring) })
+  })
 }
 
 /** Where the office allows it, the leader goes on without a PIN; nothing is sealed. */

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { aesGcmCipher } from '@/app/lock/cipher'
-import { fromBase64Url, newKeyring, PIN_ITERATIONS, rewrap, unlockWithPin, unlockWithRecovery, WrongPinError } from '@/app/lock/keyring'
+import {
+  deviceRequest,
+  fromBase64Url,
+  newKeyring,
+  PIN_ITERATIONS,
+  rewrap,
+  unlockWithPin,
+  unlockWithPrf,
+  unlockWithRecovery,
+  wrapForDevice,
+  WrongPinError,
+} from '@/app/lock/keyring'
 
 const recoveryKey = () => crypto.getRandomValues(new Uint8Array(32))
 
@@ -33,6 +44,26 @@ describe('the keyring', () => {
     expect(await unlockWithPin(changed, '103857')).toEqual(dataKey)
     await expect(unlockWithPin(changed, '482916')).rejects.toBeInstanceOf(WrongPinError)
     expect(await unlockWithRecovery(changed, recovery)).toEqual(dataKey)
+  })
+
+  it('a fingerprint’s PRF output unwraps the data key, no other bytes do, and a new PIN keeps it', async () => {
+    const { keyring, dataKey } = await newKeyring('482916', recoveryKey())
+    expect(keyring.device).toBeNull()
+    const prf = crypto.getRandomValues(new Uint8Array(32))
+    const credentialId = crypto.getRandomValues(new Uint8Array(64))
+    const salt = crypto.getRandomValues(new Uint8Array(32))
+    const withDevice = { ...keyring, device: await wrapForDevice(dataKey, credentialId, salt, prf) }
+    expect(deviceRequest(withDevice.device)).toEqual({ credentialId, salt })
+    expect(await unlockWithPrf(withDevice, prf)).toEqual(dataKey)
+    await expect(unlockWithPrf(withDevice, crypto.getRandomValues(new Uint8Array(32)))).rejects.toBeInstanceOf(WrongPinError)
+    await expect(unlockWithPrf(keyring, prf)).rejects.toBeInstanceOf(WrongPinError)
+    // Neither the data key nor the PRF output is stored.
+    const stored = JSON.stringify(withDevice)
+    for (const secret of [dataKey, prf]) expect(stored).not.toContain(btoa(String.fromCharCode(...secret)))
+
+    const changed = await rewrap(withDevice, dataKey, '103857')
+    expect(changed.device).toEqual(withDevice.device)
+    expect(await unlockWithPrf(changed, prf)).toEqual(dataKey)
   })
 
   it('reads the recovery key as the server writes it (base64url)', () => {

@@ -5,7 +5,21 @@ import { DoorstepDatabase } from '@/app/db/database'
 import { createQueries } from '@/app/db/queries'
 import { LockedError } from '@/app/db/sealing'
 import { WrongPinError } from '@/app/lock/keyring'
-import { changePin, MAX_PIN_FAILURES, nextTryAt, PinWaitError, recover, setPin, skipPin, unlock } from '@/app/lock/lock'
+import {
+  changePin,
+  enrollDevice,
+  forgetDevice,
+  MAX_PIN_FAILURES,
+  nextTryAt,
+  PinWaitError,
+  recover,
+  setPin,
+  skipPin,
+  unlock,
+  unlockWithDevice,
+  type PlatformAuthenticator,
+} from '@/app/lock/lock'
+import { readKeyring } from '@/app/lock/state'
 import { loadLockState } from '@/app/lock/state'
 import { author, issueFields, visitFields } from '../../fixtures'
 import { device } from '../sync/harness'
@@ -188,6 +202,91 @@ describe('a locked phone', () => {
     await expect(unlock(db, PIN)).rejects.toBeInstanceOf(WrongPinError)
     await unlock(db, '135790')
     expect((await db.residents.get('r-1'))?.name).toBe(CANARY.name)
+  })
+})
+
+/**
+ * A fingerprint reader as WebAuthn's PRF gives it: the same 32 bytes for the same credential and salt, and
+ * nothing (a throw, as a cancel or an unknown finger) once `recognises` is false.
+ */
+function fingerprintReader() {
+  const secret = crypto.getRandomValues(new Uint8Array(32))
+  const credentials: Uint8Array[] = []
+  const state = { recognises: true }
+  async function evaluate(credentialId: Uint8Array<ArrayBuffer>, salt: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+    if (!state.recognises || !credentials.some((c) => Buffer.from(c).equals(credentialId))) throw new DOMException('not allowed', 'NotAllowedError')
+    const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+    return new Uint8Array(await crypto.subtle.sign('HMAC', key, Buffer.concat([credentialId, salt])))
+  }
+  const reader: PlatformAuthenticator = {
+    async create(salt) {
+      const credentialId = crypto.getRandomValues(new Uint8Array(16))
+      credentials.push(credentialId)
+      return { credentialId, prf: await evaluate(credentialId, salt) }
+    },
+    evaluate,
+  }
+  return Object.assign(state, reader)
+}
+
+describe('fingerprint or face unlock', () => {
+  beforeEach(() => setPin(db, PIN, recoveryKey))
+
+  it('turns on with the current PIN, opens the locked phone with the finger, and a failed finger leaves the PIN as it was', async () => {
+    const reader = fingerprintReader()
+    await expect(enrollDevice(db, '000000', reader)).rejects.toBeInstanceOf(WrongPinError)
+    expect((await readKeyring(db))?.device).toBeNull()
+    await enrollDevice(db, PIN, reader)
+    expect(await db.meta.get('pinFailures')).toBeUndefined()
+    db.sealing.lock()
+
+    reader.recognises = false
+    await expect(unlockWithDevice(db, reader)).rejects.toThrow('not allowed')
+    expect(db.sealing.state).toBe('locked')
+    expect(await db.meta.get('pinFailures')).toBeUndefined()
+
+    reader.recognises = true
+    await unlockWithDevice(db, reader)
+    expect((await db.residents.get('r-1'))?.name).toBe(CANARY.name)
+    db.sealing.lock()
+    await unlock(db, PIN)
+    expect(db.sealing.state).toBe('open')
+  })
+
+  it('a finger opens during a wrong-PIN wait and clears the count; a changed PIN keeps the finger working', async () => {
+    const reader = fingerprintReader()
+    await enrollDevice(db, PIN, reader)
+    await changePin(db, PIN, '135790')
+    db.sealing.lock()
+    const t0 = new Date()
+    for (let i = 0; i < 5; i++) await expect(unlock(db, '000000', t0)).rejects.toBeInstanceOf(WrongPinError)
+    await expect(unlock(db, '135790', t0)).rejects.toBeInstanceOf(PinWaitError)
+    await unlockWithDevice(db, reader)
+    expect(await db.meta.get('pinFailures')).toBeUndefined()
+    db.sealing.lock()
+    await unlock(db, '135790')
+    expect(db.sealing.state).toBe('open')
+  })
+
+  it('turned off, or after ten wrong PINs, no finger opens the phone', async () => {
+    const reader = fingerprintReader()
+    await enrollDevice(db, PIN, reader)
+    await forgetDevice(db)
+    expect((await readKeyring(db))?.device).toBeNull()
+    db.sealing.lock()
+    await expect(unlockWithDevice(db, reader)).rejects.toThrow('off on this phone')
+
+    await unlock(db, PIN)
+    await enrollDevice(db, PIN, reader)
+    db.sealing.lock()
+    let at = Date.parse('2026-12-06T08:00:00.000Z')
+    for (let i = 1; i <= MAX_PIN_FAILURES; i++) {
+      await expect(unlock(db, '000000', new Date(at))).rejects.toBeInstanceOf(WrongPinError)
+      at += 3_600_000
+    }
+    expect((await readKeyring(db))?.device).toBeNull()
+    await expect(unlockWithDevice(db, reader)).rejects.toThrow('off on this phone')
+    expect(db.sealing.state).toBe('locked')
   })
 })
 

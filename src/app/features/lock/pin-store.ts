@@ -3,6 +3,8 @@ import { computed, ref } from 'vue'
 import { db } from '@/app/db/database'
 import { fromBase64Url } from '@/app/lock/keyring'
 import * as pins from '@/app/lock/lock'
+import { readKeyring } from '@/app/lock/state'
+import { isSupported, platformAuthenticator, refusal } from '@/app/lock/webauthn'
 import { useLock } from '@/app/stores/lock'
 
 /*
@@ -18,9 +20,15 @@ export const usePins = defineStore('pins', () => {
   /** Ten wrong PINs: only the account's password opens the phone again. */
   const exhausted = computed(() => (failures.value?.count ?? 0) >= pins.MAX_PIN_FAILURES)
   const attemptsLeft = computed(() => pins.MAX_PIN_FAILURES - (failures.value?.count ?? 0))
+  /** Fingerprint or face unlock is on (the keyring holds its wrap). */
+  const device = ref(false)
+  /** The phone has a fingerprint or face authenticator that the browser can use. */
+  const deviceSupported = ref(false)
 
   async function refresh(): Promise<void> {
-    failures.value = await pins.readFailures(db)
+    const [counted, keyring] = await Promise.all([pins.readFailures(db), readKeyring(db)])
+    failures.value = counted
+    device.value = !!keyring?.device
     await lock.refresh()
   }
 
@@ -66,6 +74,59 @@ export const usePins = defineStore('pins', () => {
     }
   }
 
+  /**
+   * Turns fingerprint or face unlock on after the current PIN: throws WrongPinError or PinWaitError for the PIN
+   * (the tenth wrong one in a row locks, as on the lock screen), and answers what the authenticator did.
+   */
+  async function enrollDevice(pin: string): Promise<'on' | 'unsupported' | 'notConfirmed'> {
+    try {
+      await pins.enrollDevice(db, pin, platformAuthenticator)
+      return 'on'
+    } catch (error) {
+      const refused = refusal(error)
+      if (!refused) throw error
+      return refused
+    } finally {
+      await refresh()
+      if (exhausted.value) lock.lockNow()
+    }
+  }
+
+  /** True when the finger or face opened the phone; false leaves the PIN pad as it was (nothing counted). */
+  async function unlockWithDevice(): Promise<boolean> {
+    try {
+      await pins.unlockWithDevice(db, platformAuthenticator)
+      return true
+    } catch (error) {
+      if (!refusal(error)) console.error('fingerprint unlock failed', error)
+      return false
+    } finally {
+      await refresh()
+    }
+  }
+
+  async function forgetDevice(): Promise<void> {
+    await pins.forgetDevice(db)
+    await refresh()
+  }
+
   void refresh()
-  return { failures, retryAt, exhausted, attemptsLeft, refresh, choosePin, skip, enter, recoverWithPassword, changePin }
+  void isSupported().then((supported) => (deviceSupported.value = supported))
+  return {
+    failures,
+    retryAt,
+    exhausted,
+    attemptsLeft,
+    device,
+    deviceSupported,
+    refresh,
+    choosePin,
+    skip,
+    enter,
+    recoverWithPassword,
+    changePin,
+    enrollDevice,
+    unlockWithDevice,
+    forgetDevice,
+  }
 })
