@@ -1,5 +1,6 @@
 import type { DoorstepDatabase } from '@/app/db/database'
 import { SEALED_FIELDS } from '@/app/db/sealing'
+import { withSyncLock } from '@/app/sync/lock'
 import { aesGcmCipher } from './cipher'
 import {
   deviceRequest,
@@ -59,17 +60,24 @@ export async function setPin(db: DoorstepDatabase, pin: string, recoveryKey: Byt
   if (!isPin(pin)) throw new Error('a PIN is 6 digits')
   const { keyring, dataKey } = await newKeyring(pin, recoveryKey)
   const tables = Object.keys(SEALED_FIELDS).map((name) => db.table(name))
-  openWith(db, dataKey)
-  try {
-    await db.transaction('rw', [db.meta, ...tables], async () => {
-      await Promise.all(tables.map(async (table) => table.bulkPut(await table.toArray())))
-      await db.meta.bulkPut([{ key: 'keyring', value: JSON.stringify(keyring) }])
-      await db.meta.bulkDelete(['pinFailures', 'lockSkipped'])
-    })
-  } catch (error) {
-    db.sealing.plain()
-    throw error
-  }
+  // Under the sync lock: a run in another tab or the service worker, which holds no key, must not write a pull
+  // page in clear between this seal and its own next look at the keyring (the engine checks under this lock).
+  await withSyncLock(
+    async () => {
+      openWith(db, dataKey)
+      try {
+        await db.transaction('rw', [db.meta, ...tables], async () => {
+          await Promise.all(tables.map(async (table) => table.bulkPut(await table.toArray())))
+          await db.meta.bulkPut([{ key: 'keyring', value: JSON.stringify(keyring) }])
+          await db.meta.bulkDelete(['pinFailures', 'lockSkipped'])
+        })
+      } catch (error) {
+        db.sealing.plain()
+        throw error
+      }
+    },
+    { wait: true },
+  )
 }
 
 /**

@@ -175,7 +175,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   async function run(): Promise<SyncOutcome> {
-    if (db.sealing.state === 'locked') return { status: 'locked' }
+    // A PIN chosen in another context since this one read the phone as unlocked-for-good would have this run
+    // write in clear: a keyring this context holds no key for is a locked phone (choosing takes this same lock).
+    if (db.sealing.state === 'locked' || (db.sealing.state === 'plain' && (await db.meta.get('keyring')))) return { status: 'locked' }
     const session = await readSession(db)
     if (!session) {
       nextRetryAt = null

@@ -307,3 +307,17 @@ describe('sync on an unlocked phone', () => {
     expect((await phone.residents.get('r-pulled'))?.name).toBe('梁秀英')
   })
 })
+
+describe('another context of the same phone', () => {
+  it('does not sync in clear once a PIN was chosen elsewhere (a tab or the service worker that read no PIN)', async () => {
+    const { db: phone, engine, server } = await device()
+    const elsewhere = new DoorstepDatabase(phone.name)
+    await setPin(elsewhere, PIN, recoveryKey)
+    server.serverPut('residents', { id: 'r-late', householdId: 'hh-1', name: '梁秀英', phone: '13700001111', birthYear: 1938, careTags: [], movedOutAt: null })
+    expect(phone.sealing.state).toBe('plain')
+
+    expect(await engine.sync()).toEqual({ status: 'locked' })
+    expect(await phone.residents.get('r-late')).toBeUndefined()
+    elsewhere.close()
+  })
+})
