@@ -124,25 +124,34 @@ export function tableSealer(sealing: Sealing, table: string) {
   }
 }
 
+/**
+ * A database upgrade (Dexie's `version().upgrade`) runs when the database opens, before any PIN is typed: it
+ * sees and writes rows as IndexedDB holds them. An upgrade must therefore never change a sealed field; it may
+ * change the clear ones, and rows written before the app lock, which hold no `sealed`.
+ */
+const upgrading = (trans: unknown) => (trans as IDBTransaction).mode === 'versionchange'
+
 function sealingTable(sealing: Sealing, table: DBCoreTable): DBCoreTable {
-  const { seal, open } = tableSealer(sealing, table.name)
+  const sealer = tableSealer(sealing, table.name)
+  const seal = (trans: unknown) => (upgrading(trans) ? (row: Row) => row : sealer.seal)
+  const open = (trans: unknown) => (upgrading(trans) ? (row: unknown) => row : sealer.open)
   return {
     ...table,
     mutate(req: DBCoreMutateRequest) {
       if (req.type !== 'add' && req.type !== 'put') return table.mutate(req)
-      return table.mutate({ ...req, values: req.values.map(seal) })
+      return table.mutate({ ...req, values: req.values.map(seal(req.trans)) })
     },
-    get: (req) => table.get(req).then(open),
-    getMany: (req) => table.getMany(req).then((rows) => rows.map(open)),
-    query: (req) => table.query(req).then((res) => (req.values ? { ...res, result: res.result.map(open) } : res)),
+    get: (req) => table.get(req).then(open(req.trans)),
+    getMany: (req) => table.getMany(req).then((rows) => rows.map(open(req.trans))),
+    query: (req) => table.query(req).then((res) => (req.values ? { ...res, result: res.result.map(open(req.trans)) } : res)),
     openCursor: (req) =>
       table.openCursor(req).then((cursor) => {
-        if (!cursor || req.values === false) return cursor
+        if (!cursor || req.values === false || upgrading(req.trans)) return cursor
         // IndexedDB's own getters refuse any `this` but the cursor itself, so every one read through the wrapper is passed on.
         return Object.create(cursor, {
           key: { get: () => cursor.key },
           primaryKey: { get: () => cursor.primaryKey },
-          value: { get: () => open(cursor.value) },
+          value: { get: () => sealer.open(cursor.value) },
         }) as DBCoreCursor
       }),
   }

@@ -62,6 +62,19 @@ describe('the version 2 upgrade', () => {
   })
 })
 
+describe('upgrades on a phone with the app lock', () => {
+  it('run while the app is still locked (they come when the database opens, before the PIN)', async () => {
+    name = `upgrade-${crypto.randomUUID()}`
+    await versionOneOutbox(async (repos) => void (await repos.visits.create(visitFields(), author)))
+
+    const db = new DoorstepDatabase(name)
+    db.sealing.lock()
+    await db.open()
+    expect((await db.outbox.toArray()).map((e) => e.change.kind)).toEqual(['put'])
+    db.close()
+  })
+})
+
 describe('the version 6 upgrade', () => {
   it('marks the name cards stored before `active` existed as active, and keeps a card that says', async () => {
     name = `upgrade-${crypto.randomUUID()}`
