@@ -99,10 +99,14 @@ export async function unlockWithRecovery(keyring: Keyring, recoveryKey: Bytes): 
   return unwrap(await rawKey(recoveryKey), keyring.recovery)
 }
 
-/** The same data key under a new PIN (and a new salt); the recovery and device wraps are kept, the recovery one added when given. */
-export async function rewrap(keyring: Keyring, dataKey: Bytes, pin: string, recoveryKey: Bytes | null = null): Promise<Keyring> {
-  const recovery = recoveryKey ? await wrap(await rawKey(recoveryKey), dataKey) : keyring.recovery
-  return { ...keyring, ...(await wrapForPin(pin, dataKey)), recovery }
+/** The keyring with the data key wrapped for `recoveryKey` in place of any earlier recovery wrap. */
+export async function withRecovery(keyring: Keyring, dataKey: Bytes, recoveryKey: Bytes): Promise<Keyring> {
+  return { ...keyring, recovery: await wrap(await rawKey(recoveryKey), dataKey) }
+}
+
+/** The same data key under a new PIN (and a new salt); the recovery and device wraps are kept. */
+export async function rewrap(keyring: Keyring, dataKey: Bytes, pin: string): Promise<Keyring> {
+  return { ...keyring, ...(await wrapForPin(pin, dataKey)) }
 }
 
 /** The data key wrapped by the PRF output (32 bytes) of credential `credentialId` for `salt`. */

@@ -9,6 +9,7 @@ import {
   unlockWithPin,
   unlockWithPrf,
   unlockWithRecovery,
+  withRecovery,
   wrapForDevice,
   WrongPinError,
   type Bytes,
@@ -47,8 +48,30 @@ export async function readFailures(db: DoorstepDatabase): Promise<PinFailures | 
   return parsed<PinFailures>(await db.meta.get('pinFailures'))
 }
 
+/** The data key of each unlocked database, in memory only, for wrapping it again while open (addRecovery). */
+const openKeys = new WeakMap<DoorstepDatabase, Bytes>()
+
 function openWith(db: DoorstepDatabase, dataKey: Bytes): void {
   db.sealing.open(aesGcmCipher(dataKey))
+  openKeys.set(db, dataKey)
+}
+
+/**
+ * A sign-in on an unlocked phone (the office had ended the session, or the PIN was chosen with no network):
+ * the new device's recovery key wraps the data key too, in place of the old one, so that a forgotten PIN is
+ * recovered through the device the server now knows.
+ */
+export async function addRecovery(db: DoorstepDatabase, recoveryKey: Bytes): Promise<void> {
+  const dataKey = openKeys.get(db)
+  if (db.sealing.state !== 'open' || !dataKey) throw new Error('the app is locked')
+  const keyring = await readKeyring(db)
+  if (!keyring) throw new Error('no PIN is set on this phone')
+  const next = await withRecovery(keyring, dataKey, recoveryKey)
+  await db.transaction('rw', db.meta, async () => {
+    // WebCrypto cannot run inside the transaction: a PIN changed meanwhile in another tab must not be undone.
+    if ((await readKeyring(db))?.pin !== keyring.pin) throw new Error('the keyring changed meanwhile')
+    await db.meta.put({ key: 'keyring', value: JSON.stringify(next) })
+  })
 }
 
 /**

@@ -13,15 +13,22 @@ export const RELOCK_AFTER_MS = 5 * 60_000
  * choosing PINs is the PIN screens' store (src/app/features/lock/pin-store.ts), which loads with them.
  */
 export const useLock = defineStore('lock', () => {
-  const state = ref<LockState | 'checking'>('checking')
+  const state = ref<LockState | 'checking' | 'failed'>('checking')
   const canSkip = ref(false)
   /** From the sign-in (base64url), kept in memory only until the PIN is chosen: the server keeps it, the phone never does. */
   const recoveryKey = ref<string | null>(null)
 
   async function refresh(): Promise<void> {
-    const [next, appLock] = await Promise.all([loadLockState(db), db.meta.get('appLock')])
-    canSkip.value = appLock?.value === 'optional'
-    state.value = next
+    try {
+      const [next, appLock] = await Promise.all([loadLockState(db), db.meta.get('appLock')])
+      canSkip.value = appLock?.value === 'optional'
+      state.value = next
+    } catch (error) {
+      // The database does not open: the pages show it as they do any failed read, and nothing sealed opens
+      // (the database stays locked), rather than a blank screen for ever.
+      console.error('app lock not read', error)
+      if (state.value === 'checking') state.value = 'failed'
+    }
   }
 
   // A sign-in, a sign-out or the office's wipe — here, in another tab or by sync — changes what the phone needs.
@@ -32,6 +39,11 @@ export const useLock = defineStore('lock', () => {
   async function signedIn(key: string): Promise<void> {
     recoveryKey.value = key
     await refresh()
+    if (state.value !== 'open') return
+    // Signed in again on an unlocked phone: its keyring takes the new device's recovery key at once.
+    const [{ addRecovery }, { fromBase64Url }] = await Promise.all([import('@/app/lock/lock'), import('@/app/lock/keyring')])
+    await addRecovery(db, fromBase64Url(key))
+    recoveryKey.value = null
   }
 
   /** A phone that went without a PIN (`plain`) chooses one after all: the setup screen, with its skip, again. */

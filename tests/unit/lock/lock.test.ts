@@ -6,6 +6,7 @@ import { createQueries } from '@/app/db/queries'
 import { LockedError } from '@/app/db/sealing'
 import { WrongPinError } from '@/app/lock/keyring'
 import {
+  addRecovery,
   changePin,
   enrollDevice,
   forgetDevice,
@@ -19,8 +20,7 @@ import {
   unlockWithDevice,
   type PlatformAuthenticator,
 } from '@/app/lock/lock'
-import { readKeyring } from '@/app/lock/state'
-import { loadLockState } from '@/app/lock/state'
+import { loadLockState, readKeyring } from '@/app/lock/state'
 import { author, issueFields, visitFields } from '../../fixtures'
 import { device } from '../sync/harness'
 
@@ -319,5 +319,17 @@ describe('another context of the same phone', () => {
     expect(await engine.sync()).toEqual({ status: 'locked' })
     expect(await phone.residents.get('r-late')).toBeUndefined()
     elsewhere.close()
+  })
+})
+
+describe('a sign-in on an unlocked phone', () => {
+  it('wraps the data key for the new device’s recovery key, in place of none or the old one', async () => {
+    await setPin(db, PIN, null)
+    const next = crypto.getRandomValues(new Uint8Array(32))
+    await addRecovery(db, next)
+    db.sealing.lock()
+    await expect(addRecovery(db, recoveryKey)).rejects.toThrow('locked')
+    await recover(db, next, '135790')
+    expect((await db.residents.get('r-1'))?.name).toBe(CANARY.name)
   })
 })
