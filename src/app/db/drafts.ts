@@ -4,10 +4,17 @@ import { tableSealer, type Row, type Sealing } from './sealing'
 
 const FALLBACK_PREFIX = 'doorstep.draft.'
 
+/** In slices: spreading a long draft's bytes into one call would pass more arguments than a call takes. */
+function base64(bytes: Uint8Array): string {
+  let text = ''
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  return btoa(text)
+}
+
 /** A draft as localStorage keeps it: sealed as IndexedDB would hold it (app lock on), the blob in base64. */
 function draftToText(sealing: Sealing, draft: Draft): string {
   const stored = tableSealer(sealing, 'drafts').seal(draft as unknown as Row)
-  return JSON.stringify(stored, (_key, value: unknown) => (value instanceof Uint8Array ? { bytes: btoa(String.fromCharCode(...value)) } : value))
+  return JSON.stringify(stored, (_key, value: unknown) => (value instanceof Uint8Array ? { bytes: base64(value) } : value))
 }
 
 function draftFromText(sealing: Sealing, text: string): Draft {

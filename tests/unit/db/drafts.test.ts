@@ -53,6 +53,14 @@ describe('drafts', () => {
     expect(await drafts.load('visit:new')).toBeUndefined()
   })
 
+  it('fall back sealed however long they are (240,000 characters)', async () => {
+    db.sealing.open(aesGcmCipher(crypto.getRandomValues(new Uint8Array(32))))
+    const long = { description: '楼道灯坏了，'.repeat(40_000) }
+    vi.spyOn(db.drafts, 'put').mockRejectedValueOnce(Object.assign(new Error('full'), { name: 'QuotaExceededError' }))
+    expect(await drafts.save('issue:new', long)).toBe('fallback')
+    expect((await drafts.load('issue:new'))?.data).toEqual(long)
+  })
+
   it('are removed from both places once the record is saved', async () => {
     storage.setItem('doorstep.draft.visit:new', JSON.stringify({ key: 'visit:new', data: {}, updatedAt: '2026-11-27T00:00:00.000Z' }))
     await drafts.save('visit:new', { needs: 'x' })
