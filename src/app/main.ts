@@ -42,7 +42,6 @@ watch(
 )
 
 const lock = useLock(pinia)
-lock.watchAway(document)
 void lock.refresh()
 app.mount('#app')
 registerServiceWorker()
@@ -62,6 +61,16 @@ const opened = watch(
     void import('./sync/start')
       .then(({ startAppSync }) => startAppSync(pinia))
       .catch((error) => console.error('sync not started', error))
+  },
+  { immediate: true },
+)
+// The relock after five minutes away, from the first time the app is open: after an unlock, or a PIN chosen.
+const away = watch(
+  () => lock.state,
+  (state) => {
+    if (state !== 'open') return
+    queueMicrotask(() => away())
+    void import('./lock/away').then(({ watchAway }) => watchAway(document, lock))
   },
   { immediate: true },
 )

@@ -1,6 +1,6 @@
 import { Dexie, type Table } from 'dexie'
-import type { ChecklistTemplate, FieldConflict, Household, Inspection, IssueReport, IssueStatus, Resident, User, Visit } from '@/domain'
-import { matchHousehold, textContains } from '@/domain/search'
+import type { ChecklistTemplate, FieldConflict, Inspection, IssueReport, IssueStatus, User, Visit } from '@/domain'
+import { textContains } from '@/domain/search'
 import type { SyncErrorInfo } from '@/app/sync/errors'
 import type { DoorstepDatabase, MetaEntry, PhotoImage, PhotoSize, RecoveryFound, Rejection } from './database'
 
@@ -13,13 +13,6 @@ export interface PhotoThumb {
   sha256: string
   thumb: PhotoImage | null
   full: boolean
-}
-
-/** A household found by search, with the residents whose name or phone matched (none: its room or address did). */
-export interface HouseholdHit {
-  household: Household
-  address: string
-  residents: Resident[]
 }
 
 export interface VisitFilter {
@@ -180,24 +173,6 @@ export function createQueries(db: DoorstepDatabase) {
     allHouseholds: () => db.households.toArray(),
     allResidents: () => db.residents.toArray(),
     residents: (householdId: string) => db.residents.where('householdId').equals(householdId).toArray(),
-    /**
-     * The households that answer a search (see `matchHousehold`: room, address, a resident's name or phone),
-     * by building and floor, at most `limit`, each with the residents that matched.
-     */
-    async searchHouseholds(query: string, limit = 50): Promise<HouseholdHit[]> {
-      const [buildings, households, residents] = await Promise.all([db.buildings.toArray(), db.households.toArray(), db.residents.toArray()])
-      const address = new Map(buildings.map((b) => [b.id, b.address]))
-      const living = new Map<string, Resident[]>()
-      for (const r of residents) living.set(r.householdId, [...(living.get(r.householdId) ?? []), r])
-      const hits: HouseholdHit[] = []
-      for (const household of households) {
-        const place = { address: address.get(household.buildingId) ?? '', household }
-        const matched = matchHousehold(query, place, living.get(household.id) ?? [])
-        if (matched) hits.push({ household, address: place.address, residents: matched })
-      }
-      hits.sort((a, b) => a.address.localeCompare(b.address, 'zh-CN') || a.household.floor - b.household.floor || a.household.unit.localeCompare(b.household.unit))
-      return hits.slice(0, limit)
-    },
     /** Residents of many households at once, for lists that show care tags. */
     residentsOf: (householdIds: string[]) => db.residents.where('householdId').anyOf(householdIds).toArray(),
 

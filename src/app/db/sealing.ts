@@ -157,12 +157,16 @@ function sealingTable(sealing: Sealing, table: DBCoreTable): DBCoreTable {
   }
 }
 
-/** The middleware, closest to IndexedDB, so that Dexie's caches and live queries hold the opened rows. */
+/**
+ * The middleware, just above Dexie's cache: the cache holds rows sealed, and every read, live queries' included,
+ * opens only what it uses (the cache deep-clones what it hands out, which would read every sealed field). Below
+ * Dexie's hooks, which see rows opened.
+ */
 export function sealingMiddleware(sealing: Sealing): Middleware<DBCore> {
   return {
     stack: 'dbcore',
     name: 'Sealing',
-    level: -2,
+    level: 0.5,
     create: (down) => ({
       ...down,
       table(name) {

@@ -4,9 +4,6 @@ import { db } from '@/app/db/database'
 import { useLiveQuery } from '@/app/db/live'
 import { loadLockState, type LockState } from '@/app/lock/state'
 
-/** After this long away from the screen, the app asks for the PIN again. */
-export const RELOCK_AFTER_MS = 5 * 60_000
-
 /*
  * Where the app lock stands, as the first screen needs it (src/app/lock). Until the state is known, and while
  * it is `setup` or `locked`, App.vue shows the PIN screens instead of any page, and nothing syncs. Typing and
@@ -14,15 +11,12 @@ export const RELOCK_AFTER_MS = 5 * 60_000
  */
 export const useLock = defineStore('lock', () => {
   const state = ref<LockState | 'checking' | 'failed'>('checking')
-  const canSkip = ref(false)
   /** From the sign-in (base64url), kept in memory only until the PIN is chosen: the server keeps it, the phone never does. */
   const recoveryKey = ref<string | null>(null)
 
   async function refresh(): Promise<void> {
     try {
-      const [next, appLock] = await Promise.all([loadLockState(db), db.meta.get('appLock')])
-      canSkip.value = appLock?.value === 'optional'
-      state.value = next
+      state.value = await loadLockState(db)
     } catch (error) {
       // The database does not open: the pages show it as they do any failed read, and nothing sealed opens
       // (the database stays locked), rather than a blank screen for ever.
@@ -35,15 +29,11 @@ export const useLock = defineStore('lock', () => {
   const session = useLiveQuery(() => db.meta.bulkGet(['token', 'keyring']).then(([token, keyring]) => `${!!token}:${!!keyring}`))
   watch(session, () => void refresh())
 
-  /** A sign-in: its recovery key is for the PIN about to be chosen. */
+  /** A sign-in: its recovery key (base64url) is for the PIN about to be chosen. */
   async function signedIn(key: string): Promise<void> {
-    recoveryKey.value = key
     await refresh()
-    if (state.value !== 'open') return
-    // Signed in again on an unlocked phone: its keyring takes the new device's recovery key at once.
-    const [{ addRecovery }, { fromBase64Url }] = await Promise.all([import('@/app/lock/lock'), import('@/app/lock/keyring')])
-    await addRecovery(db, fromBase64Url(key))
-    recoveryKey.value = null
+    // An unlocked phone took the key already (src/app/sync/runtime.ts): only a PIN still to choose needs it.
+    recoveryKey.value = state.value === 'setup' ? key : null
   }
 
   /** A phone that went without a PIN (`plain`) chooses one after all: the setup screen, with its skip, again. */
@@ -61,21 +51,5 @@ export const useLock = defineStore('lock', () => {
     globalThis.location?.reload()
   }
 
-  /** Locks after RELOCK_AFTER_MS away: on a timer while hidden, and on return in case the timer was frozen. */
-  function watchAway(page: Document): void {
-    let hiddenAt = 0
-    let timer: ReturnType<typeof setTimeout> | undefined
-    page.addEventListener('visibilitychange', () => {
-      clearTimeout(timer)
-      if (state.value !== 'open') return
-      if (page.visibilityState === 'hidden') {
-        hiddenAt = Date.now()
-        timer = setTimeout(lockNow, RELOCK_AFTER_MS)
-      } else if (hiddenAt && Date.now() - hiddenAt >= RELOCK_AFTER_MS) {
-        lockNow()
-      }
-    })
-  }
-
-  return { state, canSkip, recoveryKey, refresh, signedIn, setUpPin, lockNow, watchAway }
+  return { state, recoveryKey, refresh, signedIn, setUpPin, lockNow }
 })

@@ -1,4 +1,6 @@
 import { db } from '@/app/db/database'
+import { fromBase64Url } from '@/app/lock/keyring'
+import { addRecovery } from '@/app/lock/lock'
 import type { PasswordChange } from '@/domain'
 import { withSyncLock } from './lock'
 import {
@@ -31,8 +33,11 @@ export const syncNow = (): Promise<SyncOutcome> => engine.sync()
 /** When automatic runs may try again after a failure. */
 export const nextRetryAt = () => engine.nextRetryAt
 
-export function signIn(input: SignInInput): Promise<SignedIn> {
-  return signInTo(db, fetchTransport({ baseUrl: input.serverUrl, token: null }), input)
+export async function signIn(input: SignInInput): Promise<SignedIn> {
+  const signedIn = await signInTo(db, fetchTransport({ baseUrl: input.serverUrl, token: null }), input)
+  // Signed in again on an unlocked phone: its keyring takes the new device's recovery key at once (src/app/lock).
+  if (db.sealing.state === 'open') await addRecovery(db, fromBase64Url(signedIn.recoveryKey))
+  return signedIn
 }
 
 /** Changes the signed-in account's password (see session.ts); throws the TransportError of a refusal. */

@@ -2,8 +2,10 @@ import { Dexie, liveQuery } from 'dexie'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createRepositories } from '@/app/db'
 import { DoorstepDatabase } from '@/app/db/database'
+import { searchHouseholds } from '@/app/db/household-search'
 import { createQueries } from '@/app/db/queries'
 import { LockedError } from '@/app/db/sealing'
+import { aesGcmCipher } from '@/app/lock/cipher'
 import { WrongPinError } from '@/app/lock/keyring'
 import {
   addRecovery,
@@ -111,17 +113,39 @@ describe('an unlocked phone', () => {
     const queries = createQueries(db)
     await repos.visits.create(visitFields({ visitedAt: '2026-11-01T02:00:00.000Z', followUpOn: '2026-11-10' }), author)
     await repos.visits.create(visitFields({ visitedAt: '2026-11-02T02:00:00.000Z', needs: CANARY.needs }), author)
+    const issue = await repos.issues.create(issueFields({ description: CANARY.needs }), author)
+    expect((await queries.issues({ text: '楼道灯' })).map((r) => r.id)).toEqual([issue.id])
     expect((await db.visits.orderBy('visitedAt').toArray()).map((v) => v.visitedAt)).toEqual(['2026-11-01T02:00:00.000Z', '2026-11-02T02:00:00.000Z'])
     expect(await db.visits.where('followUpOn').equals('2026-11-10').count()).toBe(1)
     expect(await db.visits.filter((v) => v.needs.includes('楼道灯')).count()).toBe(1)
-    expect((await queries.searchHouseholds('谭锦')).map((hit) => hit.household.id)).toEqual(['hh-1'])
-    expect((await queries.searchHouseholds('13810308841')).map((hit) => hit.household.id)).toEqual(['hh-1'])
+    expect((await searchHouseholds(db, '谭锦')).map((hit) => hit.household.id)).toEqual(['hh-1'])
+    expect((await searchHouseholds(db, '13810308841')).map((hit) => hit.household.id)).toEqual(['hh-1'])
   })
 
   it('edits a row in place as Dexie’s modify does', async () => {
     await db.residents.where('id').equals('r-1').modify((r) => void (r.phone = '13900000000'))
     await db.residents.update('r-1', { careTags: [] })
     expect(await db.residents.get('r-1')).toMatchObject({ name: CANARY.name, phone: '13900000000', careTags: [] })
+  })
+
+  it('opens no row a live query does not use: the worklist reads thousands of visits for their dates', async () => {
+    const inner = aesGcmCipher(crypto.getRandomValues(new Uint8Array(32)))
+    let opened = 0
+    db.sealing.open({ seal: inner.seal, open: (sealed, context) => (opened++, inner.open(sealed, context)) })
+    const repos = createRepositories(db)
+    for (let i = 0; i < 20; i++) await repos.visits.create(visitFields(), author)
+    opened = 0
+    const dates = await new Promise<string[]>((resolve, reject) => {
+      const subscription = liveQuery(() => db.visits.orderBy('visitedAt').toArray()).subscribe({
+        next: (rows) => {
+          subscription.unsubscribe()
+          resolve(rows.map((r) => r.visitedAt))
+        },
+        error: reject,
+      })
+    })
+    expect(dates).toHaveLength(20)
+    expect(opened).toBe(0)
   })
 
   it('hands live queries opened rows', async () => {

@@ -25,10 +25,14 @@ export const usePins = defineStore('pins', () => {
   /** The phone has a fingerprint or face authenticator that the browser can use. */
   const deviceSupported = ref(false)
 
+  /** The office lets the leader go on without a PIN. */
+  const canSkip = ref(false)
+
   async function refresh(): Promise<void> {
-    const [counted, keyring] = await Promise.all([pins.readFailures(db), readKeyring(db)])
+    const [counted, keyring, appLock] = await Promise.all([pins.readFailures(db), readKeyring(db), db.meta.get('appLock')])
     failures.value = counted
     device.value = !!keyring?.device
+    canSkip.value = appLock?.value === 'optional'
     await lock.refresh()
   }
 
@@ -113,6 +117,7 @@ export const usePins = defineStore('pins', () => {
   void refresh()
   void isSupported().then((supported) => (deviceSupported.value = supported))
   return {
+    canSkip,
     failures,
     retryAt,
     exhausted,
