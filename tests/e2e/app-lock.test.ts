@@ -41,10 +41,10 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 /**
  * The files of the profile that hold `text`, as UTF-8 or as UTF-16 (V8 writes strings with characters beyond
- * Latin-1 into IndexedDB as UTF-16).
+ * Latin-1 into IndexedDB as UTF-16), or percent-encoded as in an address (History keeps 甄 as %E7%94%84).
  */
 async function filesHolding(dir: string, text: string): Promise<string[]> {
-  const needles = [Buffer.from(text, 'utf8'), Buffer.from(text, 'utf16le')]
+  const needles = [Buffer.from(text, 'utf8'), Buffer.from(text, 'utf16le'), Buffer.from(encodeURIComponent(text), 'utf8')]
   const found: string[] = []
   for (const file of await filesUnder(dir)) {
     const bytes = await readFile(file).catch(() => Buffer.alloc(0))
