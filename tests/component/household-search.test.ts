@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { RouterView } from 'vue-router'
 import { db } from '@/app/db/database'
+import { useSync } from '@/app/stores/sync'
+import { DOUBLE_USER } from '@/app/sync/transport-double'
 import BuildingList from '@/app/features/households/BuildingList.vue'
 import type { Household, Resident } from '@/domain'
 import { mountWithApp } from './setup'
@@ -58,6 +60,19 @@ describe('the household search above the buildings', () => {
     await input().setValue('501')
     await vi.waitFor(() => expect(rows()).toEqual([expect.stringContaining('南门路115号之二 501')]))
     expect(router.currentRoute.value.query).toEqual({})
+  })
+
+  it('forgets the search at sign-out, so that whoever signs in next does not find it', async () => {
+    await db.meta.put({ key: 'user', value: JSON.stringify(DOUBLE_USER) })
+    const { wrapper } = await mountWithApp(BuildingList, { route: '/buildings' })
+    const results = () => wrapper.find('[aria-label="搜索结果"]').exists()
+    await vi.waitFor(() => expect(useSync().signedIn).toBe(true))
+
+    await wrapper.get('input[type="search"]').setValue('陈')
+    await vi.waitFor(() => expect(results()).toBe(true))
+    await db.meta.delete('user')
+    await vi.waitFor(() => expect(results()).toBe(false))
+    expect(wrapper.text()).toContain('南门路115号之二')
   })
 
   it('never finds a resident who has moved out, and says when nothing matches', async () => {
