@@ -40,7 +40,7 @@ describe('the issue report list', () => {
     expect((wrapper.find('select').element as HTMLSelectElement).value).toBe('resolved')
   })
 
-  it('searches reports by words of their place or description, alongside the filters, and keeps the words in the address', async () => {
+  it('searches reports by words of their place or description, alongside the filters, and never puts the words in the address', async () => {
     await repos.issues.create(issueFields({ location: '1楼信报箱', description: '信报箱的锁被撬了' }), author, new Date('2026-11-18T01:00:00Z'))
     await repos.issues.create(issueFields({ location: '3楼楼道窗户', description: '玻璃裂了' }), author, new Date('2026-11-19T01:00:00Z'))
     await repos.issues.create(issueFields({ buildingId: 'b-qiaohu-32', location: '天台', description: '窗户漏雨' }), author, new Date('2026-11-20T01:00:00Z'))
@@ -52,14 +52,14 @@ describe('the issue report list', () => {
     expect(input.attributes('aria-label')).toBe('搜位置或说明里的字')
 
     await input.setValue('窗户')
-    await vi.waitFor(() => expect(router.currentRoute.value.query).toEqual({ building: 'b-nanmen-115-2', q: '窗户' }))
     await vi.waitFor(() => expect(rows()).toEqual([expect.stringContaining('3楼楼道窗户')]))
+    // A report's words may name a resident: Chromium would keep them in the profile's history.
+    expect(router.currentRoute.value.query).toEqual({ building: 'b-nanmen-115-2' })
 
     await input.setValue('撬')
     await vi.waitFor(() => expect(rows()).toEqual([expect.stringContaining('1楼信报箱')]))
 
     await input.setValue('')
-    await vi.waitFor(() => expect(router.currentRoute.value.query).toEqual({ building: 'b-nanmen-115-2' }))
     await vi.waitFor(() => expect(rows()).toHaveLength(2))
   })
 })

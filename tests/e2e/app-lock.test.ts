@@ -13,7 +13,8 @@ if (skipReason) console.warn(skipReason)
 
 /*
  * Issue 10's proof, in real Chromium with its profile on disk: a leader signs in, chooses a PIN, syncs and
- * writes; locked, no byte of a resident's name, number or a visit's note is anywhere in the profile's files;
+ * writes and searches; locked, no byte of a resident's name, number or a visit's note is anywhere in the profile's
+ * files (History and Sessions, where Chromium keeps every address, included);
  * unlocked, everything is there; signed out, IndexedDB holds no resident and no record.
  */
 
@@ -40,10 +41,10 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 /**
  * The files of the profile that hold `text`, as UTF-8 or as UTF-16 (V8 writes strings with characters beyond
- * Latin-1 into IndexedDB as UTF-16).
+ * Latin-1 into IndexedDB as UTF-16), or percent-encoded as in an address (History keeps 甄 as %E7%94%84).
  */
 async function filesHolding(dir: string, text: string): Promise<string[]> {
-  const needles = [Buffer.from(text, 'utf8'), Buffer.from(text, 'utf16le')]
+  const needles = [Buffer.from(text, 'utf8'), Buffer.from(text, 'utf16le'), Buffer.from(encodeURIComponent(text), 'utf8')]
   const found: string[] = []
   for (const file of await filesUnder(dir)) {
     const bytes = await readFile(file).catch(() => Buffer.alloc(0))
@@ -81,6 +82,16 @@ describe.skipIf(skipReason)('the app lock keeps residents’ data sealed on the 
     visitId = await recordVisit(page, { building: BUILDING, purpose: '政策宣讲', needs: NOTE, outcome: '已报物业' })
     await expect.poll(async () => (await readStore(page, 'outbox')).length, { timeout: 20_000 }).toBe(0)
     expect((await readStore<{ id: string }>(page, 'residents')).map((r) => r.id)).toContain(canary.id)
+
+    // Searched on 楼栋 by the whole number and the name: a search kept in the address would be in History.
+    await page.getByRole('link', { name: '首页', exact: true }).click()
+    await page.getByRole('link', { name: '楼栋', exact: true }).click()
+    await page.waitForURL((url) => url.pathname === '/buildings')
+    for (const words of [canary.phone!, canary.name]) {
+      await page.getByRole('searchbox', { name: '搜房号、地址、姓名或电话' }).fill(words)
+      await page.keyboard.press('Enter')
+      await page.getByLabel('搜索结果', { exact: true }).getByText(canary.name).waitFor()
+    }
 
     // A reload is the app starting again: it asks for the PIN and shows nothing else.
     await page.goto(at(`/households/${household.id}`))
