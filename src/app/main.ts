@@ -43,6 +43,7 @@ watch(
 
 const lock = useLock(pinia)
 lock.watchAway(document)
+lock.watchOffice(window)
 void lock.refresh()
 app.mount('#app')
 registerServiceWorker()

@@ -49,6 +49,21 @@ export const useLock = defineStore('lock', () => {
     globalThis.location?.reload()
   }
 
+  /**
+   * While the PIN setup or lock screen shows, nothing syncs: the phone checks in with the server instead
+   * (src/app/sync/check-in.ts) when the screen comes up and whenever the network comes back, so that the
+   * office's wipe reaches a phone nobody unlocks. The wipe lands in meta, and the state follows (above).
+   */
+  function watchOffice(network: Pick<EventTarget, 'addEventListener'>): void {
+    const waiting = () => state.value === 'setup' || state.value === 'locked'
+    const check = () => {
+      if (!waiting()) return
+      void import('@/app/sync/check-in').then(({ checkIn }) => checkIn(db)).catch((error: unknown) => console.error('check-in failed', error))
+    }
+    watch(waiting, check, { immediate: true })
+    network.addEventListener('online', check)
+  }
+
   /** Locks after RELOCK_AFTER_MS away: on a timer while hidden, and on return in case the timer was frozen. */
   function watchAway(page: Document): void {
     let hiddenAt = 0
@@ -65,5 +80,5 @@ export const useLock = defineStore('lock', () => {
     })
   }
 
-  return { state, canSkip, recoveryKey, refresh, signedIn, setUpPin, lockNow, watchAway }
+  return { state, canSkip, recoveryKey, refresh, signedIn, setUpPin, lockNow, watchAway, watchOffice }
 })

@@ -231,3 +231,18 @@ export async function emptyPhone(
   if (emptied) db.sealing.plain()
   return emptied
 }
+
+/** How the office ended this device's session, as the server answers it on every route (docs/sync-protocol.md). */
+export type OfficeEnding = 'device_wiped' | 'device_signed_out'
+
+/**
+ * Empties the phone as the office asked, for the session of `token` (see emptyPhone), leaving the notice
+ * `ended_by_office` for the screens; answers it, or null when another sign-in has taken the phone since.
+ * Wiped, everything goes, unsent changes too; signed out, it refuses (SessionError `unsynced`) while changes
+ * wait for their last push. Refusals go either way: the server will never take them, and the session is over.
+ */
+export async function endAsOfficeAsked(db: DoorstepDatabase, ending: OfficeEnding, token: string, at: string): Promise<SyncErrorInfo | null> {
+  const notice: SyncErrorInfo = { code: 'ended_by_office', message: ending, at }
+  const discard: Discard = { outboxUpTo: ending === 'device_wiped' ? Infinity : 0, refusals: 'all' }
+  return (await emptyPhone(db, { discard, token, notice })) ? notice : null
+}

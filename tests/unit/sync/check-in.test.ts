@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest'
+import type { DoorstepDatabase } from '@/app/db/database'
+import { setPin } from '@/app/lock/lock'
+import { loadLockState } from '@/app/lock/state'
+import { checkIn } from '@/app/sync/check-in'
+import { visitFields } from '../../fixtures'
+import { device } from './harness'
+
+/** How many rows the phone holds outside meta: none once it has emptied itself. */
+const rowsLeft = async (db: DoorstepDatabase) => (await Promise.all(db.tables.filter((t) => t.name !== 'meta').map((t) => t.count()))).reduce((a, b) => a + b)
+
+/**
+ * A signed-in phone holding an unsent visit, then locked (as after a reload) or still at PIN setup: sync
+ * refuses to run on it either way (src/app/stores/sync.ts, src/app/sync/background.ts).
+ */
+async function phone(stands: 'locked' | 'setup') {
+  const phone = await device()
+  await phone.repos.visits.create(visitFields({ needs: '楼道灯坏了三个月' }), phone.author)
+  if (stands === 'locked') {
+    await setPin(phone.db, '482916', crypto.getRandomValues(new Uint8Array(32)))
+    phone.db.sealing.lock()
+  }
+  expect(await loadLockState(phone.db)).toBe(stands)
+  return phone
+}
+
+describe('a locked phone checking in with the server', () => {
+  it.each(['locked', 'setup'] as const)('%s, wiped by the office: empties itself, unsent changes too, and ends signed out', async (stands) => {
+    const { db, server, queries } = await phone(stands)
+    server.revoke('wipe')
+
+    expect(await checkIn(db, () => server.transport)).toBe(true)
+    expect(await rowsLeft(db)).toBe(0)
+    expect(await queries.syncStatus()).toMatchObject({ hasToken: false, user: null, lastError: { code: 'ended_by_office', message: 'device_wiped' } })
+    expect(await loadLockState(db)).toBe('none')
+    // It only asked: nothing of the phone's went to the server.
+    expect(server.calls.map((c) => c.op)).toEqual(['checkIn'])
+    expect(server.records.size).toBe(0)
+  })
+
+  it('signed out by the office: keeps its work for the push after the PIN, and says nothing', async () => {
+    const { db, server, queries } = await phone('locked')
+    server.revoke('sign_out')
+
+    expect(await checkIn(db, () => server.transport)).toBe(false)
+    expect(await db.outbox.count()).toBe(1)
+    expect(await queries.syncStatus()).toMatchObject({ hasToken: true, lastError: null })
+    expect(await loadLockState(db)).toBe('locked')
+  })
+
+  it('still the leader’s, or offline: changes nothing', async () => {
+    const { db, server, queries } = await phone('locked')
+    expect(await checkIn(db, () => server.transport)).toBe(false)
+    server.fail('checkIn', 'offline')
+    expect(await checkIn(db, () => server.transport)).toBe(false)
+    expect(await db.outbox.count()).toBe(1)
+    expect(await queries.syncStatus()).toMatchObject({ hasToken: true, lastError: null })
+    expect(server.calls.map((c) => c.op)).toEqual(['checkIn', 'checkIn'])
+  })
+})
