@@ -161,14 +161,16 @@ export interface Discard {
   refusals: readonly string[] | 'all'
 }
 
+/** Counted from the indexes alone, so that a locked phone (whose changes are sealed) can count too. */
 export async function unsentWork(db: DoorstepDatabase): Promise<UnsentWork> {
   return db.transaction('r', [db.outbox, db.rejections], async () => {
-    const [waiting, refused] = await Promise.all([db.outbox.toArray(), db.rejections.toArray()])
-    return {
-      records: new Set([...waiting, ...refused].map((change) => change.recordId)).size,
-      outboxUpTo: waiting.at(-1)?.seq ?? 0,
-      refusals: refused.map((r) => r.mutationId),
-    }
+    const [waiting, refused, lastSeq, refusals] = await Promise.all([
+      db.outbox.orderBy('recordId').uniqueKeys(),
+      db.rejections.orderBy('recordId').uniqueKeys(),
+      db.outbox.orderBy('seq').lastKey(),
+      db.rejections.toCollection().primaryKeys(),
+    ])
+    return { records: new Set([...waiting, ...refused]).size, outboxUpTo: Number(lastSeq ?? 0), refusals: refusals as string[] }
   })
 }
 
