@@ -5,8 +5,8 @@ import LockScreen from '@/app/features/lock/LockScreen.vue'
 import { setPin } from '@/app/lock/lock'
 import { useLock } from '@/app/stores/lock'
 import { author, visitFields } from '../fixtures'
-import { buttonNamed } from './fields'
-import { failedBefore, PIN, signedInPhone } from './lock-phone'
+import { buttonNamed, fieldLabelled } from './fields'
+import { failedBefore, lockedPhone, PIN, signedInPhone, typePin } from './lock-phone'
 import { mountWithApp } from './setup'
 
 /*
@@ -87,5 +87,25 @@ describe('signing out from the lock screen', () => {
     expect(await db.outbox.count()).toBe(1)
     expect(await db.rejections.count()).toBe(1)
     expect(fetch).not.toHaveBeenCalled()
+  })
+})
+
+describe('a recovery the server refuses for the token', () => {
+  it.each([
+    ['device_signed_out', '社区已让这部手机退出登录，找回不了。请点下面的“退出登录，清除这部手机上的资料”。'],
+    ['device_wiped', '社区已让这部手机退出登录，找回不了。请点下面的“退出登录，清除这部手机上的资料”。'],
+    ['unauthorized', '登录已失效，找回不了。请点下面的“退出登录，清除这部手机上的资料”，再重新登录。'],
+  ])('%s: says so and points to the sign-out under it', async (error, message) => {
+    fetch.mockImplementation(async () => new Response(JSON.stringify({ error, message: 'refused' }), { status: 401, headers: { 'content-type': 'application/json' } }))
+    await lockedPhone()
+    const wrapper = await lockScreen()
+    await buttonNamed(wrapper, '忘记密码？').trigger('click')
+    await fieldLabelled(wrapper, '登录密码').find('input').setValue('doorstep-demo')
+    await typePin(wrapper, '135790')
+    await typePin(wrapper, '135790')
+
+    await vi.waitFor(() => expect(wrapper.find('[role="alert"]').text()).toBe(message))
+    expect(buttonNamed(wrapper, LEAVE).exists()).toBe(true)
+    expect(useLock().state).toBe('locked')
   })
 })

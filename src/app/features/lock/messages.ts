@@ -53,6 +53,8 @@ export default defineMessages({
           forbidden: '登录密码不对',
           offline: '找回要联网，请连上网络再试',
           noKey: '这台手机上的资料打不开了。退出登录再重新登录，已同步的资料会重新下载回来。',
+          expired: '登录已失效，找回不了。请点下面的“退出登录，清除这部手机上的资料”，再重新登录。',
+          endedByOffice: '社区已让这部手机退出登录，找回不了。请点下面的“退出登录，清除这部手机上的资料”。',
         },
       },
       settings: {
@@ -132,6 +134,8 @@ export default defineMessages({
           forbidden: 'Wrong sign-in password',
           offline: 'This needs the network. Please connect and try again',
           noKey: 'The data on this phone cannot be opened any more. Sign out and sign in again: what was synced comes back.',
+          expired: 'Your sign-in is no longer valid, so this cannot work. Tap “Sign out and clear this phone” below, then sign in again.',
+          endedByOffice: 'The office has signed this phone out, so this cannot work. Tap “Sign out and clear this phone” below.',
         },
       },
       settings: {
