@@ -274,9 +274,11 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         // Signed out with a change saved during this run: the next run pushes it, then empties the phone.
         return retryLater(error, info)
       }
-      if (notice) {
+      const emptiedBefore = !notice && !(await db.meta.get('token'))
+      if (notice || emptiedBefore) {
         nextRetryAt = null
-        return { status: 'failed', error: notice, nextRetryAt }
+        // Emptied already (the worker's check-in, another tab heard it first): its notice stays as it left it.
+        return { status: 'failed', error: notice ?? { code: 'ended_by_office', message: ended, at: iso() }, nextRetryAt }
       }
       // Another tab has signed in since: its session stays, as below.
     }

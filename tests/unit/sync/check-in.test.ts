@@ -48,6 +48,17 @@ describe('a locked phone checking in with the server', () => {
     expect(await loadLockState(db)).toBe('locked')
   })
 
+  it('wiped: a sync run of the unlocked page that hears it after the worker’s check-in leaves the check-in’s notice', async () => {
+    const { db, server, engine, queries, repos, author } = await device()
+    await repos.visits.create(visitFields(), author)
+    server.revoke('wipe')
+    server.on('push', async () => void (await checkIn(db, () => server.transport)))
+
+    expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'ended_by_office', message: 'device_wiped' }, nextRetryAt: null })
+    expect(await rowsLeft(db)).toBe(0)
+    expect(await queries.syncStatus()).toMatchObject({ hasToken: false, lastError: { code: 'ended_by_office', message: 'device_wiped' } })
+  })
+
   it('still the leader’s, or offline: changes nothing', async () => {
     const { db, server, queries } = await phone('locked')
     expect(await checkIn(db, () => server.transport)).toBe(false)
