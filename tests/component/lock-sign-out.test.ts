@@ -109,3 +109,36 @@ describe('a recovery the server refuses for the token', () => {
     expect(useLock().state).toBe('locked')
   })
 })
+
+describe('the office’s wipe reaching the lock screen', () => {
+  let stop: (() => void) | undefined
+  afterEach(() => stop?.())
+  const wiped = () => new Response(JSON.stringify({ error: 'device_wiped', message: 'wiped' }), { status: 401, headers: { 'content-type': 'application/json' } })
+
+  it('when the network comes back while it shows, the phone checks in and empties itself', async () => {
+    await lockedWithWork()
+    fetch.mockRejectedValue(new TypeError('Failed to fetch'))
+    await lockScreen()
+    const network = new EventTarget()
+    stop = useLock().watchOffice(network)
+    // Offline when the screen came up: the check-in did not get through, and nothing changed.
+    await vi.waitFor(() => expect(fetch).toHaveBeenCalledWith('http://server.test/api/v1/auth/device', expect.objectContaining({ method: 'GET' })))
+    expect(useLock().state).toBe('locked')
+
+    fetch.mockResolvedValue(wiped())
+    network.dispatchEvent(new Event('online'))
+    await vi.waitFor(() => expect(useLock().state).toBe('none'))
+    expect(await rowsLeft()).toBe(0)
+  })
+
+  it('leaves an open phone to sync: no check-in', async () => {
+    await lockedWithWork()
+    fetch.mockResolvedValue(wiped())
+    const wrapper = await lockScreen()
+    await typePin(wrapper, PIN)
+    await vi.waitFor(() => expect(useLock().state).toBe('open'))
+    stop = useLock().watchOffice(new EventTarget())
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(fetch.mock.calls.map(([url]) => String(url))).not.toContain('http://server.test/api/v1/auth/device')
+  })
+})

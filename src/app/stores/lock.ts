@@ -53,15 +53,20 @@ export const useLock = defineStore('lock', () => {
    * While the PIN setup or lock screen shows, nothing syncs: the phone checks in with the server instead
    * (src/app/sync/check-in.ts) when the screen comes up and whenever the network comes back, so that the
    * office's wipe reaches a phone nobody unlocks. The wipe lands in meta, and the state follows (above).
+   * Answers a function that stops watching.
    */
-  function watchOffice(network: Pick<EventTarget, 'addEventListener'>): void {
+  function watchOffice(network: Pick<EventTarget, 'addEventListener' | 'removeEventListener'>): () => void {
     const waiting = () => state.value === 'setup' || state.value === 'locked'
     const check = () => {
       if (!waiting()) return
       void import('@/app/sync/check-in').then(({ checkIn }) => checkIn(db)).catch((error: unknown) => console.error('check-in failed', error))
     }
-    watch(waiting, check, { immediate: true })
+    const stop = watch(waiting, check, { immediate: true })
     network.addEventListener('online', check)
+    return () => {
+      stop()
+      network.removeEventListener('online', check)
+    }
   }
 
   /** Locks after RELOCK_AFTER_MS away: on a timer while hidden, and on return in case the timer was frozen. */
