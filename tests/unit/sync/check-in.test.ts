@@ -1,27 +1,41 @@
-import { describe, expect, it } from 'vitest'
-import type { DoorstepDatabase } from '@/app/db/database'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createRepositories } from '@/app/db'
+import { DoorstepDatabase } from '@/app/db/database'
+import { createQueries } from '@/app/db/queries'
 import { setPin } from '@/app/lock/lock'
 import { loadLockState } from '@/app/lock/state'
 import { checkIn } from '@/app/sync/check-in'
-import { visitFields } from '../../fixtures'
+import { signIn } from '@/app/sync/session'
+import { createTransportDouble } from '@/app/sync/transport-double'
+import { author, visitFields } from '../../fixtures'
 import { device } from './harness'
 
 /** How many rows the phone holds outside meta: none once it has emptied itself. */
 const rowsLeft = async (db: DoorstepDatabase) => (await Promise.all(db.tables.filter((t) => t.name !== 'meta').map((t) => t.count()))).reduce((a, b) => a + b)
 
+const opened: DoorstepDatabase[] = []
+afterEach(async () => {
+  for (const db of opened.splice(0)) await db.delete()
+})
+
 /**
  * A signed-in phone holding an unsent visit, then locked (as after a reload) or still at PIN setup: sync
- * refuses to run on it either way (src/app/stores/sync.ts, src/app/sync/background.ts).
+ * refuses to run on it either way (src/app/stores/sync.ts, src/app/sync/background.ts). Not the sync
+ * harness's device, which the `sealed` project opens with a key of its own: here the lock is the subject.
  */
 async function phone(stands: 'locked' | 'setup') {
-  const phone = await device()
-  await phone.repos.visits.create(visitFields({ needs: '楼道灯坏了三个月' }), phone.author)
+  const db = new DoorstepDatabase(`check-in-${crypto.randomUUID()}`)
+  opened.push(db)
+  const server = createTransportDouble()
+  await signIn(db, server.transport, { serverUrl: 'http://server.test', username: 'leader1', password: 'x' })
+  server.calls.length = 0
+  await createRepositories(db).visits.create(visitFields({ needs: '楼道灯坏了三个月' }), author)
   if (stands === 'locked') {
-    await setPin(phone.db, '482916', crypto.getRandomValues(new Uint8Array(32)))
-    phone.db.sealing.lock()
+    await setPin(db, '482916', crypto.getRandomValues(new Uint8Array(32)))
+    db.sealing.lock()
   }
-  expect(await loadLockState(phone.db)).toBe(stands)
-  return phone
+  expect(await loadLockState(db)).toBe(stands)
+  return { db, server, queries: createQueries(db) }
 }
 
 describe('a locked phone checking in with the server', () => {
