@@ -239,7 +239,8 @@ export type OfficeEnding = 'device_wiped' | 'device_signed_out'
 
 /**
  * Empties the phone as the office asked, for the session of `token` (see emptyPhone), leaving the notice
- * `ended_by_office` for the screens; answers it, or null when another sign-in has taken the phone since.
+ * `ended_by_office` for the screens; answers it, or null when the stored token is no longer `token` (another
+ * sign-in since, or the phone emptied already).
  * Wiped, everything goes, unsent changes too; signed out, it refuses (SessionError `unsynced`) while changes
  * wait for their last push. Refusals go either way: the server will never take them, and the session is over.
  */
