@@ -113,4 +113,35 @@ describe.skipIf(skipReason)('sign-out and a lost phone leave no resident data be
     expect((await server.api.pullAll(office)).some((change) => change.record.needs === FOUND_NEEDS)).toBe(false)
     expect(problems).toEqual([])
   })
+
+  it('3. a locked phone the office wiped clears itself when the network comes back at the lock screen', { timeout: 120_000 }, async () => {
+    await signIn(page, 'leader1', DEMO_PASSWORD, { pin: PIN })
+    await page.getByText(/^上次同步：/).waitFor()
+
+    // Lost with no signal and locked (the app opened again): nobody can unlock it, so nothing syncs.
+    server.setReachable(false)
+    await phone.setOffline(true)
+    await recordVisit(page, { building: BUILDING, purpose: '政策宣讲', needs: FOUND_NEEDS, outcome: '无' })
+    await page.reload()
+    await page.getByText('输入锁屏密码').waitFor()
+    expect((await readStore(page, 'outbox')).length).toBe(1)
+
+    server.setReachable(true)
+    const office = await server.api.login('office1')
+    const deviceId = (await readStore<{ key: string; value: string }>(page, 'meta')).find((entry) => entry.key === 'syncDeviceId')!.value
+    const revoked = await fetch(at(`/api/v1/users/u-leader1/devices/${deviceId}?mode=wipe`), { method: 'DELETE', headers: { authorization: `Bearer ${office}` } })
+    expect(revoked.status).toBe(204)
+
+    // Back in signal, still at the lock screen: the phone checks in, hears the wipe and empties itself.
+    await phone.setOffline(false)
+    // The lock screen goes, and the visit page it covered finds nothing left.
+    await page.getByText('找不到这条记录').waitFor({ timeout: 20_000 })
+    expect(await page.getByText('输入锁屏密码').count()).toBe(0)
+    await page.goto(at('/'))
+    await page.getByText('社区已让这部手机退出登录，手机上的住户和记录已清除。要用请重新登录').waitFor()
+    expect(await rowsLeft(page)).toEqual({})
+    expect(await metaKeys(page)).not.toContain('keyring')
+    expect((await server.api.pullAll(office)).some((change) => change.record.needs === FOUND_NEEDS)).toBe(false)
+    expect(problems).toEqual([])
+  })
 })

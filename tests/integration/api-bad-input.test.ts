@@ -64,6 +64,7 @@ describeEngines('bad input on every route', (engine) => {
     { method: 'POST', url: () => '/api/v1/auth/login', auth: false },
     { method: 'POST', url: () => '/api/v1/auth/logout', auth: true },
     { method: 'POST', url: () => '/api/v1/auth/recovery-key', auth: true },
+    { method: 'GET', url: () => '/api/v1/auth/device', auth: true },
     { method: 'GET', url: () => '/api/v1/users/u-leader1/devices', auth: true },
     // A device that does not exist: a body the route ignores must not revoke leader1's phone.
     { method: 'DELETE', url: () => `/api/v1/users/u-leader1/devices/${unknownDevice}`, auth: true },

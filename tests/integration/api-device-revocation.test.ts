@@ -115,6 +115,19 @@ describeEngines('revoking a lost or handed-back phone', (engine) => {
     }
   })
 
+  it('answers a locked phone’s check-in with nothing for a live device, and with how the office ended a revoked one', async () => {
+    const checkIn = (token: string) => api.call('GET', '/api/v1/auth/device', { token })
+    const live = await api.login('leader1')
+    const answer = await checkIn(live.token)
+    expect([answer.status, answer.body]).toEqual([204, ''])
+    const signedOut = await api.login('leader1')
+    const wiped = await api.login('leader1')
+    expect((await revoke(signedOut.deviceId, 'sign_out')).status).toBe(204)
+    expect((await revoke(wiped.deviceId, 'wipe')).status).toBe(204)
+    expect(refusedWith(await checkIn(signedOut.token))).toEqual([401, 'device_signed_out'])
+    expect(refusedWith(await checkIn(wiped.token))).toEqual([401, 'device_wiped'])
+  })
+
   it('leaves a phone that signed itself out with the plain refusal, and refuses an unknown mode', async () => {
     const phone = await api.login('leader1')
     expect((await api.call('POST', '/api/v1/auth/logout', { token: phone.token })).status).toBe(204)

@@ -12,6 +12,7 @@ const DOCUMENTED: Record<string, string[]> = {
   '/api/v1/auth/login': ['post'],
   '/api/v1/auth/logout': ['post'],
   '/api/v1/auth/recovery-key': ['post'],
+  '/api/v1/auth/device': ['get'],
   '/api/v1/users/{userId}/devices': ['get'],
   '/api/v1/users/{userId}/devices/{deviceId}': ['delete'],
   '/api/v1/sync/push': ['post'],

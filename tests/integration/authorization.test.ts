@@ -758,6 +758,8 @@ describeEngines('authorization matrix', (engine) => {
     const roster = (step: string): Request => ({ method: 'POST', url: `/api/v1/communities/${A}/roster/${step}`, body: '楼栋,房号,姓名', headers: { 'content-type': 'text/csv' } })
     const requests: Record<string, Request> = {
       'POST /api/v1/auth/logout': { method: 'POST', url: '/api/v1/auth/logout' },
+      'GET /api/v1/auth/device': { method: 'GET', url: '/api/v1/auth/device' },
+      'HEAD /api/v1/auth/device': { method: 'HEAD', url: '/api/v1/auth/device' },
       'GET /api/v1/users/{userId}/devices': { method: 'GET', url: `/api/v1/users/${who.userId}/devices` },
       'HEAD /api/v1/users/{userId}/devices': { method: 'HEAD', url: `/api/v1/users/${who.userId}/devices` },
       'DELETE /api/v1/users/{userId}/devices/{deviceId}': { method: 'DELETE', url: `/api/v1/users/${who.userId}/devices/${spare}` },

@@ -119,6 +119,7 @@ export async function openPhone(network: Network, session: LoginResponse): Promi
     logout: () => now().logout(),
     changePassword: (change) => now().changePassword(change),
     recoveryKey: (password) => now().recoveryKey(password),
+    checkIn: () => now().checkIn(),
     push: (batch) => now().push(batch),
     pull: (cursor, limit) => now().pull(cursor, limit),
     missingAttachments: (hashes) => now().missingAttachments(hashes),

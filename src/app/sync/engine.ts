@@ -26,7 +26,7 @@ import { deviceHealth, readStorageState, type StorageState } from './health'
 import { withSyncLock } from './lock'
 import { toMutation, type QueuedEntry } from './mutations'
 import { judgeArrivals, pruneOldRecords, retentionTables } from './retention'
-import { emptyPhone, readSession, sessionTransport, type StoredSession } from './session'
+import { endAsOfficeAsked, readSession, sessionTransport, type StoredSession } from './session'
 import type { SyncTransport } from './transport'
 
 /**
@@ -268,19 +268,19 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     if (info.code === 'unknown') console.error('sync failed', error)
     const ended = error instanceof TransportError ? error.details.apiError : undefined
     if (ended === 'device_wiped' || ended === 'device_signed_out') {
-      const notice: SyncErrorInfo = { code: 'ended_by_office', message: ended, at: iso() }
-      let emptied: boolean
+      let notice: SyncErrorInfo | null
       try {
-        // Refusals go either way: the server will never take them, and the office has ended the session.
-        emptied = await emptyPhone(db, { discard: { outboxUpTo: ended === 'device_wiped' ? Infinity : 0, refusals: 'all' }, token, notice })
+        notice = await endAsOfficeAsked(db, ended, token, iso())
       } catch (refusal) {
         if (!(refusal instanceof SessionError)) throw refusal
         // Signed out with a change saved during this run: the next run pushes it, then empties the phone.
         return retryLater(error, info)
       }
-      if (emptied) {
+      const emptiedBefore = !notice && !(await db.meta.get('token'))
+      if (notice || emptiedBefore) {
         nextRetryAt = null
-        return { status: 'failed', error: notice, nextRetryAt }
+        // Emptied already (the worker's check-in, another tab heard it first): its notice stays as it left it.
+        return { status: 'failed', error: notice ?? { code: 'ended_by_office', message: ended, at: iso() }, nextRetryAt }
       }
       // Another tab has signed in since: its session stays, as below.
     }

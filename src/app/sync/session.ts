@@ -161,14 +161,16 @@ export interface Discard {
   refusals: readonly string[] | 'all'
 }
 
+/** Counted from the indexes alone, so that a locked phone (whose changes are sealed) can count too. */
 export async function unsentWork(db: DoorstepDatabase): Promise<UnsentWork> {
   return db.transaction('r', [db.outbox, db.rejections], async () => {
-    const [waiting, refused] = await Promise.all([db.outbox.toArray(), db.rejections.toArray()])
-    return {
-      records: new Set([...waiting, ...refused].map((change) => change.recordId)).size,
-      outboxUpTo: waiting.at(-1)?.seq ?? 0,
-      refusals: refused.map((r) => r.mutationId),
-    }
+    const [waiting, refused, lastSeq, refusals] = await Promise.all([
+      db.outbox.orderBy('recordId').uniqueKeys(),
+      db.rejections.orderBy('recordId').uniqueKeys(),
+      db.outbox.orderBy('seq').lastKey(),
+      db.rejections.toCollection().primaryKeys(),
+    ])
+    return { records: new Set([...waiting, ...refused]).size, outboxUpTo: Number(lastSeq ?? 0), refusals: refusals as string[] }
   })
 }
 
@@ -230,4 +232,20 @@ export async function emptyPhone(
   // The keyring went with the rest: nothing on the phone is sealed any more, and nothing will be until a PIN is chosen.
   if (emptied) db.sealing.plain()
   return emptied
+}
+
+/** How the office ended this device's session, as the server answers it on every route (docs/sync-protocol.md). */
+export type OfficeEnding = 'device_wiped' | 'device_signed_out'
+
+/**
+ * Empties the phone as the office asked, for the session of `token` (see emptyPhone), leaving the notice
+ * `ended_by_office` for the screens; answers it, or null when the stored token is no longer `token` (another
+ * sign-in since, or the phone emptied already).
+ * Wiped, everything goes, unsent changes too; signed out, it refuses (SessionError `unsynced`) while changes
+ * wait for their last push. Refusals go either way: the server will never take them, and the session is over.
+ */
+export async function endAsOfficeAsked(db: DoorstepDatabase, ending: OfficeEnding, token: string, at: string): Promise<SyncErrorInfo | null> {
+  const notice: SyncErrorInfo = { code: 'ended_by_office', message: ending, at }
+  const discard: Discard = { outboxUpTo: ending === 'device_wiped' ? Infinity : 0, refusals: 'all' }
+  return (await emptyPhone(db, { discard, token, notice })) ? notice : null
 }

@@ -157,6 +157,7 @@ export function createTransportDouble(): TransportDouble {
         if (password !== DOUBLE_PASSWORD) throw new TransportError('refused', 'double: wrong password', { status: 403, apiError: 'forbidden' })
         return DOUBLE_RECOVERY_KEY
       }),
+    checkIn: () => call('checkIn', () => undefined),
     push: (batch) =>
       call(
         'push',

@@ -28,6 +28,8 @@ export interface SyncTransport {
   changePassword(request: PasswordChange): Promise<void>
   /** This device's recovery key (base64url), for the account's password: a forgotten app PIN (src/app/lock). */
   recoveryKey(password: string): Promise<string>
+  /** Resolves while this device's token stands; refused: apiError says how the office ended it. Carries nothing of residents. */
+  checkIn(): Promise<void>
   push(request: PushBatch): Promise<PushResponse>
   /** One page of changes since `cursor` (null: from the beginning). */
   pull(cursor: string | null, limit: number): Promise<PullResponse>
@@ -147,6 +149,8 @@ export function fetchTransport(options: FetchTransportOptions): SyncTransport {
     changePassword: (body) => request('POST', '/auth/password', none, { body: JSON.stringify(body), type: 'application/json' }),
     recoveryKey: async (password) =>
       (await request('POST', '/auth/recovery-key', json(RecoveryKeyResponse, 'recovery key'), { body: JSON.stringify({ password }), type: 'application/json' })).recoveryKey,
+
+    checkIn: () => request('GET', '/auth/device', none),
 
     async push(batch) {
       const answer = await request('POST', '/sync/push', json(PushResponse, 'push'), { ...(await compressed(JSON.stringify(batch))), type: 'application/json' })

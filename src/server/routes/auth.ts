@@ -104,7 +104,7 @@ export const loginRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async 
 }
 
 /**
- * `POST /auth/logout`, `POST /auth/password` and `POST /auth/recovery-key` (behind `authenticate`, and answered
+ * `POST /auth/logout`, `POST /auth/password`, `POST /auth/recovery-key` and `GET /auth/device` (behind `authenticate`, and answered
  * also while the account must change its one-time password): sign-out revokes the calling device's token; a
  * password change checks the current password and the rules of src/domain/passwords.ts, and clears the
  * must-change flag. The account's other devices stay signed in: a new password is no lost phone (revoke that
@@ -157,5 +157,14 @@ export const logoutRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async
       await ctx.storage.revokeDevice(principalOf(request).deviceId, ctx.clock().toISOString())
       return reply.code(204).send()
     },
+  )
+
+  // A locked phone cannot push or pull, but it must still hear the office's wipe: this answers the token's
+  // standing (authenticate's 401s) and sends nothing of residents. Also before the password change: a
+  // one-time password does not keep a lost phone from clearing.
+  app.get(
+    '/auth/device',
+    { config: { beforePasswordChange: true }, schema: { tags: ['auth'], response: { 204: z.undefined(), ...errorResponses(401) } } },
+    async (_request, reply) => reply.code(204).send(),
   )
 }

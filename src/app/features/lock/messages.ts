@@ -33,6 +33,14 @@ export default defineMessages({
         forgot: '忘记密码？',
         exhausted: '输错 10 次，已同步的资料已从手机清除，没同步的还在。请用登录密码找回。',
       },
+      leave: {
+        start: '退出登录，清除这部手机上的资料',
+        why: '退出后，这部手机上的住户和记录都会清掉。再登录时，已同步的会重新下载。',
+        unsent: '还有 {n} 条记录社区没收到，退出后就找不回了。',
+        confirm: '清除并退出',
+        cancel: '不退出',
+        busy: '正在清除…',
+      },
       recover: {
         title: '用登录密码找回',
         why: '输入登录密码，再设一个新的锁屏密码。要联网。',
@@ -45,6 +53,8 @@ export default defineMessages({
           forbidden: '登录密码不对',
           offline: '找回要联网，请连上网络再试',
           noKey: '这台手机上的资料打不开了。退出登录再重新登录，已同步的资料会重新下载回来。',
+          expired: '登录已失效，找回不了。请点下面的“退出登录，清除这部手机上的资料”，再重新登录。',
+          endedByOffice: '社区已让这部手机退出登录，找回不了。请点下面的“退出登录，清除这部手机上的资料”。',
         },
       },
       settings: {
@@ -104,6 +114,14 @@ export default defineMessages({
         forgot: 'Forgot your PIN?',
         exhausted: 'Wrong PIN 10 times. Synced data has been removed from this phone; unsynced work is still here. Use your sign-in password to get back in.',
       },
+      leave: {
+        start: 'Sign out and clear this phone',
+        why: 'Signing out clears the residents and records from this phone. What was synced downloads again at the next sign-in.',
+        unsent: '{n} record has not reached the office: it is lost when you sign out. | {n} records have not reached the office: they are lost when you sign out.',
+        confirm: 'Clear and sign out',
+        cancel: 'Do not sign out',
+        busy: 'Clearing…',
+      },
       recover: {
         title: 'Get back in with your password',
         why: 'Type your sign-in password, then choose a new PIN. This needs the network.',
@@ -116,6 +134,8 @@ export default defineMessages({
           forbidden: 'Wrong sign-in password',
           offline: 'This needs the network. Please connect and try again',
           noKey: 'The data on this phone cannot be opened any more. Sign out and sign in again: what was synced comes back.',
+          expired: 'Your sign-in is no longer valid, so this cannot work. Tap “Sign out and clear this phone” below, then sign in again.',
+          endedByOffice: 'The office has signed this phone out, so this cannot work. Tap “Sign out and clear this phone” below.',
         },
       },
       settings: {

@@ -31,7 +31,11 @@ export function useRecoveryPassword() {
 
   function explain(error: unknown): void {
     const code = error instanceof TransportError ? error.code : null
-    if (error instanceof TransportError && error.details.apiError === 'forbidden') passwordError.value = t('lock.recover.error.forbidden')
+    const apiError = error instanceof TransportError ? error.details.apiError : undefined
+    if (apiError === 'forbidden') passwordError.value = t('lock.recover.error.forbidden')
+    // No password helps a token the server no longer takes: the way on is the sign-out under the pad (LockLeave).
+    else if (apiError === 'device_wiped' || apiError === 'device_signed_out') failure.value = t('lock.recover.error.endedByOffice')
+    else if (code === 'unauthorized') failure.value = t('lock.recover.error.expired')
     else if (code === 'throttled') {
       const minutes = waitMinutes(error)
       passwordError.value = minutes ? t('session.signIn.error.wait', minutes) : t('session.signIn.error.throttled')
