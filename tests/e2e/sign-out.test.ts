@@ -39,6 +39,14 @@ describe.skipIf(skipReason)('sign-out and a lost phone leave no resident data be
     }
     return counts
   }
+  /** The office, told the phone is lost, wipes it from the people page's list of the leader's devices; its token. */
+  async function officeWipes(): Promise<string> {
+    const office = await server.api.login('office1')
+    const deviceId = (await readStore<{ key: string; value: string }>(page, 'meta')).find((entry) => entry.key === 'syncDeviceId')!.value
+    const revoked = await fetch(at(`/api/v1/users/u-leader1/devices/${deviceId}?mode=wipe`), { method: 'DELETE', headers: { authorization: `Bearer ${office}` } })
+    expect(revoked.status).toBe(204)
+    return office
+  }
   const metaKeys = async (on: Page) => (await readStore<{ key: string }>(on, 'meta')).map((entry) => entry.key).sort()
 
   beforeAll(async () => {
@@ -96,12 +104,8 @@ describe.skipIf(skipReason)('sign-out and a lost phone leave no resident data be
     await recordVisit(page, { building: BUILDING, purpose: '政策宣讲', needs: FOUND_NEEDS, outcome: '无' })
     expect((await readStore(page, 'outbox')).length).toBe(1)
 
-    // The office, told the phone is lost, wipes it from the people page's list of the leader's devices.
     server.setReachable(true)
-    const office = await server.api.login('office1')
-    const deviceId = (await readStore<{ key: string; value: string }>(page, 'meta')).find((entry) => entry.key === 'syncDeviceId')!.value
-    const revoked = await fetch(at(`/api/v1/users/u-leader1/devices/${deviceId}?mode=wipe`), { method: 'DELETE', headers: { authorization: `Bearer ${office}` } })
-    expect(revoked.status).toBe(204)
+    const office = await officeWipes()
 
     // Back in signal: the sync that follows is the phone's next contact.
     await phone.setOffline(false)
@@ -127,10 +131,7 @@ describe.skipIf(skipReason)('sign-out and a lost phone leave no resident data be
     expect((await readStore(page, 'outbox')).length).toBe(1)
 
     server.setReachable(true)
-    const office = await server.api.login('office1')
-    const deviceId = (await readStore<{ key: string; value: string }>(page, 'meta')).find((entry) => entry.key === 'syncDeviceId')!.value
-    const revoked = await fetch(at(`/api/v1/users/u-leader1/devices/${deviceId}?mode=wipe`), { method: 'DELETE', headers: { authorization: `Bearer ${office}` } })
-    expect(revoked.status).toBe(204)
+    const office = await officeWipes()
 
     // Back in signal, still at the lock screen: the phone checks in, hears the wipe and empties itself.
     await phone.setOffline(false)
