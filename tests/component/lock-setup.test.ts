@@ -4,8 +4,7 @@ import { db } from '@/app/db/database'
 import { useLock } from '@/app/stores/lock'
 import { fromBase64Url } from '@/app/lock/keyring'
 import { recover } from '@/app/lock/lock'
-import { DOUBLE_PASSWORD, DOUBLE_RECOVERY_KEY, DOUBLE_USER } from '@/app/sync/transport-double'
-import { DEFAULT_COMMUNITY_SETTINGS } from '@/domain'
+import { DOUBLE_PASSWORD, DOUBLE_RECOVERY_KEY } from '@/app/sync/transport-double'
 import { buttonNamed, errorOf, fieldLabelled } from './fields'
 import { CANARY, PIN, rawRows, recoveryServer, signedInPhone, typePin } from './lock-phone'
 import { mountWithApp } from './setup'
@@ -116,21 +115,6 @@ describe('choosing a PIN after signing in', () => {
     await vi.waitFor(() => expect(wrapper.find('h1').text()).toBe('设置锁屏密码'), { timeout: 20_000 })
     expect(wrapper.find('.office-layout__side').exists()).toBe(false)
   }, 30_000)
-
-  it('comes back when the office makes the PIN required again, as the next sync brings the setting', async () => {
-    await signedInPhone()
-    await db.meta.bulkPut([
-      { key: 'appLock', value: 'optional' },
-      { key: 'lockSkipped', value: '2026-12-01T08:00:00.000Z' },
-    ])
-    const { wrapper } = await mountWithApp(App, { route: '/' })
-    await vi.waitFor(() => expect(useLock().state).toBe('plain'))
-    expect(wrapper.find('.app-tabbar').exists()).toBe(true)
-
-    await db.communities.put({ id: DOUBLE_USER.communityId!, name: '南门社区', settings: { ...DEFAULT_COMMUNITY_SETTINGS, appLock: 'required' } })
-    await vi.waitFor(() => expect(wrapper.find('h1').text()).toBe('设置锁屏密码'))
-    expect(wrapper.findAll('button').some((b) => b.text() === '暂不设置')).toBe(false)
-  })
 
   it('lets the leader go on without a PIN only where the office allows it', async () => {
     await signedInPhone()

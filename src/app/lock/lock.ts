@@ -15,7 +15,7 @@ import {
   type Bytes,
   type Keyring,
 } from './keyring'
-import { parsed, pinOptional, readKeyring } from './state'
+import { parsed, readKeyring } from './state'
 
 /** Wrong PINs in a row, and when the last was typed: they survive a reload. */
 export interface PinFailures {
@@ -212,7 +212,7 @@ export async function forgetDevice(db: DoorstepDatabase): Promise<void> {
 
 /** Where the office allows it, the leader goes on without a PIN; nothing is sealed. */
 export async function skipPin(db: DoorstepDatabase): Promise<void> {
-  if (!(await pinOptional(db))) throw new Error('the office requires a PIN')
+  if ((await db.meta.get('appLock'))?.value !== 'optional') throw new Error('the office requires a PIN')
   await db.meta.put({ key: 'lockSkipped', value: new Date().toISOString() })
 }
 

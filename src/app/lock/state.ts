@@ -23,28 +23,16 @@ export async function readKeyring(db: DoorstepDatabase): Promise<Keyring | null>
 }
 
 /**
- * Whether the office lets this phone go without a PIN: its community's setting as last pulled (so that an office
- * turning the PIN back to required reaches phones that skipped it), else as the sign-in said.
- */
-export async function pinOptional(db: DoorstepDatabase): Promise<boolean> {
-  const [appLock, user] = await db.meta.bulkGet(['appLock', 'user'])
-  const communityId = parsed<{ communityId: string | null }>(user)?.communityId
-  const community = communityId ? await db.communities.get(communityId) : undefined
-  return (community?.settings.appLock ?? appLock?.value) === 'optional'
-}
-
-/**
  * Where the phone stands, read from meta (never sealed), and the database set accordingly: locked until the
  * PIN is typed when there is a keyring, plain otherwise. Call before anything reads residents' data.
  */
 export async function loadLockState(db: DoorstepDatabase): Promise<LockState> {
-  const [keyring, token, skipped] = await db.meta.bulkGet(['keyring', 'token', 'lockSkipped'])
+  const [keyring, token, appLock, skipped] = await db.meta.bulkGet(['keyring', 'token', 'appLock', 'lockSkipped'])
   if (keyring) {
-    if (db.sealing.state === 'open') return 'open'
-    db.sealing.lock()
-    return 'locked'
+    if (db.sealing.state !== 'open') db.sealing.lock()
+    return db.sealing.state === 'open' ? 'open' : 'locked'
   }
   db.sealing.plain()
   if (!token) return 'none'
-  return skipped && (await pinOptional(db)) ? 'plain' : 'setup'
+  return skipped && appLock?.value === 'optional' ? 'plain' : 'setup'
 }

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
 import { db } from '@/app/db/database'
 import { useLiveQuery } from '@/app/db/live'
-import { loadLockState, pinOptional, type LockState } from '@/app/lock/state'
+import { loadLockState, type LockState } from '@/app/lock/state'
 
 /*
  * Where the app lock stands, as the first screen needs it (src/app/lock). Until the state is known, and while
@@ -26,11 +26,7 @@ export const useLock = defineStore('lock', () => {
   }
 
   // A sign-in, a sign-out or the office's wipe — here, in another tab or by sync — changes what the phone needs.
-  // So does the office's rule arriving with a pull.
-  const session = useLiveQuery(async () => {
-    const [[token, keyring], optional] = await Promise.all([db.meta.bulkGet(['token', 'keyring']), pinOptional(db)])
-    return `${!!token}:${!!keyring}:${optional}`
-  })
+  const session = useLiveQuery(() => db.meta.bulkGet(['token', 'keyring']).then(([token, keyring]) => `${!!token}:${!!keyring}`))
   watch(session, () => void refresh())
 
   /** A sign-in: its recovery key (base64url) is for the PIN about to be chosen. */

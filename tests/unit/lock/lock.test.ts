@@ -23,7 +23,6 @@ import {
   type PlatformAuthenticator,
 } from '@/app/lock/lock'
 import { loadLockState, readKeyring } from '@/app/lock/state'
-import { DEFAULT_COMMUNITY_SETTINGS } from '@/domain'
 import { author, issueFields, visitFields } from '../../fixtures'
 import { device } from '../sync/harness'
 
@@ -356,22 +355,5 @@ describe('a sign-in on an unlocked phone', () => {
     await expect(addRecovery(db, recoveryKey)).rejects.toThrow('locked')
     await recover(db, next, '135790')
     expect((await db.residents.get('r-1'))?.name).toBe(CANARY.name)
-  })
-})
-
-describe('the office’s rule', () => {
-  it('follows the community’s setting as pulled: a PIN skipped while allowed is asked for once the office requires it', async () => {
-    await db.meta.bulkPut([
-      { key: 'user', value: JSON.stringify({ id: 'u-1', communityId: 'c-1' }) },
-      { key: 'appLock', value: 'optional' },
-    ])
-    await skipPin(db)
-    expect(await loadLockState(db)).toBe('plain')
-    const community = { id: 'c-1', name: '南门社区', settings: { ...DEFAULT_COMMUNITY_SETTINGS, appLock: 'required' as const } }
-    await db.communities.put(community)
-    expect(await loadLockState(db)).toBe('setup')
-    await expect(skipPin(db)).rejects.toThrow('requires a PIN')
-    await db.communities.put({ ...community, settings: { ...community.settings, appLock: 'optional' } })
-    expect(await loadLockState(db)).toBe('plain')
   })
 })

@@ -3,7 +3,7 @@ import { computed, ref } from 'vue'
 import { db } from '@/app/db/database'
 import { fromBase64Url } from '@/app/lock/keyring'
 import * as pins from '@/app/lock/lock'
-import { pinOptional, readKeyring } from '@/app/lock/state'
+import { readKeyring } from '@/app/lock/state'
 import { isSupported, platformAuthenticator, refusal } from '@/app/lock/webauthn'
 import { useLock } from '@/app/stores/lock'
 
@@ -29,10 +29,10 @@ export const usePins = defineStore('pins', () => {
   const canSkip = ref(false)
 
   async function refresh(): Promise<void> {
-    const [counted, keyring, optional] = await Promise.all([pins.readFailures(db), readKeyring(db), pinOptional(db)])
+    const [counted, keyring, appLock] = await Promise.all([pins.readFailures(db), readKeyring(db), db.meta.get('appLock')])
     failures.value = counted
     device.value = !!keyring?.device
-    canSkip.value = optional
+    canSkip.value = appLock?.value === 'optional'
     await lock.refresh()
   }
 
