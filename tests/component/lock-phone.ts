@@ -1,5 +1,5 @@
 import type { DOMWrapper, VueWrapper } from '@vue/test-utils'
-import { Dexie } from 'dexie'
+import { storedRows } from '../fixtures'
 import { vi } from 'vitest'
 import { db } from '@/app/db/database'
 import { fromBase64Url } from '@/app/lock/keyring'
@@ -40,15 +40,7 @@ export async function failedBefore(count: number, secondsAgo = 0): Promise<void>
 }
 
 /** The rows as IndexedDB holds them, read past the app's middleware. */
-export async function rawRows(table: string): Promise<unknown[]> {
-  const raw = new Dexie(db.name)
-  await raw.open()
-  try {
-    return await raw.table(table).toArray()
-  } finally {
-    raw.close()
-  }
-}
+export const rawRows = (table: string) => storedRows(db.name, table)
 
 /** Presses the pad's keys one by one, as a thumb does. */
 export async function typePin(root: VueWrapper | DOMWrapper<Element>, pin: string): Promise<void> {

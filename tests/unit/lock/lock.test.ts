@@ -1,4 +1,4 @@
-import { Dexie, liveQuery } from 'dexie'
+import { liveQuery } from 'dexie'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createRepositories } from '@/app/db'
 import { DoorstepDatabase } from '@/app/db/database'
@@ -23,7 +23,7 @@ import {
   type PlatformAuthenticator,
 } from '@/app/lock/lock'
 import { loadLockState, readKeyring } from '@/app/lock/state'
-import { author, issueFields, visitFields } from '../../fixtures'
+import { author, issueFields, storedRows, visitFields } from '../../fixtures'
 import { device } from '../sync/harness'
 
 const PIN = '482916'
@@ -32,15 +32,7 @@ let db: DoorstepDatabase
 let recoveryKey: Uint8Array<ArrayBuffer>
 
 /** The rows as IndexedDB holds them, read past the app's middleware. */
-async function rawRows(table: string): Promise<unknown[]> {
-  const raw = new Dexie(db.name)
-  await raw.open()
-  try {
-    return await raw.table(table).toArray()
-  } finally {
-    raw.close()
-  }
-}
+const rawRows = (table: string) => storedRows(db.name, table)
 
 async function signedInPhone(): Promise<void> {
   await db.meta.bulkPut([
@@ -322,10 +314,7 @@ describe('sync on an unlocked phone', () => {
     server.serverPut('residents', { id: 'r-pulled', householdId: 'hh-1', name: '梁秀英', phone: '13700001111', birthYear: 1938, careTags: ['elderly_alone'], movedOutAt: null })
     expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 1 })
     expect(server.records.get(visit.id)?.record.needs).toBe(CANARY.needs)
-    const raw = new Dexie(phone.name)
-    await raw.open()
-    const pulled = (await raw.table('residents').get('r-pulled')) as Record<string, unknown>
-    raw.close()
+    const pulled = (await storedRows(phone.name, 'residents')).find((row) => row.id === 'r-pulled')!
     expect(pulled).not.toHaveProperty('name')
     expect(Buffer.from(pulled.sealed as Uint8Array).includes(Buffer.from('梁秀英'))).toBe(false)
     expect((await phone.residents.get('r-pulled'))?.name).toBe('梁秀英')
