@@ -57,6 +57,11 @@ export interface StoredRecord {
   deletedAt: string | null
   data: Record<string, unknown>
   fieldRevs: FieldRevs
+  /**
+   * The device whose exact echo (see `echoStamps`) wrote this revision, and so holds it as stored; null or
+   * absent otherwise. Storage sets it on every write from the answer: a copy spread from the record before is never kept.
+   */
+  echoOf?: string | null
 }
 
 /**
@@ -265,7 +270,7 @@ function create(input: ApplyInput, mutation: PutMutation): Applied {
     data,
     fieldRevs,
   }
-  return { result: { mutationId: mutation.mutationId, status: 'applied', rev }, write }
+  return { result: { mutationId: mutation.mutationId, status: 'applied', rev, stamps: echoStamps(data, mutation.fields) }, write }
 }
 
 function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): Applied {
@@ -323,15 +328,41 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
   const before = (current.data.conflicts ?? []) as FieldConflict[]
   const conflicts = [...before.filter((c) => !settled.has(c.field)), ...lost].slice(-MAX_CONFLICTS)
   const conflictsChanged = !isDeepStrictEqual(conflicts, before)
-  if (!changed && !conflictsChanged) return { result: { mutationId: mutation.mutationId, status: 'applied', rev: current.rev } }
+  const known = heldBy(principal, mutation, current)
+  if (!changed && !conflictsChanged) {
+    return { result: { mutationId: mutation.mutationId, status: 'applied', rev: current.rev, ...(known && { stamps: echoStamps(current.data, known) }) } }
+  }
   if (conflictsChanged) fieldRevs.conflicts = { rev, device: principal.deviceId }
 
   const next: Record<string, unknown> = { ...data, conflicts, updatedAt: at, rev }
   const write: StoredRecord = { ...current, buildingId: String(next.buildingId), rev, data: next, fieldRevs }
   const result: MutationResult = lost.length
     ? { mutationId: mutation.mutationId, status: 'conflict', rev, conflicts: lost }
-    : { mutationId: mutation.mutationId, status: 'applied', rev }
+    : { mutationId: mutation.mutationId, status: 'applied', rev, ...(known && { stamps: echoStamps(next, known) }) }
   return { result, write }
+}
+
+/**
+ * What the device that sent an edit holds of the record once it has settled the answer, when that is the
+ * stored record as it was, with the put's fields over it: its base is the stored revision (pulled, or settled
+ * exactly), or the stored revision is its own exact echo, whose leader fields are the device's own (the stamps
+ * of that echo may not have reached it: a device settles a record only once all its changes are answered).
+ * Undefined when someone else changed the record since the device's base: only a pull brings that.
+ */
+function heldBy(principal: MemberPrincipal, mutation: PutMutation, current: StoredRecord): Record<string, unknown> | undefined {
+  if (mutation.baseRev === current.rev) return { ...current.data, ...mutation.fields }
+  if (current.echoOf !== principal.deviceId) return undefined
+  const owned = LEADER_FIELDS[mutation.table]
+  return { ...Object.fromEntries(Object.entries(current.data).filter(([field]) => owned.has(field))), ...mutation.fields }
+}
+
+/**
+ * The stamps of an exact echo: every field of the stored record that differs from what the device holds
+ * (its id and revision it knows). With them the device's copy is the stored record, field for field, as a
+ * pull would have brought it.
+ */
+function echoStamps(stored: Record<string, unknown>, known: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(stored).filter(([field, value]) => field !== 'id' && field !== 'rev' && !isDeepStrictEqual(value, known[field])))
 }
 
 /** A report the office has taken on: its reporter may neither change nor delete it (see `reporterMayEdit`). */
