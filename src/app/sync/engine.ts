@@ -9,6 +9,7 @@ import {
   chinaDay,
   photosOf,
   type ChecklistTemplate,
+  type EchoStamps,
   type FieldConflict,
   type IssueReport,
   type MutationResult,
@@ -118,6 +119,11 @@ interface Answered {
   table: RecordTable
   rev: number | null
   conflicts: FieldConflict[]
+  /**
+   * The stamps of its last answer (EchoStamps), which the server makes whole for a device that settles those
+   * alone: an earlier answer's could undo a later put. Pull will not bring that revision back.
+   */
+  stamps: EchoStamps
 }
 
 const isRecordTable = (table: PullTable): table is RecordTable => (RECORD_TABLES as readonly string[]).includes(table)
@@ -445,11 +451,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         }
         // A template version has no revision to settle: pull brings it back as the server keeps it.
         if (entry.table === 'templates') continue
-        const record = outcome.get(recordId) ?? { table: entry.table, rev: null, conflicts: [] }
+        const record = outcome.get(recordId) ?? { table: entry.table, rev: null, conflicts: [], stamps: {} }
         outcome.set(recordId, record)
         if (result.status === 'rejected') continue
         if (result.rev !== null) record.rev = Math.max(record.rev ?? 0, result.rev)
         if (result.status === 'conflict') record.conflicts.push(...result.conflicts)
+        record.stamps = (result.status !== 'conflict' && result.stamps) || {}
       }
       const after = [...refusals.values()].flat()
       const kept = new Set(after.map((r) => r.mutationId))
@@ -476,7 +483,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       .delete()
   }
 
-  /** Gives each answered record the server's revision and conflicts, or the version pull held back for it. */
+  /**
+   * Gives each answered record the server's revision, stamps and conflicts, or the version pull held back for it.
+   * With the stamps the copy is the server's, field for field: pull leaves those revisions out.
+   */
   async function settleRecords(outcome: Map<string, Answered>) {
     // Records with later changes still waiting are left: those changes' answers settle them.
     const waiting = new Set(await db.outbox.where('recordId').anyOf([...outcome.keys()]).keys())
@@ -493,8 +503,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           const answered = outcome.get(id)!
           const kept = held.get(id)
           if (kept && (answered.rev === null || kept.rev >= answered.rev)) return [kept.record]
-          const local = locals[i]
-          if (answered.rev === null || !local) return []
+          const found = locals[i]
+          if (answered.rev === null || !found) return []
+          // Stamps older than the copy (a newer revision settled already) would take it back.
+          const local = answered.rev >= (found.rev ?? 0) ? ({ ...found, ...answered.stamps } as SyncedRecord) : found
           const known = new Set(local.conflicts.map((c) => `${c.mutationId} ${c.field}`))
           const conflicts = [...local.conflicts, ...answered.conflicts.filter((c) => !known.has(`${c.mutationId} ${c.field}`))]
           return [{ ...local, rev: Math.max(local.rev ?? 0, answered.rev), conflicts }]
@@ -512,7 +524,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     let skipped = 0
     let settingsArrived = false
     for (;;) {
-      const page = await transport.pull(cursor, pullLimit)
+      // This engine settles the stamps of its echoes, so it needs none of them pulled back.
+      const page = await transport.pull(cursor, pullLimit, { skipEchoes: true })
       skipped += await applyPage(page, cursor === null)
       progressed = true
       pulled += page.changes.length

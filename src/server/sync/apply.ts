@@ -343,17 +343,16 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
 }
 
 /**
- * What the device that sent an edit holds of the record once it has settled the answer, when that is the
- * stored record as it was, with the put's fields over it: its base is the stored revision (pulled, or settled
- * exactly), or the stored revision is its own exact echo, whose leader fields are the device's own (the stamps
- * of that echo may not have reached it: a device settles a record only once all its changes are answered).
- * Undefined when someone else changed the record since the device's base: only a pull brings that.
+ * What the device that sent an edit is known to hold of the record once it has settled the answer. Its base
+ * is the stored revision (pulled, or settled exactly): that record with the put's fields over it. The stored
+ * revision is its own exact echo: only the put's fields, as the device settles a record once all its changes
+ * are answered and then takes the last answer's stamps alone, so an earlier echo's may never reach it (the
+ * whole record goes as stamps: two edits of one record before an answer are rare). Undefined when someone
+ * else changed the record since the device's base: only a pull brings that.
  */
 function heldBy(principal: MemberPrincipal, mutation: PutMutation, current: StoredRecord): Record<string, unknown> | undefined {
   if (mutation.baseRev === current.rev) return { ...current.data, ...mutation.fields }
-  if (current.echoOf !== principal.deviceId) return undefined
-  const owned = LEADER_FIELDS[mutation.table]
-  return { ...Object.fromEntries(Object.entries(current.data).filter(([field]) => owned.has(field))), ...mutation.fields }
+  return current.echoOf === principal.deviceId ? mutation.fields : undefined
 }
 
 /**
