@@ -41,6 +41,8 @@ import type { SyncTransport } from './transport'
  * - **Local changes stay on top.** Pull never overwrites a record that has changes waiting: the server's
  *   version is held back (`held`) until the server has answered those changes, then replaces the local copy
  *   unless the answer is newer (in which case the next pull brings the server's merged version).
+ * - **A push's own changes stay home.** The answers' stamps make the phone's copy the server's, so pull asks
+ *   the server to leave those revisions out (`echoes=skip`); anything else the server wrote comes back.
  * - **A page and its cursor are one.** Each pull page is written with its cursor in one transaction, so a
  *   run cut short resumes after the last page written, never before it (twice) nor after it (a gap).
  * - **Batches fit the network.** They start near 50 mutations or 256 KB, halve on a timeout or a 413 and
