@@ -774,10 +774,10 @@ export class KyselyStorage implements Storage {
     // The caller's echoes are read past, not sent: the page goes on until it has its changes or the rows run
     // out (a page of echoes alone would read as the end to a device), and ends at the last row read.
     for (;;) {
-      const rows = await this.#pullRows(principal, lastRev, limit + 1)
+      const rows = await this.#pullRows(principal, lastRev, limit + 1, skipEchoes)
       for (const row of rows) {
         if (changes.length === limit) return { changes, lastRev, hasMore: true }
-        if (skipEchoes && row.echo_device === principal.deviceId) {
+        if (row.data === null) {
           lastRev = Number(row.rev)
           continue
         }
@@ -793,11 +793,15 @@ export class KyselyStorage implements Storage {
     }
   }
 
-  /** The rows after `afterRev` the principal may see, oldest first. */
-  #pullRows(principal: Principal, afterRev: number, limit: number) {
+  /**
+   * The rows after `afterRev` the principal may see, oldest first; with `skipEchoes`, the caller device's
+   * echoes without their data (null), which is never read only to be dropped.
+   */
+  #pullRows(principal: Principal, afterRev: number, limit: number, skipEchoes: boolean) {
+    const data = skipEchoes ? sql<string | null>`case when echo_device = ${principal.deviceId} then null else data end` : sql<string | null>`data`
     return this.#db
       .selectFrom('records')
-      .select(['table_name', 'id', 'rev', 'data', 'echo_device'])
+      .select(['table_name', 'id', 'rev', data.as('data')])
       .where('rev', '>', afterRev)
       .where((eb) => (principal.communityId === null ? eb('table_name', '=', 'communities') : eb('community_id', '=', principal.communityId)))
       .$if(principal.role === 'leader', (q) =>
