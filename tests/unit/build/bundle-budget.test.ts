@@ -122,9 +122,11 @@ describe('the first paint, from index.html alone', () => {
     expect(shell.querySelector('.app-tabbar')?.getAttribute('aria-label')).toBe(zh.nav.main)
     const { home, visits, issues, inspections, settings } = zh.nav
     expect(texts('.app-tabbar__item')).toEqual([['/', home], ['/visits', visits], ['/issues', issues], ['/inspections', inspections], ['/settings', settings]])
-    // Painted before any of the app's code runs: the HTML names no script but the shell's own; the app's entry
-    // is fetched early as a modulepreload, and run by the shell's script after the first paint.
-    expect(doc.querySelectorAll('script[src]')).toHaveLength(0)
-    expect([...doc.querySelectorAll('link[data-app-entry]')].map((el) => el.getAttribute('rel'))).toEqual(['modulepreload'])
+    // Painted before any of the app's code is fetched or runs: the HTML names no script but the shell's own,
+    // which adds the app's entry after the first paint; nothing is preloaded.
+    expect(doc.querySelectorAll('script[src], link[rel="modulepreload"]')).toHaveLength(0)
+    expect([...doc.querySelectorAll('meta[name="app-entry"]')].map((el) => el.getAttribute('content'))).toEqual([
+      expect.stringMatching(/^\/assets\/index-[\w-]+\.js$/),
+    ])
   })
 })
