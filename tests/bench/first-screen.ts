@@ -141,7 +141,8 @@ function withoutPlugins(plugins: PluginOption[] | undefined, prefixes: string[])
 
 /**
  * Builds the page at `pageDir` (an index.html and its script) with the app's Vite config minus the app
- * itself: same plugins, flags, target and tree-shaking, but no service worker or web manifest.
+ * itself: same plugins, flags, target and tree-shaking, but no service worker or web manifest, and its script
+ * left as a module script (the app's shell, which runs the entry after its first paint, is not on the page).
  */
 export async function buildPage(pageDir: string, outDir: string): Promise<void> {
   await inProduction(async () => {
@@ -151,7 +152,7 @@ export async function buildPage(pageDir: string, outDir: string): Promise<void> 
       configFile: false,
       root: pageDir,
       logLevel: 'silent',
-      plugins: withoutPlugins(config.plugins, ['vite-plugin-pwa']),
+      plugins: withoutPlugins(config.plugins, ['vite-plugin-pwa', 'doorstep:entry-after-first-paint']),
       build: { ...config.build, outDir, emptyOutDir: true },
     })
   })
