@@ -56,9 +56,11 @@ const known = watch(
   (state) => {
     if (state === 'checking') return
     queueMicrotask(() => known())
+    // A first screen that fails still replaces the shell: it shows its own error, never a frame for ever.
     void router
       .isReady()
       .then(lazyPartsLoaded)
+      .catch((error: unknown) => console.error('first screen not loaded', error))
       .finally(() => removeShell())
   },
   { immediate: true },
