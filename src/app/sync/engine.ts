@@ -8,6 +8,7 @@ import {
   RECORD_TABLES,
   chinaDay,
   photosOf,
+  type Change,
   type ChecklistTemplate,
   type FieldConflict,
   type IssueReport,
@@ -40,8 +41,9 @@ import type { SyncTransport } from './transport'
  * - **Local changes stay on top.** Pull never overwrites a record that has changes waiting: the server's
  *   version is held back (`held`) until the server has answered those changes, then replaces the local copy
  *   unless the answer is newer (in which case the next pull brings the server's merged version).
- * - **A page and its cursor are one.** Each pull page is written with its cursor in one transaction, so a
- *   run cut short resumes after the last page written, never before it (twice) nor after it (a gap).
+ * - **A page and its cursor are one.** Each pull page is written in the same transaction as its cursor (or a
+ *   later page's: the pages that arrived while the one before was written go together), so a run cut short
+ *   resumes after the last page written, never before it (twice) nor after it (a gap).
  * - **Batches fit the network.** They start near 50 mutations or 256 KB, halve on a timeout or a 413 and
  *   double after each success, up to the server's limits. A single mutation larger than the server takes
  *   is refused locally (`too_large`) rather than retried for ever.
@@ -104,6 +106,8 @@ const MAX_BATCH_BYTES = PUSH_MAX_BYTES - 16 * 1024
 const MIN_BATCH_BYTES = 16 * 1024
 export const BACKOFF = { baseMs: 5_000, maxMs: 15 * 60_000 }
 const DEFAULT_PULL_LIMIT = 500
+/** Pages fetched ahead of the one being written; as many may go into one transaction (see pagesAhead). */
+const PULL_AHEAD = 4
 const HEALTH_REPEAT_MS = 15 * 60_000
 /** Failures after which a health report would not get through either (or, throttled, should not try). */
 const UNREACHED: readonly SyncErrorCode[] = ['offline', 'timeout', 'throttled', 'unauthorized', 'password_change', 'ended_by_office']
@@ -507,51 +511,109 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   // ---- pull ----
 
   async function pull(): Promise<{ pulled: number; skipped: number; complete: boolean; settingsArrived: boolean }> {
-    let cursor = (await db.meta.get('cursor'))?.value ?? null
+    const from = (await db.meta.get('cursor'))?.value ?? null
+    const pages = pagesAhead(from)
     let pulled = 0
     let skipped = 0
     let settingsArrived = false
+    let fromScratch = from === null
     for (;;) {
-      const page = await transport.pull(cursor, pullLimit)
-      skipped += await applyPage(page, cursor === null)
+      const arrived = await pages.take()
+      const failed = await applyPages(arrived, fromScratch)
+      // Logged once the transaction is over: a page in the middle of one waits on nothing but IndexedDB.
+      for (const change of failed) console.warn('pulled record failed its schema', change.table, change.id)
+      skipped += failed.length
+      fromScratch = false
       progressed = true
-      pulled += page.changes.length
-      settingsArrived ||= page.changes.some((change) => change.table === 'communities')
-      cursor = page.cursor
+      for (const page of arrived) {
+        pulled += page.changes.length
+        settingsArrived ||= page.changes.some((change) => change.table === 'communities')
+      }
+      const last = arrived.at(-1)!
       // An empty page that claims more would loop for ever: the next run asks again.
-      if (!page.hasMore || !page.changes.length) return { pulled, skipped, complete: !page.hasMore, settingsArrived }
+      if (!last.hasMore || !last.changes.length) return { pulled, skipped, complete: !last.hasMore, settingsArrived }
     }
   }
 
-  /** Writes one page and its cursor in one transaction; answers how many records failed their schema. */
-  function applyPage(page: PullResponse, fromScratch: boolean): Promise<number> {
+  /**
+   * Fetches pages one after another (each asks from the cursor of the one before) while the pages before are
+   * being written, at most PULL_AHEAD ahead. `take` answers every page arrived by then (at least one): written
+   * in one transaction, they cost one commit, and one re-run of each live query over what they touch, rather
+   * than one per page. A failed request is thrown by the `take` after the pages that arrived before it.
+   */
+  function pagesAhead(from: string | null) {
+    const arrived: PullResponse[] = []
+    let failure: { error: unknown } | null = null
+    let ended = false
+    let wake = () => {}
+    let room = () => {}
+    void (async () => {
+      let cursor = from
+      try {
+        for (;;) {
+          while (arrived.length >= PULL_AHEAD) await new Promise<void>((resolve) => (room = resolve))
+          const page = await transport.pull(cursor, pullLimit)
+          arrived.push(page)
+          wake()
+          cursor = page.cursor
+          if (!page.hasMore || !page.changes.length) break
+        }
+      } catch (error) {
+        failure = { error }
+      } finally {
+        ended = true
+        wake()
+      }
+    })()
+    return {
+      async take(): Promise<PullResponse[]> {
+        while (!arrived.length && !ended) await new Promise<void>((resolve) => (wake = resolve))
+        if (!arrived.length) throw failure!.error
+        const taken = arrived.splice(0)
+        room()
+        return taken
+      },
+    }
+  }
+
+  /**
+   * Writes pages and the last one's cursor in one transaction; answers the changes that failed their schema.
+   * `fromScratch` (the run's first pull from no cursor) and a page's `reset` clear what pull brought first.
+   */
+  function applyPages(pages: PullResponse[], fromScratch: boolean): Promise<Change[]> {
     const tables = [...new Set([...retentionTables(db), ...PULL_TABLES.map((t) => db.table(t))])]
     return db.transaction('rw', tables, async () => {
-      if (fromScratch || page.reset) await clearPulled(page.reset)
-      let skipped = 0
-      const byTable = new Map<PullTable, Record<string, unknown>[]>()
-      for (const change of page.changes) {
-        // A deleted reference row only needs its key; a record's tombstone is a whole record, and is kept.
-        const parsed =
-          change.record.deletedAt && !isRecordTable(change.table) ? { success: true, data: change.record } : PULL_SCHEMAS[change.table].safeParse(change.record)
-        if (!parsed.success) {
-          // One malformed record must not stop every later page; it is counted and logged, never written.
-          console.warn('pulled record failed its schema', change.table, change.id)
-          skipped++
-          continue
-        }
-        const list = byTable.get(change.table) ?? []
-        byTable.set(change.table, list)
-        list.push({ ...(parsed.data as Record<string, unknown>), rev: change.rev })
-      }
-      // Reference data first: the records of the page are judged by the community settings it may bring.
-      for (const [table, records] of byTable) if (!isRecordTable(table)) await writeReference(table, records)
-      for (const [table, records] of byTable) if (isRecordTable(table)) await writeRecords(table, records as unknown as SyncedRecord[])
-      await db.meta.put({ key: 'cursor', value: page.cursor })
+      const failed: Change[] = []
+      for (const [i, page] of pages.entries()) failed.push(...(await writePage(page, (fromScratch && i === 0) || page.reset)))
+      await db.meta.put({ key: 'cursor', value: pages.at(-1)!.cursor })
       // The server's reference data replaces the demo data for good: never seed it again.
       if (fromScratch && !(await db.meta.get('seededAt'))) await db.meta.put({ key: 'seededAt', value: iso() })
-      return skipped
+      return failed
     })
+  }
+
+  /** Writes one page's records, within applyPages' transaction; answers the changes that failed their schema. */
+  async function writePage(page: PullResponse, clear: boolean): Promise<Change[]> {
+    if (clear) await clearPulled(page.reset)
+    const failed: Change[] = []
+    const byTable = new Map<PullTable, Record<string, unknown>[]>()
+    for (const change of page.changes) {
+      // A deleted reference row only needs its key; a record's tombstone is a whole record, and is kept.
+      const parsed =
+        change.record.deletedAt && !isRecordTable(change.table) ? { success: true, data: change.record } : PULL_SCHEMAS[change.table].safeParse(change.record)
+      if (!parsed.success) {
+        // One malformed record must not stop every later page; it is counted and logged, never written.
+        failed.push(change)
+        continue
+      }
+      const list = byTable.get(change.table) ?? []
+      byTable.set(change.table, list)
+      list.push({ ...(parsed.data as Record<string, unknown>), rev: change.rev })
+    }
+    // Reference data first: the records of the page are judged by the community settings it may bring.
+    for (const [table, records] of byTable) if (!isRecordTable(table)) await writeReference(table, records)
+    for (const [table, records] of byTable) if (isRecordTable(table)) await writeRecords(table, records as unknown as SyncedRecord[])
+    return failed
   }
 
   async function writeRecords(table: RecordTable, records: SyncedRecord[]) {
