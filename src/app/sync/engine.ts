@@ -212,6 +212,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     } catch (error) {
       outcome = await failed(error, session.token)
     }
+    await endPulling()
     if (outcome.status === 'done' || !UNREACHED.includes(outcome.error.code)) await reportHealth()
     return outcome
   }
@@ -319,6 +320,21 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     nextRetryAt = now() + Math.max(retryAfter, cap / 2 + random() * (cap / 2))
     await db.meta.put({ key: 'lastError', value: JSON.stringify(info) })
     return { status: 'failed', error: info, nextRetryAt }
+  }
+
+  /**
+   * A pull cut short here, or in a context closed in the middle of one (a tab, the worker), leaves `pulling`
+   * set, which would hold the summaries: every run ends with it gone. Read first, as a delete alone would
+   * wake the summaries' live queries after every run.
+   */
+  async function endPulling() {
+    try {
+      await db.transaction('rw', db.meta, async () => {
+        if (await db.meta.get('pulling')) await db.meta.delete('pulling')
+      })
+    } catch (error) {
+      console.error('pulling mark not cleared', error)
+    }
   }
 
   // ---- push ----
@@ -517,9 +533,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     let skipped = 0
     let settingsArrived = false
     let fromScratch = from === null
+    let pulling = false
     for (;;) {
       const arrived = await pages.take()
-      const failed = await applyPages(arrived, fromScratch)
+      const more = arrived.at(-1)!.hasMore && arrived.at(-1)!.changes.length > 0
+      const failed = await applyPages(arrived, fromScratch, more === pulling ? null : more)
+      pulling = more
       // Logged once the transaction is over: a page in the middle of one waits on nothing but IndexedDB.
       for (const change of failed) console.warn('pulled record failed its schema', change.table, change.id)
       skipped += failed.length
@@ -529,9 +548,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         pulled += page.changes.length
         settingsArrived ||= page.changes.some((change) => change.table === 'communities')
       }
-      const last = arrived.at(-1)!
       // An empty page that claims more would loop for ever: the next run asks again.
-      if (!last.hasMore || !last.changes.length) return { pulled, skipped, complete: !last.hasMore, settingsArrived }
+      if (!more) return { pulled, skipped, complete: !arrived.at(-1)!.hasMore, settingsArrived }
     }
   }
 
@@ -579,13 +597,17 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   /**
    * Writes pages and the last one's cursor in one transaction; answers the changes that failed their schema.
    * `fromScratch` (the run's first pull from no cursor) and a page's `reset` clear what pull brought first.
+   * `pulling` true marks the first of several transactions (`pulling` in meta), false the last (null: neither),
+   * so that live summaries re-run once for the whole pull, not once per transaction (src/app/db/live.ts).
    */
-  function applyPages(pages: PullResponse[], fromScratch: boolean): Promise<Change[]> {
+  function applyPages(pages: PullResponse[], fromScratch: boolean, pulling: boolean | null): Promise<Change[]> {
     const tables = [...new Set([...retentionTables(db), ...PULL_TABLES.map((t) => db.table(t))])]
     return db.transaction('rw', tables, async () => {
       const failed: Change[] = []
       for (const [i, page] of pages.entries()) failed.push(...(await writePage(page, (fromScratch && i === 0) || page.reset)))
       await db.meta.put({ key: 'cursor', value: pages.at(-1)!.cursor })
+      if (pulling) await db.meta.put({ key: 'pulling', value: iso() })
+      else if (pulling === false) await db.meta.delete('pulling')
       // The server's reference data replaces the demo data for good: never seed it again.
       if (fromScratch && !(await db.meta.get('seededAt'))) await db.meta.put({ key: 'seededAt', value: iso() })
       return failed
