@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Page, Request } from 'playwright-core'
+import type { Page, Request, Worker } from 'playwright-core'
 import { uuidv7, type Visit } from '@/domain'
 import { launchPhone, type Phone } from '../e2e/browser'
 import { DEMO_PASSWORD, startFieldServer, type FieldServer } from '../e2e/field-server'
@@ -149,6 +149,33 @@ export async function until(done: () => Promise<boolean>, timeoutMs = 300_000): 
 export async function untilSyncedOnScreen(page: Page): Promise<void> {
   await page.getByText('记录都已同步').waitFor({ timeout: 300_000 })
   await page.locator('.sync-status__now:not([disabled])').waitFor({ timeout: 300_000 })
+}
+
+/**
+ * As on a phone after saves with no network: the network cut (the worker's too), a Background Sync registered
+ * as the app registers it (src/app/sync/start.ts), every page closed; then the network back, when Chromium fires
+ * the sync event at the worker (src/app/sw.ts). Answers the worker and when the network came back.
+ */
+export async function syncWithNoPage(phone: Phone, page: Page): Promise<{ worker: Worker; started: number }> {
+  await phone.setOffline(true)
+  await page.evaluate(async () => {
+    const registration = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } }
+    await registration.sync.register('doorstep-sync')
+  })
+  await page.close()
+  const worker = phone.context.serviceWorkers()[0]
+  if (!worker || phone.context.pages().length) throw new Error('the worker should be running with no page open')
+  const started = performance.now()
+  await phone.setOffline(false)
+  return { worker, started }
+}
+
+/** The app opened again, its start-up run over. */
+export async function reopen(phone: Phone, server: FieldServer): Promise<Page> {
+  const page = await phone.context.newPage()
+  await page.goto(server.url)
+  await untilSyncedOnScreen(page)
+  return page
 }
 
 /** The sync requests a page or the worker makes, from now on: how many, and the push bodies' bytes. */

@@ -16,6 +16,8 @@ import { worklistBenchmarks } from './worklist'
 import { install, rowsShown, tapFromHome, watchRows } from './watch'
 import { pushBenchmarks } from './push'
 import { pullBenchmarks } from './pull'
+import { slowLinkBenchmarks } from './slow-link'
+import { workerPushBenchmarks } from './worker-push'
 import { sealedVisitsList } from './sealed-list'
 
 /*
@@ -298,7 +300,7 @@ async function browserBenchmarks(report: (table: Table) => void): Promise<void> 
   }
 }
 
-const GROUPS = { browser: browserBenchmarks, sync: syncBenchmarks, push: pushBenchmarks, pull: pullBenchmarks, roster: rosterBenchmarks, worklist: worklistBenchmarks, export: exportBenchmarks }
+const GROUPS = { browser: browserBenchmarks, sync: syncBenchmarks, push: pushBenchmarks, pull: pullBenchmarks, slow4g: slowLinkBenchmarks, worker: workerPushBenchmarks, roster: rosterBenchmarks, worklist: worklistBenchmarks, export: exportBenchmarks }
 
 /** A section's letter, `c2)` of `## c2) Opening…`: what a run's table and the page's section are matched by. */
 const letterOf = (heading: string) => /^## (\w+)\)/.exec(heading)?.[1]

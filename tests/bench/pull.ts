@@ -3,7 +3,7 @@ import { fetchTransport } from '@/app/sync/transport'
 import { PROTOCOL_VERSION, PULL_TABLES, PUSH_MAX_MUTATIONS, uuidv7, type Mutation } from '@/domain'
 import { launchPhone } from '../e2e/browser'
 import { DEMO_PASSWORD, type FieldServer } from '../e2e/field-server'
-import { inTheField, newVisits, peek, scaled, until, untilSyncedOnScreen, type Field } from './field'
+import { inTheField, newVisits, peek, reopen, scaled, syncWithNoPage, until, untilSyncedOnScreen, type Field } from './field'
 import { count, median, ratio, seconds, target, type Table } from './report'
 
 /*
@@ -132,22 +132,10 @@ export async function pullBenchmarks(report: (table: Table) => void): Promise<vo
         await until(async () => (await peek(page, 'lastSuccessAt')) !== before)
         return performance.now() - started
       }
-      // What the app does after a save with no network (src/app/sync/start.ts), then the leader closes it.
-      await phone.setOffline(true)
-      await page.evaluate(async () => {
-        const registration = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } }
-        await registration.sync.register('doorstep-sync')
-      })
-      await page.close()
-      const worker = phone.context.serviceWorkers()[0]!
-      const started = performance.now()
-      await phone.setOffline(false)
+      const { worker, started } = await syncWithNoPage(phone, page)
       await until(async () => (await peek(worker, 'lastSuccessAt')) !== before)
       const ended = performance.now() - started
-      // The app opened again, its start-up run over, for the next run to start from.
-      page = await phone.context.newPage()
-      await page.goto(server.url)
-      await untilSyncedOnScreen(page)
+      page = await reopen(phone, server)
       return ended
     }
 
