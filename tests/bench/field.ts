@@ -6,8 +6,8 @@ import { uuidv7, type Visit } from '@/domain'
 import { launchPhone, type Phone } from '../e2e/browser'
 import { DEMO_PASSWORD, startFieldServer, type FieldServer } from '../e2e/field-server'
 import { openUnderWorker, signIn } from '../e2e/pages'
-import { visitFields } from '../fixtures'
 import { buildApp } from './first-screen'
+import { visitFields } from './sync'
 
 /*
  * The set-up the Chromium sync benchmarks share (./push.ts, ./pull.ts, ./slow-link.ts, ./worker-push.ts): the
@@ -71,13 +71,16 @@ export async function inTheField(work: (field: Field) => Promise<void>): Promise
   }
 }
 
-/** `count` new visits of the leader's, one a second from 2026-11-20 09:00 (China), each with its own text. */
+/**
+ * `count` new visits of the leader's, one a second from 2026-11-20 09:00 (China), with the varied notes of the
+ * Node benchmarks (./sync.ts): text that compresses like real notes, not one sentence repeated.
+ */
 export function newVisits(count: number, author: Author): Visit[] {
   const at = Date.parse('2026-11-20T01:00:00.000Z')
-  return Array.from({ length: count }, (_, i) => {
+  return visitFields(count, 1).map((fields, i) => {
     const time = new Date(at + i * 1000).toISOString()
-    const meta = { id: uuidv7(at + i * 1000), createdAt: time, updatedAt: time, createdBy: author.userId, deviceId: author.deviceId, rev: null, deletedAt: null, conflicts: [] }
-    return { ...meta, ...visitFields({ visitedAt: time, needs: `第 ${i + 1} 户：想了解养老金年审，家里老人腿脚不便` }) }
+    // Saved lately (the phone keeps older visits only for as long as the community says), none to follow up.
+    return { ...fields, id: uuidv7(at + i * 1000), createdAt: time, updatedAt: time, createdBy: author.userId, deviceId: author.deviceId, rev: null, deletedAt: null, conflicts: [], visitedAt: time, followUpOn: null }
   })
 }
 
