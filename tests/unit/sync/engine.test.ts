@@ -471,6 +471,18 @@ describe('pull', () => {
     expect(await db.grids.count()).toBe(9)
   })
 
+  it('never puts back an older version than the one the phone holds, whichever of a page’s records it is', async () => {
+    const { engine, server, db, repos, author } = await device()
+    const ids: string[] = []
+    for (let i = 0; i < 3; i++) ids.push((await repos.visits.create(visitFields({ outcome: `第${i}次` }), author)).id)
+    await engine.sync()
+    // The phone holds a newer version of the middle one than the server is about to send.
+    await db.visits.update(ids[1]!, { rev: 1000, outcome: '更新的' })
+    for (const id of ids) server.serverPut('visits', { ...server.records.get(id)!.record, id, outcome: '服务器的' })
+    await engine.sync()
+    expect((await db.visits.bulkGet(ids)).map((v) => v?.outcome)).toEqual(['服务器的', '更新的', '服务器的'])
+  })
+
   it('writes a page and its cursor together: when the cursor cannot be written, neither is the page', async () => {
     const { engine, server, db } = await device()
     await engine.sync()
