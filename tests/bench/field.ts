@@ -165,7 +165,8 @@ export async function syncWithNoPage(phone: Phone, page: Page): Promise<{ worker
     const registration = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } }
     await registration.sync.register('doorstep-sync')
   })
-  await page.close()
+  // The profile's first tab (about:blank) too: no page at all.
+  for (const open of phone.context.pages()) await open.close()
   const worker = phone.context.serviceWorkers()[0]
   if (!worker || phone.context.pages().length) throw new Error('the worker should be running with no page open')
   const started = performance.now()
