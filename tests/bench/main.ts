@@ -25,7 +25,8 @@ import { sealedVisitsList } from './sealed-list'
  * written to docs/benchmarks.md: a–d in Chromium (here), e–h of sync (./sync.ts), i–j of starting the app
  * (./startup.ts), k of a roster import (./roster.ts; alone: `npm run bench -- roster`), l of the leader's worklist
  * (./worklist.ts; alone: `npm run bench -- worklist`), m of an export (./export.ts; alone:
- * `npm run bench -- export`). Benchmarks report figures; they do not pass or fail. Targets from the
+ * `npm run bench -- export`), n–q of sync in Chromium (./push.ts, ./pull.ts, ./slow-link.ts, ./worker-push.ts,
+ * set up by ./field.ts; alone: `npm run bench -- push`, `pull`, `slow4g`, `worker`). Benchmarks report figures; they do not pass or fail. Targets from the
  * issue stand beside the figures, and a missed one is flagged.
  */
 
