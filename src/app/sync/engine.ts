@@ -534,22 +534,26 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     let settingsArrived = false
     let fromScratch = from === null
     let pulling = false
-    for (;;) {
-      const arrived = await pages.take()
-      const more = arrived.at(-1)!.hasMore && arrived.at(-1)!.changes.length > 0
-      const failed = await applyPages(arrived, fromScratch, more === pulling ? null : more)
-      pulling = more
-      // Logged once the transaction is over: a page in the middle of one waits on nothing but IndexedDB.
-      for (const change of failed) console.warn('pulled record failed its schema', change.table, change.id)
-      skipped += failed.length
-      fromScratch = false
-      progressed = true
-      for (const page of arrived) {
-        pulled += page.changes.length
-        settingsArrived ||= page.changes.some((change) => change.table === 'communities')
+    try {
+      for (;;) {
+        const arrived = await pages.take()
+        const more = arrived.at(-1)!.hasMore && arrived.at(-1)!.changes.length > 0
+        const failed = await applyPages(arrived, fromScratch, more === pulling ? null : more)
+        pulling = more
+        // Logged once the transaction is over: a page in the middle of one waits on nothing but IndexedDB.
+        for (const change of failed) console.warn('pulled record failed its schema', change.table, change.id)
+        skipped += failed.length
+        fromScratch = false
+        progressed = true
+        for (const page of arrived) {
+          pulled += page.changes.length
+          settingsArrived ||= page.changes.some((change) => change.table === 'communities')
+        }
+        // An empty page that claims more would loop for ever: the next run asks again.
+        if (!more) return { pulled, skipped, complete: !arrived.at(-1)!.hasMore, settingsArrived }
       }
-      // An empty page that claims more would loop for ever: the next run asks again.
-      if (!more) return { pulled, skipped, complete: !arrived.at(-1)!.hasMore, settingsArrived }
+    } finally {
+      pages.stop()
     }
   }
 
@@ -557,20 +561,25 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
    * Fetches pages one after another (each asks from the cursor of the one before) while the pages before are
    * being written, at most PULL_AHEAD ahead. `take` answers every page arrived by then (at least one): written
    * in one transaction, they cost one commit, and one re-run of each live query over what they touch, rather
-   * than one per page. A failed request is thrown by the `take` after the pages that arrived before it.
+   * than one per page. A failed request is thrown by the `take` after the pages that arrived before it. `stop`
+   * ends the fetching when the pull ends early (a failed write): no request of this run goes after it.
    */
   function pagesAhead(from: string | null) {
+    // This run's: a run after this one may speak for another session.
+    const source = transport
     const arrived: PullResponse[] = []
     let failure: { error: unknown } | null = null
     let ended = false
+    let stopped = false
     let wake = () => {}
     let room = () => {}
     void (async () => {
       let cursor = from
       try {
         for (;;) {
-          while (arrived.length >= PULL_AHEAD) await new Promise<void>((resolve) => (room = resolve))
-          const page = await transport.pull(cursor, pullLimit)
+          while (arrived.length >= PULL_AHEAD && !stopped) await new Promise<void>((resolve) => (room = resolve))
+          if (stopped) break
+          const page = await source.pull(cursor, pullLimit)
           arrived.push(page)
           wake()
           cursor = page.cursor
@@ -590,6 +599,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         const taken = arrived.splice(0)
         room()
         return taken
+      },
+      stop() {
+        stopped = true
+        room()
       },
     }
   }
