@@ -92,7 +92,7 @@ const householdsInScope = demoHouseholds.filter((h) => LEADER.buildingIds.includ
 const residentsOf = new Map(householdsInScope.map((h) => [h.id, demoResidents.filter((r) => r.householdId === h.id).map((r) => r.id)]))
 
 /** `n` visits a leader might record: their own buildings, two years of dates, text that varies like real notes. */
-function visitFields(n: number, seed: number): VisitFields[] {
+export function visitFields(n: number, seed: number): VisitFields[] {
   const random = seeded(seed)
   const end = Date.parse('2026-11-20T10:00:00.000Z')
   return Array.from({ length: n }, (_, i) => {
