@@ -59,5 +59,5 @@ export function openSqliteStorage({ dataDir }: { dataDir: string }): Storage {
   database.pragma('busy_timeout = 5000')
   database.pragma('foreign_keys = ON')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
-  return new KyselyStorage({ db, blobs: diskBlobs(attachments) })
+  return new KyselyStorage({ db, blobs: diskBlobs(attachments), oneWriter: true })
 }
