@@ -59,5 +59,8 @@ export function openSqliteStorage({ dataDir }: { dataDir: string }): Storage {
   database.pragma('busy_timeout = 5000')
   database.pragma('foreign_keys = ON')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
-  return new KyselyStorage({ db, blobs: diskBlobs(attachments), oneWriter: true })
+  // Few texts (one per table a push writes), so the cache stays small.
+  const statements = new Map<string, SqliteDatabase.Statement>()
+  const prepare = (text: string) => statements.get(text) ?? statements.set(text, database.prepare(text)).get(text)!
+  return new KyselyStorage({ db, blobs: diskBlobs(attachments), oneWriter: true, prepare })
 }
