@@ -219,13 +219,18 @@ async function loadRoster(db: Kysely<Database> | Tx, communityId: string): Promi
 
 /** Locks the counter row until the transaction ends and returns the last revision handed out. */
 async function lockCounter(trx: Tx): Promise<number> {
+  return takeRevisions(trx, 0)
+}
+
+/** Locks the counter row until the transaction ends, takes `count` revisions and returns the last one before them. */
+async function takeRevisions(trx: Tx, count: number): Promise<number> {
   const row = await trx
     .updateTable('counter')
-    .set((eb) => ({ value: eb.ref('value') }))
+    .set((eb) => ({ value: eb('value', '+', count) }))
     .where('id', '=', 1)
     .returning('value')
     .executeTakeFirstOrThrow()
-  return Number(row.value)
+  return Number(row.value) - count
 }
 
 /** The last revision committed, without locking. */
@@ -856,7 +861,8 @@ export class KyselyStorage implements Storage {
       const seen = early ?? (await counterValue(trx))
       let reads = await readBatch(trx, principal, parsed)
       let batch = decideBatch(principal, mutations, reads, seen, now)
-      const last = early ?? (await lockCounter(trx))
+      const wanted = early === undefined ? batch.rev - seen : 0
+      const last = early ?? (await takeRevisions(trx, wanted))
       // Others may have committed meanwhile: if they changed what this batch read, read it again (now nobody
       // else can), and number its changes after theirs.
       if (early === undefined && (await changedSince(trx, seen, last, reads))) {
@@ -873,7 +879,8 @@ export class KyselyStorage implements Storage {
         created_at: at,
       }))
       await writeRows(trx, 'mutations', answers, [], this.#prepare)
-      if (batch.rev !== last) await advanceCounter(trx, batch.rev)
+      // Deciding again may have wanted other revisions than it took.
+      if (batch.rev !== last + wanted) await advanceCounter(trx, batch.rev)
       return batch.results
     })
   }
