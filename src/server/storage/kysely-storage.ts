@@ -63,13 +63,13 @@ import type {
  * committing. On PostgreSQL the row lock is held until commit, so transactions that write revisions commit
  * one after another in revision order, and a reader can never see revision n+1 while n is still to come:
  * a pull cursor (the last revision seen) never skips a change. SQLite has one writer at a time anyway.
- * A push takes the lock late, so that pushes do their reading and deciding side by side and queue only for
- * their writes and commit: it notes the counter unlocked, reads what its batch depends on and decides, then
- * locks. If nobody took revisions in between, what it read is still what is committed; if somebody did, it
- * looks at what they wrote (every revision after the one it noted). Under the lock it reads its batch again
- * when others wrote anything it had read or answered one of its mutation ids (a push that only refuses takes
- * no revision, so that is always asked), and decides again with the revisions it now holds. So a racing retry still finds its mutation ids (`duplicate`), and a change made
- * meanwhile to a record the batch edits is seen by conflict detection, exactly as if the pushes had queued.
+ * A push takes the lock late, so that pushes read and decide side by side and queue only for their writes
+ * and commit: it notes the counter unlocked, reads what its batch depends on, decides, then locks. Under the
+ * lock it asks whether a push since answered one of its mutation ids (a push that only refuses takes no
+ * revision, so this is always asked) and, if revisions were taken since, whether they wrote anything it had
+ * read. If so it reads its batch again (nobody else can write now) and decides again; if only the revisions
+ * moved, it decides again from the same reads, numbering after them. So a racing retry still finds its mutation ids (`duplicate`), and a change made
+ * meanwhile to a record the batch edits meets conflict detection, exactly as if the pushes had queued.
  */
 
 /** Where attachment bytes live when not in the database (SQLite: files beside the database file). */
@@ -127,7 +127,7 @@ function decodeRecord(row: RecordRow): StoredRecord {
   }
 }
 
-/** A record as its row: the one place a push's writes are made. */
+/** A record as its row: the one place a record's row is made, for every write. */
 function encodeRecord(record: StoredRecord, at: string): RecordRow {
   return {
     table_name: record.table,
@@ -260,10 +260,11 @@ async function writeRows(trx: Tx, table: 'records' | 'mutations', rows: Array<Re
     for (const row of rows) statement.run(...columns.map((c) => row[c]))
     return
   }
+  // The columns are known at run time only, which Kysely's types cannot follow: the rows are typed where made.
+  const set = Object.fromEntries(replaced.map((c) => [c, sql.ref(`excluded.${c}`)]))
   for (const part of chunks(rows)) {
-    await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) values ${sql.join(
-      part.map((row) => sql`(${sql.join(columns.map((c) => row[c]))})`),
-    )}${upsert.length ? sql` on conflict (${sql.join(upsert.map((c) => sql.ref(c)))}) do update set ${sql.join(replaced.map((c) => sql`${sql.ref(c)} = ${sql.ref(`excluded.${c}`)}`))}` : sql``}`.execute(trx)
+    const insert = trx.insertInto(table).values(part as never)
+    await (upsert.length ? insert.onConflict((oc) => oc.columns(upsert as never).doUpdateSet(set as never)) : insert).execute()
   }
 }
 
