@@ -5,6 +5,7 @@ import { defineConfig } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
 import { firstScreenChunk } from './scripts/vite-chunks.ts'
 import { precompress } from './scripts/vite-compress.ts'
+import { entryAfterFirstPaint } from './scripts/vite-entry.ts'
 import { precompileMessages, vueI18nTreeShaking } from './scripts/vite-i18n.ts'
 import { manifestScreenshots, SCREENSHOTS_PATH } from './scripts/vite-screenshots.ts'
 import { vantInlineIconFontOnly } from './scripts/vite-vant.ts'
@@ -30,6 +31,7 @@ export default defineConfig({
     vueI18nTreeShaking(),
     vantInlineIconFontOnly(),
     vue(),
+    entryAfterFirstPaint(),
     screenshots.plugin,
     VitePWA({
       strategies: 'injectManifest',

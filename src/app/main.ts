@@ -4,12 +4,14 @@ import App from './App.vue'
 import { db } from './db/database'
 import { createAppI18n } from './i18n'
 import { registerServiceWorker } from './pwa/register'
+import { lazyPartsLoaded, rememberShell, removeShell } from './shell'
 import { captureInstallPrompt } from './pwa/installPrompt'
 import { closeOnVersionChange } from './pwa/versionchange'
 import { createAppRouter } from './router'
 import { useLock } from './stores/lock'
 import { readPreferences, usePreferences } from './stores/preferences'
 import './styles.css'
+import './shell.css'
 
 // First, before anything slow: the browser's install offer comes once and early, and another tab's
 // database upgrade may come at any time.
@@ -21,7 +23,8 @@ db.sealing.lock()
 const app = createApp(App)
 const pinia = createPinia()
 const i18n = createAppI18n(readPreferences().locale)
-app.use(pinia).use(i18n).use(createAppRouter())
+const router = createAppRouter()
+app.use(pinia).use(i18n).use(router)
 
 // Language and text size follow the preferences everywhere.
 const preferences = usePreferences(pinia)
@@ -45,6 +48,29 @@ const lock = useLock(pinia)
 void lock.refresh()
 app.mount('#app')
 registerServiceWorker()
+
+// The static shell (index.html) gives way once the first screen is whole, and the next start paints the frame
+// of the screen this phone opens on.
+const known = watch(
+  () => lock.state,
+  (state) => {
+    if (state === 'checking') return
+    queueMicrotask(() => known())
+    // A first screen that fails still replaces the shell: it shows its own error, never a frame for ever.
+    void router
+      .isReady()
+      .then(lazyPartsLoaded)
+      .catch((error: unknown) => console.error('first screen not loaded', error))
+      .finally(() => removeShell())
+  },
+  { immediate: true },
+)
+watch(
+  () => lock.state,
+  (state) => {
+    if (state !== 'checking' && state !== 'failed') rememberShell(state)
+  },
+)
 
 // Once the phone is open — no PIN to choose or type — the demo goes in (on a phone nobody signed in on) and
 // automatic sync starts, after the first screen is up; the engine loads with its first run.

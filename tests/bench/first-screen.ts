@@ -30,7 +30,7 @@ export interface FirstScreen {
   gzip: number
 }
 
-const TAG = /<(script|link)\b([^>]*)>/gi
+const TAG = /<(script|link|meta)\b([^>]*)>/gi
 const ATTRIBUTE = /([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/g
 
 function attributes(source: string): Map<string, string> {
@@ -39,13 +39,20 @@ function attributes(source: string): Map<string, string> {
   return found
 }
 
-/** The local files index.html loads before the app runs: module scripts, modulepreloads and stylesheets. */
+/** The local file a tag of index.html has the first screen load, if any. */
+function loadedBy(tag: string, a: Map<string, string>): string | undefined {
+  if (tag === 'script') return a.get('src')
+  // The app's entry, which the shell's script runs after the first paint (scripts/vite-entry.ts).
+  if (tag === 'meta') return a.get('name') === 'app-entry' ? a.get('content') : undefined
+  const rel = (a.get('rel') ?? '').toLowerCase().split(/\s+/)
+  return rel.includes('stylesheet') || rel.includes('modulepreload') ? a.get('href') : undefined
+}
+
+/** The local files index.html loads for the first screen: scripts, modulepreloads, stylesheets and the app's entry. */
 export function htmlAssets(html: string): string[] {
   const found: string[] = []
   for (const [, tag, attrs] of html.matchAll(TAG)) {
-    const a = attributes(attrs!)
-    const rel = (a.get('rel') ?? '').toLowerCase().split(/\s+/)
-    const url = tag!.toLowerCase() === 'script' ? a.get('src') : rel.includes('stylesheet') || rel.includes('modulepreload') ? a.get('href') : undefined
+    const url = loadedBy(tag!.toLowerCase(), attributes(attrs!))
     if (url && !/^[a-z]+:|^\/\//i.test(url)) found.push(url)
   }
   return found
@@ -134,7 +141,8 @@ function withoutPlugins(plugins: PluginOption[] | undefined, prefixes: string[])
 
 /**
  * Builds the page at `pageDir` (an index.html and its script) with the app's Vite config minus the app
- * itself: same plugins, flags, target and tree-shaking, but no service worker or web manifest.
+ * itself: same plugins, flags, target and tree-shaking, but no service worker or web manifest, and its script
+ * left as a module script (the app's shell, which runs the entry after its first paint, is not on the page).
  */
 export async function buildPage(pageDir: string, outDir: string): Promise<void> {
   await inProduction(async () => {
@@ -144,7 +152,7 @@ export async function buildPage(pageDir: string, outDir: string): Promise<void> 
       configFile: false,
       root: pageDir,
       logLevel: 'silent',
-      plugins: withoutPlugins(config.plugins, ['vite-plugin-pwa']),
+      plugins: withoutPlugins(config.plugins, ['vite-plugin-pwa', 'doorstep:entry-after-first-paint']),
       build: { ...config.build, outDir, emptyOutDir: true },
     })
   })

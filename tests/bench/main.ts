@@ -15,6 +15,9 @@ import { syncBenchmarks } from './sync'
 import { worklistBenchmarks } from './worklist'
 import { install, rowsShown, tapFromHome, watchRows } from './watch'
 import { pushBenchmarks } from './push'
+import { pullBenchmarks } from './pull'
+import { slowLinkBenchmarks } from './slow-link'
+import { workerPushBenchmarks } from './worker-push'
 import { sealedVisitsList } from './sealed-list'
 
 /*
@@ -22,7 +25,8 @@ import { sealedVisitsList } from './sealed-list'
  * written to docs/benchmarks.md: a–d in Chromium (here), e–h of sync (./sync.ts), i–j of starting the app
  * (./startup.ts), k of a roster import (./roster.ts; alone: `npm run bench -- roster`), l of the leader's worklist
  * (./worklist.ts; alone: `npm run bench -- worklist`), m of an export (./export.ts; alone:
- * `npm run bench -- export`). Benchmarks report figures; they do not pass or fail. Targets from the
+ * `npm run bench -- export`), n–q of sync in Chromium (./push.ts, ./pull.ts, ./slow-link.ts, ./worker-push.ts,
+ * set up by ./field.ts; alone: `npm run bench -- push`, `pull`, `slow4g`, `worker`). Benchmarks report figures; they do not pass or fail. Targets from the
  * issue stand beside the figures, and a missed one is flagged.
  */
 
@@ -297,7 +301,7 @@ async function browserBenchmarks(report: (table: Table) => void): Promise<void> 
   }
 }
 
-const GROUPS = { browser: browserBenchmarks, sync: syncBenchmarks, push: pushBenchmarks, roster: rosterBenchmarks, worklist: worklistBenchmarks, export: exportBenchmarks }
+const GROUPS = { browser: browserBenchmarks, sync: syncBenchmarks, push: pushBenchmarks, pull: pullBenchmarks, slow4g: slowLinkBenchmarks, worker: workerPushBenchmarks, roster: rosterBenchmarks, worklist: worklistBenchmarks, export: exportBenchmarks }
 
 /** A section's letter, `c2)` of `## c2) Opening…`: what a run's table and the page's section are matched by. */
 const letterOf = (heading: string) => /^## (\w+)\)/.exec(heading)?.[1]

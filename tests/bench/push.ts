@@ -1,13 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Page, Request } from 'playwright-core'
-import { uuidv7, type Visit } from '@/domain'
-import { launchPhone, type Phone } from '../e2e/browser'
-import { DEMO_PASSWORD, startFieldServer, type FieldServer } from '../e2e/field-server'
-import { signIn } from '../e2e/pages'
-import { visitFields } from '../fixtures'
-import { buildApp } from './first-screen'
+import { countRequests, inTheField, newVisits, peek, seedOutbox, until, untilSyncedOnScreen } from './field'
 import { count, kb, median, ratio, seconds, target, type Table } from './report'
 
 /*
@@ -25,120 +16,23 @@ const RUNS = 3
 const TARGET_RATIO = 0.5
 const MAX_REQUESTS = 40
 
-interface Seeded {
-  ms: number
-  bytes: number
-}
-
-/** 10,000 new visits with their outbox entries (a put of every field, as a create writes), in one transaction. */
-async function seed(page: Page, author: { userId: string; deviceId: string }): Promise<Seeded> {
-  const at = Date.parse('2026-11-20T01:00:00.000Z')
-  const visits: Visit[] = Array.from({ length: VISITS }, (_, i) => {
-    const time = new Date(at + i * 1000).toISOString()
-    const meta = { id: uuidv7(at + i * 1000), createdAt: time, updatedAt: time, createdBy: author.userId, deviceId: author.deviceId, rev: null, deletedAt: null, conflicts: [] }
-    return { ...meta, ...visitFields({ visitedAt: time, needs: `第 ${i + 1} 户：想了解养老金年审，家里老人腿脚不便` }) }
-  })
-  const entries = visits.map((visit) => ({
-    mutationId: uuidv7(),
-    table: 'visits',
-    recordId: visit.id,
-    baseRev: null,
-    change: { kind: 'put', changed: Object.keys(visit).sort() },
-    record: visit,
-    createdAt: visit.updatedAt,
-  }))
-  const ms = await page.evaluate(async ({ visits, entries }) => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const request = indexedDB.open('doorstep')
-      request.onsuccess = () => resolve(request.result)
-      request.onerror = () => reject(request.error)
-    })
-    const started = performance.now()
-    const tx = db.transaction(['visits', 'outbox'], 'readwrite')
-    for (const visit of visits) tx.objectStore('visits').put(visit)
-    for (const entry of entries) tx.objectStore('outbox').add(entry)
-    await new Promise((resolve, reject) => {
-      tx.oncomplete = resolve
-      tx.onerror = () => reject(tx.error)
-    })
-    const elapsed = performance.now() - started
-    db.close()
-    return elapsed
-  }, { visits, entries })
-  return { ms, bytes: JSON.stringify(visits).length }
-}
-
-/** The number of changes waiting in the app's outbox, read beside the app. */
-const outboxSize = (page: Page) =>
-  page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const request = indexedDB.open('doorstep')
-      request.onsuccess = () => resolve(request.result)
-      request.onerror = () => reject(request.error)
-    })
-    const size = await new Promise<number>((resolve) => {
-      const request = db.transaction('outbox').objectStore('outbox').count()
-      request.onsuccess = () => resolve(request.result)
-    })
-    db.close()
-    return size
-  })
-
 export async function pushBenchmarks(report: (table: Table) => void): Promise<void> {
-  const work = await mkdtemp(join(tmpdir(), 'doorstep-push-bench-'))
-  let server: FieldServer | undefined
-  let phone: Phone | undefined
-  try {
-    console.log('building the app…')
-    await buildApp(join(work, 'app'))
-    server = await startFieldServer(join(work, 'app'))
-    phone = await launchPhone()
-    // See main.ts: functions sent to the page call tsx's `__name` helper.
-    await phone.context.addInitScript('globalThis.__name = (fn) => fn')
-    const page = await phone.context.newPage()
-    await page.goto(server.url)
-    await signIn(page, 'leader1', DEMO_PASSWORD)
-    await page.getByText('记录都已同步').waitFor({ timeout: 60_000 })
-    const author = await page.evaluate(async () => {
-      const db = await new Promise<IDBDatabase>((resolve) => {
-        const request = indexedDB.open('doorstep')
-        request.onsuccess = () => resolve(request.result)
-      })
-      const get = (key: string) =>
-        new Promise<string>((resolve) => {
-          const request = db.transaction('meta').objectStore('meta').get(key)
-          request.onsuccess = () => resolve(String(request.result?.value ?? ''))
-        })
-      const ids = { userId: await get('userId'), deviceId: await get('syncDeviceId') }
-      db.close()
-      return ids
-    })
-
+  await inTheField(async ({ server, page, author }) => {
     /** One push of freshly seeded visits, the app opened at `path`: when the outbox empties, and when the run ends. */
     const traffic = { pushes: 0, pulls: 0, up: 0, json: 0 }
     const puts: number[] = []
     async function pushOnce(path: string): Promise<{ emptied: number; synced: number }> {
-      const seeded = await seed(page, author)
+      const seeded = await seedOutbox(page, newVisits(VISITS, author))
       puts.push(seeded.ms)
-      const requests = { pushes: 0, pulls: 0, up: 0, json: seeded.bytes }
-      const tally = (request: Request) => {
-        const route = new URL(request.url()).pathname
-        if (route === '/api/v1/sync/push') {
-          requests.pushes++
-          requests.up += request.postDataBuffer()?.length ?? 0
-        } else if (route === '/api/v1/sync/pull') requests.pulls++
-      }
-      page.on('request', tally)
+      const requests = countRequests(page)
       const started = performance.now()
-      await page.goto(new URL(path, server!.url).href)
-      // Polled from here: waitForFunction takes a promise for a truthy answer.
-      while ((await outboxSize(page)) > 0) await new Promise((resolve) => setTimeout(resolve, 50))
+      await page.goto(new URL(path, server.url).href)
+      await until(async () => (await peek(page, 'outbox')) === '0')
       const emptied = performance.now() - started
-      await page.getByText('记录都已同步').waitFor({ timeout: 300_000 })
-      await page.locator('.sync-status__now:not([disabled])').waitFor({ timeout: 300_000 })
+      await untilSyncedOnScreen(page)
       const synced = performance.now() - started
-      page.off('request', tally)
-      Object.assign(traffic, requests)
+      requests.stop()
+      Object.assign(traffic, requests.seen, { json: seeded.bytes })
       return { emptied, synced }
     }
     const onHome: Array<{ emptied: number; synced: number }> = []
@@ -170,9 +64,5 @@ export async function pushBenchmarks(report: (table: Table) => void): Promise<vo
         target(pushes <= MAX_REQUESTS, `at most ${MAX_REQUESTS} push requests for ${count(VISITS)} visits (${pushes})`),
       ],
     })
-  } finally {
-    await phone?.close()
-    await server?.close()
-    await rm(work, { recursive: true, force: true })
-  }
+  })
 }

@@ -92,7 +92,7 @@ const householdsInScope = demoHouseholds.filter((h) => LEADER.buildingIds.includ
 const residentsOf = new Map(householdsInScope.map((h) => [h.id, demoResidents.filter((r) => r.householdId === h.id).map((r) => r.id)]))
 
 /** `n` visits a leader might record: their own buildings, two years of dates, text that varies like real notes. */
-function visitFields(n: number, seed: number): VisitFields[] {
+export function visitFields(n: number, seed: number): VisitFields[] {
   const random = seeded(seed)
   const end = Date.parse('2026-11-20T10:00:00.000Z')
   return Array.from({ length: n }, (_, i) => {
@@ -730,15 +730,19 @@ async function latency(): Promise<Table> {
   }
   return {
     title: `h) Push latency with ${clients} clients at once`,
-    about: `The server as \`npm start\` runs it (src/server/index.ts through tsx, request log on, demo data seeded), in a process of its own on loopback; SQLite in a temp folder, then PostgreSQL ${postgresVersion} in a throw-away cluster with its default durability settings (fsync on). ${clients} devices sign in as leader1; each pushes batches of ${LATENCY_BATCH} new visits through the app's transport (fetchTransport: JSON, HTTP, answer validation), one request after another with no pause, ${each} requests each (${clients * each} in all), after ${LATENCY_REQUESTS.warmUp} warm-up requests each. Latency is from the push call to its checked answer. With no pause between requests, the clients keep the server saturated, and latency under load is mostly queueing: the server has one event loop, and every push holds the revision counter's row lock from its first statement to its commit (the cursor's safety, docs/sync-protocol.md), so pushes are applied one at a time on either engine. Baseline: one client alone, ${one} requests.`,
+    about: `The server as \`npm start\` runs it (src/server/index.ts through tsx, request log on, demo data seeded), in a process of its own on loopback; SQLite in a temp folder, then PostgreSQL ${postgresVersion} in a throw-away cluster with its default durability settings (fsync on). ${clients} devices sign in as leader1; each pushes batches of ${LATENCY_BATCH} new visits through the app's transport (fetchTransport: JSON, HTTP, answer validation), one request after another with no pause, ${each} requests each (${clients * each} in all), after ${LATENCY_REQUESTS.warmUp} warm-up requests each. Latency is from the push call to its checked answer. With no pause between requests, the clients keep the server saturated, and latency under load is mostly queueing: the server has one event loop; on SQLite pushes are applied one at a time (one writer), while on PostgreSQL they read and decide side by side and queue on the revision counter's row lock only for their writes and commit (the cursor's safety, docs/sync-protocol.md). Baseline: one client alone, ${one} requests.`,
     head: ['', 'requests', 'median', 'p99', 'max', 'p99 ÷ 1 client'],
     rows,
     notes,
   }
 }
 
-/** The sync benchmarks e–h, in order. */
+/**
+ * The sync benchmarks e–h, in order. While working on one of them, DOORSTEP_BENCH_SYNC=e runs only e–g (one
+ * run) and DOORSTEP_BENCH_SYNC=h only h; the page's other sections stay as they were.
+ */
 export async function syncBenchmarks(report: (table: Table) => void): Promise<void> {
-  for (const table of await pushPullBytes()) report(table)
-  report(await latency())
+  const only = process.env.DOORSTEP_BENCH_SYNC
+  if (only !== 'h') for (const table of await pushPullBytes()) report(table)
+  if (only !== 'e') report(await latency())
 }

@@ -555,6 +555,69 @@ for (const engine of engines) {
         }
       })
 
+      /**
+       * Two pushes on two servers that both read and decide before either takes the counter, which another
+       * transaction holds meanwhile without taking a revision; `prepare` runs first, on a seeded database.
+       */
+      async function racingPushes<T>(
+        prepare: (setup: Storage) => Promise<T>,
+        push: (writer: Storage, prepared: T, i: number) => Promise<MutationResult[]>,
+      ): Promise<MutationResult[]> {
+        const url = await createTestDatabase(postgresUrl)
+        const setup = openPostgresStorage({ url })
+        const writers = [openPostgresStorage({ url }), openPostgresStorage({ url })]
+        const blocker = new pg.Client({ connectionString: url })
+        try {
+          await setup.migrate()
+          await seedDemo(setup)
+          const prepared = await prepare(setup)
+          await blocker.connect()
+          await blocker.query('BEGIN')
+          await blocker.query('UPDATE counter SET value = value')
+          const pushing = Promise.all(writers.map((writer, i) => push(writer, prepared, i)))
+          await new Promise((resolve) => setTimeout(resolve, 300))
+          await blocker.query('COMMIT')
+          return (await pushing).map(([result]) => result!)
+        } finally {
+          await blocker.end()
+          await Promise.all([setup, ...writers].map((s) => s.close()))
+        }
+      }
+
+      it('a batch retried while it is still being applied is applied once: the second push reads again under the counter', async () => {
+        const visit = newVisit()
+        const answers = await racingPushes(
+          (setup) => principalOf(setup, 'leader1'),
+          (writer, leader) => writer.push(leader, incoming(visit), now),
+        )
+        expect(answers.map((r) => r.status).sort()).toEqual(['applied', 'duplicate'])
+        expect(revOf(answers[0])).toBe(revOf(answers[1]))
+      })
+
+      it('a refused batch retried while it is still being answered is answered the same twice, and recorded once', async () => {
+        const refused = newVisit({ buildingId: b3 })
+        const answers = await racingPushes(
+          (setup) => principalOf(setup, 'leader1'),
+          (writer, leader) => writer.push(leader, incoming(refused), now),
+        )
+        expect(answers[0]).toMatchObject({ status: 'rejected', code: 'forbidden' })
+        expect(answers[1]).toEqual(answers[0])
+      })
+
+      it('two devices changing one field at once: the later push sees the earlier change and keeps its value as a conflict', async () => {
+        const created = newVisit()
+        const answers = await racingPushes(
+          async (setup) => {
+            const leader = await principalOf(setup, 'leader1')
+            return { leader, base: revOf((await setup.push(leader, incoming(created), now))[0]) }
+          },
+          // Each device its own value, both based on the revision they saw: one of them loses.
+          (writer, { leader, base }, i) =>
+            writer.push({ ...leader, deviceId: `d-racer-${i}` }, incoming(mutation.put('visits', recordId(created), { needs: `第${i}台` }, base)), now),
+        )
+        expect(answers.map((r) => r.status).sort()).toEqual(['applied', 'conflict'])
+      })
+
       it('a reader pulling while several servers push never skips a revision', async () => {
         const url = await createTestDatabase(postgresUrl)
         const setup = openPostgresStorage({ url })

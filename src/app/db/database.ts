@@ -119,7 +119,8 @@ export interface Draft {
  * Small device-wide values. The sync session: `token`, `user` (JSON of the domain User), `serverUrl`,
  * `syncDeviceId` (the id the server gave this device at sign-in), `cursor` (pull's, opaque),
  * `lastSuccessAt`, `lastFullSyncAt` (the end of the last run that pushed everything and pulled to the end),
- * `lastError` (JSON of SyncErrorInfo), `recovery` (JSON of RecoveryFound: the browser had
+ * `lastError` (JSON of SyncErrorInfo), `pulling` (set while a pull of several transactions writes, by whichever
+ * context runs it: summaries hold their last answer meanwhile, src/app/db/live.ts), `recovery` (JSON of RecoveryFound: the browser had
  * cleared this phone's data before a sign-in, and the leader has not yet read what came back), `issuesSeen`
  * (the office news on the leader's reports they have seen: ./issue-news.ts), `signedOutAt` (the last sign-out
  * here, which emptied the phone: src/app/sync/session.ts). The app lock's: `keyring` (the wrapped data key),
@@ -138,6 +139,7 @@ export interface MetaEntry {
     | 'lastSuccessAt'
     | 'lastFullSyncAt'
     | 'lastError'
+    | 'pulling'
     | 'recovery'
     | 'issuesSeen'
     | 'signedOutAt'

@@ -256,6 +256,11 @@ export function createQueries(db: DoorstepDatabase) {
       return { lastSeenAt: found.lastSeenAt, records: { visits, issues, inspections } }
     },
 
+    /** Whether a sync is writing a pull of several transactions (any tab's, or the worker's): see LiveQueryOptions. */
+    async pulling(): Promise<boolean> {
+      return Boolean(await db.meta.get('pulling'))
+    },
+
     /** The sync session and the outcome of the last run, for the status line and the sign-in banner. */
     async syncStatus(): Promise<SyncSessionStatus> {
       const keys = ['token', 'user', 'serverUrl', 'lastSuccessAt', 'lastError'] as const

@@ -5,6 +5,7 @@ import common from './common'
 import home from '@/app/features/home/messages'
 import session from '@/app/features/session/messages'
 import pwa from '@/app/pwa/messages'
+import { whileLoading } from '@/app/shell'
 
 /** One feature's words in every locale, as `defineMessages` returns them. */
 export type MessagePart = Record<Locale, object>
@@ -76,7 +77,7 @@ export async function loadMessages(names: LazyMessages[]): Promise<void> {
  * what the first screen can do without a moment, so that its chunk stays small.
  */
 export function withMessages(load: () => Promise<{ default: Component }>, names: LazyMessages[]) {
-  return defineAsyncComponent(() => Promise.all([load(), loadMessages(names)]).then(([module]) => module))
+  return defineAsyncComponent(() => whileLoading(Promise.all([load(), loadMessages(names)]).then(([module]) => module)))
 }
 
 /** Every part, first-screen and lazy: for tests that mount any screen and check all catalogs. */

@@ -1,4 +1,4 @@
-import { Workbox } from 'workbox-window'
+import type { Workbox } from 'workbox-window'
 import { shallowRef } from 'vue'
 import { flushDrafts } from '@/app/forms/flush'
 
@@ -18,17 +18,23 @@ export function registerServiceWorker() {
   if (!('serviceWorker' in navigator) || import.meta.env.DEV) return
   const base = import.meta.env.BASE_URL
   const startedUnderWorker = !!navigator.serviceWorker.controller
-  workbox = new Workbox(`${base}sw.js`, { scope: base })
-  workbox.addEventListener('waiting', () => (updateReady.value = true))
   // Another tab accepted the update: this page still runs the old version, whose files the new worker
   // no longer keeps, so it is offered the reload as well (applyUpdate then just reloads).
   navigator.serviceWorker.addEventListener('controllerchange', () => {
     if (startedUnderWorker && !accepted) updateReady.value = true
   })
-  workbox.register().then(
-    (registered) => (registration = registered),
-    (error: unknown) => console.error('service worker not registered', error),
-  )
+  // workbox-window comes in a chunk of its own, after the first screen: registering waits for the page's
+  // load event anyway, and the first screen's bytes are budgeted (tests/unit/build/bundle-budget.test.ts).
+  import('workbox-window')
+    .then(({ Workbox }) => {
+      workbox = new Workbox(`${base}sw.js`, { scope: base })
+      workbox.addEventListener('waiting', () => (updateReady.value = true))
+      return workbox.register()
+    })
+    .then(
+      (registered) => (registration = registered),
+      (error: unknown) => console.error('service worker not registered', error),
+    )
   const lookForUpdate = () => {
     if (document.visibilityState === 'visible' && navigator.onLine) registration?.update().catch(() => {})
   }

@@ -8,6 +8,7 @@ import {
   RECORD_TABLES,
   chinaDay,
   photosOf,
+  type Change,
   type ChecklistTemplate,
   type EchoStamps,
   type FieldConflict,
@@ -43,8 +44,9 @@ import type { SyncTransport } from './transport'
  *   unless the answer is newer (in which case the next pull brings the server's merged version).
  * - **A push's own changes stay home.** The answers' stamps make the phone's copy the server's, so pull asks
  *   the server to leave those revisions out (`echoes=skip`); anything else the server wrote comes back.
- * - **A page and its cursor are one.** Each pull page is written with its cursor in one transaction, so a
- *   run cut short resumes after the last page written, never before it (twice) nor after it (a gap).
+ * - **A page and its cursor are one.** Each pull page is written in the same transaction as its cursor (or a
+ *   later page's: the pages that arrived while the one before was written go together), so a run cut short
+ *   resumes after the last page written, never before it (twice) nor after it (a gap).
  * - **Batches fit the network.** They start near 50 mutations or 256 KB, halve on a timeout or a 413 and
  *   double after each success, up to the server's limits. A single mutation larger than the server takes
  *   is refused locally (`too_large`) rather than retried for ever.
@@ -107,6 +109,8 @@ const MAX_BATCH_BYTES = PUSH_MAX_BYTES - 16 * 1024
 const MIN_BATCH_BYTES = 16 * 1024
 export const BACKOFF = { baseMs: 5_000, maxMs: 15 * 60_000 }
 const DEFAULT_PULL_LIMIT = 500
+/** Pages fetched ahead of the one being written; as many may go into one transaction (see pagesAhead). */
+const PULL_AHEAD = 4
 const HEALTH_REPEAT_MS = 15 * 60_000
 /** Failures after which a health report would not get through either (or, throttled, should not try). */
 const UNREACHED: readonly SyncErrorCode[] = ['offline', 'timeout', 'throttled', 'unauthorized', 'password_change', 'ended_by_office']
@@ -216,6 +220,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     } catch (error) {
       outcome = await failed(error, session.token)
     }
+    await endPulling()
     if (outcome.status === 'done' || !UNREACHED.includes(outcome.error.code)) await reportHealth()
     return outcome
   }
@@ -323,6 +328,21 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     nextRetryAt = now() + Math.max(retryAfter, cap / 2 + random() * (cap / 2))
     await db.meta.put({ key: 'lastError', value: JSON.stringify(info) })
     return { status: 'failed', error: info, nextRetryAt }
+  }
+
+  /**
+   * A pull cut short here, or in a context closed in the middle of one (a tab, the worker), leaves `pulling`
+   * set, which would hold the summaries: every run ends with it gone. Read first, as a delete alone would
+   * wake the summaries' live queries after every run.
+   */
+  async function endPulling() {
+    try {
+      await db.transaction('rw', db.meta, async () => {
+        if (await db.meta.get('pulling')) await db.meta.delete('pulling')
+      })
+    } catch (error) {
+      console.error('pulling mark not cleared', error)
+    }
   }
 
   // ---- push ----
@@ -521,58 +541,135 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   // ---- pull ----
 
   async function pull(): Promise<{ pulled: number; skipped: number; complete: boolean; settingsArrived: boolean }> {
-    let cursor = (await db.meta.get('cursor'))?.value ?? null
+    const from = (await db.meta.get('cursor'))?.value ?? null
+    const pages = pagesAhead(from)
     let pulled = 0
     let skipped = 0
     let settingsArrived = false
-    for (;;) {
-      // This engine settles the stamps of its echoes, so it needs none of them pulled back.
-      const page = await transport.pull(cursor, pullLimit, { skipEchoes: true })
-      skipped += await applyPage(page, cursor === null)
-      progressed = true
-      pulled += page.changes.length
-      settingsArrived ||= page.changes.some((change) => change.table === 'communities')
-      cursor = page.cursor
-      // An empty page that claims more would loop for ever: the next run asks again.
-      if (!page.hasMore || !page.changes.length) return { pulled, skipped, complete: !page.hasMore, settingsArrived }
+    let fromScratch = from === null
+    let pulling = false
+    try {
+      for (;;) {
+        const arrived = await pages.take()
+        const more = arrived.at(-1)!.hasMore && arrived.at(-1)!.changes.length > 0
+        const failed = await applyPages(arrived, fromScratch, more === pulling ? null : more)
+        pulling = more
+        // Logged once the transaction is over: a page in the middle of one waits on nothing but IndexedDB.
+        for (const change of failed) console.warn('pulled record failed its schema', change.table, change.id)
+        skipped += failed.length
+        fromScratch = false
+        progressed = true
+        for (const page of arrived) {
+          pulled += page.changes.length
+          settingsArrived ||= page.changes.some((change) => change.table === 'communities')
+        }
+        // An empty page that claims more would loop for ever: the next run asks again.
+        if (!more) return { pulled, skipped, complete: !arrived.at(-1)!.hasMore, settingsArrived }
+      }
+    } finally {
+      pages.stop()
     }
   }
 
-  /** Writes one page and its cursor in one transaction; answers how many records failed their schema. */
-  function applyPage(page: PullResponse, fromScratch: boolean): Promise<number> {
+  /**
+   * Fetches pages one after another (each asks from the cursor of the one before) while the pages before are
+   * being written, at most PULL_AHEAD ahead. `take` answers every page arrived by then (at least one): written
+   * in one transaction, they cost one commit, and one re-run of each live query over what they touch, rather
+   * than one per page. A failed request is thrown by the `take` after the pages that arrived before it. `stop`
+   * ends the fetching when the pull ends early (a failed write): no request of this run goes after it.
+   */
+  function pagesAhead(from: string | null) {
+    // This run's: a run after this one may speak for another session.
+    const source = transport
+    const arrived: PullResponse[] = []
+    let failure: { error: unknown } | null = null
+    let ended = false
+    let stopped = false
+    let wake = () => {}
+    let room = () => {}
+    void (async () => {
+      let cursor = from
+      try {
+        for (;;) {
+          while (arrived.length >= PULL_AHEAD && !stopped) await new Promise<void>((resolve) => (room = resolve))
+          if (stopped) break
+          // This engine settles the stamps of its echoes, so it needs none of them pulled back.
+          const page = await source.pull(cursor, pullLimit, { skipEchoes: true })
+          arrived.push(page)
+          wake()
+          cursor = page.cursor
+          if (!page.hasMore || !page.changes.length) break
+        }
+      } catch (error) {
+        failure = { error }
+      } finally {
+        ended = true
+        wake()
+      }
+    })()
+    return {
+      async take(): Promise<PullResponse[]> {
+        while (!arrived.length && !ended) await new Promise<void>((resolve) => (wake = resolve))
+        if (!arrived.length) throw failure!.error
+        const taken = arrived.splice(0)
+        room()
+        return taken
+      },
+      stop() {
+        stopped = true
+        room()
+      },
+    }
+  }
+
+  /**
+   * Writes pages and the last one's cursor in one transaction; answers the changes that failed their schema.
+   * `fromScratch` (the run's first pull from no cursor) and a page's `reset` clear what pull brought first.
+   * `pulling` true marks the first of several transactions (`pulling` in meta), false the last (null: neither),
+   * so that live summaries re-run once for the whole pull, not once per transaction (src/app/db/live.ts).
+   */
+  function applyPages(pages: PullResponse[], fromScratch: boolean, pulling: boolean | null): Promise<Change[]> {
     const tables = [...new Set([...retentionTables(db), ...PULL_TABLES.map((t) => db.table(t))])]
     return db.transaction('rw', tables, async () => {
-      if (fromScratch || page.reset) await clearPulled(page.reset)
-      let skipped = 0
-      const byTable = new Map<PullTable, Record<string, unknown>[]>()
-      for (const change of page.changes) {
-        // A deleted reference row only needs its key; a record's tombstone is a whole record, and is kept.
-        const parsed =
-          change.record.deletedAt && !isRecordTable(change.table) ? { success: true, data: change.record } : PULL_SCHEMAS[change.table].safeParse(change.record)
-        if (!parsed.success) {
-          // One malformed record must not stop every later page; it is counted and logged, never written.
-          console.warn('pulled record failed its schema', change.table, change.id)
-          skipped++
-          continue
-        }
-        const list = byTable.get(change.table) ?? []
-        byTable.set(change.table, list)
-        list.push({ ...(parsed.data as Record<string, unknown>), rev: change.rev })
-      }
-      // Reference data first: the records of the page are judged by the community settings it may bring.
-      for (const [table, records] of byTable) if (!isRecordTable(table)) await writeReference(table, records)
-      for (const [table, records] of byTable) if (isRecordTable(table)) await writeRecords(table, records as unknown as SyncedRecord[])
-      await db.meta.put({ key: 'cursor', value: page.cursor })
+      const failed: Change[] = []
+      for (const [i, page] of pages.entries()) failed.push(...(await writePage(page, (fromScratch && i === 0) || page.reset)))
+      await db.meta.put({ key: 'cursor', value: pages.at(-1)!.cursor })
+      if (pulling) await db.meta.put({ key: 'pulling', value: iso() })
+      else if (pulling === false) await db.meta.delete('pulling')
       // The server's reference data replaces the demo data for good: never seed it again.
       if (fromScratch && !(await db.meta.get('seededAt'))) await db.meta.put({ key: 'seededAt', value: iso() })
-      return skipped
+      return failed
     })
+  }
+
+  /** Writes one page's records, within applyPages' transaction; answers the changes that failed their schema. */
+  async function writePage(page: PullResponse, clear: boolean): Promise<Change[]> {
+    if (clear) await clearPulled(page.reset)
+    const failed: Change[] = []
+    const byTable = new Map<PullTable, Record<string, unknown>[]>()
+    for (const change of page.changes) {
+      // A deleted reference row only needs its key; a record's tombstone is a whole record, and is kept.
+      const parsed =
+        change.record.deletedAt && !isRecordTable(change.table) ? { success: true, data: change.record } : PULL_SCHEMAS[change.table].safeParse(change.record)
+      if (!parsed.success) {
+        // One malformed record must not stop every later page; it is counted and logged, never written.
+        failed.push(change)
+        continue
+      }
+      const list = byTable.get(change.table) ?? []
+      byTable.set(change.table, list)
+      list.push({ ...(parsed.data as Record<string, unknown>), rev: change.rev })
+    }
+    // Reference data first: the records of the page are judged by the community settings it may bring.
+    for (const [table, records] of byTable) if (!isRecordTable(table)) await writeReference(table, records)
+    for (const [table, records] of byTable) if (isRecordTable(table)) await writeRecords(table, records as unknown as SyncedRecord[])
+    return failed
   }
 
   async function writeRecords(table: RecordTable, records: SyncedRecord[]) {
     const ids = records.map((r) => r.id)
     const pending = new Set((await db.outbox.where('recordId').anyOf(ids).keys()) as string[])
-    const local = await recordTable(table).bulkGet(ids)
+    const local = await storedOf(table, ids)
     const write: SyncedRecord[] = []
     const held: HeldChange[] = []
     records.forEach((record, i) => {
@@ -582,6 +679,22 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     })
     const kept = table === 'inspections' ? { write, drop: [] } : await judgeArrivals(db, table, write as Array<Visit | IssueReport>, now())
     await Promise.all([recordTable(table).bulkPut(kept.write), recordTable(table).bulkDelete(kept.drop), db.held.bulkPut(held)])
+  }
+
+  /**
+   * The stored copies of `ids`, in their order (undefined where none). Dexie's bulkGet asks IndexedDB once per
+   * id, 10,000 requests in a first pull of 10,000 visits; so the stored keys between the page's least and
+   * greatest id are listed first (one request, keys only: a page's ids are UUIDv7s, mostly near one another),
+   * and only the ids among them are read.
+   */
+  async function storedOf(table: RecordTable, ids: string[]): Promise<Array<SyncedRecord | undefined>> {
+    const sorted = [...ids].sort()
+    if (!sorted.length) return []
+    const listed = await recordTable(table).where(':id').between(sorted[0]!, sorted.at(-1)!, true, true).primaryKeys()
+    const present = new Set(listed)
+    const found = await recordTable(table).bulkGet(ids.filter((id) => present.has(id)))
+    const byId = new Map(found.flatMap((record) => (record ? [[record.id, record] as const] : [])))
+    return ids.map((id) => byId.get(id))
   }
 
   async function writeReference(table: Exclude<PullTable, RecordTable>, records: Record<string, unknown>[]) {

@@ -58,13 +58,18 @@ import type {
  * The one implementation of Storage, for SQLite and PostgreSQL alike: the engines differ only in how Kysely
  * connects (sqlite.ts, postgres.ts) and where attachment bytes live.
  *
- * Revisions and the pull cursor. Every transaction that writes records first locks the one counter row
+ * Revisions and the pull cursor. Every transaction that writes records locks the one counter row
  * (`UPDATE counter … RETURNING value`), takes its revisions from it and sets it to the last one used before
  * committing. On PostgreSQL the row lock is held until commit, so transactions that write revisions commit
  * one after another in revision order, and a reader can never see revision n+1 while n is still to come:
  * a pull cursor (the last revision seen) never skips a change. SQLite has one writer at a time anyway.
- * Taking the lock first (not last) also makes a push read the records, mutation ids and template versions
- * that every earlier push committed, so a retried batch can never be applied twice by a racing retry.
+ * A push takes the lock late, so that pushes read and decide side by side and queue only for their writes
+ * and commit: it notes the counter unlocked, reads what its batch depends on, decides, then locks. Under the
+ * lock it asks whether a push since answered one of its mutation ids (a push that only refuses takes no
+ * revision, so this is always asked) and, if revisions were taken since, whether they wrote anything it had
+ * read. If so it reads its batch again (nobody else can write now) and decides again; if only the revisions
+ * moved, it decides again from the same reads, numbering after them. So a racing retry still finds its mutation ids (`duplicate`), and a change made
+ * meanwhile to a record the batch edits meets conflict detection, exactly as if the pushes had queued.
  */
 
 /** Where attachment bytes live when not in the database (SQLite: files beside the database file). */
@@ -80,7 +85,17 @@ export interface KyselyStorageOptions {
   db: Kysely<Database>
   /** A BlobStore, or `'inline'` for the attachments table's content column (PostgreSQL: servers share no disk). */
   blobs: BlobStore | 'inline'
+  /**
+   * One writer at a time (SQLite): a push takes the counter's lock before it reads, since it would wait for
+   * the other writers anyway; reading first would only risk a write that SQLite cannot start on an old snapshot.
+   */
+  oneWriter?: boolean
+  /** SQLite: its statements, prepared once by their text, for the rows a push writes (see `writeRows`). */
+  prepare?: Prepare
 }
+
+/** A statement prepared once and run again with new values, in whatever transaction is open on its connection. */
+export type Prepare = (sql: string) => { run(...values: unknown[]): unknown }
 
 type Tx = Transaction<Database>
 type RecordRow = Selectable<RecordsTable>
@@ -113,6 +128,7 @@ function decodeRecord(row: RecordRow): StoredRecord {
   }
 }
 
+/** A record as its row: the one place a record's row is made, for every write. */
 function encodeRecord(record: StoredRecord, at: string): RecordRow {
   return {
     table_name: record.table,
@@ -205,12 +221,23 @@ async function loadRoster(db: Kysely<Database> | Tx, communityId: string): Promi
 
 /** Locks the counter row until the transaction ends and returns the last revision handed out. */
 async function lockCounter(trx: Tx): Promise<number> {
+  return takeRevisions(trx, 0)
+}
+
+/** Locks the counter row until the transaction ends, takes `count` revisions and returns the last one before them. */
+async function takeRevisions(trx: Tx, count: number): Promise<number> {
   const row = await trx
     .updateTable('counter')
-    .set((eb) => ({ value: eb.ref('value') }))
+    .set((eb) => ({ value: eb('value', '+', count) }))
     .where('id', '=', 1)
     .returning('value')
     .executeTakeFirstOrThrow()
+  return Number(row.value) - count
+}
+
+/** The last revision committed, without locking. */
+async function counterValue(trx: Tx): Promise<number> {
+  const row = await trx.selectFrom('counter').select('value').where('id', '=', 1).executeTakeFirstOrThrow()
   return Number(row.value)
 }
 
@@ -218,27 +245,33 @@ async function advanceCounter(trx: Tx, value: number): Promise<void> {
   await trx.updateTable('counter').set({ value }).where('id', '=', 1).execute()
 }
 
-async function upsertRecords(trx: Tx, records: StoredRecord[], at: string): Promise<void> {
-  for (const part of chunks(records)) {
-    await trx
-      .insertInto('records')
-      .values(part.map((r) => encodeRecord(r, at)))
-      .onConflict((oc) =>
-        oc.columns(['table_name', 'id']).doUpdateSet((eb) => ({
-          community_id: eb.ref('excluded.community_id'),
-          building_id: eb.ref('excluded.building_id'),
-          created_by: eb.ref('excluded.created_by'),
-          device_id: eb.ref('excluded.device_id'),
-          rev: eb.ref('excluded.rev'),
-          data: eb.ref('excluded.data'),
-          field_revs: eb.ref('excluded.field_revs'),
-          deleted_at: eb.ref('excluded.deleted_at'),
-          updated_at: eb.ref('excluded.updated_at'),
-          echo_device: eb.ref('excluded.echo_device'),
-        })),
-      )
-      .execute()
+/**
+ * Inserts rows of one shape (`upsert`: replacing the rows of the same key). With `prepare` (SQLite) each row
+ * runs one statement prepared once and reused, as fast as better-sqlite3 alone: a many-row statement would be
+ * parsed afresh each time and binds no faster. Without it (PostgreSQL), CHUNK rows a statement, since each
+ * statement is a round trip. The columns are the rows' own keys, so that a column added where rows are
+ * made (`encodeRecord`) is written by both.
+ */
+async function writeRows(trx: Tx, table: 'records' | 'mutations', rows: Array<Record<string, unknown>>, upsert: string[], prepare: Prepare | undefined): Promise<void> {
+  if (rows.length === 0) return
+  const columns = Object.keys(rows[0]!)
+  const replaced = columns.filter((c) => !upsert.includes(c))
+  if (prepare) {
+    const conflict = upsert.length ? ` on conflict (${upsert.join(', ')}) do update set ${replaced.map((c) => `${c} = excluded.${c}`).join(', ')}` : ''
+    const statement = prepare(`insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})${conflict}`)
+    for (const row of rows) statement.run(...columns.map((c) => row[c]))
+    return
   }
+  // The columns are known at run time only, which Kysely's types cannot follow: the rows are typed where made.
+  const set = Object.fromEntries(replaced.map((c) => [c, sql.ref(`excluded.${c}`)]))
+  for (const part of chunks(rows)) {
+    const insert = trx.insertInto(table).values(part as never)
+    await (upsert.length ? insert.onConflict((oc) => oc.columns(upsert as never).doUpdateSet(set as never)) : insert).execute()
+  }
+}
+
+async function upsertRecords(trx: Tx, records: StoredRecord[], at: string, prepare?: Prepare): Promise<void> {
+  await writeRows(trx, 'records', records.map((r) => encodeRecord(r, at)), ['table_name', 'id'], prepare)
   const refs = records.flatMap((r) => keptPhotos(r.data).map((sha256) => ({ sha256, table_name: r.table, record_id: r.id })))
   const unique = [...new Map(refs.map((ref) => [`${ref.sha256}/${key(ref.table_name, ref.record_id)}`, ref])).values()]
   for (const part of chunks(unique)) {
@@ -252,10 +285,12 @@ function keptPhotos(data: Record<string, unknown>): string[] {
   return [...photosOf(data), ...lost.flatMap((conflict) => photosOf({ [conflict.field]: conflict.value }))]
 }
 
-async function loadRecords(trx: Tx, targets: Array<{ table: PullTable; id: string }>): Promise<Map<string, StoredRecord>> {
+/** The stored records of these keys; `read` collects every key looked up, found or not. */
+async function loadRecords(trx: Tx, targets: Array<{ table: PullTable; id: string }>, read?: Set<string>): Promise<Map<string, StoredRecord>> {
   const found = new Map<string, StoredRecord>()
   const idsByTable = new Map<PullTable, Set<string>>()
   for (const t of targets) idsByTable.set(t.table, (idsByTable.get(t.table) ?? new Set()).add(t.id))
+  targets.forEach((t) => read?.add(key(t.table, t.id)))
   for (const [table, ids] of idsByTable) {
     for (const part of chunks([...ids])) {
       const rows = await trx.selectFrom('records').selectAll().where('table_name', '=', table).where('id', 'in', part).execute()
@@ -266,7 +301,7 @@ async function loadRecords(trx: Tx, targets: Array<{ table: PullTable; id: strin
 }
 
 /** Where the households and residents named by a batch's puts (or by the records they edit) are stored. */
-async function loadPlaces(trx: Tx, mutations: Mutation[], records: Map<string, StoredRecord>): Promise<Places> {
+async function loadPlaces(trx: Tx, mutations: Mutation[], records: ReadonlyMap<string, StoredRecord>, read: Set<string>): Promise<Places> {
   const households = new Set<string>()
   const residents = new Set<string>()
   for (const mutation of mutations) {
@@ -276,10 +311,11 @@ async function loadPlaces(trx: Tx, mutations: Mutation[], records: Map<string, S
     named.households.forEach((id) => households.add(id))
     named.residents.forEach((id) => residents.add(id))
   }
-  const found = await loadRecords(trx, [
-    ...[...households].map((id) => ({ table: 'households' as const, id })),
-    ...[...residents].map((id) => ({ table: 'residents' as const, id })),
-  ])
+  const found = await loadRecords(
+    trx,
+    [...[...households].map((id) => ({ table: 'households' as const, id })), ...[...residents].map((id) => ({ table: 'residents' as const, id }))],
+    read,
+  )
   const buildingOfHousehold = new Map<string, string>()
   const householdOfResident = new Map<string, string>()
   for (const record of found.values()) {
@@ -290,12 +326,16 @@ async function loadPlaces(trx: Tx, mutations: Mutation[], records: Map<string, S
   return { buildingOfHousehold, householdOfResident }
 }
 
+/** What the key of every version of a template starts with: the key of version 0 less its number. */
+function templatePrefix(communityId: string, templateId: string): string {
+  return templateKey(communityId, templateId, 0).slice(0, -1)
+}
+
 /** The newest version of each template id that the community has (another community's of the same id are theirs). */
 async function loadNewestTemplates(trx: Tx, communityId: string, templateIds: string[]): Promise<Map<string, StoredRecord>> {
   const newest = new Map<string, StoredRecord>()
   for (const templateId of new Set(templateIds)) {
-    // Every version's key: the key of version 0 less its number.
-    const prefix = templateKey(communityId, templateId, 0).slice(0, -1)
+    const prefix = templatePrefix(communityId, templateId)
     const pattern = `${prefix.replace(/[!%_]/g, '!$&')}%`
     const rows = await trx
       .selectFrom('records')
@@ -319,7 +359,8 @@ async function loadTemplateVersions(
   trx: Tx,
   principal: MemberPrincipal,
   mutations: Mutation[],
-  records: Map<string, StoredRecord>,
+  records: ReadonlyMap<string, StoredRecord>,
+  read: Set<string>,
 ): Promise<Map<string, ChecklistTemplate>> {
   const ids = mutations.flatMap((mutation) => {
     if (mutation.kind !== 'put' || mutation.table !== 'inspections') return []
@@ -328,7 +369,7 @@ async function loadTemplateVersions(
       ? [{ table: 'templates' as const, id: templateKey(principal.communityId, named.templateId, named.templateVersion) }]
       : []
   })
-  const found = await loadRecords(trx, ids)
+  const found = await loadRecords(trx, ids, read)
   const versions = new Map<string, ChecklistTemplate>()
   for (const record of found.values()) {
     const template = record.data as ChecklistTemplate
@@ -369,12 +410,16 @@ async function readableAttachments(db: Kysely<Database> | Tx, principal: Princip
  * The photos named by a batch's puts that the principal may name: those they may read, and those the server
  * does not have (naming them reveals nothing; they show as missing until uploaded).
  */
-async function loadNamablePhotos(trx: Tx, principal: MemberPrincipal, mutations: Mutation[]): Promise<Set<string>> {
-  const hashes = [...new Set(mutations.flatMap((m) => (m.kind === 'put' ? photosOf(m.fields) : [])))]
+async function loadNamablePhotos(trx: Tx, principal: MemberPrincipal, hashes: string[]): Promise<Set<string>> {
   const namable = await readableAttachments(trx, principal, hashes)
   const stored = await storedAttachments(trx, hashes)
   for (const sha256 of hashes) if (!stored.has(sha256)) namable.add(sha256)
   return namable
+}
+
+/** The photos a batch's puts name, each once. */
+function photosNamed(mutations: Mutation[]): string[] {
+  return [...new Set(mutations.flatMap((m) => (m.kind === 'put' ? photosOf(m.fields) : [])))]
 }
 
 /** Of these hashes, those whose bytes the server has. */
@@ -387,13 +432,145 @@ async function storedAttachments(db: Kysely<Database> | Tx, hashes: string[]): P
   return stored
 }
 
+/** What a push read to decide its batch; `keys` are the records keys it looked up, found or not. */
+interface BatchReads {
+  answered: ReadonlyMap<string, MutationResult>
+  /** The mutation ids not answered before. */
+  fresh: string[]
+  records: ReadonlyMap<string, StoredRecord>
+  templates: ReadonlyMap<string, StoredRecord>
+  places: Places
+  templateVersions: Map<string, ChecklistTemplate>
+  namablePhotos: Set<string>
+  unnamablePhotos: boolean
+  assignees: Map<string, Pick<UserRecord, 'role' | 'communityId' | 'disabled'>>
+  keys: Set<string>
+  /** Prefixes of the template keys whose newest version a publish read. */
+  templatePrefixes: string[]
+}
+
+/** Everything stored that a batch's mutations depend on, in a few queries for the whole batch. */
+async function readBatch(trx: Tx, principal: MemberPrincipal, parsed: Array<Extract<IncomingMutation, { ok: true }>>): Promise<BatchReads> {
+  const answered = new Map<string, MutationResult>()
+  for (const part of chunks([...new Set(parsed.map((m) => m.mutation.mutationId))])) {
+    const rows = await trx.selectFrom('mutations').select(['mutation_id', 'result']).where('mutation_id', 'in', part).execute()
+    for (const row of rows) answered.set(row.mutation_id, MutationResult.parse(JSON.parse(row.result)))
+  }
+  const fresh = parsed.filter((m) => !answered.has(m.mutation.mutationId)).map((m) => m.mutation)
+  const keys = new Set<string>()
+  const records = await loadRecords(trx, fresh.flatMap((m) => target(m) ?? []), keys)
+  const published = fresh.flatMap((m) => (m.kind === 'template.publish' ? [m.template.id] : []))
+  const templates = await loadNewestTemplates(trx, principal.communityId, published)
+  const places = await loadPlaces(trx, fresh, records, keys)
+  const templateVersions = await loadTemplateVersions(trx, principal, fresh, records, keys)
+  const hashes = photosNamed(fresh)
+  const namablePhotos = await loadNamablePhotos(trx, principal, hashes)
+  const assigneeIds = fresh.flatMap((m) => (m.kind === 'issue.assign' && m.assignee !== null ? [m.assignee] : []))
+  // An assignee's name card is rewritten whenever the account changes.
+  assigneeIds.forEach((id) => keys.add(key('users', id)))
+  return {
+    answered,
+    fresh: fresh.map((m) => m.mutationId),
+    records,
+    templates,
+    places,
+    templateVersions,
+    namablePhotos,
+    unnamablePhotos: hashes.some((sha256) => !namablePhotos.has(sha256)),
+    assignees: await loadAssignees(trx, assigneeIds),
+    keys,
+    templatePrefixes: published.map((id) => templatePrefix(principal.communityId, id)),
+  }
+}
+
+/**
+ * Whether the pushes committed since the batch was read changed what it read: answered one of its mutations
+ * (a push that only refuses takes no revision, so this is always asked), or, when revisions `seen`+1 to
+ * `last` were taken, wrote a record it looked up, a version of a template it publishes, or (when it names a
+ * photo it may not name) anything, since a record of another building may have named that photo.
+ */
+async function changedSince(trx: Tx, seen: number, last: number, reads: BatchReads): Promise<boolean> {
+  for (const part of chunks(reads.fresh)) {
+    const answered = await trx.selectFrom('mutations').select('mutation_id').where('mutation_id', 'in', part).limit(1).execute()
+    if (answered.length > 0) return true
+  }
+  if (last === seen) return false
+  const rows = await trx.selectFrom('records').select(['table_name', 'id']).where('rev', '>', seen).execute()
+  if (rows.length > 0 && reads.unnamablePhotos) return true
+  return rows.some(
+    (row) =>
+      reads.keys.has(key(row.table_name, row.id)) ||
+      (row.table_name === 'templates' && reads.templatePrefixes.some((prefix) => row.id.startsWith(prefix))),
+  )
+}
+
+interface DecidedBatch {
+  results: MutationResult[]
+  writes: StoredRecord[]
+  recorded: Array<{ mutationId: string; deviceSeq: number; result: MutationResult }>
+  /** The last revision the writes take (`last` when none). */
+  rev: number
+}
+
+/** The batch's answers and writes, numbering its changes after `last`; pure, so that it can run again on the same reads. */
+function decideBatch(principal: MemberPrincipal, mutations: IncomingMutation[], reads: BatchReads, last: number, now: Date): DecidedBatch {
+  const answered = new Map(reads.answered)
+  const records = new Map(reads.records)
+  const templates = new Map(reads.templates)
+  let rev = last
+  const writes = new Map<string, StoredRecord>()
+  const recorded: DecidedBatch['recorded'] = []
+  const results = mutations.map((incoming): MutationResult => {
+    if (!incoming.ok) return { mutationId: incoming.mutationId, status: 'rejected', code: 'invalid', message: incoming.message }
+    const { mutation } = incoming
+    const prior = answered.get(mutation.mutationId)
+    // A refusal is answered again as it was: a bare `duplicate` would tell a device whose answer was lost
+    // that its change went through.
+    if (prior?.status === 'rejected') return prior
+    if (prior) return { mutationId: mutation.mutationId, status: 'duplicate', rev: prior.rev, ...(prior.status === 'applied' && prior.stamps && { stamps: prior.stamps }) }
+    const named = target(mutation)
+    const current =
+      mutation.kind === 'template.publish'
+        ? templates.get(mutation.template.id)
+        : named && records.get(key(named.table, named.id))
+    const assignee = mutation.kind === 'issue.assign' && mutation.assignee ? reads.assignees.get(mutation.assignee) : undefined
+    const { result, write } = applyMutation({
+      principal,
+      mutation,
+      current,
+      assignee,
+      rev: rev + 1,
+      now,
+      places: reads.places,
+      templates: reads.templateVersions,
+      namablePhotos: reads.namablePhotos,
+    })
+    if (write) {
+      rev = write.rev
+      // Whose exact echo wrote the row, for pull to leave out (StoredRecord.echoOf); any other write clears it.
+      const marked = { ...write, echoOf: result.status === 'applied' && result.stamps ? principal.deviceId : null }
+      writes.set(key(write.table, write.id), marked)
+      if (mutation.kind === 'template.publish') templates.set(mutation.template.id, marked)
+      else records.set(key(write.table, write.id), marked)
+    }
+    answered.set(mutation.mutationId, result)
+    recorded.push({ mutationId: mutation.mutationId, deviceSeq: incoming.deviceSeq, result })
+    return result
+  })
+  return { results, writes: [...writes.values()], recorded, rev }
+}
+
 export class KyselyStorage implements Storage {
   readonly #db: Kysely<Database>
   readonly #blobs: BlobStore | 'inline'
+  readonly #oneWriter: boolean
+  readonly #prepare: Prepare | undefined
 
   constructor(options: KyselyStorageOptions) {
     this.#db = options.db
     this.#blobs = options.blobs
+    this.#oneWriter = options.oneWriter ?? false
+    this.#prepare = options.prepare
   }
 
   async migrate(): Promise<void> {
@@ -683,87 +860,33 @@ export class KyselyStorage implements Storage {
     const at = now.toISOString()
     const parsed = mutations.flatMap((m) => (m.ok ? [m] : []))
     return this.#db.transaction().execute(async (trx) => {
-      const last = await lockCounter(trx)
-      const ids = parsed.map((m) => m.mutation.mutationId)
-      const answered = new Map<string, MutationResult>()
-      for (const part of chunks([...new Set(ids)])) {
-        const rows = await trx.selectFrom('mutations').select(['mutation_id', 'result']).where('mutation_id', 'in', part).execute()
-        for (const row of rows) answered.set(row.mutation_id, MutationResult.parse(JSON.parse(row.result)))
-      }
-      const fresh = parsed.filter((m) => !answered.has(m.mutation.mutationId)).map((m) => m.mutation)
-      const records = await loadRecords(trx, fresh.flatMap((m) => target(m) ?? []))
-      const templates = await loadNewestTemplates(
-        trx,
-        principal.communityId,
-        fresh.flatMap((m) => (m.kind === 'template.publish' ? [m.template.id] : [])),
-      )
-      const places = await loadPlaces(trx, fresh, records)
-      const templateVersions = await loadTemplateVersions(trx, principal, fresh, records)
-      const namablePhotos = await loadNamablePhotos(trx, principal, fresh)
-      const assignees = await loadAssignees(
-        trx,
-        fresh.flatMap((m) => (m.kind === 'issue.assign' && m.assignee !== null ? [m.assignee] : [])),
-      )
-
-      let rev = last
-      const writes = new Map<string, StoredRecord>()
-      const recorded: Array<{ mutationId: string; deviceSeq: number; result: MutationResult }> = []
-      const results = mutations.map((incoming): MutationResult => {
-        if (!incoming.ok) return { mutationId: incoming.mutationId, status: 'rejected', code: 'invalid', message: incoming.message }
-        const { mutation } = incoming
-        const prior = answered.get(mutation.mutationId)
-        // A refusal is answered again as it was: a bare `duplicate` would tell a device whose answer was lost
-        // that its change went through.
-        if (prior?.status === 'rejected') return prior
-        if (prior) return { mutationId: mutation.mutationId, status: 'duplicate', rev: prior.rev, ...(prior.status === 'applied' && prior.stamps && { stamps: prior.stamps }) }
-        const named = target(mutation)
-        const current =
-          mutation.kind === 'template.publish'
-            ? templates.get(mutation.template.id)
-            : named && records.get(key(named.table, named.id))
-        const assignee = mutation.kind === 'issue.assign' && mutation.assignee ? assignees.get(mutation.assignee) : undefined
-        const { result, write } = applyMutation({
-          principal,
-          mutation,
-          current,
-          assignee,
-          rev: rev + 1,
-          now,
-          places,
-          templates: templateVersions,
-          namablePhotos,
-        })
-        if (write) {
-          rev = write.rev
-          // Whose exact echo wrote the row, for pull to leave out (StoredRecord.echoOf); any other write clears it.
-          const marked = { ...write, echoOf: result.status === 'applied' && result.stamps ? principal.deviceId : null }
-          writes.set(key(write.table, write.id), marked)
-          if (mutation.kind === 'template.publish') templates.set(mutation.template.id, marked)
-          else records.set(key(write.table, write.id), marked)
-        }
-        answered.set(mutation.mutationId, result)
-        recorded.push({ mutationId: mutation.mutationId, deviceSeq: incoming.deviceSeq, result })
-        return result
-      })
-
-      await upsertRecords(trx, [...writes.values()], at)
-      for (const part of chunks(recorded)) {
-        await trx
-          .insertInto('mutations')
-          .values(
-            part.map((r) => ({
-              mutation_id: r.mutationId,
-              device_id: principal.deviceId,
-              user_id: principal.userId,
-              device_seq: r.deviceSeq,
-              result: JSON.stringify(r.result),
-              created_at: at,
-            })),
-          )
-          .execute()
-      }
-      if (rev !== last) await advanceCounter(trx, rev)
-      return results
+      // Decided first from what is committed, unlocked; then revisions are taken under the counter's lock,
+      // held only for the writes and the commit (see "Revisions and the pull cursor" above).
+      const early = this.#oneWriter ? await lockCounter(trx) : undefined
+      const seen = early ?? (await counterValue(trx))
+      let reads = await readBatch(trx, principal, parsed)
+      let batch = decideBatch(principal, mutations, reads, seen, now)
+      const wanted = early === undefined ? batch.rev - seen : 0
+      const last = early ?? (await takeRevisions(trx, wanted))
+      // Others may have committed meanwhile: if they changed what this batch read, read it again (now nobody
+      // else can), and number its changes after theirs.
+      if (early === undefined && (await changedSince(trx, seen, last, reads))) {
+        reads = await readBatch(trx, principal, parsed)
+        batch = decideBatch(principal, mutations, reads, last, now)
+      } else if (last !== seen) batch = decideBatch(principal, mutations, reads, last, now)
+      await upsertRecords(trx, batch.writes, at, this.#prepare)
+      const answers = batch.recorded.map((r) => ({
+        mutation_id: r.mutationId,
+        device_id: principal.deviceId,
+        user_id: principal.userId,
+        device_seq: r.deviceSeq,
+        result: JSON.stringify(r.result),
+        created_at: at,
+      }))
+      await writeRows(trx, 'mutations', answers, [], this.#prepare)
+      // Deciding again may have wanted other revisions than it took.
+      if (batch.rev !== last + wanted) await advanceCounter(trx, batch.rev)
+      return batch.results
     })
   }
 

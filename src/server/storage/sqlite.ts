@@ -47,6 +47,25 @@ function diskBlobs(dir: string): BlobStore {
   }
 }
 
+/** Statement texts kept prepared: IN lists of every length make many texts, but a push sends a few again and again. */
+const KEPT_STATEMENTS = 200
+
+/**
+ * better-sqlite3's `prepare`, keeping the newest statements by their text: SQLite parses a statement Kysely or
+ * a push sends again only once. (Kysely never streams here, which would hold a statement busy.)
+ */
+function keptStatements(database: SqliteDatabase.Database): (text: string) => SqliteDatabase.Statement {
+  const kept = new Map<string, SqliteDatabase.Statement>()
+  return (text) => {
+    const statement = kept.get(text) ?? database.prepare(text)
+    // Re-inserted, so that the map's first entry is always the one used longest ago.
+    kept.delete(text)
+    kept.set(text, statement)
+    if (kept.size > KEPT_STATEMENTS) kept.delete(kept.keys().next().value!)
+    return statement
+  }
+}
+
 /** The embedded engine: `doorstep.sqlite` in `dataDir` (WAL), attachments in `dataDir/attachments`. */
 export function openSqliteStorage({ dataDir }: { dataDir: string }): Storage {
   const attachments = join(dataDir, 'attachments')
@@ -58,6 +77,7 @@ export function openSqliteStorage({ dataDir }: { dataDir: string }): Storage {
   database.pragma('synchronous = NORMAL')
   database.pragma('busy_timeout = 5000')
   database.pragma('foreign_keys = ON')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
-  return new KyselyStorage({ db, blobs: diskBlobs(attachments) })
+  const prepare = keptStatements(database)
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: { prepare, close: () => database.close() } }) })
+  return new KyselyStorage({ db, blobs: diskBlobs(attachments), oneWriter: true, prepare })
 }

@@ -1,8 +1,15 @@
+import { createHash } from 'node:crypto'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
+import { Window } from 'happy-dom'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import commonWords from '@/app/i18n/common'
+import homeWords from '@/app/features/home/messages'
+import accountWords from '@/app/features/session/account-messages'
+import sessionWords from '@/app/features/session/messages'
+import { CONTENT_SECURITY_POLICY } from '@/server/static'
 import { buildApp, FIRST_SCREEN_BUDGET, firstScreen, type FirstScreen } from '../../bench/first-screen'
 
 /*
@@ -14,11 +21,13 @@ import { buildApp, FIRST_SCREEN_BUDGET, firstScreen, type FirstScreen } from '..
 
 let outDir: string
 let screen: FirstScreen
+let html: string
 
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'doorstep-budget-'))
   await buildApp(outDir)
   screen = await firstScreen(outDir)
+  html = await readFile(join(outDir, 'index.html'), 'utf8')
 }, 120_000)
 
 afterAll(async () => {
@@ -62,5 +71,62 @@ describe('the built app', () => {
     const worker = await readFile(join(outDir, 'sw.js'), 'utf8')
     expect(worker).toContain('index.html')
     expect(worker).not.toMatch(/\.(gz|br)["']/)
+  })
+})
+
+describe('the first paint, from index.html alone', () => {
+  const inlineScripts = () => [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((match) => match[1]!)
+
+  /** What the shell's script sets on <html> at `path`, with `stored` in localStorage. */
+  function shellScript(path: string, stored: Record<string, string>): Record<string, string> {
+    const dataset: Record<string, string> = {}
+    const localStorage = { getItem: (key: string) => stored[key] ?? null }
+    // The app's start, after the first paint, is left out: the browser test runs it (tests/e2e/first-paint.test.ts).
+    const addEventListener = () => {}
+    new Function('localStorage', 'location', 'document', 'addEventListener', inlineScripts()[0]!)(
+      localStorage,
+      { pathname: path },
+      { documentElement: { dataset } },
+      addEventListener,
+    )
+    return dataset
+  }
+
+  it('runs one inline script, which the content security policy allows by its hash', () => {
+    const scripts = inlineScripts()
+    expect(scripts).toHaveLength(1)
+    expect(CONTENT_SECURITY_POLICY).toContain(`'sha256-${createHash('sha256').update(scripts[0]!).digest('base64')}'`)
+  })
+
+  it("picks the shell's frame from the hint the app left, and the text size from the preferences", () => {
+    const large = JSON.stringify({ locale: 'zh-CN', textSize: 'large' })
+    expect(shellScript('/', {})).toEqual({ shell: 'signed-out' })
+    expect(shellScript('/', { 'doorstep.shell': 'signed-in', 'doorstep.preferences': large })).toEqual({ shell: 'signed-in', textSize: 'large' })
+    expect(shellScript('/', { 'doorstep.shell': 'off' })).toEqual({ shell: 'off' })
+    expect(shellScript('/office', {})).toEqual({ shell: 'off' })
+    expect(shellScript('/visits', { 'doorstep.shell': 'signed-out', 'doorstep.preferences': large })).toEqual({ shell: 'off', textSize: 'large' })
+  })
+
+  it("holds home's largest text (Lighthouse's LCP element, the sign-in banner) and the rest of its frame, in the app's Chinese", () => {
+    const zh = { ...commonWords['zh-CN'], ...homeWords['zh-CN'], session: { ...sessionWords['zh-CN'].session, ...accountWords['zh-CN'].session } }
+    const doc = new new Window().DOMParser().parseFromString(html, 'text/html')
+    const shell = doc.querySelector('.app-shell')!
+    const texts = (selector: string) => [...shell.querySelectorAll(selector)].map((el) => [el.getAttribute('href'), el.textContent])
+    expect(shell.querySelector('h1')?.textContent).toBe(zh.app.name)
+    expect(shell.querySelector('.sync-status')?.getAttribute('aria-label')).toBe(zh.session.settings.title)
+    expect(shell.querySelector('.sync-status__banner span')?.textContent).toBe(zh.session.banner.notSignedIn)
+    expect(texts('.sync-status__link')).toEqual([['/signin', zh.session.banner.signIn]])
+    expect(shell.querySelector('.home__actions')?.getAttribute('aria-label')).toBe(zh.home.actions)
+    const { visit, issue, inspection, buildings } = zh.home.action
+    expect(texts('.home__action')).toEqual([['/visits/new', visit], ['/issues/new', issue], ['/inspections/new', inspection], ['/buildings', buildings]])
+    expect(shell.querySelector('.app-tabbar')?.getAttribute('aria-label')).toBe(zh.nav.main)
+    const { home, visits, issues, inspections, settings } = zh.nav
+    expect(texts('.app-tabbar__item')).toEqual([['/', home], ['/visits', visits], ['/issues', issues], ['/inspections', inspections], ['/settings', settings]])
+    // Painted before any of the app's code is fetched or runs: the HTML names no script but the shell's own,
+    // which adds the app's entry after the first paint; nothing is preloaded.
+    expect(doc.querySelectorAll('script[src], link[rel="modulepreload"]')).toHaveLength(0)
+    expect([...doc.querySelectorAll('meta[name="app-entry"]')].map((el) => el.getAttribute('content'))).toEqual([
+      expect.stringMatching(/^\/assets\/index-[\w-]+\.js$/),
+    ])
   })
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { BACKOFF, INITIAL_BATCH, createSyncEngine } from '@/app/sync/engine'
 import type { DoorstepDatabase } from '@/app/db/database'
+import { TransportError } from '@/app/sync/errors'
 import type { StoredSession } from '@/app/sync/session'
 import { LEADER_FIELDS, RECORD_TABLES } from '@/domain'
 import { demoBuildings, demoTemplates } from '@/domain/demo'
@@ -469,6 +470,52 @@ describe('pull', () => {
     expect(await db.grids.count()).toBe(7)
     expect((await db.meta.get('cursor'))?.value).toBe(String(server.records.get('g-6')!.rev))
     expect(await db.visits.get(mine.id)).toBeDefined()
+  })
+
+  it('writes the pages that arrived while an earlier one was written in one transaction, with the last one’s cursor', async () => {
+    const { engine, server, db } = await device({ pullLimit: 3 })
+    await engine.sync()
+    for (let i = 0; i < 12; i++) server.serverPut('grids', { id: `g-${i}`, communityId: 'c-1', name: `网格${i}` })
+    server.calls.length = 0
+    const put = vi.spyOn(db.meta, 'put')
+    expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 12 })
+    const cursors = put.mock.calls.flatMap(([entry]) => (entry.key === 'cursor' ? [entry.value] : []))
+    put.mockRestore()
+    expect(server.calls.filter((c) => c.op === 'pull')).toHaveLength(4)
+    expect(await db.grids.count()).toBe(12)
+    // Fewer cursor writes than pages: each transaction wrote several pages, and one cursor.
+    expect(cursors.length).toBeLessThan(4)
+    expect(cursors.at(-1)).toBe(String(server.records.get('g-11')!.rev))
+  })
+
+  it('keeps the pages that arrived before a failed request, and the next run goes on after them; the pulling mark goes', async () => {
+    const { engine, server, db } = await device({ pullLimit: 3 })
+    await engine.sync()
+    for (let i = 0; i < 9; i++) server.serverPut('grids', { id: `g-${i}`, communityId: 'c-1', name: `网格${i}` })
+    let pulls = 0
+    server.on('pull', () => {
+      if (++pulls === 3) throw new TransportError('offline', 'the network went')
+    })
+    expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'offline' } })
+    expect((await db.grids.toArray()).map((g) => g.id).sort()).toEqual(['g-0', 'g-1', 'g-2', 'g-3', 'g-4', 'g-5'])
+    expect((await db.meta.get('cursor'))?.value).toBe(String(server.records.get('g-5')!.rev))
+    // The mark that holds live summaries during a pull goes with the run that set it.
+    expect(await db.meta.get('pulling')).toBeUndefined()
+    server.calls.length = 0
+    expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 3 })
+    expect(await db.grids.count()).toBe(9)
+  })
+
+  it('never puts back an older version than the one the phone holds, whichever of a page’s records it is', async () => {
+    const { engine, server, db, repos, author } = await device()
+    const ids: string[] = []
+    for (let i = 0; i < 3; i++) ids.push((await repos.visits.create(visitFields({ outcome: `第${i}次` }), author)).id)
+    await engine.sync()
+    // The phone holds a newer version of the middle one than the server is about to send.
+    await db.visits.update(ids[1]!, { rev: 1000, outcome: '更新的' })
+    for (const id of ids) server.serverPut('visits', { ...server.records.get(id)!.record, id, outcome: '服务器的' })
+    await engine.sync()
+    expect((await db.visits.bulkGet(ids)).map((v) => v?.outcome)).toEqual(['服务器的', '更新的', '服务器的'])
   })
 
   it('writes a page and its cursor together: when the cursor cannot be written, neither is the page', async () => {

@@ -1,5 +1,6 @@
 import { liveQuery } from 'dexie'
 import { expect, it, vi } from 'vitest'
+import { holding } from '@/app/db/live'
 import { readWorklist, type LeaderWorklist } from '@/app/db/worklist'
 import { uuidv7 } from '@/domain'
 import { demoBuildings, demoCommunity, demoGrids, demoHouseholds, demoResidents } from '@/domain/demo'
@@ -12,9 +13,12 @@ import { device } from './harness'
  * watched live here while a first pull of many pages writes the community's households and visits.
  */
 
-it('shows every follow-up due once a first pull of many pages is written, with its live query running throughout', async () => {
-  const { db, server, engine } = await device({ pullLimit: 50 })
-  const today = '2026-11-20'
+const today = '2026-11-20'
+
+/** A device whose first pull brings the demo community and 600 visits in pages of 50; 7 follow-ups are due today. */
+async function communityToPull() {
+  const pulling = await device({ pullLimit: 50 })
+  const { server } = pulling
   server.serverPut('communities', demoCommunity)
   for (const grid of demoGrids) server.serverPut('grids', grid)
   for (const building of demoBuildings) server.serverPut('buildings', building)
@@ -39,18 +43,48 @@ it('shows every follow-up due once a first pull of many pages is written, with i
       conflicts: [],
     })
   }
+  return pulling
+}
 
+const due = (list: LeaderWorklist | undefined) => list?.followUps.filter((row) => row.overdueDays >= 0).length
+
+it('shows every follow-up due once a first pull of many pages is written, with its live query running throughout', async () => {
+  const { db, server, engine } = await communityToPull()
   const seen: LeaderWorklist[] = []
   const subscription = liveQuery(() => readWorklist(db, today)).subscribe((list) => seen.push(list))
   try {
     expect(await engine.sync()).toMatchObject({ status: 'done' })
     expect(server.calls.filter((call) => call.op === 'pull').length).toBeGreaterThan(10)
-    const due = (list: LeaderWorklist | undefined) => list?.followUps.filter((row) => row.overdueDays >= 0).length
     await vi.waitFor(() => expect(due(seen.at(-1))).toBe(7))
     // And it stays so: no later emission from a page written earlier takes them away.
     await new Promise((resolve) => setTimeout(resolve, 100))
     expect(due(seen.at(-1))).toBe(7)
     expect(seen.at(-1)!.overdue + seen.at(-1)!.dueToday).toBe(7)
+  } finally {
+    subscription.unsubscribe()
+  }
+})
+
+it('held while the pull writes, reads the visits once for the whole pull rather than once a transaction, and ends right', async () => {
+  const { db, engine, queries } = await communityToPull()
+  let reads = 0
+  const seen: LeaderWorklist[] = []
+  const held = holding(() => {
+    reads++
+    return readWorklist(db, today)
+  }, queries.pulling)
+  const subscription = liveQuery(held).subscribe((list) => seen.push(list))
+  try {
+    await vi.waitFor(() => expect(seen).toHaveLength(1))
+    const transactions = vi.spyOn(db.meta, 'put')
+    expect(await engine.sync()).toMatchObject({ status: 'done' })
+    await vi.waitFor(() => expect(due(seen.at(-1))).toBe(7))
+    const cursors = transactions.mock.calls.filter(([entry]) => entry.key === 'cursor').length
+    // Without the hold it reads again after each of the pull's transactions (several, see engine.test.ts).
+    expect(cursors).toBeGreaterThan(2)
+    // The first read, maybe one as the pull's first transaction lands, and one when its last clears `pulling`.
+    expect(reads).toBeLessThanOrEqual(3)
+    expect(await db.meta.get('pulling')).toBeUndefined()
   } finally {
     subscription.unsubscribe()
   }

@@ -1,5 +1,5 @@
 import { db } from '@/app/db/database'
-import { useLiveQuery } from '@/app/db/read'
+import { queries, useLiveQuery } from '@/app/db/read'
 import { readWorklist } from '@/app/db/worklist'
 import { useChinaDay } from '@/app/ui/useChinaDay'
 
@@ -9,5 +9,6 @@ import { useChinaDay } from '@/app/ui/useChinaDay'
  */
 export function useWorklist() {
   const today = useChinaDay()
-  return useLiveQuery(() => readWorklist(db, today.value), [today])
+  // It reads every visit: during a sync's pull it waits for the last page rather than re-reading after each.
+  return useLiveQuery(() => readWorklist(db, today.value), [today], { hold: () => queries.pulling() })
 }

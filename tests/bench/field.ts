@@ -1,0 +1,197 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Page, Request, Worker } from 'playwright-core'
+import { uuidv7, type Visit } from '@/domain'
+import { launchPhone, type Phone } from '../e2e/browser'
+import { DEMO_PASSWORD, startFieldServer, type FieldServer } from '../e2e/field-server'
+import { openUnderWorker, signIn } from '../e2e/pages'
+import { buildApp } from './first-screen'
+import { visitFields } from './sync'
+
+/*
+ * The set-up the Chromium sync benchmarks share (./push.ts, ./pull.ts, ./slow-link.ts, ./worker-push.ts): the
+ * built app and the real server (SQLite) on loopback, a phone with a profile on disk whose service worker
+ * controls the page, the leader signed in through the sign-in page; and the app's IndexedDB read and written
+ * beside the app, through IndexedDB itself.
+ */
+
+/** `n` records scaled by BENCH_SCALE (say 0.1 for a quick try of a benchmark; the figures are for the full size). */
+export const scaled = (n: number) => Math.round(n * Number(process.env.BENCH_SCALE ?? 1))
+
+/** Who the phone's changes are from. */
+export interface Author {
+  userId: string
+  deviceId: string
+}
+
+export interface Field {
+  server: FieldServer
+  phone: Phone
+  /** The app, signed in as leader1 and synced once. */
+  page: Page
+  author: Author
+}
+
+/** Runs `work` in a fresh field, and tears it down however `work` ends. */
+export async function inTheField(work: (field: Field) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'doorstep-field-bench-'))
+  let server: FieldServer | undefined
+  let phone: Phone | undefined
+  try {
+    console.log('building the app…')
+    await buildApp(join(dir, 'app'))
+    server = await startFieldServer(join(dir, 'app'))
+    phone = await launchPhone()
+    // See main.ts: functions sent to the page call tsx's `__name` helper.
+    await phone.context.addInitScript('globalThis.__name = (fn) => fn')
+    const page = await phone.context.newPage()
+    await openUnderWorker(page, server.url)
+    await signIn(page, 'leader1', DEMO_PASSWORD)
+    await page.getByText('记录都已同步').waitFor({ timeout: 60_000 })
+    const author = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve) => {
+        const request = indexedDB.open('doorstep')
+        request.onsuccess = () => resolve(request.result)
+      })
+      const get = (key: string) =>
+        new Promise<string>((resolve) => {
+          const request = db.transaction('meta').objectStore('meta').get(key)
+          request.onsuccess = () => resolve(String(request.result?.value ?? ''))
+        })
+      const ids = { userId: await get('userId'), deviceId: await get('syncDeviceId') }
+      db.close()
+      return ids
+    })
+    await work({ server, phone, page, author })
+  } finally {
+    await phone?.close()
+    await server?.close()
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * `count` new visits of the leader's, one a second from 2026-11-20 09:00 (China), with the varied notes of the
+ * Node benchmarks (./sync.ts): text that compresses like real notes, not one sentence repeated.
+ */
+export function newVisits(count: number, author: Author): Visit[] {
+  const at = Date.parse('2026-11-20T01:00:00.000Z')
+  return visitFields(count, 1).map((fields, i) => {
+    const time = new Date(at + i * 1000).toISOString()
+    // Saved lately (the phone keeps older visits only for as long as the community says), none to follow up.
+    return { ...fields, id: uuidv7(at + i * 1000), createdAt: time, updatedAt: time, createdBy: author.userId, deviceId: author.deviceId, rev: null, deletedAt: null, conflicts: [], visitedAt: time, followUpOn: null }
+  })
+}
+
+/** How long one IndexedDB transaction took to put `visits` and their outbox entries, and their JSON's length. */
+export interface Seeded {
+  ms: number
+  bytes: number
+}
+
+/** `visits` with their outbox entries (a put of every field, as a create writes), in one transaction. */
+export async function seedOutbox(page: Page, visits: Visit[]): Promise<Seeded> {
+  const entries = visits.map((visit) => ({
+    mutationId: uuidv7(),
+    table: 'visits',
+    recordId: visit.id,
+    baseRev: null,
+    change: { kind: 'put', changed: Object.keys(visit).sort() },
+    record: visit,
+    createdAt: visit.updatedAt,
+  }))
+  const ms = await page.evaluate(async ({ visits, entries }) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('doorstep')
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error)
+    })
+    const started = performance.now()
+    const tx = db.transaction(['visits', 'outbox'], 'readwrite')
+    for (const visit of visits) tx.objectStore('visits').put(visit)
+    for (const entry of entries) tx.objectStore('outbox').add(entry)
+    await new Promise((resolve, reject) => {
+      tx.oncomplete = resolve
+      tx.onerror = () => reject(tx.error)
+    })
+    const elapsed = performance.now() - started
+    db.close()
+    return elapsed
+  }, { visits, entries })
+  return { ms, bytes: JSON.stringify(visits).length }
+}
+
+/** How many records a store of the app's holds, or one of its meta values; read beside the app by `where` (a page or the worker). */
+export const peek = (where: Pick<Page, 'evaluate'>, what: 'outbox' | 'visits' | 'lastSuccessAt') =>
+  where.evaluate(async (what) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('doorstep')
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error)
+    })
+    const counted = what !== 'lastSuccessAt'
+    const value = await new Promise<string>((resolve) => {
+      const request = counted ? db.transaction(what).objectStore(what).count() : db.transaction('meta').objectStore('meta').get(what)
+      request.onsuccess = () => resolve(String(counted ? request.result : (request.result?.value ?? '')))
+    })
+    db.close()
+    return value
+  }, what)
+
+/** Polls until `done` answers true (waitForFunction takes a promise for a truthy answer, not this). */
+export async function until(done: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs
+  while (!(await done())) {
+    if (performance.now() > deadline) throw new Error('timed out')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** Waits until the app says its run ended with everything synced (the status card of home and 我的). */
+export async function untilSyncedOnScreen(page: Page): Promise<void> {
+  await page.getByText('记录都已同步').waitFor({ timeout: 300_000 })
+  await page.locator('.sync-status__now:not([disabled])').waitFor({ timeout: 300_000 })
+}
+
+/**
+ * As on a phone after saves with no network: the network cut (the worker's too), a Background Sync registered
+ * as the app registers it (src/app/sync/start.ts), every page closed; then the network back, when Chromium fires
+ * the sync event at the worker (src/app/sw.ts). Answers the worker and when the network came back.
+ */
+export async function syncWithNoPage(phone: Phone, page: Page): Promise<{ worker: Worker; started: number }> {
+  await phone.setOffline(true)
+  await page.evaluate(async () => {
+    const registration = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } }
+    await registration.sync.register('doorstep-sync')
+  })
+  // The profile's first tab (about:blank) too: no page at all.
+  for (const open of phone.context.pages()) await open.close()
+  const worker = phone.context.serviceWorkers()[0]
+  if (!worker || phone.context.pages().length) throw new Error('the worker should be running with no page open')
+  const started = performance.now()
+  await phone.setOffline(false)
+  return { worker, started }
+}
+
+/** The app opened again, its start-up run over. */
+export async function reopen(phone: Phone, server: FieldServer): Promise<Page> {
+  const page = await phone.context.newPage()
+  await page.goto(server.url)
+  await untilSyncedOnScreen(page)
+  return page
+}
+
+/** The sync requests a page or the worker makes, from now on: how many, and the push bodies' bytes. */
+export function countRequests(on: Page) {
+  const seen = { pushes: 0, pulls: 0, up: 0 }
+  const tally = (request: Request) => {
+    const route = new URL(request.url()).pathname
+    if (route === '/api/v1/sync/push') {
+      seen.pushes++
+      seen.up += request.postDataBuffer()?.length ?? 0
+    } else if (route === '/api/v1/sync/pull') seen.pulls++
+  }
+  on.on('request', tally)
+  return { seen, stop: () => on.off('request', tally) }
+}
