@@ -175,9 +175,19 @@ export const REJECT_CODES = [
 export const RejectCode = z.enum(REJECT_CODES)
 export type RejectCode = z.infer<typeof RejectCode>
 
+/**
+ * On an exact echo (a put the device now holds exactly as the server stored it at `rev`, bar these): the fields
+ * of the stored record that differ from what the device is known to hold, such as `updatedAt` and, for a new
+ * record, `createdBy`. The device writes them over its copy; a pull that skips echoes (`echoes=skip`) never
+ * brings that revision back. Absent: the device learns the record's state from a pull, as before.
+ */
+export const EchoStamps = z.record(z.string(), z.unknown())
+export type EchoStamps = z.infer<typeof EchoStamps>
+
 export const MutationResult = z.discriminatedUnion('status', [
-  z.object({ mutationId: z.string(), status: z.literal('applied'), rev: z.number().int() }),
-  z.object({ mutationId: z.string(), status: z.literal('duplicate'), rev: z.number().int().nullable() }),
+  z.object({ mutationId: z.string(), status: z.literal('applied'), rev: z.number().int(), stamps: EchoStamps.optional() }),
+  /** A retried batch whose first answer was lost: the stamps of that answer come again. */
+  z.object({ mutationId: z.string(), status: z.literal('duplicate'), rev: z.number().int().nullable(), stamps: EchoStamps.optional() }),
   z.object({ mutationId: z.string(), status: z.literal('conflict'), rev: z.number().int(), conflicts: z.array(FieldConflict) }),
   z.object({ mutationId: z.string(), status: z.literal('rejected'), code: RejectCode, message: z.string() }),
 ])

@@ -34,7 +34,7 @@ describeEngines('revoking a lost or handed-back phone', (engine) => {
     const report = newIssue({ photos: [sha256(photo)] })
     const pushed = await push(phone, [report])
     expect(pushed.status, pushed.body).toBe(200)
-    expect((pushed.json as { results: MutationResult[] }).results).toEqual([{ mutationId: report.mutationId, status: 'applied', rev: expect.any(Number) }])
+    expect((pushed.json as { results: MutationResult[] }).results).toEqual([{ mutationId: report.mutationId, status: 'applied', rev: expect.any(Number), stamps: expect.any(Object) }])
     expect(await stored(report.recordId)).toBe(true)
 
     expect(refusedWith(await pull(phone.token))).toEqual([401, 'device_signed_out'])

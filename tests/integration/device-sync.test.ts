@@ -138,6 +138,39 @@ describeEngines('a leader’s phone and the office’s, through the real server'
     for (const visit of created) expect((await leader.db.visits.get(visit.id))?.rev).toBe(onServer.find((c) => c.id === visit.id)?.rev)
   })
 
+  it('pulls back none of what it pushed, a lost answer’s duplicates too: the phone holds each record as the server does', async () => {
+    let drop = false
+    const leader = await phone('leader1', (t) => ({
+      ...t,
+      async push(batch) {
+        const answer = await t.push(batch)
+        if (drop) {
+          drop = false
+          throw new TransportError('timeout', 'answer lost on the way back')
+        }
+        return answer
+      },
+    }))
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done' })
+    const visits = [await leader.repos.visits.create(visitFields(), leader.author), await leader.repos.visits.create(visitFields(), leader.author)]
+    const issue = await leader.repos.issues.create(issueFields(), leader.author)
+    await leader.repos.visits.update(visits[0]!.id, { outcome: '下周再来' })
+    drop = true
+    expect(await leader.sync.sync()).toMatchObject({ status: 'failed', error: { code: 'timeout' } })
+
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', pushed: 4, pulled: 0 })
+    const onServer = new Map((await api.pullAll(leader.session.token)).map((c) => [c.id, c.record]))
+    for (const { id } of visits) expect(await leader.db.visits.get(id)).toEqual(onServer.get(id))
+    expect(await leader.db.issues.get(issue.id)).toEqual(onServer.get(issue.id))
+    // A change of the server's own still comes: the office moves the report on.
+    const office = await phone('office1')
+    expect(await office.sync.sync()).toMatchObject({ status: 'done' })
+    await office.repos.issues.changeStatus(issue.id, 'accepted', '', office.author)
+    expect(await office.sync.sync()).toMatchObject({ status: 'done', pushed: 1 })
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', pulled: 1 })
+    expect(await leader.db.issues.get(issue.id)).toMatchObject({ status: 'accepted' })
+  })
+
   it('keeps going past a change the server refuses, and shows the reason on the record', async () => {
     const leader = await phone('leader1')
     const mine = await leader.repos.issues.create(issueFields(), leader.author)

@@ -121,7 +121,7 @@ export async function openPhone(network: Network, session: LoginResponse): Promi
     recoveryKey: (password) => now().recoveryKey(password),
     checkIn: () => now().checkIn(),
     push: (batch) => now().push(batch),
-    pull: (cursor, limit) => now().pull(cursor, limit),
+    pull: (cursor, limit, options) => now().pull(cursor, limit, options),
     missingAttachments: (hashes) => now().missingAttachments(hashes),
     putAttachment: (sha256, bytes, type) => now().putAttachment(sha256, bytes, type),
     getAttachment: (sha256, size) => now().getAttachment(sha256, size),

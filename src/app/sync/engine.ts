@@ -10,6 +10,7 @@ import {
   photosOf,
   type Change,
   type ChecklistTemplate,
+  type EchoStamps,
   type FieldConflict,
   type IssueReport,
   type MutationResult,
@@ -41,6 +42,8 @@ import type { SyncTransport } from './transport'
  * - **Local changes stay on top.** Pull never overwrites a record that has changes waiting: the server's
  *   version is held back (`held`) until the server has answered those changes, then replaces the local copy
  *   unless the answer is newer (in which case the next pull brings the server's merged version).
+ * - **A push's own changes stay home.** The answers' stamps make the phone's copy the server's, so pull asks
+ *   the server to leave those revisions out (`echoes=skip`); anything else the server wrote comes back.
  * - **A page and its cursor are one.** Each pull page is written in the same transaction as its cursor (or a
  *   later page's: the pages that arrived while the one before was written go together), so a run cut short
  *   resumes after the last page written, never before it (twice) nor after it (a gap).
@@ -122,6 +125,11 @@ interface Answered {
   table: RecordTable
   rev: number | null
   conflicts: FieldConflict[]
+  /**
+   * The stamps of its last answer (EchoStamps), which the server makes whole for a device that settles those
+   * alone: an earlier answer's could undo a later put. Pull will not bring that revision back.
+   */
+  stamps: EchoStamps
 }
 
 const isRecordTable = (table: PullTable): table is RecordTable => (RECORD_TABLES as readonly string[]).includes(table)
@@ -465,11 +473,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         }
         // A template version has no revision to settle: pull brings it back as the server keeps it.
         if (entry.table === 'templates') continue
-        const record = outcome.get(recordId) ?? { table: entry.table, rev: null, conflicts: [] }
+        const record = outcome.get(recordId) ?? { table: entry.table, rev: null, conflicts: [], stamps: {} }
         outcome.set(recordId, record)
         if (result.status === 'rejected') continue
         if (result.rev !== null) record.rev = Math.max(record.rev ?? 0, result.rev)
         if (result.status === 'conflict') record.conflicts.push(...result.conflicts)
+        record.stamps = (result.status !== 'conflict' && result.stamps) || {}
       }
       const after = [...refusals.values()].flat()
       const kept = new Set(after.map((r) => r.mutationId))
@@ -496,7 +505,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       .delete()
   }
 
-  /** Gives each answered record the server's revision and conflicts, or the version pull held back for it. */
+  /**
+   * Gives each answered record the server's revision, stamps and conflicts, or the version pull held back for it.
+   * With the stamps the copy is the server's, field for field: pull leaves those revisions out.
+   */
   async function settleRecords(outcome: Map<string, Answered>) {
     // Records with later changes still waiting are left: those changes' answers settle them.
     const waiting = new Set(await db.outbox.where('recordId').anyOf([...outcome.keys()]).keys())
@@ -513,8 +525,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           const answered = outcome.get(id)!
           const kept = held.get(id)
           if (kept && (answered.rev === null || kept.rev >= answered.rev)) return [kept.record]
-          const local = locals[i]
-          if (answered.rev === null || !local) return []
+          const found = locals[i]
+          if (answered.rev === null || !found) return []
+          // Stamps older than the copy (a newer revision settled already) would take it back.
+          const local = answered.rev >= (found.rev ?? 0) ? ({ ...found, ...answered.stamps } as SyncedRecord) : found
           const known = new Set(local.conflicts.map((c) => `${c.mutationId} ${c.field}`))
           const conflicts = [...local.conflicts, ...answered.conflicts.filter((c) => !known.has(`${c.mutationId} ${c.field}`))]
           return [{ ...local, rev: Math.max(local.rev ?? 0, answered.rev), conflicts }]
@@ -579,7 +593,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         for (;;) {
           while (arrived.length >= PULL_AHEAD && !stopped) await new Promise<void>((resolve) => (room = resolve))
           if (stopped) break
-          const page = await source.pull(cursor, pullLimit)
+          // This engine settles the stamps of its echoes, so it needs none of them pulled back.
+          const page = await source.pull(cursor, pullLimit, { skipEchoes: true })
           arrived.push(page)
           wake()
           cursor = page.cursor

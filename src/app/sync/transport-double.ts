@@ -17,6 +17,8 @@ export interface StoredChange {
   table: PullTable
   rev: number
   record: Record<string, unknown>
+  /** Set when the device's exact echo wrote it (answered with stamps): a pull that skips echoes leaves it out. */
+  echo?: true
 }
 
 export interface TransportDouble {
@@ -89,9 +91,9 @@ export function createTransportDouble(): TransportDouble {
     return result
   }
 
-  function put(table: PullTable, id: string, record: Record<string, unknown>): number {
+  function put(table: PullTable, id: string, record: Record<string, unknown>, echo = false): number {
     rev++
-    records.set(id, { table, rev, record: { ...record, rev } })
+    records.set(id, { table, rev, record: { ...record, rev }, ...(echo && { echo }) })
     return rev
   }
 
@@ -105,7 +107,8 @@ export function createTransportDouble(): TransportDouble {
       if (template.version <= Math.max(0, ...versions)) return reject('stale_template')
       return { mutationId: m.mutationId, status: 'applied', rev: put('templates', templateRowId(template.id, template.version), template) }
     }
-    const current = records.get(m.recordId)?.record
+    const stored = records.get(m.recordId)
+    const current = stored?.record
     switch (m.kind) {
       case 'put': {
         const base = current ?? {
@@ -117,7 +120,14 @@ export function createTransportDouble(): TransportDouble {
           ...(m.table === 'issues' ? newReportState() : {}),
         }
         const at = String(m.fields.createdAt ?? current?.updatedAt ?? new Date(0).toISOString())
-        return { mutationId: m.mutationId, status: 'applied', rev: put(m.table, m.recordId, { createdAt: at, ...base, ...m.fields, updatedAt: at }) }
+        const record: Record<string, unknown> = { createdAt: at, ...base, ...m.fields, updatedAt: at }
+        // As the server: the device holds what it put over a record it had (its base, or its own echo).
+        const echo = !stored || m.baseRev === stored.rev || stored.echo === true
+        const written = put(m.table, m.recordId, record, echo)
+        if (!echo) return { mutationId: m.mutationId, status: 'applied', rev: written }
+        // What the double set beyond the put; for an edit, more than the server sends, which is as true.
+        const stamps = Object.fromEntries(Object.entries(record).filter(([field, value]) => field !== 'id' && m.fields[field] !== value))
+        return { mutationId: m.mutationId, status: 'applied', rev: written, stamps }
       }
       case 'delete':
         if (!current) return reject('not_found')
@@ -168,7 +178,10 @@ export function createTransportDouble(): TransportDouble {
           return {
             results: batch.mutations.map((m) => {
               const seen = answered.get(m.mutationId)
-              if (seen) return seen.status === 'rejected' ? seen : { mutationId: m.mutationId, status: 'duplicate' as const, rev: 'rev' in seen ? seen.rev : null }
+              if (seen) {
+                if (seen.status === 'rejected') return seen
+                return { mutationId: m.mutationId, status: 'duplicate' as const, rev: 'rev' in seen ? seen.rev : null, ...(seen.status === 'applied' && seen.stamps && { stamps: seen.stamps }) }
+              }
               const result = apply(m)
               answered.set(m.mutationId, result)
               return result
@@ -177,18 +190,29 @@ export function createTransportDouble(): TransportDouble {
         },
         batch.mutations,
       ),
-    pull: (cursor, limit) =>
+    // The cursor is the last revision read, and ` catching up` after it until a pull that skips echoes has
+    // reached the end since the last start from the beginning (a first pull, a reset): only then are they skipped.
+    pull: (cursor, limit, { skipEchoes = false } = {}) =>
       call('pull', () => {
-        const after = reset ? 0 : Number(cursor ?? 0)
+        const [from = '0', state] = (cursor ?? '0 catching up').split(' ', 2)
+        const after = reset ? 0 : Number(from)
+        const caughtUp = skipEchoes && !reset && state === undefined
         const wasReset = reset
         reset = false
         const newer = [...records.entries()].filter(([, c]) => c.rev > after).sort(([, a], [, b]) => a.rev - b.rev)
-        const page = newer.slice(0, limit)
-        const last = page.length ? page[page.length - 1]![1].rev : after
+        const page: typeof newer = []
+        let read = 0
+        for (const entry of newer) {
+          if (page.length === limit) break
+          read++
+          if (!(caughtUp && entry[1].echo)) page.push(entry)
+        }
+        const last = read ? newer[read - 1]![1].rev : after
+        const hasMore = read < newer.length
         return {
           changes: page.map(([id, c]) => ({ table: c.table, id, rev: c.rev, record: c.record })),
-          cursor: String(last),
-          hasMore: newer.length > limit,
+          cursor: skipEchoes && (caughtUp || !hasMore) ? String(last) : `${last} catching up`,
+          hasMore,
           reset: wasReset,
         }
       }),

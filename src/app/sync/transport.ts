@@ -31,8 +31,11 @@ export interface SyncTransport {
   /** Resolves while this device's token stands; refused: apiError says how the office ended it. Carries nothing of residents. */
   checkIn(): Promise<void>
   push(request: PushBatch): Promise<PushResponse>
-  /** One page of changes since `cursor` (null: from the beginning). */
-  pull(cursor: string | null, limit: number): Promise<PullResponse>
+  /**
+   * One page of changes since `cursor` (null: from the beginning). `skipEchoes`: leave out this device's own
+   * changes its push answered with stamps, once caught up (docs/sync-protocol.md); only for a caller that applies them.
+   */
+  pull(cursor: string | null, limit: number, options?: { skipEchoes?: boolean }): Promise<PullResponse>
   /** Of these hashes (at most `MISSING_MAX_HASHES`), those the server wants uploaded by this caller. */
   missingAttachments(hashes: string[]): Promise<string[]>
   putAttachment(sha256: string, bytes: ArrayBuffer, type: string): Promise<void>
@@ -161,9 +164,10 @@ export function fetchTransport(options: FetchTransportOptions): SyncTransport {
       return answer
     },
 
-    pull(cursor, limit) {
+    pull(cursor, limit, { skipEchoes = false } = {}) {
       const query = new URLSearchParams({ limit: String(limit) })
       if (cursor) query.set('cursor', cursor)
+      if (skipEchoes) query.set('echoes', 'skip')
       return request('GET', `/sync/pull?${query}`, json(PullResponse, 'pull'))
     },
 

@@ -14,6 +14,8 @@ export const PULL_DEFAULT_LIMIT = 200
 const PullQuery = z.object({
   cursor: z.string().max(CURSOR_MAX_LENGTH).optional(),
   limit: z.coerce.number().int().min(1).max(PULL_MAX_LIMIT).default(PULL_DEFAULT_LIMIT),
+  /** `skip`: leave out the changes of this device's own that its push answered with stamps (docs/sync-protocol.md). */
+  echoes: z.enum(['skip']).optional(),
 })
 
 /**
@@ -77,14 +79,18 @@ export const syncRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (
       const scope = scopeOf(principal)
       let afterRev = 0
       let reset = false
+      let caughtUp = false
       // An empty cursor is no cursor: a device that has never pulled may send `cursor=`.
       if (request.query.cursor) {
         const cursor = decodeCursor(request.query.cursor)
         if (!cursor) throw new HttpError(400, 'bad_request', 'Not a cursor this server made: pull again without one.')
-        if (cursor.scope === scope) afterRev = cursor.rev
+        if (cursor.scope === scope) ({ rev: afterRev, caughtUp } = cursor)
         else reset = true
       }
-      const page = await ctx.storage.pull(principal, afterRev, request.query.limit)
+      // Echoes are left out only once the device has caught up: a first pull or a reset must bring its own
+      // records too, on every page, as the device may have cleared them (see encodeCursor).
+      const skipEchoes = request.query.echoes === 'skip'
+      const page = await ctx.storage.pull(principal, afterRev, request.query.limit, skipEchoes && caughtUp)
       // An office's device holds the whole community's residents and records for the workspace to list and
       // search: what it receives is what the office can read. A leader's phone pulls its own buildings for its
       // own work, unaudited.
@@ -94,7 +100,7 @@ export const syncRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (
           if (rows > 0) await audit(ctx, request, { action: `${table}.read`, communityId: principal.communityId, target: principal.deviceId, rows, detail: { via: 'sync' } })
         }
       }
-      return { changes: page.changes, cursor: encodeCursor(page.lastRev, scope), hasMore: page.hasMore, reset }
+      return { changes: page.changes, cursor: encodeCursor(page.lastRev, scope, skipEchoes && (caughtUp || !page.hasMore)), hasMore: page.hasMore, reset }
     },
   )
 }

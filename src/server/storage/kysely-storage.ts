@@ -124,6 +124,7 @@ function decodeRecord(row: RecordRow): StoredRecord {
     deletedAt: row.deleted_at,
     data: JSON.parse(row.data) as Record<string, unknown>,
     fieldRevs: JSON.parse(row.field_revs) as FieldRevs,
+    echoOf: row.echo_device,
   }
 }
 
@@ -141,6 +142,7 @@ function encodeRecord(record: StoredRecord, at: string): RecordRow {
     field_revs: JSON.stringify(record.fieldRevs),
     deleted_at: record.deletedAt,
     updated_at: typeof record.data.updatedAt === 'string' ? record.data.updatedAt : at,
+    echo_device: record.echoOf ?? null,
   }
 }
 
@@ -525,7 +527,7 @@ function decideBatch(principal: MemberPrincipal, mutations: IncomingMutation[], 
     // A refusal is answered again as it was: a bare `duplicate` would tell a device whose answer was lost
     // that its change went through.
     if (prior?.status === 'rejected') return prior
-    if (prior) return { mutationId: mutation.mutationId, status: 'duplicate', rev: prior.rev }
+    if (prior) return { mutationId: mutation.mutationId, status: 'duplicate', rev: prior.rev, ...(prior.status === 'applied' && prior.stamps && { stamps: prior.stamps }) }
     const named = target(mutation)
     const current =
       mutation.kind === 'template.publish'
@@ -545,9 +547,11 @@ function decideBatch(principal: MemberPrincipal, mutations: IncomingMutation[], 
     })
     if (write) {
       rev = write.rev
-      writes.set(key(write.table, write.id), write)
-      if (mutation.kind === 'template.publish') templates.set(mutation.template.id, write)
-      else records.set(key(write.table, write.id), write)
+      // Whose exact echo wrote the row, for pull to leave out (StoredRecord.echoOf); any other write clears it.
+      const marked = { ...write, echoOf: result.status === 'applied' && result.stamps ? principal.deviceId : null }
+      writes.set(key(write.table, write.id), marked)
+      if (mutation.kind === 'template.publish') templates.set(mutation.template.id, marked)
+      else records.set(key(write.table, write.id), marked)
     }
     answered.set(mutation.mutationId, result)
     recorded.push({ mutationId: mutation.mutationId, deviceSeq: incoming.deviceSeq, result })
@@ -886,10 +890,41 @@ export class KyselyStorage implements Storage {
     })
   }
 
-  async pull(principal: Principal, afterRev: number, limit: number): Promise<PullPage> {
-    const rows = await this.#db
+  async pull(principal: Principal, afterRev: number, limit: number, skipEchoes = false): Promise<PullPage> {
+    const changes: Change[] = []
+    let lastRev = afterRev
+    let bytes = 0
+    // The caller's echoes are read past, not sent: the page goes on until it has its changes or the rows run
+    // out (a page of echoes alone would read as the end to a device), and ends at the last row read.
+    for (;;) {
+      const rows = await this.#pullRows(principal, lastRev, limit + 1, skipEchoes)
+      for (const row of rows) {
+        if (changes.length === limit) return { changes, lastRev, hasMore: true }
+        if (row.data === null) {
+          lastRev = Number(row.rev)
+          continue
+        }
+        bytes += Buffer.byteLength(row.data)
+        // A page ends before the byte cap but never empty: a lone record over it would hold the cursor forever.
+        // It ends at a revision, like the row limit, so the cursor means the same.
+        if (changes.length > 0 && bytes > PULL_MAX_BYTES) return { changes, lastRev, hasMore: true }
+        const id = row.table_name === 'templates' ? templateWireId(row.id) : row.id
+        changes.push({ table: row.table_name, id, rev: Number(row.rev), record: JSON.parse(row.data) as Record<string, unknown> })
+        lastRev = Number(row.rev)
+      }
+      if (rows.length <= limit) return { changes, lastRev, hasMore: false }
+    }
+  }
+
+  /**
+   * The rows after `afterRev` the principal may see, oldest first; with `skipEchoes`, the caller device's
+   * echoes without their data (null), which is never read only to be dropped.
+   */
+  #pullRows(principal: Principal, afterRev: number, limit: number, skipEchoes: boolean) {
+    const data = skipEchoes ? sql<string | null>`case when echo_device = ${principal.deviceId} then null else data end` : sql<string | null>`data`
+    return this.#db
       .selectFrom('records')
-      .select(['table_name', 'id', 'rev', 'data'])
+      .select(['table_name', 'id', 'rev', data.as('data')])
       .where('rev', '>', afterRev)
       .where((eb) => (principal.communityId === null ? eb('table_name', '=', 'communities') : eb('community_id', '=', principal.communityId)))
       .$if(principal.role === 'leader', (q) =>
@@ -900,19 +935,8 @@ export class KyselyStorage implements Storage {
         ),
       )
       .orderBy('rev')
-      .limit(limit + 1)
+      .limit(limit)
       .execute()
-    const changes: Change[] = []
-    let bytes = 0
-    // A page ends before the byte cap but never empty: a lone record over it would hold the cursor forever.
-    // It ends at a revision, like the row limit, so the cursor means the same.
-    for (const row of rows.slice(0, limit)) {
-      bytes += Buffer.byteLength(row.data)
-      if (changes.length > 0 && bytes > PULL_MAX_BYTES) break
-      const id = row.table_name === 'templates' ? templateWireId(row.id) : row.id
-      changes.push({ table: row.table_name, id, rev: Number(row.rev), record: JSON.parse(row.data) as Record<string, unknown> })
-    }
-    return { changes, lastRev: changes.at(-1)?.rev ?? afterRev, hasMore: rows.length > changes.length }
   }
 
   async hasAttachment(sha256: string): Promise<boolean> {

@@ -263,6 +263,13 @@ export const MIGRATIONS: Record<string, Migration> = {
       })
     },
   },
+  '0014-records-echo-device': {
+    // records.echo_device (schema.ts): which device's exact echo wrote each row. Rows from before are nobody's,
+    // so every device still pulls them.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('records').addColumn('echo_device', 'text').execute()
+    },
+  },
 }
 
 /**

@@ -75,6 +75,11 @@ export interface RecordsTable {
   field_revs: string
   deleted_at: string | null
   updated_at: string
+  /**
+   * The device whose exact echo wrote this revision (`EchoStamps` in src/domain/sync.ts): that device holds
+   * it already, and its pull leaves it out when asked to. Null after any other write, and before 0014.
+   */
+  echo_device: string | null
 }
 
 export interface MutationsTable {

@@ -85,7 +85,7 @@ export type ReferenceTable = Exclude<PullTable, RecordTable>
 
 export interface PullPage {
   changes: Change[]
-  /** The revision of the last change in the page, or the `afterRev` asked for when the page is empty. */
+  /** The revision of the last row read (a change, or an echo left out), or the `afterRev` asked for when none was. */
   lastRev: number
   hasMore: boolean
 }
@@ -168,9 +168,10 @@ export interface Storage {
   push(principal: MemberPrincipal, mutations: IncomingMutation[], now: Date): Promise<MutationResult[]>
   /**
    * Changes the principal may see with a revision above `afterRev`, oldest first, at most `limit`. An admin of
-   * no community sees the communities only: the workspace reads the rest through the set-up routes.
+   * no community sees the communities only: the workspace reads the rest through the set-up routes. With
+   * `skipEchoes`, the rows the caller device's own exact echoes wrote are left out, and the cursor passes them.
    */
-  pull(principal: Principal, afterRev: number, limit: number): Promise<PullPage>
+  pull(principal: Principal, afterRev: number, limit: number, skipEchoes?: boolean): Promise<PullPage>
 
   hasAttachment(sha256: string): Promise<boolean>
   /**

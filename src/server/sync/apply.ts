@@ -57,6 +57,11 @@ export interface StoredRecord {
   deletedAt: string | null
   data: Record<string, unknown>
   fieldRevs: FieldRevs
+  /**
+   * The device whose exact echo (see `echoStamps`) wrote this revision, and so holds it as stored; null or
+   * absent otherwise. Storage sets it on every write from the answer: a copy spread from the record before is never kept.
+   */
+  echoOf?: string | null
 }
 
 /**
@@ -265,7 +270,7 @@ function create(input: ApplyInput, mutation: PutMutation): Applied {
     data,
     fieldRevs,
   }
-  return { result: { mutationId: mutation.mutationId, status: 'applied', rev }, write }
+  return { result: { mutationId: mutation.mutationId, status: 'applied', rev, stamps: echoStamps(data, mutation.fields) }, write }
 }
 
 function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): Applied {
@@ -323,15 +328,40 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
   const before = (current.data.conflicts ?? []) as FieldConflict[]
   const conflicts = [...before.filter((c) => !settled.has(c.field)), ...lost].slice(-MAX_CONFLICTS)
   const conflictsChanged = !isDeepStrictEqual(conflicts, before)
-  if (!changed && !conflictsChanged) return { result: { mutationId: mutation.mutationId, status: 'applied', rev: current.rev } }
+  const known = heldBy(principal, mutation, current)
+  if (!changed && !conflictsChanged) {
+    return { result: { mutationId: mutation.mutationId, status: 'applied', rev: current.rev, ...(known && { stamps: echoStamps(current.data, known) }) } }
+  }
   if (conflictsChanged) fieldRevs.conflicts = { rev, device: principal.deviceId }
 
   const next: Record<string, unknown> = { ...data, conflicts, updatedAt: at, rev }
   const write: StoredRecord = { ...current, buildingId: String(next.buildingId), rev, data: next, fieldRevs }
   const result: MutationResult = lost.length
     ? { mutationId: mutation.mutationId, status: 'conflict', rev, conflicts: lost }
-    : { mutationId: mutation.mutationId, status: 'applied', rev }
+    : { mutationId: mutation.mutationId, status: 'applied', rev, ...(known && { stamps: echoStamps(next, known) }) }
   return { result, write }
+}
+
+/**
+ * What the device that sent an edit is known to hold of the record once it has settled the answer. Its base
+ * is the stored revision (pulled, or settled exactly): that record with the put's fields over it. The stored
+ * revision is its own exact echo: only the put's fields, as the device settles a record once all its changes
+ * are answered and then takes the last answer's stamps alone, so an earlier echo's may never reach it (the
+ * whole record goes as stamps: two edits of one record before an answer are rare). Undefined when someone
+ * else changed the record since the device's base: only a pull brings that.
+ */
+function heldBy(principal: MemberPrincipal, mutation: PutMutation, current: StoredRecord): Record<string, unknown> | undefined {
+  if (mutation.baseRev === current.rev) return { ...current.data, ...mutation.fields }
+  return current.echoOf === principal.deviceId ? mutation.fields : undefined
+}
+
+/**
+ * The stamps of an exact echo: every field of the stored record that differs from what the device holds
+ * (its id and revision it knows). With them the device's copy is the stored record, field for field, as a
+ * pull would have brought it.
+ */
+function echoStamps(stored: Record<string, unknown>, known: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(stored).filter(([field, value]) => field !== 'id' && field !== 'rev' && !isDeepStrictEqual(value, known[field])))
 }
 
 /** A report the office has taken on: its reporter may neither change nor delete it (see `reporterMayEdit`). */

@@ -18,6 +18,8 @@ const CursorBody = z.strictObject({
   v: z.literal(CURSOR_VERSION),
   rev: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   scope: z.string().max(64),
+  /** See `encodeCursor`; absent from cursors made before it, which are not. */
+  caughtUp: z.literal(true).optional(),
 })
 type CursorBody = z.infer<typeof CursorBody>
 
@@ -33,17 +35,22 @@ export function scopeOf(principal: Principal): string {
     .slice(0, 22)
 }
 
-/** The cursor a device sends back to continue after `rev`. */
-export function encodeCursor(rev: number, scope: string): string {
-  return Buffer.from(JSON.stringify({ v: CURSOR_VERSION, rev, scope } satisfies CursorBody)).toString('base64url')
+/**
+ * The cursor a device sends back to continue after `rev`. `caughtUp`: the device asked to skip its echoes and
+ * has pulled to the end since it last started from the beginning (a first pull, a reset), so it holds its
+ * own records and may have its echoes left out; until then it may hold none of them.
+ */
+export function encodeCursor(rev: number, scope: string, caughtUp = false): string {
+  const body: CursorBody = { v: CURSOR_VERSION, rev, scope, ...(caughtUp && { caughtUp }) }
+  return Buffer.from(JSON.stringify(body)).toString('base64url')
 }
 
-/** The cursor's revision and scope, or undefined when it is not a cursor this server made. */
-export function decodeCursor(cursor: string): { rev: number; scope: string } | undefined {
+/** The cursor's revision, scope and whether it is caught up, or undefined when it is not a cursor this server made. */
+export function decodeCursor(cursor: string): { rev: number; scope: string; caughtUp: boolean } | undefined {
   if (cursor.length > CURSOR_MAX_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined
   try {
     const parsed = CursorBody.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')))
-    return parsed.success ? { rev: parsed.data.rev, scope: parsed.data.scope } : undefined
+    return parsed.success ? { rev: parsed.data.rev, scope: parsed.data.scope, caughtUp: parsed.data.caughtUp ?? false } : undefined
   } catch {
     return undefined
   }

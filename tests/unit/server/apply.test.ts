@@ -83,7 +83,8 @@ describe('a new record', () => {
       conflicts: [],
     })
     const { result, write } = apply(leader, m)
-    expect(result).toEqual({ mutationId: m.mutationId, status: 'applied', rev: lastRev })
+    // The stamps are what the server set otherwise than the put: the device writes them over its copy.
+    expect(result).toEqual({ mutationId: m.mutationId, status: 'applied', rev: lastRev, stamps: { createdBy: 'u-leader1', deviceId: 'd-phone', updatedAt: now.toISOString() } })
     const record = Visit.parse(write!.data)
     expect(record).toMatchObject({ ...visitFields(), createdBy: 'u-leader1', deviceId: 'd-phone', rev: lastRev, updatedAt: now.toISOString() })
     expect(record.createdAt).toBe('2026-11-20T02:00:00.000Z')
@@ -154,7 +155,7 @@ describe('an edit', () => {
   it('that changes nothing is answered applied with the current revision and writes nothing', () => {
     const visit = create('visits', visitFields())
     const m = mutation.put('visits', visit.id, { needs: visit.data.needs }, visit.rev)
-    expect(apply(leader, m, visit)).toEqual({ result: { mutationId: m.mutationId, status: 'applied', rev: visit.rev } })
+    expect(apply(leader, m, visit)).toEqual({ result: { mutationId: m.mutationId, status: 'applied', rev: visit.rev, stamps: {} } })
   })
 
   it('of a deleted record is refused as deleted', () => {
@@ -227,6 +228,38 @@ describe('field conflicts', () => {
     const lost = written(apply(leaderTablet, mutation.put('visits', visit.id, { needs: 'B' }, visit.rev), first))
     const kept = written(apply(leader, mutation.put('visits', visit.id, { needs: 'A' }, lost.rev), lost))
     expect(kept.data).toMatchObject({ needs: 'A', conflicts: [] })
+  })
+})
+
+describe('exact echoes', () => {
+  const stampsOf = (applied: Applied) => (applied.result.status === 'applied' ? applied.result.stamps : `not applied: ${applied.result.status}`)
+
+  it('an edit on the stored revision is stamped with what the server changed beyond it, and nothing else', () => {
+    const visit = create('visits', visitFields())
+    // Its own clock's times, which the server's give way to.
+    const m = mutation.put('visits', visit.id, { needs: '需要上门办理', createdAt: '2026-11-20T05:00:00.000Z', updatedAt: '2026-11-20T05:00:00.000Z' }, visit.rev)
+    expect(stampsOf(apply(leader, m, visit))).toEqual({ updatedAt: now.toISOString(), createdAt: visit.data.createdAt })
+  })
+
+  it('an edit after the device’s own unsettled echo is stamped with the whole record but what it sent', () => {
+    const visit = create('visits', visitFields())
+    // The phone's two offline edits: it settles the record only after the second answer, from its stamps alone.
+    const first = { ...written(apply(leader, mutation.put('visits', visit.id, { needs: 'A' }, visit.rev), visit)), echoOf: 'd-phone' }
+    const second = apply(leader, mutation.put('visits', visit.id, { outcome: 'B' }, visit.rev), first)
+    const { id: _id, rev: _rev, outcome: _sent, ...rest } = second.write!.data
+    expect(stampsOf(second)).toEqual(rest)
+    expect(rest).toMatchObject({ needs: 'A', createdBy: 'u-leader1', deviceId: 'd-phone' })
+  })
+
+  it('is not one when someone else changed the record since the base, nor a conflict, a delete or the office’s change', () => {
+    const visit = create('visits', visitFields())
+    const tablet = { ...written(apply(leaderTablet, mutation.put('visits', visit.id, { needs: 'A' }, visit.rev), visit)), echoOf: 'd-tablet' }
+    const behind = apply(leader, mutation.put('visits', visit.id, { outcome: 'B' }, visit.rev), tablet)
+    expect(behind.result).toEqual({ mutationId: expect.any(String), status: 'applied', rev: behind.write!.rev })
+    expect(apply(leader, mutation.put('visits', visit.id, { needs: 'C' }, visit.rev), tablet).result.status).toBe('conflict')
+    expect(apply(leader, mutation.delete('visits', visit.id, visit.rev), visit).result).not.toHaveProperty('stamps')
+    const issue = create('issues', issueFields())
+    expect(apply(office, mutation.status(issue.id, 'accepted'), issue).result).not.toHaveProperty('stamps')
   })
 })
 

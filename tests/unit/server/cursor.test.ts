@@ -5,9 +5,11 @@ import type { Principal } from '@/server/storage/types'
 const leader: Principal = { userId: 'u1', deviceId: 'd1', role: 'leader', communityId: 'c1', buildingIds: ['b2', 'b1'] }
 
 describe('pull cursor', () => {
-  it('round-trips the revision and the scope', () => {
+  it('round-trips the revision, the scope and whether the device caught up; a cursor from before did not', () => {
     const scope = scopeOf(leader)
-    expect(decodeCursor(encodeCursor(1234, scope))).toEqual({ rev: 1234, scope })
+    expect(decodeCursor(encodeCursor(1234, scope))).toEqual({ rev: 1234, scope, caughtUp: false })
+    expect(decodeCursor(encodeCursor(1234, scope, true))).toEqual({ rev: 1234, scope, caughtUp: true })
+    expect(decodeCursor(Buffer.from(JSON.stringify({ v: 1, rev: 5, scope })).toString('base64url'))).toEqual({ rev: 5, scope, caughtUp: false })
   })
 
   it('gives the same scope whatever the order of the buildings, and another when one is added', () => {

@@ -202,6 +202,41 @@ describe('push', () => {
   })
 })
 
+describe('a push’s own changes', () => {
+  it('are not pulled back: with the answers’ stamps the phone holds each record as the server does, field for field', async () => {
+    const { engine, repos, server, db, author } = await device({ pullLimit: 2 })
+    await engine.sync()
+    const visit = await repos.visits.create(visitFields(), author)
+    const issue = await repos.issues.create(issueFields(), author)
+    const other = await repos.visits.create(visitFields(), author)
+    // A second change of one record in the same batch: the phone settles it from the last answer alone.
+    await repos.visits.update(visit.id, { outcome: '下周再来' })
+    const theirs = '0193f3a0-0000-7000-8000-00000000000b'
+    server.on('pull', () => {
+      server.on('pull', () => undefined)
+      server.serverPut('visits', { ...server.records.get(other.id)!.record, id: theirs, createdBy: 'leader-2' })
+    })
+    server.calls.length = 0
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 4, pulled: 1 })
+    // One page: the three echoes were read past on the server, not sent.
+    expect(server.calls.filter((c) => c.op === 'pull')).toHaveLength(1)
+    expect(await db.visits.get(visit.id)).toEqual(server.records.get(visit.id)!.record)
+    expect(await db.visits.get(other.id)).toEqual(server.records.get(other.id)!.record)
+    expect(await db.issues.get(issue.id)).toEqual(server.records.get(issue.id)!.record)
+    expect(await db.visits.get(theirs)).toBeDefined()
+  })
+
+  it('come back on every page of a first pull and of a reset, as the phone may have dropped them', async () => {
+    const { engine, repos, server, db, author } = await device({ pullLimit: 2 })
+    const visits = [await repos.visits.create(visitFields(), author), await repos.visits.create(visitFields(), author), await repos.visits.create(visitFields(), author)]
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 3, pulled: 3 })
+    server.resetNextPull()
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 0, pulled: 3 })
+    expect((await db.visits.bulkGet(visits.map((v) => v.id))).map((v) => v?.rev)).toEqual(visits.map((v) => server.records.get(v.id)!.rev))
+  })
+})
+
 describe('a template version the office publishes', () => {
   const published = demoTemplates[0]!
   const next = { ...published, version: 2, title: '楼道消防（新版）', publishedAt: '2026-11-20T02:00:00.000Z' }

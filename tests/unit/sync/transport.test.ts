@@ -79,12 +79,13 @@ describe('fetchTransport', () => {
     expect((await failure(fetchTransport({ baseUrl, token: 't' }).pull(null, 10))).code).toBe('bad_response')
   })
 
-  it('pulls with the cursor and limit in the query, and without a cursor the first time', async () => {
+  it('pulls with the cursor and limit in the query, without a cursor the first time, and asks to skip echoes when told', async () => {
     const baseUrl = await serve(json(200, { changes: [], cursor: 'next', hasMore: false, reset: false }))
     const transport = fetchTransport({ baseUrl, token: 't' })
     expect(await transport.pull(null, 500)).toEqual({ changes: [], cursor: 'next', hasMore: false, reset: false })
     await transport.pull('abc', 10)
-    expect(received.map((r) => r.url)).toEqual(['/api/v1/sync/pull?limit=500', '/api/v1/sync/pull?limit=10&cursor=abc'])
+    await transport.pull('abc', 10, { skipEchoes: true })
+    expect(received.map((r) => r.url)).toEqual(['/api/v1/sync/pull?limit=500', '/api/v1/sync/pull?limit=10&cursor=abc', '/api/v1/sync/pull?limit=10&cursor=abc&echoes=skip'])
   })
 
   it.each([
