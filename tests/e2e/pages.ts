@@ -196,6 +196,33 @@ export async function finishInspection(page: Page): Promise<void> {
 }
 
 /**
+ * Waits until the app has filled an empty phone with the demo buildings on its first start. It asks the
+ * browser first whether the app's database exists, as opening it from here would make an empty one: the app's
+ * script starts only after the shell's first paint, which may be after the page's load.
+ */
+export async function demoSeeded(page: Page): Promise<void> {
+  await page.waitForFunction(async () => {
+    if (!(await indexedDB.databases()).some((info) => info.name === 'doorstep')) return false
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('doorstep')
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error)
+    })
+    try {
+      if (!db.objectStoreNames.contains('buildings')) return false
+      const count = await new Promise<number>((resolve, reject) => {
+        const request = db.transaction('buildings').objectStore('buildings').count()
+        request.onsuccess = () => resolve(request.result)
+        request.onerror = () => reject(request.error)
+      })
+      return count > 0
+    } finally {
+      db.close()
+    }
+  }, undefined, { polling: 100, timeout: 10_000 })
+}
+
+/**
  * Every row of one object store of the app's IndexedDB database, read without the app's code. Bytes
  * (ArrayBuffer fields: a photo's `data` and `thumb`) come as base64 text: page.evaluate answers in JSON.
  */

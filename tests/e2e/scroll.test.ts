@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
-import { readStore } from './pages'
+import { demoSeeded } from './pages'
 import { issues, seedRecords, visits } from './seed'
 
 const skipReason = browserUnavailable()
@@ -27,8 +27,7 @@ describe.skipIf(skipReason)('scrolling between screens', () => {
     phone = await launchPhone()
     page = phone.context.pages()[0] ?? (await phone.context.newPage())
     await page.goto(appUrl)
-    // The app fills an empty phone with the demo buildings on its first start.
-    for (let i = 0; i < 50 && !(await readStore(page, 'buildings')).length; i++) await page.waitForTimeout(100)
+    await demoSeeded(page)
     await seedRecords(page, { visits: visits(120), issues: issues(45) })
   })
 

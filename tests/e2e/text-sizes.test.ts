@@ -7,7 +7,7 @@ import { uuidv7, type Campaign } from '@/domain'
 import { demoHouseholds, demoTemplates } from '@/domain/demo'
 import { TEXT_SIZES } from '@/app/stores/preferences'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
-import { readStore } from './pages'
+import { demoSeeded } from './pages'
 import { inspections, issues, seedRecords, visits } from './seed'
 
 const skipReason = browserUnavailable()
@@ -111,7 +111,7 @@ describe.skipIf(skipReason)('every text size on a small and a common phone', () 
     phone = await launchPhone({ deviceScaleFactor: 1 })
     page = phone.context.pages()[0] ?? (await phone.context.newPage())
     await page.goto(appUrl)
-    for (let i = 0; i < 50 && !(await readStore(page, 'buildings')).length; i++) await page.waitForTimeout(100)
+    await demoSeeded(page)
     const today = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai' }).format(new Date())
     const [visit] = visits(1, { needs: LONG_NEEDS, outcome: LONG_OUTCOME, followUpOn: today, othersMet: '她女儿' })
     // The worklist's follow-ups: one due today at another household (a later visit to the same household would
