@@ -47,7 +47,7 @@ import type { SyncTransport } from './transport'
  * - **A page and its cursor are one.** Each pull page is written in the same transaction as its cursor (or a
  *   later page's: the pages that arrived while the one before was written go together), so a run cut short
  *   resumes after the last page written, never before it (twice) nor after it (a gap).
- * - **Batches fit the network.** They start near 50 mutations or 256 KB, halve on a timeout or a 413 and
+ * - **Batches fit the network.** They start at 200 mutations or 256 KB, halve on a timeout or a 413 and
  *   double after each success, up to the server's limits. A single mutation larger than the server takes
  *   is refused locally (`too_large`) rather than retried for ever.
  * - **Retries back off.** After a failed run the next automatic one waits an exponentially growing delay
@@ -103,7 +103,11 @@ export interface SyncEngine {
   readonly batch: Readonly<{ count: number; bytes: number }>
 }
 
-export const INITIAL_BATCH = { count: 50, bytes: 256 * 1024 }
+/**
+ * A push body goes gzip-compressed (a batch of 200 visits is about 15 KB on the wire), so even a weak signal
+ * carries a first batch this size well within the time limit; smaller ones cost a round trip each.
+ */
+export const INITIAL_BATCH = { count: 200, bytes: 256 * 1024 }
 /** Room for the request's envelope around the mutations. */
 const MAX_BATCH_BYTES = PUSH_MAX_BYTES - 16 * 1024
 const MIN_BATCH_BYTES = 16 * 1024
@@ -353,7 +357,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     for (;;) {
       const queued = (await db.outbox.orderBy('seq').limit(batch.count).toArray()) as QueuedEntry[]
       if (!queued.length) return { pushed, rejected }
-      const { entries, mutations } = fit(queued)
+      const { entries, mutations, bytes } = fit(queued)
       await uploadPhotos(entries)
       let results: MutationResult[]
       try {
@@ -364,10 +368,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
             const [entry] = entries as [QueuedEntry]
             await settle(entries, [{ mutationId: entry.mutationId, status: 'rejected', code: 'too_large', message: error.message }])
             rejected++
-          } else shrink()
+          } else shrink(entries.length, bytes)
           continue
         }
-        if (error instanceof TransportError && error.code === 'timeout') shrink()
+        if (error instanceof TransportError && error.code === 'timeout') shrink(batch.count, batch.bytes)
         throw error
       }
       rejected += await settle(entries, results)
@@ -388,7 +392,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       mutations.push(mutation)
       bytes += size
     }
-    return { entries: queued.slice(0, mutations.length), mutations }
+    return { entries: queued.slice(0, mutations.length), mutations, bytes }
   }
 
   function grow() {
@@ -396,9 +400,13 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     batch.bytes = Math.min(MAX_BATCH_BYTES, batch.bytes * 2)
   }
 
-  function shrink() {
-    batch.count = Math.max(1, Math.floor(batch.count / 2))
-    batch.bytes = Math.max(MIN_BATCH_BYTES, Math.floor(batch.bytes / 2))
+  /**
+   * Halves the limits, from the batch refused as too large (smaller than the limits when the outbox held less:
+   * halving the limits alone would send it whole again), or from the limits themselves after a timeout.
+   */
+  function shrink(count: number, bytes: number) {
+    batch.count = Math.max(1, Math.floor(Math.min(batch.count, count) / 2))
+    batch.bytes = Math.max(MIN_BATCH_BYTES, Math.floor(Math.min(batch.bytes, bytes) / 2))
   }
 
   /**

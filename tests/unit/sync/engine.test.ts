@@ -3,7 +3,7 @@ import { BACKOFF, INITIAL_BATCH, createSyncEngine } from '@/app/sync/engine'
 import type { DoorstepDatabase } from '@/app/db/database'
 import { TransportError } from '@/app/sync/errors'
 import type { StoredSession } from '@/app/sync/session'
-import { LEADER_FIELDS, RECORD_TABLES } from '@/domain'
+import { LEADER_FIELDS, PUSH_MAX_MUTATIONS, RECORD_TABLES } from '@/domain'
 import { demoBuildings, demoTemplates } from '@/domain/demo'
 import { inspectionFields, issueFields, visitFields } from '../../fixtures'
 import { device, pushSizes } from './harness'
@@ -61,18 +61,19 @@ describe('push', () => {
 
   it('drains in sequence order, in batches that double after each success up to the limit', async () => {
     const { engine, repos, server, author } = await device()
-    for (let i = 0; i < 130; i++) await repos.visits.create(visitFields({ outcome: `第${i}次` }), author)
+    const count = INITIAL_BATCH.count + 80
+    for (let i = 0; i < count; i++) await repos.visits.create(visitFields({ outcome: `第${i}次` }), author)
 
-    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 130 })
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: count })
 
     expect(pushSizes(server.calls)).toEqual([INITIAL_BATCH.count, 80])
     const seqs = server.calls.filter((c) => c.op === 'push').flatMap((c) => c.mutations!.map((m) => (m as { deviceSeq: number }).deviceSeq))
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
-    expect(new Set(seqs).size).toBe(130)
-    expect(engine.batch.count).toBe(200)
+    expect(new Set(seqs).size).toBe(count)
+    expect(engine.batch.count).toBe(PUSH_MAX_MUTATIONS)
   })
 
-  it('halves the batch on 413 and sends everything exactly once', async () => {
+  it('halves the batch on 413, from what it sent, and sends everything exactly once', async () => {
     const { engine, repos, server, author, db } = await device()
     for (let i = 0; i < 60; i++) await repos.visits.create(visitFields(), author)
     server.limits.maxMutations = 20
@@ -80,7 +81,7 @@ describe('push', () => {
     expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 60 })
 
     const sizes = pushSizes(server.calls)
-    expect(sizes.slice(0, 3)).toEqual([50, 25, 12])
+    expect(sizes.slice(0, 3)).toEqual([60, 30, 15])
     // Every request after a refused one is half its size; every accepted one fits the limit.
     for (let i = 1; i < sizes.length; i++) if (sizes[i - 1]! > 20) expect(sizes[i]).toBe(Math.floor(sizes[i - 1]! / 2))
     expect(server.records.size).toBe(60)
@@ -89,15 +90,17 @@ describe('push', () => {
 
   it('halves the batch after a timeout, keeps the outbox and resumes with the smaller batch', async () => {
     const { engine, repos, server, author, db } = await device()
-    for (let i = 0; i < 60; i++) await repos.visits.create(visitFields(), author)
+    const count = INITIAL_BATCH.count * 2
+    for (let i = 0; i < count; i++) await repos.visits.create(visitFields(), author)
     server.fail('push', 'timeout')
 
     expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'timeout' } })
-    expect(await db.outbox.count()).toBe(60)
-    expect(engine.batch.count).toBe(25)
+    expect(await db.outbox.count()).toBe(count)
+    expect(engine.batch.count).toBe(INITIAL_BATCH.count / 2)
 
     await engine.sync()
-    expect(pushSizes(server.calls)).toEqual([50, 25, 35])
+    const half = INITIAL_BATCH.count / 2
+    expect(pushSizes(server.calls)).toEqual([INITIAL_BATCH.count, half, INITIAL_BATCH.count, half])
   })
 
   it('splits by bytes as well as by count', async () => {
@@ -106,7 +109,7 @@ describe('push', () => {
     for (let i = 0; i < 60; i++) await repos.visits.create(visitFields({ needs: long }), author)
     await engine.sync()
     const [first] = pushSizes(server.calls)
-    expect(first).toBeLessThan(50)
+    expect(first).toBeLessThan(60)
     const bytes = new TextEncoder().encode(JSON.stringify(server.calls[0]!.mutations)).length
     expect(bytes).toBeLessThanOrEqual(INITIAL_BATCH.bytes + 1024)
   })
@@ -654,7 +657,8 @@ describe('the session', () => {
     // Another tab signs in again while this run pushes: the run goes on as the session it started with.
     server.on('push', async () => void (await db.meta.bulkPut([{ key: 'token', value: 'token-2' }, { key: 'syncDeviceId', value: 'device-2' }])))
     expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 1 })
-    expect(engine.batch.count).toBe(INITIAL_BATCH.count * 4)
+    // Grown after each of the two runs' pushes, up to the server's limit.
+    expect(engine.batch.count).toBe(Math.min(PUSH_MAX_MUTATIONS, INITIAL_BATCH.count * 4))
 
     server.on('push', () => undefined)
     await repos.visits.create(visitFields(), author)
