@@ -6,7 +6,11 @@ import type { LockState } from './lock/state'
  * blank page), and the app mounts hidden behind it until its first screen is whole — the lock read, the route
  * resolved, and the lazy parts it shows loaded — so that the swap neither flashes nor moves anything.
  * Which frame the shell paints comes from a hint the app leaves in localStorage (IndexedDB cannot be read
- * before the first paint): the shell's own script in index.html reads it.
+ * before the first paint): the shell's own script in index.html reads it (its comments would be downloaded, so
+ * they are here). No hint on an installed app means an earlier release ran, which may open on its PIN: no
+ * frame rather than a wrong one. A leader who reads another language than Chinese gets no frame either. The
+ * app's script starts once the browser reports the shell's first contentful paint, at once when there is no
+ * shell or no such report, and after a second in any case.
  */
 
 /** The localStorage key of the hint; index.html's script reads the same key. */

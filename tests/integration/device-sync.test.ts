@@ -171,6 +171,74 @@ describeEngines('a leader’s phone and the office’s, through the real server'
     expect(await leader.db.issues.get(issue.id)).toMatchObject({ status: 'accepted' })
   })
 
+  /** A phone whose pulls fail while `cut` is set: its push gets through and its pull does not. */
+  async function cutPhone(username: string) {
+    const link = { cut: false }
+    const device = await phone(username, (t) => ({ ...t, pull: (...args) => (link.cut ? Promise.reject(new TransportError('offline', 'signal lost')) : t.pull(...args)) }))
+    return Object.assign(device, { link })
+  }
+
+  it('still brings another phone’s edit to a phone whose merged push lost its pull, once it edits again', async () => {
+    const mine = await cutPhone('leader1')
+    const other = await phone('leader1')
+    const visit = await mine.repos.visits.create(visitFields(), mine.author)
+    expect(await mine.sync.sync()).toMatchObject({ status: 'done' })
+    expect(await other.sync.sync()).toMatchObject({ status: 'done' })
+    await other.repos.visits.update(visit.id, { outcome: '另一部手机改的' })
+    expect(await other.sync.sync()).toMatchObject({ status: 'done', pushed: 1 })
+    // Merged with the other phone's edit, which this phone has not seen: its answer holds more than the phone.
+    await mine.repos.visits.update(visit.id, { needs: '这部手机改的' })
+    mine.link.cut = true
+    expect(await mine.sync.sync()).toMatchObject({ status: 'failed', error: { code: 'offline' } })
+    mine.link.cut = false
+    await mine.repos.visits.update(visit.id, { othersMet: '儿子' })
+    expect(await mine.sync.sync()).toMatchObject({ status: 'done' })
+
+    const onServer = (await api.pullAll(mine.session.token)).find((c) => c.id === visit.id)!.record
+    expect(onServer).toMatchObject({ outcome: '另一部手机改的', needs: '这部手机改的', othersMet: '儿子' })
+    expect(await mine.db.visits.get(visit.id)).toEqual(onServer)
+  })
+
+  it('still tells a leader the office returned a report the leader edited twice around a lost pull', async () => {
+    const leader = await cutPhone('leader1')
+    const office = await phone('office1')
+    const issue = await leader.repos.issues.create(issueFields(), leader.author)
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done' })
+    expect(await office.sync.sync()).toMatchObject({ status: 'done' })
+    await office.repos.issues.changeStatus(issue.id, 'rejected', '请写清楚是几楼', office.author)
+    expect(await office.sync.sync()).toMatchObject({ status: 'done', pushed: 1 })
+    await leader.repos.issues.update(issue.id, { location: '3号楼2单元楼道' })
+    leader.link.cut = true
+    expect(await leader.sync.sync()).toMatchObject({ status: 'failed', error: { code: 'offline' } })
+    leader.link.cut = false
+    await leader.repos.issues.update(issue.id, { description: '楼道灯坏了，晚上看不见台阶' })
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', rejected: 0 })
+    expect(await leader.db.issues.get(issue.id)).toMatchObject({ status: 'rejected', location: '3号楼2单元楼道', description: '楼道灯坏了，晚上看不见台阶' })
+  })
+
+  it('keeps the server’s version of a new record whose edit, made while its first push was on the way, was refused', async () => {
+    let during: (() => Promise<unknown>) | null = null
+    const leader = await phone('leader1', (t) => ({
+      ...t,
+      async push(batch) {
+        const answer = await t.push(batch)
+        const edit = during
+        during = null
+        await edit?.()
+        return answer
+      },
+    }))
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done' })
+    const visit = await leader.repos.visits.create(visitFields(), leader.author)
+    // The answer's stamps cannot settle while the edit waits; the edit (another leader's building) is refused.
+    during = () => leader.repos.visits.update(visit.id, { buildingId: 'b-qiaohu-32' })
+    expect(await leader.sync.sync()).toMatchObject({ status: 'done', rejected: 1 })
+
+    const onServer = (await api.pullAll(leader.session.token)).find((c) => c.id === visit.id)!
+    const kept = (await leader.db.held.get(visit.id))?.record ?? (await leader.db.visits.get(visit.id))
+    expect(kept).toEqual(onServer.record)
+  })
+
   it('keeps going past a change the server refuses, and shows the reason on the record', async () => {
     const leader = await phone('leader1')
     const mine = await leader.repos.issues.create(issueFields(), leader.author)

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import type { Visit } from '@/domain'
+import { INITIAL_BATCH } from '@/app/sync/engine'
 import { issueFields, visitFields } from '../fixtures'
 import { storeTakenPhoto } from '../fixtures/images'
 import { describeEngines, startApi, type TestApi } from './api'
@@ -224,8 +225,8 @@ describeEngines('sync through a faulty network', (engine) => {
     await setUp()
     const leader = await phone('leader1')
     const office = await phone('office')
-    // More than one batch: the engine starts at 50 mutations.
-    const made = await visits(leader, 120)
+    // More than one batch: the first takes INITIAL_BATCH.count, 70 are left for the next.
+    const made = await visits(leader, INITIAL_BATCH.count + 70)
     const server = api.app
 
     leader.link.schedule([...before, 'crash'])

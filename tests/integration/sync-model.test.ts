@@ -129,7 +129,8 @@ async function run(command: Command, world: { network: Network; phones: Phone[];
       if (!record) return
       const before = await queued(phone)
       let patch: Record<string, unknown>
-      if (command.table === 'visits') patch = { outcome: `改${command.n}` }
+      // Different fields, so that one phone's edit merges with another's rather than always meeting it.
+      if (command.table === 'visits') patch = [{ outcome: `改${command.n}` }, { needs: `需${command.n}` }, { othersMet: `见${command.n}` }][command.n % 3]!
       else if (command.table === 'issues') patch = { description: `改${command.n}`, urgency: command.n % 2 ? 'low' : 'urgent' }
       else {
         const answer = { result: (['pass', 'fail', 'na'] as const)[command.n % 3]!, note: `记${command.n}`, photos: [] }

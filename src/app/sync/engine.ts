@@ -43,7 +43,8 @@ import type { SyncTransport } from './transport'
  *   version is held back (`held`) until the server has answered those changes, then replaces the local copy
  *   unless the answer is newer (in which case the next pull brings the server's merged version).
  * - **A push's own changes stay home.** The answers' stamps make the phone's copy the server's, so pull asks
- *   the server to leave those revisions out (`echoes=skip`); anything else the server wrote comes back.
+ *   the server to leave those revisions out (`echoes=skip`); anything else the server wrote comes back. Only
+ *   a stamped answer's revision is taken: the server reads a put's base revision as what the phone holds.
  * - **A page and its cursor are one.** Each pull page is written in the same transaction as its cursor (or a
  *   later page's: the pages that arrived while the one before was written go together), so a run cut short
  *   resumes after the last page written, never before it (twice) nor after it (a gap).
@@ -134,6 +135,12 @@ interface Answered {
    * alone: an earlier answer's could undo a later put. Pull will not bring that revision back.
    */
   stamps: EchoStamps
+  /**
+   * Whether every answer was an exact echo (stamps, no conflict). Any other answer's revision holds what the
+   * phone does not (another device's edit merged in, the office's): the phone keeps its older revision, so that
+   * pull brings that one whole and the server never takes this copy for it.
+   */
+  whole: boolean
 }
 
 const isRecordTable = (table: PullTable): table is RecordTable => (RECORD_TABLES as readonly string[]).includes(table)
@@ -160,6 +167,11 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   let failures = 0
   /** Whether the current run got anything through: a failure after progress is a new failure, not a repeat. */
   let progressed = false
+  /**
+   * Whether this run left an echo's stamps unsettled (its record had changes still waiting, which may yet be
+   * refused): its pull then asks for the echoes too, and holds them back as for any record with changes waiting.
+   */
+  let stampsLeft = false
   let nextRetryAt: number | null = null
   /** The China day old work last left the phone (see prune). */
   let prunedOn: string | null = null
@@ -202,6 +214,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     startSession(session)
     transport = options.transport(session)
     progressed = false
+    stampsLeft = false
     // What the server had is asked again in every run: a photo uploaded in an earlier run that no record named
     // since may have been swept from the server (after a day), and must go again rather than be named missing.
     uploaded.clear()
@@ -481,12 +494,14 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         }
         // A template version has no revision to settle: pull brings it back as the server keeps it.
         if (entry.table === 'templates') continue
-        const record = outcome.get(recordId) ?? { table: entry.table, rev: null, conflicts: [], stamps: {} }
+        const record = outcome.get(recordId) ?? { table: entry.table, rev: null, conflicts: [], stamps: {}, whole: true }
         outcome.set(recordId, record)
         if (result.status === 'rejected') continue
         if (result.rev !== null) record.rev = Math.max(record.rev ?? 0, result.rev)
         if (result.status === 'conflict') record.conflicts.push(...result.conflicts)
-        record.stamps = (result.status !== 'conflict' && result.stamps) || {}
+        const stamps = result.status !== 'conflict' ? result.stamps : undefined
+        record.stamps = stamps ?? {}
+        record.whole &&= stamps !== undefined
       }
       const after = [...refusals.values()].flat()
       const kept = new Set(after.map((r) => r.mutationId))
@@ -521,6 +536,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     // Records with later changes still waiting are left: those changes' answers settle them.
     const waiting = new Set(await db.outbox.where('recordId').anyOf([...outcome.keys()]).keys())
     const ids = [...outcome.keys()].filter((id) => !waiting.has(id))
+    if ([...outcome].some(([id, answered]) => waiting.has(id) && answered.whole && answered.rev !== null)) stampsLeft = true
     const held = new Map((await db.held.bulkGet(ids)).flatMap((h) => (h ? [[h.recordId, h] as const] : [])))
     await db.held.bulkDelete([...held.keys()])
     await Promise.all(
@@ -535,10 +551,11 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           if (kept && (answered.rev === null || kept.rev >= answered.rev)) return [kept.record]
           const found = locals[i]
           if (answered.rev === null || !found) return []
+          const known = new Set(found.conflicts.map((c) => `${c.mutationId} ${c.field}`))
+          const conflicts = [...found.conflicts, ...answered.conflicts.filter((c) => !known.has(`${c.mutationId} ${c.field}`))]
+          if (!answered.whole) return conflicts.length > found.conflicts.length ? [{ ...found, conflicts }] : []
           // Stamps older than the copy (a newer revision settled already) would take it back.
           const local = answered.rev >= (found.rev ?? 0) ? ({ ...found, ...answered.stamps } as SyncedRecord) : found
-          const known = new Set(local.conflicts.map((c) => `${c.mutationId} ${c.field}`))
-          const conflicts = [...local.conflicts, ...answered.conflicts.filter((c) => !known.has(`${c.mutationId} ${c.field}`))]
           return [{ ...local, rev: Math.max(local.rev ?? 0, answered.rev), conflicts }]
         })
         await table.bulkPut(writes)
@@ -550,7 +567,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   async function pull(): Promise<{ pulled: number; skipped: number; complete: boolean; settingsArrived: boolean }> {
     const from = (await db.meta.get('cursor'))?.value ?? null
-    const pages = pagesAhead(from)
+    const pages = pagesAhead(from, !stampsLeft)
     let pulled = 0
     let skipped = 0
     let settingsArrived = false
@@ -586,7 +603,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
    * than one per page. A failed request is thrown by the `take` after the pages that arrived before it. `stop`
    * ends the fetching when the pull ends early (a failed write): no request of this run goes after it.
    */
-  function pagesAhead(from: string | null) {
+  function pagesAhead(from: string | null, skipEchoes: boolean) {
     // This run's: a run after this one may speak for another session.
     const source = transport
     const arrived: PullResponse[] = []
@@ -602,7 +619,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           while (arrived.length >= PULL_AHEAD && !stopped) await new Promise<void>((resolve) => (room = resolve))
           if (stopped) break
           // This engine settles the stamps of its echoes, so it needs none of them pulled back.
-          const page = await source.pull(cursor, pullLimit, { skipEchoes: true })
+          const page = await source.pull(cursor, pullLimit, { skipEchoes })
           arrived.push(page)
           wake()
           cursor = page.cursor

@@ -344,7 +344,8 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
 
 /**
  * What the device that sent an edit is known to hold of the record once it has settled the answer. Its base
- * is the stored revision (pulled, or settled exactly): that record with the put's fields over it. The stored
+ * is the stored revision (pulled, or settled from a stamped answer: a device takes no other answer's revision,
+ * docs/sync-protocol.md): that record with the put's fields over it. The stored
  * revision is its own exact echo: only the put's fields, as the device settles a record once all its changes
  * are answered and then takes the last answer's stamps alone, so an earlier echo's may never reach it (the
  * whole record goes as stamps: two edits of one record before an answer are rare). Undefined when someone

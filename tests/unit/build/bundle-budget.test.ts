@@ -77,17 +77,18 @@ describe('the built app', () => {
 describe('the first paint, from index.html alone', () => {
   const inlineScripts = () => [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((match) => match[1]!)
 
-  /** What the shell's script sets on <html> at `path`, with `stored` in localStorage. */
-  function shellScript(path: string, stored: Record<string, string>): Record<string, string> {
+  /** What the shell's script sets on <html> at `path`, with `stored` in localStorage; `installed`: a service worker controls the page. */
+  function shellScript(path: string, stored: Record<string, string>, { installed = false } = {}): Record<string, string> {
     const dataset: Record<string, string> = {}
     const localStorage = { getItem: (key: string) => stored[key] ?? null }
     // The app's start, after the first paint, is left out: the browser test runs it (tests/e2e/first-paint.test.ts).
     const addEventListener = () => {}
-    new Function('localStorage', 'location', 'document', 'addEventListener', inlineScripts()[0]!)(
+    new Function('localStorage', 'location', 'document', 'addEventListener', 'navigator', inlineScripts()[0]!)(
       localStorage,
       { pathname: path },
       { documentElement: { dataset } },
       addEventListener,
+      { serviceWorker: { controller: installed ? {} : null } },
     )
     return dataset
   }
@@ -105,6 +106,11 @@ describe('the first paint, from index.html alone', () => {
     expect(shellScript('/', { 'doorstep.shell': 'off' })).toEqual({ shell: 'off' })
     expect(shellScript('/office', {})).toEqual({ shell: 'off' })
     expect(shellScript('/visits', { 'doorstep.shell': 'signed-out', 'doorstep.preferences': large })).toEqual({ shell: 'off', textSize: 'large' })
+    // An installed app with no hint ran an earlier release, and may open on its PIN: no frame.
+    expect(shellScript('/', {}, { installed: true })).toEqual({ shell: 'off' })
+    expect(shellScript('/', { 'doorstep.shell': 'signed-in' }, { installed: true })).toEqual({ shell: 'signed-in' })
+    // The frame's words are Chinese: none for a leader who reads English.
+    expect(shellScript('/', { 'doorstep.shell': 'signed-in', 'doorstep.preferences': JSON.stringify({ locale: 'en' }) })).toEqual({ shell: 'off' })
   })
 
   it("holds home's largest text (Lighthouse's LCP element, the sign-in banner) and the rest of its frame, in the app's Chinese", () => {
