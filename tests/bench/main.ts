@@ -208,7 +208,7 @@ async function visitsList(phone: Phone, appUrl: string): Promise<Table> {
       await page.goto(`${appUrl}visits`, { waitUntil: 'commit' })
       const shownAt = await rowsShown(page)
       // In the app: from home, a tap on the tab.
-      const tapAt = await tapFromHome(page, appUrl, 'nav.app-tabbar a[href="/visits"]')
+      const tapAt = await tapFromHome(page, appUrl, '#app nav.app-tabbar a[href="/visits"]')
       const tabShownAt = await rowsShown(page)
       const read = await bareRead(page)
       if (i === 0) continue // the first round warms caches after a throttling change

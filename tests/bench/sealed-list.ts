@@ -27,7 +27,7 @@ const newestVisit = (page: Page) =>
 
 /** From home, a tap on the visits tab, to the frame after the newest visit's row has a size: on the page's clock. */
 async function openFromHome(page: Page, row: string): Promise<number> {
-  await page.locator('nav.app-tabbar a[href="/"]').click()
+  await page.locator('#app nav.app-tabbar a[href="/"]').click()
   await page.locator(row).waitFor({ state: 'detached' })
   await page.waitForTimeout(300)
   return page.evaluate(
@@ -44,7 +44,7 @@ async function openFromHome(page: Page, row: string): Promise<number> {
         const observer = new MutationObserver(check)
         observer.observe(document, { childList: true, subtree: true, attributes: true })
         const start = performance.now()
-        document.querySelector<HTMLAnchorElement>('nav.app-tabbar a[href="/visits"]')!.click()
+        document.querySelector<HTMLAnchorElement>('#app nav.app-tabbar a[href="/visits"]')!.click()
         const everyFrame = () => {
           check()
           if (!found) requestAnimationFrame(everyFrame)
@@ -70,11 +70,11 @@ export async function sealedVisitsList(phone: Phone, appUrl: string): Promise<Ta
   const page = await phone.context.newPage()
   await page.goto(appUrl)
   const row = `a[href="/visits/${await newestVisit(page)}"]`
-  await page.locator('nav.app-tabbar').waitFor()
+  await page.locator('#app nav.app-tabbar').waitFor()
   const plain = await runs(page, row)
   // Again after a reload: the sealed runs come second, and this says what coming second alone changes.
   await page.reload()
-  await page.locator('nav.app-tabbar').waitFor()
+  await page.locator('#app nav.app-tabbar').waitFor()
   const plainAgain = await runs(page, row)
 
   // A signed-in phone whose server cannot be reached (a closed port): the PIN is set without the recovery key,
@@ -97,7 +97,7 @@ export async function sealedVisitsList(phone: Phone, appUrl: string): Promise<Ta
   await without.waitFor()
   const sealStart = Date.now()
   await without.click()
-  await page.locator('nav.app-tabbar').waitFor({ timeout: 120_000 })
+  await page.locator('#app nav.app-tabbar').waitFor({ timeout: 120_000 })
   const sealing = Date.now() - sealStart
   const sealed = await runs(page, row)
   await page.close()

@@ -201,7 +201,8 @@ export async function finishInspection(page: Page): Promise<void> {
  * script starts only after the shell's first paint, which may be after the page's load.
  */
 export async function demoSeeded(page: Page): Promise<void> {
-  await page.waitForFunction(async () => {
+  // page.evaluate, not waitForFunction: the answer is a promise, which waitForFunction would take for true.
+  const seeded = () => page.evaluate(async () => {
     if (!(await indexedDB.databases()).some((info) => info.name === 'doorstep')) return false
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const request = indexedDB.open('doorstep')
@@ -219,7 +220,10 @@ export async function demoSeeded(page: Page): Promise<void> {
     } finally {
       db.close()
     }
-  }, undefined, { polling: 100, timeout: 10_000 })
+  })
+  for (const until = Date.now() + 10_000; !(await seeded()); await page.waitForTimeout(100)) {
+    if (Date.now() > until) throw new Error('the app has not put its demo buildings on the phone')
+  }
 }
 
 /**
