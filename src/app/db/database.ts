@@ -119,7 +119,7 @@ export interface Draft {
  * Small device-wide values. The sync session: `token`, `user` (JSON of the domain User), `serverUrl`,
  * `syncDeviceId` (the id the server gave this device at sign-in), `cursor` (pull's, opaque),
  * `lastSuccessAt`, `lastFullSyncAt` (the end of the last run that pushed everything and pulled to the end),
- * `lastError` (JSON of SyncErrorInfo), `pulling` (set while a pull of several transactions writes, by whichever
+ * `lastError` (JSON of SyncErrorInfo), `syncing` (set while a run writes its answers and pages, by whichever
  * context runs it: summaries hold their last answer meanwhile, src/app/db/live.ts), `recovery` (JSON of RecoveryFound: the browser had
  * cleared this phone's data before a sign-in, and the leader has not yet read what came back), `issuesSeen`
  * (the office news on the leader's reports they have seen: ./issue-news.ts), `signedOutAt` (the last sign-out
@@ -139,7 +139,7 @@ export interface MetaEntry {
     | 'lastSuccessAt'
     | 'lastFullSyncAt'
     | 'lastError'
-    | 'pulling'
+    | 'syncing'
     | 'recovery'
     | 'issuesSeen'
     | 'signedOutAt'

@@ -5,7 +5,7 @@ export interface LiveQueryOptions {
   /**
    * While this answers true, the query answers its last result without reading again: meanwhile it depends
    * on `hold`'s own reads alone, so that writes it would have re-run for pass it by. For summaries over whole
-   * tables (the worklist, the visits list) while a sync writes them page after page (see `queries.pulling`).
+   * tables (the worklist, the visits list) while a sync writes them page after page (see `queries.syncing`).
    */
   hold?: () => Promise<boolean>
 }

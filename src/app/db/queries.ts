@@ -256,9 +256,9 @@ export function createQueries(db: DoorstepDatabase) {
       return { lastSeenAt: found.lastSeenAt, records: { visits, issues, inspections } }
     },
 
-    /** Whether a sync is writing a pull of several transactions (any tab's, or the worker's): see LiveQueryOptions. */
-    async pulling(): Promise<boolean> {
-      return Boolean(await db.meta.get('pulling'))
+    /** Whether a sync run is writing its answers and pages (any tab's, or the worker's): see LiveQueryOptions. */
+    async syncing(): Promise<boolean> {
+      return Boolean(await db.meta.get('syncing'))
     },
 
     /** The sync session and the outcome of the last run, for the status line and the sign-in banner. */

@@ -172,6 +172,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
    * refused): its pull then asks for the echoes too, and holds them back as for any record with changes waiting.
    */
   let stampsLeft = false
+  /** Whether this run has set `syncing` in meta (see applyPages), which holds the live summaries. */
+  let marked = false
   let nextRetryAt: number | null = null
   /** The China day old work last left the phone (see prune). */
   let prunedOn: string | null = null
@@ -215,6 +217,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     transport = options.transport(session)
     progressed = false
     stampsLeft = false
+    marked = false
     // What the server had is asked again in every run: a photo uploaded in an earlier run that no record named
     // since may have been swept from the server (after a day), and must go again rather than be named missing.
     uploaded.clear()
@@ -237,7 +240,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     } catch (error) {
       outcome = await failed(error, session.token)
     }
-    await endPulling()
+    await endSyncing()
     if (outcome.status === 'done' || !UNREACHED.includes(outcome.error.code)) await reportHealth()
     return outcome
   }
@@ -348,17 +351,17 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   /**
-   * A pull cut short here, or in a context closed in the middle of one (a tab, the worker), leaves `pulling`
+   * A run cut short here, or in a context closed in the middle of one (a tab, the worker), leaves `syncing`
    * set, which would hold the summaries: every run ends with it gone. Read first, as a delete alone would
    * wake the summaries' live queries after every run.
    */
-  async function endPulling() {
+  async function endSyncing() {
     try {
       await db.transaction('rw', db.meta, async () => {
-        if (await db.meta.get('pulling')) await db.meta.delete('pulling')
+        if (await db.meta.get('syncing')) await db.meta.delete('syncing')
       })
     } catch (error) {
-      console.error('pulling mark not cleared', error)
+      console.error('syncing mark not cleared', error)
     }
   }
 
@@ -468,8 +471,11 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
    */
   function settle(entries: QueuedEntry[], results: Answer[]): Promise<number> {
     const at = iso()
-    const tables = [db.outbox, db.rejections, db.held, db.templates, ...RECORD_TABLES.map((t) => db.table(t))]
+    const tables = [db.outbox, db.rejections, db.held, db.templates, db.meta, ...RECORD_TABLES.map((t) => db.table(t))]
     return db.transaction('rw', tables, async () => {
+      // A push of several batches writes records in each: the live summaries hold until the run's pull is done.
+      if (!marked) await db.meta.put({ key: 'syncing', value: at })
+      marked = true
       // The refusals of the batch's records, as they stand after each answer in turn.
       const refusals = new Map<string, Rejection[]>()
       for (const refusal of await db.rejections.where('recordId').anyOf([...new Set(entries.map((e) => e.recordId))]).toArray()) {
@@ -572,13 +578,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     let skipped = 0
     let settingsArrived = false
     let fromScratch = from === null
-    let pulling = false
     try {
       for (;;) {
         const arrived = await pages.take()
         const more = arrived.at(-1)!.hasMore && arrived.at(-1)!.changes.length > 0
-        const failed = await applyPages(arrived, fromScratch, more === pulling ? null : more)
-        pulling = more
+        const failed = await applyPages(arrived, fromScratch, more === marked ? null : more)
+        marked = more
         // Logged once the transaction is over: a page in the middle of one waits on nothing but IndexedDB.
         for (const change of failed) console.warn('pulled record failed its schema', change.table, change.id)
         skipped += failed.length
@@ -650,17 +655,18 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   /**
    * Writes pages and the last one's cursor in one transaction; answers the changes that failed their schema.
    * `fromScratch` (the run's first pull from no cursor) and a page's `reset` clear what pull brought first.
-   * `pulling` true marks the first of several transactions (`pulling` in meta), false the last (null: neither),
-   * so that live summaries re-run once for the whole pull, not once per transaction (src/app/db/live.ts).
+   * `mark` true sets `syncing` in meta (the first of several transactions), false clears it (the last, or the only
+   * one after a push that set it), null neither, so that live summaries re-run once for the whole run, not once
+   * per transaction (src/app/db/live.ts).
    */
-  function applyPages(pages: PullResponse[], fromScratch: boolean, pulling: boolean | null): Promise<Change[]> {
+  function applyPages(pages: PullResponse[], fromScratch: boolean, mark: boolean | null): Promise<Change[]> {
     const tables = [...new Set([...retentionTables(db), ...PULL_TABLES.map((t) => db.table(t))])]
     return db.transaction('rw', tables, async () => {
       const failed: Change[] = []
       for (const [i, page] of pages.entries()) failed.push(...(await writePage(page, (fromScratch && i === 0) || page.reset)))
       await db.meta.put({ key: 'cursor', value: pages.at(-1)!.cursor })
-      if (pulling) await db.meta.put({ key: 'pulling', value: iso() })
-      else if (pulling === false) await db.meta.delete('pulling')
+      if (mark) await db.meta.put({ key: 'syncing', value: iso() })
+      else if (mark === false) await db.meta.delete('syncing')
       // The server's reference data replaces the demo data for good: never seed it again.
       if (fromScratch && !(await db.meta.get('seededAt'))) await db.meta.put({ key: 'seededAt', value: iso() })
       return failed

@@ -491,7 +491,7 @@ describe('pull', () => {
     expect(cursors.at(-1)).toBe(String(server.records.get('g-11')!.rev))
   })
 
-  it('keeps the pages that arrived before a failed request, and the next run goes on after them; the pulling mark goes', async () => {
+  it('keeps the pages that arrived before a failed request, and the next run goes on after them; the syncing mark goes', async () => {
     const { engine, server, db } = await device({ pullLimit: 3 })
     await engine.sync()
     for (let i = 0; i < 9; i++) server.serverPut('grids', { id: `g-${i}`, communityId: 'c-1', name: `网格${i}` })
@@ -503,7 +503,7 @@ describe('pull', () => {
     expect((await db.grids.toArray()).map((g) => g.id).sort()).toEqual(['g-0', 'g-1', 'g-2', 'g-3', 'g-4', 'g-5'])
     expect((await db.meta.get('cursor'))?.value).toBe(String(server.records.get('g-5')!.rev))
     // The mark that holds live summaries during a pull goes with the run that set it.
-    expect(await db.meta.get('pulling')).toBeUndefined()
+    expect(await db.meta.get('syncing')).toBeUndefined()
     server.calls.length = 0
     expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 3 })
     expect(await db.grids.count()).toBe(9)

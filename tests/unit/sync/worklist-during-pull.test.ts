@@ -1,6 +1,7 @@
 import { liveQuery } from 'dexie'
 import { expect, it, vi } from 'vitest'
 import { holding } from '@/app/db/live'
+import { INITIAL_BATCH } from '@/app/sync/engine'
 import { readWorklist, type LeaderWorklist } from '@/app/db/worklist'
 import { uuidv7 } from '@/domain'
 import { demoBuildings, demoCommunity, demoGrids, demoHouseholds, demoResidents } from '@/domain/demo'
@@ -72,7 +73,7 @@ it('held while the pull writes, reads the visits once for the whole pull rather 
   const held = holding(() => {
     reads++
     return readWorklist(db, today)
-  }, queries.pulling)
+  }, queries.syncing)
   const subscription = liveQuery(held).subscribe((list) => seen.push(list))
   try {
     await vi.waitFor(() => expect(seen).toHaveLength(1))
@@ -82,9 +83,35 @@ it('held while the pull writes, reads the visits once for the whole pull rather 
     const cursors = transactions.mock.calls.filter(([entry]) => entry.key === 'cursor').length
     // Without the hold it reads again after each of the pull's transactions (several, see engine.test.ts).
     expect(cursors).toBeGreaterThan(2)
-    // The first read, maybe one as the pull's first transaction lands, and one when its last clears `pulling`.
+    // The first read, maybe one as the pull's first transaction lands, and one when its last clears `syncing`.
     expect(reads).toBeLessThanOrEqual(3)
-    expect(await db.meta.get('pulling')).toBeUndefined()
+    expect(await db.meta.get('syncing')).toBeUndefined()
+  } finally {
+    subscription.unsubscribe()
+  }
+})
+
+it('held while a push of several batches settles, reads the visits once for the run rather than once a batch', async () => {
+  const { db, engine, queries, repos, author, server } = await device()
+  expect(await engine.sync()).toMatchObject({ status: 'done' })
+  for (let i = 0; i < INITIAL_BATCH.count * 3; i++) await repos.visits.create(visitFields({ outcome: `第${i}户` }), author)
+  let reads = 0
+  const seen: LeaderWorklist[] = []
+  const held = holding(() => {
+    reads++
+    return readWorklist(db, today)
+  }, queries.syncing)
+  const subscription = liveQuery(held).subscribe((list) => seen.push(list))
+  try {
+    await vi.waitFor(() => expect(seen).toHaveLength(1))
+    reads = 0
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: INITIAL_BATCH.count * 3 })
+    // Without the hold it reads again after each batch's answers are settled.
+    expect(server.calls.filter((call) => call.op === 'push').length).toBeGreaterThan(1)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    // At most one as the first batch settles, and one when the run's pull clears `syncing`.
+    expect(reads).toBeLessThanOrEqual(2)
+    expect(await db.meta.get('syncing')).toBeUndefined()
   } finally {
     subscription.unsubscribe()
   }
