@@ -21,6 +21,8 @@ export interface AnswerLoss {
   /** /api answers counted while on. */
   answers: number
   dropped: number
+  /** Whether a push's answer was lost yet: the first one always is. */
+  pushLost: boolean
   /** Mutations a push answered `duplicate`: requests the server had already applied, sent again. */
   duplicates: number
 }
@@ -70,19 +72,23 @@ export async function startFieldServer(appDir: string, { appLock = 'optional' }:
   )
 
   const app = buildServer({ storage, staticRoot: siteDir })
-  const loss: AnswerLoss = { on: false, answers: 0, dropped: 0, duplicates: 0 }
+  const loss: AnswerLoss = { on: false, answers: 0, dropped: 0, duplicates: 0, pushLost: false }
   // The fault is the test's own hook on the server it built: the production server has no such switch.
   app.addHook('onSend', async (request, reply, payload) => {
     if (!loss.on || !request.url.startsWith('/api/')) return payload
     // One connection per answer: Chromium silently resends a request whose reused connection closed
     // without an answer, which would hide the loss from the app.
     reply.header('Connection', 'close')
-    if (++loss.answers % 3 === 0) {
+    const push = request.url === '/api/v1/sync/push'
+    // Every third answer, and the first push's whichever its place: how many requests come before it (photos,
+    // pulls) is the app's business, and a lost push answer is what this fault is for.
+    if (++loss.answers % 3 === 0 || (push && !loss.pushLost)) {
+      loss.pushLost ||= push
       loss.dropped++
       request.raw.socket.destroy()
       return payload
     }
-    if (request.url === '/api/v1/sync/push') {
+    if (push) {
       // The server has gzip-compressed the answer already when the browser accepts it (it does).
       const body = reply.getHeader('content-encoding') === 'gzip' ? gunzipSync(payload as Buffer).toString('utf8') : String(payload)
       const { results } = JSON.parse(body) as { results: Array<{ status: string }> }
