@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gzipSync } from 'node:zlib'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import SqliteDatabase from 'better-sqlite3'
 import pg from 'pg'
 import { createRepositories } from '@/app/db'
@@ -202,13 +202,19 @@ function countingFetch(state: { probe: Probe }): typeof fetch {
     if (route) {
       const stats = state.probe[route]
       stats.requests++
-      if (typeof init?.body === 'string') {
-        stats.requestBytes += Buffer.byteLength(init.body)
-        stats.requestBodies.push(init.body)
+      // A push body of 2 KB or more goes gzip-compressed (a Uint8Array): its bytes as sent, its text as sent before.
+      const body = init?.body
+      if (typeof body === 'string') {
+        stats.requestBytes += Buffer.byteLength(body)
+        stats.requestBodies.push(body)
+      } else if (body instanceof Uint8Array) {
+        stats.requestBytes += body.byteLength
+        stats.requestBodies.push(gunzipSync(body).toString())
+        stats.encodings.add('gzip from the phone')
       }
       stats.responseBodies.push(await response.clone().text())
       const encoding = response.headers.get('content-encoding')
-      if (encoding) stats.encodings.add(encoding)
+      if (encoding) stats.encodings.add(`${encoding} from the server`)
     }
     return response
   }
@@ -552,7 +558,7 @@ function bytesTable(push: PushFigures, pull: PullFigures): Table {
   const [pushed, pulled] = figures as [(typeof figures)[0], (typeof figures)[0]]
   const row = (label: string, cell: keyof typeof pushed.cells) => [label, pushed.cells[cell], pulled.cells[cell]]
   const encodings = [...sides.push.stats.encodings, ...sides.pull.stats.encodings]
-  const compression = encodings.length ? `compressed by the server (${encodings.join(', ')})` : 'none — the server sends its JSON as it is, whatever Accept-Encoding asks for, and the device sends plain JSON'
+  const compression = encodings.length ? [...new Set(encodings)].join(', ') : 'none — the server sends its JSON as it is, whatever Accept-Encoding asks for, and the device sends plain JSON'
   return {
     title: 'g) Bytes on the wire per record',
     about: `The request and response bodies of e)'s batched push and f)'s pull, as they crossed the wire (the answers as the server's socket wrote them, headers included), per record. Compression: ${compression}. For comparison, the same bodies each gzip-compressed on its own (zlib's default level), as they would be with compression both ways. Baseline: the bare records — for push the visits as the phone stored them, for pull the records as the new phone stored them — as one JSON array, gzip-compressed.`,
