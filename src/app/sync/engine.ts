@@ -514,7 +514,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       await Promise.all([
         db.rejections.bulkDelete([...before].filter((id) => !kept.has(id))),
         db.rejections.bulkPut(after.filter((r) => added.has(r))),
-        db.outbox.bulkDelete(entries.map((e) => e.seq)),
+        // The batch is the outbox's first entries, and seqs only grow: its range holds its entries alone, and goes
+        // in one request rather than one per entry.
+        db.outbox.where('seq').between(entries[0]!.seq, entries.at(-1)!.seq, true, true).delete(),
       ])
       await settleRecords(outcome)
       return rejected
@@ -543,14 +545,16 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     const waiting = new Set(await db.outbox.where('recordId').anyOf([...outcome.keys()]).keys())
     const ids = [...outcome.keys()].filter((id) => !waiting.has(id))
     if ([...outcome].some(([id, answered]) => waiting.has(id) && answered.whole && answered.rev !== null)) stampsLeft = true
-    const held = new Map((await db.held.bulkGet(ids)).flatMap((h) => (h ? [[h.recordId, h] as const] : [])))
+    // Usually nothing is held (pull holds only what arrives while changes wait): one count spares a get per record.
+    const found = (await db.held.count()) ? await db.held.bulkGet(ids) : []
+    const held = new Map(found.flatMap((h) => (h ? [[h.recordId, h] as const] : [])))
     await db.held.bulkDelete([...held.keys()])
     await Promise.all(
       RECORD_TABLES.map(async (name) => {
         const mine = ids.filter((id) => outcome.get(id)!.table === name)
         if (!mine.length) return
         const table = recordTable(name)
-        const locals = await table.bulkGet(mine)
+        const locals = await storedOf(name, mine)
         const writes = mine.flatMap((id, i) => {
           const answered = outcome.get(id)!
           const kept = held.get(id)
@@ -716,14 +720,17 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
    * The stored copies of `ids`, in their order (undefined where none). Dexie's bulkGet asks IndexedDB once per
    * id, 10,000 requests in a first pull of 10,000 visits; so the stored keys between the page's least and
    * greatest id are listed first (one request, keys only: a page's ids are UUIDv7s, mostly near one another),
-   * and only the ids among them are read.
+   * and only the ids among them are read: in one request too when they are most of that range (a pushed batch's
+   * records, saved one after another).
    */
   async function storedOf(table: RecordTable, ids: string[]): Promise<Array<SyncedRecord | undefined>> {
     const sorted = [...ids].sort()
     if (!sorted.length) return []
-    const listed = await recordTable(table).where(':id').between(sorted[0]!, sorted.at(-1)!, true, true).primaryKeys()
+    const range = recordTable(table).where(':id').between(sorted[0]!, sorted.at(-1)!, true, true)
+    const listed = await range.primaryKeys()
     const present = new Set(listed)
-    const found = await recordTable(table).bulkGet(ids.filter((id) => present.has(id)))
+    const wanted = ids.filter((id) => present.has(id))
+    const found = !wanted.length ? [] : listed.length <= 2 * wanted.length ? await range.toArray() : await recordTable(table).bulkGet(wanted)
     const byId = new Map(found.flatMap((record) => (record ? [[record.id, record] as const] : [])))
     return ids.map((id) => byId.get(id))
   }
