@@ -370,14 +370,20 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   async function push(deviceId: string): Promise<{ pushed: number; rejected: number }> {
     let pushed = 0
     let rejected = 0
+    let next = prepare(0, { ...batch })
     for (;;) {
-      const queued = (await db.outbox.orderBy('seq').limit(batch.count).toArray()) as QueuedEntry[]
-      if (!queued.length) return { pushed, rejected }
-      const { entries, mutations, bytes } = fit(queued)
+      const { entries, mutations, bytes } = await next
+      if (!entries.length) return { pushed, rejected }
       await uploadPhotos(entries)
+      const sending = transport.push({ protocol: PROTOCOL_VERSION, deviceId, mutations })
+      // While the server works, the next batch is read and sized: the entries after this one's, at the limits its
+      // success gives. Its entries leave the outbox only when their own answer comes; after a failure it is dropped.
+      next = prepare(entries.at(-1)!.seq, grown())
+      // Its read failing is told by the `await` that takes it, or not at all once the push has failed.
+      next.catch(() => {})
       let results: MutationResult[]
       try {
-        results = (await transport.push({ protocol: PROTOCOL_VERSION, deviceId, mutations })).results
+        results = (await sending).results
       } catch (error) {
         if (error instanceof TransportError && error.code === 'too_large') {
           if (entries.length === 1) {
@@ -385,6 +391,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
             await settle(entries, [{ mutationId: entry.mutationId, status: 'rejected', code: 'too_large', message: error.message }])
             rejected++
           } else shrink(entries.length, bytes)
+          next = prepare(0, { ...batch })
           continue
         }
         if (error instanceof TransportError && error.code === 'timeout') shrink(batch.count, batch.bytes)
@@ -393,27 +400,33 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       rejected += await settle(entries, results)
       progressed = true
       pushed += entries.length
-      grow()
+      Object.assign(batch, grown())
     }
   }
 
+  /** The outbox's first entries after `seq`, as many as fit `limits`, and their mutations. */
+  async function prepare(seq: number, limits: { count: number; bytes: number }) {
+    const queued = (await db.outbox.where('seq').above(seq).limit(limits.count).toArray()) as QueuedEntry[]
+    return fit(queued, limits.bytes)
+  }
+
   /** The longest run of entries that fits the byte limit (always at least one). */
-  function fit(queued: QueuedEntry[]) {
+  function fit(queued: QueuedEntry[], limit: number) {
     const mutations = []
     let bytes = 0
     for (const entry of queued) {
       const mutation = toMutation(entry)
       const size = encoder.encode(JSON.stringify(mutation)).length + 1
-      if (mutations.length && bytes + size > batch.bytes) break
+      if (mutations.length && bytes + size > limit) break
       mutations.push(mutation)
       bytes += size
     }
     return { entries: queued.slice(0, mutations.length), mutations, bytes }
   }
 
-  function grow() {
-    batch.count = Math.min(PUSH_MAX_MUTATIONS, batch.count * 2)
-    batch.bytes = Math.min(MAX_BATCH_BYTES, batch.bytes * 2)
+  /** The limits after a success: double, up to the server's. */
+  function grown() {
+    return { count: Math.min(PUSH_MAX_MUTATIONS, batch.count * 2), bytes: Math.min(MAX_BATCH_BYTES, batch.bytes * 2) }
   }
 
   /**

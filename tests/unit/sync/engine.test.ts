@@ -103,6 +103,30 @@ describe('push', () => {
     expect(pushSizes(server.calls)).toEqual([INITIAL_BATCH.count, half, INITIAL_BATCH.count, half])
   })
 
+  it('drops the batch it read ahead when a request fails: the next run sends from the first unanswered change, each once', async () => {
+    const { engine, repos, server, author, db } = await device()
+    const count = INITIAL_BATCH.count + 80
+    for (let i = 0; i < count; i++) await repos.visits.create(visitFields(), author)
+    // The second request fails, after its batch was read while the first was out.
+    const push = server.transport.push.bind(server.transport)
+    vi.spyOn(server.transport, 'push').mockImplementationOnce(async (batch) => {
+      const answer = await push(batch)
+      server.fail('push', 'offline')
+      return answer
+    })
+
+    expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'offline' } })
+    expect(await db.outbox.count()).toBe(80)
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 80 })
+
+    const sent = server.calls.filter((c) => c.op === 'push').map((c) => c.mutations!.map((m) => (m as { deviceSeq: number }).deviceSeq))
+    expect(sent.map((seqs) => seqs.length)).toEqual([INITIAL_BATCH.count, 80, 80])
+    expect(sent[2]).toEqual(sent[1])
+    expect(sent[1]![0]).toBe(sent[0]!.at(-1)! + 1)
+    expect(server.records.size).toBe(count)
+    expect(await db.outbox.count()).toBe(0)
+  })
+
   it('splits by bytes as well as by count', async () => {
     const { engine, repos, server, author } = await device()
     const long = '很长的记录'.repeat(380) // about 5.7 KB of UTF-8 per visit
