@@ -371,9 +371,14 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     let pushed = 0
     let rejected = 0
     let next = prepare(0, { ...batch })
+    /** The settling of the batch answered last, which goes on while the next batch is out. */
+    let settling: Promise<void> = Promise.resolve()
     for (;;) {
       const { entries, mutations, bytes } = await next
-      if (!entries.length) return { pushed, rejected }
+      if (!entries.length) {
+        await settling
+        return { pushed, rejected }
+      }
       await uploadPhotos(entries)
       const sending = transport.push({ protocol: PROTOCOL_VERSION, deviceId, mutations })
       // While the server works, the next batch is read and sized: the entries after this one's, at the limits its
@@ -385,6 +390,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       try {
         results = (await sending).results
       } catch (error) {
+        // The batch before is settled first: what follows reads the outbox (again, or to end the session).
+        await settling
         if (error instanceof TransportError && error.code === 'too_large') {
           if (entries.length === 1) {
             const [entry] = entries as [QueuedEntry]
@@ -397,7 +404,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         if (error instanceof TransportError && error.code === 'timeout') shrink(batch.count, batch.bytes)
         throw error
       }
-      rejected += await settle(entries, results)
+      // In answer order, one at a time; a failed settling ends the run, its batch goes again (answered `duplicate`).
+      await settling
+      settling = settle(entries, results).then((refused) => void (rejected += refused))
+      settling.catch(() => {})
       progressed = true
       pushed += entries.length
       Object.assign(batch, grown())

@@ -127,6 +127,24 @@ describe('push', () => {
     expect(await db.outbox.count()).toBe(0)
   })
 
+  it('settles a batch while the next is out; when that settling fails, both batches go again and each change applies once', async () => {
+    const { engine, repos, server, author, db } = await device()
+    const count = INITIAL_BATCH.count + 80
+    const visits = []
+    for (let i = 0; i < count; i++) visits.push(await repos.visits.create(visitFields(), author))
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    vi.spyOn(db.table('visits'), 'bulkPut').mockRejectedValueOnce(new Error('disk'))
+
+    expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'unknown' } })
+    expect(await db.outbox.count()).toBe(count)
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: count })
+
+    expect(await db.outbox.count()).toBe(0)
+    expect(server.records.size).toBe(count)
+    const stored = await db.visits.bulkGet(visits.map((v) => v.id))
+    expect(stored.map((v) => v?.rev)).toEqual(visits.map((v) => server.records.get(v.id)!.rev))
+  })
+
   it('splits by bytes as well as by count', async () => {
     const { engine, repos, server, author } = await device()
     const long = '很长的记录'.repeat(380) // about 5.7 KB of UTF-8 per visit
