@@ -36,7 +36,8 @@ import type { SyncTransport } from './transport'
  *
  * - **Nothing lost, nothing twice.** An outbox entry leaves the outbox only in the transaction that records
  *   the server's answer to it. A batch whose answer never arrives (timeout, dropped connection) stays whole
- *   and goes again; the server answers the mutations it had already applied `duplicate`.
+ *   and goes again; the server answers the mutations it had already applied `duplicate`. The next batch is read
+ *   while one is out, and a batch is settled while the next is out: settlings go one at a time, in answer order.
  * - **One bad mutation never blocks the queue.** A refused mutation leaves the outbox with its reason in
  *   `rejections`; the record stays on the phone as the leader saved it.
  * - **Local changes stay on top.** Pull never overwrites a record that has changes waiting: the server's
