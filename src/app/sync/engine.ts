@@ -375,10 +375,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     /** The settling of the batch answered last, which goes on while the next batch is out. */
     let settling: Promise<void> = Promise.resolve()
     for (;;) {
-      const { entries, mutations, bytes } = await next
+      let { entries, mutations, bytes } = await next
       if (!entries.length) {
+        // A read ahead misses what was saved while the batch before was out: the outbox is read again once settled.
         await settling
-        return { pushed, rejected }
+        ;({ entries, mutations, bytes } = await prepare(0, { ...batch }))
+        if (!entries.length) return { pushed, rejected }
       }
       await uploadPhotos(entries)
       const sending = transport.push({ protocol: PROTOCOL_VERSION, deviceId, mutations })

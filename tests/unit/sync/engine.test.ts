@@ -145,6 +145,21 @@ describe('push', () => {
     expect(stored.map((v) => v?.rev)).toEqual(visits.map((v) => server.records.get(v.id)!.rev))
   })
 
+  it('sends in the same run a change saved while its last batch was out', async () => {
+    const { engine, repos, server, author, db } = await device()
+    await repos.visits.create(visitFields(), author)
+    const push = server.transport.push.bind(server.transport)
+    vi.spyOn(server.transport, 'push').mockImplementationOnce(async (batch) => {
+      const answer = await push(batch)
+      await repos.visits.create(visitFields(), author)
+      return answer
+    })
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 2 })
+    expect(pushSizes(server.calls)).toEqual([1, 1])
+    expect(await db.outbox.count()).toBe(0)
+  })
+
   it('splits by bytes as well as by count', async () => {
     const { engine, repos, server, author } = await device()
     const long = '很长的记录'.repeat(380) // about 5.7 KB of UTF-8 per visit
