@@ -36,7 +36,8 @@ import type { SyncTransport } from './transport'
  *
  * - **Nothing lost, nothing twice.** An outbox entry leaves the outbox only in the transaction that records
  *   the server's answer to it. A batch whose answer never arrives (timeout, dropped connection) stays whole
- *   and goes again; the server answers the mutations it had already applied `duplicate`.
+ *   and goes again; the server answers the mutations it had already applied `duplicate`. The next batch is read
+ *   while one is out, and a batch is settled while the next is out: settlings go one at a time, in answer order.
  * - **One bad mutation never blocks the queue.** A refused mutation leaves the outbox with its reason in
  *   `rejections`; the record stays on the phone as the leader saved it.
  * - **Local changes stay on top.** Pull never overwrites a record that has changes waiting: the server's
@@ -370,50 +371,75 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   async function push(deviceId: string): Promise<{ pushed: number; rejected: number }> {
     let pushed = 0
     let rejected = 0
+    let next = prepare(0, { ...batch })
+    /** The settling of the batch answered last, which goes on while the next batch is out. */
+    let settling: Promise<void> = Promise.resolve()
     for (;;) {
-      const queued = (await db.outbox.orderBy('seq').limit(batch.count).toArray()) as QueuedEntry[]
-      if (!queued.length) return { pushed, rejected }
-      const { entries, mutations, bytes } = fit(queued)
+      let { entries, mutations, bytes } = await next
+      if (!entries.length) {
+        // A read ahead misses what was saved while the batch before was out: the outbox is read again once settled.
+        await settling
+        ;({ entries, mutations, bytes } = await prepare(0, { ...batch }))
+        if (!entries.length) return { pushed, rejected }
+      }
       await uploadPhotos(entries)
+      const sending = transport.push({ protocol: PROTOCOL_VERSION, deviceId, mutations })
+      // While the server works, the next batch is read and sized: the entries after this one's, at the limits its
+      // success gives. Its entries leave the outbox only when their own answer comes; after a failure it is dropped.
+      next = prepare(entries.at(-1)!.seq, grown())
+      // Its read failing is told by the `await` that takes it, or not at all once the push has failed.
+      next.catch(() => {})
       let results: MutationResult[]
       try {
-        results = (await transport.push({ protocol: PROTOCOL_VERSION, deviceId, mutations })).results
+        results = (await sending).results
       } catch (error) {
+        // The batch before is settled first: what follows reads the outbox (again, or to end the session).
+        await settling
         if (error instanceof TransportError && error.code === 'too_large') {
           if (entries.length === 1) {
             const [entry] = entries as [QueuedEntry]
             await settle(entries, [{ mutationId: entry.mutationId, status: 'rejected', code: 'too_large', message: error.message }])
             rejected++
           } else shrink(entries.length, bytes)
+          next = prepare(0, { ...batch })
           continue
         }
         if (error instanceof TransportError && error.code === 'timeout') shrink(batch.count, batch.bytes)
         throw error
       }
-      rejected += await settle(entries, results)
+      // In answer order, one at a time; a failed settling ends the run, its batch goes again (answered `duplicate`).
+      await settling
+      settling = settle(entries, results).then((refused) => void (rejected += refused))
+      settling.catch(() => {})
       progressed = true
       pushed += entries.length
-      grow()
+      Object.assign(batch, grown())
     }
   }
 
+  /** The outbox's first entries after `seq`, as many as fit `limits`, and their mutations. */
+  async function prepare(seq: number, limits: { count: number; bytes: number }) {
+    const queued = (await db.outbox.where('seq').above(seq).limit(limits.count).toArray()) as QueuedEntry[]
+    return fit(queued, limits.bytes)
+  }
+
   /** The longest run of entries that fits the byte limit (always at least one). */
-  function fit(queued: QueuedEntry[]) {
+  function fit(queued: QueuedEntry[], limit: number) {
     const mutations = []
     let bytes = 0
     for (const entry of queued) {
       const mutation = toMutation(entry)
       const size = encoder.encode(JSON.stringify(mutation)).length + 1
-      if (mutations.length && bytes + size > batch.bytes) break
+      if (mutations.length && bytes + size > limit) break
       mutations.push(mutation)
       bytes += size
     }
     return { entries: queued.slice(0, mutations.length), mutations, bytes }
   }
 
-  function grow() {
-    batch.count = Math.min(PUSH_MAX_MUTATIONS, batch.count * 2)
-    batch.bytes = Math.min(MAX_BATCH_BYTES, batch.bytes * 2)
+  /** The limits after a success: double, up to the server's. */
+  function grown() {
+    return { count: Math.min(PUSH_MAX_MUTATIONS, batch.count * 2), bytes: Math.min(MAX_BATCH_BYTES, batch.bytes * 2) }
   }
 
   /**
@@ -514,7 +540,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       await Promise.all([
         db.rejections.bulkDelete([...before].filter((id) => !kept.has(id))),
         db.rejections.bulkPut(after.filter((r) => added.has(r))),
-        db.outbox.bulkDelete(entries.map((e) => e.seq)),
+        // The batch is the outbox's first entries, and seqs only grow: its range holds its entries alone, and goes
+        // in one request rather than one per entry.
+        db.outbox.where('seq').between(entries[0]!.seq, entries.at(-1)!.seq, true, true).delete(),
       ])
       await settleRecords(outcome)
       return rejected
@@ -543,14 +571,16 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     const waiting = new Set(await db.outbox.where('recordId').anyOf([...outcome.keys()]).keys())
     const ids = [...outcome.keys()].filter((id) => !waiting.has(id))
     if ([...outcome].some(([id, answered]) => waiting.has(id) && answered.whole && answered.rev !== null)) stampsLeft = true
-    const held = new Map((await db.held.bulkGet(ids)).flatMap((h) => (h ? [[h.recordId, h] as const] : [])))
+    // Usually nothing is held (pull holds only what arrives while changes wait): one count spares a get per record.
+    const found = (await db.held.count()) ? await db.held.bulkGet(ids) : []
+    const held = new Map(found.flatMap((h) => (h ? [[h.recordId, h] as const] : [])))
     await db.held.bulkDelete([...held.keys()])
     await Promise.all(
       RECORD_TABLES.map(async (name) => {
         const mine = ids.filter((id) => outcome.get(id)!.table === name)
         if (!mine.length) return
         const table = recordTable(name)
-        const locals = await table.bulkGet(mine)
+        const locals = await storedOf(name, mine)
         const writes = mine.flatMap((id, i) => {
           const answered = outcome.get(id)!
           const kept = held.get(id)
@@ -716,14 +746,17 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
    * The stored copies of `ids`, in their order (undefined where none). Dexie's bulkGet asks IndexedDB once per
    * id, 10,000 requests in a first pull of 10,000 visits; so the stored keys between the page's least and
    * greatest id are listed first (one request, keys only: a page's ids are UUIDv7s, mostly near one another),
-   * and only the ids among them are read.
+   * and only the ids among them are read: in one request too when they are most of that range (a pushed batch's
+   * records, saved one after another).
    */
   async function storedOf(table: RecordTable, ids: string[]): Promise<Array<SyncedRecord | undefined>> {
     const sorted = [...ids].sort()
     if (!sorted.length) return []
-    const listed = await recordTable(table).where(':id').between(sorted[0]!, sorted.at(-1)!, true, true).primaryKeys()
+    const range = recordTable(table).where(':id').between(sorted[0]!, sorted.at(-1)!, true, true)
+    const listed = await range.primaryKeys()
     const present = new Set(listed)
-    const found = await recordTable(table).bulkGet(ids.filter((id) => present.has(id)))
+    const wanted = ids.filter((id) => present.has(id))
+    const found = !wanted.length ? [] : listed.length <= 2 * wanted.length ? await range.toArray() : await recordTable(table).bulkGet(wanted)
     const byId = new Map(found.flatMap((record) => (record ? [[record.id, record] as const] : [])))
     return ids.map((id) => byId.get(id))
   }

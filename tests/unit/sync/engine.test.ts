@@ -103,6 +103,63 @@ describe('push', () => {
     expect(pushSizes(server.calls)).toEqual([INITIAL_BATCH.count, half, INITIAL_BATCH.count, half])
   })
 
+  it('drops the batch it read ahead when a request fails: the next run sends from the first unanswered change, each once', async () => {
+    const { engine, repos, server, author, db } = await device()
+    const count = INITIAL_BATCH.count + 80
+    for (let i = 0; i < count; i++) await repos.visits.create(visitFields(), author)
+    // The second request fails, after its batch was read while the first was out.
+    const push = server.transport.push.bind(server.transport)
+    vi.spyOn(server.transport, 'push').mockImplementationOnce(async (batch) => {
+      const answer = await push(batch)
+      server.fail('push', 'offline')
+      return answer
+    })
+
+    expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'offline' } })
+    expect(await db.outbox.count()).toBe(80)
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 80 })
+
+    const sent = server.calls.filter((c) => c.op === 'push').map((c) => c.mutations!.map((m) => (m as { deviceSeq: number }).deviceSeq))
+    expect(sent.map((seqs) => seqs.length)).toEqual([INITIAL_BATCH.count, 80, 80])
+    expect(sent[2]).toEqual(sent[1])
+    expect(sent[1]![0]).toBe(sent[0]!.at(-1)! + 1)
+    expect(server.records.size).toBe(count)
+    expect(await db.outbox.count()).toBe(0)
+  })
+
+  it('settles a batch while the next is out; when that settling fails, both batches go again and each change applies once', async () => {
+    const { engine, repos, server, author, db } = await device()
+    const count = INITIAL_BATCH.count + 80
+    const visits = []
+    for (let i = 0; i < count; i++) visits.push(await repos.visits.create(visitFields(), author))
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    vi.spyOn(db.table('visits'), 'bulkPut').mockRejectedValueOnce(new Error('disk'))
+
+    expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'unknown' } })
+    expect(await db.outbox.count()).toBe(count)
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: count })
+
+    expect(await db.outbox.count()).toBe(0)
+    expect(server.records.size).toBe(count)
+    const stored = await db.visits.bulkGet(visits.map((v) => v.id))
+    expect(stored.map((v) => v?.rev)).toEqual(visits.map((v) => server.records.get(v.id)!.rev))
+  })
+
+  it('sends in the same run a change saved while its last batch was out', async () => {
+    const { engine, repos, server, author, db } = await device()
+    await repos.visits.create(visitFields(), author)
+    const push = server.transport.push.bind(server.transport)
+    vi.spyOn(server.transport, 'push').mockImplementationOnce(async (batch) => {
+      const answer = await push(batch)
+      await repos.visits.create(visitFields(), author)
+      return answer
+    })
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 2 })
+    expect(pushSizes(server.calls)).toEqual([1, 1])
+    expect(await db.outbox.count()).toBe(0)
+  })
+
   it('splits by bytes as well as by count', async () => {
     const { engine, repos, server, author } = await device()
     const long = '很长的记录'.repeat(380) // about 5.7 KB of UTF-8 per visit
