@@ -112,19 +112,24 @@ describeEngines('a leader’s phone and the office’s, through the real server'
     expect((await office.db.issues.get(issue.id))?.events.map((e) => e.type)).toEqual(['status', 'comment'])
   })
 
-  it('applies nothing twice when the answer to a batch is lost after the server committed it', async () => {
-    let drop = true
-    const leader = await phone('leader1', (t) => ({
+  /** A transport that loses the answer of the next push while `link.drop` is set, after the server applied it. */
+  function losingAnswers(link: { drop: boolean }) {
+    return (t: SyncTransport): SyncTransport => ({
       ...t,
       async push(batch) {
         const answer = await t.push(batch)
-        if (drop) {
-          drop = false
+        if (link.drop) {
+          link.drop = false
           throw new TransportError('timeout', 'answer lost on the way back')
         }
         return answer
       },
-    }))
+    })
+  }
+
+  it('applies nothing twice when the answer to a batch is lost after the server committed it', async () => {
+    const link = { drop: true }
+    const leader = await phone('leader1', losingAnswers(link))
     const created: Visit[] = []
     for (let i = 0; i < 5; i++) created.push(await leader.repos.visits.create(visitFields({ outcome: `第${i}户` }), leader.author))
 
@@ -139,23 +144,13 @@ describeEngines('a leader’s phone and the office’s, through the real server'
   })
 
   it('pulls back none of what it pushed, a lost answer’s duplicates too: the phone holds each record as the server does', async () => {
-    let drop = false
-    const leader = await phone('leader1', (t) => ({
-      ...t,
-      async push(batch) {
-        const answer = await t.push(batch)
-        if (drop) {
-          drop = false
-          throw new TransportError('timeout', 'answer lost on the way back')
-        }
-        return answer
-      },
-    }))
+    const link = { drop: false }
+    const leader = await phone('leader1', losingAnswers(link))
     expect(await leader.sync.sync()).toMatchObject({ status: 'done' })
     const visits = [await leader.repos.visits.create(visitFields(), leader.author), await leader.repos.visits.create(visitFields(), leader.author)]
     const issue = await leader.repos.issues.create(issueFields(), leader.author)
     await leader.repos.visits.update(visits[0]!.id, { outcome: '下周再来' })
-    drop = true
+    link.drop = true
     expect(await leader.sync.sync()).toMatchObject({ status: 'failed', error: { code: 'timeout' } })
 
     expect(await leader.sync.sync()).toMatchObject({ status: 'done', pushed: 4, pulled: 0 })

@@ -49,6 +49,18 @@ async function communityToPull() {
 
 const due = (list: LeaderWorklist | undefined) => list?.followUps.filter((row) => row.overdueDays >= 0).length
 
+/** Home's worklist as the app watches it, held while a sync writes (`syncing`), counting its reads. */
+async function watchHeld({ db, queries }: Pick<Awaited<ReturnType<typeof device>>, 'db' | 'queries'>) {
+  const watch = { reads: 0, seen: [] as LeaderWorklist[] }
+  const held = holding(() => {
+    watch.reads++
+    return readWorklist(db, today)
+  }, queries.syncing)
+  const subscription = liveQuery(held).subscribe((list) => watch.seen.push(list))
+  await vi.waitFor(() => expect(watch.seen).toHaveLength(1))
+  return Object.assign(watch, { stop: () => subscription.unsubscribe() })
+}
+
 it('shows every follow-up due once a first pull of many pages is written, with its live query running throughout', async () => {
   const { db, server, engine } = await communityToPull()
   const seen: LeaderWorklist[] = []
@@ -67,52 +79,40 @@ it('shows every follow-up due once a first pull of many pages is written, with i
 })
 
 it('held while the pull writes, reads the visits once for the whole pull rather than once a transaction, and ends right', async () => {
-  const { db, engine, queries } = await communityToPull()
-  let reads = 0
-  const seen: LeaderWorklist[] = []
-  const held = holding(() => {
-    reads++
-    return readWorklist(db, today)
-  }, queries.syncing)
-  const subscription = liveQuery(held).subscribe((list) => seen.push(list))
+  const phone = await communityToPull()
+  const { db, engine } = phone
+  const watch = await watchHeld(phone)
   try {
-    await vi.waitFor(() => expect(seen).toHaveLength(1))
     const transactions = vi.spyOn(db.meta, 'put')
     expect(await engine.sync()).toMatchObject({ status: 'done' })
-    await vi.waitFor(() => expect(due(seen.at(-1))).toBe(7))
+    await vi.waitFor(() => expect(due(watch.seen.at(-1))).toBe(7))
     const cursors = transactions.mock.calls.filter(([entry]) => entry.key === 'cursor').length
     // Without the hold it reads again after each of the pull's transactions (several, see engine.test.ts).
     expect(cursors).toBeGreaterThan(2)
     // The first read, maybe one as the pull's first transaction lands, and one when its last clears `syncing`.
-    expect(reads).toBeLessThanOrEqual(3)
+    expect(watch.reads).toBeLessThanOrEqual(3)
     expect(await db.meta.get('syncing')).toBeUndefined()
   } finally {
-    subscription.unsubscribe()
+    watch.stop()
   }
 })
 
 it('held while a push of several batches settles, reads the visits once for the run rather than once a batch', async () => {
-  const { db, engine, queries, repos, author, server } = await device()
+  const phone = await device()
+  const { db, engine, repos, author, server } = phone
   expect(await engine.sync()).toMatchObject({ status: 'done' })
   for (let i = 0; i < INITIAL_BATCH.count * 3; i++) await repos.visits.create(visitFields({ outcome: `第${i}户` }), author)
-  let reads = 0
-  const seen: LeaderWorklist[] = []
-  const held = holding(() => {
-    reads++
-    return readWorklist(db, today)
-  }, queries.syncing)
-  const subscription = liveQuery(held).subscribe((list) => seen.push(list))
+  const watch = await watchHeld(phone)
   try {
-    await vi.waitFor(() => expect(seen).toHaveLength(1))
-    reads = 0
+    watch.reads = 0
     expect(await engine.sync()).toMatchObject({ status: 'done', pushed: INITIAL_BATCH.count * 3 })
     // Without the hold it reads again after each batch's answers are settled.
     expect(server.calls.filter((call) => call.op === 'push').length).toBeGreaterThan(1)
     await new Promise((resolve) => setTimeout(resolve, 100))
     // At most one as the first batch settles, and one when the run's pull clears `syncing`.
-    expect(reads).toBeLessThanOrEqual(2)
+    expect(watch.reads).toBeLessThanOrEqual(2)
     expect(await db.meta.get('syncing')).toBeUndefined()
   } finally {
-    subscription.unsubscribe()
+    watch.stop()
   }
 })
