@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { FieldConflict, Id, RefId, requiredText, text, Timestamp } from './common'
 import { AppLock, Building, Community, Grid, Household, Resident, User, UserCard } from './households'
 import { Campaign } from './campaigns'
+import { Canvass, CanvassAnswer, CanvassAnswerFields, CanvassFields } from './canvass'
 import { ChecklistTemplate, Inspection } from './inspections'
 import { InspectionFields } from './inspections'
 import { IssueFields, IssueReport, IssueStatus } from './issues'
@@ -27,7 +28,7 @@ export const PullTable = z.enum(PULL_TABLES)
 export type PullTable = z.infer<typeof PullTable>
 
 /** The schema of the records each table holds: the server checks what it applies, the device what it pulls. */
-export const RECORD_SCHEMAS = { visits: Visit, issues: IssueReport, inspections: Inspection } as const satisfies Record<RecordTable, z.ZodType>
+export const RECORD_SCHEMAS = { visits: Visit, issues: IssueReport, inspections: Inspection, canvasses: Canvass, canvassAnswers: CanvassAnswer } as const satisfies Record<RecordTable, z.ZodType>
 export const REFERENCE_SCHEMAS = {
   communities: Community,
   grids: Grid,
@@ -49,15 +50,18 @@ export const LEADER_FIELDS: Record<RecordTable, ReadonlySet<string>> = {
   visits: new Set(Object.keys(VisitFields.shape)),
   issues: new Set(Object.keys(IssueFields.shape)),
   inspections: new Set(Object.keys(InspectionFields.shape)),
+  canvasses: new Set(Object.keys(CanvassFields.shape)),
+  canvassAnswers: new Set(Object.keys(CanvassAnswerFields.shape)),
 }
 
 /**
  * Every photo a record names: a visit's or report's own, an inspection's in its answers. Safe on fields not
  * yet validated (the server reads them to load what a push needs): whatever is not a list of strings is no photo.
  */
-export function photosOf(record: { photos?: unknown; answers?: unknown }): string[] {
+export function photosOf(record: object): string[] {
   const photosField = (value: unknown) => (value && typeof value === 'object' ? (value as { photos?: unknown }).photos : undefined)
-  const lists = record.answers && typeof record.answers === 'object' ? Object.values(record.answers).map(photosField) : [record.photos]
+  const { photos, answers } = record as { photos?: unknown; answers?: unknown }
+  const lists = answers && typeof answers === 'object' ? Object.values(answers).map(photosField) : [photos]
   return lists.flatMap((list) => (Array.isArray(list) ? list.filter((sha256): sha256 is string => typeof sha256 === 'string') : []))
 }
 

@@ -151,6 +151,8 @@ function fieldsFor(table: RecordTable, building: string, marker: string, photo?:
       const template = TEMPLATE_OF[communityOf(building)]!
       return inspectionFields({ buildingId: building, templateId: template.id, templateVersion: template.version, answers: answersOf(template, marker, photos) })
     }
+    default:
+      throw new Error(`no fixture for ${table} yet`)
   }
 }
 
@@ -163,6 +165,8 @@ function markerFields(record: WorldRecord, marker: string): Record<string, unkno
       return { description: marker }
     case 'inspections':
       return { answers: answersOf(TEMPLATE_OF[record.community]!, marker, [record.photo]) }
+    default:
+      throw new Error(`no fixture for ${record.table} yet`)
   }
 }
 

@@ -10,6 +10,8 @@ import { fetchTransport, type SyncTransport } from '@/app/sync/transport'
 import {
   DEFAULT_COMMUNITY_SETTINGS,
   InspectionFields,
+  CanvassAnswerFields,
+  CanvassFields,
   IssueFields,
   RECORD_TABLES,
   uuidv7,
@@ -62,6 +64,8 @@ const LEADER_FIELDS: Record<RecordTable, string[]> = {
   visits: Object.keys(VisitFields.shape),
   issues: Object.keys(IssueFields.shape),
   inspections: Object.keys(InspectionFields.shape),
+  canvasses: Object.keys(CanvassFields.shape),
+  canvassAnswers: Object.keys(CanvassAnswerFields.shape),
 }
 
 /**

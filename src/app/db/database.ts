@@ -12,13 +12,15 @@ import type {
   Resident,
   UserCard,
   Campaign,
+  Canvass,
+  CanvassAnswer,
   Visit,
 } from '@/domain'
 import type { AttachmentMeta } from '@/domain'
 import type { RecordTable } from '@/domain/tables'
 import { Sealing, sealingMiddleware } from './sealing'
 
-export type SyncedRecord = Visit | IssueReport | Inspection
+export type SyncedRecord = Visit | IssueReport | Inspection | Canvass | CanvassAnswer
 
 interface OutboxEntryBase {
   /** Local order of changes; sync drains the outbox in this order and sends it as the device's sequence. */
@@ -170,6 +172,8 @@ export class DoorstepDatabase extends Dexie {
   visits!: EntityTable<Visit, 'id'>
   issues!: EntityTable<IssueReport, 'id'>
   inspections!: EntityTable<Inspection, 'id'>
+  canvasses!: EntityTable<Canvass, 'id'>
+  canvassAnswers!: EntityTable<CanvassAnswer, 'id'>
   attachments!: EntityTable<StoredAttachment, 'sha256'>
   photoCache!: Table<CachedPhoto, [string, PhotoSize]>
   outbox!: EntityTable<OutboxEntry, 'seq'>
@@ -222,6 +226,11 @@ export class DoorstepDatabase extends Dexie {
     this.version(7).stores({
       campaigns: 'id',
       inspections: 'id, startedAt, [buildingId+startedAt], deletedAt, [campaignId+buildingId]',
+    })
+    // Consent canvasses of a building, and every answer each household gave (the latest counts).
+    this.version(8).stores({
+      canvasses: 'id, buildingId, deletedAt',
+      canvassAnswers: 'id, [canvassId+householdId], deletedAt',
     })
   }
 }

@@ -1,4 +1,5 @@
 import { attachmentRepository } from './attachments'
+import { canvassAnswerRepository, canvassRepository } from './canvasses'
 import { db, type DoorstepDatabase } from './database'
 import { draftRepository } from './drafts'
 import { inspectionRepository } from './inspections'
@@ -12,6 +13,8 @@ export function createRepositories(database: DoorstepDatabase) {
     visits: visitRepository(database),
     issues: issueRepository(database),
     inspections: inspectionRepository(database),
+    canvasses: canvassRepository(database),
+    canvassAnswers: canvassAnswerRepository(database),
     templates: templateRepository(database),
     attachments: attachmentRepository(database),
     drafts: draftRepository(database),

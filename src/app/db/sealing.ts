@@ -13,6 +13,7 @@ export const SEALED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   visits: ['topics', 'othersMet', 'needs', 'outcome'],
   issues: ['location', 'description', 'events'],
   inspections: ['answers'],
+  canvassAnswers: ['respondentName', 'note'],
   // What travels to the server, what it refused and what it holds back are whole records.
   outbox: ['record', 'change'],
   rejections: ['record'],

@@ -738,7 +738,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       // Never go back to an older version than the server's answer to this device already gave.
       else if ((local[i]?.rev ?? -1) <= record.rev!) write.push(record)
     })
-    const kept = table === 'inspections' ? { write, drop: [] } : await judgeArrivals(db, table, write as Array<Visit | IssueReport>, now())
+    // Retention ages out visits and closed reports only; a canvass's answers stay while the canvass does.
+    const kept = table === 'visits' || table === 'issues' ? await judgeArrivals(db, table, write as Array<Visit | IssueReport>, now()) : { write, drop: [] }
     await Promise.all([recordTable(table).bulkPut(kept.write), recordTable(table).bulkDelete(kept.drop), db.held.bulkPut(held)])
   }
 

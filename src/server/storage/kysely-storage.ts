@@ -733,7 +733,7 @@ export class KyselyStorage implements Storage {
       .execute()
     const byDevice = new Map<string, Record<RecordTable, number>>()
     for (const row of counts) {
-      const records = byDevice.get(row.id) ?? { visits: 0, issues: 0, inspections: 0 }
+      const records = byDevice.get(row.id) ?? (Object.fromEntries(RECORD_TABLES.map((table) => [table, 0])) as Record<RecordTable, number>)
       // PostgreSQL counts in bigint, which arrives as a string.
       records[row.table_name as RecordTable] = Number(row.n)
       byDevice.set(row.id, records)
