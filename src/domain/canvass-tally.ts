@@ -171,3 +171,21 @@ function conditionsOf(rule: CanvassRule, scope: Sum, participants: Sum, agree: S
   if (rule.noObjection) conditions.push(condition('noObjection', object.households, 0))
   return conditions
 }
+
+export interface GridRow<P> {
+  floor: number
+  rooms: P[]
+}
+
+/**
+ * A building's flats as its floor-by-room grid: the top floor first, as the building stands, and along each
+ * floor the rooms by stairwell and number (2单元 after 1单元, 1002 after 902).
+ */
+export function floorGrid<P extends { entrance: string; unit: string; floor: number }>(places: readonly P[]): GridRow<P>[] {
+  const byNumber = (a: string, b: string) => a.localeCompare(b, 'zh-CN', { numeric: true })
+  const floors = new Map<number, P[]>()
+  for (const place of places) floors.set(place.floor, [...(floors.get(place.floor) ?? []), place])
+  return [...floors]
+    .sort(([a], [b]) => b - a)
+    .map(([floor, rooms]) => ({ floor, rooms: rooms.sort((a, b) => byNumber(a.entrance, b.entrance) || byNumber(a.unit, b.unit)) }))
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { CanvassTally } from './canvass-tally'
 import { checkRecordBytes, Day, Id, Photos, RecordMeta, RefId, requiredText, text, Timestamp } from './common'
 
 /*
@@ -122,6 +123,53 @@ export type CanvassAnswerFields = z.infer<typeof CanvassAnswerFields>
 
 export const CanvassAnswer = z.object({ ...RecordMeta.shape, ...CanvassAnswerFields.shape }).check(checkRecordBytes)
 export type CanvassAnswer = z.infer<typeof CanvassAnswer>
+
+/*
+ * The office's side, online in the workspace (leaders open canvasses on their phones, offline, as records):
+ *   GET  /communities/:id/canvasses      → CanvassSummary[]   newest first
+ *   POST /communities/:id/canvasses      NewCanvass → Canvass (201), the households in scope from the roster
+ *   GET  /canvasses/:id                  → CanvassDetail
+ *   POST /canvasses/:id/close            → Canvass
+ *   GET  /canvasses/:id/export.xlsx      表决结果统计表: every household, its answer, area, who recorded it and when, signature on file
+ *   GET  /canvasses/:id/signatures.zip   the signature images, named by flat, for filing
+ * Office staff of the community (and admins) only.
+ */
+export const NewCanvass = z.object({
+  buildingId: RefId,
+  entrance: text(20).default(''),
+  kind: CanvassKind.default('vote'),
+  question: requiredText(200),
+  note: text(1000).default(''),
+  rule: CanvassRule.default(CANVASS_RULES.civil_code_278),
+  deadline: Day.nullable().default(null),
+  target: Yuan.nullable().default(null),
+})
+export type NewCanvass = z.infer<typeof NewCanvass>
+
+/** Where a household of the canvass lives, for its grid and export. */
+export interface CanvassPlace {
+  householdId: string
+  entrance: string
+  unit: string
+  floor: number
+}
+
+export interface CanvassSummary {
+  canvass: Canvass
+  /** The building's name or address. */
+  building: string
+  tally: CanvassTally
+}
+
+export interface CanvassDetail {
+  canvass: Canvass
+  building: string
+  /** Every answer, earlier ones included (the household's history); tallyCanvass picks each household's latest. */
+  answers: CanvassAnswer[]
+  places: CanvassPlace[]
+  /** Display names of those who recorded answers, by user id. */
+  people: Record<string, string>
+}
 
 // Pure rules live apart from the schemas, so that screens can use them without loading zod.
 export * from './canvass-tally'
