@@ -170,7 +170,13 @@ describeEngines('a leader’s phone and the office’s, through the real server'
   async function cutPhone(username: string) {
     const link = { cut: false }
     const device = await phone(username, (t) => ({ ...t, pull: (...args) => (link.cut ? Promise.reject(new TransportError('offline', 'signal lost')) : t.pull(...args)) }))
-    return Object.assign(device, { link })
+    /** A sync whose push goes through and whose pull loses the signal. */
+    async function syncLosingPull() {
+      link.cut = true
+      expect(await device.sync.sync()).toMatchObject({ status: 'failed', error: { code: 'offline' } })
+      link.cut = false
+    }
+    return Object.assign(device, { syncLosingPull })
   }
 
   it('still brings another phone’s edit to a phone whose merged push lost its pull, once it edits again', async () => {
@@ -183,9 +189,7 @@ describeEngines('a leader’s phone and the office’s, through the real server'
     expect(await other.sync.sync()).toMatchObject({ status: 'done', pushed: 1 })
     // Merged with the other phone's edit, which this phone has not seen: its answer holds more than the phone.
     await mine.repos.visits.update(visit.id, { needs: '这部手机改的' })
-    mine.link.cut = true
-    expect(await mine.sync.sync()).toMatchObject({ status: 'failed', error: { code: 'offline' } })
-    mine.link.cut = false
+    await mine.syncLosingPull()
     await mine.repos.visits.update(visit.id, { othersMet: '儿子' })
     expect(await mine.sync.sync()).toMatchObject({ status: 'done' })
 
@@ -203,9 +207,7 @@ describeEngines('a leader’s phone and the office’s, through the real server'
     await office.repos.issues.changeStatus(issue.id, 'rejected', '请写清楚是几楼', office.author)
     expect(await office.sync.sync()).toMatchObject({ status: 'done', pushed: 1 })
     await leader.repos.issues.update(issue.id, { location: '3号楼2单元楼道' })
-    leader.link.cut = true
-    expect(await leader.sync.sync()).toMatchObject({ status: 'failed', error: { code: 'offline' } })
-    leader.link.cut = false
+    await leader.syncLosingPull()
     await leader.repos.issues.update(issue.id, { description: '楼道灯坏了，晚上看不见台阶' })
     expect(await leader.sync.sync()).toMatchObject({ status: 'done', rejected: 0 })
     expect(await leader.db.issues.get(issue.id)).toMatchObject({ status: 'rejected', location: '3号楼2单元楼道', description: '楼道灯坏了，晚上看不见台阶' })
