@@ -1,5 +1,6 @@
 import type { Building, Community, Grid, Household, Resident } from './households'
 import type { ChecklistTemplate } from './inspections'
+import { DEFAULT_POINT_RULES } from './points-ledger'
 import { DEFAULT_RETENTION_MONTHS } from './retention'
 import { DEFAULT_SILENT_DEVICE_DAYS, DEFAULT_VISIT_INTERVALS } from './worklist'
 
@@ -8,7 +9,7 @@ import { DEFAULT_SILENT_DEVICE_DAYS, DEFAULT_VISIT_INTERVALS } from './worklist'
  * it has synced with a server. The sync server seeds the same data in demo mode.
  */
 
-export const demoCommunity: Community = { id: 'c-nanmen', name: '南门社区', settings: { ...DEFAULT_VISIT_INTERVALS, silentDeviceDays: DEFAULT_SILENT_DEVICE_DAYS, retentionMonths: DEFAULT_RETENTION_MONTHS, appLock: 'required' } }
+export const demoCommunity: Community = { id: 'c-nanmen', name: '南门社区', settings: { ...DEFAULT_VISIT_INTERVALS, silentDeviceDays: DEFAULT_SILENT_DEVICE_DAYS, retentionMonths: DEFAULT_RETENTION_MONTHS, appLock: 'required', points: DEFAULT_POINT_RULES } }
 
 export const demoGrids: Grid[] = [
   { id: 'g-nanmen-1', communityId: 'c-nanmen', name: '第一网格' },

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { RefId, requiredText, text, Timestamp } from './common'
+import { PointRules } from './points'
 import { DEFAULT_RETENTION_MONTHS } from './retention'
 import { DEFAULT_SILENT_DEVICE_DAYS, DEFAULT_VISIT_INTERVALS } from './worklist'
 
@@ -39,6 +40,8 @@ export const CommunitySettings = z.object({
   // At least a month, so that last month's work is always at hand; at most five years.
   retentionMonths: z.number().int().min(1).max(60).default(DEFAULT_RETENTION_MONTHS),
   appLock: AppLock.default('required'),
+  /** Points per piece of work (./points): the office's defaults until it sets its own. */
+  points: PointRules.prefault({}),
 })
 export type CommunitySettings = z.infer<typeof CommunitySettings>
 export const DEFAULT_COMMUNITY_SETTINGS: CommunitySettings = CommunitySettings.parse({})
@@ -51,6 +54,8 @@ export const CommunitySettingsChange = z.strictObject({
   silentDeviceDays: CommunitySettings.shape.silentDeviceDays.unwrap().optional(),
   retentionMonths: CommunitySettings.shape.retentionMonths.unwrap().optional(),
   appLock: AppLock.optional(),
+  /** Replaces the point rules whole: a kind left out takes its default. */
+  points: PointRules.optional(),
 })
 export type CommunitySettingsChange = z.infer<typeof CommunitySettingsChange>
 

@@ -1,5 +1,6 @@
 import {
   chinaDay,
+  DEFAULT_POINT_RULES,
   householdCareTags,
   householdStanding,
   isCareHousehold,
@@ -37,7 +38,7 @@ export const TODAY = chinaDay(NOW)
 export const field: Community = {
   id: 'c-field',
   name: '东风社区',
-  settings: { visitIntervalDays: 30, careIntervalDays: { elderly_alone: 7, disabled: 14 }, silentDeviceDays: 3, retentionMonths: 12, appLock: 'required' },
+  settings: { visitIntervalDays: 30, careIntervalDays: { elderly_alone: 7, disabled: 14 }, silentDeviceDays: 3, retentionMonths: 12, appLock: 'required', points: DEFAULT_POINT_RULES },
 }
 const grid = { id: 'g-field', communityId: field.id, name: '第一网格' }
 export const buildings: Building[] = [

@@ -3,7 +3,7 @@ import { createRepositories } from '@/app/db'
 import { DoorstepDatabase } from '@/app/db/database'
 import { seedDemoIfEmpty } from '@/app/db/seed'
 import { readWorklist } from '@/app/db/worklist'
-import type { Community } from '@/domain'
+import { DEFAULT_POINT_RULES, type Community } from '@/domain'
 import { demoHouseholds } from '@/domain/demo'
 import { author, visitFields } from '../../fixtures'
 
@@ -31,7 +31,7 @@ describe('the worklist on a phone', () => {
   it('takes the interval from the community of each household’s building', async () => {
     await visitedTenDaysAgo()
     expect(await dueIds()).not.toContain(household.id)
-    await db.communities.update('c-nanmen', { settings: { visitIntervalDays: 10, careIntervalDays: {}, silentDeviceDays: 3, retentionMonths: 12, appLock: 'required' } })
+    await db.communities.update('c-nanmen', { settings: { visitIntervalDays: 10, careIntervalDays: {}, silentDeviceDays: 3, retentionMonths: 12, appLock: 'required', points: DEFAULT_POINT_RULES } })
     expect(await dueIds()).toContain(household.id)
   })
 

@@ -1,0 +1,48 @@
+import { z } from 'zod'
+import { Id, RefId, requiredText, Timestamp } from './common'
+import { MONTH_PATTERN } from './days'
+import { DEFAULT_POINT_RULES } from './points-ledger'
+
+/*
+ * Volunteer points (积分制): the subdistrict recognises its leaders' work. Points are never typed: they are
+ * derived from the records themselves (./points-ledger), by rules the office sets for its community. The
+ * office may adjust a leader's month, always with a reason, and the adjustment is kept and audited like any
+ * office action. The same records and rules always give the same ledger, on the phone and on the server.
+ */
+
+const Points = z.number().int().min(0).max(100)
+
+/** Points per piece of work, as the office sets them (CommunitySettings.points). */
+export const PointRules = z.object({
+  visit: Points.default(DEFAULT_POINT_RULES.visit),
+  /** A visit to a household with someone who needs a closer eye (needsCare): instead of `visit`. */
+  careVisit: Points.default(DEFAULT_POINT_RULES.careVisit),
+  reportFiled: Points.default(DEFAULT_POINT_RULES.reportFiled),
+  /** Given to the reporter when the office resolves the report. */
+  reportResolved: Points.default(DEFAULT_POINT_RULES.reportResolved),
+  inspection: Points.default(DEFAULT_POINT_RULES.inspection),
+  /** A campaign's inspection of a building, completed by the deadline: on top of `inspection`. */
+  campaignOnTime: Points.default(DEFAULT_POINT_RULES.campaignOnTime),
+  /** A household of a canvass reached (any answer but 联系不上), once per canvass and household. */
+  canvassReached: Points.default(DEFAULT_POINT_RULES.canvassReached),
+})
+export type PointRules = z.infer<typeof PointRules>
+
+/** The office's correction of a leader's month: never without a reason. */
+export const NewPointAdjustment = z.object({
+  userId: RefId,
+  month: z.string().regex(MONTH_PATTERN),
+  points: z
+    .number()
+    .int()
+    .min(-1000)
+    .max(1000)
+    .refine((points) => points !== 0, { params: { key: 'nonZero' } }),
+  reason: requiredText(200),
+})
+export type NewPointAdjustment = z.infer<typeof NewPointAdjustment>
+
+export const PointAdjustment = NewPointAdjustment.extend({ id: Id, by: RefId, at: Timestamp })
+export type PointAdjustment = z.infer<typeof PointAdjustment>
+
+export * from './points-ledger'
