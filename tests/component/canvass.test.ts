@@ -97,7 +97,7 @@ describe('the canvass screen', () => {
     await vi.waitFor(() => expect(wrapper.find('.canvass-figures__state').exists()).toBe(true))
     // 2/3 of 8 households is 6 (4 agree); 2/3 of 740.9 m² is 493.94 to the hundredth up (360 agree); and 302 objects.
     expect(wrapper.findAll('.canvass-figures__missing').map((line) => line.text())).toEqual(['还差 2 户同意、133.94 ㎡', '已有 1 户反对'])
-    expect(wrapper.find('.canvass-figures__row--agree td').text()).toBe('4 户 · 360 ㎡')
+    expect(wrapper.find('.canvass-counts__row--agree td').text()).toBe('4 户 · 360 ㎡')
     expect(wrapper.text()).toContain('全楼三分之二以上的户、面积同意，并且没有一户反对')
 
     // The top floor first, as the building stands; each flat in its answer's colour.
@@ -130,7 +130,7 @@ describe('the canvass screen', () => {
     const { wrapper } = await mountWithApp(CanvassView, { props: { id: canvass.id }, route: `/canvasses/${canvass.id}` })
     await vi.waitFor(() => expect(wrapper.find('.canvass-figures__state').exists()).toBe(true))
     expect(wrapper.findAll('.canvass-figures__missing').map((line) => line.text())).toEqual(['参与表决还差 2 户', '缺 1 户面积，面积比例暂无法确定'])
-    expect(wrapper.find('.canvass-figures__row--scope td').text()).toBe('8 户')
+    expect(wrapper.find('.canvass-counts__row--scope td').text()).toBe('8 户')
   })
 
   it("shows a fund's pledges and payments against its target", async () => {

@@ -13,8 +13,8 @@ export default defineMessages({
       wholeBuilding: '整栋楼',
       entrance: '{name}单元',
       rule: {
-        civil_code_278: '民法典第278条：三分之二以上的户、面积参与表决，参与的户、面积中四分之三以上同意。',
-        elevator_no_objection: '加装电梯：全楼三分之二以上的户、面积同意，并且没有一户反对。',
+        civil_code_278: '三分之二以上的户、面积参与表决，参与的户、面积中四分之三以上同意。',
+        elevator_no_objection: '全楼三分之二以上的户、面积同意，并且没有一户反对。',
       },
       ruleName: { civil_code_278: '民法典第278条', elevator_no_objection: '加装电梯：2/3同意且无人反对' },
       field: {
@@ -118,8 +118,8 @@ export default defineMessages({
       wholeBuilding: 'Whole building',
       entrance: 'Entrance {name}',
       rule: {
-        civil_code_278: 'Civil Code Art. 278: two thirds of the households and of the area take part; three quarters of those agree, by households and by area.',
-        elevator_no_objection: 'Elevator: two thirds of all households and of all area agree, and no household objects.',
+        civil_code_278: 'Two thirds of the households and of the area take part; three quarters of those agree, by households and by area.',
+        elevator_no_objection: 'Two thirds of all households and of all area agree, and no household objects.',
       },
       ruleName: { civil_code_278: 'Civil Code Art. 278', elevator_no_objection: 'Elevator: 2/3 agree, no objection' },
       field: {
