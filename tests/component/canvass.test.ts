@@ -7,6 +7,7 @@ import { seedDemoIfEmpty } from '@/app/db/seed'
 import CanvassAnswerSheet from '@/app/features/canvass/CanvassAnswerSheet.vue'
 import CanvassStart from '@/app/features/canvass/CanvassStart.vue'
 import CanvassView from '@/app/features/canvass/CanvassView.vue'
+import HomeView from '@/app/features/home/HomeView.vue'
 import BuildingDetail from '@/app/features/households/BuildingDetail.vue'
 import { author } from '../fixtures'
 import { choiceButton, choiceGroup, errorOf, fieldLabelled } from './fields'
@@ -246,6 +247,13 @@ describe('the answer sheet', () => {
     await choiceButton(choiceGroup(first.wrapper, '意见'), '弃权').trigger('click')
     await vi.waitFor(async () => expect((await db.drafts.get(`canvass:${canvass.id}:${flat('202')}`))?.data).toMatchObject({ answer: 'abstain' }), { timeout: 2000 })
     first.wrapper.unmount()
+
+    // Home lists it among the unfinished, by its flat, and leads back to it.
+    const home = await mountWithApp(HomeView)
+    await vi.waitFor(() => expect(home.wrapper.findAll('.home__draft-kind').map((d) => d.text())).toEqual(['表决登记 · 南门路115号之二 202']))
+    expect(home.wrapper.find('.home__draft').attributes('href')).toBe(route)
+    // And the open vote has its line there.
+    await vi.waitFor(() => expect(home.wrapper.find('.canvass-home__line').text()).toBe('表决中：是否同意加装电梯（南门路115号之二）'))
 
     const again = await mountWithApp(CanvassAnswerSheet, { props, route })
     await vi.waitFor(() => expect(choiceButton(choiceGroup(again.wrapper, '意见'), '弃权').attributes('aria-pressed')).toBe('true'))

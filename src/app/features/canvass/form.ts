@@ -19,6 +19,8 @@ const decimal = (max: number) =>
     .transform((value) => (value === '' ? null : Number(value)))
 
 export interface CanvassStartDraft {
+  /** Not saved from the form (the route gives it): home names the building of an unfinished draft by it. */
+  buildingId: string
   entrance: string
   kind: CanvassKind
   question: string
@@ -30,7 +32,8 @@ export interface CanvassStartDraft {
   areas: Record<string, string>
 }
 
-export const emptyStartDraft = (): CanvassStartDraft => ({
+export const emptyStartDraft = (buildingId: string): CanvassStartDraft => ({
+  buildingId,
   entrance: '',
   kind: 'vote',
   question: '',
@@ -60,6 +63,8 @@ export const SHEET_RESPONDENTS = ['owner', 'proxy'] as const
 export const SHEET_SIGNATURES = ['drawn', 'paper', 'none'] as const
 
 export interface AnswerSheetDraft {
+  /** Not saved from the form (the route gives it): home names the flat of an unfinished draft by it. */
+  householdId: string
   answer: AnswerChoice | ''
   respondent: (typeof SHEET_RESPONDENTS)[number]
   respondentName: string
@@ -72,7 +77,8 @@ export interface AnswerSheetDraft {
   receipts: string[]
 }
 
-export const emptyAnswerDraft = (): AnswerSheetDraft => ({
+export const emptyAnswerDraft = (householdId: string): AnswerSheetDraft => ({
+  householdId,
   answer: '',
   respondent: 'owner',
   respondentName: '',
