@@ -139,6 +139,13 @@ describe('tallyCanvass under the Civil Code (2/3 take part, 3/4 of them agree)',
     const tally = tallyCanvass(civilCode, [...answersOf(ids(1, 5), 'agree'), ...answersOf(ids(6, 8), 'object')])
     expect(condition(tally, 'consent')).toEqual({ key: 'consent', met: false, missing: { households: 4, area: 320 } })
   })
+
+  it('under a rule of everyone who took part agreeing, counts only the answers that must change', () => {
+    // Households not asked yet agreeing cannot raise a share of 1/1: only the one against changing can.
+    const unanimous = canvass({ rule: { participation: { num: 2, den: 3 }, consent: { num: 1, den: 1 }, consentOf: 'participants', noObjection: false } })
+    const tally = tallyCanvass(unanimous, [...answersOf(ids(1, 8), 'agree'), canvassAnswer('h09', 'object')])
+    expect(condition(tally, 'consent')).toEqual({ key: 'consent', met: false, missing: { households: 1, area: 80 } })
+  })
 })
 
 describe('tallyCanvass under the elevator rule (2/3 of all agree, no one objects)', () => {
