@@ -349,8 +349,8 @@ describe('tallyCanvass, for any answers', () => {
     )
   })
 
-  it('is met once the missing households take part or agree, and not with one fewer', () => {
-    // Where every household counts alike (taking part; agreeing among all households), `missing` is the fewest.
+  it('is met once the missing households take part or agree, in the order it counts them, and not with one fewer', () => {
+    // Taking part, and agreeing among all households: every household counts alike, `missing` is the fewest.
     fc.assert(
       fc.property(world, ({ canvass, answers }) => {
         const tally = tallyCanvass(canvass, answers)
@@ -362,11 +362,13 @@ describe('tallyCanvass, for any answers', () => {
           expect(condition(tallyCanvass(canvass, later(candidates.slice(0, need), answer)), key)!.missing.households).toBe(0)
           if (need > 0) expect(condition(tallyCanvass(canvass, later(candidates.slice(0, need - 1), answer)), key)!.missing.households).toBeGreaterThan(0)
         }
-        if (canvass.rule.participation) {
-          const silent = households.filter((id) => !['agree', 'object', 'abstain'].includes(latest.get(id)?.answer ?? ''))
-          check('participation', silent, 'abstain')
-        }
-        if (canvass.rule.consentOf === 'all') check('consent', households.filter((id) => latest.get(id)?.answer !== 'agree'), 'agree')
+        const silent = households.filter((id) => !['agree', 'object', 'abstain'].includes(latest.get(id)?.answer ?? ''))
+        const against = households.filter((id) => ['object', 'abstain'].includes(latest.get(id)?.answer ?? ''))
+        if (canvass.rule.participation) check('participation', silent, 'abstain')
+        if (canvass.rule.consentOf === 'all') check('consent', [...silent, ...against], 'agree')
+        // Among participants: the households not taking part yet first, then changed answers; under 1/1 only the
+        // changes, since new agreements cannot raise that share.
+        else check('consent', canvass.rule.consent.num === canvass.rule.consent.den ? against : [...silent, ...against], 'agree')
       }),
     )
   })
