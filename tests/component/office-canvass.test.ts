@@ -166,8 +166,13 @@ describe('the 发起表决 dialog', () => {
 
     await form().trigger('submit')
     // The first check draws every field's error: slow on a loaded machine.
-    await vi.waitFor(() => expect(errorOf('楼栋')?.text()).toBe('请选楼栋。'), { timeout: 5000 })
-    expect(errorOf('表决事项')?.text()).toBe('请写清楚表决什么事。')
+    await vi.waitFor(
+      () => {
+        expect(errorOf('楼栋')?.text()).toBe('请选楼栋。')
+        expect(errorOf('表决事项')?.text()).toBe('请写清楚表决什么事。')
+      },
+      { timeout: 5000 },
+    )
     expect(errorOf('截止日期')?.exists()).toBe(false)
 
     // A fund with no target, a deadline already past.

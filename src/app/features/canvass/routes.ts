@@ -1,7 +1,7 @@
 import type { RouteRecordRaw } from 'vue-router'
 
 const screens = () => import('./screens')
-const meta = { messages: ['canvass' as const] }
+const meta = { messages: ['canvass' as const, 'canvassTally' as const] }
 
 /** The leader's canvass screens: opening one on a building, its grid, and each household's answer sheet. */
 export const canvassRoutes: RouteRecordRaw[] = [

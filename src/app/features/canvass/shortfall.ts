@@ -38,3 +38,10 @@ export function shortfallLines(tally: CanvassTally, t: Translate): string[] {
 export function verdictKey(passed: boolean | null): `canvassTally.verdict.${'passed' | 'failed' | 'pending'}` {
   return `canvassTally.verdict.${passed === true ? 'passed' : passed === false ? 'failed' : 'pending'}`
 }
+
+/** The canvass's state in a word or a line: 通过, 未通过 once closed, or else the first thing it still needs. */
+export function headline(tally: CanvassTally, closed: boolean, t: Translate): string {
+  if (tally.passed) return t(verdictKey(true))
+  if (closed) return t(verdictKey(false))
+  return shortfallLines(tally, t)[0] ?? ''
+}
