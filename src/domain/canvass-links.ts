@@ -10,9 +10,11 @@ import { addDays, chinaDayStart } from './days'
  * without an account, sees that canvass's question and their own flat only, and answers once with a drawn
  * signature. The server keeps only the token's SHA-256, so a copy of the database opens no link.
  *
- *   POST /canvasses/:id/links            CanvassLinkRequest → CanvassLinkCreated (201)   leader of the building, office
- *   GET  /canvasses/:id/links            → CanvassLinkView[]                              leader of the building, office
- *   POST /canvass-links/:linkId/revoke   → CanvassLinkView
+ *   POST /canvasses/:id/links            CanvassLinkRequest → CanvassLinkCreated (201)   a leader of the building
+ *   GET  /canvasses/:id/links            → CanvassLinkView[]                              a leader of the building, office
+ *   POST /canvass-links/:linkId/revoke   → CanvassLinkView                                a leader of the building, office
+ * The answer is recorded as its link's creator would record it on the phone, and only leaders make records:
+ * so the office sees and revokes links but sends none.
  *   GET  /public/answer/:token           → PublicCanvass                                  no sign-in, throttled
  *   POST /public/answer/:token           LinkAnswer → 204                                  no sign-in, throttled
  * A link that can no longer be used answers 410 with link_used, link_expired or link_revoked (an unknown

@@ -135,12 +135,14 @@ const linkRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (app, { 
         tags: ['canvasses'],
         params: CanvassParams,
         body: CanvassLinkRequest,
-        response: { 201: CanvassLinkCreated, ...errorResponses(400, 401, 404, 409) },
+        response: { 201: CanvassLinkCreated, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request)
       const { canvass, communityId } = await managedCanvass(ctx, principal, request.params.id)
+      // The answer is pushed as the creator's, and only leaders make records: the office sees and revokes links.
+      if (principal.role !== 'leader') throw new HttpError(403, 'forbidden', 'A leader of the building sends links: the answer is recorded as theirs.')
       const { householdId } = request.body
       if (!canvass.households.some((h) => h.householdId === householdId)) throw new HttpError(400, 'bad_request', 'This household is not asked in this canvass.')
       if (canvass.closedAt) throw new HttpError(409, 'conflict', 'The canvass is closed.')
