@@ -1,9 +1,8 @@
 import { createPinia } from 'pinia'
 import { createApp, watch, watchEffect } from 'vue'
-import { RouterView } from 'vue-router'
 import App from './App.vue'
 import { db } from './db/database'
-import { browserLocale, isPublicPage } from './features/canvass-link/public-page'
+import { isPublicPage } from './features/canvass-link/public-path'
 import { createAppI18n } from './i18n'
 import { registerServiceWorker } from './pwa/register'
 import { lazyPartsLoaded, rememberShell, removeShell } from './shell'
@@ -21,25 +20,18 @@ captureInstallPrompt()
 closeOnVersionChange(db)
 // Until the app lock is read, nothing of residents' data is read or written (src/app/lock).
 db.sealing.lock()
-// An owner answering through a one-time link (features/canvass-link) uses nothing of the leader's app: no
-// lock, no database, no sync, no service worker; that page alone, in the browser's language.
-const publicPage = isPublicPage(location.pathname)
-
-const app = createApp(publicPage ? RouterView : App)
-const pinia = createPinia()
-const i18n = createAppI18n(publicPage ? browserLocale(navigator.languages) : readPreferences().locale)
-const router = createAppRouter()
-app.use(pinia).use(i18n).use(router)
-if (publicPage) {
-  document.documentElement.lang = i18n.global.locale.value
-  app.mount('#app')
-  void router
-    .isReady()
-    .catch((error: unknown) => console.error('answer page not loaded', error))
-    .finally(() => removeShell())
-} else startLeaderApp()
+// An owner answering through a one-time link uses nothing of the leader's app: no lock, no database, no
+// sync, no service worker (features/canvass-link/public-main.ts, loaded only then).
+if (isPublicPage(location.pathname)) void import('./features/canvass-link/public-main')
+else startLeaderApp()
 
 function startLeaderApp() {
+  const app = createApp(App)
+  const pinia = createPinia()
+  const i18n = createAppI18n(readPreferences().locale)
+  const router = createAppRouter()
+  app.use(pinia).use(i18n).use(router)
+
   // Language and text size follow the preferences everywhere.
   const preferences = usePreferences(pinia)
   watchEffect(() => {

@@ -24,7 +24,6 @@ export const routes: RouteRecordRaw[] = [
   { path: '/campaigns/:id', name: 'campaign', component: () => import('./features/campaigns/CampaignTasks.vue'), props: true, meta: { messages: ['campaigns'] } },
   { path: '/settings', name: 'settings', component: () => import('./features/settings/SettingsView.vue'), meta: { messages: ['settings', 'account', 'lock', 'pwaCards'] } },
   { path: '/signin', name: 'signin', component: () => import('./features/session/SessionSignIn.vue'), meta: { messages: ['account', 'pwaCards'] } },
-  { path: '/answer/:token', name: 'answer-by-link', component: () => import('./features/canvass-link/AnswerByLink.vue'), props: true, meta: { messages: ['canvassLink'] } },
   { path: '/password', name: 'password', component: () => import('./features/session/SessionChangePassword.vue'), meta: { messages: ['account'] } },
   {
     // The office's workspace on a desk: its own layout (no tab bar), Element Plus, each page its own chunk.

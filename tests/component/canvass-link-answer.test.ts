@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import AnswerByLink from '@/app/features/canvass-link/AnswerByLink.vue'
-import { browserLocale, isPublicPage } from '@/app/features/canvass-link/public-page'
+import { browserLocale } from '@/app/features/canvass-link/browser-locale'
+import { isPublicPage } from '@/app/features/canvass-link/public-path'
 import { choiceButton, choiceGroup } from './fields'
 import { mountWithApp } from './setup'
 
@@ -59,7 +60,7 @@ afterEach(() => {
 })
 
 async function open() {
-  const { wrapper } = await mountWithApp(AnswerByLink, { props: { token: TOKEN }, route: `/answer/${TOKEN}` })
+  const { wrapper } = await mountWithApp(AnswerByLink, { props: { token: TOKEN } })
   await vi.waitFor(() => expect(wrapper.text()).toContain('是否同意加装电梯？'))
   return wrapper
 }
@@ -99,7 +100,7 @@ describe('the answer page of a one-time link', () => {
       () => json(204),
       () => json(410, { error: 'link_used', message: 'This link has been used' }),
     )
-    const { wrapper } = await mountWithApp(AnswerByLink, { props: { token: TOKEN }, route: `/answer/${TOKEN}` })
+    const { wrapper } = await mountWithApp(AnswerByLink, { props: { token: TOKEN } })
     await vi.waitFor(() => expect(wrapper.text()).toContain('这个链接已经用过了，您的意见已经记下'))
     expect(wrapper.find('form').exists()).toBe(false)
   })

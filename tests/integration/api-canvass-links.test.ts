@@ -1,17 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import {
-  CANVASS_RULES,
-  CanvassAnswer,
-  SIGNATURE_MAX_BYTES,
-  chinaDay,
-  chinaDayStart,
-  addDays,
-  tallyCanvass,
-  uuidv7,
-  type Canvass,
-  type CanvassFields,
-  type Change,
-} from '@/domain'
+import { addDays, CANVASS_RULES, CanvassAnswer, chinaDay, chinaDayStart, tallyCanvass, uuidv7, type Canvass, type CanvassFields, type Change } from '@/domain'
+import { SIGNATURE_MAX_BYTES } from '@/domain/canvass-links'
 import { JPEG_1x1, png, sha256 } from '../fixtures/images'
 import { mutation } from '../fixtures/mutations'
 import { describeEngines, pushBody, startApi, type Answer, type TestApi } from './api'

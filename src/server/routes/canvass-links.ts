@@ -2,25 +2,18 @@ import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
+import { AttachmentMeta, Building, Canvass, Household, Mutation, RefId, uuidv7, type CanvassAnswerFields } from '@/domain'
 import {
-  AttachmentMeta,
-  Canvass,
   CanvassLinkCreated,
   CanvassLinkRequest,
   CanvassLinkView,
-  Household,
-  Building,
   LinkAnswer,
   linkExpiry,
   linkState,
-  Mutation,
   PublicCanvass,
-  RefId,
   SIGNATURE_MAX_BYTES,
-  uuidv7,
-  type CanvassAnswerFields,
   type CanvassLinkState,
-} from '@/domain'
+} from '@/domain/canvass-links'
 import { authenticate, principalOf } from '../auth/authenticate'
 import { countAttempt, takeBack, throttledAddress, type CountedAttempt } from '../auth/throttle'
 import { hashToken, newToken } from '../auth/tokens'
