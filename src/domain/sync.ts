@@ -254,6 +254,10 @@ export const API_ERROR_CODES = [
   'bad_password',
   /** 400 to a rescue file import that is not a whole rescue file: not a zip, not encrypted, changed or cut short. */
   'invalid_rescue',
+  /** 410 to a one-time answer link (src/domain/canvass-links.ts) already answered, past its time, or revoked (and an unknown one). */
+  'link_used',
+  'link_expired',
+  'link_revoked',
 ] as const
 export const ApiError = z.object({ error: z.enum(API_ERROR_CODES), message: z.string() })
 export type ApiError = z.infer<typeof ApiError>

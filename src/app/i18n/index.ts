@@ -42,6 +42,7 @@ export const lazyMessages = {
   canvass: () => import('@/app/features/canvass/messages'),
   officeCanvass: () => import('@/app/features/office/canvasses/messages'),
   canvassTally: () => import('@/app/features/canvass/shortfall-messages'),
+  canvassLink: () => import('@/app/features/canvass-link/messages'),
   lock: () => import('@/app/features/lock/messages'),
   pwaCards: () => import('@/app/pwa/card-messages'),
 } satisfies Record<string, () => Promise<{ default: MessagePart }>>

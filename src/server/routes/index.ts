@@ -6,6 +6,7 @@ import { attachmentListRoutes, attachmentRoutes } from './attachments'
 import { auditRoutes } from './audit'
 import { loginRoutes, logoutRoutes } from './auth'
 import { campaignRoutes } from './campaigns'
+import { canvassLinkRoutes } from './canvass-links'
 import { communityRoutes } from './communities'
 import { deviceHealthRoutes } from './device-health'
 import { deviceRoutes } from './devices'
@@ -22,6 +23,7 @@ export const apiRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (a
   await app.register(healthRoutes)
   await app.register(openapiRoutes)
   await app.register(loginRoutes, { ctx })
+  await app.register(canvassLinkRoutes, { ctx })
   await app.register(async (secured) => {
     // onRequest runs before the body is read: an unauthenticated 1 MiB push is refused without reading it.
     secured.addHook('onRequest', authenticate(ctx))

@@ -35,20 +35,24 @@ import { newRecoveryKey, recoveryKeyOf } from './device-recovery'
 import { deviceRevocations, revokeDeviceAs } from './device-revocation'
 import type { AuditPage, DeviceRevocation } from '@/domain'
 import * as audit from './audit'
+import * as canvassLinks from './canvass-link-storage'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
+  CanvassLinkRecord,
   DeviceRecord,
   DeviceWithRecords,
   IncomingMutation,
   InstantSpan,
   MemberPrincipal,
+  NewCanvassLink,
   NewUser,
   Principal,
   PullPage,
   ReferenceRows,
   ReferenceTable,
   Storage,
+  StoredRow,
   ThrottleState,
   UserChange,
   UserRecord,
@@ -1125,6 +1129,35 @@ export class KyselyStorage implements Storage {
     return audit.auditEvents(this.#db, filter, communities)
   }
   // ---- end of audit ----
+  // ---- canvass answer links (issue 11, ./canvass-link-storage.ts) ----
+  createCanvassLink(link: NewCanvassLink): Promise<void> {
+    return canvassLinks.createCanvassLink(this.#db, link)
+  }
+
+  canvassLinks(canvassId: string): Promise<CanvassLinkRecord[]> {
+    return canvassLinks.canvassLinks(this.#db, canvassId)
+  }
+
+  canvassLink(id: string): Promise<CanvassLinkRecord | undefined> {
+    return canvassLinks.canvassLink(this.#db, id)
+  }
+
+  canvassLinkByTokenHash(tokenHash: string): Promise<CanvassLinkRecord | undefined> {
+    return canvassLinks.canvassLinkByTokenHash(this.#db, tokenHash)
+  }
+
+  revokeCanvassLink(id: string, at: string): Promise<boolean> {
+    return canvassLinks.revokeCanvassLink(this.#db, id, at)
+  }
+
+  markCanvassLinkUsed(id: string, at: string): Promise<void> {
+    return canvassLinks.markCanvassLinkUsed(this.#db, id, at)
+  }
+
+  storedRow(table: PullTable, id: string): Promise<StoredRow | undefined> {
+    return canvassLinks.storedRow(this.#db, table, id)
+  }
+  // ---- end of canvass answer links ----
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {

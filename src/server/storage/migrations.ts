@@ -270,6 +270,26 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('records').addColumn('echo_device', 'text').execute()
     },
   },
+  '0015-canvass-links': {
+    // One-time answer links (canvass-link-storage.ts): only the token's SHA-256 is kept, looked up by it.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('canvass_links')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('community_id', 'text', (c) => c.notNull())
+        .addColumn('building_id', 'text', (c) => c.notNull())
+        .addColumn('canvass_id', 'text', (c) => c.notNull())
+        .addColumn('household_id', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .execute()
+      await db.schema.createIndex('canvass_links_canvass').on('canvass_links').columns(['canvass_id', 'household_id']).execute()
+    },
+  },
 }
 
 /**

@@ -151,6 +151,23 @@ export interface AuditEventsTable {
   detail: string
 }
 
+/** One-time answer links of a canvass (src/domain/canvass-links.ts); the token itself is never stored. */
+export interface CanvassLinksTable {
+  id: string
+  /** SHA-256 of the link's token, hex. */
+  token_hash: string
+  community_id: string
+  building_id: string
+  canvass_id: string
+  household_id: string
+  /** The user who made the link: the answer is recorded as theirs. */
+  created_by: string
+  created_at: string
+  expires_at: string
+  used_at: string | null
+  revoked_at: string | null
+}
+
 export interface Database {
   users: UsersTable
   user_buildings: UserBuildingsTable
@@ -163,4 +180,5 @@ export interface Database {
   rate_limits: RateLimitsTable
   attachment_uploads: AttachmentUploadsTable
   audit_events: AuditEventsTable
+  canvass_links: CanvassLinksTable
 }

@@ -271,6 +271,44 @@ export interface Storage {
   /** The events that match, newest first, one page of them, and how many match in all. */
   auditEvents(filter: AuditFilter): Promise<AuditPage>
   // ---- end of audit ----
+  // ---- canvass answer links (issue 11, ./canvass-link-storage.ts) ----
+  /** Stores a new link and revokes the household's earlier open links of the same canvass, at once. */
+  createCanvassLink(link: NewCanvassLink): Promise<void>
+  /** A canvass's links, newest first. */
+  canvassLinks(canvassId: string): Promise<CanvassLinkRecord[]>
+  canvassLink(id: string): Promise<CanvassLinkRecord | undefined>
+  canvassLinkByTokenHash(tokenHash: string): Promise<CanvassLinkRecord | undefined>
+  /** Revokes a link not used nor revoked yet; whether it did. */
+  revokeCanvassLink(id: string, at: string): Promise<boolean>
+  /** Records when the link's answer was recorded (the first time only). */
+  markCanvassLinkUsed(id: string, at: string): Promise<void>
+  /** One stored row of the records table (a canvass, a household, a building), deleted or not. */
+  storedRow(table: PullTable, id: string): Promise<StoredRow | undefined>
+  // ---- end of canvass answer links ----
+}
+
+/** A one-time answer link as stored: the token's hash only. */
+export interface CanvassLinkRecord {
+  id: string
+  tokenHash: string
+  communityId: string
+  buildingId: string
+  canvassId: string
+  householdId: string
+  createdBy: string
+  createdAt: string
+  expiresAt: string
+  usedAt: string | null
+  revokedAt: string | null
+}
+
+export type NewCanvassLink = Omit<CanvassLinkRecord, 'usedAt' | 'revokedAt'>
+
+export interface StoredRow {
+  communityId: string
+  buildingId: string | null
+  deletedAt: string | null
+  data: Record<string, unknown>
 }
 
 /** Instants `from <= at < to` (UTC ISO timestamps), e.g. a China month's (monthSpan). */
