@@ -1,5 +1,5 @@
 import type { Campaign } from './campaigns'
-import type { CanvassAnswer } from './canvass'
+import type { Canvass, CanvassAnswer } from './canvass'
 import { chinaMonth } from './days'
 import type { Inspection } from './inspections'
 import type { IssueReport } from './issues'
@@ -40,6 +40,8 @@ export interface PointSources {
   issues: Iterable<Pick<IssueReport, 'id' | 'createdBy' | 'createdAt' | 'status' | 'events'> & Gone>
   inspections: Iterable<Pick<Inspection, 'id' | 'createdBy' | 'completedAt' | 'buildingId' | 'campaignId'> & Gone>
   campaigns: Iterable<Pick<Campaign, 'id' | 'deadline'>>
+  /** The canvasses the answers belong to: an answer earns only for a canvass that stands, in its scope, as the tally counts it. */
+  canvasses: Iterable<Pick<Canvass, 'id' | 'households'> & Gone>
   canvassAnswers: Iterable<Pick<CanvassAnswer, 'id' | 'createdBy' | 'canvassId' | 'householdId' | 'answer' | 'answeredAt'> & Gone>
   adjustments: Iterable<PointAdjustment>
 }
@@ -78,10 +80,12 @@ export function pointsLedger(rules: Readonly<Record<EarnedKind, number>>, source
     const deadline = deadlines.get(task.split(' ')[0]!)
     if (deadline !== undefined && Date.parse(done.completedAt) <= Date.parse(deadline)) credit(done.createdBy, 'campaignOnTime', done.id, done.completedAt)
   }
+  // A deleted canvass (opened by mistake) earns nothing, nor does an answer for a household outside its scope.
+  const inScope = new Set([...sources.canvasses].flatMap((canvass) => (canvass.deletedAt ? [] : canvass.households.map((h) => `${canvass.id} ${h.householdId}`))))
   const firstReach = new Map<string, { id: string; createdBy: string; answeredAt: string }>()
   for (const answer of sources.canvassAnswers) {
-    if (answer.deletedAt || answer.answer === 'unreachable') continue
     const key = `${answer.canvassId} ${answer.householdId}`
+    if (answer.deletedAt || answer.answer === 'unreachable' || !inScope.has(key)) continue
     const known = firstReach.get(key)
     if (!known || earlier(answer.answeredAt, answer.id, known.answeredAt, known.id)) firstReach.set(key, answer)
   }
