@@ -86,7 +86,7 @@ describe('the points ledger, on worked examples', () => {
     const deadline = '2026-11-10T10:00:00.000Z'
     const sources = {
       ...none(),
-      campaigns: [{ id: 'c1', deadline }],
+      campaigns: [{ id: 'c1', deadline, buildingIds: ['b1', 'b2', 'b3', 'b4'] }],
       inspections: [
         // Zhang completes b1 first and on time; Lee's later one earns the inspection only.
         inspection('i2', 'lee', '2026-11-09T08:00:00.000Z', 'b1', 'c1'),
@@ -97,11 +97,14 @@ describe('the points ledger, on worked examples', () => {
         inspection('i4', 'lee', deadline, 'b3', 'c1'),
         // Started, not completed: nothing yet.
         inspection('i5', 'lee', null, 'b4', 'c1'),
+        // A building the campaign does not name: an inspection, no task.
+        inspection('i6', 'lee', '2026-11-08T09:00:00.000Z', 'b9', 'c1'),
       ],
     }
     expect(brief(sources)).toEqual([
       'zhang 2026-11 campaignOnTime i1 6',
       'zhang 2026-11 inspection i1 5',
+      'lee 2026-11 inspection i6 5',
       'lee 2026-11 inspection i2 5',
       'lee 2026-11 campaignOnTime i4 6',
       'lee 2026-11 inspection i4 5',
@@ -112,7 +115,7 @@ describe('the points ledger, on worked examples', () => {
   it('gives a campaign task to its first completed inspection even when that one was late and a deleted one was earlier', () => {
     const sources = {
       ...none(),
-      campaigns: [{ id: 'c1', deadline: '2026-11-10T10:00:00.000Z' }],
+      campaigns: [{ id: 'c1', deadline: '2026-11-10T10:00:00.000Z', buildingIds: ['b1'] }],
       inspections: [inspection('i1', 'zhang', '2026-11-08T08:00:00.000Z', 'b1', 'c1', '2026-11-09T00:00:00.000Z'), inspection('i2', 'lee', '2026-11-11T08:00:00.000Z', 'b1', 'c1')],
     }
     expect(brief(sources)).toEqual(['lee 2026-11 inspection i2 5'])
@@ -249,8 +252,8 @@ describe('the points ledger, whatever order the records come in', () => {
         }),
         inspections: withIds('i', drawn.inspections),
         campaigns: [
-          { id: 'c1', deadline: drawn.deadlines[0] },
-          { id: 'c2', deadline: drawn.deadlines[1] },
+          { id: 'c1', deadline: drawn.deadlines[0], buildingIds: ['b1', 'b2'] },
+          { id: 'c2', deadline: drawn.deadlines[1], buildingIds: ['b1'] },
         ],
         canvasses: [canvass('cv1', households), canvass('cv2', ['h1', 'h2'], drawn.canvassDeleted ? '2026-12-02T00:00:00.000Z' : null)],
         canvassAnswers: withIds('a', drawn.answers),
