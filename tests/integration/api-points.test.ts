@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { careHouseholds, DEFAULT_POINT_RULES, DEFAULT_VISIT_INTERVALS, uuidv7, type Mutation, type MutationResult, type PointAdjustment, type PointsMonth } from '@/domain'
 import { demoHouseholds, demoResidents } from '@/domain/demo'
-import { visitFields } from '../fixtures'
+import { inspectionFields, visitFields } from '../fixtures'
 import { mutation } from '../fixtures/mutations'
 import { describeEngines, expectSafeAnswer, newIssue, pushBody, startApi, type TestApi } from './api'
 
@@ -52,6 +52,15 @@ describeEngines('volunteer points', (engine) => {
     admin = await api.login('admin1')
     leader1 = await api.login('leader1')
     leader2 = await api.login('leader2')
+    // A typhoon campaign over one of leader1's buildings, due in five days.
+    const launched = await api.call('POST', `/api/v1/communities/${A}/campaigns`, {
+      token: office.token,
+      json: { title: '台风前防台风检查', templateId: 't-typhoon', buildingIds: ['b-nanmen-115-2'], deadline: '2026-11-25T00:00:00.000Z' },
+    })
+    expect(launched.status, launched.body).toBe(201)
+    const campaignId = (launched.json as { id: string }).id
+    const inspected = (buildingId: string) =>
+      mutation.put('inspections', uuidv7(), inspectionFields({ buildingId, templateId: 't-typhoon', templateVersion: 1, campaignId, startedAt: '2026-11-19T01:00:00.000Z', completedAt: '2026-11-19T02:00:00.000Z' }))
     const report = newIssue({ buildingId: 'b-nanmen-115-2' })
     await push(leader1, [
       visit(plainHousehold.id, plainHousehold.buildingId, '2026-11-03T02:00:00.000Z'),
@@ -60,6 +69,9 @@ describeEngines('volunteer points', (engine) => {
       visit(plainHousehold.id, plainHousehold.buildingId, '2026-10-31T15:59:00.000Z'),
       visit(plainHousehold.id, plainHousehold.buildingId, '2026-10-31T16:00:00.000Z'),
       report,
+      inspected('b-nanmen-115-2'),
+      // Naming the campaign in a building it does not cover: an inspection, no task.
+      inspected('b-nanmen-117'),
     ])
     await push(office, [mutation.status(report.recordId, 'accepted'), mutation.status(report.recordId, 'in_progress'), mutation.status(report.recordId, 'resolved', '窗户已换好')])
     await push(leader2, [visit(leader2Household.id, 'b-qiaohu-32', '2026-11-05T02:00:00.000Z'), visit(leader2Household.id, 'b-qiaohu-32', '2026-11-06T02:00:00.000Z')])
@@ -70,12 +82,20 @@ describeEngines('volunteer points', (engine) => {
     const answer = await points(office)
     expect(answer.status, answer.body).toBe(200)
     const month = answer.json as PointsMonth
-    // leader1: two plain visits (1 each), a care visit (2), a report filed (1) and resolved (2); leader2: two visits.
-    expect(standing(month)).toEqual(['1 演示楼长 7', '2 二号楼长 2'])
+    // leader1: two plain visits (1 each), a care visit (2), a report filed (1) and resolved (2), two inspections
+    // (2 each), one of them the campaign's task on time (3); leader2: two visits.
+    expect(standing(month)).toEqual(['1 演示楼长 14', '2 二号楼长 2'])
     expect(month.ranking[0]).toMatchObject({
       userId: 'u-leader1',
       buildings: expect.arrayContaining([expect.any(String)]),
-      byKind: { visit: { count: 2, points: 2 }, careVisit: { count: 1, points: 2 }, reportFiled: { count: 1, points: 1 }, reportResolved: { count: 1, points: 2 } },
+      byKind: {
+        visit: { count: 2, points: 2 },
+        careVisit: { count: 1, points: 2 },
+        reportFiled: { count: 1, points: 1 },
+        reportResolved: { count: 1, points: 2 },
+        inspection: { count: 2, points: 4 },
+        campaignOnTime: { count: 1, points: 3 },
+      },
     })
     expect(month.rules).toEqual(DEFAULT_POINT_RULES)
     const october = (await points(office, '?month=2026-10')).json as PointsMonth
@@ -123,7 +143,7 @@ describeEngines('volunteer points', (engine) => {
     adjustment = answer.json as PointAdjustment
     expect(adjustment).toMatchObject({ ...good, by: 'u-office1', at: now.toISOString() })
     const month = (await points(office)).json as PointsMonth
-    expect(standing(month)).toEqual(['1 二号楼长 8', '2 演示楼长 7'])
+    expect(standing(month)).toEqual(['1 演示楼长 14', '2 二号楼长 8'])
     expect(month.ranking.find((s) => s.userId === 'u-leader2')!.byKind.adjustment).toEqual({ count: 1, points: 6 })
     expect(month.adjustments).toEqual([adjustment])
     expect(month.people['u-office1']).toBe('演示社区工作人员')
@@ -148,8 +168,9 @@ describeEngines('volunteer points', (engine) => {
     expect((await patch({ points: { visit: -1 } })).status).toBe(400)
     const month = (await points(office)).json as PointsMonth
     expect(month.rules).toEqual({ ...DEFAULT_POINT_RULES, visit: 3, careVisit: 0 })
-    // leader1: 2 visits × 3, the care visit now worth nothing, 1 + 2 for the report; leader2: 2 × 3 + 6.
-    expect(standing(month)).toEqual(['1 二号楼长 12', '2 演示楼长 9'])
+    // leader1: 2 visits × 3, the care visit now worth nothing, 1 + 2 for the report, 4 + 3 for the inspections;
+    // leader2: 2 × 3 + 6.
+    expect(standing(month)).toEqual(['1 演示楼长 16', '2 二号楼长 12'])
     const events = await audited('settings.change')
     // One clock instant: the events' order within it is not told.
     expect(events).toHaveLength(2)
@@ -181,9 +202,9 @@ describeEngines('volunteer points', (engine) => {
     const rows = workbook.worksheets[0]!.getSheetValues().slice(1).map((row) => (row as unknown[]).slice(1))
     expect(rows[0]).toEqual(['排名', '楼长', '负责楼栋', '积分', '走访一户（次）', '走访关爱对象（次）', '上报诉求（次）', '诉求办结（次）', '完成巡查（次）', '按时完成巡查任务（次）', '表决入户（次）', '社区调整（分）'])
     expect(rows.slice(1).map((row) => [row[0], row[1], row[3], ...row.slice(4)])).toEqual([
-      [1, '二号楼长', 12, 2, 0, 0, 0, 0, 0, 0, 6],
       // The care visit is worth nothing now, so it is not on the list.
-      [2, '演示楼长', 9, 2, 0, 1, 1, 0, 0, 0, 0],
+      [1, '演示楼长', 16, 2, 0, 1, 1, 2, 1, 0, 0],
+      [2, '二号楼长', 12, 2, 0, 0, 0, 0, 0, 0, 6],
     ])
   })
 })
