@@ -62,6 +62,14 @@ describe.skipIf(skipReason)('volunteer points', () => {
     const officeTotal = ranking.ranking.find((s) => s.userId === 'u-leader1')!.total
     expect(officeTotal).toBeGreaterThanOrEqual(6)
     await expect.poll(() => total.innerText()).toBe(`${officeTotal} 分`)
+    // One hand on a staircase: at 320 px and the largest text, nothing runs off the card.
+    await page.setViewportSize({ width: 320, height: 640 })
+    await page.getByText('特大', { exact: true }).click()
+    const overflow = await page
+      .locator('.my-points')
+      .evaluate((card) => [card, ...card.querySelectorAll('li, p, strong, span')].map((el) => el.scrollWidth - el.clientWidth))
+    expect(Math.max(...overflow)).toBeLessThanOrEqual(0)
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320)
 
     // The office works at a PC: the workspace is laid out for 1366×768 and up.
     const desk = await launchPhone({ viewport: { width: 1366, height: 768 }, isMobile: false, hasTouch: false })
