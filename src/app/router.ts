@@ -1,6 +1,7 @@
 import { createRouter, createWebHistory, type RouteRecordRaw, type RouterScrollBehavior } from 'vue-router'
 import { loadMessages, type LazyMessages } from './i18n'
 import HomeView from './features/home/HomeView.vue'
+import { canvassRoutes } from './features/canvass/routes'
 
 /** Home is in the first chunk; every other screen is its own chunk, precached by the service worker. */
 export const routes: RouteRecordRaw[] = [
@@ -21,6 +22,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/inspections/new', name: 'inspection-new', component: () => import('./features/inspections/InspectionStart.vue'), meta: { messages: ['inspections'] } },
   { path: '/inspections/:id', name: 'inspection', component: () => import('./features/inspections/InspectionChecklist.vue'), props: true, meta: { messages: ['inspections'] } },
   { path: '/inspections/:id/summary', name: 'inspection-summary', component: () => import('./features/inspections/InspectionSummary.vue'), props: true, meta: { messages: ['inspections', 'account'] } },
+  ...canvassRoutes,
   { path: '/campaigns/:id', name: 'campaign', component: () => import('./features/campaigns/CampaignTasks.vue'), props: true, meta: { messages: ['campaigns'] } },
   { path: '/settings', name: 'settings', component: () => import('./features/settings/SettingsView.vue'), meta: { messages: ['settings', 'account', 'lock', 'pwaCards', 'points'] } },
   { path: '/signin', name: 'signin', component: () => import('./features/session/SessionSignIn.vue'), meta: { messages: ['account', 'pwaCards'] } },

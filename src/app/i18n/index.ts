@@ -39,6 +39,7 @@ export const lazyMessages = {
   account: () => import('@/app/features/session/account-messages'),
   worklist: () => import('@/app/features/worklist/messages'),
   campaigns: () => import('@/app/features/campaigns/messages'),
+  canvass: () => import('@/app/features/canvass/messages'),
   points: () => import('@/app/features/points/messages'),
   lock: () => import('@/app/features/lock/messages'),
   pwaCards: () => import('@/app/pwa/card-messages'),

@@ -15,10 +15,12 @@ describe('draftLink', () => {
     expect(draftLink('issue:abc:comment')).toEqual({ kind: 'issueComment', to: '/issues/abc' })
     expect(draftLink('inspection:new')).toEqual({ kind: 'inspectionNew', to: '/inspections/new' })
     expect(draftLink('inspection:abc')).toEqual({ kind: 'inspection', to: '/inspections/abc' })
+    expect(draftLink('canvass:new:b-1')).toEqual({ kind: 'canvassNew', to: '/canvasses/new?buildingId=b-1' })
+    expect(draftLink('canvass:abc:h-101')).toEqual({ kind: 'canvassAnswer', to: '/canvasses/abc/households/h-101' })
   })
 
   it('offers no link for a key that no form writes', () => {
-    for (const key of ['comment:abc', 'visit:', 'visit', ':new', 'visit:abc:extra', 'visit:follows:', 'visit:follows:v1:x', 'issue:from:i1', 'issue:abc:other']) {
+    for (const key of ['comment:abc', 'visit:', 'visit', ':new', 'visit:abc:extra', 'visit:follows:', 'visit:follows:v1:x', 'issue:from:i1', 'issue:abc:other', 'canvass:new', 'canvass:abc', 'canvass:abc:']) {
       expect(draftLink(key), key).toBeNull()
     }
   })
