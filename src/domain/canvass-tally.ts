@@ -87,13 +87,13 @@ function shortOf(have: number, total: number, share: Share): number {
 /**
  * What consent among participants still needs, in units (households or hundredths): new agreements from those
  * who have not taken part (each adds to both sides of the share), then, when they run out, changed answers
- * (each adds to the agreeing side only).
+ * (each adds to the agreeing side only). Under a share of 1/1 new agreements raise nothing: changes only.
  */
 function shortAmongParticipants(agree: number, participants: number, outside: number, share: Share): number {
   if (agree * share.den >= participants * share.num) return 0
-  const gap = participants * share.num - agree * share.den
   const slack = share.den - share.num
-  const fromOutside = slack > 0 ? Math.ceil(gap / slack) : Number.POSITIVE_INFINITY
+  if (slack === 0) return shortOf(agree, participants, share)
+  const fromOutside = Math.ceil((participants * share.num - agree * share.den) / slack)
   if (fromOutside <= outside) return fromOutside
   return outside + shortOf(agree + outside, participants + outside, share)
 }

@@ -7,6 +7,7 @@ import {
   Campaign,
   CampaignProgress,
   CampaignSummary,
+  Canvass,
   Community,
   CommunitySettings,
   CommunitySummary,
@@ -28,12 +29,14 @@ import {
   type DeviceRevocation,
   type NewAccount,
   type NewCampaign,
+  type NewCanvass,
   type NewCommunity,
   type NewPointAdjustment,
   type NewReminder,
 } from '@/domain'
 import { db } from '@/app/db/database'
 import { readSession, type StoredSession } from '@/app/sync/session'
+import { CanvassDetailSchema, CanvassSummarySchema } from './canvasses/schemas'
 
 /*
  * The workspace's client for the set-up routes (src/domain/accounts.ts, roster.ts). Unlike sync, these are
@@ -164,6 +167,11 @@ export function createOfficeApi(options: OfficeApiOptions = {}) {
       }),
     // ── Audit (src/domain/audit.ts): admins only ──
     audit: (filters: Record<string, string>) => json(AuditPage, 'GET', `/audit?${new URLSearchParams(filters).toString()}`),
+    // ── Consent canvasses (src/domain/canvass.ts) ──
+    canvasses: (communityId: string) => json(z.array(CanvassSummarySchema), 'GET', `/communities/${id(communityId)}/canvasses`),
+    openCanvass: (communityId: string, canvass: NewCanvass) => json(Canvass, 'POST', `/communities/${id(communityId)}/canvasses`, canvass),
+    canvass: (canvassId: string) => json(CanvassDetailSchema, 'GET', `/canvasses/${id(canvassId)}`),
+    closeCanvass: (canvassId: string) => json(Canvass, 'POST', `/canvasses/${id(canvassId)}/close`),
   }
 }
 export type OfficeApi = ReturnType<typeof createOfficeApi>
