@@ -24,14 +24,14 @@ export const routes: RouteRecordRaw[] = [
   { path: '/inspections/:id/summary', name: 'inspection-summary', component: () => import('./features/inspections/InspectionSummary.vue'), props: true, meta: { messages: ['inspections', 'account'] } },
   ...canvassRoutes,
   { path: '/campaigns/:id', name: 'campaign', component: () => import('./features/campaigns/CampaignTasks.vue'), props: true, meta: { messages: ['campaigns'] } },
-  { path: '/settings', name: 'settings', component: () => import('./features/settings/SettingsView.vue'), meta: { messages: ['settings', 'account', 'lock', 'pwaCards'] } },
+  { path: '/settings', name: 'settings', component: () => import('./features/settings/SettingsView.vue'), meta: { messages: ['settings', 'account', 'lock', 'pwaCards', 'points'] } },
   { path: '/signin', name: 'signin', component: () => import('./features/session/SessionSignIn.vue'), meta: { messages: ['account', 'pwaCards'] } },
   { path: '/password', name: 'password', component: () => import('./features/session/SessionChangePassword.vue'), meta: { messages: ['account'] } },
   {
     // The office's workspace on a desk: its own layout (no tab bar), Element Plus, each page its own chunk.
     path: '/office',
     component: () => import('./features/office/OfficeLayout.vue'),
-    meta: { messages: ['office', 'issues', 'account', 'officeDevices'] },
+    meta: { messages: ['office', 'issues', 'account', 'officeDevices', 'points'] },
     children: [
       { path: '', name: 'office', component: () => import('./features/office/OfficeIssues.vue') },
       { path: 'issues/:id', name: 'office-issue', component: () => import('./features/office/OfficeIssue.vue'), props: true },
@@ -46,6 +46,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'devices', name: 'office-devices', component: () => import('./features/office/devices/OfficeDevices.vue') },
       { path: 'report', name: 'office-report', component: () => import('./features/office/report/OfficeReport.vue'), meta: { messages: ['officeReport'] } },
       { path: 'audit', name: 'office-audit', component: () => import('./features/office/audit/OfficeAudit.vue') },
+      { path: 'points', name: 'office-points', component: () => import('./features/office/points/OfficePoints.vue') },
     ],
   },
   { path: '/:pathMatch(.*)*', redirect: '/' },

@@ -34,6 +34,10 @@ export const AUDIT_ACTIONS = [
   'device.recovery_key',
   /** A leader's unsent work the office imported from a rescue file, applied as that leader's (target: the leader). */
   'rescue.import',
+  /** The office changed the community's settings (detail: the fields changed, and the point rules when they changed). */
+  'settings.change',
+  /** The office adjusted a leader's points of a month (target: the leader; detail: month, points, reason). */
+  'points.adjust',
 ] as const
 export const AuditAction = z.enum(AUDIT_ACTIONS)
 export type AuditAction = z.infer<typeof AuditAction>

@@ -1,10 +1,12 @@
 import type { Campaign } from './campaigns'
-import type { CanvassAnswer } from './canvass'
+import type { Canvass, CanvassAnswer } from './canvass'
 import { chinaMonth } from './days'
+import type { Resident } from './households'
 import type { Inspection } from './inspections'
 import type { IssueReport } from './issues'
 import type { PointAdjustment } from './points'
 import type { Visit } from './visits'
+import { householdCareTags, isCareHousehold, type VisitIntervals } from './worklist'
 
 /*
  * The points ledger, derived from records (see ./points). Apart from the schemas so that screens need no zod.
@@ -39,9 +41,23 @@ export interface PointSources {
   careHouseholds: ReadonlySet<string>
   issues: Iterable<Pick<IssueReport, 'id' | 'createdBy' | 'createdAt' | 'status' | 'events'> & Gone>
   inspections: Iterable<Pick<Inspection, 'id' | 'createdBy' | 'completedAt' | 'buildingId' | 'campaignId'> & Gone>
-  campaigns: Iterable<Pick<Campaign, 'id' | 'deadline'>>
+  /** A task is a building the campaign names: a push may name any campaign on an inspection. */
+  campaigns: Iterable<Pick<Campaign, 'id' | 'deadline' | 'buildingIds'>>
+  /** The canvasses the answers belong to: an answer earns only for a canvass that stands, in its scope, as the tally counts it. */
+  canvasses: Iterable<Pick<Canvass, 'id' | 'households'> & Gone>
   canvassAnswers: Iterable<Pick<CanvassAnswer, 'id' | 'createdBy' | 'canvassId' | 'householdId' | 'answer' | 'answeredAt'> & Gone>
   adjustments: Iterable<PointAdjustment>
+}
+
+/** The households whose visits earn `careVisit` (PointSources.careHouseholds): those the community's care intervals single out. */
+export function careHouseholds(residents: Iterable<Pick<Resident, 'householdId' | 'careTags' | 'movedOutAt'>>, intervals: VisitIntervals): Set<string> {
+  const byHousehold = new Map<string, Array<Pick<Resident, 'careTags' | 'movedOutAt'>>>()
+  for (const resident of residents) {
+    const people = byHousehold.get(resident.householdId) ?? []
+    people.push(resident)
+    byHousehold.set(resident.householdId, people)
+  }
+  return new Set([...byHousehold].filter(([, people]) => isCareHousehold(householdCareTags(people), intervals)).map(([id]) => id))
 }
 
 /** Every entry the rules give for the sources, in a stable order. Kinds worth 0 points give no entries. */
@@ -62,8 +78,8 @@ export function pointsLedger(rules: Readonly<Record<EarnedKind, number>>, source
     const resolution = issue.events.filter((event) => event.type === 'status' && event.to === 'resolved').at(-1)
     if (resolution && (issue.status === 'resolved' || issue.status === 'closed')) credit(issue.createdBy, 'reportResolved', issue.id, resolution.at)
   }
-  const deadlines = new Map([...sources.campaigns].map((campaign) => [campaign.id, campaign.deadline]))
-  const firstForTask = new Map<string, { id: string; createdBy: string; completedAt: string }>()
+  const campaigns = new Map([...sources.campaigns].map((campaign) => [campaign.id, campaign]))
+  const firstForTask = new Map<string, { id: string; createdBy: string; completedAt: string; campaignId: string; buildingId: string }>()
   for (const inspection of sources.inspections) {
     if (inspection.deletedAt || !inspection.completedAt) continue
     credit(inspection.createdBy, 'inspection', inspection.id, inspection.completedAt)
@@ -71,17 +87,20 @@ export function pointsLedger(rules: Readonly<Record<EarnedKind, number>>, source
     // A building's task is done once, by its first completed inspection.
     const task = `${inspection.campaignId} ${inspection.buildingId}`
     const known = firstForTask.get(task)
-    const done = { id: inspection.id, createdBy: inspection.createdBy, completedAt: inspection.completedAt }
+    const done = { id: inspection.id, createdBy: inspection.createdBy, completedAt: inspection.completedAt, campaignId: inspection.campaignId, buildingId: inspection.buildingId }
     if (!known || earlier(done.completedAt, done.id, known.completedAt, known.id)) firstForTask.set(task, done)
   }
-  for (const [task, done] of firstForTask) {
-    const deadline = deadlines.get(task.split(' ')[0]!)
-    if (deadline !== undefined && Date.parse(done.completedAt) <= Date.parse(deadline)) credit(done.createdBy, 'campaignOnTime', done.id, done.completedAt)
+  for (const done of firstForTask.values()) {
+    const campaign = campaigns.get(done.campaignId)
+    const onTime = campaign && campaign.buildingIds.includes(done.buildingId) && Date.parse(done.completedAt) <= Date.parse(campaign.deadline)
+    if (onTime) credit(done.createdBy, 'campaignOnTime', done.id, done.completedAt)
   }
+  // A deleted canvass (opened by mistake) earns nothing, nor does an answer for a household outside its scope.
+  const inScope = new Set([...sources.canvasses].flatMap((canvass) => (canvass.deletedAt ? [] : canvass.households.map((h) => `${canvass.id} ${h.householdId}`))))
   const firstReach = new Map<string, { id: string; createdBy: string; answeredAt: string }>()
   for (const answer of sources.canvassAnswers) {
-    if (answer.deletedAt || answer.answer === 'unreachable') continue
     const key = `${answer.canvassId} ${answer.householdId}`
+    if (answer.deletedAt || answer.answer === 'unreachable' || !inScope.has(key)) continue
     const known = firstReach.get(key)
     if (!known || earlier(answer.answeredAt, answer.id, known.answeredAt, known.id)) firstReach.set(key, answer)
   }

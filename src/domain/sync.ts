@@ -6,6 +6,7 @@ import { Canvass, CanvassAnswer, CanvassAnswerFields, CanvassFields } from './ca
 import { ChecklistTemplate, Inspection } from './inspections'
 import { InspectionFields } from './inspections'
 import { IssueFields, IssueReport, IssueStatus } from './issues'
+import { PointAdjustment } from './points'
 import { RECORD_TABLES } from './tables'
 import { Visit, VisitFields } from './visits'
 
@@ -23,7 +24,7 @@ export const RecordTable = z.enum(RECORD_TABLES)
 export type RecordTable = z.infer<typeof RecordTable>
 
 /** Everything pull can carry: the records above and the reference data the office owns. */
-export const PULL_TABLES = [...RECORD_TABLES, 'communities', 'grids', 'buildings', 'households', 'residents', 'templates', 'users', 'campaigns'] as const
+export const PULL_TABLES = [...RECORD_TABLES, 'communities', 'grids', 'buildings', 'households', 'residents', 'templates', 'users', 'campaigns', 'pointAdjustments'] as const
 export const PullTable = z.enum(PULL_TABLES)
 export type PullTable = z.infer<typeof PullTable>
 
@@ -38,6 +39,8 @@ export const REFERENCE_SCHEMAS = {
   templates: ChecklistTemplate,
   users: UserCard,
   campaigns: Campaign,
+  /** The office's adjustments of a leader's points: a leader pulls only its own. */
+  pointAdjustments: PointAdjustment,
 } as const satisfies Record<Exclude<PullTable, RecordTable>, z.ZodType>
 export const PULL_SCHEMAS = { ...RECORD_SCHEMAS, ...REFERENCE_SCHEMAS } as const satisfies Record<PullTable, z.ZodType>
 

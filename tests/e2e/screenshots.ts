@@ -180,6 +180,10 @@ async function officeOverview(office: Phone, server: FieldServer, campaign: stri
   await desk.locator('.office-report__figures').waitFor()
   await desk.locator('.office-report__charts').waitFor()
   await shoot(desk, 'office-report')
+
+  await desk.goto(at('/office/points'))
+  await desk.locator('.office-points__ranking .el-table__row').filter({ hasText: '演示楼长' }).waitFor()
+  await shoot(desk, 'office-points')
 }
 
 /** The demo community's roster as an office keeps it, with a phone Excel mangled, a tag nobody knows and a room twice. */
@@ -236,6 +240,8 @@ async function main() {
     await page.goto(at('/settings'))
     await page.getByText(/^已用 /).waitFor()
     await shoot(page, 'settings')
+    await page.locator('.my-points').scrollIntoViewIfNeeded()
+    await shoot(page, 'my-points')
 
     const campaign = await launchCampaign(office, server)
     await campaignInspection(page, server)

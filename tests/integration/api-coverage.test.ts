@@ -141,7 +141,7 @@ describeEngines('coverage', (engine) => {
     it('changes the intervals, coverage follows, and the phones pull them', async () => {
       const answer = await patch({ visitIntervalDays: 10, careIntervalDays: { elderly_alone: 5 } })
       expect(answer.status, answer.body).toBe(200)
-      const settings = { visitIntervalDays: 10, careIntervalDays: { elderly_alone: 5 }, silentDeviceDays: 3, retentionMonths: 12, appLock: 'required' }
+      const settings = { visitIntervalDays: 10, careIntervalDays: { elderly_alone: 5 }, silentDeviceDays: 3, retentionMonths: 12, appLock: 'required', points: field.settings.points }
       expect(answer.json).toEqual(settings)
       // hA3 (last 15 November) and hB2 (10 November) are now overdue on 30 November; hB1 is no longer a care household.
       expect((await coverage('2026-11')).total).toMatchObject({ careHouseholds: 1, careOverdue: 0, householdsOverdue: 5 })

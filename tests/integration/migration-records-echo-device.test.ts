@@ -38,6 +38,7 @@ describeEngines('the migration for echo devices (0014)', (engine: Engine) => {
         deleted_at: null,
         updated_at: '2026-11-01T08:00:00.000Z',
         echo_device: null,
+        for_user: null,
       },
     ])
   })

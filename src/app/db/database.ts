@@ -14,6 +14,7 @@ import type {
   Campaign,
   Canvass,
   CanvassAnswer,
+  PointAdjustment,
   Visit,
 } from '@/domain'
 import type { AttachmentMeta } from '@/domain'
@@ -169,6 +170,7 @@ export class DoorstepDatabase extends Dexie {
   templates!: Table<ChecklistTemplate, [string, number]>
   users!: EntityTable<UserCard, 'id'>
   campaigns!: EntityTable<Campaign, 'id'>
+  pointAdjustments!: EntityTable<PointAdjustment, 'id'>
   visits!: EntityTable<Visit, 'id'>
   issues!: EntityTable<IssueReport, 'id'>
   inspections!: EntityTable<Inspection, 'id'>
@@ -232,6 +234,8 @@ export class DoorstepDatabase extends Dexie {
       canvasses: 'id, buildingId, deletedAt',
       canvassAnswers: 'id, [canvassId+householdId], deletedAt',
     })
+    // The office's adjustments of this leader's points, with their reasons (我的积分).
+    this.version(9).stores({ pointAdjustments: 'id' })
   }
 }
 

@@ -43,6 +43,7 @@ export const lazyMessages = {
   officeCanvass: () => import('@/app/features/office/canvasses/messages'),
   canvassTally: () => import('@/app/features/canvass/shortfall-messages'),
   canvassLink: () => import('@/app/features/canvass-link/messages'),
+  points: () => import('@/app/features/points/messages'),
   lock: () => import('@/app/features/lock/messages'),
   pwaCards: () => import('@/app/pwa/card-messages'),
 } satisfies Record<string, () => Promise<{ default: MessagePart }>>

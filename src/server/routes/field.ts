@@ -82,6 +82,9 @@ export const fieldRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async 
       const changed = await ctx.storage.updateReference<Community>(community.id, 'communities', community.id, (current) =>
         Community.parse({ ...(current ?? community), settings: { ...(current ?? community).settings, ...request.body } }),
       )
+      // The point rules decide every leader's points and ranking: their new values go on record.
+      const points = request.body.points ? Object.entries(changed.settings.points).map(([kind, value]) => `${kind}=${value}`) : null
+      await audit(ctx, request, { action: 'settings.change', communityId: community.id, target: community.id, detail: { fields: Object.keys(request.body), points } })
       return changed.settings
     },
   )

@@ -14,6 +14,7 @@ import { fieldRoutes } from './field'
 import { exportRoutes, reportFileRoutes } from './exports'
 import { healthRoutes } from './health'
 import { openapiRoutes } from './openapi'
+import { pointsRoutes } from './points'
 import { rosterRoutes } from './roster'
 import { rescueRoutes } from './rescue'
 import { syncRoutes } from './sync'
@@ -42,5 +43,6 @@ export const apiRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (a
     await secured.register(reportFileRoutes, { ctx })
     await secured.register(rescueRoutes, { ctx })
     await secured.register(auditRoutes, { ctx })
+    await secured.register(pointsRoutes, { ctx })
   })
 }

@@ -147,6 +147,8 @@ function encodeRecord(record: StoredRecord, at: string): RecordRow {
     deleted_at: record.deletedAt,
     updated_at: typeof record.data.updatedAt === 'string' ? record.data.updatedAt : at,
     echo_device: record.echoOf ?? null,
+    // A leader's adjustment of points goes to that leader's phones only (the pull's scope, #pullRows).
+    for_user: record.table === 'pointAdjustments' ? String(record.data.userId) : null,
   }
 }
 
@@ -938,6 +940,7 @@ export class KyselyStorage implements Storage {
             : eb.or([eb('building_id', 'is', null), eb('building_id', 'in', principal.buildingIds)]),
         ),
       )
+      .$if(principal.role === 'leader', (q) => q.where((eb) => eb.or([eb('for_user', 'is', null), eb('for_user', '=', principal.userId)])))
       .orderBy('rev')
       .limit(limit)
       .execute()

@@ -290,6 +290,13 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('canvass_links_canvass').on('canvass_links').columns(['canvass_id', 'household_id']).execute()
     },
   },
+  '0017-point-adjustments': {
+    // records.for_user (schema.ts): the one leader who pulls a row, for the office's adjustments of a leader's
+    // points (reference table `pointAdjustments`). Rows from before are anyone's in their scope, as they were.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('records').addColumn('for_user', 'text').execute()
+    },
+  },
 }
 
 /**

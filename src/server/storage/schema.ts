@@ -80,6 +80,11 @@ export interface RecordsTable {
    * it already, and its pull leaves it out when asked to. Null after any other write, and before 0014.
    */
   echo_device: string | null
+  /**
+   * Of the leaders who may see the row's building (or community), the only one who pulls it: the leader an
+   * adjustment of points is for (table `pointAdjustments`). Null for every other row, and before 0017.
+   */
+  for_user: string | null
 }
 
 export interface MutationsTable {

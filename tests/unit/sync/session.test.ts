@@ -112,6 +112,7 @@ async function fillEveryTable({ synced }: { synced: boolean }): Promise<void> {
   await db.photoCache.put({ sha256: 'a'.repeat(64), size: 'thumb', data: new ArrayBuffer(4), type: 'image/jpeg', bytes: 4, usedAt: '2026-12-01T00:00:00.000Z' })
   await db.table('users').put({ id: 'leader-2', displayName: '陈伟', role: 'leader', active: true })
   await db.table('campaigns').put({ id: 'campaign-1', title: '台风前巡查' })
+  await db.table('pointAdjustments').put({ id: 'adjustment-1', userId: 'leader-1', month: '2026-11', points: 5, reason: '协助疫苗接种登记' })
   await db.table('rejections').put({ mutationId: 'm-1', table: 'visits', recordId: visit.id, kind: 'put', code: 'forbidden', message: 'no', at: '2026-12-01T00:00:00.000Z', record: visit })
   await db.table('held').put({ recordId: visit.id, table: 'visits', rev: 3, record: visit })
 }

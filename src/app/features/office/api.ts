@@ -17,6 +17,8 @@ import {
   DeviceStanding,
   IssuedPassword,
   MonthlyReport,
+  PointAdjustment,
+  PointsMonth,
   RESCUE_PASSWORD_HEADER,
   RESCUE_TYPE,
   RescueResult,
@@ -29,6 +31,7 @@ import {
   type NewCampaign,
   type NewCanvass,
   type NewCommunity,
+  type NewPointAdjustment,
   type NewReminder,
 } from '@/domain'
 import { db } from '@/app/db/database'
@@ -152,6 +155,9 @@ export function createOfficeApi(options: OfficeApiOptions = {}) {
     campaign: (campaignId: string) => json(CampaignProgress, 'GET', `/campaigns/${id(campaignId)}`),
     remindCampaign: (campaignId: string, reminder: NewReminder) => json(Campaign, 'POST', `/campaigns/${id(campaignId)}/reminders`, reminder),
     closeCampaign: (campaignId: string) => json(CampaignProgress, 'POST', `/campaigns/${id(campaignId)}/close`),
+    // ── Volunteer points (src/domain/points.ts) ──
+    points: (communityId: string, month: string) => json(PointsMonth, 'GET', `/communities/${id(communityId)}/points?month=${id(month)}`),
+    adjustPoints: (communityId: string, adjustment: NewPointAdjustment) => json(PointAdjustment, 'POST', `/communities/${id(communityId)}/points/adjustments`, adjustment),
     // ── Rescue files (src/domain/rescue.ts) ──
     importRescue: (communityId: string, bytes: ArrayBuffer, password: string) =>
       answer(RescueResult, 'POST', `/communities/${id(communityId)}/rescue`, {
