@@ -317,13 +317,23 @@ async function loadPlaces(trx: Tx, mutations: Mutation[], records: ReadonlyMap<s
     read,
   )
   const buildingOfHousehold = new Map<string, string>()
+  const entranceOfHousehold = new Map<string, string>()
   const householdOfResident = new Map<string, string>()
   for (const record of found.values()) {
     if (record.deletedAt) continue
-    if (record.table === 'households' && record.buildingId) buildingOfHousehold.set(record.id, record.buildingId)
+    if (record.table === 'households' && record.buildingId) {
+      buildingOfHousehold.set(record.id, record.buildingId)
+      entranceOfHousehold.set(record.id, String(record.data.entrance ?? ''))
+    }
     if (record.table === 'residents') householdOfResident.set(record.id, String(record.data.householdId))
   }
-  return { buildingOfHousehold, householdOfResident }
+  return { buildingOfHousehold, entranceOfHousehold, householdOfResident }
+}
+
+/** The canvass a new canvass answer names, as a records-table key (see `canvassRefusal` in ../sync/apply). */
+function answeredCanvass(mutation: Mutation): { table: 'canvasses'; id: string } | undefined {
+  if (mutation.kind !== 'put' || mutation.table !== 'canvassAnswers' || typeof mutation.fields.canvassId !== 'string') return undefined
+  return { table: 'canvasses', id: mutation.fields.canvassId }
 }
 
 /** What the key of every version of a template starts with: the key of version 0 less its number. */
@@ -458,7 +468,7 @@ async function readBatch(trx: Tx, principal: MemberPrincipal, parsed: Array<Extr
   }
   const fresh = parsed.filter((m) => !answered.has(m.mutation.mutationId)).map((m) => m.mutation)
   const keys = new Set<string>()
-  const records = await loadRecords(trx, fresh.flatMap((m) => target(m) ?? []), keys)
+  const records = await loadRecords(trx, fresh.flatMap((m) => [target(m), answeredCanvass(m)].filter((t) => t !== undefined)), keys)
   const published = fresh.flatMap((m) => (m.kind === 'template.publish' ? [m.template.id] : []))
   const templates = await loadNewestTemplates(trx, principal.communityId, published)
   const places = await loadPlaces(trx, fresh, records, keys)
@@ -534,6 +544,7 @@ function decideBatch(principal: MemberPrincipal, mutations: IncomingMutation[], 
         ? templates.get(mutation.template.id)
         : named && records.get(key(named.table, named.id))
     const assignee = mutation.kind === 'issue.assign' && mutation.assignee ? reads.assignees.get(mutation.assignee) : undefined
+    const namedCanvass = answeredCanvass(mutation)
     const { result, write } = applyMutation({
       principal,
       mutation,
@@ -544,6 +555,7 @@ function decideBatch(principal: MemberPrincipal, mutations: IncomingMutation[], 
       places: reads.places,
       templates: reads.templateVersions,
       namablePhotos: reads.namablePhotos,
+      canvass: namedCanvass && records.get(key(namedCanvass.table, namedCanvass.id)),
     })
     if (write) {
       rev = write.rev
