@@ -34,6 +34,12 @@ export const AUDIT_ACTIONS = [
   'device.recovery_key',
   /** A leader's unsent work the office imported from a rescue file, applied as that leader's (target: the leader). */
   'rescue.import',
+  /** The office opened a consent canvass of a building, or closed one (target: the community; detail: the canvass). */
+  'canvass.open',
+  'canvass.close',
+  /** A canvass's 表决结果统计表, and its signatures as images (each household's answer, who gave it). */
+  'export.canvass',
+  'export.signatures',
 ] as const
 export const AuditAction = z.enum(AUDIT_ACTIONS)
 export type AuditAction = z.infer<typeof AuditAction>

@@ -886,6 +886,15 @@ describeEngines('authorization matrix', (engine) => {
       'HEAD /api/v1/campaigns/{id}': { method: 'HEAD', url: `/api/v1/campaigns/${uuidv7()}`, live: ['403'] },
       'POST /api/v1/campaigns/{id}/reminders': { method: 'POST', url: `/api/v1/campaigns/${uuidv7()}/reminders`, json: { text: '死令牌提醒' }, live: ['403'] },
       'POST /api/v1/campaigns/{id}/close': { method: 'POST', url: `/api/v1/campaigns/${uuidv7()}/close`, live: ['403'] },
+      // The consent canvass's office routes; a leader is refused before the canvass is looked up.
+      ...Object.fromEntries(
+        [`communities/${who.community}/canvasses`, `canvasses/${uuidv7()}`, `canvasses/${uuidv7()}/export.xlsx`, `canvasses/${uuidv7()}/signatures.zip`].flatMap((path) => {
+          const route = `/api/v1/${path.replace(/^communities\/[^/]+/, 'communities/{id}').replace(/^canvasses\/[^/]+/, 'canvasses/{id}')}`
+          return (['GET', 'HEAD'] as const).map((method): [string, Request] => [`${method} ${route}`, { method, url: `/api/v1/${path}`, live: ['403'] }])
+        }),
+      ),
+      'POST /api/v1/communities/{id}/canvasses': { method: 'POST', url: `/api/v1/communities/${who.community}/canvasses`, json: { buildingId: b1, question: '死令牌表决' }, live: ['403'] },
+      'POST /api/v1/canvasses/{id}/close': { method: 'POST', url: `/api/v1/canvasses/${uuidv7()}/close`, live: ['403'] },
       // The audit: the admin's alone.
       'GET /api/v1/audit': { method: 'GET', url: '/api/v1/audit', live: ['403'] },
       'HEAD /api/v1/audit': { method: 'HEAD', url: '/api/v1/audit', live: ['403'] },

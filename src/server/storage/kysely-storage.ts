@@ -1,6 +1,8 @@
+import { isDeepStrictEqual } from 'node:util'
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import {
   AttachmentMeta,
+  Canvass,
   Community,
   MutationResult,
   PULL_MAX_BYTES,
@@ -12,6 +14,7 @@ import {
   uuidv7,
   UserCard,
   type Campaign,
+  type CanvassAnswer,
   type Change,
   type FieldConflict,
   type Inspection,
@@ -35,6 +38,7 @@ import { newRecoveryKey, recoveryKeyOf } from './device-recovery'
 import { deviceRevocations, revokeDeviceAs } from './device-revocation'
 import type { AuditPage, DeviceRevocation } from '@/domain'
 import * as audit from './audit'
+import * as canvasses from './canvass-storage'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
@@ -1137,6 +1141,37 @@ export class KyselyStorage implements Storage {
     return audit.auditEvents(this.#db, filter, communities)
   }
   // ---- end of audit ----
+  // ---- consent canvass (issue 11, ./canvass-storage.ts) ----
+  getCanvass(id: string): Promise<{ communityId: string; canvass: Canvass } | undefined> {
+    return canvasses.getCanvass(this.#db, id)
+  }
+
+  listCanvasses(communityId: string): Promise<Canvass[]> {
+    return canvasses.listCanvasses(this.#db, communityId)
+  }
+
+  canvassAnswers(communityId: string, canvassIds: string[], buildingId: string | null): Promise<CanvassAnswer[]> {
+    return canvasses.canvassAnswers(this.#db, communityId, canvassIds, buildingId)
+  }
+
+  async writeCanvass(communityId: string, id: string, deviceId: string, change: (current: Canvass | undefined) => Canvass): Promise<Canvass> {
+    return this.#db.transaction().execute(async (trx) => {
+      const last = await lockCounter(trx)
+      const stored = (await loadRecords(trx, [{ table: 'canvasses', id }])).get(key('canvasses', id))
+      const current = stored && !stored.deletedAt && stored.communityId === communityId ? Canvass.parse(stored.data) : undefined
+      if (stored && !current) throw new Error(`canvass ${id} is not one of community ${communityId}`)
+      const rev = last + 1
+      const next = Canvass.parse({ ...change(current), rev })
+      // Each field changed here is this device's change, as a push would record it, for conflict detection.
+      const fieldRevs: FieldRevs = { ...stored?.fieldRevs }
+      for (const [field, value] of Object.entries(next)) if (!isDeepStrictEqual(value, stored?.data[field])) fieldRevs[field] = { rev, device: deviceId }
+      const row: StoredRecord = { table: 'canvasses', id, communityId, buildingId: next.buildingId, createdBy: next.createdBy, rev, deletedAt: null, data: next, fieldRevs }
+      await upsertRecords(trx, [row], next.updatedAt)
+      await advanceCounter(trx, rev)
+      return next
+    })
+  }
+  // ---- end of consent canvass ----
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {
