@@ -19,6 +19,8 @@ export const AUDIT_ACTIONS = [
   'visits.read',
   /** The office's device received issue reports (some name a household). */
   'issues.read',
+  /** The office's device received canvass answers (who answered for each household, their signature). */
+  'canvassAnswers.read',
   'export.visits',
   'export.issues',
   'export.inspections',

@@ -162,6 +162,9 @@ describeEngines('consent canvass: the office', (engine) => {
     expect((await push(leader1, [mutation.put('canvassAnswers', uuidv7(), late), mutation.put('canvassAnswers', uuidv7(), early)])).map((r) => (r.status === 'rejected' ? r.code : r.status))).toEqual(['locked', 'applied'])
     const pulled = (await api.pullAll(leader1.token)).find((c) => c.id === canvass.id)
     expect(pulled?.record).toMatchObject({ closedAt: now.toISOString() })
+    // The office's device receives who answered for each household: that read is on record.
+    await api.pullAll(office.token)
+    expect((await audited('canvassAnswers.read')).map((e) => [e.actor_id, e.rows])).toEqual([['u-office1', answers.length + 1]])
   })
 
   it('exports the 表决结果统计表: question, rule and result on top, every household in grid order, then the figures', async () => {
