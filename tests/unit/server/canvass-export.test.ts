@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CANVASS_RULES, type CanvassAnswer, type CanvassDetail } from '@/domain'
-import { ruleWords, signatureFiles } from '@/server/exports/canvass'
+import { canvassTable, ruleWords, signatureFiles } from '@/server/exports/canvass'
 import { canvassAnswerFields, canvassFields } from '../../fixtures/canvasses'
 
 const meta = { createdAt: '2026-11-20T03:00:00.000Z', updatedAt: '2026-11-20T03:00:00.000Z', createdBy: 'u-leader1', deviceId: 'd-1', rev: 1, deletedAt: null, conflicts: [] }
@@ -11,6 +11,24 @@ describe('the result sheet', () => {
     expect(ruleWords(CANVASS_RULES.elevator_no_objection)).toBe('全体业主人数和面积均三分之二以上同意，且无人反对')
     expect(ruleWords({ participation: null, consent: { num: 7, den: 12 }, consentOf: 'all', noObjection: false })).toBe('全体业主人数和面积均十二分之七以上同意')
     expect(ruleWords({ participation: null, consent: { num: 51, den: 100 }, consentOf: 'all', noObjection: false })).toBe('全体业主人数和面积均一百分之五十一以上同意')
+  })
+})
+
+describe('a fund’s sheet', () => {
+  it('has each household’s pledge and payment, and the totals against the target below', () => {
+    const canvass = { ...canvassFields({ kind: 'fund', target: 1200, households: [{ householdId: 'h1', area: 60 }, { householdId: 'h2', area: 60 }] }), ...meta, id: '019a0000-0000-7000-8000-000000000001' }
+    const paid = { ...canvassAnswerFields(canvass.id, { householdId: 'h1', pledged: 300, paid: 150.5 }), ...meta, id: '019a0000-0000-7000-8000-000000000002' }
+    const places = [
+      { householdId: 'h1', entrance: '', unit: '101', floor: 1 },
+      { householdId: 'h2', entrance: '', unit: '201', floor: 2 },
+    ]
+    const table = canvassTable({ canvass, building: '南门路117号', answers: [paid], places, people: { 'u-leader1': '演示楼长' } }, new Set())
+    expect(table.columns.slice(-2).map((c) => c.header)).toEqual(['认捐（元）', '已缴（元）'])
+    expect((table.rows as unknown[][]).map((row) => [row[1], row[4], ...row.slice(-2)])).toEqual([
+      ['201', '未登记', null, null],
+      ['101', '同意', 300, 150.5],
+    ])
+    expect(table.footing).toEqual(expect.arrayContaining([['认捐合计', '300 元'], ['已缴合计', '150.5 元'], ['目标', '1200 元']]))
   })
 })
 
