@@ -19,6 +19,8 @@ export const AUDIT_ACTIONS = [
   'visits.read',
   /** The office's device received issue reports (some name a household). */
   'issues.read',
+  /** The office's device received canvass answers (who answered for each household, their signature). */
+  'canvassAnswers.read',
   'export.visits',
   'export.issues',
   'export.inspections',
@@ -34,6 +36,12 @@ export const AUDIT_ACTIONS = [
   'device.recovery_key',
   /** A leader's unsent work the office imported from a rescue file, applied as that leader's (target: the leader). */
   'rescue.import',
+  /** The office opened a consent canvass of a building, or closed one (target: the community; detail: the canvass). */
+  'canvass.open',
+  'canvass.close',
+  /** A canvass's 表决结果统计表, and its signatures as images (each household's answer, who gave it). */
+  'export.canvass',
+  'export.signatures',
   /** The office changed the community's settings (detail: the fields changed, and the point rules when they changed). */
   'settings.change',
   /** The office adjusted a leader's points of a month (target: the leader; detail: month, points, reason). */

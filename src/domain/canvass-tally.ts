@@ -48,6 +48,11 @@ export interface CanvassTally {
   paid: number
 }
 
+/** Whether a canvass takes an answer given at `answeredAt`: one given after it closed is too late (made offline, it may arrive later). */
+export function takesAnswerAt(canvass: Pick<Canvass, 'closedAt'>, answeredAt: string): boolean {
+  return canvass.closedAt === null || Date.parse(answeredAt) <= Date.parse(canvass.closedAt)
+}
+
 type Answerable = Pick<CanvassAnswer, 'id' | 'canvassId' | 'householdId' | 'answeredAt' | 'deletedAt'>
 
 /** Whether `a` is a later answer than `b`: by when it was given, and by id (made in time order) at the same instant. */

@@ -90,6 +90,13 @@ export const CanvassFields = z.object({
 })
 export type CanvassFields = z.infer<typeof CanvassFields>
 
+/**
+ * What a canvass puts to whom and how it is decided, fixed once it is opened: answers were given to it and its
+ * figures are counted against it. Its creator may still reword the question and note, move the deadline or a
+ * fund's target, and close it.
+ */
+export const CANVASS_FIXED_FIELDS: ReadonlySet<string> = new Set(['buildingId', 'entrance', 'kind', 'households', 'rule'] satisfies Array<keyof CanvassFields>)
+
 export const Canvass = z.object({ ...RecordMeta.shape, ...CanvassFields.shape }).check(checkRecordBytes)
 export type Canvass = z.infer<typeof Canvass>
 

@@ -22,6 +22,7 @@ import { demoBuildings, demoCommunity, demoGrids, demoHouseholds, demoResidents,
 import { hashPassword, verifyPassword } from '@/server/auth/passwords'
 import { DEMO_PASSWORD } from '@/server/seed'
 import { inspectionFields, issueFields, visitFields } from '../fixtures'
+import { canvassAnswerFields, canvassFields } from '../fixtures/canvasses'
 import { png, sha256 } from '../fixtures/images'
 import { mutation } from '../fixtures/mutations'
 import { describeEngines, expectSafeAnswer, pushBody, startApi, type Answer, type CallOptions, type TestApi } from './api'
@@ -71,6 +72,18 @@ const TEMPLATE_OF = { [A]: templateA, [B]: templateB }
 const STAFF = { [A]: 'u-office1', [B]: 'u-office2' }
 
 const communityOf = (building: string) => PLACES.find((p) => p.building === building)!.community
+/** The world's canvass of each building (made before its answers), which every new answer there answers. */
+const CANVASS_OF = new Map<string, string>()
+/** A canvass names no photos; every other record of the world names one. */
+const hasPhotos = (table: RecordTable) => table !== 'canvasses'
+/**
+ * What an edit or delete of one's own record is refused as by a rule of its table, scope aside: an answer is
+ * never changed, and a canvass keeps its building.
+ */
+const TABLE_REFUSALS: Partial<Record<RecordTable, { edit?: string; move: string; delete?: string }>> = {
+  canvasses: { move: 'rejected:immutable_field' },
+  canvassAnswers: { edit: 'rejected:locked', move: 'rejected:locked', delete: 'rejected:locked' },
+}
 
 interface Actor {
   key: string
@@ -122,7 +135,8 @@ interface WorldRecord extends Place {
   table: RecordTable
   id: string
   owner: Actor
-  photo: string
+  /** Null for a table whose records name no photo. */
+  photo: string | null
   rev: number
   /** The value of the table's marker field (see `markerFields`). */
   marker: string
@@ -151,8 +165,11 @@ function fieldsFor(table: RecordTable, building: string, marker: string, photo?:
       const template = TEMPLATE_OF[communityOf(building)]!
       return inspectionFields({ buildingId: building, templateId: template.id, templateVersion: template.version, answers: answersOf(template, marker, photos) })
     }
-    default:
-      throw new Error(`no fixture for ${table} yet`)
+    case 'canvasses':
+      return canvassFields({ buildingId: building, question: marker }, HOUSEHOLDS)
+    case 'canvassAnswers':
+      // A building nobody leads has no canvass: the answer names one nobody made (and is refused for its building).
+      return canvassAnswerFields(CANVASS_OF.get(building) ?? uuidv7(), { buildingId: building, householdId: household.id, signature: photo ? 'drawn' : null, photos, note: marker })
   }
 }
 
@@ -164,15 +181,19 @@ function markerFields(record: WorldRecord, marker: string): Record<string, unkno
     case 'issues':
       return { description: marker }
     case 'inspections':
-      return { answers: answersOf(TEMPLATE_OF[record.community]!, marker, [record.photo]) }
-    default:
-      throw new Error(`no fixture for ${record.table} yet`)
+      return { answers: answersOf(TEMPLATE_OF[record.community]!, marker, [record.photo!]) }
+    case 'canvasses':
+      return { question: marker }
+    case 'canvassAnswers':
+      return { note: marker }
   }
 }
 
 function markerOf(table: RecordTable, data: Record<string, unknown>): unknown {
   if (table === 'visits') return data.outcome
   if (table === 'issues') return data.description
+  if (table === 'canvasses') return data.question
+  if (table === 'canvassAnswers') return data.note
   return Object.values(data.answers as Record<string, { note: string }>)[0]?.note
 }
 
@@ -188,6 +209,8 @@ interface PushCase {
   allowed: boolean
   /** Whether the target is in the caller's view at all (decides which refusal codes are right). */
   visible: boolean
+  /** The outcome instead of `applied` or a scope refusal, when a rule of the record's table refuses it (TABLE_REFUSALS). */
+  refusal?: string
   /** Made when the case runs, from the model as the earlier cases left it. */
   mutations: () => Mutation[]
   applied?: (result: MutationResult, sent: Mutation[]) => void
@@ -250,7 +273,7 @@ describeEngines('authorization matrix', (engine) => {
       // Helper mutations before the one under test (a record to delete) must themselves succeed.
       for (const [i, r] of results.slice(0, -1).entries()) expect(r.status, `${c.name}: helper mutation ${i}`).toBe('applied')
       const result = results.at(-1)!
-      const ok = check(`${c.actor.key} ${c.name}`, c.allowed ? ['applied'] : refusedCodes(c.visible), outcomeOf(result))
+      const ok = check(`${c.actor.key} ${c.name}`, c.refusal ? [c.refusal] : c.allowed ? ['applied'] : refusedCodes(c.visible), outcomeOf(result))
       if (ok && c.allowed) c.applied?.(result, sent)
     }
     expectNoFailures()
@@ -315,14 +338,18 @@ describeEngines('authorization matrix', (engine) => {
     for (const owner of [...actors.values()].filter((a) => a.role === 'leader')) {
       for (const building of owner.buildings) {
         for (const table of RECORD_TABLES) {
-          const bytes = png(4, 4, ++shade)
-          const photo = sha256(bytes)
-          const upload = await api.call('PUT', `/api/v1/attachments/${photo}`, { token: owner.token, body: bytes, headers: { 'content-type': 'image/png' } })
-          expect(upload.status, upload.body).toBe(201)
+          let photo: string | null = null
+          if (hasPhotos(table)) {
+            const bytes = png(4, 4, ++shade)
+            photo = sha256(bytes)
+            const upload = await api.call('PUT', `/api/v1/attachments/${photo}`, { token: owner.token, body: bytes, headers: { 'content-type': 'image/png' } })
+            expect(upload.status, upload.body).toBe(201)
+          }
           const marker = `${table} by ${owner.key}`
-          const put = mutation.put(table, uuidv7(), fieldsFor(table, building, marker, photo))
+          const put = mutation.put(table, uuidv7(), fieldsFor(table, building, marker, photo ?? undefined))
           const [result] = await push(owner, [put])
           if (result?.status !== 'applied' || put.kind !== 'put') throw new Error(`world record not applied: ${JSON.stringify(result)}`)
+          if (table === 'canvasses') CANVASS_OF.set(building, put.recordId)
           const record: WorldRecord = {
             table,
             id: put.recordId,
@@ -368,13 +395,16 @@ describeEngines('authorization matrix', (engine) => {
         const own = mayWrite(caller, record)
         const visible = sees(caller, record)
         const marker = `edited by ${caller.key}`
+        const refusals = TABLE_REFUSALS[record.table]
         list.push({
           name: `put:edit ${label(record)}`,
           actor: caller,
           allowed: own,
           visible,
+          refusal: own ? refusals?.edit : undefined,
           mutations: () => [mutation.put(record.table, record.id, markerFields(record, marker), record.rev)],
           applied: (result) => {
+            if (refusals?.edit) return
             record.marker = marker
             bump(record, result)
           },
@@ -387,6 +417,7 @@ describeEngines('authorization matrix', (engine) => {
               actor: caller,
               allowed: false,
               visible: true,
+              refusal: refusals?.move,
               mutations: () => [mutation.put(record.table, record.id, { buildingId: place.building }, record.rev)],
             })
           }
@@ -397,6 +428,7 @@ describeEngines('authorization matrix', (engine) => {
             actor: caller,
             allowed: true,
             visible: true,
+            refusal: refusals?.delete,
             mutations: () => [mutation.put(record.table, copy, fieldsFor(record.table, record.building, 'to delete')), mutation.delete(record.table, copy)],
             applied: () => ledger.set(copy, { table: record.table, building: record.building, community: record.community }),
           })
@@ -594,7 +626,7 @@ describeEngines('authorization matrix', (engine) => {
 
   it('gives a photo only to those who see a record naming it, and to its uploader', async () => {
     for (const caller of actors.values()) {
-      for (const record of world) {
+      for (const record of world.filter((r) => r.photo !== null)) {
         const allowed = sees(caller, record) || caller === record.owner
         const answer = await api.call('GET', `/api/v1/attachments/${record.photo}`, { token: caller.token })
         const acceptable = allowed ? ['200'] : ['403', '404']
@@ -693,7 +725,7 @@ describeEngines('authorization matrix', (engine) => {
       const householdBuildings = new Set(changes.filter((c) => c.table === 'households').map((c) => c.record.buildingId))
       check(`${who.key} pull after the reassignment: households`, [JSON.stringify([...who.buildings].sort())], JSON.stringify([...householdBuildings].sort()))
     }
-    for (const record of inB2) {
+    for (const record of inB2.filter((r) => r.photo !== null)) {
       const answer = await api.call('GET', `/api/v1/attachments/${record.photo}`, { token: L2.token })
       check(`L2 GET photo of ${label(record)} after it was given`, ['200'], String(answer.status))
     }
@@ -854,6 +886,15 @@ describeEngines('authorization matrix', (engine) => {
       'HEAD /api/v1/campaigns/{id}': { method: 'HEAD', url: `/api/v1/campaigns/${uuidv7()}`, live: ['403'] },
       'POST /api/v1/campaigns/{id}/reminders': { method: 'POST', url: `/api/v1/campaigns/${uuidv7()}/reminders`, json: { text: '死令牌提醒' }, live: ['403'] },
       'POST /api/v1/campaigns/{id}/close': { method: 'POST', url: `/api/v1/campaigns/${uuidv7()}/close`, live: ['403'] },
+      // The consent canvass's office routes; a leader is refused before the canvass is looked up.
+      ...Object.fromEntries(
+        [`communities/${who.community}/canvasses`, `canvasses/${uuidv7()}`, `canvasses/${uuidv7()}/export.xlsx`, `canvasses/${uuidv7()}/signatures.zip`].flatMap((path) => {
+          const route = `/api/v1/${path.replace(/^communities\/[^/]+/, 'communities/{id}').replace(/^canvasses\/[^/]+/, 'canvasses/{id}')}`
+          return (['GET', 'HEAD'] as const).map((method): [string, Request] => [`${method} ${route}`, { method, url: `/api/v1/${path}`, live: ['403'] }])
+        }),
+      ),
+      'POST /api/v1/communities/{id}/canvasses': { method: 'POST', url: `/api/v1/communities/${who.community}/canvasses`, json: { buildingId: b1, question: '死令牌表决' }, live: ['403'] },
+      'POST /api/v1/canvasses/{id}/close': { method: 'POST', url: `/api/v1/canvasses/${uuidv7()}/close`, live: ['403'] },
       // The audit: the admin's alone.
       'GET /api/v1/audit': { method: 'GET', url: '/api/v1/audit', live: ['403'] },
       'HEAD /api/v1/audit': { method: 'HEAD', url: '/api/v1/audit', live: ['403'] },

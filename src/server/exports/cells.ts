@@ -24,6 +24,9 @@ export interface Table {
   title: string
   columns: Column[]
   rows: Iterable<Cell[]> | AsyncIterable<Cell[]>
+  /** Lines above the header (what the table is of), and below the rows (its figures); plain text, no column types. */
+  heading?: string[][]
+  footing?: string[][]
 }
 
 /** Excel's number formats: `@` makes a cell text, so that typing into it later keeps it text too. */

@@ -17,13 +17,15 @@ const UTF8_BOM = '\uFEFF'
 export async function writeXlsx(tables: Table[], out: Writable): Promise<void> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: true, useStyles: true })
   for (const table of tables) {
-    const sheet = workbook.addWorksheet(table.title, { views: [{ state: 'frozen', ySplit: 1 }] })
+    const heading = table.heading ?? []
+    const sheet = workbook.addWorksheet(table.title, { views: [{ state: 'frozen', ySplit: heading.length + 1 }] })
     const styles = table.columns.map((column) => {
       const numFmt = NUMBER_FORMATS[column.kind]
       return numFmt ? { numFmt } : {}
     })
-    sheet.columns = table.columns.map((column, i) => ({ header: column.header, width: column.width ?? DEFAULT_WIDTHS[column.kind], style: styles[i] }))
-    const header = sheet.getRow(1)
+    sheet.columns = table.columns.map((column, i) => ({ width: column.width ?? DEFAULT_WIDTHS[column.kind], style: styles[i] }))
+    for (const line of heading) sheet.addRow(line.map((text) => xlsxValue(text, 'text'))).commit()
+    const header = sheet.addRow(table.columns.map((column) => column.header))
     header.font = { bold: true }
     header.commit()
     for await (const cells of table.rows) {
@@ -33,6 +35,7 @@ export async function writeXlsx(tables: Table[], out: Writable): Promise<void> {
       styles.forEach((style, i) => (row.getCell(i + 1).style = style))
       row.commit()
     }
+    for (const line of table.footing ?? []) sheet.addRow(line.map((text) => xlsxValue(text, 'text'))).commit()
     sheet.commit()
   }
   await workbook.commit()
@@ -56,11 +59,13 @@ export async function writeCsv(tables: Table[], out: Writable): Promise<void> {
       if (i > 0) chunk += '\r\n'
       line([csvField(table.title, 'text')])
     }
+    for (const heading of table.heading ?? []) line(heading.map((text) => csvField(text, 'text')))
     line(table.columns.map((column) => csvField(column.header, 'text')))
     for await (const cells of table.rows) {
       line(cells.map((cell, n) => csvField(cell, table.columns[n]!.kind)))
       if (chunk.length > 64 * 1024) await flush()
     }
+    for (const footing of table.footing ?? []) line(footing.map((text) => csvField(text, 'text')))
   }
   await flush()
   out.end()

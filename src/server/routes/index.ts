@@ -6,6 +6,7 @@ import { attachmentListRoutes, attachmentRoutes } from './attachments'
 import { auditRoutes } from './audit'
 import { loginRoutes, logoutRoutes } from './auth'
 import { campaignRoutes } from './campaigns'
+import { canvassRoutes } from './canvasses'
 import { canvassLinkRoutes } from './canvass-links'
 import { communityRoutes } from './communities'
 import { deviceHealthRoutes } from './device-health'
@@ -43,6 +44,7 @@ export const apiRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (a
     await secured.register(reportFileRoutes, { ctx })
     await secured.register(rescueRoutes, { ctx })
     await secured.register(auditRoutes, { ctx })
+    await secured.register(canvassRoutes, { ctx })
     await secured.register(pointsRoutes, { ctx })
   })
 }

@@ -1,6 +1,8 @@
+import { isDeepStrictEqual } from 'node:util'
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import {
   AttachmentMeta,
+  Canvass,
   Community,
   MutationResult,
   PULL_MAX_BYTES,
@@ -12,6 +14,7 @@ import {
   uuidv7,
   UserCard,
   type Campaign,
+  type CanvassAnswer,
   type Change,
   type FieldConflict,
   type Inspection,
@@ -35,6 +38,7 @@ import { newRecoveryKey, recoveryKeyOf } from './device-recovery'
 import { deviceRevocations, revokeDeviceAs } from './device-revocation'
 import type { AuditPage, DeviceRevocation } from '@/domain'
 import * as audit from './audit'
+import * as canvasses from './canvass-storage'
 import * as canvassLinks from './canvass-link-storage'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
@@ -323,13 +327,23 @@ async function loadPlaces(trx: Tx, mutations: Mutation[], records: ReadonlyMap<s
     read,
   )
   const buildingOfHousehold = new Map<string, string>()
+  const entranceOfHousehold = new Map<string, string>()
   const householdOfResident = new Map<string, string>()
   for (const record of found.values()) {
     if (record.deletedAt) continue
-    if (record.table === 'households' && record.buildingId) buildingOfHousehold.set(record.id, record.buildingId)
+    if (record.table === 'households' && record.buildingId) {
+      buildingOfHousehold.set(record.id, record.buildingId)
+      entranceOfHousehold.set(record.id, String(record.data.entrance ?? ''))
+    }
     if (record.table === 'residents') householdOfResident.set(record.id, String(record.data.householdId))
   }
-  return { buildingOfHousehold, householdOfResident }
+  return { buildingOfHousehold, entranceOfHousehold, householdOfResident }
+}
+
+/** The canvass a new canvass answer names, as a records-table key (see `canvassRefusal` in ../sync/apply). */
+function answeredCanvass(mutation: Mutation): { table: 'canvasses'; id: string } | undefined {
+  if (mutation.kind !== 'put' || mutation.table !== 'canvassAnswers' || typeof mutation.fields.canvassId !== 'string') return undefined
+  return { table: 'canvasses', id: mutation.fields.canvassId }
 }
 
 /** What the key of every version of a template starts with: the key of version 0 less its number. */
@@ -464,7 +478,7 @@ async function readBatch(trx: Tx, principal: MemberPrincipal, parsed: Array<Extr
   }
   const fresh = parsed.filter((m) => !answered.has(m.mutation.mutationId)).map((m) => m.mutation)
   const keys = new Set<string>()
-  const records = await loadRecords(trx, fresh.flatMap((m) => target(m) ?? []), keys)
+  const records = await loadRecords(trx, fresh.flatMap((m) => [target(m), answeredCanvass(m)].filter((t) => t !== undefined)), keys)
   const published = fresh.flatMap((m) => (m.kind === 'template.publish' ? [m.template.id] : []))
   const templates = await loadNewestTemplates(trx, principal.communityId, published)
   const places = await loadPlaces(trx, fresh, records, keys)
@@ -540,6 +554,7 @@ function decideBatch(principal: MemberPrincipal, mutations: IncomingMutation[], 
         ? templates.get(mutation.template.id)
         : named && records.get(key(named.table, named.id))
     const assignee = mutation.kind === 'issue.assign' && mutation.assignee ? reads.assignees.get(mutation.assignee) : undefined
+    const namedCanvass = answeredCanvass(mutation)
     const { result, write } = applyMutation({
       principal,
       mutation,
@@ -550,6 +565,7 @@ function decideBatch(principal: MemberPrincipal, mutations: IncomingMutation[], 
       places: reads.places,
       templates: reads.templateVersions,
       namablePhotos: reads.namablePhotos,
+      canvass: namedCanvass && records.get(key(namedCanvass.table, namedCanvass.id)),
     })
     if (write) {
       rev = write.rev
@@ -1132,6 +1148,37 @@ export class KyselyStorage implements Storage {
     return audit.auditEvents(this.#db, filter, communities)
   }
   // ---- end of audit ----
+  // ---- consent canvass (issue 11, ./canvass-storage.ts) ----
+  getCanvass(id: string): Promise<{ communityId: string; canvass: Canvass } | undefined> {
+    return canvasses.getCanvass(this.#db, id)
+  }
+
+  listCanvasses(communityId: string): Promise<Canvass[]> {
+    return canvasses.listCanvasses(this.#db, communityId)
+  }
+
+  canvassAnswers(communityId: string, canvassIds: string[], buildingId: string | null): Promise<CanvassAnswer[]> {
+    return canvasses.canvassAnswers(this.#db, communityId, canvassIds, buildingId)
+  }
+
+  async writeCanvass(communityId: string, id: string, deviceId: string, change: (current: Canvass | undefined) => Canvass): Promise<Canvass> {
+    return this.#db.transaction().execute(async (trx) => {
+      const last = await lockCounter(trx)
+      const stored = (await loadRecords(trx, [{ table: 'canvasses', id }])).get(key('canvasses', id))
+      const current = stored && !stored.deletedAt && stored.communityId === communityId ? Canvass.parse(stored.data) : undefined
+      if (stored && !current) throw new Error(`canvass ${id} is not one of community ${communityId}`)
+      const rev = last + 1
+      const next = Canvass.parse({ ...change(current), rev })
+      // Each field changed here is this device's change, as a push would record it, for conflict detection.
+      const fieldRevs: FieldRevs = { ...stored?.fieldRevs }
+      for (const [field, value] of Object.entries(next)) if (!isDeepStrictEqual(value, stored?.data[field])) fieldRevs[field] = { rev, device: deviceId }
+      const row: StoredRecord = { table: 'canvasses', id, communityId, buildingId: next.buildingId, createdBy: next.createdBy, rev, deletedAt: null, data: next, fieldRevs }
+      await upsertRecords(trx, [row], next.updatedAt)
+      await advanceCounter(trx, rev)
+      return next
+    })
+  }
+  // ---- end of consent canvass ----
   // ---- canvass answer links (issue 11, ./canvass-link-storage.ts) ----
   createCanvassLink(link: NewCanvassLink): Promise<void> {
     return canvassLinks.createCanvassLink(this.#db, link)

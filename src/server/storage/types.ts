@@ -1,7 +1,7 @@
 import type { AuditFilter, NewAuditEvent } from './audit'
 import type { CommunityDevice } from './device-health'
 import type { DeviceRevocation } from '@/domain'
-import type { AttachmentMeta, AuditPage, Campaign, Change, Community, DeviceHealth, Inspection, IssueEvent, IssueReport, Mutation, MutationResult, PullTable, RecordTable, Role, RosterCounts, RosterEntry, RosterState } from '@/domain'
+import type { AttachmentMeta, AuditPage, Campaign, Canvass, CanvassAnswer, Change, Community, DeviceHealth, Inspection, IssueEvent, IssueReport, Mutation, MutationResult, PullTable, RecordTable, Role, RosterCounts, RosterEntry, RosterState } from '@/domain'
 
 /**
  * The storage contract of the sync server. Two engines implement it — SQLite (one file, the embedded
@@ -271,6 +271,19 @@ export interface Storage {
   /** The events that match, newest first, one page of them, and how many match in all. */
   auditEvents(filter: AuditFilter): Promise<AuditPage>
   // ---- end of audit ----
+  // ---- consent canvass (issue 11, ./canvass-storage.ts) ----
+  /** A canvass by id and its community, of whichever community, when it exists (not deleted). */
+  getCanvass(id: string): Promise<{ communityId: string; canvass: Canvass } | undefined>
+  /** The community's canvasses, not deleted, newest first. */
+  listCanvasses(communityId: string): Promise<Canvass[]>
+  /** Every answer (earlier ones included, not deleted) to these canvasses of the community, of one building or all, oldest revision first. */
+  canvassAnswers(communityId: string, canvassIds: string[], buildingId: string | null): Promise<CanvassAnswer[]>
+  /**
+   * Writes the office's change of a canvass of the community (a new one when `current` is undefined) with the next
+   * revision, as `deviceId`'s change of each field it changes, so that the building's phones pull it.
+   */
+  writeCanvass(communityId: string, id: string, deviceId: string, change: (current: Canvass | undefined) => Canvass): Promise<Canvass>
+  // ---- end of consent canvass ----
   // ---- canvass answer links (issue 11, ./canvass-link-storage.ts) ----
   /** Stores a new link and revokes the household's earlier open links of the same canvass, at once. */
   createCanvassLink(link: NewCanvassLink): Promise<void>

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { z } from 'zod'
 import {
+  CANVASS_FIXED_FIELDS,
   IssueReport,
   LEADER_FIELDS,
   RECORD_SCHEMAS,
@@ -12,8 +13,12 @@ import {
   photosOf,
   reporterMayEdit,
   resubmit,
+  takesAnswerAt,
   templateRowId,
   transition,
+  type Canvass,
+  type CanvassAnswerFields,
+  type CanvassFields,
   type ChecklistTemplate,
   type InspectionFields,
   type FieldConflict,
@@ -96,11 +101,14 @@ export interface ApplyInput {
   templates?: ReadonlyMap<string, ChecklistTemplate>
   /** The photos named by the batch that the caller may name (see `photoRefusal`); none when absent. */
   namablePhotos?: ReadonlySet<string>
+  /** For a new canvass answer: the stored canvass it names, if any (see `canvassRefusal`). */
+  canvass?: StoredRecord
 }
 
-/** Stored reference data the push loads for the records it changes: household → building, resident → household. */
+/** Stored reference data the push loads for the records it changes: household → building and stairwell, resident → household. */
 export interface Places {
   buildingOfHousehold: ReadonlyMap<string, string>
+  entranceOfHousehold: ReadonlyMap<string, string>
   householdOfResident: ReadonlyMap<string, string>
 }
 
@@ -217,11 +225,58 @@ function baseRefusal(baseRev: number | null, current: StoredRecord): string | nu
   return baseRev !== null && baseRev > current.rev ? `Revision ${baseRev} is newer than the record's ${current.rev}` : null
 }
 
-/** The household and residents a record names, for loading their places before a push applies. */
+/**
+ * Why a new canvass or canvass answer does not fit what it names, and the code to refuse it with; null when it
+ * fits. A canvass puts to the vote only households of its building (and of its stairwell, when it names one),
+ * or the office would count the wrong doors. An answer answers a canvass its leader can see, of the same
+ * building, about a household that canvass asks, and before it closed: an answer made offline after the
+ * canvass closed would change figures already settled, so it is `locked` out.
+ */
+function canvassRefusal(table: RecordTable, record: Record<string, unknown>, input: ApplyInput): { code: RejectCode; message: string } | null {
+  if (table === 'canvasses') {
+    // Parsed with the canvass schema already.
+    const { buildingId, entrance, households } = record as CanvassFields
+    const places = input.places
+    const stranger = households.find(
+      ({ householdId }) => places?.buildingOfHousehold.get(householdId) !== buildingId || (entrance !== '' && places.entranceOfHousehold.get(householdId) !== entrance),
+    )
+    return stranger ? { code: 'invalid', message: `Household ${stranger.householdId} is not in this building${entrance ? ' and stairwell' : ''}` } : null
+  }
+  if (table !== 'canvassAnswers') return null
+  const answer = record as CanvassAnswerFields
+  const stored = input.canvass
+  // A canvass outside the caller's scope does not exist for them.
+  if (!stored || stored.deletedAt || !canSee(input.principal, stored)) return { code: 'not_found', message: 'No such canvass' }
+  const canvass = stored.data as Canvass
+  if (canvass.buildingId !== answer.buildingId) return { code: 'invalid', message: 'The canvass is of another building' }
+  if (!canvass.households.some((h) => h.householdId === answer.householdId)) return { code: 'invalid', message: 'The canvass does not ask this household' }
+  if (!takesAnswerAt(canvass, answer.answeredAt)) return { code: 'locked', message: 'The canvass closed before this answer was given' }
+  return null
+}
+
+/**
+ * Fields a leader sets on a new record and can never change after (`immutable_field`), beyond those the
+ * office and the server own.
+ */
+const FIXED_AFTER_CREATION: Partial<Record<RecordTable, ReadonlySet<string>>> = { canvasses: CANVASS_FIXED_FIELDS }
+
+/**
+ * Answers are never edited (src/domain/canvass.ts): a household asked again gets a new answer and the earlier
+ * stays its history, so a put on a stored answer or its delete is refused as a whole. `locked` is the code
+ * for a record its leader can no longer change at all (a report the office has taken on); `immutable_field`
+ * would tell the phone that one field is the office's, and `forbidden` that the record is not theirs.
+ */
+function appendOnly(current: StoredRecord): boolean {
+  return current.table === 'canvassAnswers'
+}
+
+/** The households and residents a record names, for loading their places before a push applies. */
 export function namedPlaces(data: Record<string, unknown>): { households: string[]; residents: string[] } {
   const household = typeof data.householdId === 'string' ? [data.householdId] : []
+  // A canvass names every household it asks.
+  const asked = Array.isArray(data.households) ? data.households.flatMap((h: { householdId?: unknown } | null) => (typeof h?.householdId === 'string' ? [h.householdId] : [])) : []
   const residents = Array.isArray(data.residentIds) ? data.residentIds.filter((id): id is string => typeof id === 'string') : []
-  return { households: household, residents }
+  return { households: [...household, ...asked], residents }
 }
 
 function unknownField(table: RecordTable, fields: Record<string, unknown>): string | undefined {
@@ -231,7 +286,7 @@ function unknownField(table: RecordTable, fields: Record<string, unknown>): stri
 
 function create(input: ApplyInput, mutation: PutMutation): Applied {
   const { principal, rev } = input
-  if (principal.role !== 'leader') return rejected(mutation, 'forbidden', 'Only leaders report visits, issues and inspections')
+  if (principal.role !== 'leader') return rejected(mutation, 'forbidden', 'Only leaders create records through sync')
   const unknown = unknownField(mutation.table, mutation.fields)
   if (unknown) return rejected(mutation, 'invalid', `Unknown field ${unknown}`)
   const at = input.now.toISOString()
@@ -256,6 +311,8 @@ function create(input: ApplyInput, mutation: PutMutation): Applied {
   if (!principal.buildingIds.includes(buildingId)) return rejected(mutation, 'forbidden', 'The building is not assigned to you')
   const misplaced = placementRefusal(parsed.data, input.places) ?? templateRefusal(mutation.table, data, input.templates)
   if (misplaced) return rejected(mutation, 'invalid', misplaced)
+  const unfit = canvassRefusal(mutation.table, data, input)
+  if (unfit) return rejected(mutation, unfit.code, unfit.message)
   const foreign = photoRefusal(data, undefined, input.namablePhotos)
   if (foreign) return rejected(mutation, 'forbidden', foreign)
   const fieldRevs: FieldRevs = Object.fromEntries(Object.keys(data).map((field) => [field, { rev, device: principal.deviceId }]))
@@ -283,12 +340,14 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
   const unknown = unknownField(mutation.table, mutation.fields)
   if (unknown) return rejected(mutation, 'invalid', `Unknown field ${unknown}`)
   if (takenOn(current)) return rejected(mutation, 'locked', 'The office has taken the report on: comment on it instead')
+  if (appendOnly(current)) return rejected(mutation, 'locked', 'An answer is never changed: record a new answer instead')
 
   const owned = LEADER_FIELDS[mutation.table]
+  const fixed = FIXED_AFTER_CREATION[mutation.table]
   const proposed: Record<string, unknown> = {}
   for (const [field, value] of Object.entries(mutation.fields)) {
     if (SERVER_STAMPED.has(field)) continue
-    if (owned.has(field)) proposed[field] = value
+    if (owned.has(field) && !fixed?.has(field)) proposed[field] = value
     // An unchanged copy of a field the leader does not own is harmless: devices send whole snapshots.
     else if (!isDeepStrictEqual(value, current.data[field])) return rejected(mutation, 'immutable_field', `${field} cannot be changed here`)
   }
@@ -380,6 +439,7 @@ function remove(input: ApplyInput, mutation: DeleteMutation): Applied {
   const future = baseRefusal(mutation.baseRev, current)
   if (future) return rejected(mutation, 'invalid', future)
   if (takenOn(current)) return rejected(mutation, 'locked', 'The office has taken the report on: it can no longer be deleted')
+  if (appendOnly(current)) return rejected(mutation, 'locked', 'An answer is never deleted: record a new answer instead')
   const at = input.now.toISOString()
   const write: StoredRecord = {
     ...current,

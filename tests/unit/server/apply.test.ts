@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { IssueReport, LEADER_FIELDS, RECORD_SCHEMAS, RECORD_TABLES, Visit, templateRowId, uuidv7, type ItemAnswer, type Mutation, type RecordTable } from '@/domain'
+import { CANVASS_FIXED_FIELDS, IssueReport, LEADER_FIELDS, RECORD_SCHEMAS, RECORD_TABLES, Visit, templateRowId, uuidv7, type ItemAnswer, type Mutation, type RecordTable } from '@/domain'
 import { demoHouseholds, demoResidents, demoTemplates } from '@/domain/demo'
 import type { MemberPrincipal as Principal } from '@/server/storage/types'
 import { applyMutation, templateKey, templateWireId, type Applied, type Places, type StoredRecord } from '@/server/sync/apply'
 import { inspectionFields, issueFields, template, visitFields } from '../../fixtures'
+import { canvassAnswerFields, canvassFields } from '../../fixtures/canvasses'
 import { mutation } from '../../fixtures/mutations'
 
 const community = 'c-nanmen'
@@ -16,9 +17,12 @@ const office: Principal = { userId: 'u-office1', deviceId: 'd-desk', role: 'offi
 const otherOffice: Principal = { ...office, userId: 'u-office9', communityId: 'c-elsewhere' }
 const now = new Date('2026-11-20T08:00:00.000Z')
 
+/** A flat of the first building's second stairwell (the demo buildings have one each). */
+const secondStairwell = { id: `${building}-2-101`, buildingId: building!, entrance: '2' }
 /** The demo community's households and residents, as the push would load them from storage. */
 const places: Places = {
-  buildingOfHousehold: new Map(demoHouseholds.map((h) => [h.id, h.buildingId])),
+  buildingOfHousehold: new Map([...demoHouseholds, secondStairwell].map((h) => [h.id, h.buildingId])),
+  entranceOfHousehold: new Map([...demoHouseholds, secondStairwell].map((h) => [h.id, h.entrance])),
   householdOfResident: new Map(demoResidents.map((r) => [r.id, r.householdId])),
 }
 
@@ -33,6 +37,11 @@ let lastRev = 0
 function apply(principal: Principal, m: Mutation, current?: StoredRecord, assignee?: Principal & { disabled?: boolean }): Applied {
   const input = { principal, mutation: m, current, rev: ++lastRev, now, places, templates, namablePhotos }
   return applyMutation({ ...input, assignee: assignee && { disabled: false, ...assignee } })
+}
+
+/** A new canvass answer, applied with the stored canvass it names as the push would load it. */
+function answer(principal: Principal, fields: Record<string, unknown>, canvass: StoredRecord | undefined): Applied {
+  return applyMutation({ principal, mutation: mutation.put('canvassAnswers', uuidv7(), fields), current: undefined, rev: ++lastRev, now, places, templates, namablePhotos, canvass })
 }
 
 function written(applied: Applied): StoredRecord {
@@ -381,17 +390,31 @@ describe('the reporter’s edit of a report', () => {
 
 describe('the fields a put changes', () => {
   it('are exactly the domain’s leader fields, the set the device sends: any other field must come unchanged', () => {
-    const records = { visits: create('visits', visitFields()), issues: create('issues', issueFields()), inspections: create('inspections', inspectionFields()) }
+    const canvass = create('canvasses', canvassFields())
+    const records: Record<RecordTable, StoredRecord> = {
+      visits: create('visits', visitFields()),
+      issues: create('issues', issueFields()),
+      inspections: create('inspections', inspectionFields()),
+      canvasses: canvass,
+      canvassAnswers: written(answer(leader, canvassAnswerFields(canvass.id), canvass)),
+    }
     for (const table of RECORD_TABLES) {
-      const current = records[table as keyof typeof records]
-      if (!current) throw new Error(`no fixture for ${table} yet`)
+      const current = records[table]
       for (const field of Object.keys(RECORD_SCHEMAS[table].shape)) {
         // Stamped by the server: the device's copy gives way (see "createdAt of a new record").
         if (field === 'updatedAt' || field === 'createdAt') continue
         const { result } = apply(leader, mutation.put(table, current.id, { [field]: '变了' }, current.rev), current)
-        // A leader field takes the schema's say (the value is likely invalid); any other is immutable.
-        const immutable = result.status === 'rejected' && result.code === 'immutable_field'
-        expect({ table, field, immutable }).toEqual({ table, field, immutable: !LEADER_FIELDS[table].has(field) })
+        const code = result.status === 'rejected' ? result.code : result.status
+        // An answer is never changed at all (see "a canvass answer").
+        if (table === 'canvassAnswers') {
+          expect({ table, field, code }).toEqual({ table, field, code: 'locked' })
+          continue
+        }
+        // A leader field takes the schema's say (the value is likely invalid); any other, and what a canvass is
+        // about once opened, is immutable.
+        const immutable = code === 'immutable_field'
+        const owned = LEADER_FIELDS[table].has(field) && !(table === 'canvasses' && CANVASS_FIXED_FIELDS.has(field))
+        expect({ table, field, immutable }).toEqual({ table, field, immutable: !owned })
       }
     }
   })
@@ -513,5 +536,89 @@ describe('createdAt of a new record', () => {
     const again = apply(leader, mutation.put('visits', id, { ...fields, needs: '还想问问电梯的事' }), stored)
     expect(again.result.status).toBe('applied')
     expect(Visit.parse(written(again).data)).toMatchObject({ createdAt: now.toISOString(), needs: '还想问问电梯的事' })
+  })
+})
+
+describe('a canvass', () => {
+  const [first, second] = demoHouseholds.filter((h) => h.buildingId === building)
+  const otherBuildings = demoHouseholds.find((h) => h.buildingId === secondBuilding)!
+
+  it('asks only households of its building, and of its stairwell when it names one', () => {
+    const asking = (households: Array<{ id: string }>, entrance = '') =>
+      apply(leader, mutation.put('canvasses', uuidv7(), canvassFields({ entrance, households: households.map((h) => ({ householdId: h.id, area: 60 })) })))
+    expect(asking([first!, second!]).result.status).toBe('applied')
+    expect(rejection(asking([first!, otherBuildings]))).toBe('invalid')
+    expect(rejection(asking([first!, { id: 'no-such-household' }]))).toBe('invalid')
+    expect(asking([secondStairwell], '2').result.status).toBe('applied')
+    expect(rejection(asking([secondStairwell, first!], '2'))).toBe('invalid')
+  })
+
+  it('is opened by a leader of its building only', () => {
+    expect(rejection(apply(leader, mutation.put('canvasses', uuidv7(), canvassFields({ buildingId: 'b-qiaohu-32' }))))).toBe('forbidden')
+    expect(rejection(apply(office, mutation.put('canvasses', uuidv7(), canvassFields())))).toBe('forbidden')
+  })
+
+  it('keeps what it asks of whom and its rule once opened; its creator rewords it, moves its deadline and closes it', () => {
+    const canvass = create('canvasses', canvassFields())
+    const edit = (fields: Record<string, unknown>, by = leader) => apply(by, mutation.put('canvasses', canvass.id, fields, canvass.rev), canvass)
+    expect(rejection(edit({ households: [{ householdId: first!.id, area: 60 }] }))).toBe('immutable_field')
+    expect(rejection(edit({ entrance: '2' }))).toBe('immutable_field')
+    expect(rejection(edit({ kind: 'fund' }))).toBe('immutable_field')
+    expect(rejection(edit({ rule: { participation: null, consent: { num: 1, den: 2 }, consentOf: 'all', noObjection: false } }))).toBe('immutable_field')
+    expect(rejection(edit({ buildingId: secondBuilding }))).toBe('immutable_field')
+    const closedAt = '2026-11-20T07:00:00.000Z'
+    const reworded = written(edit({ ...canvass.data, question: '是否同意加装电梯（费用按楼层分摊）？', deadline: '2026-12-01', closedAt }))
+    expect(reworded.data).toMatchObject({ question: '是否同意加装电梯（费用按楼层分摊）？', deadline: '2026-12-01', closedAt, households: canvass.data.households })
+    expect(rejection(edit({ question: '改一下' }, otherLeader))).toBe('forbidden')
+    expect(rejection(edit({ question: '改一下' }, office))).toBe('forbidden')
+  })
+})
+
+describe('a canvass answer', () => {
+  const canvass = create('canvasses', canvassFields())
+  const [first, second] = demoHouseholds.filter((h) => h.buildingId === building)
+  const unasked = create('canvasses', canvassFields({ households: [{ householdId: second!.id, area: null }] }))
+
+  it('is taken from any leader of the building, not only the canvass’s creator', () => {
+    expect(answer(otherLeader, canvassAnswerFields(canvass.id), canvass).result.status).toBe('applied')
+  })
+
+  it('names a canvass that exists and that its leader sees, else not_found', () => {
+    expect(rejection(answer(leader, canvassAnswerFields(canvass.id), undefined))).toBe('not_found')
+    const elsewhere = { ...canvass, communityId: 'c-elsewhere' }
+    expect(rejection(answer(leader, canvassAnswerFields(canvass.id), elsewhere))).toBe('not_found')
+    const notAssigned = { ...canvass, buildingId: 'b-qiaohu-32' }
+    expect(rejection(answer(leader, canvassAnswerFields(canvass.id), notAssigned))).toBe('not_found')
+    const deleted = written(apply(leader, mutation.delete('canvasses', canvass.id, canvass.rev), canvass))
+    expect(rejection(answer(leader, canvassAnswerFields(canvass.id), deleted))).toBe('not_found')
+  })
+
+  it('is of the canvass’s building and of a household it asks, else invalid', () => {
+    // A flat the roster has since moved to another building: its answer is still the canvass's building's.
+    const moved = demoHouseholds.find((h) => h.buildingId === secondBuilding)!
+    const askingMoved = { ...canvass, data: { ...canvass.data, households: [{ householdId: moved.id, area: null }] } }
+    expect(rejection(answer(leader, canvassAnswerFields(canvass.id, { buildingId: secondBuilding, householdId: moved.id }), askingMoved))).toBe('invalid')
+    expect(rejection(answer(leader, canvassAnswerFields(unasked.id, { householdId: first!.id }), unasked))).toBe('invalid')
+    expect(answer(leader, canvassAnswerFields(unasked.id, { householdId: second!.id }), unasked).result.status).toBe('applied')
+  })
+
+  it('given after the canvass closed is locked out; one given before, made offline and arriving late, counts', () => {
+    const closed = { ...canvass, data: { ...canvass.data, closedAt: '2026-11-20T05:00:00.000Z' } }
+    expect(rejection(answer(leader, canvassAnswerFields(canvass.id, { answeredAt: '2026-11-20T05:00:01.000Z' }), closed))).toBe('locked')
+    expect(answer(leader, canvassAnswerFields(canvass.id, { answeredAt: '2026-11-20T05:00:00Z' }), closed).result.status).toBe('applied')
+  })
+
+  it('is never edited nor deleted, even by its own leader: a new answer is recorded instead', () => {
+    const given = written(answer(leader, canvassAnswerFields(canvass.id), canvass))
+    expect(rejection(apply(leader, mutation.put('canvassAnswers', given.id, { answer: 'object' }, given.rev), given))).toBe('locked')
+    expect(rejection(apply(leader, mutation.put('canvassAnswers', given.id, { ...given.data }, given.rev), given))).toBe('locked')
+    expect(rejection(apply(leader, mutation.delete('canvassAnswers', given.id, given.rev), given))).toBe('locked')
+    // Someone else's is not theirs to change, whatever the record's rules.
+    expect(rejection(apply(otherLeader, mutation.put('canvassAnswers', given.id, { answer: 'object' }, given.rev), given))).toBe('forbidden')
+  })
+
+  it('names as its signature only photos its leader may name', () => {
+    expect(answer(leader, canvassAnswerFields(canvass.id, { signature: 'drawn', photos: [ownPhoto] }), canvass).result.status).toBe('applied')
+    expect(rejection(answer(leader, canvassAnswerFields(canvass.id, { signature: 'drawn', photos: [strangersPhoto] }), canvass))).toBe('forbidden')
   })
 })

@@ -6,6 +6,7 @@ import type { StoredSession } from '@/app/sync/session'
 import { LEADER_FIELDS, PUSH_MAX_MUTATIONS, RECORD_TABLES } from '@/domain'
 import { demoBuildings, demoTemplates } from '@/domain/demo'
 import { inspectionFields, issueFields, visitFields } from '../../fixtures'
+import { canvassAnswerFields, canvassFields } from '../../fixtures/canvasses'
 import { device, pushSizes } from './harness'
 
 const SHA_A = 'a'.repeat(64)
@@ -51,6 +52,8 @@ describe('push', () => {
     await repos.visits.create(visitFields({ followUpOn: '2026-11-27' }), author)
     await repos.issues.create(issueFields(), author)
     await repos.inspections.create(inspectionFields(), author)
+    const canvass = await repos.canvasses.create(canvassFields(), author)
+    await repos.canvassAnswers.create(canvassAnswerFields(canvass.id), author)
     await engine.sync()
 
     const puts = server.calls.filter((c) => c.op === 'push').flatMap((c) => c.mutations!)
