@@ -10,6 +10,7 @@ import { dismissRecovery, readSession, signIn, signOut, unsentWork } from '@/app
 import { createTransportDouble, DOUBLE_RECOVERY_KEY, DOUBLE_USER, type TransportDouble } from '@/app/sync/transport-double'
 import { uuidv7, type EarlierDevice } from '@/domain'
 import { inspectionFields, issueFields, visitFields } from '../../fixtures'
+import { canvassAnswerFields, canvassFields } from '../../fixtures/canvasses'
 
 let db: DoorstepDatabase
 let server: TransportDouble
@@ -101,6 +102,8 @@ async function fillEveryTable({ synced }: { synced: boolean }): Promise<void> {
   const visit = await repos.visits.create(visitFields(), author)
   await repos.issues.create(issueFields(), author)
   await repos.inspections.create(inspectionFields(), author)
+  const canvass = await repos.canvasses.create(canvassFields(), author)
+  await repos.canvassAnswers.create(canvassAnswerFields(canvass.id), author)
   if (synced) {
     expect(await createSyncEngine({ db, transport: () => server.transport }).sync()).toMatchObject({ status: 'done' })
     // The first pull replaced the demo's places with the server's (none here): they come back as pulled ones.
@@ -144,8 +147,8 @@ describe('signing out leaves no resident data on the phone', () => {
   it('with the unsent work agreed to, takes the unsynced and refused records with everything else', async () => {
     await signIn(db, server.transport, input)
     await fillEveryTable({ synced: false })
-    expect(await db.outbox.count()).toBe(3)
-    expect(await unsentWork(db)).toMatchObject({ records: 3, refusals: ['m-1'] })
+    expect(await db.outbox.count()).toBe(5)
+    expect(await unsentWork(db)).toMatchObject({ records: 5, refusals: ['m-1'] })
     await signOut(db, server.transport, { discard: await unsentWork(db) })
     const left = await Promise.all(db.tables.filter((table) => table.name !== 'meta').map((table) => table.count()))
     expect(left.every((count) => count === 0)).toBe(true)
