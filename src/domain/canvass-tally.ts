@@ -48,16 +48,28 @@ export interface CanvassTally {
   paid: number
 }
 
-/** Whether a canvass takes an answer given at `answeredAt`: one given after it closed is too late (made offline, it may arrive later). */
-export function takesAnswerAt(canvass: Pick<Canvass, 'closedAt'>, answeredAt: string): boolean {
-  return canvass.closedAt === null || Date.parse(answeredAt) <= Date.parse(canvass.closedAt)
+/**
+ * Why a canvass does not take an answer, or null when it does: the answer must be about a household the canvass
+ * asks, in its building, and given before it closed (one made offline may arrive after: it is too late all the
+ * same, or it would change figures already settled). The phone checks it on saving, the server on every push.
+ */
+export function answerRefusal(
+  canvass: Pick<Canvass, 'buildingId' | 'households' | 'closedAt'>,
+  answer: Pick<CanvassAnswer, 'buildingId' | 'householdId' | 'answeredAt'>,
+): 'otherBuilding' | 'notAsked' | 'closed' | null {
+  if (canvass.buildingId !== answer.buildingId) return 'otherBuilding'
+  if (!canvass.households.some((h) => h.householdId === answer.householdId)) return 'notAsked'
+  if (canvass.closedAt !== null && Date.parse(answer.answeredAt) > Date.parse(canvass.closedAt)) return 'closed'
+  return null
 }
 
 type Answerable = Pick<CanvassAnswer, 'id' | 'canvassId' | 'householdId' | 'answeredAt' | 'deletedAt'>
 
 /** Whether `a` is a later answer than `b`: by when it was given, and by id (made in time order) at the same instant. */
 function later(a: Answerable, b: Answerable): boolean {
-  return a.answeredAt === b.answeredAt ? a.id > b.id : a.answeredAt > b.answeredAt
+  // Compared as instants: a timestamp may be written with or without its milliseconds.
+  const [at, bAt] = [Date.parse(a.answeredAt), Date.parse(b.answeredAt)]
+  return at === bAt ? a.id > b.id : at > bAt
 }
 
 /** Each household's latest answer to the canvass: the one that counts. Earlier ones are its history. */

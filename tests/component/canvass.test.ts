@@ -295,8 +295,8 @@ describe('the answer sheet', () => {
     await vi.waitFor(() => expect(wrapper.text()).toContain('这次表决已经结束，下面是结果，不能再登记。'))
     expect(wrapper.find('.canvass-figures').exists()).toBe(true)
     expect(wrapper.find('form').exists()).toBe(false)
-    // Nor does the phone's repository take one another way.
-    await expect(repos.canvassAnswers.create(answerFields(canvass.id, '101', 'agree'), author)).rejects.toBeInstanceOf(ValidationError)
+    // Nor does the phone's repository take one given after it closed, as the server would not (answerRefusal).
+    await expect(repos.canvassAnswers.create(answerFields(canvass.id, '101', 'agree', { answeredAt: '2026-11-25T00:00:01.000Z' }), author)).rejects.toBeInstanceOf(ValidationError)
     expect(await db.canvassAnswers.count()).toBe(0)
   })
 })

@@ -1,4 +1,4 @@
-import { Canvass, CanvassAnswer, type CanvassAnswerFields, type CanvassFields } from '@/domain'
+import { answerRefusal, Canvass, CanvassAnswer, type CanvassAnswerFields, type CanvassFields } from '@/domain'
 import type { DoorstepDatabase } from './database'
 import { recordRepository } from './records'
 
@@ -13,8 +13,9 @@ export const canvassAnswerRepository = (db: DoorstepDatabase) =>
     tables: [db.canvasses],
     async refusal(answer) {
       const canvass = await db.canvasses.get(answer.canvassId)
-      if (!canvass || canvass.deletedAt || canvass.closedAt) return { path: ['canvassId'], message: 'canvass closed' }
-      if (!canvass.households.some((h) => h.householdId === answer.householdId)) return { path: ['householdId'], message: 'household not in scope' }
-      return null
+      if (!canvass || canvass.deletedAt) return { path: ['canvassId'], message: 'no such canvass' }
+      const refusal = answerRefusal(canvass, answer)
+      if (refusal === 'closed') return { path: ['canvassId'], message: 'canvass closed' }
+      return refusal ? { path: ['householdId'], message: `household ${refusal === 'notAsked' ? 'not asked' : 'of another building'}` } : null
     },
   })

@@ -13,7 +13,7 @@ import {
   photosOf,
   reporterMayEdit,
   resubmit,
-  takesAnswerAt,
+  answerRefusal,
   templateRowId,
   transition,
   type Canvass,
@@ -247,11 +247,16 @@ function canvassRefusal(table: RecordTable, record: Record<string, unknown>, inp
   const stored = input.canvass
   // A canvass outside the caller's scope does not exist for them.
   if (!stored || stored.deletedAt || !canSee(input.principal, stored)) return { code: 'not_found', message: 'No such canvass' }
-  const canvass = stored.data as Canvass
-  if (canvass.buildingId !== answer.buildingId) return { code: 'invalid', message: 'The canvass is of another building' }
-  if (!canvass.households.some((h) => h.householdId === answer.householdId)) return { code: 'invalid', message: 'The canvass does not ask this household' }
-  if (!takesAnswerAt(canvass, answer.answeredAt)) return { code: 'locked', message: 'The canvass closed before this answer was given' }
-  return null
+  switch (answerRefusal(stored.data as Canvass, answer)) {
+    case 'otherBuilding':
+      return { code: 'invalid', message: 'The canvass is of another building' }
+    case 'notAsked':
+      return { code: 'invalid', message: 'The canvass does not ask this household' }
+    case 'closed':
+      return { code: 'locked', message: 'The canvass closed before this answer was given' }
+    case null:
+      return null
+  }
 }
 
 /**
