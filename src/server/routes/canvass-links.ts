@@ -58,24 +58,21 @@ const view = (link: CanvassLinkRecord, now: Date): CanvassLinkView => ({
  * building. Any other is answered as unknown, so that nobody learns which canvasses exist.
  */
 async function managedCanvass(ctx: ServerContext, principal: Principal, canvassId: string): Promise<{ canvass: Canvass; communityId: string }> {
-  const row = await ctx.storage.storedRow('canvasses', canvassId)
+  const found = await ctx.storage.getCanvass(canvassId)
   const mayManage =
-    row !== undefined &&
-    !row.deletedAt &&
-    row.communityId === principal.communityId &&
-    (principal.role === 'office' || (principal.role === 'leader' && row.buildingId !== null && principal.buildingIds.includes(row.buildingId)))
+    found !== undefined &&
+    found.communityId === principal.communityId &&
+    (principal.role === 'office' || (principal.role === 'leader' && principal.buildingIds.includes(found.canvass.buildingId)))
   if (!mayManage) throw new HttpError(404, 'not_found', 'No such canvass.')
-  // Validated when pushed.
-  return { canvass: row.data as Canvass, communityId: row.communityId }
+  return found
 }
 
 /** The canvass itself when it still takes answers through links; the canvass a link names may have gone since. */
 async function openCanvass(ctx: ServerContext, link: CanvassLinkRecord): Promise<Canvass> {
-  const row = await ctx.storage.storedRow('canvasses', link.canvassId)
-  if (!row || row.deletedAt) throw gone('revoked')
-  const canvass = row.data as Canvass
-  if (canvass.closedAt) throw gone('expired')
-  return canvass
+  const found = await ctx.storage.getCanvass(link.canvassId)
+  if (!found) throw gone('revoked')
+  if (found.canvass.closedAt) throw gone('expired')
+  return found.canvass
 }
 
 /**

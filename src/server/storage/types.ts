@@ -295,7 +295,7 @@ export interface Storage {
   revokeCanvassLink(id: string, at: string): Promise<boolean>
   /** Records when the link's answer was recorded (the first time only). */
   markCanvassLinkUsed(id: string, at: string): Promise<void>
-  /** One stored row of the records table (a canvass, a household, a building), deleted or not. */
+  /** One stored row of the records table (a household, a building), deleted or not. */
   storedRow(table: PullTable, id: string): Promise<StoredRow | undefined>
   // ---- end of canvass answer links ----
 }
