@@ -19,12 +19,13 @@ import { mountWithApp } from './setup'
 // goes the real way (hashed, stored as an attachment, named in the answer's photos).
 const pad = vi.hoisted(() => ({ empty: true }))
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3])
-vi.mock('@/app/features/canvass/signature', async (original) => ({
-  ...(await original<typeof import('@/app/features/canvass/signature')>()),
+vi.mock('@/app/features/canvass/signature-surface', () => ({
   signatureSurface: () => ({
     isEmpty: () => pad.empty,
     clear: () => (pad.empty = true),
+    fit: () => false,
     png: async () => ({ blob: new Blob([PNG], { type: 'image/png' }), width: 600, height: 240 }),
+    dataUrl: () => '',
     destroy: () => {},
   }),
 }))
