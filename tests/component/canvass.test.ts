@@ -10,6 +10,7 @@ import CanvassView from '@/app/features/canvass/CanvassView.vue'
 import HomeView from '@/app/features/home/HomeView.vue'
 import BuildingDetail from '@/app/features/households/BuildingDetail.vue'
 import { author } from '../fixtures'
+import { canvassAnswerFields, canvassFields } from '../fixtures/canvass'
 import { choiceButton, choiceGroup, errorOf, fieldLabelled } from './fields'
 import { mountWithApp } from './setup'
 
@@ -35,42 +36,22 @@ const flat = (unit: string) => `${BUILDING}-${unit}`
 /** The building's eight flats (101 … 402) with the areas from their 房产证. */
 const AREAS: Record<string, number | null> = { '101': 90, '102': 90, '201': 90, '202': 90, '301': 90, '302': 90, '401': 100.5, '402': 100.4 }
 
-function canvassFields(overrides: Partial<CanvassFields> = {}): CanvassFields {
-  return {
+/** The building's eight flats under the elevator rule. */
+const elevatorCanvass = (overrides: Partial<CanvassFields> = {}) =>
+  canvassFields({
     buildingId: BUILDING,
-    entrance: '',
-    kind: 'vote',
     question: '是否同意加装电梯',
-    note: '',
     households: Object.entries(AREAS).map(([unit, area]) => ({ householdId: flat(unit), area })),
     rule: CANVASS_RULES.elevator_no_objection,
-    deadline: null,
-    target: null,
-    closedAt: null,
     ...overrides,
-  }
-}
+  })
 
-function answerFields(canvassId: string, unit: string, answer: AnswerChoice, overrides: Partial<CanvassAnswerFields> = {}): CanvassAnswerFields {
-  return {
-    canvassId,
-    buildingId: BUILDING,
-    householdId: flat(unit),
-    answer,
-    respondent: 'owner',
-    respondentName: '',
-    answeredAt: '2026-11-20T02:00:00.000Z',
-    signature: null,
-    photos: [],
-    pledged: null,
-    paid: null,
-    note: '',
-    ...overrides,
-  }
-}
+/** An answer of the flat `unit`, given by its owner. */
+const answerFields = (canvassId: string, unit: string, answer: AnswerChoice, overrides: Partial<CanvassAnswerFields> = {}) =>
+  canvassAnswerFields(canvassId, { householdId: flat(unit), answer, respondentName: '', answeredAt: '2026-11-20T02:00:00.000Z', ...overrides })
 
 async function openCanvass(overrides: Partial<CanvassFields> = {}, answers: [string, AnswerChoice][] = []) {
-  const canvass = await repos.canvasses.create(canvassFields(overrides), author)
+  const canvass = await repos.canvasses.create(elevatorCanvass(overrides), author)
   for (const [unit, answer] of answers) await repos.canvassAnswers.create(answerFields(canvass.id, unit, answer), author)
   return canvass
 }
@@ -123,7 +104,7 @@ describe('the canvass screen', () => {
   })
 
   it('says when an area is missing that the area share cannot be told yet, and counts households all the same', async () => {
-    const canvass = await openCanvass({ rule: CANVASS_RULES.civil_code_278, households: canvassFields().households.map((h) => (h.householdId === flat('402') ? { ...h, area: null } : h)) }, [
+    const canvass = await openCanvass({ rule: CANVASS_RULES.civil_code_278, households: elevatorCanvass().households.map((h) => (h.householdId === flat('402') ? { ...h, area: null } : h)) }, [
       ['101', 'agree'],
       ['102', 'agree'],
       ['201', 'agree'],

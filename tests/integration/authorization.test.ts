@@ -22,7 +22,7 @@ import { demoBuildings, demoCommunity, demoGrids, demoHouseholds, demoResidents,
 import { hashPassword, verifyPassword } from '@/server/auth/passwords'
 import { DEMO_PASSWORD } from '@/server/seed'
 import { inspectionFields, issueFields, visitFields } from '../fixtures'
-import { canvassAnswerFields, canvassFields } from '../fixtures/canvasses'
+import { canvassAnswerFields, canvassFields } from '../fixtures/canvass'
 import { png, sha256 } from '../fixtures/images'
 import { mutation } from '../fixtures/mutations'
 import { describeEngines, expectSafeAnswer, pushBody, startApi, type Answer, type CallOptions, type TestApi } from './api'

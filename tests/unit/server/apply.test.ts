@@ -4,7 +4,7 @@ import { demoHouseholds, demoResidents, demoTemplates } from '@/domain/demo'
 import type { MemberPrincipal as Principal } from '@/server/storage/types'
 import { applyMutation, templateKey, templateWireId, type Applied, type Places, type StoredRecord } from '@/server/sync/apply'
 import { inspectionFields, issueFields, template, visitFields } from '../../fixtures'
-import { canvassAnswerFields, canvassFields } from '../../fixtures/canvasses'
+import { canvassAnswerFields, canvassFields } from '../../fixtures/canvass'
 import { mutation } from '../../fixtures/mutations'
 
 const community = 'c-nanmen'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { CANVASS_RULES, type CanvassAnswer, type CanvassDetail } from '@/domain'
 import { canvassTable, ruleWords, signatureFiles } from '@/server/exports/canvass'
-import { canvassAnswerFields, canvassFields } from '../../fixtures/canvasses'
+import { canvassAnswerFields, canvassFields } from '../../fixtures/canvass'
 
 const meta = { createdAt: '2026-11-20T03:00:00.000Z', updatedAt: '2026-11-20T03:00:00.000Z', createdBy: 'u-leader1', deviceId: 'd-1', rev: 1, deletedAt: null, conflicts: [] }
 

@@ -6,7 +6,7 @@ import type { StoredSession } from '@/app/sync/session'
 import { LEADER_FIELDS, PUSH_MAX_MUTATIONS, RECORD_TABLES } from '@/domain'
 import { demoBuildings, demoTemplates } from '@/domain/demo'
 import { inspectionFields, issueFields, visitFields } from '../../fixtures'
-import { canvassAnswerFields, canvassFields } from '../../fixtures/canvasses'
+import { canvassAnswerFields, canvassFields } from '../../fixtures/canvass'
 import { device, pushSizes } from './harness'
 
 const SHA_A = 'a'.repeat(64)

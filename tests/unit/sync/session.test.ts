@@ -10,7 +10,7 @@ import { dismissRecovery, readSession, signIn, signOut, unsentWork } from '@/app
 import { createTransportDouble, DOUBLE_RECOVERY_KEY, DOUBLE_USER, type TransportDouble } from '@/app/sync/transport-double'
 import { uuidv7, type EarlierDevice } from '@/domain'
 import { inspectionFields, issueFields, visitFields } from '../../fixtures'
-import { canvassAnswerFields, canvassFields } from '../../fixtures/canvasses'
+import { canvassAnswerFields, canvassFields } from '../../fixtures/canvass'
 
 let db: DoorstepDatabase
 let server: TransportDouble
