@@ -895,6 +895,24 @@ describeEngines('authorization matrix', (engine) => {
       ),
       'POST /api/v1/communities/{id}/canvasses': { method: 'POST', url: `/api/v1/communities/${who.community}/canvasses`, json: { buildingId: b1, question: '死令牌表决' }, live: ['403'] },
       'POST /api/v1/canvasses/{id}/close': { method: 'POST', url: `/api/v1/canvasses/${uuidv7()}/close`, live: ['403'] },
+      // One-time answer links: a leader's of its buildings' canvasses; one it cannot see does not exist for it.
+      'POST /api/v1/canvasses/{id}/links': { method: 'POST', url: `/api/v1/canvasses/${uuidv7()}/links`, json: { householdId: 'h-x' }, live: ['404'] },
+      'GET /api/v1/canvasses/{id}/links': { method: 'GET', url: `/api/v1/canvasses/${uuidv7()}/links`, live: ['404'] },
+      'HEAD /api/v1/canvasses/{id}/links': { method: 'HEAD', url: `/api/v1/canvasses/${uuidv7()}/links`, live: ['404'] },
+      'POST /api/v1/canvass-links/{linkId}/revoke': { method: 'POST', url: `/api/v1/canvass-links/${uuidv7()}/revoke`, live: ['404'] },
+      // Points: the month's ranking, its recognition list and adjustments are the office's.
+      ...Object.fromEntries(
+        ['points?month=2026-11', 'points/export.xlsx?month=2026-11'].flatMap((path) => {
+          const route = `/api/v1/communities/{id}/${path.split('?')[0]!}`
+          return (['GET', 'HEAD'] as const).map((method): [string, Request] => [`${method} ${route}`, { method, url: `/api/v1/communities/${who.community}/${path}`, live: ['403'] }])
+        }),
+      ),
+      'POST /api/v1/communities/{id}/points/adjustments': {
+        method: 'POST',
+        url: `/api/v1/communities/${who.community}/points/adjustments`,
+        json: { userId: who.userId, month: '2026-11', points: 5, reason: '死令牌调整' },
+        live: ['403'],
+      },
       // The audit: the admin's alone.
       'GET /api/v1/audit': { method: 'GET', url: '/api/v1/audit', live: ['403'] },
       'HEAD /api/v1/audit': { method: 'HEAD', url: '/api/v1/audit', live: ['403'] },
@@ -913,6 +931,7 @@ describeEngines('authorization matrix', (engine) => {
       if ((await api.storage.listCommunities()).length !== 2) found.push('created a community')
       if (who.community && (await api.storage.communityDevices(who.community)).find((d) => d.id === deviceId)?.health) found.push('reported health')
       if ((await api.storage.listReference(A, 'campaigns')).length + (await api.storage.listReference(B, 'campaigns')).length > 0) found.push('launched a campaign')
+      if ((await api.storage.listReference(A, 'pointAdjustments')).length + (await api.storage.listReference(B, 'pointAdjustments')).length > 0) found.push('adjusted points')
       return found
     }
     return { requests, effects }
