@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core'
 import { IssuedPassword, LoginResponse, ROSTER_HEADER_ROW, ROSTER_XLSX_TYPE, RosterPreview } from '@/domain'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
 import { DEMO_PASSWORD, startFieldServer, type FieldServer } from './field-server'
-import { openUnderWorker, readStore, signIn, watchProblems } from './pages'
+import { answerCanvass, canvassTile, openUnderWorker, readStore, signIn, startCanvass, watchProblems } from './pages'
 
 const skipReason = browserUnavailable()
 if (skipReason) console.warn(skipReason)
@@ -36,14 +36,6 @@ const FLATS: Record<string, number> = {
 /** Where the 320 px, largest-text screenshots stay after the run, to be looked at. */
 const SHOTS = join(tmpdir(), 'canvass-shots')
 
-interface Answer {
-  answer: '同意' | '反对' | '弃权' | '未表态' | '联系不上'
-  /** Someone answering for the owner (代签), by name. */
-  proxy?: string
-  /** A signature drawn on the pad with the mouse; else 不签字. */
-  signed: boolean
-}
-
 /** A sheet's rows as plain values. */
 function sheetRows(sheet: ExcelJS.Worksheet): unknown[][] {
   const rows: unknown[][] = []
@@ -51,40 +43,8 @@ function sheetRows(sheet: ExcelJS.Worksheet): unknown[][] {
   return rows
 }
 
-/** A name written on the signature pad with the mouse: a few strokes across the box. */
-async function drawSignature(page: Page, variant: number) {
-  const pad = page.locator('canvas.canvass-signature__canvas')
-  await pad.scrollIntoViewIfNeeded()
-  const box = (await pad.boundingBox())!
-  for (let stroke = 0; stroke < 2; stroke++) {
-    const y = box.y + box.height * (0.35 + stroke * 0.3)
-    await page.mouse.move(box.x + 20, y)
-    await page.mouse.down()
-    for (let step = 1; step <= 10; step++) await page.mouse.move(box.x + 20 + step * 22, y + ((step + variant) % 2 ? 18 : -18))
-    await page.mouse.up()
-  }
-  await page.getByRole('button', { name: '重签' }).and(page.locator(':enabled')).waitFor()
-}
-
-/** The flat's tile on the canvass grid: its name says the flat and its latest answer. */
-const tile = (page: Page, unit: string) => page.getByRole('link', { name: new RegExp(`^2单元 ${unit} `) })
-
-/** From the canvass screen: taps the flat on the grid, fills its answer sheet, saves, and is back on the grid. */
-async function recordAnswer(page: Page, unit: string, { answer, proxy, signed }: Answer, variant = 0) {
-  const grid = page.url()
-  await tile(page, unit).click()
-  await page.getByRole('heading', { name: `2单元 ${unit}` }).waitFor()
-  await page.getByRole('group', { name: '意见' }).getByRole('button', { name: answer, exact: true }).click()
-  if (proxy) {
-    await page.getByRole('group', { name: '谁答的' }).getByRole('button', { name: '代签', exact: true }).click()
-    await page.getByLabel('签字人姓名').fill(proxy)
-  }
-  if (signed) await drawSignature(page, variant)
-  else await page.getByRole('group', { name: '签字方式' }).getByRole('button', { name: '不签字', exact: true }).click()
-  await page.getByRole('button', { name: '保存', exact: true }).click()
-  await page.waitForURL(grid)
-  await expect.poll(() => tile(page, unit).getAttribute('aria-label')).toBe(`2单元 ${unit} ${answer}`)
-}
+/** The flat's tile on the canvass grid. */
+const tile = (page: Page, unit: string) => canvassTile(page, `2单元 ${unit}`)
 
 /** What the canvass screen says of where it stands: 通过, or what is missing, a line each. */
 const standing = (page: Page) => page.locator('.canvass-figures__state').innerText()
@@ -193,26 +153,18 @@ describe.skipIf(skipReason)('a consent canvass door to door', () => {
 
     // The leader opens the vote on the stairwell, offline, from the building's screen.
     await offline(leader)
-    await page.goto(new URL('/buildings', server.url).href)
-    await page.locator('.building-list').getByText(BUILDING, { exact: true }).click()
-    await page.getByRole('link', { name: '发起表决' }).click()
-    await page.getByRole('group', { name: '单元' }).getByRole('button', { name: '2单元', exact: true }).click()
-    await page.getByText('参与的住户（12 户）').waitFor()
-    await page.getByLabel('表决事项').fill(QUESTION)
-    await page.getByRole('radio', { name: /民法典第278条/ }).click()
-    await page.getByRole('button', { name: '发起表决' }).click()
-    await page.waitForURL(/\/canvasses\/[0-9a-f-]{36}$/)
-    const canvassId = new URL(page.url()).pathname.split('/')[2]!
-    await page.getByRole('heading', { name: QUESTION }).waitFor()
+    await page.goto(new URL('/', server.url).href)
+    const canvassId = await startCanvass(page, { building: BUILDING, entrance: '2单元', question: QUESTION, households: 12 })
+    await page.getByText('南门路115号之二 2单元', { exact: true }).waitFor()
     expect(await standing(page)).toBe('参与表决还差 8 户、676.67 ㎡')
 
     // Door to door, top floor down: signed on the phone, one by a son for his mother, two not signing.
-    await recordAnswer(page, '601', { answer: '同意', signed: true }, 1)
-    await recordAnswer(page, '602', { answer: '同意', signed: true }, 2)
-    await recordAnswer(page, '501', { answer: '同意', proxy: '王志明（儿子）', signed: true }, 3)
-    await recordAnswer(page, '502', { answer: '反对', signed: false })
-    await recordAnswer(page, '401', { answer: '弃权', signed: false })
-    await recordAnswer(page, '402', { answer: '联系不上', signed: false })
+    await answerCanvass(page, '2单元 601', { answer: '同意', signed: true, variant: 1 })
+    await answerCanvass(page, '2单元 602', { answer: '同意', signed: true, variant: 2 })
+    await answerCanvass(page, '2单元 501', { answer: '同意', proxy: '王志明（儿子）', signed: true, variant: 3 })
+    await answerCanvass(page, '2单元 502', { answer: '反对', signed: false })
+    await answerCanvass(page, '2单元 401', { answer: '弃权', signed: false })
+    await answerCanvass(page, '2单元 402', { answer: '联系不上', signed: false })
     expect(await standing(page)).toBe('参与表决还差 3 户、195.57 ㎡\n还差 3 户同意、286.5 ㎡')
     await backOnline(leader, page)
 
@@ -227,15 +179,15 @@ describe.skipIf(skipReason)('a consent canvass door to door', () => {
 
     // The same evening, both offline: the first leader hears 302 object; later the owner himself agrees and signs for the second.
     await offline(leader, second)
-    await recordAnswer(page, '302', { answer: '反对', signed: false })
-    await recordAnswer(page, '301', { answer: '同意', signed: true }, 4)
-    await recordAnswer(page, '202', { answer: '同意', signed: true }, 5)
-    await recordAnswer(page, '201', { answer: '同意', signed: true }, 6)
-    await recordAnswer(page, '102', { answer: '未表态', signed: false })
-    await recordAnswer(page, '101', { answer: '同意', signed: true }, 7)
+    await answerCanvass(page, '2单元 302', { answer: '反对', signed: false })
+    await answerCanvass(page, '2单元 301', { answer: '同意', signed: true, variant: 4 })
+    await answerCanvass(page, '2单元 202', { answer: '同意', signed: true, variant: 5 })
+    await answerCanvass(page, '2单元 201', { answer: '同意', signed: true, variant: 6 })
+    await answerCanvass(page, '2单元 102', { answer: '未表态', signed: false })
+    await answerCanvass(page, '2单元 101', { answer: '同意', signed: true, variant: 7 })
     // Seven of ten agree: 3/4 of those who took part is not reached.
     expect(await standing(page)).toBe('还差 2 户同意、178.45 ㎡')
-    await recordAnswer(page2, '302', { answer: '同意', signed: true }, 8)
+    await answerCanvass(page2, '2单元 302', { answer: '同意', signed: true, variant: 8 })
 
     // The later answer reaches the server first; the office sees it, and what is still missing.
     await backOnline(second, page2)
