@@ -291,6 +291,18 @@ describe.skipIf(skipReason)('a consent canvass door to door', () => {
       await page.screenshot({ path: join(SHOTS, `${screen.name}-320-xlarge.png`), fullPage: true })
       expect(await page.evaluate(() => document.documentElement.scrollWidth), screen.name).toBeLessThanOrEqual(320)
     }
+    // The rules' names and lines wrap there: each line at least a text's height below the one before.
+    const crowded = await page.locator('.canvass-start__rules .van-radio__label').locator('strong, span').evaluateAll((texts) =>
+      texts
+        .filter((text) => {
+          const range = document.createRange()
+          range.selectNodeContents(text)
+          const tops = [...new Set([...range.getClientRects()].map((r) => Math.round(r.top)))].sort((a, b) => a - b)
+          return tops.some((top, i) => i > 0 && top - tops[i - 1]! < parseFloat(getComputedStyle(text).fontSize))
+        })
+        .map((text) => text.textContent),
+    )
+    expect(crowded).toEqual([])
     expect(problems).toEqual([])
   })
 })
