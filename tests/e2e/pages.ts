@@ -279,3 +279,72 @@ export async function closeMidFormAndReopen(page: Page, url: string, text: strin
   await later.getByText('上次没填完的内容已恢复').waitFor()
   return later
 }
+
+/** The flat's tile on a canvass's grid: its name says the flat (2单元 302, or 302 in a one-stairwell building) and its latest answer. */
+export const canvassTile = (page: Page, flat: string) => page.getByRole('link', { name: new RegExp(`^${flat} `) })
+
+/**
+ * Opens a canvass (发起表决) from the building's screen: one stairwell (`entrance`, as its button says: 2单元)
+ * or else the whole building, under 民法典第278条; `households`, when given, is how many the form must say are in
+ * scope. Waits for the canvass screen; answers the canvass's id.
+ */
+export async function startCanvass(
+  page: Page,
+  { building, entrance, question, households }: { building: string; entrance?: string; question: string; households?: number },
+): Promise<string> {
+  await page.goto(new URL('/buildings', page.url()).href)
+  await page.locator('.building-list').getByText(building, { exact: true }).click()
+  await page.getByRole('link', { name: '发起表决' }).click()
+  // A building of one stairwell has no 单元 to choose.
+  if (entrance) await page.getByRole('group', { name: '单元' }).getByRole('button', { name: entrance, exact: true }).click()
+  if (households !== undefined) await page.getByText(`参与的住户（${households} 户）`).waitFor()
+  await page.getByLabel('表决事项').fill(question)
+  await page.getByRole('radio', { name: /民法典第278条/ }).click()
+  await page.getByRole('button', { name: '发起表决' }).click()
+  await page.waitForURL(/\/canvasses\/[0-9a-f-]{36}$/)
+  await page.getByRole('heading', { name: question }).waitFor()
+  return idIn(page)
+}
+
+export interface CanvassAnswerInput {
+  answer: '同意' | '反对' | '弃权' | '未表态' | '联系不上'
+  /** Someone answering for the owner (代签), by name. */
+  proxy?: string
+  /** A signature drawn on the pad with the mouse; else 不签字. */
+  signed: boolean
+  /** Changes the drawn strokes. */
+  variant?: number
+}
+
+/** A name written on the answer sheet's signature pad with the mouse: two wavy strokes across the box. */
+async function drawSignature(page: Page, variant: number) {
+  const pad = page.locator('canvas.canvass-signature__canvas')
+  await pad.scrollIntoViewIfNeeded()
+  const box = (await pad.boundingBox())!
+  for (let stroke = 0; stroke < 2; stroke++) {
+    const y = box.y + box.height * (0.35 + stroke * 0.3)
+    await page.mouse.move(box.x + 20, y)
+    await page.mouse.down()
+    for (let step = 1; step <= 10; step++) await page.mouse.move(box.x + 20 + step * 22, y + ((step + variant) % 2 ? 18 : -18))
+    await page.mouse.up()
+  }
+  // 重签 is enabled once the pad holds a stroke.
+  await page.getByRole('button', { name: '重签' }).and(page.locator(':enabled')).waitFor()
+}
+
+/** From a canvass's screen: taps the flat on the grid, fills its answer sheet, saves, and waits until the grid shows the answer. */
+export async function answerCanvass(page: Page, flat: string, { answer, proxy, signed, variant = 0 }: CanvassAnswerInput): Promise<void> {
+  const grid = page.url()
+  await canvassTile(page, flat).click()
+  await page.getByRole('heading', { name: flat }).waitFor()
+  await page.getByRole('group', { name: '意见' }).getByRole('button', { name: answer, exact: true }).click()
+  if (proxy) {
+    await page.getByRole('group', { name: '谁答的' }).getByRole('button', { name: '代签', exact: true }).click()
+    await page.getByLabel('签字人姓名').fill(proxy)
+  }
+  if (signed) await drawSignature(page, variant)
+  else await page.getByRole('group', { name: '签字方式' }).getByRole('button', { name: '不签字', exact: true }).click()
+  await page.getByRole('button', { name: '保存', exact: true }).click()
+  await page.waitForURL(grid)
+  await page.getByRole('link', { name: `${flat} ${answer}`, exact: true }).waitFor()
+}

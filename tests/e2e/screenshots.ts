@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
 import { productionBuild } from './build'
 import { DEMO_PASSWORD, startFieldServer, type FieldServer } from './field-server'
-import { cameraPhoto, checklistItems, finishInspection, inspect, openUnderWorker, readStore, recordVisit, reportIssue, signIn } from './pages'
+import { answerCanvass, cameraPhoto, checklistItems, finishInspection, inspect, openUnderWorker, readStore, recordVisit, reportIssue, signIn, startCanvass } from './pages'
 
 const OUT = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
 const BUILDING = '南门路115号之二'
@@ -186,6 +186,32 @@ async function officeOverview(office: Phone, server: FieldServer, campaign: stri
   await shoot(desk, 'office-points')
 }
 
+const CANVASS = '是否同意本栋加装电梯？'
+
+/**
+ * The leader canvasses the building for an elevator, door to door, with signatures drawn on the phone and one
+ * answer by a daughter for her father: the grid on the phone half way (还差 2 户同意), then
+ * synced, the same canvass in the workspace.
+ */
+async function canvass(page: Page, office: Phone, server: FieldServer) {
+  const id = await startCanvass(page, { building: BUILDING, question: CANVASS })
+  await answerCanvass(page, '401', { answer: '同意', signed: true, variant: 1 })
+  await answerCanvass(page, '402', { answer: '同意', signed: true, variant: 2 })
+  await answerCanvass(page, '301', { answer: '同意', proxy: '陈婉仪（女儿）', signed: true, variant: 3 })
+  await answerCanvass(page, '302', { answer: '反对', signed: false })
+  await answerCanvass(page, '201', { answer: '同意', signed: true, variant: 4 })
+  await answerCanvass(page, '202', { answer: '弃权', signed: false })
+  await answerCanvass(page, '101', { answer: '联系不上', signed: false })
+  await page.locator('.canvass-figures').scrollIntoViewIfNeeded()
+  await shoot(page, 'canvass-grid')
+  await syncFromHome(page, server.url)
+
+  const desk = office.context.pages()[0] ?? (await office.context.newPage())
+  await desk.goto(new URL(`/office/canvasses/${id}`, server.url).href)
+  await desk.locator('.office-canvass-grid__table td').first().waitFor()
+  await shoot(desk, 'office-canvass')
+}
+
 /** The demo community's roster as an office keeps it, with a phone Excel mangled, a tag nobody knows and a room twice. */
 async function officeRoster(): Promise<Buffer> {
   const book = new ExcelJS.Workbook()
@@ -246,6 +272,7 @@ async function main() {
     const campaign = await launchCampaign(office, server)
     await campaignInspection(page, server)
     await officeOverview(office, server, campaign)
+    await canvass(page, office, server)
 
     await page.goto(at('/worklist'))
     await page.locator('.worklist-row').first().waitFor()
