@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { CANVASS_RULES, tallyCanvass } from '@/domain'
 import { createAppI18n } from '@/app/i18n'
-import { shortfallLines, squareMetres, verdictKey } from '@/app/features/canvass/shortfall'
+import { shortfallLines, squareMetres, verdictKey, verdictOf } from '@/app/features/canvass/shortfall'
 import shortfall from '@/app/features/canvass/shortfall-messages'
 import { answersOf, canvass, canvassAnswer, households } from '../../fixtures/canvass'
 
@@ -26,7 +26,9 @@ describe('what a canvass still needs, in words', () => {
 
   it('is empty once passed, and the result reads 通过, 未通过 or 待定', () => {
     expect(lines(canvass(), answersOf(ids(1, 8), 'agree'))).toEqual([])
-    expect([true, false, null].map((passed) => t(verdictKey(passed)))).toEqual(['通过', '未通过', '待定'])
+    expect([true, false, null].map((passed) => t(verdictKey(verdictOf(passed, true))))).toEqual(['通过', '未通过', '待定'])
+    // Open, answers may still come: not 未通过 yet.
+    expect([true, false, null].map((passed) => t(verdictKey(verdictOf(passed, false))))).toEqual(['通过', '还没达到', '待定'])
     expect([156.3, 0.01, 800.08, 1200].map(squareMetres)).toEqual(['156.3', '0.01', '800.08', '1200'])
   })
 })

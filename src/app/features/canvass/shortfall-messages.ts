@@ -5,7 +5,7 @@ export default defineMessages({
   'zh-CN': {
     canvassTally: {
       answer: { agree: '同意', object: '反对', abstain: '弃权', undecided: '未表态', unreachable: '联系不上', unasked: '还没问' },
-      verdict: { passed: '通过', failed: '未通过', pending: '待定' },
+      verdict: { passed: '通过', failed: '未通过', notYet: '还没达到', pending: '待定' },
       missing: {
         consent: '还差 {households} 户同意',
         consentArea: '还差 {households} 户同意、{area} ㎡',
@@ -21,7 +21,7 @@ export default defineMessages({
   en: {
     canvassTally: {
       answer: { agree: 'Agree', object: 'Object', abstain: 'Abstain', undecided: 'Undecided', unreachable: 'Unreachable', unasked: 'Not asked' },
-      verdict: { passed: 'Passed', failed: 'Not passed', pending: 'Pending' },
+      verdict: { passed: 'Passed', failed: 'Not passed', notYet: 'Not yet', pending: 'Pending' },
       missing: {
         consent: '{households} more household(s) must agree',
         consentArea: '{households} more household(s) and {area} m² must agree',

@@ -34,14 +34,28 @@ export function shortfallLines(tally: CanvassTally, t: Translate): string[] {
   return lines
 }
 
-/** The key of a canvass's result: 通过, 未通过, or 待定 while an area it needs is missing. */
-export function verdictKey(passed: boolean | null): `canvassTally.verdict.${'passed' | 'failed' | 'pending'}` {
-  return `canvassTally.verdict.${passed === true ? 'passed' : passed === false ? 'failed' : 'pending'}`
+export type Verdict = 'passed' | 'failed' | 'notYet' | 'pending'
+
+/**
+ * A canvass's result: 通过 once its rule is met; 未通过 only once closed without it (an open one is 还没达到: answers
+ * may still come); 待定 while an area it needs is missing.
+ */
+export function verdictOf(passed: boolean | null, closed: boolean): Verdict {
+  if (passed === null) return 'pending'
+  return passed ? 'passed' : closed ? 'failed' : 'notYet'
 }
+
+/** The key of a result's word. */
+export const verdictKey = (verdict: Verdict) => `canvassTally.verdict.${verdict}` as const
+
+const VERDICT_TAGS = { passed: 'success', failed: 'danger', notYet: 'warning', pending: 'info' } as const satisfies Record<Verdict, string>
+
+/** The colour of a result's tag in the workspace (an Element Plus tag type). */
+export const verdictTag = (verdict: Verdict) => VERDICT_TAGS[verdict]
 
 /** The canvass's state in a word or a line: 通过, 未通过 once closed, or else the first thing it still needs. */
 export function headline(tally: CanvassTally, closed: boolean, t: Translate): string {
-  if (tally.passed) return t(verdictKey(true))
-  if (closed) return t(verdictKey(false))
+  if (tally.passed) return t(verdictKey('passed'))
+  if (closed) return t(verdictKey('failed'))
   return shortfallLines(tally, t)[0] ?? ''
 }
