@@ -8,7 +8,7 @@ import type { RouteRecordRaw } from 'vue-router'
 export const officeRoutes: RouteRecordRaw = {
   path: '/office',
   component: () => import('./OfficeLayout.vue'),
-  meta: { messages: ['office', 'issues', 'account', 'officeDevices', 'points'] },
+  meta: { messages: ['office', 'issues', 'account', 'sync', 'officeDevices', 'points'] },
   children: [
     { path: '', name: 'office', component: () => import('./OfficeIssues.vue') },
     { path: 'issues/:id', name: 'office-issue', component: () => import('./OfficeIssue.vue'), props: true },
