@@ -1,54 +1,38 @@
-import { createRouter, createWebHistory, type RouteRecordRaw, type RouterScrollBehavior } from 'vue-router'
+import { createRouter, createWebHistory, type NavigationGuard, type RouteRecordRaw, type Router, type RouterHistory, type RouterScrollBehavior } from 'vue-router'
 import { loadMessages, type LazyMessages } from './i18n'
 import HomeView from './features/home/HomeView.vue'
 import { canvassRoutes } from './features/canvass/routes'
+
+/** The name of the stand-in for the office's routes until they are loaded. */
+const OFFICE_PENDING = 'office-pending'
 
 /** Home is in the first chunk; every other screen is its own chunk, precached by the service worker. */
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'home', component: HomeView },
   { path: '/buildings', name: 'buildings', component: () => import('./features/households/BuildingList.vue'), meta: { messages: ['households'] } },
   { path: '/buildings/:buildingId', name: 'building', component: () => import('./features/households/BuildingDetail.vue'), props: true, meta: { messages: ['households'] } },
-  { path: '/households/:householdId', name: 'household', component: () => import('./features/households/HouseholdDetail.vue'), props: true, meta: { messages: ['households'] } },
+  { path: '/households/:householdId', name: 'household', component: () => import('./features/households/HouseholdDetail.vue'), props: true, meta: { messages: ['households', 'sync'] } },
   { path: '/worklist', name: 'worklist', component: () => import('./features/worklist/WorklistView.vue'), meta: { messages: ['worklist'] } },
-  { path: '/visits', name: 'visits', component: () => import('./features/visits/VisitList.vue'), meta: { messages: ['visits'] } },
+  { path: '/visits', name: 'visits', component: () => import('./features/visits/VisitList.vue'), meta: { messages: ['visits', 'sync'] } },
   { path: '/visits/new', name: 'visit-new', component: () => import('./features/visits/VisitEdit.vue'), meta: { messages: ['visits'] } },
-  { path: '/visits/:id', name: 'visit', component: () => import('./features/visits/VisitDetail.vue'), props: true, meta: { messages: ['visits', 'account'] } },
+  { path: '/visits/:id', name: 'visit', component: () => import('./features/visits/VisitDetail.vue'), props: true, meta: { messages: ['visits', 'account', 'sync'] } },
   { path: '/visits/:id/edit', name: 'visit-edit', component: () => import('./features/visits/VisitEdit.vue'), props: true, meta: { messages: ['visits'] } },
-  { path: '/issues', name: 'issues', component: () => import('./features/issues/IssueList.vue'), meta: { messages: ['issues'] } },
+  { path: '/issues', name: 'issues', component: () => import('./features/issues/IssueList.vue'), meta: { messages: ['issues', 'sync'] } },
   { path: '/issues/new', name: 'issue-new', component: () => import('./features/issues/IssueEdit.vue'), meta: { messages: ['issues'] } },
-  { path: '/issues/:id', name: 'issue', component: () => import('./features/issues/IssueDetail.vue'), props: true, meta: { messages: ['issues', 'account'] } },
+  { path: '/issues/:id', name: 'issue', component: () => import('./features/issues/IssueDetail.vue'), props: true, meta: { messages: ['issues', 'account', 'sync'] } },
   { path: '/issues/:id/edit', name: 'issue-edit', component: () => import('./features/issues/IssueEdit.vue'), props: true, meta: { messages: ['issues'] } },
-  { path: '/inspections', name: 'inspections', component: () => import('./features/inspections/InspectionList.vue'), meta: { messages: ['inspections'] } },
+  { path: '/inspections', name: 'inspections', component: () => import('./features/inspections/InspectionList.vue'), meta: { messages: ['inspections', 'sync'] } },
   { path: '/inspections/new', name: 'inspection-new', component: () => import('./features/inspections/InspectionStart.vue'), meta: { messages: ['inspections'] } },
-  { path: '/inspections/:id', name: 'inspection', component: () => import('./features/inspections/InspectionChecklist.vue'), props: true, meta: { messages: ['inspections'] } },
-  { path: '/inspections/:id/summary', name: 'inspection-summary', component: () => import('./features/inspections/InspectionSummary.vue'), props: true, meta: { messages: ['inspections', 'account'] } },
+  { path: '/inspections/:id', name: 'inspection', component: () => import('./features/inspections/InspectionChecklist.vue'), props: true, meta: { messages: ['inspections', 'sync'] } },
+  { path: '/inspections/:id/summary', name: 'inspection-summary', component: () => import('./features/inspections/InspectionSummary.vue'), props: true, meta: { messages: ['inspections', 'account', 'sync'] } },
   ...canvassRoutes,
   { path: '/campaigns/:id', name: 'campaign', component: () => import('./features/campaigns/CampaignTasks.vue'), props: true, meta: { messages: ['campaigns'] } },
-  { path: '/settings', name: 'settings', component: () => import('./features/settings/SettingsView.vue'), meta: { messages: ['settings', 'account', 'lock', 'pwaCards', 'points'] } },
-  { path: '/signin', name: 'signin', component: () => import('./features/session/SessionSignIn.vue'), meta: { messages: ['account', 'pwaCards'] } },
+  { path: '/settings', name: 'settings', component: () => import('./features/settings/SettingsView.vue'), meta: { messages: ['settings', 'account', 'sync', 'lock', 'pwaCards', 'points'] } },
+  { path: '/signin', name: 'signin', component: () => import('./features/session/SessionSignIn.vue'), meta: { messages: ['account', 'sync', 'pwaCards'] } },
   { path: '/password', name: 'password', component: () => import('./features/session/SessionChangePassword.vue'), meta: { messages: ['account'] } },
-  {
-    // The office's workspace on a desk: its own layout (no tab bar), Element Plus, each page its own chunk.
-    path: '/office',
-    component: () => import('./features/office/OfficeLayout.vue'),
-    meta: { messages: ['office', 'issues', 'account', 'officeDevices', 'points'] },
-    children: [
-      { path: '', name: 'office', component: () => import('./features/office/OfficeIssues.vue') },
-      { path: 'issues/:id', name: 'office-issue', component: () => import('./features/office/OfficeIssue.vue'), props: true },
-      { path: 'residents', name: 'office-residents', component: () => import('./features/office/OfficeResidents.vue'), meta: { messages: ['households'] } },
-      { path: 'people', name: 'office-people', component: () => import('./features/office/OfficePeople.vue') },
-      { path: 'templates', name: 'office-templates', component: () => import('./features/office/templates/OfficeTemplates.vue'), meta: { messages: ['inspections', 'officeTemplates'] } },
-      { path: 'campaigns', name: 'office-campaigns', component: () => import('./features/office/campaigns/OfficeCampaigns.vue'), meta: { messages: ['campaigns'] } },
-      { path: 'campaigns/:id', name: 'office-campaign', component: () => import('./features/office/campaigns/OfficeCampaign.vue'), props: true, meta: { messages: ['campaigns'] } },
-      { path: 'canvasses', meta: { messages: ['officeCanvass', 'canvassTally'] }, children: [{ path: '', name: 'office-canvasses', component: () => import('./features/office/canvasses/OfficeCanvasses.vue') }, { path: ':id', name: 'office-canvass', component: () => import('./features/office/canvasses/OfficeCanvass.vue'), props: true }] },
-      { path: 'communities', name: 'office-communities', component: () => import('./features/office/OfficeCommunities.vue') },
-      { path: 'coverage', name: 'office-coverage', component: () => import('./features/office/OfficeCoverage.vue'), meta: { messages: ['officeCoverage'] } },
-      { path: 'devices', name: 'office-devices', component: () => import('./features/office/devices/OfficeDevices.vue') },
-      { path: 'report', name: 'office-report', component: () => import('./features/office/report/OfficeReport.vue'), meta: { messages: ['officeReport'] } },
-      { path: 'audit', name: 'office-audit', component: () => import('./features/office/audit/OfficeAudit.vue') },
-      { path: 'points', name: 'office-points', component: () => import('./features/office/points/OfficePoints.vue') },
-    ],
-  },
+  // The office's routes (features/office/routes.ts) stand behind this until a path under /office is opened.
+  // It has no view: `officeOnDemand` puts them in its place before anything renders.
+  { path: '/office/:rest(.*)*', name: OFFICE_PENDING, components: {} },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 
@@ -85,8 +69,25 @@ const scrollBehavior: RouterScrollBehavior = (to, from, savedPosition) => {
   return { top: 0 }
 }
 
-export function createAppRouter() {
-  const router = createRouter({ history: createWebHistory(import.meta.env.BASE_URL), routes, scrollBehavior })
+/**
+ * Adds the office's routes when a path under /office is first opened, then makes the same navigation again,
+ * so that a deep link or a reload lands on its page. Opened by back or forward (the address bar is already
+ * there), the second navigation replaces the history entry instead of adding one after it.
+ */
+function officeOnDemand(router: Router): NavigationGuard {
+  return async (to) => {
+    if (to.name !== OFFICE_PENDING) return
+    const { officeRoutes } = await import('./features/office/routes')
+    router.removeRoute(OFFICE_PENDING)
+    router.addRoute(officeRoutes)
+    return router.options.history.location === to.fullPath ? { path: to.fullPath, replace: true } : to.fullPath
+  }
+}
+
+/** The app's router; tests pass a memory history. */
+export function createAppRouter(history: RouterHistory = createWebHistory(import.meta.env.BASE_URL)) {
+  const router = createRouter({ history, routes, scrollBehavior })
+  router.beforeEach(officeOnDemand(router))
   router.beforeResolve((to) => loadMessages(to.matched.flatMap((record) => record.meta.messages ?? [])))
   return router
 }

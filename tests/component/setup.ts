@@ -2,10 +2,10 @@ import { mount, type ComponentMountingOptions, type VueWrapper } from '@vue/test
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach } from 'vitest'
 import type { Component } from 'vue'
-import { createMemoryHistory, createRouter, type RouteLocationRaw, type Router } from 'vue-router'
+import { createMemoryHistory, type RouteLocationRaw, type Router } from 'vue-router'
 import { db, type MetaEntry } from '@/app/db/database'
 import { allMessageParts, createAppI18n } from '@/app/i18n'
-import { routes } from '@/app/router'
+import { createAppRouter } from '@/app/router'
 
 /*
  * Component tests share the app's one `db` singleton (repositories and queries are bound to it), so each
@@ -44,8 +44,8 @@ export interface MountWithAppOptions<P> {
 }
 
 /**
- * Mounts `component` as the app would run it: a fresh Pinia, the app's i18n in Chinese, and a memory
- * router over the app's routes, already at `route`.
+ * Mounts `component` as the app would run it: a fresh Pinia, the app's i18n in Chinese, and the app's
+ * router on a memory history, already at `route`.
  */
 export async function mountWithApp<C extends Component, P extends Record<string, unknown> = Record<string, unknown>>(
   component: C,
@@ -53,7 +53,7 @@ export async function mountWithApp<C extends Component, P extends Record<string,
 ): Promise<{ wrapper: VueWrapper; router: Router }> {
   const pinia = createPinia()
   setActivePinia(pinia)
-  const router = createRouter({ history: createMemoryHistory(), routes })
+  const router = createAppRouter(createMemoryHistory())
   await router.push(route)
   await router.isReady()
   const wrapper = mount(component as Component, {

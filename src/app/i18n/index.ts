@@ -3,21 +3,17 @@ import { createI18n } from 'vue-i18n'
 import { LOCALES, type Locale } from '@/domain/locales'
 import common from './common'
 import home from '@/app/features/home/messages'
-import session from '@/app/features/session/messages'
 import pwa from '@/app/pwa/messages'
 import { whileLoading } from '@/app/shell'
 
 /** One feature's words in every locale, as `defineMessages` returns them. */
 export type MessagePart = Record<Locale, object>
 
-/** Words the first screen shows (home, the sync status line, the update prompt) load with it. */
-const firstScreen: MessagePart[] = [common, home, session, pwa]
+/** Words the first screen shows (home, the update prompt) load with it. */
+const firstScreen: MessagePart[] = [common, home, pwa]
 
 function firstScreenCatalog(locale: Locale) {
-  return Object.assign({}, common[locale], home[locale], session[locale], pwa[locale]) as (typeof common)['zh-CN'] &
-    (typeof home)['zh-CN'] &
-    (typeof session)['zh-CN'] &
-    (typeof pwa)['zh-CN']
+  return Object.assign({}, common[locale], home[locale], pwa[locale]) as (typeof common)['zh-CN'] & (typeof home)['zh-CN'] & (typeof pwa)['zh-CN']
 }
 
 /**
@@ -37,6 +33,7 @@ export const lazyMessages = {
   reportNews: () => import('@/app/features/home/news-messages'),
   officeReport: () => import('@/app/features/office/report/messages'),
   account: () => import('@/app/features/session/account-messages'),
+  sync: () => import('@/app/features/session/messages'),
   worklist: () => import('@/app/features/worklist/messages'),
   campaigns: () => import('@/app/features/campaigns/messages'),
   canvass: () => import('@/app/features/canvass/messages'),

@@ -1,5 +1,6 @@
 import { defineMessages } from '@/app/i18n/define'
 
+/** The sync words (the lazy part `sync`): the status line and its banners, each record's sync state, and why a push was refused. */
 export default defineMessages({
   'zh-CN': {
     session: {
