@@ -46,12 +46,8 @@ describe.skipIf(skipReason)('an inspection campaign', () => {
   })
 
   /** The office's PC, through the campaign routes. */
-  async function asOffice<T>(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
-    const response = await fetch(new URL(`/api/v1${path}`, server.url), {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
+  async function asOffice<T>(token: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: T }> {
+    const response = await server.api.request(method, path, { token, body })
     return { status: response.status, json: (await response.json()) as T }
   }
 

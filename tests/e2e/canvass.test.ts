@@ -76,18 +76,9 @@ describe.skipIf(skipReason)('a consent canvass door to door', () => {
     await server?.close()
   })
 
-  /** The office's PC, through the workspace's routes. */
-  async function asOffice(token: string, method: string, path: string, body?: unknown, type = 'application/json'): Promise<Response> {
-    return fetch(new URL(`/api/v1${path}`, server.url), {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': type }) },
-      body: body === undefined ? undefined : body instanceof Blob ? body : JSON.stringify(body),
-    })
-  }
-
   /** The office's roster, as 楼栋住户 exports it, with the building's new stairwell added: twelve owners, one a row. */
   async function importStairwell(office: string) {
-    const exported = await asOffice(office, 'GET', '/communities/c-nanmen/roster.xlsx')
+    const exported = await server.api.request('GET', '/communities/c-nanmen/roster.xlsx', { token: office })
     expect(exported.status).toBe(200)
     const book = new ExcelJS.Workbook()
     await book.xlsx.load(await exported.arrayBuffer())
@@ -97,7 +88,7 @@ describe.skipIf(skipReason)('a consent canvass door to door', () => {
       const row: Record<string, string | number> = { 楼栋: BUILDING, 单元: '2', 房号: unit, 楼层: Number(unit[0]), 姓名: `业主${unit}`, 电话: `1391000${String(1000 + i)}`, 面积: area, 居住情况: '自住' }
       sheet.addRow(ROSTER_HEADER_ROW.map((header) => row[header] ?? null))
     })
-    const imported = await asOffice(office, 'POST', '/communities/c-nanmen/roster/import', new Blob([(await book.xlsx.writeBuffer()) as ArrayBuffer]), ROSTER_XLSX_TYPE)
+    const imported = await server.api.request('POST', '/communities/c-nanmen/roster/import', { token: office, body: new Blob([(await book.xlsx.writeBuffer()) as ArrayBuffer]), type: ROSTER_XLSX_TYPE })
     const preview = RosterPreview.parse(await imported.json())
     expect(preview.problems).toEqual([])
     expect(preview.households.added).toBe(12)
@@ -106,16 +97,12 @@ describe.skipIf(skipReason)('a consent canvass door to door', () => {
 
   /** A second leader for the building, made in 人员, who has set their own password. */
   async function secondLeader(office: string) {
-    const made = await asOffice(office, 'POST', '/communities/c-nanmen/accounts', { username: 'leader2', displayName: LEADER2, role: 'leader', buildingIds: ['b-nanmen-115-2'] })
+    const made = await server.api.request('POST', '/communities/c-nanmen/accounts', { token: office, body: { username: 'leader2', displayName: LEADER2, role: 'leader', buildingIds: ['b-nanmen-115-2'] } })
     expect(made.status).toBe(201)
     const { password } = IssuedPassword.parse(await made.json())
-    const login = await fetch(new URL('/api/v1/auth/login', server.url), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'leader2', password, deviceName: 'set-up' }),
-    })
+    const login = await server.api.request('POST', '/auth/login', { body: { username: 'leader2', password, deviceName: 'set-up' } })
     const { token } = LoginResponse.parse(await login.json())
-    const changed = await asOffice(token, 'POST', '/auth/password', { currentPassword: password, newPassword: LEADER2_PASSWORD })
+    const changed = await server.api.request('POST', '/auth/password', { token, body: { currentPassword: password, newPassword: LEADER2_PASSWORD } })
     expect(changed.status).toBe(204)
   }
 

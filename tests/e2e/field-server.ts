@@ -41,7 +41,10 @@ export interface FieldServer {
   putResidents(residents: Resident[]): Promise<void>
   /** Replaces the served app with the build in `dir`, as a release does (old hashed files go). */
   deploy(dir: string): Promise<void>
-  /** The API as another client sees it (the office's PC, say), through the server's routes. */
+  /**
+   * The API as another client sees it (the office's PC, say), through the server's routes, in-process: the
+   * office stays online whatever `setReachable` does to the phones.
+   */
   api: {
     /** A device token for a demo user. */
     login(username: string): Promise<string>
@@ -49,6 +52,8 @@ export interface FieldServer {
     pullAll(token: string): Promise<Change[]>
     /** A photo's bytes as the server hands them out. */
     attachment(token: string, sha256: string): Promise<Buffer>
+    /** Any route, answered whatever its status; a body is sent as JSON unless it is a Blob of `type`. */
+    request(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, options?: { token?: string; body?: unknown; type?: string }): Promise<Response>
   }
   close(): Promise<void>
 }
@@ -147,6 +152,18 @@ export async function startFieldServer(appDir: string, { appLock = 'optional' }:
       },
       async attachment(token, sha256) {
         return (await call('GET', `/attachments/${sha256}`, { token })).rawPayload
+      },
+      async request(method, path, { token, body, type = 'application/json' } = {}) {
+        const payload = body === undefined ? undefined : body instanceof Blob ? Buffer.from(await body.arrayBuffer()) : JSON.stringify(body)
+        const answer = await app.inject({
+          method,
+          url: `/api/v1${path}`,
+          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(payload === undefined ? {} : { 'content-type': type }) },
+          payload,
+        })
+        const headers = new Headers(Object.entries(answer.headers).map(([name, value]): [string, string] => [name, String(value)]))
+        // A 204 has no body, and a Response refuses one.
+        return new Response(answer.statusCode === 204 ? null : new Uint8Array(answer.rawPayload), { status: answer.statusCode, headers })
       },
     },
     async close() {

@@ -42,11 +42,7 @@ describe.skipIf(skipReason)('volunteer points', () => {
 
     const month = chinaMonth()
     const office = await server.api.login('office1')
-    const adjusted = await fetch(new URL('/api/v1/communities/c-nanmen/points/adjustments', server.url), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${office}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ userId: 'u-leader1', month, points: 5, reason: REASON }),
-    })
+    const adjusted = await server.api.request('POST', '/communities/c-nanmen/points/adjustments', { token: office, body: { userId: 'u-leader1', month, points: 5, reason: REASON } })
     expect(adjusted.status).toBe(201)
 
     await page.goto(new URL('/', server.url).href)
@@ -56,9 +52,7 @@ describe.skipIf(skipReason)('volunteer points', () => {
     await page.goto(new URL('/settings', server.url).href)
     await page.getByText(REASON).waitFor()
 
-    const ranking = (await (
-      await fetch(new URL(`/api/v1/communities/c-nanmen/points?month=${month}`, server.url), { headers: { authorization: `Bearer ${office}` } })
-    ).json()) as PointsMonth
+    const ranking = (await (await server.api.request('GET', `/communities/c-nanmen/points?month=${month}`, { token: office })).json()) as PointsMonth
     const officeTotal = ranking.ranking.find((s) => s.userId === 'u-leader1')!.total
     expect(officeTotal).toBeGreaterThanOrEqual(6)
     await expect.poll(() => total.innerText()).toBe(`${officeTotal} 分`)

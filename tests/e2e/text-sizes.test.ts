@@ -25,7 +25,7 @@ const LONG_DESCRIPTION =
   '三楼楼道东侧的窗户玻璃裂了一大条，窗框也松了，风一大就哐哐响，怕掉下去砸到楼下的人。\n住在三楼的陈伯说已经这样一个星期了，楼下是小孩放学经过的路，请尽快安排人来换。'
 
 interface Problem {
-  kind: 'overlap' | 'clipped'
+  kind: 'overlap' | 'clipped' | 'untranslated'
   text: string
   other?: string
 }
@@ -35,7 +35,8 @@ interface Problem {
  * node's line boxes (Range.getClientRects) are compared with every other's, and with the node's own other
  * lines (too small a line height piles a paragraph's lines onto each other). Text inside a fixed or sticky
  * bar is only compared with text in the same bar: the page scrolls under the bars by design. Tags, labels,
- * buttons and titles must hold their text (scrollWidth within clientWidth), and a select its chosen option.
+ * buttons and titles must hold their text (scrollWidth within clientWidth), and a select its chosen option. Nor
+ * may a screen show a message key instead of its words (each screen loads its own: src/app/i18n).
  */
 function layoutProblems(): Problem[] {
   const problems: Problem[] = []
@@ -56,6 +57,8 @@ function layoutProblems(): Problem[] {
     const node = walker.currentNode
     const text = node.textContent?.trim() ?? ''
     if (!text || hidden(node.parentElement)) continue
+    // A message key shown as it is (`sync.status.done`): its words were not loaded with the screen.
+    if (/^[a-z][A-Za-z]*(\.[A-Za-z]\w*)+$/.test(text)) problems.push({ kind: 'untranslated', text })
     const range = document.createRange()
     range.selectNodeContents(node)
     for (const rect of range.getClientRects()) {
@@ -192,7 +195,7 @@ describe.skipIf(skipReason)('every text size on a small and a common phone', () 
 
   for (const locale of LOCALES) {
     for (const textSize of TEXT_SIZES) {
-      it(`lays out the main screens in ${locale} at ${textSize} text without overlapping or clipped text`, async () => {
+      it(`lays out the main screens in ${locale} at ${textSize} text without overlapping, clipped or untranslated text`, async () => {
         await page.evaluate((stored) => localStorage.setItem('doorstep.preferences', stored), JSON.stringify({ locale, textSize }))
         const found: string[] = []
         for (const width of WIDTHS) {
