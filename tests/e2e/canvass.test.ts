@@ -199,7 +199,8 @@ describe.skipIf(skipReason)('a consent canvass door to door', () => {
       await tile(page, '302').click()
       const history = page.locator('.canvass-history__item')
       await expect.poll(() => history.count()).toBe(2)
-      expect(await history.nth(0).innerText()).toMatch(new RegExp(`^同意\\s+当前有效\\s+业主本人 · 手机签字[\\s\\S]*${LEADER2} 登记于`))
+      // The recorders' names come from a live query of their own (useUserNames), which may answer after the history's.
+      await expect.poll(() => history.nth(0).innerText(), { timeout: 20_000 }).toMatch(new RegExp(`^同意\\s+当前有效\\s+业主本人 · 手机签字[\\s\\S]*${LEADER2} 登记于`))
       expect(await history.nth(1).innerText()).toMatch(new RegExp(`^反对\\s+业主本人 · 没签字[\\s\\S]*${LEADER} 登记于`))
 
       await workspace.reload()
