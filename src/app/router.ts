@@ -43,6 +43,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'campaigns', name: 'office-campaigns', component: () => import('./features/office/campaigns/OfficeCampaigns.vue'), meta: { messages: ['campaigns'] } },
       { path: 'campaigns/:id', name: 'office-campaign', component: () => import('./features/office/campaigns/OfficeCampaign.vue'), props: true, meta: { messages: ['campaigns'] } },
       { path: 'canvasses', meta: { messages: ['officeCanvass', 'canvassTally'] }, children: [{ path: '', name: 'office-canvasses', component: () => import('./features/office/canvasses/OfficeCanvasses.vue') }, { path: ':id', name: 'office-canvass', component: () => import('./features/office/canvasses/OfficeCanvass.vue'), props: true }] },
+      { path: 'mediations', meta: { messages: ['mediation'] }, children: [{ path: '', name: 'office-mediations', component: () => import('./features/office/mediations/OfficeMediations.vue') }, { path: ':id', name: 'office-mediation', component: () => import('./features/office/mediations/OfficeMediation.vue'), props: true }] },
       { path: 'communities', name: 'office-communities', component: () => import('./features/office/OfficeCommunities.vue') },
       { path: 'coverage', name: 'office-coverage', component: () => import('./features/office/OfficeCoverage.vue'), meta: { messages: ['officeCoverage'] } },
       { path: 'devices', name: 'office-devices', component: () => import('./features/office/devices/OfficeDevices.vue') },

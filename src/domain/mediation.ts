@@ -19,6 +19,11 @@ export const MEDIATION_OUTCOMES = ['settled', 'toCommunity', 'toJudicial'] as co
 export const MediationOutcome = z.enum(MEDIATION_OUTCOMES)
 export type MediationOutcome = z.infer<typeof MediationOutcome>
 
+/** Where a case stands: open, or its outcome. */
+export const MEDIATION_STATES = ['open', ...MEDIATION_OUTCOMES] as const
+export type MediationState = (typeof MEDIATION_STATES)[number]
+export const mediationState = (mediation: Pick<MediationFields, 'outcome'>): MediationState => mediation.outcome ?? 'open'
+
 /** A party: a household of the building (its name optional: who came for it), or a person named alone. */
 export const MediationParty = z
   .object({ householdId: RefId.nullable(), name: text(40) })

@@ -11,6 +11,11 @@ export function createMediationQueries(db: DoorstepDatabase) {
       return cases.filter((m) => !m.deletedAt).sort(compareMediations)
     },
 
+    /** Every case this device holds (the office's: the community's), open ones first, then the newest. */
+    async all(): Promise<Mediation[]> {
+      return (await db.mediations.toArray()).filter((m) => !m.deletedAt).sort(compareMediations)
+    },
+
     async get(id: string): Promise<Mediation | undefined> {
       const found = await db.mediations.get(id)
       return found && !found.deletedAt ? found : undefined

@@ -41,7 +41,7 @@ export default defineMessages({
         failed: '状态已经变了，请看最新的状态再办理。',
       },
       commentHint: '写给楼长看的话，比如需要补充的情况',
-      nav: { label: '工作台导航', issues: '诉求', residents: '楼栋住户', people: '人员', templates: '巡查模板', campaigns: '检查任务', canvasses: '表决', communities: '社区', coverage: '走访覆盖', report: '月报导出' },
+      nav: { label: '工作台导航', issues: '诉求', residents: '楼栋住户', people: '人员', templates: '巡查模板', campaigns: '检查任务', canvasses: '表决', mediations: '矛盾调解', communities: '社区', coverage: '走访覆盖', report: '月报导出' },
       header: {
         noCommunity: '还没选社区',
         pickCommunity: '请先在“社区”里选一个社区。',
@@ -323,7 +323,7 @@ export default defineMessages({
         failed: 'The status has changed meanwhile; look at the new status and try again.',
       },
       commentHint: 'A message for the building leader, e.g. what else you need to know',
-      nav: { label: 'Workspace', issues: 'Reports', residents: 'Buildings & residents', people: 'People', templates: 'Inspection templates', campaigns: 'Inspection campaigns', canvasses: 'Votes', communities: 'Communities', coverage: 'Visit coverage', report: 'Monthly report' },
+      nav: { label: 'Workspace', issues: 'Reports', residents: 'Buildings & residents', people: 'People', templates: 'Inspection templates', campaigns: 'Inspection campaigns', canvasses: 'Votes', mediations: 'Mediation', communities: 'Communities', coverage: 'Visit coverage', report: 'Monthly report' },
       header: {
         noCommunity: 'No community chosen',
         pickCommunity: 'Choose a community under “Communities” first.',
