@@ -20,7 +20,7 @@ export default defineMessages({
       mine: {
         title: '我的积分',
         thisMonth: '本月积分',
-        none: '这个月还没有积分。走访、上报诉求、巡查、表决入户都能得分。',
+        none: '这个月还没有积分。走访、上报诉求、巡查、表决入户、调解成功都能得分。',
         earlier: '前几个月',
         month: '{year}年{month}月',
         adjustments: '社区调整',
@@ -88,7 +88,7 @@ export default defineMessages({
       mine: {
         title: 'My points',
         thisMonth: 'This month',
-        none: 'No points this month yet. Visits, issue reports, inspections and canvass answers all earn points.',
+        none: 'No points this month yet. Visits, issue reports, inspections, canvass answers and settled disputes all earn points.',
         earlier: 'Earlier months',
         month: '{year}-{month}',
         adjustments: 'Office adjustments',
