@@ -2,6 +2,7 @@ import { createRouter, createWebHistory, type NavigationGuard, type RouteRecordR
 import { loadMessages, type LazyMessages } from './i18n'
 import HomeView from './features/home/HomeView.vue'
 import { canvassRoutes } from './features/canvass/routes'
+import { mediationRoutes } from './features/mediation/routes'
 
 /** The name of the stand-in for the office's routes until they are loaded. */
 const OFFICE_PENDING = 'office-pending'
@@ -26,6 +27,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/inspections/:id', name: 'inspection', component: () => import('./features/inspections/InspectionChecklist.vue'), props: true, meta: { messages: ['inspections', 'sync'] } },
   { path: '/inspections/:id/summary', name: 'inspection-summary', component: () => import('./features/inspections/InspectionSummary.vue'), props: true, meta: { messages: ['inspections', 'account', 'sync'] } },
   ...canvassRoutes,
+  ...mediationRoutes,
   { path: '/campaigns/:id', name: 'campaign', component: () => import('./features/campaigns/CampaignTasks.vue'), props: true, meta: { messages: ['campaigns'] } },
   { path: '/settings', name: 'settings', component: () => import('./features/settings/SettingsView.vue'), meta: { messages: ['settings', 'account', 'sync', 'lock', 'pwaCards', 'points'] } },
   { path: '/signin', name: 'signin', component: () => import('./features/session/SessionSignIn.vue'), meta: { messages: ['account', 'sync', 'pwaCards'] } },

@@ -21,6 +21,8 @@ export const AUDIT_ACTIONS = [
   'issues.read',
   /** The office's device received canvass answers (who answered for each household, their signature). */
   'canvassAnswers.read',
+  /** The office's device received mediation cases (the parties, what the quarrel is about, what was said). */
+  'mediations.read',
   'export.visits',
   'export.issues',
   'export.inspections',

@@ -76,7 +76,17 @@ export const IssueEvent = z.discriminatedUnion('type', [
 export type IssueEvent = z.infer<typeof IssueEvent>
 
 /** Where a report came from when it was raised from a failed inspection item. */
-export const IssueSource = z.object({ inspectionId: Id, itemId: RefId })
+export const InspectionSource = z.object({ inspectionId: Id, itemId: RefId })
+export type InspectionSource = z.infer<typeof InspectionSource>
+/** … or from a mediation case not settled (src/domain/mediation.ts). */
+export const MediationSource = z.object({ mediationId: Id })
+export const IssueSource = z.union([InspectionSource, MediationSource])
+export type IssueSource = z.infer<typeof IssueSource>
+
+/** The inspection item a report was raised from, if it was. */
+export function inspectionSource(source: IssueSource | null): InspectionSource | null {
+  return source && 'inspectionId' in source ? source : null
+}
 
 export const IssueFields = z.object({
   buildingId: RefId,

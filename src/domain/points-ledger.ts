@@ -4,6 +4,7 @@ import { chinaMonth } from './days'
 import type { Resident } from './households'
 import type { Inspection } from './inspections'
 import type { IssueReport } from './issues'
+import type { Mediation } from './mediation'
 import type { PointAdjustment } from './points'
 import type { Visit } from './visits'
 import { householdCareTags, isCareHousehold, type VisitIntervals } from './worklist'
@@ -16,12 +17,12 @@ import { householdCareTags, isCareHousehold, type VisitIntervals } from './workl
  */
 
 /** The kinds of work that earn points, each as many as the office's rules say (PointRules in ./points). */
-export const EARNED_KINDS = ['visit', 'careVisit', 'reportFiled', 'reportResolved', 'inspection', 'campaignOnTime', 'canvassReached'] as const
+export const EARNED_KINDS = ['visit', 'careVisit', 'reportFiled', 'reportResolved', 'inspection', 'campaignOnTime', 'canvassReached', 'mediation'] as const
 export type EarnedKind = (typeof EARNED_KINDS)[number]
 export type PointKind = EarnedKind | 'adjustment'
 
 /** The points of each piece of work until the office sets its own. */
-export const DEFAULT_POINT_RULES: Readonly<Record<EarnedKind, number>> = { visit: 1, careVisit: 2, reportFiled: 1, reportResolved: 2, inspection: 2, campaignOnTime: 3, canvassReached: 1 }
+export const DEFAULT_POINT_RULES: Readonly<Record<EarnedKind, number>> = { visit: 1, careVisit: 2, reportFiled: 1, reportResolved: 2, inspection: 2, campaignOnTime: 3, canvassReached: 1, mediation: 3 }
 
 export interface PointEntry {
   userId: string
@@ -46,6 +47,8 @@ export interface PointSources {
   /** The canvasses the answers belong to: an answer earns only for a canvass that stands, in its scope, as the tally counts it. */
   canvasses: Iterable<Pick<Canvass, 'id' | 'households'> & Gone>
   canvassAnswers: Iterable<Pick<CanvassAnswer, 'id' | 'createdBy' | 'canvassId' | 'householdId' | 'answer' | 'answeredAt'> & Gone>
+  /** Mediation cases: one settled (调解成功) earns its creator `mediation`, at the outcome's time. */
+  mediations: Iterable<Pick<Mediation, 'id' | 'createdBy' | 'outcome' | 'outcomeAt'> & Gone>
   adjustments: Iterable<PointAdjustment>
 }
 
@@ -105,6 +108,9 @@ export function pointsLedger(rules: Readonly<Record<EarnedKind, number>>, source
     if (!known || earlier(answer.answeredAt, answer.id, known.answeredAt, known.id)) firstReach.set(key, answer)
   }
   for (const reach of firstReach.values()) credit(reach.createdBy, 'canvassReached', reach.id, reach.answeredAt)
+  for (const mediation of sources.mediations) {
+    if (!mediation.deletedAt && mediation.outcome === 'settled' && mediation.outcomeAt) credit(mediation.createdBy, 'mediation', mediation.id, mediation.outcomeAt)
+  }
   for (const adjustment of sources.adjustments) {
     entries.push({ userId: adjustment.userId, month: adjustment.month, kind: 'adjustment', ref: adjustment.id, points: adjustment.points, at: adjustment.at })
   }

@@ -25,6 +25,8 @@ export const PointRules = z.object({
   campaignOnTime: Points.default(DEFAULT_POINT_RULES.campaignOnTime),
   /** A household of a canvass reached (any answer but 联系不上), once per canvass and household. */
   canvassReached: Points.default(DEFAULT_POINT_RULES.canvassReached),
+  /** A mediation case settled (调解成功), to the leader who mediated it. */
+  mediation: Points.default(DEFAULT_POINT_RULES.mediation),
 })
 export type PointRules = z.infer<typeof PointRules>
 

@@ -125,7 +125,7 @@ describe('the points page', { timeout: 30_000 }, () => {
     })
     const wrapper = await mounted()
     const labels = wrapper.findAll('.office-points__rules .el-form-item__label').map((l) => l.text())
-    expect(labels).toEqual(['走访一户', '走访关爱对象', '上报诉求', '诉求办结', '完成巡查', '按时完成巡查任务', '表决入户'])
+    expect(labels).toEqual(['走访一户', '走访关爱对象', '上报诉求', '诉求办结', '完成巡查', '按时完成巡查任务', '表决入户', '调解成功'])
     const visit = wrapper.find('.office-points__rules input[name="rule-visit"]')
     expect((visit.element as HTMLInputElement).value).toBe('1')
     await visit.setValue('3')

@@ -200,11 +200,11 @@ describeEngines('volunteer points', (engine) => {
     const workbook = new ExcelJS.Workbook()
     await workbook.xlsx.load(response.rawPayload as unknown as ArrayBuffer)
     const rows = workbook.worksheets[0]!.getSheetValues().slice(1).map((row) => (row as unknown[]).slice(1))
-    expect(rows[0]).toEqual(['排名', '楼长', '负责楼栋', '积分', '走访一户（次）', '走访关爱对象（次）', '上报诉求（次）', '诉求办结（次）', '完成巡查（次）', '按时完成巡查任务（次）', '表决入户（次）', '社区调整（分）'])
+    expect(rows[0]).toEqual(['排名', '楼长', '负责楼栋', '积分', '走访一户（次）', '走访关爱对象（次）', '上报诉求（次）', '诉求办结（次）', '完成巡查（次）', '按时完成巡查任务（次）', '表决入户（次）', '调解成功（次）', '社区调整（分）'])
     expect(rows.slice(1).map((row) => [row[0], row[1], row[3], ...row.slice(4)])).toEqual([
       // The care visit is worth nothing now, so it is not on the list.
-      [1, '演示楼长', 16, 2, 0, 1, 1, 2, 1, 0, 0],
-      [2, '二号楼长', 12, 2, 0, 0, 0, 0, 0, 0, 6],
+      [1, '演示楼长', 16, 2, 0, 1, 1, 2, 1, 0, 0, 0],
+      [2, '二号楼长', 12, 2, 0, 0, 0, 0, 0, 0, 0, 6],
     ])
   })
 })

@@ -23,6 +23,7 @@ import { hashPassword, verifyPassword } from '@/server/auth/passwords'
 import { DEMO_PASSWORD } from '@/server/seed'
 import { inspectionFields, issueFields, visitFields } from '../fixtures'
 import { canvassAnswerFields, canvassFields } from '../fixtures/canvass'
+import { mediationFields } from '../fixtures/mediation'
 import { png, sha256 } from '../fixtures/images'
 import { mutation } from '../fixtures/mutations'
 import { describeEngines, expectSafeAnswer, pushBody, startApi, type Answer, type CallOptions, type TestApi } from './api'
@@ -170,6 +171,8 @@ function fieldsFor(table: RecordTable, building: string, marker: string, photo?:
     case 'canvassAnswers':
       // A building nobody leads has no canvass: the answer names one nobody made (and is refused for its building).
       return canvassAnswerFields(CANVASS_OF.get(building) ?? uuidv7(), { buildingId: building, householdId: household.id, signature: photo ? 'drawn' : null, photos, note: marker })
+    case 'mediations':
+      return mediationFields({ buildingId: building, description: marker, photos }, HOUSEHOLDS)
   }
 }
 
@@ -186,12 +189,14 @@ function markerFields(record: WorldRecord, marker: string): Record<string, unkno
       return { question: marker }
     case 'canvassAnswers':
       return { note: marker }
+    case 'mediations':
+      return { description: marker }
   }
 }
 
 function markerOf(table: RecordTable, data: Record<string, unknown>): unknown {
   if (table === 'visits') return data.outcome
-  if (table === 'issues') return data.description
+  if (table === 'issues' || table === 'mediations') return data.description
   if (table === 'canvasses') return data.question
   if (table === 'canvassAnswers') return data.note
   return Object.values(data.answers as Record<string, { note: string }>)[0]?.note

@@ -13,6 +13,7 @@ import {
   CanvassAnswerFields,
   CanvassFields,
   IssueFields,
+  MediationFields,
   RECORD_TABLES,
   uuidv7,
   type RecordTable,
@@ -66,6 +67,7 @@ const LEADER_FIELDS: Record<RecordTable, string[]> = {
   inspections: Object.keys(InspectionFields.shape),
   canvasses: Object.keys(CanvassFields.shape),
   canvassAnswers: Object.keys(CanvassAnswerFields.shape),
+  mediations: Object.keys(MediationFields.shape),
 }
 
 /**

@@ -14,6 +14,7 @@ import type {
   Campaign,
   Canvass,
   CanvassAnswer,
+  Mediation,
   PointAdjustment,
   Visit,
 } from '@/domain'
@@ -21,7 +22,7 @@ import type { AttachmentMeta } from '@/domain'
 import type { RecordTable } from '@/domain/tables'
 import { Sealing, sealingMiddleware } from './sealing'
 
-export type SyncedRecord = Visit | IssueReport | Inspection | Canvass | CanvassAnswer
+export type SyncedRecord = Visit | IssueReport | Inspection | Canvass | CanvassAnswer | Mediation
 
 interface OutboxEntryBase {
   /** Local order of changes; sync drains the outbox in this order and sends it as the device's sequence. */
@@ -176,6 +177,7 @@ export class DoorstepDatabase extends Dexie {
   inspections!: EntityTable<Inspection, 'id'>
   canvasses!: EntityTable<Canvass, 'id'>
   canvassAnswers!: EntityTable<CanvassAnswer, 'id'>
+  mediations!: EntityTable<Mediation, 'id'>
   attachments!: EntityTable<StoredAttachment, 'sha256'>
   photoCache!: Table<CachedPhoto, [string, PhotoSize]>
   outbox!: EntityTable<OutboxEntry, 'seq'>
@@ -236,6 +238,8 @@ export class DoorstepDatabase extends Dexie {
     })
     // The office's adjustments of this leader's points, with their reasons (我的积分).
     this.version(9).stores({ pointAdjustments: 'id' })
+    // Mediation cases of a building (矛盾纠纷调解).
+    this.version(10).stores({ mediations: 'id, buildingId, deletedAt' })
   }
 }
 

@@ -4,6 +4,7 @@ import { db, type DoorstepDatabase } from './database'
 import { draftRepository } from './drafts'
 import { inspectionRepository } from './inspections'
 import { issueRepository } from './issues'
+import { mediationRepository } from './mediations'
 import { templateRepository } from './templates'
 import { visitRepository } from './visits'
 
@@ -15,6 +16,7 @@ export function createRepositories(database: DoorstepDatabase) {
     inspections: inspectionRepository(database),
     canvasses: canvassRepository(database),
     canvassAnswers: canvassAnswerRepository(database),
+    mediations: mediationRepository(database),
     templates: templateRepository(database),
     attachments: attachmentRepository(database),
     drafts: draftRepository(database),

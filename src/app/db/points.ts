@@ -20,7 +20,7 @@ export interface MyPoints {
 export async function readMyPoints(db: DoorstepDatabase, now = new Date()): Promise<MyPoints | null> {
   const userId = (await db.meta.get('userId'))?.value
   if (!userId) return null
-  const [communities, residents, visits, issues, inspections, campaigns, canvasses, canvassAnswers, adjustments] = await Promise.all([
+  const [communities, residents, visits, issues, inspections, campaigns, canvasses, canvassAnswers, mediations, adjustments] = await Promise.all([
     db.communities.toArray(),
     db.residents.toArray(),
     db.visits.toArray(),
@@ -29,6 +29,7 @@ export async function readMyPoints(db: DoorstepDatabase, now = new Date()): Prom
     db.campaigns.toArray(),
     db.canvasses.toArray(),
     db.canvassAnswers.toArray(),
+    db.mediations.toArray(),
     db.pointAdjustments.toArray(),
   ])
   // A leader's phone holds its own community only; one pulled before the rules existed takes the defaults.
@@ -43,6 +44,7 @@ export async function readMyPoints(db: DoorstepDatabase, now = new Date()): Prom
     campaigns,
     canvasses,
     canvassAnswers,
+    mediations,
     adjustments: mine,
   }).filter((entry) => entry.userId === userId)
   const thisMonth = chinaMonth(now)

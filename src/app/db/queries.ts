@@ -143,7 +143,7 @@ export function createQueries(db: DoorstepDatabase) {
       return db.issues
         .where('[buildingId+createdAt]')
         .between([inspection.buildingId, Dexie.minKey], [inspection.buildingId, Dexie.maxKey])
-        .filter((r) => !r.deletedAt && r.source?.inspectionId === inspection.id)
+        .filter((r) => !r.deletedAt && r.source !== null && 'inspectionId' in r.source && r.source.inspectionId === inspection.id)
         .toArray()
     },
 

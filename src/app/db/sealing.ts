@@ -14,6 +14,8 @@ export const SEALED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   issues: ['location', 'description', 'events'],
   inspections: ['answers'],
   canvassAnswers: ['respondentName', 'note'],
+  // The parties' names, what the quarrel is about and what was said at each session.
+  mediations: ['parties', 'description', 'sessions'],
   // What travels to the server, what it refused and what it holds back are whole records.
   outbox: ['record', 'change'],
   rejections: ['record'],

@@ -41,6 +41,7 @@ export const lazyMessages = {
   canvassTally: () => import('@/app/features/canvass/shortfall-messages'),
   canvassLink: () => import('@/app/features/canvass-link/messages'),
   points: () => import('@/app/features/points/messages'),
+  mediation: () => import('@/app/features/mediation/messages'),
   lock: () => import('@/app/features/lock/messages'),
   pwaCards: () => import('@/app/pwa/card-messages'),
 } satisfies Record<string, () => Promise<{ default: MessagePart }>>

@@ -7,6 +7,7 @@ import {
   type Campaign,
   type Canvass,
   type CanvassAnswer,
+  type Mediation,
   type Community,
   type EarnedKind,
   type Inspection,
@@ -44,12 +45,13 @@ export async function pointsMonth(storage: Storage, community: Community, month:
   const { from, to } = monthSpan(month)
   // Visits are most of the records and each earns on its own, so only the month's are read. The others earn
   // by what came first (a campaign task, a canvass household) or by a later event (a resolution): all are read.
-  const [visits, issues, inspections, canvasses, canvassAnswers, roster, campaigns, adjustments, users] = await Promise.all([
+  const [visits, issues, inspections, canvasses, canvassAnswers, mediations, roster, campaigns, adjustments, users] = await Promise.all([
     recordsOf<Visit>(storage, community.id, 'visits', { field: 'visitedAt', from, to }),
     recordsOf<IssueReport>(storage, community.id, 'issues', null),
     recordsOf<Inspection>(storage, community.id, 'inspections', null),
     recordsOf<Canvass>(storage, community.id, 'canvasses', null),
     recordsOf<CanvassAnswer>(storage, community.id, 'canvassAnswers', null),
+    recordsOf<Mediation>(storage, community.id, 'mediations', null),
     storage.roster(community.id),
     storage.listReference(community.id, 'campaigns') as unknown as Promise<Campaign[]>,
     storage.listReference(community.id, 'pointAdjustments') as unknown as Promise<PointAdjustment[]>,
@@ -63,6 +65,7 @@ export async function pointsMonth(storage: Storage, community: Community, month:
     campaigns,
     canvasses,
     canvassAnswers,
+    mediations,
     adjustments,
   })
   const standings = new Map(monthRanking(ledger, month).map((standing) => [standing.userId, standing]))
@@ -97,6 +100,7 @@ export const POINT_KIND_WORDS: Record<EarnedKind, string> = {
   inspection: '完成巡查',
   campaignOnTime: '按时完成巡查任务',
   canvassReached: '表决入户',
+  mediation: '调解成功',
 }
 
 /** 表彰名单: the leaders who earned points in the month, by rank, with how many of each kind of work they did. */

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { isDeepStrictEqual } from 'node:util'
 import { z } from 'zod'
 import {
   Campaign,
   CampaignProgress,
   CampaignSummary,
   campaignBuildingState,
+  inspectionSource,
   NewCampaign,
   NewReminder,
   RefId,
@@ -68,7 +70,7 @@ function campaignHazards(inspections: Inspection[], templates: ChecklistTemplate
     .flatMap((inspection) =>
       failedItems(inspection, templateOf(templates, inspection.templateId, inspection.templateVersion)).map(({ itemId, label }) => {
         const answer = inspection.answers[itemId]!
-        const issue = issues.find((r) => r.source?.inspectionId === inspection.id && r.source.itemId === itemId && !r.deletedAt)
+        const issue = issues.find((r) => isDeepStrictEqual(inspectionSource(r.source), { inspectionId: inspection.id, itemId }) && !r.deletedAt)
         return {
           inspectionId: inspection.id,
           buildingId: inspection.buildingId,

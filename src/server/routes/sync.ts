@@ -95,7 +95,7 @@ export const syncRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (
       // search: what it receives is what the office can read. A leader's phone pulls its own buildings for its
       // own work, unaudited.
       if (principal.role === 'office') {
-        for (const table of ['households', 'residents', 'visits', 'issues', 'canvassAnswers'] as const) {
+        for (const table of ['households', 'residents', 'visits', 'issues', 'canvassAnswers', 'mediations'] as const) {
           const rows = page.changes.filter((change) => change.table === table).length
           if (rows > 0) await audit(ctx, request, { action: `${table}.read`, communityId: principal.communityId, target: principal.deviceId, rows, detail: { via: 'sync' } })
         }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import { Campaign, type Inspection, type IssueReport } from '@/domain'
+import { Campaign, inspectionSource, type Inspection, type IssueReport } from '@/domain'
 import type { Database } from './schema'
 
 /**
@@ -63,5 +63,5 @@ export async function campaignInspections(db: Kysely<Database>, communityId: str
 export async function issuesFromInspections(db: Kysely<Database>, communityId: string, inspectionIds: string[]): Promise<IssueReport[]> {
   const wanted = new Set(inspectionIds)
   const rows = await recordsNaming(db, 'issues', communityId, 'inspectionId', inspectionIds)
-  return (rows as unknown as IssueReport[]).filter((issue) => issue.source !== null && wanted.has(issue.source.inspectionId))
+  return (rows as unknown as IssueReport[]).filter((issue) => wanted.has(inspectionSource(issue.source)?.inspectionId ?? ''))
 }

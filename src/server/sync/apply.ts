@@ -9,6 +9,8 @@ import {
   answersRefusal,
   mayBeAssigned,
   newReportState,
+  partyHouseholds,
+  sessionsRefusal,
   noteRequired,
   photosOf,
   reporterMayEdit,
@@ -21,6 +23,7 @@ import {
   type CanvassFields,
   type ChecklistTemplate,
   type InspectionFields,
+  type MediationFields,
   type FieldConflict,
   type IssueMutation,
   type Mutation,
@@ -260,6 +263,20 @@ function canvassRefusal(table: RecordTable, record: Record<string, unknown>, inp
 }
 
 /**
+ * Why a mediation case does not fit, or null: its parties' households are of its building (the case is about a
+ * quarrel there, and only that building's leaders see it), and an edit keeps every session it had, adding only
+ * after them (sessionsRefusal), so that what was said at a sitting is never rewritten or lost.
+ */
+function mediationRefusal(table: RecordTable, record: Record<string, unknown>, before: Record<string, unknown> | undefined, places: Places | undefined): string | null {
+  if (table !== 'mediations') return null
+  // Parsed with the mediation schema already; a stored case was too.
+  const { buildingId, parties, sessions } = record as MediationFields
+  const stranger = partyHouseholds(parties).find((id) => places?.buildingOfHousehold.get(id) !== buildingId)
+  if (stranger) return `Household ${stranger} is not in this building`
+  return before && sessionsRefusal((before as MediationFields).sessions, sessions) ? 'A session once kept is never changed or removed: add a new one' : null
+}
+
+/**
  * Fields a leader sets on a new record and can never change after (`immutable_field`), beyond those the
  * office and the server own.
  */
@@ -278,8 +295,9 @@ function appendOnly(current: StoredRecord): boolean {
 /** The households and residents a record names, for loading their places before a push applies. */
 export function namedPlaces(data: Record<string, unknown>): { households: string[]; residents: string[] } {
   const household = typeof data.householdId === 'string' ? [data.householdId] : []
-  // A canvass names every household it asks.
-  const asked = Array.isArray(data.households) ? data.households.flatMap((h: { householdId?: unknown } | null) => (typeof h?.householdId === 'string' ? [h.householdId] : [])) : []
+  // A canvass names every household it asks, a mediation case its parties'.
+  const listed = [data.households, data.parties].flatMap((list) => (Array.isArray(list) ? (list as unknown[]) : []))
+  const asked = listed.flatMap((h) => (h && typeof h === 'object' && typeof (h as { householdId?: unknown }).householdId === 'string' ? [(h as { householdId: string }).householdId] : []))
   const residents = Array.isArray(data.residentIds) ? data.residentIds.filter((id): id is string => typeof id === 'string') : []
   return { households: [...household, ...asked], residents }
 }
@@ -314,7 +332,7 @@ function create(input: ApplyInput, mutation: PutMutation): Applied {
   const data: Record<string, unknown> = parsed.data
   const buildingId = parsed.data.buildingId
   if (!principal.buildingIds.includes(buildingId)) return rejected(mutation, 'forbidden', 'The building is not assigned to you')
-  const misplaced = placementRefusal(parsed.data, input.places) ?? templateRefusal(mutation.table, data, input.templates)
+  const misplaced = placementRefusal(parsed.data, input.places) ?? templateRefusal(mutation.table, data, input.templates) ?? mediationRefusal(mutation.table, data, undefined, input.places)
   if (misplaced) return rejected(mutation, 'invalid', misplaced)
   const unfit = canvassRefusal(mutation.table, data, input)
   if (unfit) return rejected(mutation, unfit.code, unfit.message)
@@ -361,7 +379,8 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
   if (!parsed.success) return rejected(mutation, 'invalid', describeError(parsed.error))
   const wanted: Record<string, unknown> = parsed.data
   if (!principal.buildingIds.includes(parsed.data.buildingId)) return rejected(mutation, 'forbidden', 'The building is not assigned to you')
-  const misplaced = placementRefusal(parsed.data, input.places) ?? templateRefusal(mutation.table, wanted, input.templates)
+  const misplaced =
+    placementRefusal(parsed.data, input.places) ?? templateRefusal(mutation.table, wanted, input.templates) ?? mediationRefusal(mutation.table, wanted, current.data, input.places)
   if (misplaced) return rejected(mutation, 'invalid', misplaced)
   const foreign = photoRefusal(wanted, current.data, input.namablePhotos)
   if (foreign) return rejected(mutation, 'forbidden', foreign)

@@ -17,10 +17,13 @@ describe('draftLink', () => {
     expect(draftLink('inspection:abc')).toEqual({ kind: 'inspection', to: '/inspections/abc' })
     expect(draftLink('canvass:new:b-1')).toEqual({ kind: 'canvassNew', to: '/canvasses/new?buildingId=b-1' })
     expect(draftLink('canvass:abc:h-101')).toEqual({ kind: 'canvassAnswer', to: '/canvasses/abc/households/h-101' })
+    expect(draftLink('mediation:new:b-1')).toEqual({ kind: 'mediationNew', to: '/mediations/new?buildingId=b-1' })
+    expect(draftLink('mediation:abc:session')).toEqual({ kind: 'mediation', to: '/mediations/abc' })
+    expect(draftLink('mediation:abc:outcome')).toEqual({ kind: 'mediation', to: '/mediations/abc' })
   })
 
   it('offers no link for a key that no form writes', () => {
-    for (const key of ['comment:abc', 'visit:', 'visit', ':new', 'visit:abc:extra', 'visit:follows:', 'visit:follows:v1:x', 'issue:from:i1', 'issue:abc:other', 'canvass:new', 'canvass:abc', 'canvass:abc:']) {
+    for (const key of ['comment:abc', 'visit:', 'visit', ':new', 'visit:abc:extra', 'visit:follows:', 'visit:follows:v1:x', 'issue:from:i1', 'issue:abc:other', 'canvass:new', 'canvass:abc', 'canvass:abc:', 'mediation:new:', 'mediation:abc', 'mediation:abc:other']) {
       expect(draftLink(key), key).toBeNull()
     }
   })

@@ -9,6 +9,7 @@ import {
   type EarnedKind,
   type IssueEvent,
   type IssueStatus,
+  type MediationOutcome,
   type PointAdjustment,
   type PointSources,
 } from '@/domain'
@@ -18,12 +19,12 @@ import {
  * same ledger. Timestamps are UTC; a China month starts at 16:00 UTC on the day before its first.
  */
 
-const RULES: Record<EarnedKind, number> = { visit: 1, careVisit: 3, reportFiled: 2, reportResolved: 4, inspection: 5, campaignOnTime: 6, canvassReached: 7 }
+const RULES: Record<EarnedKind, number> = { visit: 1, careVisit: 3, reportFiled: 2, reportResolved: 4, inspection: 5, campaignOnTime: 6, canvassReached: 7, mediation: 8 }
 
 type Sources = { [K in keyof PointSources]: K extends 'careHouseholds' ? Set<string> : PointSources[K] extends Iterable<infer T> ? T[] : never }
 
 function none(): Sources {
-  return { visits: [], careHouseholds: new Set(), issues: [], inspections: [], campaigns: [], canvasses: [], canvassAnswers: [], adjustments: [] }
+  return { visits: [], careHouseholds: new Set(), issues: [], inspections: [], campaigns: [], canvasses: [], canvassAnswers: [], mediations: [], adjustments: [] }
 }
 
 const visit = (id: string, createdBy: string, visitedAt: string, householdId = 'h1', deletedAt: string | null = null) => ({ id, createdBy, visitedAt, householdId, deletedAt })
@@ -137,6 +138,20 @@ describe('the points ledger, on worked examples', () => {
     expect(brief(sources)).toEqual(['zhang 2026-11 canvassReached a2 7', 'lee 2026-11 canvassReached a4 7'])
   })
 
+  it('credits a settled mediation case to its creator at the outcome’s time, and nothing for one referred on, open or deleted', () => {
+    const mediation = (id: string, outcome: MediationOutcome | null, outcomeAt: string | null, deletedAt: string | null = null) => ({ id, createdBy: 'lee', outcome, outcomeAt, deletedAt })
+    const sources = {
+      ...none(),
+      mediations: [
+        mediation('m1', 'settled', '2026-11-30T16:00:00.000Z'),
+        mediation('m2', 'toJudicial', '2026-11-03T02:00:00.000Z'),
+        mediation('m3', null, null),
+        mediation('m4', 'settled', '2026-11-03T02:00:00.000Z', '2026-11-04T00:00:00.000Z'),
+      ],
+    }
+    expect(brief(sources)).toEqual(['lee 2026-12 mediation m1 8'])
+  })
+
   it('gives nothing for deleted records, answers of a deleted canvass or outside its households', () => {
     const gone = '2026-11-20T00:00:00.000Z'
     const sources = {
@@ -230,6 +245,7 @@ describe('the points ledger, whatever order the records come in', () => {
         fc.record({ createdBy: user, householdId: household, answer: fc.constantFrom<Choice>('agree', 'object', 'abstain', 'undecided', 'unreachable'), answeredAt: instant, canvassId: fc.constantFrom('cv1', 'cv2'), deletedAt: deleted }),
         { maxLength: 10 },
       ),
+      mediations: fc.array(fc.record({ createdBy: user, outcome: fc.constantFrom<MediationOutcome | null>(null, 'settled', 'toCommunity'), outcomeAt: instant, deletedAt: deleted }), { maxLength: 4 }),
       adjustments: fc.array(fc.record({ userId: user, month: fc.constantFrom('2026-10', '2026-11', '2026-12'), points: fc.integer({ min: -20, max: 20 }).filter((p) => p !== 0) }), { maxLength: 4 }),
       rules: fc.record({
         visit: fc.integer({ min: 0, max: 5 }),
@@ -239,6 +255,7 @@ describe('the points ledger, whatever order the records come in', () => {
         inspection: fc.integer({ min: 0, max: 5 }),
         campaignOnTime: fc.integer({ min: 0, max: 5 }),
         canvassReached: fc.integer({ min: 0, max: 5 }),
+        mediation: fc.integer({ min: 0, max: 5 }),
       }),
     })
     .map((drawn) => ({
@@ -257,6 +274,7 @@ describe('the points ledger, whatever order the records come in', () => {
         ],
         canvasses: [canvass('cv1', households), canvass('cv2', ['h1', 'h2'], drawn.canvassDeleted ? '2026-12-02T00:00:00.000Z' : null)],
         canvassAnswers: withIds('a', drawn.answers),
+        mediations: withIds('m', drawn.mediations),
         adjustments: withIds('adj', drawn.adjustments).map((a) => ({ ...a, reason: '补录', by: 'office-1', at: '2026-12-01T02:00:00.000Z' })),
       } satisfies Sources,
     }))
@@ -277,11 +295,12 @@ describe('the points ledger, whatever order the records come in', () => {
       canvasses: order(s.canvasses, seeds[5]!),
       canvassAnswers: order(s.canvassAnswers, seeds[6]!),
       adjustments: order(s.adjustments, seeds[7]!),
+      mediations: order(s.mediations, seeds[8]!),
     }
   }
 
   it('gives the same ledger entry for entry, and the ranking totals add up the month’s entries', () => {
-    const seeds = fc.array(fc.array(fc.integer(), { maxLength: 12 }), { minLength: 8, maxLength: 8 })
+    const seeds = fc.array(fc.array(fc.integer(), { maxLength: 12 }), { minLength: 9, maxLength: 9 })
     fc.assert(
       fc.property(sources, seeds, ({ rules, sources }, seed) => {
         const ledger = pointsLedger(rules, sources)

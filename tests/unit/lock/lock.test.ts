@@ -24,6 +24,7 @@ import {
 } from '@/app/lock/lock'
 import { loadLockState, readKeyring } from '@/app/lock/state'
 import { author, issueFields, storedRows, visitFields } from '../../fixtures'
+import { mediationFields, mediationSession } from '../../fixtures/mediation'
 import { device } from '../sync/harness'
 
 const PIN = '482916'
@@ -98,6 +99,17 @@ describe('an unlocked phone', () => {
     expect(await repos.visits.get(visit.id)).toEqual(visit)
     expect((await db.outbox.toArray()).map((e) => e.record.id)).toEqual([visit.id, issue.id, issue.id])
     expect((await repos.drafts.load('visit:new'))?.data).toEqual({ needs: CANARY.needs })
+  })
+
+  it('seals a mediation case’s parties, story and sessions, and keeps its building clear for the list', async () => {
+    const repos = createRepositories(db)
+    const parties = [{ householdId: 'hh-1', name: CANARY.name }, { householdId: null, name: '王阿姨' }]
+    const kept = await repos.mediations.create(mediationFields({ buildingId: 'b-1', parties, description: CANARY.needs, sessions: [mediationSession({ notes: `约 ${CANARY.phone} 再谈` })] }), author)
+    const [raw] = (await rawRows('mediations')) as Array<Record<string, unknown>>
+    const bytes = Buffer.from(JSON.stringify(raw) + Buffer.from(raw!.sealed as Uint8Array).toString('latin1'))
+    for (const canary of [CANARY.name, CANARY.needs, CANARY.phone]) expect(bytes.includes(Buffer.from(canary)), canary).toBe(false)
+    expect(raw).toMatchObject({ id: kept.id, buildingId: 'b-1' })
+    expect(await repos.mediations.get(kept.id)).toEqual(kept)
   })
 
   it('keeps the lists’ indexes and filters working: dates, buildings, search by name and by text', async () => {

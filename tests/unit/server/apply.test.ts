@@ -5,6 +5,7 @@ import type { MemberPrincipal as Principal } from '@/server/storage/types'
 import { applyMutation, templateKey, templateWireId, type Applied, type Places, type StoredRecord } from '@/server/sync/apply'
 import { inspectionFields, issueFields, template, visitFields } from '../../fixtures'
 import { canvassAnswerFields, canvassFields } from '../../fixtures/canvass'
+import { mediationFields, mediationSession } from '../../fixtures/mediation'
 import { mutation } from '../../fixtures/mutations'
 
 const community = 'c-nanmen'
@@ -397,6 +398,7 @@ describe('the fields a put changes', () => {
       inspections: create('inspections', inspectionFields()),
       canvasses: canvass,
       canvassAnswers: written(answer(leader, canvassAnswerFields(canvass.id), canvass)),
+      mediations: create('mediations', mediationFields()),
     }
     for (const table of RECORD_TABLES) {
       const current = records[table]
@@ -620,5 +622,55 @@ describe('a canvass answer', () => {
   it('names as its signature only photos its leader may name', () => {
     expect(answer(leader, canvassAnswerFields(canvass.id, { signature: 'drawn', photos: [ownPhoto] }), canvass).result.status).toBe('applied')
     expect(rejection(answer(leader, canvassAnswerFields(canvass.id, { signature: 'drawn', photos: [strangersPhoto] }), canvass))).toBe('forbidden')
+  })
+})
+
+describe('a mediation case', () => {
+  const [first, second] = demoHouseholds.filter((h) => h.buildingId === building)
+  const otherBuildings = demoHouseholds.find((h) => h.buildingId === secondBuilding)!
+  const open = (fields: Record<string, unknown>, by = leader) => apply(by, mutation.put('mediations', uuidv7(), fields))
+
+  it('names as parties only households of its building, or people by name', () => {
+    expect(open(mediationFields()).result.status).toBe('applied')
+    expect(open(mediationFields({ parties: [{ householdId: first!.id, name: '' }, { householdId: null, name: '隔壁单元的王阿姨' }] })).result.status).toBe('applied')
+    expect(rejection(open(mediationFields({ parties: [{ householdId: first!.id, name: '' }, { householdId: otherBuildings.id, name: '' }] })))).toBe('invalid')
+    expect(rejection(open(mediationFields({ parties: [{ householdId: first!.id, name: '' }, { householdId: 'no-such-household', name: '' }] })))).toBe('invalid')
+  })
+
+  it('has at least two parties, each a household or a name', () => {
+    expect(rejection(open(mediationFields({ parties: [{ householdId: first!.id, name: '' }] })))).toBe('invalid')
+    expect(rejection(open(mediationFields({ parties: [{ householdId: first!.id, name: '' }, { householdId: null, name: ' ' }] })))).toBe('invalid')
+  })
+
+  it('sets its outcome and the outcome’s time together', () => {
+    const at = '2026-11-20T06:00:00.000Z'
+    expect(rejection(open(mediationFields({ outcome: 'settled', outcomeAt: null })))).toBe('invalid')
+    expect(rejection(open(mediationFields({ outcome: null, outcomeAt: at })))).toBe('invalid')
+    const kept = create('mediations', mediationFields())
+    expect(rejection(apply(leader, mutation.put('mediations', kept.id, { outcome: 'settled' }, kept.rev), kept))).toBe('invalid')
+    expect(written(apply(leader, mutation.put('mediations', kept.id, { outcome: 'toJudicial', outcomeAt: at }, kept.rev), kept)).data).toMatchObject({ outcome: 'toJudicial', outcomeAt: at })
+  })
+
+  it('only gains sessions: one kept is never changed or dropped', () => {
+    const session = mediationSession()
+    const kept = create('mediations', mediationFields({ sessions: [session] }))
+    const sessions = (list: unknown[]) => apply(leader, mutation.put('mediations', kept.id, { sessions: list }, kept.rev), kept)
+    expect(sessions([session, mediationSession()]).result.status).toBe('applied')
+    expect(rejection(sessions([]))).toBe('invalid')
+    expect(rejection(sessions([{ ...session, notes: '改过的记录' }]))).toBe('invalid')
+    expect(rejection(sessions([mediationSession(), session]))).toBe('invalid')
+  })
+
+  it('is opened by a leader of its building and changed by its creator only', () => {
+    expect(rejection(open(mediationFields({ buildingId: 'b-qiaohu-32' })))).toBe('forbidden')
+    expect(rejection(open(mediationFields(), office))).toBe('forbidden')
+    const kept = create('mediations', mediationFields())
+    const edit = (by: Principal) => apply(by, mutation.put('mediations', kept.id, { description: '改一下' }, kept.rev), kept)
+    expect(rejection(edit(otherLeader))).toBe('forbidden')
+    expect(rejection(edit(office))).toBe('forbidden')
+    expect(edit(leader).result.status).toBe('applied')
+    // A second household keeps to the building on an edit too.
+    const moved = apply(leader, mutation.put('mediations', kept.id, { parties: [{ householdId: second!.id, name: '' }, { householdId: otherBuildings.id, name: '' }] }, kept.rev), kept)
+    expect(rejection(moved)).toBe('invalid')
   })
 })

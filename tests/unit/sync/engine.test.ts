@@ -7,6 +7,7 @@ import { LEADER_FIELDS, PUSH_MAX_MUTATIONS, RECORD_TABLES } from '@/domain'
 import { demoBuildings, demoTemplates } from '@/domain/demo'
 import { inspectionFields, issueFields, visitFields } from '../../fixtures'
 import { canvassAnswerFields, canvassFields } from '../../fixtures/canvass'
+import { mediationFields } from '../../fixtures/mediation'
 import { device, pushSizes } from './harness'
 
 const SHA_A = 'a'.repeat(64)
@@ -54,6 +55,7 @@ describe('push', () => {
     await repos.inspections.create(inspectionFields(), author)
     const canvass = await repos.canvasses.create(canvassFields(), author)
     await repos.canvassAnswers.create(canvassAnswerFields(canvass.id), author)
+    await repos.mediations.create(mediationFields(), author)
     await engine.sync()
 
     const puts = server.calls.filter((c) => c.op === 'push').flatMap((c) => c.mutations!)

@@ -11,6 +11,7 @@ import { createTransportDouble, DOUBLE_RECOVERY_KEY, DOUBLE_USER, type Transport
 import { uuidv7, type EarlierDevice } from '@/domain'
 import { inspectionFields, issueFields, visitFields } from '../../fixtures'
 import { canvassAnswerFields, canvassFields } from '../../fixtures/canvass'
+import { mediationFields } from '../../fixtures/mediation'
 
 let db: DoorstepDatabase
 let server: TransportDouble
@@ -104,6 +105,7 @@ async function fillEveryTable({ synced }: { synced: boolean }): Promise<void> {
   await repos.inspections.create(inspectionFields(), author)
   const canvass = await repos.canvasses.create(canvassFields(), author)
   await repos.canvassAnswers.create(canvassAnswerFields(canvass.id), author)
+  await repos.mediations.create(mediationFields(), author)
   if (synced) {
     expect(await createSyncEngine({ db, transport: () => server.transport }).sync()).toMatchObject({ status: 'done' })
     // The first pull replaced the demo's places with the server's (none here): they come back as pulled ones.
@@ -147,8 +149,8 @@ describe('signing out leaves no resident data on the phone', () => {
   it('with the unsent work agreed to, takes the unsynced and refused records with everything else', async () => {
     await signIn(db, server.transport, input)
     await fillEveryTable({ synced: false })
-    expect(await db.outbox.count()).toBe(5)
-    expect(await unsentWork(db)).toMatchObject({ records: 5, refusals: ['m-1'] })
+    expect(await db.outbox.count()).toBe(6)
+    expect(await unsentWork(db)).toMatchObject({ records: 6, refusals: ['m-1'] })
     await signOut(db, server.transport, { discard: await unsentWork(db) })
     const left = await Promise.all(db.tables.filter((table) => table.name !== 'meta').map((table) => table.count()))
     expect(left.every((count) => count === 0)).toBe(true)

@@ -1,11 +1,12 @@
 /** Which kind of unfinished form a draft is, as the home screen names it. */
-export type DraftKind = 'visitNew' | 'visitEdit' | 'issueNew' | 'issueEdit' | 'issueComment' | 'inspectionNew' | 'inspection' | 'canvassNew' | 'canvassAnswer'
+export type DraftKind = 'visitNew' | 'visitEdit' | 'issueNew' | 'issueEdit' | 'issueComment' | 'inspectionNew' | 'inspection' | 'canvassNew' | 'canvassAnswer' | 'mediationNew' | 'mediation'
 
 /**
  * Where to resume a draft, from the key its form saved it under: the route of that form. Null for a key
  * no form of this version writes. The keys:
  *   visit:new · visit:follows:<visitId> · visit:<id> · issue:new · issue:from:<inspectionId>:<itemId> · issue:<id> ·
- *   issue:<id>:comment · inspection:new · inspection:<id> · canvass:new:<buildingId> · canvass:<id>:<householdId>
+ *   issue:<id>:comment · inspection:new · inspection:<id> · canvass:new:<buildingId> · canvass:<id>:<householdId> ·
+ *   mediation:new:<buildingId> · mediation:<id>:session · mediation:<id>:outcome
  */
 export function draftLink(key: string): { kind: DraftKind; to: string } | null {
   const [type, id, ...rest] = key.split(':')
@@ -32,6 +33,10 @@ export function draftLink(key: string): { kind: DraftKind; to: string } | null {
   if (type === 'canvass' && rest.length === 1 && rest[0]) {
     if (id === 'new') return { kind: 'canvassNew', to: `/canvasses/new?${new URLSearchParams({ buildingId: rest[0] })}` }
     return { kind: 'canvassAnswer', to: `/canvasses/${path}/households/${encodeURIComponent(rest[0])}` }
+  }
+  if (type === 'mediation' && rest.length === 1) {
+    if (id === 'new' && rest[0]) return { kind: 'mediationNew', to: `/mediations/new?${new URLSearchParams({ buildingId: rest[0] })}` }
+    if (rest[0] === 'session' || rest[0] === 'outcome') return { kind: 'mediation', to: `/mediations/${path}` }
   }
   return null
 }

@@ -1,4 +1,4 @@
-import type { ChecklistTemplate, Inspection, IssueReport } from '@/domain'
+import { inspectionSource, type ChecklistTemplate, type Inspection, type IssueReport } from '@/domain'
 import { queries, useLiveQuery } from '@/app/db/read'
 
 /** An inspection with the exact template version it followed. */
@@ -21,7 +21,7 @@ export function useInspection(id: () => string) {
     const { inspection, template } = await withTemplate(found)
     if (!template) return null
     const issues = await queries.issuesFromInspection(inspection)
-    const issueByItem = new Map(issues.flatMap((issue) => (issue.source ? [[issue.source.itemId, issue] as const] : [])))
+    const issueByItem = new Map(issues.flatMap((issue) => { const source = inspectionSource(issue.source); return source ? [[source.itemId, issue] as const] : [] }))
     return { inspection, template, issueByItem }
   }, [id])
 }

@@ -41,7 +41,7 @@ export default defineMessages({
         failed: '状态已经变了，请看最新的状态再办理。',
       },
       commentHint: '写给楼长看的话，比如需要补充的情况',
-      nav: { label: '工作台导航', issues: '诉求', residents: '楼栋住户', people: '人员', templates: '巡查模板', campaigns: '检查任务', canvasses: '表决', communities: '社区', coverage: '走访覆盖', report: '月报导出' },
+      nav: { label: '工作台导航', issues: '诉求', residents: '楼栋住户', people: '人员', templates: '巡查模板', campaigns: '检查任务', canvasses: '表决', mediations: '矛盾调解', communities: '社区', coverage: '走访覆盖', report: '月报导出' },
       header: {
         noCommunity: '还没选社区',
         pickCommunity: '请先在“社区”里选一个社区。',
@@ -230,6 +230,7 @@ export default defineMessages({
         visits: { read: '查看走访记录' },
         issues: { read: '查看居民诉求' },
         canvassAnswers: { read: '查看表决答复' },
+        mediations: { read: '查看调解案件' },
         export: { visits: '导出走访记录', issues: '导出居民诉求', inspections: '导出安全巡查', canvass: '导出表决结果', signatures: '导出签名' },
         report: { download: '下载月报' },
         roster: { import: '导入花名册', export: '导出花名册' },
@@ -322,7 +323,7 @@ export default defineMessages({
         failed: 'The status has changed meanwhile; look at the new status and try again.',
       },
       commentHint: 'A message for the building leader, e.g. what else you need to know',
-      nav: { label: 'Workspace', issues: 'Reports', residents: 'Buildings & residents', people: 'People', templates: 'Inspection templates', campaigns: 'Inspection campaigns', canvasses: 'Votes', communities: 'Communities', coverage: 'Visit coverage', report: 'Monthly report' },
+      nav: { label: 'Workspace', issues: 'Reports', residents: 'Buildings & residents', people: 'People', templates: 'Inspection templates', campaigns: 'Inspection campaigns', canvasses: 'Votes', mediations: 'Mediation', communities: 'Communities', coverage: 'Visit coverage', report: 'Monthly report' },
       header: {
         noCommunity: 'No community chosen',
         pickCommunity: 'Choose a community under “Communities” first.',
@@ -511,6 +512,7 @@ export default defineMessages({
         visits: { read: 'Read visits' },
         issues: { read: 'Read issue reports' },
         canvassAnswers: { read: 'Read vote answers' },
+        mediations: { read: 'Read mediation cases' },
         export: { visits: 'Exported visits', issues: 'Exported reports', inspections: 'Exported inspections', canvass: 'Exported a vote’s results', signatures: 'Exported a vote’s signatures' },
         report: { download: 'Downloaded the monthly report' },
         roster: { import: 'Imported the roster', export: 'Exported the roster' },

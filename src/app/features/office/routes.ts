@@ -18,6 +18,7 @@ export const officeRoutes: RouteRecordRaw = {
     { path: 'campaigns', name: 'office-campaigns', component: () => import('./campaigns/OfficeCampaigns.vue'), meta: { messages: ['campaigns'] } },
     { path: 'campaigns/:id', name: 'office-campaign', component: () => import('./campaigns/OfficeCampaign.vue'), props: true, meta: { messages: ['campaigns'] } },
     { path: 'canvasses', meta: { messages: ['officeCanvass', 'canvassTally'] }, children: [{ path: '', name: 'office-canvasses', component: () => import('./canvasses/OfficeCanvasses.vue') }, { path: ':id', name: 'office-canvass', component: () => import('./canvasses/OfficeCanvass.vue'), props: true }] },
+    { path: 'mediations', meta: { messages: ['mediation'] }, children: [{ path: '', name: 'office-mediations', component: () => import('./mediations/OfficeMediations.vue') }, { path: ':id', name: 'office-mediation', component: () => import('./mediations/OfficeMediation.vue'), props: true }] },
     { path: 'communities', name: 'office-communities', component: () => import('./OfficeCommunities.vue') },
     { path: 'coverage', name: 'office-coverage', component: () => import('./OfficeCoverage.vue'), meta: { messages: ['officeCoverage'] } },
     { path: 'devices', name: 'office-devices', component: () => import('./devices/OfficeDevices.vue') },

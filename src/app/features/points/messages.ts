@@ -11,6 +11,7 @@ export default defineMessages({
         inspection: '完成巡查',
         campaignOnTime: '按时完成巡查任务',
         canvassReached: '表决入户',
+        mediation: '调解成功',
         adjustment: '社区调整',
       },
       count: '{n} 次',
@@ -19,7 +20,7 @@ export default defineMessages({
       mine: {
         title: '我的积分',
         thisMonth: '本月积分',
-        none: '这个月还没有积分。走访、上报诉求、巡查、表决入户都能得分。',
+        none: '这个月还没有积分。走访、上报诉求、巡查、表决入户、调解成功都能得分。',
         earlier: '前几个月',
         month: '{year}年{month}月',
         adjustments: '社区调整',
@@ -78,6 +79,7 @@ export default defineMessages({
         inspection: 'Inspection done',
         campaignOnTime: 'Campaign inspection on time',
         canvassReached: 'Household reached in a canvass',
+        mediation: 'Dispute settled',
         adjustment: 'Office adjustment',
       },
       count: '{n}×',
@@ -86,7 +88,7 @@ export default defineMessages({
       mine: {
         title: 'My points',
         thisMonth: 'This month',
-        none: 'No points this month yet. Visits, issue reports, inspections and canvass answers all earn points.',
+        none: 'No points this month yet. Visits, issue reports, inspections, canvass answers and settled disputes all earn points.',
         earlier: 'Earlier months',
         month: '{year}-{month}',
         adjustments: 'Office adjustments',
