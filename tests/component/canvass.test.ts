@@ -137,10 +137,10 @@ describe('the building screen', () => {
     await db.households.update(flat('101'), { entrance: '1' })
 
     const { wrapper } = await mountWithApp(BuildingDetail, { props: { buildingId: BUILDING }, route: `/buildings/${BUILDING}` })
-    await vi.waitFor(() => expect(wrapper.findAll('.canvass-entry__item')).toHaveLength(2))
-    expect(wrapper.findAll('.canvass-entry__question').map((q) => q.text())).toEqual(['是否同意加装电梯', '去年的楼道改造'])
-    expect(wrapper.findAll('.canvass-entry__state')[0]!.text()).toBe('还差 5 户同意、403.94 ㎡')
-    expect(wrapper.find('.canvass-entry__start').attributes('href')).toBe(`/canvasses/new?buildingId=${BUILDING}`)
+    await vi.waitFor(() => expect(wrapper.findAll('.building-section__item')).toHaveLength(2))
+    expect(wrapper.findAll('.building-section__title').map((q) => q.text())).toEqual(['是否同意加装电梯', '去年的楼道改造'])
+    expect(wrapper.findAll('.building-section__state')[0]!.text()).toBe('还差 5 户同意、403.94 ㎡')
+    expect(wrapper.find('.building-section__start').attributes('href')).toBe(`/canvasses/new?buildingId=${BUILDING}`)
 
     const start = await mountWithApp(CanvassStart, { route: `/canvasses/new?buildingId=${BUILDING}` })
     const form = start.wrapper
