@@ -12,9 +12,9 @@ export interface Problem {
 /**
  * Text that overlaps other text, or does not fit its box, on the screen as laid out now. Every visible text
  * node's line boxes (Range.getClientRects) are compared with every other's, and with the node's own other
- * lines (too small a line height piles a paragraph's lines onto each other). Text inside a fixed or sticky
- * bar is only compared with text in the same bar: the page scrolls under the bars by design. Tags, labels,
- * buttons and titles must hold their text (scrollWidth within clientWidth), and a select its chosen option. Nor
+ * lines (too small a line height piles a paragraph's lines onto each other); lines a line clamp hides are left
+ * out. Text inside a fixed or sticky bar is only compared with text in the same bar: the page scrolls under the
+ * bars by design. Tags, labels, buttons and titles must hold their text (scrollWidth within clientWidth), and a select its chosen option. Nor
  * may a screen show a message key instead of its words (each screen loads its own: src/app/i18n).
  */
 export function layoutProblems(): Problem[] {
@@ -30,6 +30,7 @@ export function layoutProblems(): Problem[] {
     for (let e = el; e; e = e.parentElement) if (['fixed', 'sticky'].includes(getComputedStyle(e).position)) return e
     return null
   }
+  const TOLERANCE = 1
   const boxes: Array<{ node: Node; layer: Element | null; rect: DOMRect; text: string }> = []
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)
   while (walker.nextNode()) {
@@ -40,11 +41,16 @@ export function layoutProblems(): Problem[] {
     if (/^[a-z][A-Za-z]*(\.[A-Za-z]\w*)+$/.test(text)) problems.push({ kind: 'untranslated', text })
     const range = document.createRange()
     range.selectNodeContents(node)
+    // Lines cut off on purpose by a line clamp (a list's two-line summary) are laid out but not shown.
+    let shownTo = Infinity
+    for (let e = node.parentElement; e; e = e.parentElement) {
+      if (getComputedStyle(e).webkitLineClamp !== 'none') shownTo = Math.min(shownTo, e.getBoundingClientRect().bottom)
+    }
     for (const rect of range.getClientRects()) {
+      if (rect.top >= shownTo - TOLERANCE) continue
       if (rect.width > 1 && rect.height > 1) boxes.push({ node, layer: layerOf(node.parentElement), rect, text: text.slice(0, 24) })
     }
   }
-  const TOLERANCE = 1
   for (let i = 0; i < boxes.length; i++) {
     for (let j = i + 1; j < boxes.length; j++) {
       const [a, b] = [boxes[i]!, boxes[j]!]
