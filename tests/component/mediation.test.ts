@@ -1,3 +1,4 @@
+import type { DOMWrapper } from '@vue/test-utils'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { repos } from '@/app/db'
 import { db } from '@/app/db/database'
@@ -27,9 +28,14 @@ describe('the building screen', () => {
     const settled = await repos.mediations.create(mediationFields({ buildingId: BUILDING, description: '楼道堆放杂物', kind: 'obstruction', outcome: 'settled', outcomeAt: '2026-11-21T02:00:00.000Z' }), me, new Date('2026-11-22T00:00:00.000Z'))
     await repos.mediations.create(mediationFields({ buildingId: BUILDING, description: '楼上漏水到楼下', kind: 'leak' }), me, new Date('2026-11-20T00:00:00.000Z'))
     const { wrapper } = await mountWithApp(BuildingDetail, { props: { buildingId: BUILDING }, route: `/buildings/${BUILDING}` })
-    await vi.waitFor(() => expect(wrapper.findAll('.mediation-entry__item')).toHaveLength(2))
-    expect(wrapper.findAll('.mediation-entry__item').map((item) => item.text())).toEqual(['楼上漏水到楼下漏水 · 调解中', '楼道堆放杂物占道/堆物 · 调解成功'])
-    expect(wrapper.findAll('.mediation-entry__item')[1]!.attributes('href')).toBe(`/mediations/${settled.id}`)
+    const items = () => wrapper.findAll('.mediation-entry .building-section__item')
+    await vi.waitFor(() => expect(items()).toHaveLength(2))
+    const lines = (item: DOMWrapper<Element>) => ['title', 'meta', 'state'].map((part) => item.find(`.building-section__${part}`).text())
+    expect(items().map(lines)).toEqual([
+      ['楼上漏水到楼下', '漏水', '调解中'],
+      ['楼道堆放杂物', '占道/堆物', '调解成功'],
+    ])
+    expect(items()[1]!.attributes('href')).toBe(`/mediations/${settled.id}`)
   })
 })
 

@@ -123,7 +123,9 @@ describe.skipIf(skipReason)('mediation cases from the stairwell to the office', 
 
     // The building's 矛盾调解: the open case first, each with its kind and state.
     await page.goto(at(`/buildings/${BUILDING}`))
-    await expect.poll(() => page.locator('.mediation-entry__meta').allInnerTexts()).toEqual(['噪音 · 调解中', '漏水 · 调解成功'])
+    const entry = (part: string) => page.locator(`.mediation-entry .building-section__${part}`).allInnerTexts()
+    await expect.poll(() => entry('meta')).toEqual(['噪音', '漏水'])
+    expect(await entry('state')).toEqual(['调解中', '调解成功'])
 
     // Back online: the app syncs by itself, the agreement photo with it.
     server.setReachable(true)
@@ -185,7 +187,7 @@ describe.skipIf(skipReason)('mediation cases from the stairwell to the office', 
     // Screens at 320 and 390 px, normal and largest text, in both languages.
     const found: string[] = []
     const screens = [
-      { name: 'building', path: `/buildings/${BUILDING}`, ready: '.mediation-entry__item' },
+      { name: 'building', path: `/buildings/${BUILDING}`, ready: '.mediation-entry .building-section__item' },
       { name: 'new-case', path: `/mediations/new?buildingId=${BUILDING}`, ready: '.mediation-start__flat' },
       { name: 'case-open', path: `/mediations/${noiseId}`, ready: '.mediation-view__session' },
       { name: 'case-settled', path: `/mediations/${leakId}`, ready: '.mediation-view__session' },
