@@ -8,7 +8,7 @@ import { mediationRoutes } from './features/mediation/routes'
 const OFFICE_PENDING = 'office-pending'
 
 /** Home is in the first chunk; every other screen is its own chunk, precached by the service worker. */
-export const routes: RouteRecordRaw[] = [
+const routes: RouteRecordRaw[] = [
   { path: '/', name: 'home', component: HomeView },
   { path: '/buildings', name: 'buildings', component: () => import('./features/households/BuildingList.vue'), meta: { messages: ['households'] } },
   { path: '/buildings/:buildingId', name: 'building', component: () => import('./features/households/BuildingDetail.vue'), props: true, meta: { messages: ['households'] } },
