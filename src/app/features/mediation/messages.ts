@@ -67,7 +67,7 @@ export default defineMessages({
     mediation: {
       section: 'Mediation',
       none: 'No mediation cases in this building yet.',
-      start: 'New case',
+      start: 'New mediation case',
       title: 'Mediation case',
       open: 'Open',
       kind: { noise: 'Noise', leak: 'Leak', obstruction: 'Blocked corridor / clutter', pet: 'Pets', neighbours: 'Neighbours', other: 'Other' },
