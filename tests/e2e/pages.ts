@@ -83,10 +83,12 @@ export async function signIn(page: Page, username: string, password: string, { p
   await page.getByRole('button', { name: '登录', exact: true }).click()
   await page.waitForURL((url) => url.pathname !== '/signin')
   await page.getByRole('heading', { name: '设置锁屏密码' }).waitFor()
-  if (!pin) return void (await page.getByRole('button', { name: '暂不设置' }).click())
-  await typePin(page, pin)
-  await page.getByText('再输一次', { exact: true }).waitFor()
-  await typePin(page, pin)
+  if (pin) {
+    await typePin(page, pin)
+    await page.getByText('再输一次', { exact: true }).waitFor()
+    await typePin(page, pin)
+  } else await page.getByRole('button', { name: '暂不设置' }).click()
+  // The screen leaves once the choice is stored: a reload before then would ask again.
   await page.getByRole('heading', { name: '设置锁屏密码' }).waitFor({ state: 'detached' })
 }
 
