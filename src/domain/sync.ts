@@ -5,6 +5,7 @@ import { Campaign } from './campaigns'
 import { Canvass, CanvassAnswer, CanvassAnswerFields, CanvassFields } from './canvass'
 import { ChecklistTemplate, Inspection } from './inspections'
 import { Mediation, MediationFields } from './mediation'
+import { MentorNote, MentorNoteFields } from './mentorship'
 import { InspectionFields } from './inspections'
 import { IssueFields, IssueReport, IssueStatus } from './issues'
 import { PointAdjustment } from './points'
@@ -30,7 +31,7 @@ export const PullTable = z.enum(PULL_TABLES)
 export type PullTable = z.infer<typeof PullTable>
 
 /** The schema of the records each table holds: the server checks what it applies, the device what it pulls. */
-export const RECORD_SCHEMAS = { visits: Visit, issues: IssueReport, inspections: Inspection, canvasses: Canvass, canvassAnswers: CanvassAnswer, mediations: Mediation } as const satisfies Record<RecordTable, z.ZodType>
+export const RECORD_SCHEMAS = { visits: Visit, issues: IssueReport, inspections: Inspection, canvasses: Canvass, canvassAnswers: CanvassAnswer, mediations: Mediation, mentorNotes: MentorNote } as const satisfies Record<RecordTable, z.ZodType>
 export const REFERENCE_SCHEMAS = {
   communities: Community,
   grids: Grid,
@@ -57,6 +58,7 @@ export const LEADER_FIELDS: Record<RecordTable, ReadonlySet<string>> = {
   canvasses: new Set(Object.keys(CanvassFields.shape)),
   canvassAnswers: new Set(Object.keys(CanvassAnswerFields.shape)),
   mediations: new Set(Object.keys(MediationFields.shape)),
+  mentorNotes: new Set(Object.keys(MentorNoteFields.shape)),
 }
 
 /**

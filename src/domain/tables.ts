@@ -4,7 +4,7 @@
  */
 
 /** Record types a leader's device creates and edits, and sync carries both ways. */
-export const RECORD_TABLES = ['visits', 'issues', 'inspections', 'canvasses', 'canvassAnswers', 'mediations'] as const
+export const RECORD_TABLES = ['visits', 'issues', 'inspections', 'canvasses', 'canvassAnswers', 'mediations', 'mentorNotes'] as const
 export type RecordTable = (typeof RECORD_TABLES)[number]
 
 /** The id of one template version on the wire and the device: templates are kept per version (the server adds the community). */

@@ -14,6 +14,7 @@ import {
   CanvassFields,
   IssueFields,
   MediationFields,
+  MentorNoteFields,
   RECORD_TABLES,
   uuidv7,
   type RecordTable,
@@ -68,6 +69,7 @@ const LEADER_FIELDS: Record<RecordTable, string[]> = {
   canvasses: Object.keys(CanvassFields.shape),
   canvassAnswers: Object.keys(CanvassAnswerFields.shape),
   mediations: Object.keys(MediationFields.shape),
+  mentorNotes: Object.keys(MentorNoteFields.shape),
 }
 
 /**

@@ -15,6 +15,7 @@ import type {
   Canvass,
   CanvassAnswer,
   Mediation,
+  MentorNote,
   PointAdjustment,
   Visit,
 } from '@/domain'
@@ -22,7 +23,7 @@ import type { AttachmentMeta } from '@/domain'
 import type { RecordTable } from '@/domain/tables'
 import { Sealing, sealingMiddleware } from './sealing'
 
-export type SyncedRecord = Visit | IssueReport | Inspection | Canvass | CanvassAnswer | Mediation
+export type SyncedRecord = Visit | IssueReport | Inspection | Canvass | CanvassAnswer | Mediation | MentorNote
 
 interface OutboxEntryBase {
   /** Local order of changes; sync drains the outbox in this order and sends it as the device's sequence. */
@@ -178,6 +179,7 @@ export class DoorstepDatabase extends Dexie {
   canvasses!: EntityTable<Canvass, 'id'>
   canvassAnswers!: EntityTable<CanvassAnswer, 'id'>
   mediations!: EntityTable<Mediation, 'id'>
+  mentorNotes!: EntityTable<MentorNote, 'id'>
   attachments!: EntityTable<StoredAttachment, 'sha256'>
   photoCache!: Table<CachedPhoto, [string, PhotoSize]>
   outbox!: EntityTable<OutboxEntry, 'seq'>
@@ -240,6 +242,8 @@ export class DoorstepDatabase extends Dexie {
     this.version(9).stores({ pointAdjustments: 'id' })
     // Mediation cases of a building (矛盾纠纷调解).
     this.version(10).stores({ mediations: 'id, buildingId, deletedAt' })
+    // Mentors' notes on a mentee's follow-ups, households and reports (老带新).
+    this.version(11).stores({ mentorNotes: 'id, buildingId, [subject.kind+subject.id], deletedAt' })
   }
 }
 

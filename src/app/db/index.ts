@@ -5,6 +5,7 @@ import { draftRepository } from './drafts'
 import { inspectionRepository } from './inspections'
 import { issueRepository } from './issues'
 import { mediationRepository } from './mediations'
+import { mentorNoteRepository } from './mentor-notes'
 import { templateRepository } from './templates'
 import { visitRepository } from './visits'
 
@@ -17,6 +18,7 @@ export function createRepositories(database: DoorstepDatabase) {
     canvasses: canvassRepository(database),
     canvassAnswers: canvassAnswerRepository(database),
     mediations: mediationRepository(database),
+    mentorNotes: mentorNoteRepository(database),
     templates: templateRepository(database),
     attachments: attachmentRepository(database),
     drafts: draftRepository(database),

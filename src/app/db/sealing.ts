@@ -16,6 +16,7 @@ export const SEALED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   canvassAnswers: ['respondentName', 'note'],
   // The parties' names, what the quarrel is about and what was said at each session.
   mediations: ['parties', 'description', 'sessions'],
+  mentorNotes: ['text'],
   // What travels to the server, what it refused and what it holds back are whole records.
   outbox: ['record', 'change'],
   rejections: ['record'],
