@@ -25,6 +25,10 @@ export const Mentorship = z.object({
 })
 export type Mentorship = z.infer<typeof Mentorship>
 
+/** A pairing as the workspace lists it (GET /communities/:communityId/mentorships), with both leaders' names. */
+export const MentorshipRow = Mentorship.extend({ mentorName: z.string(), menteeName: z.string() })
+export type MentorshipRow = z.infer<typeof MentorshipRow>
+
 /** What the office sends to pair two leaders. */
 export const NewMentorship = z.object({ mentorId: RefId, menteeId: RefId, note: text(200).default('') })
 export type NewMentorship = z.infer<typeof NewMentorship>

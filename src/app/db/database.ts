@@ -16,6 +16,7 @@ import type {
   CanvassAnswer,
   Mediation,
   MentorNote,
+  MenteeView,
   PointAdjustment,
   Visit,
 } from '@/domain'
@@ -180,6 +181,7 @@ export class DoorstepDatabase extends Dexie {
   canvassAnswers!: EntityTable<CanvassAnswer, 'id'>
   mediations!: EntityTable<Mediation, 'id'>
   mentorNotes!: EntityTable<MentorNote, 'id'>
+  menteeViews!: Table<MenteeView, string>
   attachments!: EntityTable<StoredAttachment, 'sha256'>
   photoCache!: Table<CachedPhoto, [string, PhotoSize]>
   outbox!: EntityTable<OutboxEntry, 'seq'>
@@ -242,8 +244,9 @@ export class DoorstepDatabase extends Dexie {
     this.version(9).stores({ pointAdjustments: 'id' })
     // Mediation cases of a building (矛盾纠纷调解).
     this.version(10).stores({ mediations: 'id, buildingId, deletedAt' })
-    // Mentors' notes on a mentee's follow-ups, households and reports (老带新).
-    this.version(11).stores({ mentorNotes: 'id, buildingId, [subject.kind+subject.id], deletedAt' })
+    // 老带新: mentors' notes on a mentee's follow-ups, households and reports, and the server's last copy of
+    // each mentee's worklist for the mentor's phone (MenteeView, replaced whole at each sync).
+    this.version(11).stores({ mentorNotes: 'id, buildingId, [subject.kind+subject.id], deletedAt', menteeViews: 'mentorship.id' })
   }
 }
 
