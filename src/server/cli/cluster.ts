@@ -168,6 +168,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const serverPorts = options.serverPorts ?? Array.from({ length: options.servers }, (_, i) => options.port + 1 + i)
   const dir = await mkdtemp(join(tmpdir(), 'doorstep-cluster-'))
   const socket = join(dir, 'haproxy.sock')
+  // A wildcard address is not one to open: its loopback is.
+  const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host
+  const url = `http://${shown}:${options.port}`
   const log = options.log ?? (() => {})
   let stopping = false
   let fail: (error: Error) => void = () => {}
@@ -240,15 +243,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     balancer.once('exit', (code) => {
       if (!stopping) fail(new Error(`HAProxy exited (${code}):\n${tails.get(balancer)}`))
     })
-    const shown = host.includes(':') ? `[${host}]` : host
-    await ready(`http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${options.port}`, balancer, 'HAProxy', () => tails.get(balancer)!)
+    await ready(url, balancer, 'HAProxy', () => tails.get(balancer)!)
   } catch (error) {
     await stop()
     throw error
   }
 
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${options.port}`,
+    url,
     serverPorts,
     socket,
     served: () => servedRequests(socket),
@@ -299,6 +301,10 @@ async function main(args: string[]): Promise<number> {
   }
   if (config.demo) console.log(`Demo mode: sign in as leader1 or office1, password ${DEMO_PASSWORD}; DOORSTEP_DEMO=0 for production.`)
 
+  // Heard from here on: a Ctrl-C while the servers start stops them once they have (never orphans them).
+  const signalled = new Promise<string>((resolve) => {
+    for (const name of ['SIGINT', 'SIGTERM'] as const) process.once(name, () => resolve(name))
+  })
   const cluster = await startCluster({
     servers,
     port,
@@ -308,12 +314,8 @@ async function main(args: string[]): Promise<number> {
     output: 'inherit',
     log: (line) => console.error(line),
   })
-  const shown = ['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host
-  console.log(`楼长助手 · Doorstep: ${servers} servers behind HAProxy: open http://${shown}:${port}/ (Ctrl-C stops them)`)
-  const signal = await new Promise<string | Error>((resolve) => {
-    for (const name of ['SIGINT', 'SIGTERM'] as const) process.once(name, () => resolve(name))
-    void cluster.failed.then(resolve)
-  })
+  console.log(`楼长助手 · Doorstep: ${servers} servers behind HAProxy: open ${cluster.url}/ (Ctrl-C stops them)`)
+  const signal = await Promise.race([signalled, cluster.failed])
   await cluster.stop()
   if (signal instanceof Error) {
     console.error(`Error: ${signal.message}`)
