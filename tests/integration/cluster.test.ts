@@ -20,7 +20,8 @@ import { checkSyncModel } from './sync-model'
  * process at a time; the sign-in throttle, counted in the database, holds whichever server answers.
  */
 
-const RUNS = 40
+// Each run costs about a second here (three processes on two cores): enough to meet every fault and several crashes.
+const RUNS = 30
 
 /** Why the cluster cannot run here, or null when it can; under CI a missing HAProxy or PostgreSQL fails the run. */
 function unavailable(): string | null {
