@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -22,6 +24,7 @@ import { checkSyncModel } from './sync-model'
 
 // Each run costs about a second here (three processes on two cores): enough to meet every fault and several crashes.
 const RUNS = 30
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 /** Why the cluster cannot run here, or null when it can; under CI a missing HAProxy or PostgreSQL fails the run. */
 function unavailable(): string | null {
@@ -35,6 +38,21 @@ function unavailable(): string | null {
 
 const skip = unavailable()
 if (skip) console.warn(skip)
+
+describe('npm run cluster', () => {
+  const cluster = (args: string[], env: Record<string, string>) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/server/cli/cluster.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } })
+
+  it('needs DATABASE_URL and a number of servers, and says so before starting anything (exit 2)', () => {
+    const noDatabase = cluster(['--servers', '2'], { DATABASE_URL: '' })
+    expect(noDatabase.status).toBe(2)
+    expect(noDatabase.stderr).toContain('DATABASE_URL is required')
+    const noCount = cluster(['--port', '9000'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' })
+    expect(noCount.status).toBe(2)
+    expect(noCount.stderr).toContain('--servers must be a number from 1 to 64.')
+    expect(noCount.stderr).toContain('Usage: npm run cluster -- --servers <N> [--port <P>]')
+  })
+})
 
 describe.skipIf(skip !== null)('two servers behind HAProxy on one PostgreSQL', () => {
   let storage: Storage
