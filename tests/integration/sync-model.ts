@@ -27,7 +27,7 @@ import { expectConverged, openPhone, provisionCommunity, registerDevice, syncAll
  * HAProxy (cluster.test.ts). DOORSTEP_FUZZ_SEED sets the seed (printed, so that a failure can be replayed).
  */
 
-export const SEED = Number(process.env.DOORSTEP_FUZZ_SEED ?? 20261120)
+const SEED = Number(process.env.DOORSTEP_FUZZ_SEED ?? 20261120)
 const MAX_COMMANDS = 12
 
 /** 0 and 1 are the leaders' phones, 2 the office's. */
