@@ -22,8 +22,8 @@ import { checkSyncModel } from './sync-model'
  * process at a time; the sign-in throttle, counted in the database, holds whichever server answers.
  */
 
-// Each run costs about a second here (three processes on two cores): enough to meet every fault and several crashes.
-const RUNS = 30
+// About 1.4 s a run here (three processes on two loaded cores); 20 meet every fault, three server crashes among them.
+const RUNS = 20
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 /** Why the cluster cannot run here, or null when it can; under CI a missing HAProxy or PostgreSQL fails the run. */
