@@ -134,6 +134,7 @@ export async function openPhone(network: Network, session: LoginResponse): Promi
     putAttachment: (sha256, bytes, type) => now().putAttachment(sha256, bytes, type),
     getAttachment: (sha256, size) => now().getAttachment(sha256, size),
     reportHealth: (health) => now().reportHealth(health),
+    mentees: () => now().mentees(),
   }
   await signIn(db, transport, { serverUrl: SERVER_URL, username: session.user.username, password: 'unused' })
   return {
