@@ -265,6 +265,12 @@ export const API_ERROR_CODES = [
   'link_used',
   'link_expired',
   'link_revoked',
+  /** 400/409 to a pairing of leaders the office may not make (pairingRefusal in ./mentorship), and to ending one twice. */
+  'samePerson',
+  'notLeader',
+  'menteeTaken',
+  'mentorIsMentee',
+  'alreadyEnded',
 ] as const
 export const ApiError = z.object({ error: z.enum(API_ERROR_CODES), message: z.string() })
 export type ApiError = z.infer<typeof ApiError>
