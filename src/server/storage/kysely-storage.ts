@@ -20,6 +20,8 @@ import {
   type Inspection,
   type IssueReport,
   type ChecklistTemplate,
+  type Mentorship,
+  type MentorshipRow,
   type DeviceHealth,
   type Mutation,
   type PullTable,
@@ -40,6 +42,7 @@ import type { AuditPage, DeviceRevocation } from '@/domain'
 import * as audit from './audit'
 import * as canvasses from './canvass-storage'
 import * as canvassLinks from './canvass-link-storage'
+import * as mentorships from './mentorship-storage'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
@@ -1208,6 +1211,31 @@ export class KyselyStorage implements Storage {
     return canvassLinks.storedRow(this.#db, table, id)
   }
   // ---- end of canvass answer links ----
+  // ---- mentorships, 老带新 (issue 11, ./mentorship-storage.ts) ----
+  listMentorships(communityId: string): Promise<MentorshipRow[]> {
+    return mentorships.listMentorships(this.#db, communityId)
+  }
+
+  getMentorship(id: string): Promise<Mentorship | undefined> {
+    return mentorships.getMentorship(this.#db, id)
+  }
+
+  activeMentorships(of: { communityId: string } | { mentorId: string }): Promise<Mentorship[]> {
+    return mentorships.activeMentorships(this.#db, of)
+  }
+
+  createMentorship(pairing: Mentorship): Promise<boolean> {
+    return mentorships.createMentorship(this.#db, pairing)
+  }
+
+  endMentorship(id: string, at: string, by: string): Promise<Mentorship | undefined> {
+    return mentorships.endMentorship(this.#db, id, at, by)
+  }
+
+  buildingRecords(communityId: string, buildingIds: string[], tables: PullTable[]): Promise<Array<{ table: PullTable; data: Record<string, unknown> }>> {
+    return mentorships.buildingRecords(this.#db, communityId, buildingIds, tables)
+  }
+  // ---- end of mentorships ----
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {

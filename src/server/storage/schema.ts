@@ -173,6 +173,19 @@ export interface CanvassLinksTable {
   revoked_at: string | null
 }
 
+/** The office's pairings of leaders (Mentorship in src/domain/mentorship.ts); `ended_at` null while one lasts. */
+export interface MentorshipsTable {
+  id: string
+  community_id: string
+  mentor_id: string
+  mentee_id: string
+  note: string
+  started_at: string
+  started_by: string
+  ended_at: string | null
+  ended_by: string | null
+}
+
 export interface Database {
   users: UsersTable
   user_buildings: UserBuildingsTable
@@ -186,4 +199,5 @@ export interface Database {
   attachment_uploads: AttachmentUploadsTable
   audit_events: AuditEventsTable
   canvass_links: CanvassLinksTable
+  mentorships: MentorshipsTable
 }
