@@ -30,7 +30,7 @@ import {
   type RosterEntry,
   type RosterState,
 } from '@/domain'
-import { applyMutation, canSee, namedPlaces, templateKey, templateWireId, type FieldRevs, type Places, type StoredRecord } from '../sync/apply'
+import { applyMutation, canSee, namedPlaces, notedSubject, templateKey, templateWireId, type FieldRevs, type Mentoring, type Places, type StoredRecord } from '../sync/apply'
 import * as field from './field-storage'
 import { communityDevices, reportDeviceHealth, type CommunityDevice } from './device-health'
 import * as campaigns from './campaign-storage'
@@ -349,6 +349,14 @@ function answeredCanvass(mutation: Mutation): { table: 'canvasses'; id: string }
   return { table: 'canvasses', id: mutation.fields.canvassId }
 }
 
+/** The pairing a mentor's note names (a stored note keeps its own, which a put cannot change). */
+function notedPairing(mutation: Mutation, records: ReadonlyMap<string, StoredRecord>): string | undefined {
+  if ((mutation.kind !== 'put' && mutation.kind !== 'delete') || mutation.table !== 'mentorNotes') return undefined
+  const stored = records.get(key(mutation.table, mutation.recordId))?.data.mentorshipId
+  const named = stored ?? (mutation.kind === 'put' ? mutation.fields.mentorshipId : undefined)
+  return typeof named === 'string' ? named : undefined
+}
+
 /** What the key of every version of a template starts with: the key of version 0 less its number. */
 function templatePrefix(communityId: string, templateId: string): string {
   return templateKey(communityId, templateId, 0).slice(0, -1)
@@ -467,6 +475,8 @@ interface BatchReads {
   namablePhotos: Set<string>
   unnamablePhotos: boolean
   assignees: Map<string, Pick<UserRecord, 'role' | 'communityId' | 'disabled'>>
+  /** The pairings mentors' notes name, with their mentees' buildings. */
+  pairings: Map<string, Omit<Mentoring, 'subject'>>
   keys: Set<string>
   /** Prefixes of the template keys whose newest version a publish read. */
   templatePrefixes: string[]
@@ -481,7 +491,7 @@ async function readBatch(trx: Tx, principal: MemberPrincipal, parsed: Array<Extr
   }
   const fresh = parsed.filter((m) => !answered.has(m.mutation.mutationId)).map((m) => m.mutation)
   const keys = new Set<string>()
-  const records = await loadRecords(trx, fresh.flatMap((m) => [target(m), answeredCanvass(m)].filter((t) => t !== undefined)), keys)
+  const records = await loadRecords(trx, fresh.flatMap((m) => [target(m), answeredCanvass(m), notedSubject(m)].filter((t) => t !== undefined)), keys)
   const published = fresh.flatMap((m) => (m.kind === 'template.publish' ? [m.template.id] : []))
   const templates = await loadNewestTemplates(trx, principal.communityId, published)
   const places = await loadPlaces(trx, fresh, records, keys)
@@ -501,6 +511,7 @@ async function readBatch(trx: Tx, principal: MemberPrincipal, parsed: Array<Extr
     namablePhotos,
     unnamablePhotos: hashes.some((sha256) => !namablePhotos.has(sha256)),
     assignees: await loadAssignees(trx, assigneeIds),
+    pairings: await mentorships.loadPairings(trx, fresh.flatMap((m) => notedPairing(m, records) ?? [])),
     keys,
     templatePrefixes: published.map((id) => templatePrefix(principal.communityId, id)),
   }
@@ -558,6 +569,8 @@ function decideBatch(principal: MemberPrincipal, mutations: IncomingMutation[], 
         : named && records.get(key(named.table, named.id))
     const assignee = mutation.kind === 'issue.assign' && mutation.assignee ? reads.assignees.get(mutation.assignee) : undefined
     const namedCanvass = answeredCanvass(mutation)
+    const pairingId = notedPairing(mutation, records)
+    const subject = notedSubject(mutation)
     const { result, write } = applyMutation({
       principal,
       mutation,
@@ -569,6 +582,7 @@ function decideBatch(principal: MemberPrincipal, mutations: IncomingMutation[], 
       templates: reads.templateVersions,
       namablePhotos: reads.namablePhotos,
       canvass: namedCanvass && records.get(key(namedCanvass.table, namedCanvass.id)),
+      mentoring: pairingId === undefined ? undefined : { pairing: undefined, menteeBuildings: new Set(), ...reads.pairings.get(pairingId), subject: subject && records.get(key(subject.table, subject.id)) },
     })
     if (write) {
       rev = write.rev
