@@ -106,6 +106,7 @@ export const MenteeReport = z.object({
   id: RefId,
   buildingId: RefId,
   category: z.string(),
+  /** Where in the building the report is about (its `location`, e.g. 3楼楼道窗户): a report has no title of its own. */
   title: z.string(),
   status: z.string(),
   createdAt: Timestamp,
