@@ -30,7 +30,7 @@ import {
   type RosterEntry,
   type RosterState,
 } from '@/domain'
-import { applyMutation, canSee, namedPlaces, notedSubject, templateKey, templateWireId, type FieldRevs, type Mentoring, type Places, type StoredRecord } from '../sync/apply'
+import { applyMutation, canSee, namedPlaces, notedSubject, templateKey, templateWireId, type FieldRevs, type Places, type StoredRecord } from '../sync/apply'
 import * as field from './field-storage'
 import { communityDevices, reportDeviceHealth, type CommunityDevice } from './device-health'
 import * as campaigns from './campaign-storage'
@@ -476,7 +476,7 @@ interface BatchReads {
   unnamablePhotos: boolean
   assignees: Map<string, Pick<UserRecord, 'role' | 'communityId' | 'disabled'>>
   /** The pairings mentors' notes name, with their mentees' buildings. */
-  pairings: Map<string, Omit<Mentoring, 'subject'>>
+  pairings: Awaited<ReturnType<typeof mentorships.loadPairings>>
   keys: Set<string>
   /** Prefixes of the template keys whose newest version a publish read. */
   templatePrefixes: string[]
@@ -521,13 +521,16 @@ async function readBatch(trx: Tx, principal: MemberPrincipal, parsed: Array<Extr
  * Whether the pushes committed since the batch was read changed what it read: answered one of its mutations
  * (a push that only refuses takes no revision, so this is always asked), or, when revisions `seen`+1 to
  * `last` were taken, wrote a record it looked up, a version of a template it publishes, or (when it names a
- * photo it may not name) anything, since a record of another building may have named that photo.
+ * photo it may not name) anything, since a record of another building may have named that photo. Also whether
+ * the office has ended a pairing the batch's notes name.
  */
 async function changedSince(trx: Tx, seen: number, last: number, reads: BatchReads): Promise<boolean> {
   for (const part of chunks(reads.fresh)) {
     const answered = await trx.selectFrom('mutations').select('mutation_id').where('mutation_id', 'in', part).limit(1).execute()
     if (answered.length > 0) return true
   }
+  // Ending a pairing takes no revision, but the counter's lock (see endMentorship).
+  if (await mentorships.anyEnded(trx, reads.pairings)) return true
   if (last === seen) return false
   const rows = await trx.selectFrom('records').select(['table_name', 'id']).where('rev', '>', seen).execute()
   if (rows.length > 0 && reads.unnamablePhotos) return true
@@ -1243,7 +1246,10 @@ export class KyselyStorage implements Storage {
   }
 
   endMentorship(id: string, at: string, by: string): Promise<Mentorship | undefined> {
-    return mentorships.endMentorship(this.#db, id, at, by)
+    return this.#db.transaction().execute(async (trx) => {
+      await lockCounter(trx)
+      return mentorships.endMentorship(trx, id, at, by)
+    })
   }
 
   buildingRecords(communityId: string, buildingIds: string[], tables: PullTable[]): Promise<Array<{ table: PullTable; data: Record<string, unknown> }>> {

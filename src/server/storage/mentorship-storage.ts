@@ -78,7 +78,11 @@ export async function createMentorship(db: Kysely<Database>, pairing: Mentorship
   return Number(result.numInsertedOrUpdatedRows ?? 0) === 1
 }
 
-/** Ends a pairing that lasts, at once (two offices ending it together end it once); undefined when it had ended. */
+/**
+ * Ends a pairing that lasts, at once (two offices ending it together end it once); undefined when it had ended.
+ * The storage runs it under the revision counter's lock, as a push's writes do, so that a push either commits its
+ * notes before the end or sees the end under that lock (`anyEnded`) and decides again.
+ */
 export async function endMentorship(db: Kysely<Database>, id: string, at: string, by: string): Promise<Mentorship | undefined> {
   const result = await db.updateTable('mentorships').set({ ended_at: at, ended_by: by }).where('id', '=', id).where('ended_at', 'is', null).executeTakeFirst()
   if (Number(result.numUpdatedRows) !== 1) return undefined
@@ -130,4 +134,20 @@ export async function loadPairings(trx: Transaction<Database>, ids: string[]): P
     for (const link of links) byMentee.get(link.user_id)?.forEach((buildings) => buildings.add(link.building_id))
   }
   return found
+}
+
+/** Whether a pairing a push read as lasting has ended since; asked under the revision counter's lock. */
+export async function anyEnded(trx: Transaction<Database>, read: ReadonlyMap<string, { pairing: Mentorship }>): Promise<boolean> {
+  const lasting = [...read.values()].filter(({ pairing }) => pairing.endedAt === null).map(({ pairing }) => pairing.id)
+  for (let i = 0; i < lasting.length; i += CHUNK) {
+    const ended = await trx
+      .selectFrom('mentorships')
+      .select('id')
+      .where('id', 'in', lasting.slice(i, i + CHUNK))
+      .where('ended_at', 'is not', null)
+      .limit(1)
+      .execute()
+    if (ended.length > 0) return true
+  }
+  return false
 }
