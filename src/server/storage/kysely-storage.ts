@@ -43,6 +43,7 @@ import * as audit from './audit'
 import * as canvasses from './canvass-storage'
 import * as canvassLinks from './canvass-link-storage'
 import * as mentorships from './mentorship-storage'
+import { claimJob } from './job-leases'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
@@ -1256,6 +1257,11 @@ export class KyselyStorage implements Storage {
     return mentorships.buildingRecords(this.#db, communityId, buildingIds, tables)
   }
   // ---- end of mentorships ----
+  // ---- periodic jobs: see job-leases.ts ----
+  claimJob(job: string, now: number, until: number): Promise<boolean> {
+    return claimJob(this.#db, job, now, until)
+  }
+  // ---- end of periodic jobs ----
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {

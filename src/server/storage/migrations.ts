@@ -319,6 +319,16 @@ export const MIGRATIONS: Record<string, Migration> = {
       await sql`create unique index mentorships_active_mentee on mentorships (mentee_id) where ended_at is null`.execute(db)
     },
   },
+  '0019-job-leases': {
+    // Periodic jobs (the sweep) that every server of a cluster times: the one holding the lease runs them.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('job_leases')
+        .addColumn('job', 'text', (c) => c.primaryKey())
+        .addColumn('held_until', 'bigint', (c) => c.notNull())
+        .execute()
+    },
+  },
 }
 
 /**

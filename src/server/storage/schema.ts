@@ -186,6 +186,13 @@ export interface MentorshipsTable {
   ended_by: string | null
 }
 
+/** Who runs a periodic job now (./job-leases.ts). */
+export interface JobLeasesTable {
+  job: string
+  /** The lease ends then, in milliseconds since the epoch: another server may take it from then on. */
+  held_until: number
+}
+
 export interface Database {
   users: UsersTable
   user_buildings: UserBuildingsTable
@@ -200,4 +207,5 @@ export interface Database {
   audit_events: AuditEventsTable
   canvass_links: CanvassLinksTable
   mentorships: MentorshipsTable
+  job_leases: JobLeasesTable
 }

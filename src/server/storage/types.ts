@@ -312,6 +312,10 @@ export interface Storage {
   /** The records of these tables in these buildings of the community, not deleted, oldest revision first. */
   buildingRecords(communityId: string, buildingIds: string[], tables: PullTable[]): Promise<Array<{ table: PullTable; data: Record<string, unknown> }>>
   // ---- end of mentorships ----
+  // ---- periodic jobs on several servers (issue 12, ./job-leases.ts) ----
+  /** Takes the lease of a periodic job until `until` (ms) if nobody holds it at `now`; whether it did. */
+  claimJob(job: string, now: number, until: number): Promise<boolean>
+  // ---- end of periodic jobs ----
 }
 
 /** A one-time answer link as stored: the token's hash only. */
