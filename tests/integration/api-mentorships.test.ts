@@ -194,9 +194,17 @@ describeEngines('mentorships (老带新)', (engine) => {
     expect(await push(mentor, [mutation.delete('mentorNotes', note, rev)])).toEqual(['rejected:locked'])
     expect(await notes()).toEqual(before)
 
-    // The new leader is free for another mentor; the list shows the pairing that lasts first.
-    const next = await call(office, 'POST', `/communities/${A}/mentorships`, { mentorId: 'u-leader3', menteeId: 'u-leader1' })
-    expect(next.status, next.body).toBe(201)
+    // The new leader is free for another mentor: of two offices pairing them at once, one does, the other is told
+    // they are taken. The list shows the pairing that lasts first.
+    const raced = await Promise.all(
+      ['u-leader3', 'u-leader2'].map((mentorId) => call(mentorId === 'u-leader3' ? office : admin, 'POST', `/communities/${A}/mentorships`, { mentorId, menteeId: 'u-leader1' })),
+    )
+    expect(raced.map((r) => [r.status, (r.json as { error?: string }).error]).sort()).toEqual([
+      [201, undefined],
+      [409, 'menteeTaken'],
+    ])
+    const next = raced.find((r) => r.status === 201)!
+    expect((await pairings()).filter((p) => p.ended_at === null)).toHaveLength(1)
     const list = (await call(office, 'GET', `/communities/${A}/mentorships`)).json as MentorshipRow[]
     expect(list.map((p) => [p.id, p.endedAt === null])).toEqual([
       [(next.json as Mentorship).id, true],
