@@ -143,6 +143,8 @@ describeEngines('mentorships (老带新)', (engine) => {
     const due = view!.dueHouseholds
     expect(due.length).toBe(demoHouseholds.filter((h) => h.buildingId === b1 || h.buildingId === b2).length - 1)
     expect(new Set(due.map((d) => d.buildingId))).toEqual(new Set([b1, b2]))
+    // The residents' care tags count (the demo has care households there), and no name goes with them.
+    expect(due.some((d) => d.care)).toBe(true)
     expect(due.findIndex((d) => !d.care)).toBeGreaterThan(due.findLastIndex((d) => d.care))
     expect(view!.openReports.map((r) => [r.id, r.title, r.status])).toEqual([[openReport, '3楼楼道窗户', 'submitted']])
     const text = JSON.stringify(view)
