@@ -48,6 +48,10 @@ export const AUDIT_ACTIONS = [
   'settings.change',
   /** The office adjusted a leader's points of a month (target: the leader; detail: month, points, reason). */
   'points.adjust',
+  /** The office listed its pairings of leaders (老带新), paired two, or ended a pairing (target: the mentee; detail: the pairing). */
+  'mentorships.read',
+  'mentorship.start',
+  'mentorship.end',
 ] as const
 export const AuditAction = z.enum(AUDIT_ACTIONS)
 export type AuditAction = z.infer<typeof AuditAction>

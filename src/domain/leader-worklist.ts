@@ -61,6 +61,17 @@ export interface Worklist<H, V> {
   dueToday: number
 }
 
+const collator = new Intl.Collator('zh-CN')
+
+/**
+ * Households in the order the worklist keeps for those that tie: by their building's address, then floor and
+ * door. The phone lists its own this way, the server a mentee's for their mentor.
+ */
+export function inListOrder<H extends { buildingId: string; floor: number; unit: string }>(households: readonly H[], buildings: readonly { id: string; address: string }[]): H[] {
+  const order = new Map([...buildings].sort((a, b) => collator.compare(a.address, b.address)).map((b, i) => [b.id, i]))
+  return [...households].sort((a, b) => (order.get(a.buildingId) ?? -1) - (order.get(b.buildingId) ?? -1) || a.floor - b.floor || a.unit.localeCompare(b.unit))
+}
+
 /** The day of each household's last visit on or before `today`, from the visits' timestamps. */
 function lastVisitDays(visits: readonly FollowUpVisit[], today: string): Map<string, string> {
   // ISO timestamps compare as strings; only the newest of each household is turned into a China day.

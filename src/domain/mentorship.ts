@@ -69,6 +69,9 @@ export const MentorNoteFields = z.object({
 })
 export type MentorNoteFields = z.infer<typeof MentorNoteFields>
 
+/** What a note is about stays as it was written: its mentor edits only the text. */
+export const MENTOR_NOTE_FIXED_FIELDS: ReadonlySet<string> = new Set(['buildingId', 'mentorshipId', 'subject'] satisfies Array<keyof MentorNoteFields>)
+
 /** A mentor's note, a record table (`mentorNotes`): created by the mentor, read by the building's leaders and the office. */
 export const MentorNote = z.object({ ...RecordMeta.shape, ...MentorNoteFields.shape }).check(checkRecordBytes)
 export type MentorNote = z.infer<typeof MentorNote>
@@ -103,6 +106,7 @@ export const MenteeReport = z.object({
   id: RefId,
   buildingId: RefId,
   category: z.string(),
+  /** Where in the building the report is about (its `location`, e.g. 3楼楼道窗户): a report has no title of its own. */
   title: z.string(),
   status: z.string(),
   createdAt: Timestamp,

@@ -265,12 +265,11 @@ export const API_ERROR_CODES = [
   'link_used',
   'link_expired',
   'link_revoked',
-  /** 400/409 to a pairing the office may not make (老带新): pairingRefusal in src/domain/mentorship.ts says which. */
+  /** 400/409 to a pairing of leaders the office may not make (pairingRefusal in ./mentorship), and to ending one twice. */
   'samePerson',
   'notLeader',
   'menteeTaken',
   'mentorIsMentee',
-  /** 409 to ending a pairing (老带新) that has ended already. */
   'alreadyEnded',
 ] as const
 export const ApiError = z.object({ error: z.enum(API_ERROR_CODES), message: z.string() })

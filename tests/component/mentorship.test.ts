@@ -8,7 +8,7 @@ import HouseholdDetail from '@/app/features/households/HouseholdDetail.vue'
 import IssueDetail from '@/app/features/issues/IssueDetail.vue'
 import MentorMentee from '@/app/features/mentorship/MentorMentee.vue'
 import { author, issueFields, visitFields } from '../fixtures'
-import { MENTEE_BUILDING, MENTORSHIP_ID, menteeView, mentorNote, mentorNoteFields } from '../fixtures/mentorship'
+import { MENTEE_BUILDING, MENTORSHIP_ID, menteeView, mentorNote, mentorNoteOnReport } from '../fixtures/mentorship'
 import { buttonNamed, errorOf, fieldLabelled } from './fields'
 import { mountWithApp } from './setup'
 
@@ -102,7 +102,7 @@ describe('the mentor’s phone', () => {
     await db.menteeViews.put(menteeView({ notes: [synced] }))
     // Made here and synced since: it is in the copy and on the phone, and shows once.
     await db.mentorNotes.put(synced)
-    await repos.mentorNotes.create(mentorNoteFields({ text: '新写的提醒' }), me, new Date('2026-11-21T02:00:00.000Z'))
+    await repos.mentorNotes.create(mentorNoteOnReport({ text: '新写的提醒' }), me, new Date('2026-11-21T02:00:00.000Z'))
     const { wrapper } = await mentorScreen()
     const notes = () => sectionRows(wrapper, 'mentee-reports')[0]!.findAll('.mentee-row__notes > li').map((li) => li.text())
     await vi.waitFor(() => expect(notes()).toHaveLength(2))

@@ -24,6 +24,7 @@ import { DEMO_PASSWORD } from '@/server/seed'
 import { inspectionFields, issueFields, visitFields } from '../fixtures'
 import { canvassAnswerFields, canvassFields } from '../fixtures/canvass'
 import { mediationFields } from '../fixtures/mediation'
+import { mentorNoteFields } from '../fixtures/mentorship'
 import { png, sha256 } from '../fixtures/images'
 import { mutation } from '../fixtures/mutations'
 import { describeEngines, expectSafeAnswer, pushBody, startApi, type Answer, type CallOptions, type TestApi } from './api'
@@ -75,8 +76,12 @@ const STAFF = { [A]: 'u-office1', [B]: 'u-office2' }
 const communityOf = (building: string) => PLACES.find((p) => p.building === building)!.community
 /** The world's canvass of each building (made before its answers), which every new answer there answers. */
 const CANVASS_OF = new Map<string, string>()
-/** A canvass names no photos; every other record of the world names one. */
-const hasPhotos = (table: RecordTable) => table !== 'canvasses'
+/** The pairing (老带新) of each community that has one, which every new mentor's note there names. */
+const PAIRING_OF = new Map<string, string>()
+/** Each mentor's mentee, by the mentor's key: leader2 mentors leader1. */
+const MENTEE_OF = new Map<string, Actor>()
+/** A canvass and a mentor's note name no photos; every other record of the world names one. */
+const hasPhotos = (table: RecordTable) => table !== 'canvasses' && table !== 'mentorNotes'
 /**
  * What an edit or delete of one's own record is refused as by a rule of its table, scope aside: an answer is
  * never changed, and a canvass keeps its building.
@@ -84,6 +89,7 @@ const hasPhotos = (table: RecordTable) => table !== 'canvasses'
 const TABLE_REFUSALS: Partial<Record<RecordTable, { edit?: string; move: string; delete?: string }>> = {
   canvasses: { move: 'rejected:immutable_field' },
   canvassAnswers: { edit: 'rejected:locked', move: 'rejected:locked', delete: 'rejected:locked' },
+  mentorNotes: { move: 'rejected:immutable_field' },
 }
 
 interface Actor {
@@ -115,9 +121,20 @@ function sees(actor: Actor, place: Place): boolean {
   return actor.community === place.community && (actor.role !== 'leader' || actor.buildings.includes(place.building))
 }
 
-/** Leaders own what they reported, and only while its building is theirs. */
+/** A mentor writes notes in the buildings their mentee leads now, and only there. */
+function mentors(actor: Actor, building: string): boolean {
+  return MENTEE_OF.get(actor.key)?.buildings.includes(building) ?? false
+}
+
+/** Who may create a record of `table` in `building`: its leaders; a note, the mentor of its leader. */
+function mayCreate(actor: Actor, table: RecordTable, building: string): boolean {
+  if (table === 'mentorNotes') return mentors(actor, building)
+  return actor.role === 'leader' && actor.buildings.includes(building)
+}
+
+/** Leaders own what they reported, and only while its building is theirs (a note's, their mentee's). */
 function mayWrite(actor: Actor, record: WorldRecord): boolean {
-  return actor.role === 'leader' && actor.userId === record.owner.userId && actor.buildings.includes(record.building)
+  return actor.role === 'leader' && actor.userId === record.owner.userId && mayCreate(actor, record.table, record.building)
 }
 
 /** Office and admin own status, assignment and templates, in their own community. */
@@ -173,6 +190,9 @@ function fieldsFor(table: RecordTable, building: string, marker: string, photo?:
       return canvassAnswerFields(CANVASS_OF.get(building) ?? uuidv7(), { buildingId: building, householdId: household.id, signature: photo ? 'drawn' : null, photos, note: marker })
     case 'mediations':
       return mediationFields({ buildingId: building, description: marker, photos }, HOUSEHOLDS)
+    case 'mentorNotes':
+      // A community without a pairing: the note names one nobody made.
+      return mentorNoteFields(PAIRING_OF.get(communityOf(building)) ?? uuidv7(), { buildingId: building, text: marker }, HOUSEHOLDS)
   }
 }
 
@@ -191,6 +211,8 @@ function markerFields(record: WorldRecord, marker: string): Record<string, unkno
       return { note: marker }
     case 'mediations':
       return { description: marker }
+    case 'mentorNotes':
+      return { text: marker }
   }
 }
 
@@ -199,6 +221,7 @@ function markerOf(table: RecordTable, data: Record<string, unknown>): unknown {
   if (table === 'issues' || table === 'mediations') return data.description
   if (table === 'canvasses') return data.question
   if (table === 'canvassAnswers') return data.note
+  if (table === 'mentorNotes') return data.text
   return Object.values(data.answers as Record<string, { note: string }>)[0]?.note
 }
 
@@ -338,21 +361,29 @@ describeEngines('authorization matrix', (engine) => {
       expect(body.user).toMatchObject({ id: caller.userId, role: caller.role, communityId: caller.community, buildingIds: [...caller.buildings].sort() })
       actors.set(caller.key, { ...caller, buildings: [...caller.buildings], token: body.token, deviceId: body.deviceId })
     }
+    // 老带新: the office pairs leader1 with leader2 as mentor, whose notes go into leader1's buildings.
+    const paired = await api.call('POST', `/api/v1/communities/${A}/mentorships`, { token: actor('O1').token, json: { mentorId: 'u-leader2', menteeId: 'u-leader1' } })
+    expect(paired.status, paired.body).toBe(201)
+    PAIRING_OF.set(A, (paired.json as { id: string }).id)
+    MENTEE_OF.set('L2', actor('L1'))
     // In every building with a leader, one record of each type by that leader, each naming its own uploaded photo.
     let shade = 0
     for (const owner of [...actors.values()].filter((a) => a.role === 'leader')) {
       for (const building of owner.buildings) {
         for (const table of RECORD_TABLES) {
+          // A building's notes are its leader's mentor's; a leader nobody mentors has none.
+          const author = table === 'mentorNotes' ? [...actors.values()].find((a) => mentors(a, building)) : owner
+          if (!author) continue
           let photo: string | null = null
           if (hasPhotos(table)) {
             const bytes = png(4, 4, ++shade)
             photo = sha256(bytes)
-            const upload = await api.call('PUT', `/api/v1/attachments/${photo}`, { token: owner.token, body: bytes, headers: { 'content-type': 'image/png' } })
+            const upload = await api.call('PUT', `/api/v1/attachments/${photo}`, { token: author.token, body: bytes, headers: { 'content-type': 'image/png' } })
             expect(upload.status, upload.body).toBe(201)
           }
-          const marker = `${table} by ${owner.key}`
+          const marker = `${table} by ${author.key}`
           const put = mutation.put(table, uuidv7(), fieldsFor(table, building, marker, photo ?? undefined))
-          const [result] = await push(owner, [put])
+          const [result] = await push(author, [put])
           if (result?.status !== 'applied' || put.kind !== 'put') throw new Error(`world record not applied: ${JSON.stringify(result)}`)
           if (table === 'canvasses') CANVASS_OF.set(building, put.recordId)
           const record: WorldRecord = {
@@ -360,7 +391,7 @@ describeEngines('authorization matrix', (engine) => {
             id: put.recordId,
             building,
             community: communityOf(building),
-            owner,
+            owner: author,
             photo,
             rev: result.rev,
             marker,
@@ -389,7 +420,7 @@ describeEngines('authorization matrix', (engine) => {
           list.push({
             name: `put:create ${table} in ${place.building}`,
             actor: caller,
-            allowed: caller.role === 'leader' && caller.buildings.includes(place.building),
+            allowed: mayCreate(caller, table, place.building),
             visible: sees(caller, place),
             mutations: () => [mutation.put(table, id, fieldsFor(table, place.building, `new by ${caller.key}`))],
             applied: () => ledger.set(id, { table, ...place }),
@@ -416,7 +447,7 @@ describeEngines('authorization matrix', (engine) => {
         })
         if (own) {
           // Moving one's own record into a building that is not one's own.
-          for (const place of PLACES.filter((p) => !caller.buildings.includes(p.building))) {
+          for (const place of PLACES.filter((p) => p.building !== record.building && !caller.buildings.includes(p.building))) {
             list.push({
               name: `put:move ${label(record)} to ${place.building}`,
               actor: caller,
@@ -687,7 +718,8 @@ describeEngines('authorization matrix', (engine) => {
       list.push({
         name: `put:create ${table} in ${b2} after it was given`,
         actor: L2,
-        allowed: true,
+        // No longer the mentee's building, so no longer the mentor's to write notes in.
+        allowed: mayCreate(L2, table, b2),
         visible: true,
         mutations: () => [mutation.put(table, fresh, fieldsFor(table, b2, 'new leader'))],
         applied: () => ledger.set(fresh, { table, ...place }),
@@ -792,7 +824,8 @@ describeEngines('authorization matrix', (engine) => {
    * device, a new report, a stored photo), so that the test can tell whether anything happened.
    */
   async function requestsFor(who: Actor, deviceId: string) {
-    const own = world.find((r) => r.owner === who && who.buildings.includes(r.building))!
+    // A record of theirs that names a photo (a mentor's note in a building now theirs names none).
+    const own = world.find((r) => r.owner === who && who.buildings.includes(r.building) && r.photo !== null)!
     const spare = await spareDevice(who.userId)
     const photo = png(3, 3, randomBytes(1)[0])
     const report = mutation.put('issues', uuidv7(), fieldsFor('issues', who.buildings[0]!, 'sent with a dead token'))
@@ -918,6 +951,20 @@ describeEngines('authorization matrix', (engine) => {
         json: { userId: who.userId, month: '2026-11', points: 5, reason: '死令牌调整' },
         live: ['403'],
       },
+      // 老带新: pairing is the office's; a leader fetches what it mentors (none: an empty list).
+      ...Object.fromEntries(
+        (['GET', 'HEAD'] as const).flatMap((method): Array<[string, Request]> => [
+          [`${method} /api/v1/communities/{communityId}/mentorships`, { method, url: `/api/v1/communities/${who.community}/mentorships`, live: ['403'] }],
+          [`${method} /api/v1/mentorships/mine`, { method, url: '/api/v1/mentorships/mine' }],
+        ]),
+      ),
+      'POST /api/v1/communities/{communityId}/mentorships': {
+        method: 'POST',
+        url: `/api/v1/communities/${who.community}/mentorships`,
+        json: { mentorId: who.userId, menteeId: 'u-leader1' },
+        live: ['403'],
+      },
+      'POST /api/v1/mentorships/{id}/end': { method: 'POST', url: `/api/v1/mentorships/${PAIRING_OF.get(A)}/end`, live: ['403'] },
       // The audit: the admin's alone.
       'GET /api/v1/audit': { method: 'GET', url: '/api/v1/audit', live: ['403'] },
       'HEAD /api/v1/audit': { method: 'HEAD', url: '/api/v1/audit', live: ['403'] },
@@ -937,6 +984,9 @@ describeEngines('authorization matrix', (engine) => {
       if (who.community && (await api.storage.communityDevices(who.community)).find((d) => d.id === deviceId)?.health) found.push('reported health')
       if ((await api.storage.listReference(A, 'campaigns')).length + (await api.storage.listReference(B, 'campaigns')).length > 0) found.push('launched a campaign')
       if ((await api.storage.listReference(A, 'pointAdjustments')).length + (await api.storage.listReference(B, 'pointAdjustments')).length > 0) found.push('adjusted points')
+      const pairings = await api.tables().selectFrom('mentorships').select('ended_at').execute()
+      if (pairings.length !== 1) found.push('made a pairing')
+      if (pairings.some((p) => p.ended_at !== null)) found.push('ended a pairing')
       return found
     }
     return { requests, effects }

@@ -1,5 +1,5 @@
 import type { Household, Visit } from '@/domain'
-import { buildWorklist, type Worklist } from '@/domain/leader-worklist'
+import { buildWorklist, inListOrder, type Worklist } from '@/domain/leader-worklist'
 import { DEFAULT_VISIT_INTERVALS, type VisitIntervals } from '@/domain/worklist'
 import type { DoorstepDatabase } from './database'
 
@@ -10,8 +10,6 @@ export type LeaderWorklist = Worklist<WorklistHousehold, Visit> & {
   /** The place of each household on this phone, by id, for the follow-up rows. */
   places: Map<string, { address: string; unit: string }>
 }
-
-const collator = new Intl.Collator('zh-CN')
 
 /**
  * The leader's worklist over what this phone holds, in five bulk reads (each table once, by `getAll`), never
@@ -29,10 +27,10 @@ export async function readWorklist(db: DoorstepDatabase, today: string): Promise
   const intervalsOf = new Map<string, VisitIntervals>(communities.map((c) => [c.id, { ...DEFAULT_VISIT_INTERVALS, ...c.settings }]))
   const byId = new Map(buildings.map((b) => [b.id, b]))
   // Households that tie keep the order of the building list: by address, then floor and door.
-  const order = new Map([...buildings].sort((a, b) => collator.compare(a.address, b.address)).map((b, i) => [b.id, i]))
-  const listed = households
-    .map((h): WorklistHousehold => ({ ...h, address: byId.get(h.buildingId)?.address ?? '' }))
-    .sort((a, b) => (order.get(a.buildingId) ?? -1) - (order.get(b.buildingId) ?? -1) || a.floor - b.floor || a.unit.localeCompare(b.unit))
+  const listed = inListOrder(
+    households.map((h): WorklistHousehold => ({ ...h, address: byId.get(h.buildingId)?.address ?? '' })),
+    buildings,
+  )
   const worklist = buildWorklist({
     households: listed,
     residents,

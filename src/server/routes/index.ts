@@ -12,6 +12,7 @@ import { communityRoutes } from './communities'
 import { deviceHealthRoutes } from './device-health'
 import { deviceRoutes } from './devices'
 import { fieldRoutes } from './field'
+import { mentorshipRoutes } from './mentorships'
 import { exportRoutes, reportFileRoutes } from './exports'
 import { healthRoutes } from './health'
 import { openapiRoutes } from './openapi'
@@ -46,5 +47,6 @@ export const apiRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (a
     await secured.register(auditRoutes, { ctx })
     await secured.register(canvassRoutes, { ctx })
     await secured.register(pointsRoutes, { ctx })
+    await secured.register(mentorshipRoutes, { ctx })
   })
 }

@@ -20,6 +20,8 @@ import {
   type Inspection,
   type IssueReport,
   type ChecklistTemplate,
+  type Mentorship,
+  type MentorshipRow,
   type DeviceHealth,
   type Mutation,
   type PullTable,
@@ -28,7 +30,7 @@ import {
   type RosterEntry,
   type RosterState,
 } from '@/domain'
-import { applyMutation, canSee, namedPlaces, templateKey, templateWireId, type FieldRevs, type Places, type StoredRecord } from '../sync/apply'
+import { applyMutation, canSee, namedPlaces, notedSubject, templateKey, templateWireId, type FieldRevs, type Places, type StoredRecord } from '../sync/apply'
 import * as field from './field-storage'
 import { communityDevices, reportDeviceHealth, type CommunityDevice } from './device-health'
 import * as campaigns from './campaign-storage'
@@ -40,6 +42,7 @@ import type { AuditPage, DeviceRevocation } from '@/domain'
 import * as audit from './audit'
 import * as canvasses from './canvass-storage'
 import * as canvassLinks from './canvass-link-storage'
+import * as mentorships from './mentorship-storage'
 import { claimJob } from './job-leases'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
@@ -347,6 +350,14 @@ function answeredCanvass(mutation: Mutation): { table: 'canvasses'; id: string }
   return { table: 'canvasses', id: mutation.fields.canvassId }
 }
 
+/** The pairing a mentor's note names (a stored note keeps its own, which a put cannot change). */
+function notedPairing(mutation: Mutation, records: ReadonlyMap<string, StoredRecord>): string | undefined {
+  if ((mutation.kind !== 'put' && mutation.kind !== 'delete') || mutation.table !== 'mentorNotes') return undefined
+  const stored = records.get(key(mutation.table, mutation.recordId))?.data.mentorshipId
+  const named = stored ?? (mutation.kind === 'put' ? mutation.fields.mentorshipId : undefined)
+  return typeof named === 'string' ? named : undefined
+}
+
 /** What the key of every version of a template starts with: the key of version 0 less its number. */
 function templatePrefix(communityId: string, templateId: string): string {
   return templateKey(communityId, templateId, 0).slice(0, -1)
@@ -465,6 +476,8 @@ interface BatchReads {
   namablePhotos: Set<string>
   unnamablePhotos: boolean
   assignees: Map<string, Pick<UserRecord, 'role' | 'communityId' | 'disabled'>>
+  /** The pairings mentors' notes name, with their mentees' buildings. */
+  pairings: Awaited<ReturnType<typeof mentorships.loadPairings>>
   keys: Set<string>
   /** Prefixes of the template keys whose newest version a publish read. */
   templatePrefixes: string[]
@@ -479,7 +492,7 @@ async function readBatch(trx: Tx, principal: MemberPrincipal, parsed: Array<Extr
   }
   const fresh = parsed.filter((m) => !answered.has(m.mutation.mutationId)).map((m) => m.mutation)
   const keys = new Set<string>()
-  const records = await loadRecords(trx, fresh.flatMap((m) => [target(m), answeredCanvass(m)].filter((t) => t !== undefined)), keys)
+  const records = await loadRecords(trx, fresh.flatMap((m) => [target(m), answeredCanvass(m), notedSubject(m)].filter((t) => t !== undefined)), keys)
   const published = fresh.flatMap((m) => (m.kind === 'template.publish' ? [m.template.id] : []))
   const templates = await loadNewestTemplates(trx, principal.communityId, published)
   const places = await loadPlaces(trx, fresh, records, keys)
@@ -499,6 +512,7 @@ async function readBatch(trx: Tx, principal: MemberPrincipal, parsed: Array<Extr
     namablePhotos,
     unnamablePhotos: hashes.some((sha256) => !namablePhotos.has(sha256)),
     assignees: await loadAssignees(trx, assigneeIds),
+    pairings: await mentorships.loadPairings(trx, fresh.flatMap((m) => notedPairing(m, records) ?? [])),
     keys,
     templatePrefixes: published.map((id) => templatePrefix(principal.communityId, id)),
   }
@@ -508,13 +522,16 @@ async function readBatch(trx: Tx, principal: MemberPrincipal, parsed: Array<Extr
  * Whether the pushes committed since the batch was read changed what it read: answered one of its mutations
  * (a push that only refuses takes no revision, so this is always asked), or, when revisions `seen`+1 to
  * `last` were taken, wrote a record it looked up, a version of a template it publishes, or (when it names a
- * photo it may not name) anything, since a record of another building may have named that photo.
+ * photo it may not name) anything, since a record of another building may have named that photo. Also whether
+ * the office has ended a pairing the batch's notes name.
  */
 async function changedSince(trx: Tx, seen: number, last: number, reads: BatchReads): Promise<boolean> {
   for (const part of chunks(reads.fresh)) {
     const answered = await trx.selectFrom('mutations').select('mutation_id').where('mutation_id', 'in', part).limit(1).execute()
     if (answered.length > 0) return true
   }
+  // Ending a pairing takes no revision, but the counter's lock (see endMentorship).
+  if (await mentorships.anyEnded(trx, reads.pairings)) return true
   if (last === seen) return false
   const rows = await trx.selectFrom('records').select(['table_name', 'id']).where('rev', '>', seen).execute()
   if (rows.length > 0 && reads.unnamablePhotos) return true
@@ -556,6 +573,8 @@ function decideBatch(principal: MemberPrincipal, mutations: IncomingMutation[], 
         : named && records.get(key(named.table, named.id))
     const assignee = mutation.kind === 'issue.assign' && mutation.assignee ? reads.assignees.get(mutation.assignee) : undefined
     const namedCanvass = answeredCanvass(mutation)
+    const pairingId = notedPairing(mutation, records)
+    const subject = notedSubject(mutation)
     const { result, write } = applyMutation({
       principal,
       mutation,
@@ -567,6 +586,7 @@ function decideBatch(principal: MemberPrincipal, mutations: IncomingMutation[], 
       templates: reads.templateVersions,
       namablePhotos: reads.namablePhotos,
       canvass: namedCanvass && records.get(key(namedCanvass.table, namedCanvass.id)),
+      mentoring: pairingId === undefined ? undefined : { pairing: undefined, menteeBuildings: new Set(), ...reads.pairings.get(pairingId), subject: subject && records.get(key(subject.table, subject.id)) },
     })
     if (write) {
       rev = write.rev
@@ -1209,6 +1229,34 @@ export class KyselyStorage implements Storage {
     return canvassLinks.storedRow(this.#db, table, id)
   }
   // ---- end of canvass answer links ----
+  // ---- mentorships, 老带新 (issue 11, ./mentorship-storage.ts) ----
+  listMentorships(communityId: string): Promise<MentorshipRow[]> {
+    return mentorships.listMentorships(this.#db, communityId)
+  }
+
+  getMentorship(id: string): Promise<Mentorship | undefined> {
+    return mentorships.getMentorship(this.#db, id)
+  }
+
+  activeMentorships(of: { communityId: string } | { mentorId: string }): Promise<Mentorship[]> {
+    return mentorships.activeMentorships(this.#db, of)
+  }
+
+  createMentorship(pairing: Mentorship): Promise<boolean> {
+    return mentorships.createMentorship(this.#db, pairing)
+  }
+
+  endMentorship(id: string, at: string, by: string): Promise<Mentorship | undefined> {
+    return this.#db.transaction().execute(async (trx) => {
+      await lockCounter(trx)
+      return mentorships.endMentorship(trx, id, at, by)
+    })
+  }
+
+  buildingRecords(communityId: string, buildingIds: string[], tables: PullTable[]): Promise<Array<{ table: PullTable; data: Record<string, unknown> }>> {
+    return mentorships.buildingRecords(this.#db, communityId, buildingIds, tables)
+  }
+  // ---- end of mentorships ----
   // ---- periodic jobs: see job-leases.ts ----
   claimJob(job: string, now: number, until: number): Promise<boolean> {
     return claimJob(this.#db, job, now, until)

@@ -297,6 +297,28 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('records').addColumn('for_user', 'text').execute()
     },
   },
+  '0018-mentorships': {
+    // The office's pairings of a new leader with an experienced one (Mentorship in src/domain/mentorship.ts).
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('mentorships')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('community_id', 'text', (c) => c.notNull())
+        .addColumn('mentor_id', 'text', (c) => c.notNull())
+        .addColumn('mentee_id', 'text', (c) => c.notNull())
+        .addColumn('note', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('started_by', 'text', (c) => c.notNull())
+        .addColumn('ended_at', 'text')
+        .addColumn('ended_by', 'text')
+        .execute()
+      // The workspace lists a community's pairings, a mentor's phone asks for theirs.
+      await db.schema.createIndex('mentorships_community').on('mentorships').columns(['community_id', 'ended_at']).execute()
+      await db.schema.createIndex('mentorships_mentor').on('mentorships').columns(['mentor_id', 'ended_at']).execute()
+      // A mentee has one mentor at a time, even when two offices pair them at once: the pairing that lasts, if any.
+      await sql`create unique index mentorships_active_mentee on mentorships (mentee_id) where ended_at is null`.execute(db)
+    },
+  },
   '0019-job-leases': {
     // Periodic jobs (the sweep) that every server of a cluster times: the one holding the lease runs them.
     async up(db: Kysely<unknown>) {

@@ -173,6 +173,19 @@ export interface CanvassLinksTable {
   revoked_at: string | null
 }
 
+/** The office's pairings of leaders (Mentorship in src/domain/mentorship.ts); `ended_at` null while one lasts. */
+export interface MentorshipsTable {
+  id: string
+  community_id: string
+  mentor_id: string
+  mentee_id: string
+  note: string
+  started_at: string
+  started_by: string
+  ended_at: string | null
+  ended_by: string | null
+}
+
 /** Who runs a periodic job now (./job-leases.ts). */
 export interface JobLeasesTable {
   job: string
@@ -193,5 +206,6 @@ export interface Database {
   attachment_uploads: AttachmentUploadsTable
   audit_events: AuditEventsTable
   canvass_links: CanvassLinksTable
+  mentorships: MentorshipsTable
   job_leases: JobLeasesTable
 }

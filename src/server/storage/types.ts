@@ -1,6 +1,6 @@
 import type { AuditFilter, NewAuditEvent } from './audit'
 import type { CommunityDevice } from './device-health'
-import type { DeviceRevocation } from '@/domain'
+import type { DeviceRevocation, Mentorship, MentorshipRow } from '@/domain'
 import type { AttachmentMeta, AuditPage, Campaign, Canvass, CanvassAnswer, Change, Community, DeviceHealth, Inspection, IssueEvent, IssueReport, Mutation, MutationResult, PullTable, RecordTable, Role, RosterCounts, RosterEntry, RosterState } from '@/domain'
 
 /**
@@ -298,6 +298,20 @@ export interface Storage {
   /** One stored row of the records table (a household, a building), deleted or not. */
   storedRow(table: PullTable, id: string): Promise<StoredRow | undefined>
   // ---- end of canvass answer links ----
+  // ---- mentorships, 老带新 (issue 11, ./mentorship-storage.ts) ----
+  /** The community's pairings with both leaders' names: those that last first, then the ended ones, newest first. */
+  listMentorships(communityId: string): Promise<MentorshipRow[]>
+  /** A pairing of whichever community. */
+  getMentorship(id: string): Promise<Mentorship | undefined>
+  /** The pairings that last of a community, or of one mentor. */
+  activeMentorships(of: { communityId: string } | { mentorId: string }): Promise<Mentorship[]>
+  /** Stores a new pairing; false when its mentee has one that lasts already (made meanwhile). */
+  createMentorship(pairing: Mentorship): Promise<boolean>
+  /** Ends a pairing that lasts; undefined when it had ended already. */
+  endMentorship(id: string, at: string, by: string): Promise<Mentorship | undefined>
+  /** The records of these tables in these buildings of the community, not deleted, oldest revision first. */
+  buildingRecords(communityId: string, buildingIds: string[], tables: PullTable[]): Promise<Array<{ table: PullTable; data: Record<string, unknown> }>>
+  // ---- end of mentorships ----
   // ---- periodic jobs on several servers (issue 12, ./job-leases.ts) ----
   /** Takes the lease of a periodic job until `until` (ms) if nobody holds it at `now`; whether it did. */
   claimJob(job: string, now: number, until: number): Promise<boolean>

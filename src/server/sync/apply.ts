@@ -4,6 +4,7 @@ import {
   CANVASS_FIXED_FIELDS,
   IssueReport,
   LEADER_FIELDS,
+  MENTOR_NOTE_FIXED_FIELDS,
   RECORD_SCHEMAS,
   addComment,
   answersRefusal,
@@ -24,6 +25,9 @@ import {
   type ChecklistTemplate,
   type InspectionFields,
   type MediationFields,
+  type Mentorship,
+  type MentorNoteFields,
+  type MentorNoteSubject,
   type FieldConflict,
   type IssueMutation,
   type Mutation,
@@ -106,6 +110,15 @@ export interface ApplyInput {
   namablePhotos?: ReadonlySet<string>
   /** For a new canvass answer: the stored canvass it names, if any (see `canvassRefusal`). */
   canvass?: StoredRecord
+  /** For a mentor's note: what the push loaded of the pairing it names and of its subject (see `mentorNoteRefusal`). */
+  mentoring?: Mentoring
+}
+
+/** A mentor's note's pairing, if it exists, with its mentee's buildings now, and for a new note its subject's stored record. */
+export interface Mentoring {
+  pairing: Mentorship | undefined
+  menteeBuildings: ReadonlySet<string>
+  subject?: StoredRecord | undefined
 }
 
 /** Stored reference data the push loads for the records it changes: household → building and stairwell, resident → household. */
@@ -186,6 +199,7 @@ function describeError(error: z.ZodError): string {
 
 /** Why the principal may not put or delete this record, or null when they may. */
 function leaderWriteRefusal(principal: Principal, current: StoredRecord): string | null {
+  if (current.table === 'mentorNotes') return principal.role === 'leader' && current.createdBy === principal.userId ? null : 'Only the mentor who wrote a note changes it'
   if (principal.role !== 'leader') return 'Only the leader who reported a record changes it'
   if (!canSee(principal, current) || current.buildingId === null) return 'The record is in a building not assigned to you'
   if (current.createdBy !== principal.userId) return 'Only the leader who reported a record changes it'
@@ -276,11 +290,45 @@ function mediationRefusal(table: RecordTable, record: Record<string, unknown>, b
   return before && sessionsRefusal((before as MediationFields).sessions, sessions) ? 'A session once kept is never changed or removed: add a new one' : null
 }
 
+/** The record table a mentor's note's subject is stored in. */
+const SUBJECT_TABLES = { visit: 'visits', household: 'households', issue: 'issues' } as const satisfies Record<MentorNoteSubject['kind'], PullTable>
+
+/** The stored record a mentor's note is about, as a records-table key; undefined for anything but a note's put. */
+export function notedSubject(mutation: Mutation): { table: PullTable; id: string } | undefined {
+  if (mutation.kind !== 'put' || mutation.table !== 'mentorNotes') return undefined
+  const subject = mutation.fields.subject as Partial<MentorNoteSubject> | undefined
+  const table = subject && typeof subject.id === 'string' && Object.hasOwn(SUBJECT_TABLES, String(subject.kind)) ? SUBJECT_TABLES[subject.kind!] : undefined
+  return table && { table, id: subject!.id! }
+}
+
+/**
+ * Why a mentor may not write this note, and the code to refuse it with; null when they may. A mentor writes
+ * only through a pairing of theirs that lasts, only in a building their mentee leads now (the note is pulled
+ * by that building's leaders), and a new note only about a visit, household or report of that building. The
+ * pairing outside the caller's reach does not tell them whether it exists (`forbidden` either way); an ended
+ * one is `locked`, as the device must drop what it could not send in time rather than retry it.
+ */
+function mentorNoteRefusal(principal: MemberPrincipal, note: MentorNoteFields, mentoring: Mentoring | undefined, isNew: boolean): { code: RejectCode; message: string } | null {
+  const pairing = mentoring?.pairing
+  if (!pairing || pairing.communityId !== principal.communityId || pairing.mentorId !== principal.userId || pairing.id !== note.mentorshipId) {
+    return { code: 'forbidden', message: 'You are not the mentor of this pairing' }
+  }
+  if (pairing.endedAt !== null) return { code: 'locked', message: 'The office has ended the pairing' }
+  if (!mentoring.menteeBuildings.has(note.buildingId)) return { code: 'forbidden', message: 'The building is not one your mentee leads' }
+  if (!isNew) return null
+  const subject = mentoring.subject
+  const fits = subject && !subject.deletedAt && subject.table === SUBJECT_TABLES[note.subject.kind] && subject.id === note.subject.id && subject.buildingId === note.buildingId
+  return fits ? null : { code: 'invalid', message: `The ${note.subject.kind} is not in this building` }
+}
+
 /**
  * Fields a leader sets on a new record and can never change after (`immutable_field`), beyond those the
  * office and the server own.
  */
-const FIXED_AFTER_CREATION: Partial<Record<RecordTable, ReadonlySet<string>>> = { canvasses: CANVASS_FIXED_FIELDS }
+const FIXED_AFTER_CREATION: Partial<Record<RecordTable, ReadonlySet<string>>> = {
+  canvasses: CANVASS_FIXED_FIELDS,
+  mentorNotes: MENTOR_NOTE_FIXED_FIELDS,
+}
 
 /**
  * Answers are never edited (src/domain/canvass.ts): a household asked again gets a new answer and the earlier
@@ -331,7 +379,10 @@ function create(input: ApplyInput, mutation: PutMutation): Applied {
   if (!parsed.success) return rejected(mutation, 'invalid', describeError(parsed.error))
   const data: Record<string, unknown> = parsed.data
   const buildingId = parsed.data.buildingId
-  if (!principal.buildingIds.includes(buildingId)) return rejected(mutation, 'forbidden', 'The building is not assigned to you')
+  // A mentor writes in their mentee's buildings, not their own.
+  const mentor = mutation.table === 'mentorNotes' ? mentorNoteRefusal(principal, data as MentorNoteFields, input.mentoring, true) : null
+  if (mentor) return rejected(mutation, mentor.code, mentor.message)
+  if (mutation.table !== 'mentorNotes' && !principal.buildingIds.includes(buildingId)) return rejected(mutation, 'forbidden', 'The building is not assigned to you')
   const misplaced = placementRefusal(parsed.data, input.places) ?? templateRefusal(mutation.table, data, input.templates) ?? mediationRefusal(mutation.table, data, undefined, input.places)
   if (misplaced) return rejected(mutation, 'invalid', misplaced)
   const unfit = canvassRefusal(mutation.table, data, input)
@@ -364,6 +415,8 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
   if (unknown) return rejected(mutation, 'invalid', `Unknown field ${unknown}`)
   if (takenOn(current)) return rejected(mutation, 'locked', 'The office has taken the report on: comment on it instead')
   if (appendOnly(current)) return rejected(mutation, 'locked', 'An answer is never changed: record a new answer instead')
+  const mentor = current.table === 'mentorNotes' ? mentorNoteRefusal(principal, current.data as MentorNoteFields, input.mentoring, false) : null
+  if (mentor) return rejected(mutation, mentor.code, mentor.message)
 
   const owned = LEADER_FIELDS[mutation.table]
   const fixed = FIXED_AFTER_CREATION[mutation.table]
@@ -378,7 +431,8 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
   const parsed = RECORD_SCHEMAS[mutation.table].safeParse({ ...current.data, ...proposed })
   if (!parsed.success) return rejected(mutation, 'invalid', describeError(parsed.error))
   const wanted: Record<string, unknown> = parsed.data
-  if (!principal.buildingIds.includes(parsed.data.buildingId)) return rejected(mutation, 'forbidden', 'The building is not assigned to you')
+  // A note's building is fixed, and checked above as the mentee's.
+  if (mutation.table !== 'mentorNotes' && !principal.buildingIds.includes(parsed.data.buildingId)) return rejected(mutation, 'forbidden', 'The building is not assigned to you')
   const misplaced =
     placementRefusal(parsed.data, input.places) ?? templateRefusal(mutation.table, wanted, input.templates) ?? mediationRefusal(mutation.table, wanted, current.data, input.places)
   if (misplaced) return rejected(mutation, 'invalid', misplaced)
@@ -464,6 +518,8 @@ function remove(input: ApplyInput, mutation: DeleteMutation): Applied {
   if (future) return rejected(mutation, 'invalid', future)
   if (takenOn(current)) return rejected(mutation, 'locked', 'The office has taken the report on: it can no longer be deleted')
   if (appendOnly(current)) return rejected(mutation, 'locked', 'An answer is never deleted: record a new answer instead')
+  const mentor = current.table === 'mentorNotes' ? mentorNoteRefusal(principal, current.data as MentorNoteFields, input.mentoring, false) : null
+  if (mentor) return rejected(mutation, mentor.code, mentor.message)
   const at = input.now.toISOString()
   const write: StoredRecord = {
     ...current,

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { CANVASS_FIXED_FIELDS, IssueReport, LEADER_FIELDS, RECORD_SCHEMAS, RECORD_TABLES, Visit, templateRowId, uuidv7, type ItemAnswer, type Mutation, type RecordTable } from '@/domain'
+import { CANVASS_FIXED_FIELDS, IssueReport, LEADER_FIELDS, MENTOR_NOTE_FIXED_FIELDS, RECORD_SCHEMAS, RECORD_TABLES, Visit, templateRowId, uuidv7, type ItemAnswer, type Mutation, type RecordTable } from '@/domain'
 import { demoHouseholds, demoResidents, demoTemplates } from '@/domain/demo'
 import type { MemberPrincipal as Principal } from '@/server/storage/types'
-import { applyMutation, templateKey, templateWireId, type Applied, type Places, type StoredRecord } from '@/server/sync/apply'
+import { applyMutation, templateKey, templateWireId, type Applied, type Mentoring, type Places, type StoredRecord } from '@/server/sync/apply'
 import { inspectionFields, issueFields, template, visitFields } from '../../fixtures'
 import { canvassAnswerFields, canvassFields } from '../../fixtures/canvass'
 import { mediationFields, mediationSession } from '../../fixtures/mediation'
+import { mentorNoteFields, mentorship } from '../../fixtures/mentorship'
 import { mutation } from '../../fixtures/mutations'
 
 const community = 'c-nanmen'
@@ -34,9 +35,28 @@ const ownPhoto = 'a'.repeat(64)
 const strangersPhoto = 'b'.repeat(64)
 const namablePhotos = new Set([ownPhoto])
 
+/** A household of the first building as the push would load it, as the subject of a mentor's note. */
+const storedHousehold = (household = demoHouseholds.find((h) => h.buildingId === building)!): StoredRecord => ({
+  table: 'households',
+  id: household.id,
+  communityId: community,
+  buildingId: household.buildingId,
+  createdBy: null,
+  rev: 1,
+  deletedAt: null,
+  data: household,
+  fieldRevs: {},
+})
+/** The leader mentors the other leader, who leads the first building: what a push loads for the leader's notes there. */
+const leaderMentors: Mentoring = {
+  pairing: mentorship({ mentorId: leader.userId, menteeId: otherLeader.userId }),
+  menteeBuildings: new Set(otherLeader.buildingIds),
+  subject: storedHousehold(),
+}
+
 let lastRev = 0
 function apply(principal: Principal, m: Mutation, current?: StoredRecord, assignee?: Principal & { disabled?: boolean }): Applied {
-  const input = { principal, mutation: m, current, rev: ++lastRev, now, places, templates, namablePhotos }
+  const input = { principal, mutation: m, current, rev: ++lastRev, now, places, templates, namablePhotos, mentoring: leaderMentors }
   return applyMutation({ ...input, assignee: assignee && { disabled: false, ...assignee } })
 }
 
@@ -399,6 +419,7 @@ describe('the fields a put changes', () => {
       canvasses: canvass,
       canvassAnswers: written(answer(leader, canvassAnswerFields(canvass.id), canvass)),
       mediations: create('mediations', mediationFields()),
+      mentorNotes: create('mentorNotes', mentorNoteFields(leaderMentors.pairing!.id)),
     }
     for (const table of RECORD_TABLES) {
       const current = records[table]
@@ -413,9 +434,10 @@ describe('the fields a put changes', () => {
           continue
         }
         // A leader field takes the schema's say (the value is likely invalid); any other, and what a canvass is
-        // about once opened, is immutable.
+        // about once opened and what a note is about, is immutable.
         const immutable = code === 'immutable_field'
-        const owned = LEADER_FIELDS[table].has(field) && !(table === 'canvasses' && CANVASS_FIXED_FIELDS.has(field))
+        const fixed = table === 'canvasses' ? CANVASS_FIXED_FIELDS : table === 'mentorNotes' ? MENTOR_NOTE_FIXED_FIELDS : new Set()
+        const owned = LEADER_FIELDS[table].has(field) && !fixed.has(field)
         expect({ table, field, immutable }).toEqual({ table, field, immutable: !owned })
       }
     }
@@ -672,5 +694,60 @@ describe('a mediation case', () => {
     // A second household keeps to the building on an edit too.
     const moved = apply(leader, mutation.put('mediations', kept.id, { parties: [{ householdId: second!.id, name: '' }, { householdId: otherBuildings.id, name: '' }] }, kept.rev), kept)
     expect(rejection(moved)).toBe('invalid')
+  })
+})
+
+describe('a mentor’s note', () => {
+  /** Leads only the second building, and mentors the other leader, who leads the first. */
+  const mentor: Principal = { userId: 'u-mentor', deviceId: 'd-mentor', role: 'leader', communityId: community, buildingIds: [secondBuilding!] }
+  const pairing = mentorship({ mentorId: mentor.userId, menteeId: otherLeader.userId })
+  const fields = (overrides: Parameters<typeof mentorNoteFields>[1] = {}) => mentorNoteFields(pairing.id, overrides)
+  const write = (principal: Principal, m: Mutation, current?: StoredRecord, mentoring: Partial<Mentoring> = {}) =>
+    applyMutation({ principal, mutation: m, current, rev: ++lastRev, now, places, templates, namablePhotos, mentoring: { ...leaderMentors, pairing, ...mentoring } })
+  const note = (overrides = {}, mentoring: Partial<Mentoring> = {}, principal = mentor) => write(principal, mutation.put('mentorNotes', uuidv7(), fields(overrides)), undefined, mentoring)
+  const ended = { pairing: { ...pairing, endedAt: '2026-11-20T07:00:00.000Z', endedBy: office.userId } }
+
+  it('is written by the mentor of a pairing that lasts, in a building of the mentee’s, not the mentor’s own', () => {
+    expect(otherLeader.buildingIds).toEqual([building])
+    const stored = written(note())
+    expect(stored).toMatchObject({ buildingId: building, createdBy: mentor.userId, data: { mentorshipId: pairing.id, subject: { kind: 'household' } } })
+  })
+
+  it('is refused to anyone but the pairing’s mentor, and for a pairing unknown or of another community', () => {
+    expect(rejection(note({}, {}, otherLeader))).toBe('forbidden')
+    expect(rejection(note({}, {}, leader))).toBe('forbidden')
+    expect(rejection(note({}, {}, office))).toBe('forbidden')
+    expect(rejection(note({}, { pairing: undefined }))).toBe('forbidden')
+    expect(rejection(note({}, { pairing: { ...pairing, communityId: 'c-elsewhere' } }))).toBe('forbidden')
+    expect(rejection(write(mentor, mutation.put('mentorNotes', uuidv7(), mentorNoteFields(uuidv7()))))).toBe('forbidden')
+  })
+
+  it('is refused as locked once the office has ended the pairing', () => {
+    expect(rejection(note({}, ended))).toBe('locked')
+  })
+
+  it('is refused in a building the mentee does not lead, and about what is not in its building', () => {
+    const elsewhere = demoHouseholds.find((h) => h.buildingId === secondBuilding)!
+    // The mentor leads the second building; the mentee does not.
+    expect(rejection(note({ buildingId: secondBuilding, subject: { kind: 'household', id: elsewhere.id } }, { subject: storedHousehold(elsewhere) }))).toBe('forbidden')
+    expect(rejection(note({}, { subject: storedHousehold(elsewhere) }))).toBe('invalid')
+    expect(rejection(note({}, { subject: undefined }))).toBe('invalid')
+    expect(rejection(note({}, { subject: { ...storedHousehold(), deletedAt: '2026-11-19T00:00:00.000Z' } }))).toBe('invalid')
+    // A visit of the building named as a household (or any record of another kind) is not the subject.
+    expect(rejection(note({}, { subject: { ...storedHousehold(), table: 'visits' } }))).toBe('invalid')
+  })
+
+  it('is changed and deleted by its mentor alone, only while the pairing lasts, and keeps what it is about', () => {
+    const stored = written(note())
+    const edit = (text: string) => mutation.put('mentorNotes', stored.id, { text }, stored.rev)
+    expect(write(mentor, edit('敲门后等一会儿'), stored).result.status).toBe('applied')
+    expect(rejection(write(otherLeader, edit('我改一下'), stored))).toBe('forbidden')
+    expect(rejection(write(mentor, edit('结束了还改'), stored, ended))).toBe('locked')
+    expect(rejection(write(mentor, mutation.delete('mentorNotes', stored.id, stored.rev), stored, ended))).toBe('locked')
+    expect(rejection(write(otherLeader, mutation.delete('mentorNotes', stored.id, stored.rev), stored))).toBe('forbidden')
+    expect(rejection(write(mentor, mutation.put('mentorNotes', stored.id, { subject: { kind: 'issue', id: uuidv7() } }, stored.rev), stored))).toBe('immutable_field')
+    // The mentee no longer leads the building: the note is no longer the mentor's to change.
+    expect(rejection(write(mentor, edit('换楼了'), stored, { menteeBuildings: new Set() }))).toBe('forbidden')
+    expect(write(mentor, mutation.delete('mentorNotes', stored.id, stored.rev), stored).result.status).toBe('applied')
   })
 })

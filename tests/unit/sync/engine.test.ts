@@ -8,7 +8,7 @@ import { demoBuildings, demoTemplates } from '@/domain/demo'
 import { inspectionFields, issueFields, visitFields } from '../../fixtures'
 import { canvassAnswerFields, canvassFields } from '../../fixtures/canvass'
 import { mediationFields } from '../../fixtures/mediation'
-import { mentorNoteFields } from '../../fixtures/mentorship'
+import { mentorNoteOnReport } from '../../fixtures/mentorship'
 import { device, pushSizes } from './harness'
 
 const SHA_A = 'a'.repeat(64)
@@ -57,7 +57,7 @@ describe('push', () => {
     const canvass = await repos.canvasses.create(canvassFields(), author)
     await repos.canvassAnswers.create(canvassAnswerFields(canvass.id), author)
     await repos.mediations.create(mediationFields(), author)
-    await repos.mentorNotes.create(mentorNoteFields(), author)
+    await repos.mentorNotes.create(mentorNoteOnReport(), author)
     await engine.sync()
 
     const puts = server.calls.filter((c) => c.op === 'push').flatMap((c) => c.mutations!)

@@ -12,7 +12,7 @@ import { uuidv7, type EarlierDevice } from '@/domain'
 import { inspectionFields, issueFields, visitFields } from '../../fixtures'
 import { canvassAnswerFields, canvassFields } from '../../fixtures/canvass'
 import { mediationFields } from '../../fixtures/mediation'
-import { menteeView, mentorNoteFields } from '../../fixtures/mentorship'
+import { menteeView, mentorNoteOnReport } from '../../fixtures/mentorship'
 
 let db: DoorstepDatabase
 let server: TransportDouble
@@ -107,7 +107,7 @@ async function fillEveryTable({ synced }: { synced: boolean }): Promise<void> {
   const canvass = await repos.canvasses.create(canvassFields(), author)
   await repos.canvassAnswers.create(canvassAnswerFields(canvass.id), author)
   await repos.mediations.create(mediationFields(), author)
-  await repos.mentorNotes.create(mentorNoteFields(), author)
+  await repos.mentorNotes.create(mentorNoteOnReport(), author)
   if (synced) {
     expect(await createSyncEngine({ db, transport: () => server.transport }).sync()).toMatchObject({ status: 'done' })
     // The first pull replaced the demo's places with the server's (none here): they come back as pulled ones.

@@ -240,6 +240,8 @@ export default defineMessages({
         canvass: { open: '发起表决', close: '结束表决' },
         settings: { change: '修改社区设置' },
         points: { adjust: '调整楼长积分' },
+        mentorships: { read: '查看老带新结对' },
+        mentorship: { start: '结对带教', end: '结束带教' },
       },
       keys: {
         via: '来源',
@@ -269,6 +271,8 @@ export default defineMessages({
         households: '户数',
         points: '积分',
         reason: '理由',
+        mentorshipId: '结对',
+        mentorId: '带教楼长',
       },
       values: {
         via: { sync: '同步', coverage: '走访覆盖' },
@@ -522,6 +526,8 @@ export default defineMessages({
         canvass: { open: 'Opened a vote', close: 'Closed a vote' },
         settings: { change: 'Changed the community’s settings' },
         points: { adjust: 'Adjusted a leader’s points' },
+        mentorships: { read: 'Listed mentoring pairs' },
+        mentorship: { start: 'Paired a new leader with a mentor', end: 'Ended a mentoring pair' },
       },
       keys: {
         via: 'Via',
@@ -551,6 +557,8 @@ export default defineMessages({
         households: 'Households',
         points: 'Points',
         reason: 'Reason',
+        mentorshipId: 'Pairing',
+        mentorId: 'Mentor',
       },
       values: {
         via: { sync: 'sync', coverage: 'coverage' },
