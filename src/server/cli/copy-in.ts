@@ -18,7 +18,7 @@ interface CopyConnection {
 }
 
 /** One value in COPY's text format: `\N` for null; backslash, tab and line breaks escaped. */
-export function copyValue(value: string | number | null): string {
+function copyValue(value: string | number | null): string {
   if (value === null) return '\\N'
   if (typeof value === 'number') return String(value)
   return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'))
@@ -58,6 +58,8 @@ class CopyIn {
     let chunk = ''
     try {
       for await (const line of this.#lines) {
+        // The server refused the rows already (a constraint): the rest would only be ignored.
+        if (this.#error) return
         chunk += line
         if (chunk.length < 1 << 18) continue
         connection.sendCopyFromChunk(Buffer.from(chunk))
@@ -77,13 +79,14 @@ class CopyIn {
     this.#rows = Number(/\d+$/.exec(message.text ?? '')?.[0] ?? 0)
   }
 
+  // pg hands the server's error to the query and then forgets it: its ReadyForQuery comes to no query.
   handleError(error: unknown) {
     this.#error ??= error
+    this.#reject(this.#error)
   }
 
   handleReadyForQuery() {
-    if (this.#error) this.#reject(this.#error)
-    else this.#resolve(this.#rows)
+    this.#resolve(this.#rows)
   }
 
   // A COPY FROM answers with none of these.
