@@ -329,6 +329,15 @@ export const MIGRATIONS: Record<string, Migration> = {
         .execute()
     },
   },
+  '0021-city-indexes': {
+    // Found by tests/integration/query-plans.test.ts. An office lists its community's accounts by username and
+    // its devices through them, and the admin counts each community's: with a city's tens of thousands of
+    // accounts, read by community, not whole. A canvass's links are listed newest first, along one index.
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('users_community').on('users').columns(['community_id', 'username']).execute()
+      await db.schema.createIndex('canvass_links_canvass_id').on('canvass_links').columns(['canvass_id', 'id']).execute()
+    },
+  },
 }
 
 /**

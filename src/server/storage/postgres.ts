@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely, PostgresDialect, type KyselyConfig } from 'kysely'
 import pg from 'pg'
 import { KyselyStorage } from './kysely-storage'
 import type { Database } from './schema'
@@ -10,12 +10,15 @@ const types = {
     oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 }
 
-/** The PostgreSQL engine: a connection pool; attachments live in the database, since servers share no disk. */
-export function openPostgresStorage({ url, maxConnections = 10 }: { url: string; maxConnections?: number }): Storage {
+/**
+ * The PostgreSQL engine: a connection pool; attachments live in the database, since servers share no disk.
+ * `log` sees every statement Kysely runs (tests/integration/query-plans.test.ts EXPLAINs them).
+ */
+export function openPostgresStorage({ url, maxConnections = 10, log }: { url: string; maxConnections?: number; log?: KyselyConfig['log'] }): Storage {
   const pool = new pg.Pool({ connectionString: url, max: maxConnections, types })
   // An idle connection that the server drops (a restart, a failover) emits 'error'; unheard, it would end the
   // process. The pool replaces the connection, and the next query reports any lasting trouble.
   pool.on('error', () => {})
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log })
   return new KyselyStorage({ db, blobs: 'inline' })
 }
