@@ -5,7 +5,7 @@ import { Uint8ArrayReader, ZipReader } from '@zip.js/zip.js/index-native.js'
 import ExcelJS from 'exceljs'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { IssuedPassword, LoginResponse, ROSTER_HEADER_ROW, ROSTER_XLSX_TYPE, RosterPreview } from '@/domain'
+import { ROSTER_HEADER_ROW, ROSTER_XLSX_TYPE, RosterPreview } from '@/domain'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
 import { DEMO_PASSWORD, startFieldServer, type FieldServer } from './field-server'
 import { answerCanvass, canvassTile, openUnderWorker, readStore, signIn, startCanvass, watchProblems } from './pages'
@@ -95,17 +95,6 @@ describe.skipIf(skipReason)('a consent canvass door to door', () => {
     expect(preview.residents.movedOut).toBe(0)
   }
 
-  /** A second leader for the building, made in 人员, who has set their own password. */
-  async function secondLeader(office: string) {
-    const made = await server.api.request('POST', '/communities/c-nanmen/accounts', { token: office, body: { username: 'leader2', displayName: LEADER2, role: 'leader', buildingIds: ['b-nanmen-115-2'] } })
-    expect(made.status).toBe(201)
-    const { password } = IssuedPassword.parse(await made.json())
-    const login = await server.api.request('POST', '/auth/login', { body: { username: 'leader2', password, deviceName: 'set-up' } })
-    const { token } = LoginResponse.parse(await login.json())
-    const changed = await server.api.request('POST', '/auth/password', { token, body: { currentPassword: password, newPassword: LEADER2_PASSWORD } })
-    expect(changed.status).toBe(204)
-  }
-
   /** Signs in and waits for the first sync to have brought the new stairwell. */
   async function startPhone(phone: Phone, username: string, password: string): Promise<Page> {
     const page = phone.context.pages()[0] ?? (await phone.context.newPage())
@@ -134,7 +123,7 @@ describe.skipIf(skipReason)('a consent canvass door to door', () => {
   it('counts the latest answer of each flat, keeps the earlier ones, and files the result', { timeout: 240_000 }, async () => {
     const office = await server.api.login('office1')
     await importStairwell(office)
-    await secondLeader(office)
+    await server.api.addLeader(office, { username: 'leader2', displayName: LEADER2, buildingIds: ['b-nanmen-115-2'], password: LEADER2_PASSWORD })
     const page = await startPhone(leader, 'leader1', DEMO_PASSWORD)
     const page2 = await startPhone(second, 'leader2', LEADER2_PASSWORD)
 

@@ -3,7 +3,7 @@ import { cp, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AddressInfo, Socket } from 'node:net'
-import { Community, LoginResponse, PullResponse, type AppLock, type Change, type Resident } from '@/domain'
+import { Community, IssuedPassword, LoginResponse, PullResponse, type AppLock, type Change, type Resident } from '@/domain'
 import { demoCommunity } from '@/domain/demo'
 import { buildServer } from '@/server/app'
 import { DEMO_PASSWORD, seedDemo } from '@/server/seed'
@@ -52,6 +52,8 @@ export interface FieldServer {
     pullAll(token: string): Promise<Change[]>
     /** A photo's bytes as the server hands them out. */
     attachment(token: string, sha256: string): Promise<Buffer>
+    /** A new leader of the demo community, made by the office in 人员, who has set `password` as their own. */
+    addLeader(office: string, leader: { username: string; displayName: string; buildingIds: string[]; password: string }): Promise<void>
     /** Any route, answered whatever its status; a body is sent as JSON unless it is a Blob of `type`. */
     request(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, options?: { token?: string; body?: unknown; type?: string }): Promise<Response>
   }
@@ -152,6 +154,12 @@ export async function startFieldServer(appDir: string, { appLock = 'optional' }:
       },
       async attachment(token, sha256) {
         return (await call('GET', `/attachments/${sha256}`, { token })).rawPayload
+      },
+      async addLeader(office, { username, displayName, buildingIds, password }) {
+        const made = await call('POST', `/communities/${demoCommunity.id}/accounts`, { token: office, body: { username, displayName, role: 'leader', buildingIds } })
+        const issued = IssuedPassword.parse(made.json()).password
+        const { token } = LoginResponse.parse((await call('POST', '/auth/login', { body: { username, password: issued, deviceName: 'set-up' } })).json())
+        await call('POST', '/auth/password', { token, body: { currentPassword: issued, newPassword: password } })
       },
       async request(method, path, { token, body, type = 'application/json' } = {}) {
         const payload = body === undefined ? undefined : body instanceof Blob ? Buffer.from(await body.arrayBuffer()) : JSON.stringify(body)

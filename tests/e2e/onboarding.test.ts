@@ -3,7 +3,7 @@ import iconv from 'iconv-lite'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
-import { cameraPhoto, readStore, reportIssue, typePin, unlock, watchProblems } from './pages'
+import { cameraPhoto, pickOption, readStore, reportIssue, typePin, unlock, watchProblems } from './pages'
 import { startProductionServer, type ProductionServer } from './production-server'
 
 const skipReason = browserUnavailable()
@@ -46,14 +46,6 @@ function rosterGbkCsv(): Buffer {
   const rows = ROWS.map((row) => (row[3] === '梁秀英' ? row.with(4, CHANGED_PHONE) : row))
   const text = [HEADERS, ...rows].map((row) => row.join(',')).join('\r\n')
   return iconv.encode(text, 'gbk')
-}
-
-/** Picks `option` in the Element Plus select within `within` (a popup list, not a native select). */
-async function pickOption(page: Page, within: Locator, option: string): Promise<void> {
-  await within.locator('.el-select__wrapper').click()
-  await page.getByRole('option', { name: option, exact: true }).filter({ visible: true }).click()
-  // Close the list (a multiple select stays open), so that it covers nothing behind it.
-  await page.keyboard.press('Escape')
 }
 
 /** The form item of an Element Plus form labelled `label`. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import type { Page } from 'playwright-core'
+import type { Locator, Page } from 'playwright-core'
 
 /*
  * What a leader does in the app, step by step through the screens as they see them (labels in zh-CN), shared
@@ -349,4 +349,12 @@ export async function answerCanvass(page: Page, flat: string, { answer, proxy, s
   await page.getByRole('button', { name: '保存', exact: true }).click()
   await page.waitForURL(grid)
   await page.getByRole('link', { name: `${flat} ${answer}`, exact: true }).waitFor()
+}
+
+/** Picks `option` in the Element Plus select within `within` (a popup list, not a native select). */
+export async function pickOption(page: Page, within: Locator, option: string): Promise<void> {
+  await within.locator('.el-select__wrapper').click()
+  await page.getByRole('option', { name: option, exact: true }).filter({ visible: true }).click()
+  // Close the list (a multiple select stays open), so that it covers nothing behind it.
+  await page.keyboard.press('Escape')
 }
