@@ -41,6 +41,7 @@ import * as audit from './audit'
 import * as canvasses from './canvass-storage'
 import * as canvassLinks from './canvass-link-storage'
 import { migrateToLatest } from './migrations'
+import { readEpoch, renewEpoch } from './database-epoch'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
   CanvassLinkRecord,
@@ -1208,6 +1209,22 @@ export class KyselyStorage implements Storage {
     return canvassLinks.storedRow(this.#db, table, id)
   }
   // ---- end of canvass answer links ----
+  // ---- database epoch (issue 12, ./database-epoch.ts) ----
+  #epoch: Promise<string> | undefined
+  databaseEpoch(): Promise<string> {
+    // Kept after a failed read would fail every later request too: only a good answer is kept.
+    this.#epoch ??= readEpoch(this.#db).catch((error: unknown) => {
+      this.#epoch = undefined
+      throw error
+    })
+    return this.#epoch
+  }
+  async renewDatabaseEpoch(): Promise<string> {
+    const epoch = await renewEpoch(this.#db)
+    this.#epoch = Promise.resolve(epoch)
+    return epoch
+  }
+  // ---- end of database epoch ----
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {

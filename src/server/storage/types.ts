@@ -298,6 +298,12 @@ export interface Storage {
   /** One stored row of the records table (a household, a building), deleted or not. */
   storedRow(table: PullTable, id: string): Promise<StoredRow | undefined>
   // ---- end of canvass answer links ----
+  // ---- database epoch (issue 12, ./database-epoch.ts) ----
+  /** The database's epoch, read once: it changes only by a restore, done while no server runs. */
+  databaseEpoch(): Promise<string>
+  /** Gives the database a new epoch (after a restore from a backup), and answers it. */
+  renewDatabaseEpoch(): Promise<string>
+  // ---- end of database epoch ----
 }
 
 /** A one-time answer link as stored: the token's hash only. */
