@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, expect, inject, it } from 'vitest'
-import { PullResponse, RECORD_TABLES, type Change } from '@/domain'
+import { afterEach, describe, expect, inject, it } from 'vitest'
+import { PullResponse, RECORD_TABLES, uuidv7, type Change } from '@/domain'
 import type { SyncedRecord } from '@/app/db/database'
 import { buildServer, type DoorstepServer } from '@/server/app'
 import { runAdmin, type AdminIo } from '@/server/cli/admin'
@@ -129,6 +129,32 @@ describeEngines('restore from an older backup', (engine: Engine) => {
     expect(await phoneRecords(phone), phone.name).toEqual(records)
   }
 
+  it('answers a push or a pull of revisions of an earlier epoch 409 epoch_changed, applying nothing', async () => {
+    const community = await setUp()
+    const one = await phone(community, 'leader1')
+    await one.repos.visits.create(visitFields({ buildingId: community.buildings.a, householdId: community.households[community.buildings.a]!, residentIds: [] }), one.author)
+    expect(await one.engine.sync()).toMatchObject({ status: 'done', pushed: 1 })
+    const epoch = (await one.db.meta.get('epoch'))!.value
+    const cursor = (await one.db.meta.get('cursor'))!.value
+    const before = await serverView(one)
+    expect(before.epoch).toBe(epoch)
+
+    await storage.renewDatabaseEpoch()
+    const call = (path: string, body?: unknown) =>
+      fetch(url + path, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${one.session.token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) })
+    const visit = visitFields({ buildingId: community.buildings.a, householdId: community.households[community.buildings.a]!, residentIds: [] })
+    const mutations = [{ mutationId: uuidv7(), deviceSeq: 9, kind: 'put', table: 'visits', recordId: uuidv7(), baseRev: null, fields: { ...visit, createdAt: new Date().toISOString() } }]
+    for (const answer of [await call('/api/v1/sync/push', { protocol: 1, deviceId: one.session.deviceId, epoch, mutations }), await call(`/api/v1/sync/pull?cursor=${cursor}`)]) {
+      expect(answer.status).toBe(409)
+      expect(await answer.json()).toMatchObject({ error: 'epoch_changed' })
+    }
+    const after = await serverView(one)
+    expect(after.records).toEqual(before.records)
+    expect(after.epoch).not.toBe(epoch)
+    // Without an epoch (an app from before epochs), a push goes through as before.
+    expect((await call('/api/v1/sync/push', { protocol: 1, deviceId: one.session.deviceId, mutations })).status).toBe(200)
+  })
+
   it('a leader’s records, edits, deletions and photo made after the backup come back, and another leader’s phone pulls them again', { timeout: 60_000 }, async () => {
     const community = await setUp()
     const shared = community.buildings.shared
@@ -193,5 +219,55 @@ describeEngines('restore from an older backup', (engine: Engine) => {
 
     // Nothing is sent twice once both are back: the next runs push nothing and find nothing new.
     for (const leader of [one, two, office]) expect(await leader.engine.sync()).toMatchObject({ status: 'done', pushed: 0, rejected: 0 })
+  })
+})
+
+describe('admin backup and restore of the SQLite files', () => {
+  let dir: string
+  afterEach(() => rm(dir, { recursive: true, force: true }))
+
+  async function admin(args: string[]) {
+    const lines: string[] = []
+    const status = await runAdmin(args, {
+      open: () => Promise.reject(new Error('not opened here')),
+      config: () => ({ dataDir: join(dir, 'data'), databaseUrl: undefined }),
+      out: (line) => lines.push(line),
+      err: (line) => lines.push(line),
+      readPassword: () => Promise.reject(new Error('asked')),
+      confirm: async () => false,
+      now: () => new Date('2026-12-01T08:00:00.000Z'),
+    })
+    return { status, text: lines.join('\n') }
+  }
+
+  it('never overwrites a backup, refuses what is no backup, refuses while the server has the database open, and asks', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'doorstep-backup-'))
+    const storage = openSqliteStorage({ dataDir: join(dir, 'data') })
+    await storage.migrate()
+    const epoch = await storage.databaseEpoch()
+    const file = join(dir, 'nightly.sqlite')
+    expect(await admin(['backup', '--out', file])).toMatchObject({ status: 0 })
+    expect(await admin(['backup', '--out', file])).toMatchObject({ status: 1, text: expect.stringContaining('exists already') })
+    expect((await readdir(dir)).sort(), 'one file and its photos, nothing half-made beside them').toEqual(['data', 'nightly.sqlite', 'nightly.sqlite.photos'])
+    await rm(join(dir, 'nightly.sqlite.photos'), { recursive: true })
+    expect(await admin(['restore', '--from', file, '--yes'])).toMatchObject({ status: 1, text: expect.stringContaining('nightly.sqlite.photos is missing') })
+    await mkdir(join(dir, 'nightly.sqlite.photos'))
+
+    await writeFile(join(dir, 'notes'), '不是备份')
+    await mkdir(join(dir, 'notes.photos'))
+    expect(await admin(['restore', '--from', join(dir, 'notes'), '--yes'])).toMatchObject({ status: 1, text: expect.stringContaining('is not a Doorstep backup') })
+
+    expect(await admin(['restore', '--from', file, '--yes'])).toMatchObject({ status: 1, text: 'Error: The database in ' + join(dir, 'data') + ' is in use: stop the server first.' })
+    expect(await storage.databaseEpoch()).toBe(epoch)
+    await storage.close()
+
+    expect(await admin(['restore', '--from', file])).toMatchObject({ status: 1, text: 'Error: Nothing restored.' })
+    const done = await admin(['restore', '--from', file, '--yes'])
+    expect(done.status, done.text).toBe(0)
+    expect(await readdir(join(dir, 'data'))).toEqual(expect.arrayContaining(['attachments', 'doorstep.sqlite', 'before-restore-2026-12-01T08-00-00-000Z']))
+    const reopened = openSqliteStorage({ dataDir: join(dir, 'data') })
+    await reopened.migrate()
+    expect(await reopened.databaseEpoch()).not.toBe(epoch)
+    await reopened.close()
   })
 })
