@@ -155,6 +155,31 @@ describeEngines('restore from an older backup', (engine: Engine) => {
     expect((await call('/api/v1/sync/push', { protocol: 1, deviceId: one.session.deviceId, mutations })).status).toBe(200)
   })
 
+  it('a restore the phone missed nothing of costs it a replay the server answers without a write, in few requests', { timeout: 60_000 }, async () => {
+    const community = await setUp()
+    const one = await phone(community, 'leader1')
+    const building = community.buildings.a
+    const fields = visitFields({ buildingId: building, householdId: community.households[building]!, residentIds: [] })
+    await one.db.transaction('rw', [one.db.visits, one.db.outbox], async () => {
+      for (let i = 0; i < 600; i++) await one.repos.visits.create({ ...fields, outcome: `第${i}户` }, one.author)
+    })
+    expect(await one.engine.sync()).toMatchObject({ status: 'done', pushed: 600 })
+    const before = await serverView(one)
+    const revisions = (view: typeof before) => [...view.records.values()].map((r) => (r as { rev: number }).rev)
+
+    await storage.renewDatabaseEpoch()
+    const sent = one.link.requests.length
+    expect(await one.engine.sync()).toMatchObject({ status: 'done', pushed: 600, rejected: 0 })
+    const requests = one.link.requests.slice(sent)
+    // The refused pull (nothing waited to go), the replay in the server's largest batches (500, then 100), then the
+    // whole pull again in pages of 500.
+    const [pull, push] = ['GET /api/v1/sync/pull', 'POST /api/v1/sync/push']
+    expect(requests).toEqual([pull, push, push, pull, pull])
+    const after = await serverView(one)
+    expect(revisions(after), 'no record written again').toEqual(revisions(before))
+    await expectSame(one)
+  })
+
   it('a leader’s records, edits, deletions and photo made after the backup come back, and another leader’s phone pulls them again', { timeout: 60_000 }, async () => {
     const community = await setUp()
     const shared = community.buildings.shared
