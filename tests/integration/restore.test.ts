@@ -11,7 +11,7 @@ import { openPostgresStorage } from '@/server/storage/postgres'
 import { openSqliteStorage } from '@/server/storage/sqlite'
 import type { Storage } from '@/server/storage/types'
 import { issueFields, visitFields } from '../fixtures'
-import { JPEG_1x1, storeTakenPhoto } from '../fixtures/images'
+import { JPEG_1x1, png, sha256, storeTakenPhoto } from '../fixtures/images'
 import { describeEngines, type Engine } from './api'
 import { createNetwork, seededRandom, type Network } from './network'
 import { openPhone, provisionCommunity, registerDevice, type Phone, type TestCommunity } from './phones'
@@ -270,13 +270,18 @@ describe('admin backup and restore of the SQLite files', () => {
     const storage = openSqliteStorage({ dataDir: join(dir, 'data') })
     await storage.migrate()
     const epoch = await storage.databaseEpoch()
+    const photos = [JPEG_1x1, png(2, 2)]
+    for (const bytes of photos) await storage.putAttachment({ sha256: sha256(bytes), type: 'image/jpeg', bytes: bytes.length, width: 1, height: 1 }, bytes, 'u-leader', new Date().toISOString())
     const file = join(dir, 'nightly.sqlite')
-    expect(await admin(['backup', '--out', file])).toMatchObject({ status: 0 })
+    expect(await admin(['backup', '--out', file])).toMatchObject({ status: 0, text: expect.stringContaining('and 2 photos to') })
+    expect((await readdir(join(dir, 'nightly.sqlite.photos'))).sort()).toEqual(photos.map(sha256).sort())
     expect(await admin(['backup', '--out', file])).toMatchObject({ status: 1, text: expect.stringContaining('exists already') })
     expect((await readdir(dir)).sort(), 'one file and its photos, nothing half-made beside them').toEqual(['data', 'nightly.sqlite', 'nightly.sqlite.photos'])
     await rm(join(dir, 'nightly.sqlite.photos'), { recursive: true })
     expect(await admin(['restore', '--from', file, '--yes'])).toMatchObject({ status: 1, text: expect.stringContaining('nightly.sqlite.photos is missing') })
+    // A photo lost from the backup's folder is told of, not a reason to restore nothing: phones send theirs again.
     await mkdir(join(dir, 'nightly.sqlite.photos'))
+    await writeFile(join(dir, 'nightly.sqlite.photos', sha256(JPEG_1x1)), JPEG_1x1)
 
     await writeFile(join(dir, 'notes'), '不是备份')
     await mkdir(join(dir, 'notes.photos'))
@@ -289,7 +294,10 @@ describe('admin backup and restore of the SQLite files', () => {
     expect(await admin(['restore', '--from', file])).toMatchObject({ status: 1, text: 'Error: Nothing restored.' })
     const done = await admin(['restore', '--from', file, '--yes'])
     expect(done.status, done.text).toBe(0)
+    expect(done.text).toContain('the backup lacks 1 photo(s)')
     expect(await readdir(join(dir, 'data'))).toEqual(expect.arrayContaining(['attachments', 'doorstep.sqlite', 'before-restore-2026-12-01T08-00-00-000Z']))
+    expect(await readdir(join(dir, 'data', 'attachments'))).toEqual([sha256(JPEG_1x1)])
+    expect((await readdir(join(dir, 'data', 'before-restore-2026-12-01T08-00-00-000Z', 'attachments'))).sort(), 'the photos of before, kept').toEqual(photos.map(sha256).sort())
     const reopened = openSqliteStorage({ dataDir: join(dir, 'data') })
     await reopened.migrate()
     expect(await reopened.databaseEpoch()).not.toBe(epoch)

@@ -227,6 +227,7 @@ async function backups(io: AdminIo, command: 'backup' | 'restore', args: string[
   if (!values.yes && !(await (io.confirm ?? confirm)(`Replace the database in ${dataDir} with ${what}? (yes/no) `))) throw new Error('Nothing restored.')
   const done = await restoreSqlite(dataDir, values.from, io.now())
   io.out(`Restored ${what}.`)
+  if (backup.missing) io.err(`Warning: the backup lacks ${backup.missing} photo(s) its database names; the phones that took them and still hold them send them again.`)
   io.out(`The database and photos of before are in ${done.keptAt}; remove them once the server runs well.`)
   io.out('Phones that synced after the backup send back what it lacks at their next sync.')
 }

@@ -98,9 +98,11 @@ export interface BackupSummary {
   records: number
   lastChangeAt: string | null
   photos: number
+  /** Photos its database names that its folder lacks (backup warned of them): the phones that took them send them again. */
+  missing: number
 }
 
-/** Checks that `file` is a whole Doorstep backup (SQLite's own check, our tables, its photos folder). */
+/** Checks that `file` is a Doorstep backup (SQLite's own check, our tables, its photos folder), and what it holds. */
 export async function readBackup(file: string): Promise<BackupSummary> {
   if (!(await exists(file))) throw new Error(`No backup at ${file}.`)
   const photos = file + PHOTOS_SUFFIX
@@ -116,10 +118,9 @@ export async function readBackup(file: string): Promise<BackupSummary> {
     if (check !== 'ok') throw new Error(`${file} is damaged: ${String(check)}`)
     const tables = new Set((database.prepare("select name from sqlite_master where type = 'table'").all() as Array<{ name: string }>).map((t) => t.name))
     if (!tables.has('records') || !tables.has('counter')) throw new Error(`${file} is not a Doorstep backup (it has no records).`)
-    const { records, lastChangeAt } = database.prepare('select count(*) as records, max(updated_at) as lastChangeAt from records').get() as BackupSummary
-    const missing = missingPhotos(database, new Set(await readdir(photos)))
-    if (missing.length) throw new Error(`${photos} lacks ${missing.length} photo(s) the database names, such as ${missing[0]}.`)
-    return { records, lastChangeAt, photos: (await readdir(photos)).length }
+    const { records, lastChangeAt } = database.prepare('select count(*) as records, max(updated_at) as lastChangeAt from records').get() as Pick<BackupSummary, 'records' | 'lastChangeAt'>
+    const present = new Set(await readdir(photos))
+    return { records, lastChangeAt, photos: present.size, missing: missingPhotos(database, present).length }
   } catch (error) {
     if (error instanceof Error && error.message.startsWith(file)) throw error
     throw new Error(`${file} is not a Doorstep backup (${error instanceof Error ? error.message : String(error)}).`)
