@@ -208,9 +208,10 @@ describeEngines('restore from an older backup', (engine: Engine) => {
     await one.repos.visits.update(old.id, { outcome: '门口聊了几句，留了电话' })
     await one.repos.issues.remove(oldReport.id)
     expect(await one.engine.sync()).toMatchObject({ status: 'done', pushed: 5, rejected: 0 })
-    // … and some still waiting: a new visit and an edit of an acknowledged one.
+    // … and some still waiting: a new visit, an edit of an acknowledged one, a comment on the report the server will lose.
     const waiting = await visit(one, '没人在家')
     await one.repos.visits.update(later[0]!.id, { outcome: '帮忙办了社保年审，还要复印身份证' })
+    await one.repos.issues.comment(report.id, '物业说明天来看', one.author)
 
     await stop()
     await restore(join(dir, 'backup'))
@@ -226,7 +227,7 @@ describeEngines('restore from an older backup', (engine: Engine) => {
     expect(back.records.get(old.id)).toMatchObject({ outcome: '门口聊了几句，留了电话' })
     expect(back.records.get(later[0]!.id)).toMatchObject({ outcome: '帮忙办了社保年审，还要复印身份证' })
     expect(back.records.get(oldReport.id)).toMatchObject({ deletedAt: expect.any(String) })
-    expect(back.records.get(report.id)).toMatchObject({ photos: [photo] })
+    expect(back.records.get(report.id)).toMatchObject({ photos: [photo], events: expect.arrayContaining([expect.objectContaining({ text: '物业说明天来看' })]) })
     const bytes = await fetch(`${url}/api/v1/attachments/${photo}`, { headers: { authorization: `Bearer ${one.session.token}` } })
     expect(bytes.status).toBe(200)
     expect(Buffer.from(await bytes.arrayBuffer())).toEqual(JPEG_1x1)
