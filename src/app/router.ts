@@ -28,6 +28,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/inspections/:id/summary', name: 'inspection-summary', component: () => import('./features/inspections/InspectionSummary.vue'), props: true, meta: { messages: ['inspections', 'account', 'sync'] } },
   ...canvassRoutes,
   ...mediationRoutes,
+  { path: '/mentees/:mentorshipId', name: 'mentee', component: () => import('./features/mentorship/MentorMentee.vue'), props: true, meta: { messages: ['mentorship'] } },
   { path: '/campaigns/:id', name: 'campaign', component: () => import('./features/campaigns/CampaignTasks.vue'), props: true, meta: { messages: ['campaigns'] } },
   { path: '/settings', name: 'settings', component: () => import('./features/settings/SettingsView.vue'), meta: { messages: ['settings', 'account', 'sync', 'lock', 'pwaCards', 'points'] } },
   { path: '/signin', name: 'signin', component: () => import('./features/session/SessionSignIn.vue'), meta: { messages: ['account', 'sync', 'pwaCards'] } },

@@ -279,6 +279,13 @@ export const API_ERROR_CODES = [
   'link_used',
   'link_expired',
   'link_revoked',
+  /** 400/409 to a pairing the office may not make (老带新): pairingRefusal in src/domain/mentorship.ts says which. */
+  'samePerson',
+  'notLeader',
+  'menteeTaken',
+  'mentorIsMentee',
+  /** 409 to ending a pairing (老带新) that has ended already. */
+  'alreadyEnded',
   /**
    * 409 to a push or pull of revisions from before the server was restored from a backup (an older epoch):
    * nothing applied; the device sends all it holds again and pulls from the beginning.

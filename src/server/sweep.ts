@@ -23,24 +23,30 @@ export interface SweeperOptions {
   log: { info(details: object, message: string): void; error(details: object, message: string): void }
 }
 
+/** The sweep's name in job_leases. */
+export const SWEEP_JOB = 'sweep'
+
 /**
- * Sweeps photos (and forgotten sign-in failures) now and then every `intervalMs`, until the returned function is called. The timer is unref'd, so
- * it never keeps the process alive, and a sweep never overlaps the one before it. Several servers on one
- * PostgreSQL may all sweep: each row is deleted once.
+ * Sweeps photos (and forgotten sign-in failures) now and then every `intervalMs`, until the returned function is
+ * called. The timer is unref'd, so it never keeps the process alive, and a sweep never overlaps the one before it.
+ * Every server of a cluster times the same sweeps: the one that claims the lease (job_leases) sweeps, the others
+ * skip until it ends. The lease ends a little before the holder's next tick, so that one server goes on holding
+ * it while it runs, and another takes over within an interval when it stops. Two sweeps at once would still be
+ * safe (each row is deleted once), only wasted work.
  */
 export function startSweeper({ storage, clock = () => new Date(), intervalMs = SWEEP_INTERVAL_MS, log }: SweeperOptions): () => void {
   let running: Promise<void> | undefined
   const sweep = () => {
     const now = clock()
-    // Ended sign-in windows go too: every address that ever tried leaves a row.
-    running ??= Promise.all([sweepUnreferenced(storage, now), storage.dropEndedRateLimits(now.getTime())])
-      .then(([removed]) => removed)
-      .then(
-        (removed) => {
-          if (removed.count > 0) log.info(removed, 'removed photos that no record names')
-        },
-        (error: unknown) => log.error({ err: error }, 'photo sweep failed'),
-      )
+    running ??= storage
+      .claimJob(SWEEP_JOB, now.getTime(), now.getTime() + Math.floor(intervalMs * 0.9))
+      .then(async (claimed) => {
+        if (!claimed) return
+        // Ended sign-in windows go too: every address that ever tried leaves a row.
+        const [removed] = await Promise.all([sweepUnreferenced(storage, now), storage.dropEndedRateLimits(now.getTime())])
+        if (removed.count > 0) log.info(removed, 'removed photos that no record names')
+      })
+      .catch((error: unknown) => log.error({ err: error }, 'photo sweep failed'))
       .finally(() => (running = undefined))
   }
   sweep()

@@ -48,7 +48,7 @@ describe('the office workspace', () => {
     await vi.waitFor(() => expect(wrapper.find('.office-layout__side').exists()).toBe(true))
     const nav = wrapper.find('nav.office-layout__side')
     expect(nav.attributes('aria-label')).toBe('工作台导航')
-    expect(nav.findAll('.el-menu-item').map((item) => item.text())).toEqual(['诉求', '楼栋住户', '人员', '巡查模板', '检查任务', '表决', '矛盾调解', '走访覆盖', '设备', '月报导出', '积分'])
+    expect(nav.findAll('.el-menu-item').map((item) => item.text())).toEqual(['诉求', '楼栋住户', '人员', '巡查模板', '检查任务', '表决', '矛盾调解', '老带新', '走访覆盖', '设备', '月报导出', '积分'])
     expect(wrapper.find('.app-tabbar').exists()).toBe(false)
     await vi.waitFor(() => expect(wrapper.find('.office-layout__header').text()).toContain('社区办公室（社区工作人员）'))
     // The header names the community once sync has brought its record.

@@ -39,7 +39,8 @@ export function postgresUnavailable(): string | null {
   return `${message}; PostgreSQL tests skipped.`
 }
 
-function freePort(): Promise<number> {
+/** A port nobody listens on now, on loopback. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)

@@ -17,6 +17,8 @@ export const SEALED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   // The parties' names, what the quarrel is about and what was said at each session.
   mediations: ['parties', 'description', 'sessions'],
   mentorNotes: ['text'],
+  // A mentor's copy of a mentee's work: the needs found at each door, the reports, the notes on them.
+  menteeViews: ['followUps', 'dueHouseholds', 'openReports', 'notes'],
   // What travels to the server, what it refused and what it holds back are whole records.
   outbox: ['record', 'change'],
   rejections: ['record'],

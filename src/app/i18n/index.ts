@@ -42,6 +42,7 @@ export const lazyMessages = {
   canvassLink: () => import('@/app/features/canvass-link/messages'),
   points: () => import('@/app/features/points/messages'),
   mediation: () => import('@/app/features/mediation/messages'),
+  mentorship: () => import('@/app/features/mentorship/messages'),
   lock: () => import('@/app/features/lock/messages'),
   pwaCards: () => import('@/app/pwa/card-messages'),
 } satisfies Record<string, () => Promise<{ default: MessagePart }>>

@@ -217,7 +217,7 @@ export async function skipPin(db: DoorstepDatabase): Promise<void> {
 }
 
 /** What the server has, and may be pulled again, goes; what it does not have stays (sealed). */
-const SERVER_COPIES = ['communities', 'grids', 'buildings', 'households', 'residents', 'templates', 'users', 'campaigns', 'pointAdjustments', 'photoCache', 'held'] as const
+const SERVER_COPIES = ['communities', 'grids', 'buildings', 'households', 'residents', 'templates', 'users', 'campaigns', 'pointAdjustments', 'menteeViews', 'photoCache', 'held'] as const
 const RECORDS = ['visits', 'issues', 'inspections'] as const
 
 /**

@@ -27,6 +27,7 @@ import { SessionError, TransportError, type SyncErrorCode, type SyncErrorInfo } 
 import { deviceHealth, readStorageState, type StorageState } from './health'
 import { withSyncLock } from './lock'
 import { toMutation, type QueuedEntry } from './mutations'
+import { refreshMenteeViews } from './mentees'
 import { judgeArrivals, pruneOldRecords, retentionTables } from './retention'
 import { epochChanged, replayAfterRestore } from './restore'
 import { endAsOfficeAsked, readSession, sessionTransport, type StoredSession } from './session'
@@ -121,6 +122,8 @@ const DEFAULT_PULL_LIMIT = 500
 /** Pages fetched ahead of the one being written; as many may go into one transaction (see pagesAhead). */
 const PULL_AHEAD = 4
 const HEALTH_REPEAT_MS = 15 * 60_000
+/** How often a phone holding no mentee's copy asks whether it has one now (see refreshMentees). */
+export const MENTEES_REPEAT_MS = 10 * 60_000
 /** Failures after which a health report would not get through either (or, throttled, should not try). */
 const UNREACHED: readonly SyncErrorCode[] = ['offline', 'timeout', 'throttled', 'unauthorized', 'password_change', 'ended_by_office']
 
@@ -181,6 +184,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   let nextRetryAt: number | null = null
   /** The China day old work last left the phone (see prune). */
   let prunedOn: string | null = null
+  /** When this session last asked for the mentor's copies (see refreshMentees). */
+  let menteesAskedAt: number | null = null
   let current: Promise<SyncOutcome> | null = null
   let again = false
 
@@ -239,6 +244,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       }
       const { pushed, rejected, pulled, skipped, complete, settingsArrived } = synced
       await prune(settingsArrived)
+      await refreshMentees(session.token)
       failures = 0
       nextRetryAt = null
       const at = iso()
@@ -297,12 +303,30 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     }
   }
 
+  /**
+   * The mentor's copies of their mentees' worklists (./mentees.ts), after the pull. Best effort: a run that
+   * pushed and pulled is not failed by them, and the last copies stay. A mentor's phone asks at every run, as
+   * the mentees' work moves; most leaders mentor nobody, and the minute's live poll would ask each time for an
+   * empty answer, so a phone holding no copy asks at a session's first run and then every MENTEES_REPEAT_MS.
+   */
+  async function refreshMentees(token: string) {
+    if (menteesAskedAt !== null && now() - menteesAskedAt < MENTEES_REPEAT_MS && !(await db.menteeViews.count())) return
+    menteesAskedAt = now()
+    try {
+      await refreshMenteeViews(db, transport, token)
+    } catch (error) {
+      // Offline, or a server without pairings yet: the copies wait for a later run. Anything else is a bug.
+      if (!(error instanceof TransportError)) console.warn('mentee copies not refreshed', error)
+    }
+  }
+
   /** A new sign-in (or another server) starts from the initial batch and no backoff, knowing of no refused upload. */
   function startSession({ serverUrl, token }: StoredSession) {
     const key = `${serverUrl} ${token}`
     if (key === sessionKey) return
     sessionKey = key
     prunedOn = null
+    menteesAskedAt = null
     Object.assign(batch, INITIAL_BATCH)
     refusedUploads.clear()
     failures = 0

@@ -1,4 +1,4 @@
-import { addComment, newReportState, type DeviceHealth, type DeviceRevocation, resubmit, templateRowId, transition, type EarlierDevice, type IssueReport, type Mutation, type MutationResult, type PullTable, type User } from '@/domain'
+import { addComment, newReportState, type DeviceHealth, type DeviceRevocation, resubmit, templateRowId, transition, type EarlierDevice, type IssueReport, type MenteeView, type Mutation, type MutationResult, type PullTable, type User } from '@/domain'
 import { TransportError, type TransportErrorCode } from './errors'
 import type { PhotoImage } from '@/app/db/database'
 import type { SyncTransport } from './transport'
@@ -33,6 +33,8 @@ export interface TransportDouble {
   earlierDevices: EarlierDevice[]
   /** Every health report the device sent, in order. */
   health: DeviceHealth[]
+  /** What GET /mentorships/mine answers: the mentor's copies (none unless a test says so). */
+  menteeViews: MenteeView[]
   /** Every call in order, with the mutations of each push. */
   calls: Array<{ op: Op; mutations?: Mutation[] }>
   limits: { maxMutations: number; maxBytes: number }
@@ -230,6 +232,7 @@ export function createTransportDouble(): TransportDouble {
         return size === 'full' ? photo : { data: photo.data.slice(0, 8), type: 'image/jpeg' }
       }),
     reportHealth: (report) => call('reportHealth', () => void health.push(report)),
+    mentees: () => call('mentees', () => double.menteeViews),
   }
 
   const double: TransportDouble = {
@@ -239,6 +242,7 @@ export function createTransportDouble(): TransportDouble {
     photos,
     earlierDevices: [],
     health,
+    menteeViews: [],
     calls,
     limits,
     fail: (op, code, { times = 1, afterApply = false } = {}) => {

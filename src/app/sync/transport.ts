@@ -1,6 +1,7 @@
 import {
   ApiError,
   LoginResponse,
+  MenteeView,
   type DeviceHealth,
   MissingResponse,
   PROTOCOL_VERSION,
@@ -43,6 +44,8 @@ export interface SyncTransport {
   getAttachment(sha256: string, size: PhotoSize): Promise<PhotoImage>
   /** Tells the server how this device stands (at the end of a sync run). */
   reportHealth(health: DeviceHealth): Promise<void>
+  /** A mentor's copy of each mentee's worklist, one per pairing that lasts (老带新; ./mentees.ts). */
+  mentees(): Promise<MenteeView[]>
 }
 
 export interface PushBatch {
@@ -194,6 +197,8 @@ export function fetchTransport(options: FetchTransportOptions): SyncTransport {
       ),
 
     reportHealth: (health) => request('POST', '/sync/health', none, { body: JSON.stringify(health), type: 'application/json' }),
+
+    mentees: () => request('GET', '/mentorships/mine', json(MenteeView.array(), 'mentees')),
   }
 }
 

@@ -40,6 +40,7 @@ import type { AuditPage, DeviceRevocation } from '@/domain'
 import * as audit from './audit'
 import * as canvasses from './canvass-storage'
 import * as canvassLinks from './canvass-link-storage'
+import { claimJob } from './job-leases'
 import { migrateToLatest } from './migrations'
 import { readEpoch, renewEpoch } from './database-epoch'
 import type { Database, RecordsTable, UsersTable } from './schema'
@@ -1209,6 +1210,11 @@ export class KyselyStorage implements Storage {
     return canvassLinks.storedRow(this.#db, table, id)
   }
   // ---- end of canvass answer links ----
+  // ---- periodic jobs: see job-leases.ts ----
+  claimJob(job: string, now: number, until: number): Promise<boolean> {
+    return claimJob(this.#db, job, now, until)
+  }
+  // ---- end of periodic jobs ----
   // ---- database epoch (issue 12, ./database-epoch.ts) ----
   #epoch: Promise<string> | undefined
   databaseEpoch(): Promise<string> {

@@ -298,6 +298,16 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('records').addColumn('for_user', 'text').execute()
     },
   },
+  '0019-job-leases': {
+    // Periodic jobs (the sweep) that every server of a cluster times: the one holding the lease runs them.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('job_leases')
+        .addColumn('job', 'text', (c) => c.primaryKey())
+        .addColumn('held_until', 'bigint', (c) => c.notNull())
+        .execute()
+    },
+  },
   '0020-database-epoch': {
     // database_epoch (./database-epoch.ts): one row, the epoch, made here and changed by every restore.
     async up(db: Kysely<unknown>) {

@@ -173,6 +173,13 @@ export interface CanvassLinksTable {
   revoked_at: string | null
 }
 
+/** Who runs a periodic job now (./job-leases.ts). */
+export interface JobLeasesTable {
+  job: string
+  /** The lease ends then, in milliseconds since the epoch: another server may take it from then on. */
+  held_until: number
+}
+
 export interface Database {
   users: UsersTable
   user_buildings: UserBuildingsTable
@@ -186,4 +193,5 @@ export interface Database {
   attachment_uploads: AttachmentUploadsTable
   audit_events: AuditEventsTable
   canvass_links: CanvassLinksTable
+  job_leases: JobLeasesTable
 }

@@ -298,6 +298,10 @@ export interface Storage {
   /** One stored row of the records table (a household, a building), deleted or not. */
   storedRow(table: PullTable, id: string): Promise<StoredRow | undefined>
   // ---- end of canvass answer links ----
+  // ---- periodic jobs on several servers (issue 12, ./job-leases.ts) ----
+  /** Takes the lease of a periodic job until `until` (ms) if nobody holds it at `now`; whether it did. */
+  claimJob(job: string, now: number, until: number): Promise<boolean>
+  // ---- end of periodic jobs ----
   // ---- database epoch (issue 12, ./database-epoch.ts) ----
   /** The database's epoch, read once: it changes only by a restore, done while no server runs. */
   databaseEpoch(): Promise<string>

@@ -20,10 +20,11 @@ describe('draftLink', () => {
     expect(draftLink('mediation:new:b-1')).toEqual({ kind: 'mediationNew', to: '/mediations/new?buildingId=b-1' })
     expect(draftLink('mediation:abc:session')).toEqual({ kind: 'mediation', to: '/mediations/abc' })
     expect(draftLink('mediation:abc:outcome')).toEqual({ kind: 'mediation', to: '/mediations/abc' })
+    expect(draftLink('mentorNote:m-1:visit:v-1')).toEqual({ kind: 'mentorNote', to: '/mentees/m-1' })
   })
 
   it('offers no link for a key that no form writes', () => {
-    for (const key of ['comment:abc', 'visit:', 'visit', ':new', 'visit:abc:extra', 'visit:follows:', 'visit:follows:v1:x', 'issue:from:i1', 'issue:abc:other', 'canvass:new', 'canvass:abc', 'canvass:abc:', 'mediation:new:', 'mediation:abc', 'mediation:abc:other']) {
+    for (const key of ['comment:abc', 'visit:', 'visit', ':new', 'visit:abc:extra', 'visit:follows:', 'visit:follows:v1:x', 'issue:from:i1', 'issue:abc:other', 'canvass:new', 'canvass:abc', 'canvass:abc:', 'mediation:new:', 'mediation:abc', 'mediation:abc:other', 'mentorNote:m-1', 'mentorNote:m-1:visit', 'mentorNote:m-1:visit:']) {
       expect(draftLink(key), key).toBeNull()
     }
   })

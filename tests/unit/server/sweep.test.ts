@@ -1,19 +1,27 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Storage } from '@/server/storage/types'
-import { startSweeper, SWEEP_INTERVAL_MS } from '@/server/sweep'
+import { startSweeper, SWEEP_INTERVAL_MS, SWEEP_JOB } from '@/server/sweep'
 
-/** A storage that records the cut-offs it was asked to sweep before; only the sweeps are ever called. */
-function sweepingStorage(result: () => Promise<{ count: number; bytes: number }>) {
+/**
+ * A storage that records the cut-offs it was asked to sweep before and the sweep's lease claims, which `claims`
+ * answers (held by this server unless told otherwise); only the sweeps and the lease are ever called.
+ */
+function sweepingStorage(result: () => Promise<{ count: number; bytes: number }>, claims: () => boolean = () => true) {
   const cutoffs: string[] = []
   const rateLimitCutoffs: number[] = []
+  const leases: Array<{ job: string; now: number; until: number }> = []
   const storage = {
+    claimJob: async (job: string, now: number, until: number) => {
+      leases.push({ job, now, until })
+      return claims()
+    },
     sweepUnreferencedAttachments: (before: string) => {
       cutoffs.push(before)
       return result()
     },
     dropEndedRateLimits: async (now: number) => void rateLimitCutoffs.push(now),
   } as unknown as Storage
-  return { storage, cutoffs, rateLimitCutoffs }
+  return { storage, cutoffs, rateLimitCutoffs, leases }
 }
 
 const log = () => ({ info: vi.fn(), error: vi.fn() })
@@ -60,6 +68,25 @@ describe('the photo sweeper', () => {
     finish({ count: 0, bytes: 0 })
     await vi.advanceTimersByTimeAsync(1000)
     expect(cutoffs).toHaveLength(3)
+    stop()
+  })
+
+  it('sweeps only when it claims the lease, which ends before its own next tick', async () => {
+    vi.useFakeTimers()
+    const now = new Date('2026-11-28T08:00:00.000Z')
+    let held = false
+    const { storage, cutoffs, rateLimitCutoffs, leases } = sweepingStorage(async () => ({ count: 0, bytes: 0 }), () => held)
+    const stop = startSweeper({ storage, clock: () => now, intervalMs: 1000, log: log() })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(leases).toEqual([{ job: SWEEP_JOB, now: now.getTime(), until: now.getTime() + 900 }])
+    // Another server holds it: nothing swept here.
+    expect(cutoffs).toEqual([])
+    expect(rateLimitCutoffs).toEqual([])
+    held = true
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(leases).toHaveLength(2)
+    expect(cutoffs).toHaveLength(1)
+    expect(rateLimitCutoffs).toHaveLength(1)
     stop()
   })
 

@@ -8,6 +8,7 @@ import { demoBuildings, demoTemplates } from '@/domain/demo'
 import { inspectionFields, issueFields, visitFields } from '../../fixtures'
 import { canvassAnswerFields, canvassFields } from '../../fixtures/canvass'
 import { mediationFields } from '../../fixtures/mediation'
+import { mentorNoteFields } from '../../fixtures/mentorship'
 import { device, pushSizes } from './harness'
 
 const SHA_A = 'a'.repeat(64)
@@ -56,6 +57,7 @@ describe('push', () => {
     const canvass = await repos.canvasses.create(canvassFields(), author)
     await repos.canvassAnswers.create(canvassAnswerFields(canvass.id), author)
     await repos.mediations.create(mediationFields(), author)
+    await repos.mentorNotes.create(mentorNoteFields(), author)
     await engine.sync()
 
     const puts = server.calls.filter((c) => c.op === 'push').flatMap((c) => c.mutations!)
@@ -698,8 +700,9 @@ describe('one run at a time', () => {
     const [a, b, c] = await Promise.all([engine.sync(), engine.sync(), engine.sync()])
     expect(a).toBe(b)
     expect(b).toBe(c)
-    // The second run's health is the first's: it is not reported again (see health.test.ts).
-    expect(server.calls.map((call) => call.op)).toEqual(['push', 'pull', 'reportHealth', 'pull'])
+    // The second run's health is the first's: it is not reported again (see health.test.ts); nor does a phone
+    // with no mentee ask for one again so soon (mentees.test.ts).
+    expect(server.calls.map((call) => call.op)).toEqual(['push', 'pull', 'mentees', 'reportHealth', 'pull'])
   })
 })
 

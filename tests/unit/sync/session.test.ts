@@ -12,6 +12,7 @@ import { uuidv7, type EarlierDevice } from '@/domain'
 import { inspectionFields, issueFields, visitFields } from '../../fixtures'
 import { canvassAnswerFields, canvassFields } from '../../fixtures/canvass'
 import { mediationFields } from '../../fixtures/mediation'
+import { menteeView, mentorNoteFields } from '../../fixtures/mentorship'
 
 let db: DoorstepDatabase
 let server: TransportDouble
@@ -106,6 +107,7 @@ async function fillEveryTable({ synced }: { synced: boolean }): Promise<void> {
   const canvass = await repos.canvasses.create(canvassFields(), author)
   await repos.canvassAnswers.create(canvassAnswerFields(canvass.id), author)
   await repos.mediations.create(mediationFields(), author)
+  await repos.mentorNotes.create(mentorNoteFields(), author)
   if (synced) {
     expect(await createSyncEngine({ db, transport: () => server.transport }).sync()).toMatchObject({ status: 'done' })
     // The first pull replaced the demo's places with the server's (none here): they come back as pulled ones.
@@ -117,6 +119,7 @@ async function fillEveryTable({ synced }: { synced: boolean }): Promise<void> {
   await db.photoCache.put({ sha256: 'a'.repeat(64), size: 'thumb', data: new ArrayBuffer(4), type: 'image/jpeg', bytes: 4, usedAt: '2026-12-01T00:00:00.000Z' })
   await db.table('users').put({ id: 'leader-2', displayName: '陈伟', role: 'leader', active: true })
   await db.table('campaigns').put({ id: 'campaign-1', title: '台风前巡查' })
+  await db.menteeViews.put(menteeView())
   await db.table('pointAdjustments').put({ id: 'adjustment-1', userId: 'leader-1', month: '2026-11', points: 5, reason: '协助疫苗接种登记' })
   await db.table('rejections').put({ mutationId: 'm-1', table: 'visits', recordId: visit.id, kind: 'put', code: 'forbidden', message: 'no', at: '2026-12-01T00:00:00.000Z', record: visit })
   await db.table('held').put({ recordId: visit.id, table: 'visits', rev: 3, record: visit })
@@ -149,8 +152,8 @@ describe('signing out leaves no resident data on the phone', () => {
   it('with the unsent work agreed to, takes the unsynced and refused records with everything else', async () => {
     await signIn(db, server.transport, input)
     await fillEveryTable({ synced: false })
-    expect(await db.outbox.count()).toBe(6)
-    expect(await unsentWork(db)).toMatchObject({ records: 6, refusals: ['m-1'] })
+    expect(await db.outbox.count()).toBe(7)
+    expect(await unsentWork(db)).toMatchObject({ records: 7, refusals: ['m-1'] })
     await signOut(db, server.transport, { discard: await unsentWork(db) })
     const left = await Promise.all(db.tables.filter((table) => table.name !== 'meta').map((table) => table.count()))
     expect(left.every((count) => count === 0)).toBe(true)

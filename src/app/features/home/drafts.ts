@@ -1,12 +1,13 @@
 /** Which kind of unfinished form a draft is, as the home screen names it. */
-export type DraftKind = 'visitNew' | 'visitEdit' | 'issueNew' | 'issueEdit' | 'issueComment' | 'inspectionNew' | 'inspection' | 'canvassNew' | 'canvassAnswer' | 'mediationNew' | 'mediation'
+export type DraftKind = 'visitNew' | 'visitEdit' | 'issueNew' | 'issueEdit' | 'issueComment' | 'inspectionNew' | 'inspection' | 'canvassNew' | 'canvassAnswer' | 'mediationNew' | 'mediation' | 'mentorNote'
 
 /**
  * Where to resume a draft, from the key its form saved it under: the route of that form. Null for a key
  * no form of this version writes. The keys:
  *   visit:new · visit:follows:<visitId> · visit:<id> · issue:new · issue:from:<inspectionId>:<itemId> · issue:<id> ·
  *   issue:<id>:comment · inspection:new · inspection:<id> · canvass:new:<buildingId> · canvass:<id>:<householdId> ·
- *   mediation:new:<buildingId> · mediation:<id>:session · mediation:<id>:outcome
+ *   mediation:new:<buildingId> · mediation:<id>:session · mediation:<id>:outcome ·
+ *   mentorNote:<mentorshipId>:<subject kind>:<subject id> (the mentor's screen, where the row's sheet brings it back)
  */
 export function draftLink(key: string): { kind: DraftKind; to: string } | null {
   const [type, id, ...rest] = key.split(':')
@@ -38,6 +39,7 @@ export function draftLink(key: string): { kind: DraftKind; to: string } | null {
     if (id === 'new' && rest[0]) return { kind: 'mediationNew', to: `/mediations/new?${new URLSearchParams({ buildingId: rest[0] })}` }
     if (rest[0] === 'session' || rest[0] === 'outcome') return { kind: 'mediation', to: `/mediations/${path}` }
   }
+  if (type === 'mentorNote' && rest.length === 2 && rest.every(Boolean)) return { kind: 'mentorNote', to: `/mentees/${path}` }
   return null
 }
 

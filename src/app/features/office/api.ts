@@ -16,6 +16,8 @@ import {
   DeviceInfo,
   DeviceStanding,
   IssuedPassword,
+  Mentorship,
+  MentorshipRow,
   MonthlyReport,
   PointAdjustment,
   PointsMonth,
@@ -31,6 +33,7 @@ import {
   type NewCampaign,
   type NewCanvass,
   type NewCommunity,
+  type NewMentorship,
   type NewPointAdjustment,
   type NewReminder,
 } from '@/domain'
@@ -172,6 +175,10 @@ export function createOfficeApi(options: OfficeApiOptions = {}) {
     openCanvass: (communityId: string, canvass: NewCanvass) => json(Canvass, 'POST', `/communities/${id(communityId)}/canvasses`, canvass),
     canvass: (canvassId: string) => json(CanvassDetailSchema, 'GET', `/canvasses/${id(canvassId)}`),
     closeCanvass: (canvassId: string) => json(Canvass, 'POST', `/canvasses/${id(canvassId)}/close`),
+    // ── 老带新 (src/domain/mentorship.ts) ──
+    mentorships: (communityId: string) => json(z.array(MentorshipRow), 'GET', `/communities/${id(communityId)}/mentorships`),
+    pair: (communityId: string, pairing: NewMentorship) => json(Mentorship, 'POST', `/communities/${id(communityId)}/mentorships`, pairing),
+    endMentorship: (mentorshipId: string) => json(Mentorship, 'POST', `/mentorships/${id(mentorshipId)}/end`),
   }
 }
 export type OfficeApi = ReturnType<typeof createOfficeApi>

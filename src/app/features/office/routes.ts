@@ -8,7 +8,7 @@ import type { RouteRecordRaw } from 'vue-router'
 export const officeRoutes: RouteRecordRaw = {
   path: '/office',
   component: () => import('./OfficeLayout.vue'),
-  meta: { messages: ['office', 'issues', 'account', 'sync', 'officeDevices', 'points'] },
+  meta: { messages: ['office', 'issues', 'account', 'sync', 'officeDevices', 'points', 'mentorship'] },
   children: [
     { path: '', name: 'office', component: () => import('./OfficeIssues.vue') },
     { path: 'issues/:id', name: 'office-issue', component: () => import('./OfficeIssue.vue'), props: true },
@@ -25,6 +25,7 @@ export const officeRoutes: RouteRecordRaw = {
     { path: 'report', name: 'office-report', component: () => import('./report/OfficeReport.vue'), meta: { messages: ['officeReport'] } },
     { path: 'audit', name: 'office-audit', component: () => import('./audit/OfficeAudit.vue') },
     { path: 'points', name: 'office-points', component: () => import('./points/OfficePoints.vue') },
+    { path: 'mentorships', name: 'office-mentorships', component: () => import('./mentorships/OfficeMentorships.vue') },
     // A page the office does not have (an old bookmark, a typo) opens its list of reports, not the leader's home.
     { path: ':unknown(.*)*', redirect: { name: 'office' } },
   ],
