@@ -88,6 +88,11 @@ export const PutMutation = MutationBase.extend({
   recordId: Id,
   baseRev: z.number().int().nonnegative().nullable(),
   fields: z.record(z.string().max(40), z.unknown()),
+  /**
+   * Sent again after the server was restored from a backup (docs/sync-protocol.md, "After a restore"), with
+   * `baseRev` null: what the server has already is answered as done, never refused.
+   */
+  replay: z.literal(true).optional(),
 })
 
 export const DeleteMutation = MutationBase.extend({
@@ -95,6 +100,8 @@ export const DeleteMutation = MutationBase.extend({
   table: RecordTable,
   recordId: Id,
   baseRev: z.number().int().nonnegative().nullable(),
+  /** As a put's: a record the server lacks or has deleted already is done. */
+  replay: z.literal(true).optional(),
 })
 
 /** Office: move an issue report along its status graph, with a note for the reporter. */
@@ -167,6 +174,11 @@ export const PUSH_MAX_BYTES = 1024 * 1024
 export const PushRequest = z.object({
   protocol: z.literal(PROTOCOL_VERSION),
   deviceId: RefId,
+  /**
+   * The database epoch the device's revisions belong to (the last pull's `epoch`); absent when it knows none.
+   * Another one is answered `409 epoch_changed`, nothing applied: the server was restored from a backup.
+   */
+  epoch: z.string().max(64).optional(),
   /** Each element is validated on its own (see the server), so one malformed mutation is answered alone. */
   mutations: z.array(z.unknown()).min(1).max(PUSH_MAX_MUTATIONS),
 })
@@ -230,6 +242,8 @@ export const PullResponse = z.object({
   hasMore: z.boolean(),
   /** The caller's scope changed (a building was assigned or taken away): drop pulled data, start again. */
   reset: z.boolean(),
+  /** The database's epoch, which a restore from a backup changes (absent from older servers). */
+  epoch: z.string().optional(),
 })
 export type PullResponse = z.infer<typeof PullResponse>
 
@@ -271,6 +285,11 @@ export const API_ERROR_CODES = [
   'menteeTaken',
   'mentorIsMentee',
   'alreadyEnded',
+  /**
+   * 409 to a push or pull of revisions from before the server was restored from a backup (an older epoch):
+   * nothing applied; the device sends all it holds again and pulls from the beginning.
+   */
+  'epoch_changed',
 ] as const
 export const ApiError = z.object({ error: z.enum(API_ERROR_CODES), message: z.string() })
 export type ApiError = z.infer<typeof ApiError>

@@ -22,7 +22,7 @@ declare module 'vitest' {
 }
 
 /** Debian installs each major version under /usr/lib/postgresql/<n>/bin; the newest wins. */
-function findBinaries(): string | undefined {
+export function findBinaries(): string | undefined {
   const base = '/usr/lib/postgresql'
   if (!existsSync(base)) return undefined
   const versions = readdirSync(base)

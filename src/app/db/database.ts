@@ -42,6 +42,8 @@ export interface RecordOutboxEntry extends OutboxEntryBase {
   change: Exclude<OutboxChange, { kind: 'template.publish' }>
   /** The whole record as saved, so that a later edit never changes what an earlier mutation sent. */
   record: SyncedRecord
+  /** Sent again after the server was restored from a backup (src/app/sync/restore.ts). */
+  replay?: true
 }
 
 /** The office's new template version: no revision, no merge; pull brings it back as the server keeps it. */
@@ -123,7 +125,8 @@ export interface Draft {
 
 /**
  * Small device-wide values. The sync session: `token`, `user` (JSON of the domain User), `serverUrl`,
- * `syncDeviceId` (the id the server gave this device at sign-in), `cursor` (pull's, opaque),
+ * `syncDeviceId` (the id the server gave this device at sign-in), `cursor` (pull's, opaque), `epoch` (the server
+ * database's, from the last pull: src/app/sync/restore.ts),
  * `lastSuccessAt`, `lastFullSyncAt` (the end of the last run that pushed everything and pulled to the end),
  * `lastError` (JSON of SyncErrorInfo), `syncing` (set while a run writes its answers and pages, by whichever
  * context runs it: summaries hold their last answer meanwhile, src/app/db/live.ts), `recovery` (JSON of RecoveryFound: the browser had
@@ -142,6 +145,7 @@ export interface MetaEntry {
     | 'serverUrl'
     | 'syncDeviceId'
     | 'cursor'
+    | 'epoch'
     | 'lastSuccessAt'
     | 'lastFullSyncAt'
     | 'lastError'

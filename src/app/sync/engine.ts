@@ -29,6 +29,7 @@ import { withSyncLock } from './lock'
 import { toMutation, type QueuedEntry } from './mutations'
 import { refreshMenteeViews } from './mentees'
 import { judgeArrivals, pruneOldRecords, retentionTables } from './retention'
+import { epochChanged, replayAfterRestore } from './restore'
 import { endAsOfficeAsked, readSession, sessionTransport, type StoredSession } from './session'
 import type { SyncTransport } from './transport'
 
@@ -64,6 +65,8 @@ import type { SyncTransport } from './transport'
  * - **One session per run.** A run reads the stored session once and speaks for it throughout: a sign-in
  *   landing mid-run (another tab) never mixes one session's token with another's device id. A new session
  *   starts with fresh batch sizes and backoff, as a new network and server may behave otherwise.
+ * - **A restored server loses nothing.** Answered `epoch_changed` (the server's database was restored from an
+ *   older backup), the phone sends every record of its leader's again and pulls from the beginning (./restore.ts).
  * - **The office may end the session.** Answered `device_wiped`, the phone empties itself at once, unsent
  *   changes and all (a lost phone's: the server took nothing of that request). Answered
  *   `device_signed_out`, where the push was still taken, it empties itself once the outbox is empty; a
@@ -229,8 +232,17 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     uploaded.clear()
     let outcome: SyncOutcome
     try {
-      const { pushed, rejected } = await push(session.deviceId)
-      const { pulled, skipped, complete, settingsArrived } = await pull()
+      let synced: Awaited<ReturnType<typeof pushAndPull>>
+      try {
+        synced = await pushAndPull(session.deviceId)
+      } catch (error) {
+        if (!epochChanged(error)) throw error
+        // The server was restored from a backup: all this phone holds goes again, then a whole pull. The
+        // replays carry no epoch and the pull no cursor, so the server cannot refuse them this way twice.
+        await replayAfterRestore(db, iso())
+        synced = await pushAndPull(session.deviceId)
+      }
+      const { pushed, rejected, pulled, skipped, complete, settingsArrived } = synced
       await prune(settingsArrived)
       await refreshMentees(session.token)
       failures = 0
@@ -250,6 +262,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     await endSyncing()
     if (outcome.status === 'done' || !UNREACHED.includes(outcome.error.code)) await reportHealth()
     return outcome
+  }
+
+  async function pushAndPull(deviceId: string) {
+    return { ...(await push(deviceId)), ...(await pull()) }
   }
 
   /**
@@ -395,6 +411,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   async function push(deviceId: string): Promise<{ pushed: number; rejected: number }> {
     let pushed = 0
     let rejected = 0
+    // The revisions the outbox's base revisions belong to; a restored server refuses them (./restore.ts).
+    const epoch = (await db.meta.get('epoch'))?.value
     let next = prepare(0, { ...batch })
     /** The settling of the batch answered last, which goes on while the next batch is out. */
     let settling: Promise<void> = Promise.resolve()
@@ -407,7 +425,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         if (!entries.length) return { pushed, rejected }
       }
       await uploadPhotos(entries)
-      const sending = transport.push({ protocol: PROTOCOL_VERSION, deviceId, mutations })
+      const sending = transport.push({ protocol: PROTOCOL_VERSION, deviceId, ...(epoch && { epoch }), mutations })
       // While the server works, the next batch is read and sized: the entries after this one's, at the limits its
       // success gives. Its entries leave the outbox only when their own answer comes; after a failure it is dropped.
       next = prepare(entries.at(-1)!.seq, grown())
@@ -719,6 +737,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const failed: Change[] = []
       for (const [i, page] of pages.entries()) failed.push(...(await writePage(page, (fromScratch && i === 0) || page.reset)))
       await db.meta.put({ key: 'cursor', value: pages.at(-1)!.cursor })
+      // The cursor's epoch, for push to send: the two are written together.
+      const { epoch } = pages.at(-1)!
+      if (epoch) await db.meta.put({ key: 'epoch', value: epoch })
       if (mark) await db.meta.put({ key: 'syncing', value: iso() })
       else if (mark === false) await db.meta.delete('syncing')
       // The server's reference data replaces the demo data for good: never seed it again.

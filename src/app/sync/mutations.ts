@@ -17,9 +17,9 @@ export function toMutation(entry: QueuedEntry): Mutation {
   const { change } = entry
   switch (change.kind) {
     case 'put':
-      return { ...base, kind: 'put', table: entry.table, baseRev: entry.baseRev, fields: putFields(entry, change.changed) }
+      return { ...base, kind: 'put', table: entry.table, baseRev: entry.baseRev, fields: putFields(entry, change.changed), ...(entry.replay && { replay: true }) }
     case 'delete':
-      return { ...base, kind: 'delete', table: entry.table, baseRev: entry.baseRev }
+      return { ...base, kind: 'delete', table: entry.table, baseRev: entry.baseRev, ...(entry.replay && { replay: true }) }
     default:
       return { ...base, ...change }
   }

@@ -52,6 +52,8 @@ export interface PushBatch {
   protocol: typeof PROTOCOL_VERSION
   /** The id the server gave this device at sign-in. */
   deviceId: string
+  /** The database epoch of the revisions the device holds (the last pull's), when it knows one. */
+  epoch?: string
   mutations: Mutation[]
 }
 

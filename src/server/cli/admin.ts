@@ -4,8 +4,9 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { chinaDay, Month, PASSWORD_PROBLEM_TEXT, passwordProblem, Role, User, Username, uuidv7, type RosterPreview } from '@/domain'
 import { checkBuildings } from '../auth/accounts'
+import { backupSqlite, ensureNotInUse, PG_BACKUP, PG_RESTORE, readBackup, restoreSqlite } from './backup'
 import { hashPassword, oneTimePassword } from '../auth/passwords'
-import { readConfig } from '../config'
+import { readConfig, type ServerConfig } from '../config'
 import { writeMonthlyReportFile } from '../exports/report'
 import { monthlyReport } from '../field/report'
 import { exportRoster, importRoster, previewRoster } from '../roster'
@@ -49,6 +50,13 @@ const USAGE = `Usage: npm run admin -- <command>
                                Writes the community's roster in the same format.
   report monthly --community <communityId> --month <YYYY-MM> --out <file.xlsx|file.csv>
                                Writes the community's monthly report, as the workspace's 月报导出 does.
+  backup --out <file>          Backs the database up to <file> and its photos to <file>.photos/, while the
+                               server runs (SQLite; for PostgreSQL it prints the pg_dump command).
+  restore --from <file> [--yes]
+                               Puts a backup in place of the database and photos, which are moved aside, with the
+                               server stopped; asks first unless --yes. Phones then send back what it lacks.
+  restored                     After a PostgreSQL restore (pg_restore): a new epoch, so that phones send back
+                               what the backup lacks (restore does this itself for SQLite).
 
 Configuration comes from the environment, as for the server: DATABASE_URL (postgres://…) or DOORSTEP_DATA_DIR.`
 
@@ -56,6 +64,10 @@ Configuration comes from the environment, as for the server: DATABASE_URL (postg
 export interface AdminIo {
   /** Opens (and migrates) the database; called only by commands that need it. */
   open(): Promise<Storage>
+  /** Where the database is, for backup and restore, which work on its files (the environment's by default). */
+  config?(): Pick<ServerConfig, 'dataDir' | 'databaseUrl'>
+  /** Asks a yes/no question on the terminal (restore without --yes). */
+  confirm?(question: string): Promise<boolean>
   out(line: string): void
   err(line: string): void
   readPassword(prompt: string): Promise<string>
@@ -184,6 +196,42 @@ async function report(storage: Storage, io: AdminIo, args: string[]) {
   io.out(`Wrote the ${values.month} report of ${community.name} to ${values.out}.`)
 }
 
+/** Asks on the terminal; anything but yes is no. */
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout })
+  try {
+    const answer = await new Promise<string>((resolve) => rl.question(question, resolve))
+    return /^(y|yes)$/i.test(answer.trim())
+  } finally {
+    rl.close()
+  }
+}
+
+/** backup and restore: they work on the database's files, and restore must not open the database it replaces. */
+async function backups(io: AdminIo, command: 'backup' | 'restore', args: string[]) {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, from: { type: 'string' }, yes: { type: 'boolean', default: false } } })
+  const { dataDir, databaseUrl } = io.config?.() ?? readConfig()
+  if (command === 'backup') {
+    if (!values.out || positionals.length || values.from || values.yes) throw new UsageError('backup needs --out <file> and nothing else.')
+    if (databaseUrl) throw new Error(PG_BACKUP.replace('FILE', values.out))
+    const done = await backupSqlite(dataDir, values.out)
+    io.out(`Backed the database up to ${values.out}, and ${done.photos} photo${done.photos === 1 ? '' : 's'} to ${values.out}.photos/.`)
+    if (done.missing) io.err(`Warning: ${done.missing} photo(s) the database names were not in ${dataDir}/attachments; the backup lacks them too.`)
+    return
+  }
+  if (!values.from || positionals.length || values.out) throw new UsageError('restore needs --from <file> (and --yes not to be asked).')
+  if (databaseUrl) throw new Error(PG_RESTORE.replace('FILE', values.from))
+  const backup = await readBackup(values.from)
+  await ensureNotInUse(dataDir)
+  const what = `${values.from}: ${backup.records} records, the last changed ${backup.lastChangeAt ?? 'never'}, ${backup.photos} photos`
+  if (!values.yes && !(await (io.confirm ?? confirm)(`Replace the database in ${dataDir} with ${what}? (yes/no) `))) throw new Error('Nothing restored.')
+  const done = await restoreSqlite(dataDir, values.from, io.now())
+  io.out(`Restored ${what}.`)
+  if (backup.missing) io.err(`Warning: the backup lacks ${backup.missing} photo(s) its database names; the phones that took them and still hold them send them again.`)
+  io.out(`The database and photos of before are in ${done.keptAt}; remove them once the server runs well.`)
+  io.out('Phones that synced after the backup send back what it lacks at their next sync.')
+}
+
 async function run(storage: Storage, io: AdminIo, argv: string[]) {
   const [command, ...rest] = argv
   const positionals = rest.filter((a) => !a.startsWith('--'))
@@ -244,6 +292,11 @@ async function run(storage: Storage, io: AdminIo, argv: string[]) {
       return roster(storage, io, rest)
     case 'report':
       return report(storage, io, rest)
+    case 'restored': {
+      if (rest.length !== 0) throw new UsageError('restored takes no arguments.')
+      const epoch = await storage.renewDatabaseEpoch()
+      return io.out(`The database has a new epoch (${epoch}): phones send back what the restored backup lacks at their next sync.`)
+    }
     case 'sweep-photos': {
       if (positionals.length !== 0) throw new UsageError('sweep-photos takes no arguments.')
       const { count, bytes } = await sweepUnreferenced(storage, io.now())
@@ -265,7 +318,9 @@ export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
     return 0
   }
   try {
-    await run(await io.open(), io, argv)
+    const [command, ...rest] = argv
+    if (command === 'backup' || command === 'restore') await backups(io, command, rest)
+    else await run(await io.open(), io, argv)
     return 0
   } catch (error) {
     // node:util parseArgs reports an unknown or incomplete option with an ERR_PARSE_ARGS_* code.

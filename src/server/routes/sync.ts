@@ -19,6 +19,19 @@ const PullQuery = z.object({
 })
 
 /**
+ * Refuses revisions of another epoch than the database's: the server was restored from a backup since the device
+ * got them, and they may name changes it no longer has, or other ones (docs/sync-protocol.md, "After a restore").
+ * Nothing is applied or sent: the device sends all it holds again and pulls from the beginning.
+ */
+async function sameEpoch(ctx: ServerContext, epoch: string | undefined): Promise<string> {
+  const current = await ctx.storage.databaseEpoch()
+  if (epoch !== undefined && epoch !== current) {
+    throw new HttpError(409, 'epoch_changed', 'The server was restored from a backup since this device last synced: send everything again and pull from the beginning.')
+  }
+  return current
+}
+
+/**
  * Each mutation is parsed on its own, so that a malformed one is answered `rejected`/`invalid` and never
  * takes the well-formed ones of its batch down with it.
  */
@@ -51,13 +64,14 @@ export const syncRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (
           throw new HttpError(413, 'payload_too_large', `At most ${PUSH_MAX_MUTATIONS} mutations per batch.`)
         }
       },
-      schema: { tags: ['sync'], body: PushRequest, response: { 200: PushResponse, ...errorResponses(400, 401, 403, 413) } },
+      schema: { tags: ['sync'], body: PushRequest, response: { 200: PushResponse, ...errorResponses(400, 401, 403, 409, 413) } },
     },
     async (request) => {
       const principal = principalOf(request)
       if (request.body.deviceId !== principal.deviceId) {
         throw new HttpError(403, 'forbidden', 'This batch names another device than the one signed in.')
       }
+      await sameEpoch(ctx, request.body.epoch)
       const { communityId } = principal
       const mutations = request.body.mutations.map(parseMutation)
       // An admin belongs to no community and changes no records: it works through the set-up routes. Each
@@ -73,20 +87,23 @@ export const syncRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (
 
   app.get(
     '/sync/pull',
-    { schema: { tags: ['sync'], querystring: PullQuery, response: { 200: PullResponse, ...errorResponses(400, 401) } } },
+    { schema: { tags: ['sync'], querystring: PullQuery, response: { 200: PullResponse, ...errorResponses(400, 401, 409) } } },
     async (request) => {
       const principal = principalOf(request)
       const scope = scopeOf(principal)
       let afterRev = 0
       let reset = false
       let caughtUp = false
+      let epoch: string | undefined
       // An empty cursor is no cursor: a device that has never pulled may send `cursor=`.
       if (request.query.cursor) {
         const cursor = decodeCursor(request.query.cursor)
         if (!cursor) throw new HttpError(400, 'bad_request', 'Not a cursor this server made: pull again without one.')
+        epoch = cursor.epoch
         if (cursor.scope === scope) ({ rev: afterRev, caughtUp } = cursor)
         else reset = true
       }
+      epoch = await sameEpoch(ctx, epoch)
       // Echoes are left out only once the device has caught up: a first pull or a reset must bring its own
       // records too, on every page, as the device may have cleared them (see encodeCursor).
       const skipEchoes = request.query.echoes === 'skip'
@@ -100,7 +117,7 @@ export const syncRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (
           if (rows > 0) await audit(ctx, request, { action: `${table}.read`, communityId: principal.communityId, target: principal.deviceId, rows, detail: { via: 'sync' } })
         }
       }
-      return { changes: page.changes, cursor: encodeCursor(page.lastRev, scope, skipEchoes && (caughtUp || !page.hasMore)), hasMore: page.hasMore, reset }
+      return { changes: page.changes, cursor: encodeCursor(page.lastRev, scope, skipEchoes && (caughtUp || !page.hasMore), epoch), hasMore: page.hasMore, reset, epoch }
     },
   )
 }

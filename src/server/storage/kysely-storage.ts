@@ -45,6 +45,7 @@ import * as canvassLinks from './canvass-link-storage'
 import * as mentorships from './mentorship-storage'
 import { claimJob } from './job-leases'
 import { migrateToLatest } from './migrations'
+import { readEpoch, renewEpoch } from './database-epoch'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
   CanvassLinkRecord,
@@ -1262,6 +1263,22 @@ export class KyselyStorage implements Storage {
     return claimJob(this.#db, job, now, until)
   }
   // ---- end of periodic jobs ----
+  // ---- database epoch (issue 12, ./database-epoch.ts) ----
+  #epoch: Promise<string> | undefined
+  databaseEpoch(): Promise<string> {
+    // Kept after a failed read would fail every later request too: only a good answer is kept.
+    this.#epoch ??= readEpoch(this.#db).catch((error: unknown) => {
+      this.#epoch = undefined
+      throw error
+    })
+    return this.#epoch
+  }
+  async renewDatabaseEpoch(): Promise<string> {
+    const epoch = await renewEpoch(this.#db)
+    this.#epoch = Promise.resolve(epoch)
+    return epoch
+  }
+  // ---- end of database epoch ----
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {

@@ -1,4 +1,5 @@
 import { Migrator, SqliteAdapter, sql, type Kysely, type Migration } from 'kysely'
+import { newEpoch } from './database-epoch'
 import { newRecoveryKey } from './device-recovery'
 import type { Database } from './schema'
 
@@ -327,6 +328,17 @@ export const MIGRATIONS: Record<string, Migration> = {
         .addColumn('job', 'text', (c) => c.primaryKey())
         .addColumn('held_until', 'bigint', (c) => c.notNull())
         .execute()
+    },
+  },
+  '0020-database-epoch': {
+    // database_epoch (./database-epoch.ts): one row, the epoch, made here and changed by every restore.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('database_epoch')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('epoch', 'text', (c) => c.notNull())
+        .execute()
+      await sql`insert into database_epoch (id, epoch) values (1, ${newEpoch()})`.execute(db)
     },
   },
   '0021-city-indexes': {

@@ -316,6 +316,12 @@ export interface Storage {
   /** Takes the lease of a periodic job until `until` (ms) if nobody holds it at `now`; whether it did. */
   claimJob(job: string, now: number, until: number): Promise<boolean>
   // ---- end of periodic jobs ----
+  // ---- database epoch (issue 12, ./database-epoch.ts) ----
+  /** The database's epoch, read once: it changes only by a restore, done while no server runs. */
+  databaseEpoch(): Promise<string>
+  /** Gives the database a new epoch (after a restore from a backup), and answers it. */
+  renewDatabaseEpoch(): Promise<string>
+  // ---- end of database epoch ----
 }
 
 /** A one-time answer link as stored: the token's hash only. */

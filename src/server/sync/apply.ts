@@ -151,10 +151,13 @@ const MAX_CONFLICTS = 50
 export const CREATED_AT_PAST_MS = 90 * 24 * 60 * 60 * 1000
 export const CREATED_AT_FUTURE_MS = 10 * 60 * 1000
 
-/** The `createdAt` a new record is stored with: the device's when believable, else the server's time. */
-export function createdAtOnArrival(sent: unknown, now: Date): string {
+/**
+ * The `createdAt` a new record is stored with: the device's when believable, else the server's time. A replay
+ * (after a restore) sends the time the server stamped before, however old: only the future is a wrong clock.
+ */
+export function createdAtOnArrival(sent: unknown, now: Date, replay = false): string {
   const at = typeof sent === 'string' ? Date.parse(sent) : Number.NaN
-  const believable = at >= now.getTime() - CREATED_AT_PAST_MS && at <= now.getTime() + CREATED_AT_FUTURE_MS
+  const believable = (replay || at >= now.getTime() - CREATED_AT_PAST_MS) && at <= now.getTime() + CREATED_AT_FUTURE_MS
   return believable ? String(sent) : now.toISOString()
 }
 
@@ -365,7 +368,7 @@ function create(input: ApplyInput, mutation: PutMutation): Applied {
   const officeFields = mutation.table === 'issues' ? newReportState() : {}
   const draft = {
     ...mutation.fields,
-    createdAt: createdAtOnArrival(mutation.fields.createdAt, input.now),
+    createdAt: createdAtOnArrival(mutation.fields.createdAt, input.now, mutation.replay),
     ...officeFields,
     id: mutation.recordId,
     updatedAt: at,
@@ -409,6 +412,10 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
   const refusal = leaderWriteRefusal(principal, current)
   if (refusal) return rejected(mutation, 'forbidden', refusal)
   if (current.deletedAt) return rejected(mutation, 'deleted', 'The record has been deleted')
+  // Before the locks: a replay of what the server has is done already, whatever the office did with it since.
+  if (mutation.replay && storedAlready(mutation, current)) {
+    return { result: { mutationId: mutation.mutationId, status: 'applied', rev: current.rev, stamps: echoStamps(current.data, mutation.fields) } }
+  }
   const future = baseRefusal(mutation.baseRev, current)
   if (future) return rejected(mutation, 'invalid', future)
   const unknown = unknownField(mutation.table, mutation.fields)
@@ -479,6 +486,11 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
   return { result, write }
 }
 
+/** Whether the stored record holds every value a put carries (but the times the server stamps). */
+function storedAlready(mutation: PutMutation, current: StoredRecord): boolean {
+  return Object.entries(mutation.fields).every(([field, value]) => SERVER_STAMPED.has(field) || isDeepStrictEqual(value, current.data[field]))
+}
+
 /**
  * What the device that sent an edit is known to hold of the record once it has settled the answer. Its base
  * is the stored revision (pulled, or settled from a stamped answer: a device takes no other answer's revision,
@@ -510,10 +522,11 @@ function takenOn(current: StoredRecord): boolean {
 function remove(input: ApplyInput, mutation: DeleteMutation): Applied {
   const { principal, current, rev } = input
   if (principal.role !== 'leader') return rejected(mutation, 'forbidden', 'Only the leader who reported a record deletes it')
-  if (!current) return rejected(mutation, 'not_found', 'No such record')
+  // A replayed delete of a record the server lacks (made and deleted after the backup) has nothing to undo.
+  if (!current) return mutation.replay ? { result: { mutationId: mutation.mutationId, status: 'duplicate', rev: null } } : rejected(mutation, 'not_found', 'No such record')
   const refusal = leaderWriteRefusal(principal, current)
   if (refusal) return rejected(mutation, 'forbidden', refusal)
-  if (current.deletedAt) return rejected(mutation, 'deleted', 'The record has been deleted')
+  if (current.deletedAt) return mutation.replay ? { result: { mutationId: mutation.mutationId, status: 'applied', rev: current.rev } } : rejected(mutation, 'deleted', 'The record has been deleted')
   const future = baseRefusal(mutation.baseRev, current)
   if (future) return rejected(mutation, 'invalid', future)
   if (takenOn(current)) return rejected(mutation, 'locked', 'The office has taken the report on: it can no longer be deleted')

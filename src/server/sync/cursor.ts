@@ -20,6 +20,8 @@ const CursorBody = z.strictObject({
   scope: z.string().max(64),
   /** See `encodeCursor`; absent from cursors made before it, which are not. */
   caughtUp: z.literal(true).optional(),
+  /** The database epoch of `rev` (./storage/database-epoch.ts); absent from cursors made before epochs. */
+  epoch: z.string().max(64).optional(),
 })
 type CursorBody = z.infer<typeof CursorBody>
 
@@ -40,17 +42,17 @@ export function scopeOf(principal: Principal): string {
  * has pulled to the end since it last started from the beginning (a first pull, a reset), so it holds its
  * own records and may have its echoes left out; until then it may hold none of them.
  */
-export function encodeCursor(rev: number, scope: string, caughtUp = false): string {
-  const body: CursorBody = { v: CURSOR_VERSION, rev, scope, ...(caughtUp && { caughtUp }) }
+export function encodeCursor(rev: number, scope: string, caughtUp = false, epoch?: string): string {
+  const body: CursorBody = { v: CURSOR_VERSION, rev, scope, ...(caughtUp && { caughtUp }), ...(epoch !== undefined && { epoch }) }
   return Buffer.from(JSON.stringify(body)).toString('base64url')
 }
 
-/** The cursor's revision, scope and whether it is caught up, or undefined when it is not a cursor this server made. */
-export function decodeCursor(cursor: string): { rev: number; scope: string; caughtUp: boolean } | undefined {
+/** The cursor's revision, scope, whether it is caught up and its epoch, or undefined when it is not a cursor this server made. */
+export function decodeCursor(cursor: string): { rev: number; scope: string; caughtUp: boolean; epoch: string | undefined } | undefined {
   if (cursor.length > CURSOR_MAX_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined
   try {
     const parsed = CursorBody.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')))
-    return parsed.success ? { rev: parsed.data.rev, scope: parsed.data.scope, caughtUp: parsed.data.caughtUp ?? false } : undefined
+    return parsed.success ? { rev: parsed.data.rev, scope: parsed.data.scope, caughtUp: parsed.data.caughtUp ?? false, epoch: parsed.data.epoch } : undefined
   } catch {
     return undefined
   }
