@@ -27,7 +27,8 @@ const { port } = app.server.address() as { port: number }
 // A wildcard address is not something a browser can open.
 const shownHost = ['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host
 const database = config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`
-console.log(`楼长助手 · Doorstep is running (${database}): open http://${shownHost}:${port}/`)
+const photos = config.s3 ? `, photos in bucket ${config.s3.bucket} at ${config.s3.endpoint}` : ''
+console.log(`楼长助手 · Doorstep is running (${database}${photos}): open http://${shownHost}:${port}/`)
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

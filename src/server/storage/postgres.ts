@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
-import { KyselyStorage } from './kysely-storage'
+import { KyselyStorage, type BlobStore } from './kysely-storage'
 import type { Database } from './schema'
 import type { Storage } from './types'
 
@@ -10,12 +10,12 @@ const types = {
     oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 }
 
-/** The PostgreSQL engine: a connection pool; attachments live in the database, since servers share no disk. */
-export function openPostgresStorage({ url, maxConnections = 10 }: { url: string; maxConnections?: number }): Storage {
+/** The PostgreSQL engine: a connection pool; attachments live in the database (servers share no disk) unless `blobs` keeps them. */
+export function openPostgresStorage({ url, maxConnections = 10, blobs }: { url: string; maxConnections?: number; blobs?: BlobStore | undefined }): Storage {
   const pool = new pg.Pool({ connectionString: url, max: maxConnections, types })
   // An idle connection that the server drops (a restart, a failover) emits 'error'; unheard, it would end the
   // process. The pool replaces the connection, and the next query reports any lasting trouble.
   pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  return new KyselyStorage({ db, blobs: 'inline' })
+  return new KyselyStorage({ db, blobs: blobs ?? 'inline' })
 }
