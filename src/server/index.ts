@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { buildServer } from './app'
 import { readConfig } from './config'
 import { openStorage } from './storage'
+import { checkBucket } from './storage/s3-blobs'
 import { DEMO_PASSWORD, seedDemo } from './seed'
 import { startSweeper } from './sweep'
 
@@ -12,6 +13,7 @@ const config = readConfig()
 const staticRoot = fileURLToPath(new URL('../../dist', import.meta.url))
 if (!existsSync(join(staticRoot, 'index.html'))) console.warn(`No built app in ${staticRoot}: run \`npm run build\` (npm start does).`)
 
+if (config.s3) await checkBucket(config.s3)
 const storage = openStorage(config)
 await storage.migrate()
 if (config.demo) {

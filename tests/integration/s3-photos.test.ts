@@ -1,6 +1,6 @@
 import sharp from 'sharp'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { s3Blobs, s3Key } from '@/server/storage/s3-blobs'
+import { checkBucket, s3Blobs, s3Key } from '@/server/storage/s3-blobs'
 import { sweepUnreferenced, UNREFERENCED_MAX_AGE_MS } from '@/server/sweep'
 import { JPEG_1x1, png, sha256, WEBP_LOSSY_1x1 } from '../fixtures/images'
 import { describeEngines, expectSafeAnswer, newIssue, pushBody, startApi, type Answer, type TestApi } from './api'
@@ -37,6 +37,11 @@ describeEngines('photos in object storage', (engine) => {
   afterAll(async () => {
     await api?.close()
     await s3?.close()
+  })
+
+  it('checks at startup that the bucket is there, and names it when it is not', async () => {
+    await expect(checkBucket(s3.config)).resolves.toBeUndefined()
+    await expect(checkBucket({ ...s3.config, bucket: 'jiangmen-typo' })).rejects.toThrow(/bucket "jiangmen-typo" at http:\/\/127\.0\.0\.1:\d+ is not usable \(no such bucket\)/)
   })
 
   it('keeps an upload in the bucket under its hash and only its metadata in the database, once however often it is sent', async () => {

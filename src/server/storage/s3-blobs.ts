@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { Sha256 } from '@/domain'
 import { BlobStoreUnavailable } from './blob-unavailable'
 import type { BlobStore } from './kysely-storage'
@@ -62,5 +62,19 @@ export function s3Blobs(config: S3Config, client = s3Client(config)): BlobStore 
       // S3 answers a delete of a missing key with success.
       await client.send(new DeleteObjectCommand({ Bucket, Key: s3Key(sha256) })).catch(failed('remove a photo'))
     },
+  }
+}
+
+/**
+ * Throws, naming the endpoint and the bucket, when the store cannot be reached or the bucket is not there or
+ * not ours: at startup, so that a mistyped variable stops the server instead of failing every photo.
+ */
+export async function checkBucket(config: S3Config, client = s3Client(config)): Promise<void> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: config.bucket }))
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+    const why = status === 404 ? 'no such bucket' : status === 403 ? 'access denied: check the keys and the bucket policy' : String((error as Error).message || error)
+    throw new Error(`Photo store: bucket ${JSON.stringify(config.bucket)} at ${config.endpoint} is not usable (${why})`, { cause: error })
   }
 }
