@@ -46,7 +46,8 @@ const S3_REQUIRED = ['DOORSTEP_S3_ENDPOINT', 'DOORSTEP_S3_BUCKET', 'DOORSTEP_S3_
 function s3(env: NodeJS.ProcessEnv): S3Config | undefined {
   const missing = S3_REQUIRED.filter((name) => !env[name])
   if (missing.length === S3_REQUIRED.length) {
-    if (env.DOORSTEP_S3_REGION) throw new Error(`DOORSTEP_S3_REGION is set, but not ${S3_REQUIRED.join(', ')}: set them all to keep photos in object storage`)
+    const stray = ['DOORSTEP_S3_REGION', 'DOORSTEP_S3_PATH_STYLE'].find((name) => env[name])
+    if (stray) throw new Error(`${stray} is set, but not ${S3_REQUIRED.join(', ')}: set them all to keep photos in object storage`)
     return undefined
   }
   if (missing.length) throw new Error(`Photos in object storage need ${S3_REQUIRED.join(', ')}; missing: ${missing.join(', ')}`)
@@ -57,10 +58,11 @@ function s3(env: NodeJS.ProcessEnv): S3Config | undefined {
   return {
     endpoint,
     bucket: env.DOORSTEP_S3_BUCKET!,
-    // Any region is accepted by MinIO and most Chinese clouds' S3 endpoints; it only has to match the signature.
+    // MinIO takes any region; a cloud's store wants the bucket's own (docs/object-storage.md).
     region: env.DOORSTEP_S3_REGION || 'us-east-1',
     accessKeyId: env.DOORSTEP_S3_ACCESS_KEY_ID!,
     secretAccessKey: env.DOORSTEP_S3_SECRET_ACCESS_KEY!,
+    pathStyle: flag('DOORSTEP_S3_PATH_STYLE', env.DOORSTEP_S3_PATH_STYLE, true),
   }
 }
 

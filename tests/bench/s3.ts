@@ -41,7 +41,7 @@ async function startStore(directory: string) {
     })
     child.once('exit', (code) => reject(new Error(`s3rver stopped (${code}) before it listened:\n${output}`)))
   })
-  const config: S3Config = { endpoint: `http://127.0.0.1:${port}`, bucket: BUCKET, region: 'us-east-1', accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY }
+  const config: S3Config = { endpoint: `http://127.0.0.1:${port}`, bucket: BUCKET, region: 'us-east-1', accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY, pathStyle: true }
   return {
     config,
     async stop() {

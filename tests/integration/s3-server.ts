@@ -35,7 +35,7 @@ export async function startS3Server(bucket = 'doorstep-photos'): Promise<TestS3>
     server = undefined
   }
   await start()
-  const config: S3Config = { endpoint: `http://127.0.0.1:${port}`, bucket, region: 'us-east-1', accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY }
+  const config: S3Config = { endpoint: `http://127.0.0.1:${port}`, bucket, region: 'us-east-1', accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY, pathStyle: true }
   const client = s3Client(config)
   return {
     config,

@@ -11,6 +11,11 @@ export interface S3Config {
   region: string
   accessKeyId: string
   secretAccessKey: string
+  /**
+   * The bucket in the path (MinIO on premises, whose endpoints have no per-bucket DNS), or in the host name
+   * (Aliyun OSS refuses anything else; Tencent COS and Huawei OBS prefer it).
+   */
+  pathStyle: boolean
 }
 
 /** The object key of a photo: two levels of folders by its hash's first bytes, so that no listing is huge. */
@@ -25,8 +30,7 @@ export function s3Client(config: S3Config): S3Client {
     endpoint: config.endpoint,
     region: config.region,
     credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
-    // Bucket in the path, not the host name: MinIO on premises and most private endpoints have no per-bucket DNS.
-    forcePathStyle: true,
+    forcePathStyle: config.pathStyle,
     // The SDK's default CRC32 checksums (aws-chunked uploads) are refused by several S3-compatible stores; the
     // server hashes every photo itself anyway, and its name is that hash.
     requestChecksumCalculation: 'WHEN_REQUIRED',

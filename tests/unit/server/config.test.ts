@@ -49,10 +49,10 @@ describe('server configuration', () => {
     DOORSTEP_S3_SECRET_ACCESS_KEY: 'secret',
   }
 
-  it('puts photos in object storage when its variables are set, in us-east-1 unless told', () => {
-    const expected = { endpoint: S3.DOORSTEP_S3_ENDPOINT, bucket: 'jiangmen-photos', region: 'us-east-1', accessKeyId: 'key', secretAccessKey: 'secret' }
+  it('puts photos in object storage when its variables are set, in us-east-1 with the bucket in the path unless told', () => {
+    const expected = { endpoint: S3.DOORSTEP_S3_ENDPOINT, bucket: 'jiangmen-photos', region: 'us-east-1', accessKeyId: 'key', secretAccessKey: 'secret', pathStyle: true }
     expect(readConfig(S3).s3).toEqual(expected)
-    expect(readConfig({ ...S3, DOORSTEP_S3_REGION: 'oss-cn-guangzhou' }).s3).toEqual({ ...expected, region: 'oss-cn-guangzhou' })
+    expect(readConfig({ ...S3, DOORSTEP_S3_REGION: 'cn-guangzhou', DOORSTEP_S3_PATH_STYLE: '0' }).s3).toEqual({ ...expected, region: 'cn-guangzhou', pathStyle: false })
   })
 
   it.each([
@@ -60,6 +60,8 @@ describe('server configuration', () => {
     [{ ...S3, DOORSTEP_S3_SECRET_ACCESS_KEY: '' }, /missing: DOORSTEP_S3_SECRET_ACCESS_KEY$/],
     [{ DOORSTEP_S3_BUCKET: 'photos' }, /missing: DOORSTEP_S3_ENDPOINT, DOORSTEP_S3_ACCESS_KEY_ID, DOORSTEP_S3_SECRET_ACCESS_KEY/],
     [{ DOORSTEP_S3_REGION: 'cn-north-4' }, /DOORSTEP_S3_REGION is set/],
+    [{ DOORSTEP_S3_PATH_STYLE: '0' }, /DOORSTEP_S3_PATH_STYLE is set/],
+    [{ ...S3, DOORSTEP_S3_PATH_STYLE: 'virtual' }, /DOORSTEP_S3_PATH_STYLE/],
     [{ ...S3, DOORSTEP_S3_ENDPOINT: 'oss-cn-guangzhou.aliyuncs.com' }, /DOORSTEP_S3_ENDPOINT must be an http/],
     [{ PORT: 'eighty' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],
