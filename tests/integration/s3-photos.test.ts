@@ -1,10 +1,14 @@
 import sharp from 'sharp'
+import { copyPhotosToS3 } from '@/server/cli/photos-to-s3'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { checkBucket, s3Blobs, s3Key } from '@/server/storage/s3-blobs'
 import { sweepUnreferenced, UNREFERENCED_MAX_AGE_MS } from '@/server/sweep'
 import { JPEG_1x1, png, sha256, WEBP_LOSSY_1x1 } from '../fixtures/images'
-import { describeEngines, expectSafeAnswer, newIssue, pushBody, startApi, type Answer, type TestApi } from './api'
+import { describeEngines, expectSafeAnswer, newIssue, openTestStorage, pushBody, startApi, type Answer, type TestApi, type TestStorage } from './api'
 import { startS3Server, type TestS3 } from './s3-server'
+
+/** A photo's object key. */
+const name = (bytes: Buffer) => s3Key(sha256(bytes))
 
 /**
  * The photo path of api-attachments.test.ts with DOORSTEP_S3_* set: the bytes in a local S3-compatible store
@@ -25,7 +29,6 @@ describeEngines('photos in object storage', (engine) => {
     return { status: response.statusCode, headers: response.headers, body: response.body, json, bytes: response.rawPayload }
   }
   const photoColumns = () => api.tables().selectFrom('attachments').select(['sha256', 'content']).orderBy('sha256').execute()
-  const name = (bytes: Buffer) => s3Key(sha256(bytes))
 
   beforeAll(async () => {
     s3 = await startS3Server()
@@ -122,5 +125,42 @@ describeEngines('photos in object storage', (engine) => {
     expect(back.status).toBe(200)
     expect(back.bytes.equals(JPEG_1x1)).toBe(true)
     expect(await s3.keys()).toContain(name(JPEG_1x1))
+  })
+})
+
+describeEngines('moving an existing deployment\'s photos into object storage', (engine) => {
+  let s3: TestS3
+  let opened: TestStorage
+  const meta = { type: 'image/png' as const, width: 1, height: 1 }
+
+  beforeAll(async () => {
+    s3 = await startS3Server()
+    // Today's storage: photos in files (SQLite) or in the attachments table (PostgreSQL).
+    opened = await openTestStorage(engine)
+  })
+  afterAll(async () => {
+    await opened?.cleanup()
+    await s3?.close()
+  })
+
+  it('copies every photo into the bucket, skips those already there, and with --drop empties the database\'s copies', async () => {
+    const photos = [png(3, 3, 1), png(3, 3, 2), png(3, 3, 3)]
+    const at = new Date().toISOString()
+    for (const bytes of photos) await opened.storage.putAttachment({ ...meta, sha256: sha256(bytes), bytes: bytes.length }, bytes, 'u-leader1', at)
+    await s3Blobs(s3.config).write(sha256(photos[0]!), photos[0]!)
+
+    expect(await copyPhotosToS3(opened.storage, s3.config)).toEqual({ copied: 2, present: 1, missing: [] })
+    expect(await s3.keys()).toEqual(photos.map(name).sort())
+    const store = s3Blobs(s3.config)
+    for (const bytes of photos) expect((await store.read(sha256(bytes)))?.equals(bytes)).toBe(true)
+    // Nothing dropped without being asked: the server without the variables still serves them.
+    expect((await opened.storage.getAttachment(sha256(photos[1]!)))?.bytes.equals(photos[1]!)).toBe(true)
+
+    const inline = await opened.tables().selectFrom('attachments').select('content').execute()
+    expect(inline.every((row) => row.content !== null)).toBe(engine === 'postgres')
+    expect(await copyPhotosToS3(opened.storage, s3.config, { drop: true })).toEqual({ copied: 0, present: 3, missing: [] })
+    const rows = await opened.tables().selectFrom('attachments').select('content').execute()
+    expect(rows).toHaveLength(3)
+    expect(rows.every((row) => row.content === null)).toBe(true)
   })
 })

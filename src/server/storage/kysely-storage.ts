@@ -41,6 +41,7 @@ import * as audit from './audit'
 import * as canvasses from './canvass-storage'
 import * as canvassLinks from './canvass-link-storage'
 import { claimJob } from './job-leases'
+import * as photoMove from './photo-move'
 import { migrateToLatest } from './migrations'
 import type { Database, RecordsTable, UsersTable } from './schema'
 import type {
@@ -1214,6 +1215,15 @@ export class KyselyStorage implements Storage {
     return claimJob(this.#db, job, now, until)
   }
   // ---- end of periodic jobs ----
+  // ---- photos moved into object storage (issue 12, ./photo-move.ts) ----
+  attachmentHashes(after: string, limit: number): Promise<string[]> {
+    return photoMove.attachmentHashes(this.#db, after, limit)
+  }
+
+  dropInlineContent(hashes: string[]): Promise<void> {
+    return photoMove.dropInlineContent(this.#db, hashes)
+  }
+  // ---- end of photos moved into object storage ----
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {
