@@ -37,6 +37,8 @@ export function s3Client(config: S3Config): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     // A store that is down is answered with a retryable 503 at once; the phone tries again later, not us.
     maxAttempts: 2,
+    // A store that hangs must not hold uploads open: a 4 MB photo crosses a data centre in far less.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
   })
 }
 
