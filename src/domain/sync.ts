@@ -263,6 +263,8 @@ export const API_ERROR_CODES = [
   'invalid_roster',
   'conflict',
   'internal',
+  /** 503 when the object store that keeps photos (src/server/storage/s3-blobs.ts) fails: send the photo again later. */
+  'storage_unavailable',
   /**
    * 401 to a device the office revoked with `sign_out` (DeviceRevocation): for FINAL_PUSH_DAYS it may still
    * push and upload its photos, and once its outbox is empty it clears itself. Any other request gets this

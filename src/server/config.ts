@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import type { S3Config } from './storage/s3-blobs'
 
 /**
  * The server's configuration, from the environment with embedded defaults, so that `npm start` needs none:
@@ -7,7 +8,7 @@ import { resolve } from 'node:path'
 export interface ServerConfig {
   port: number
   host: string
-  /** The SQLite file and the photos live here (PostgreSQL keeps photos in the database). */
+  /** The SQLite file and the photos live here (PostgreSQL keeps photos in the database; `s3` moves them out). */
   dataDir: string
   /** A postgres:// URL, or undefined for the embedded SQLite engine. */
   databaseUrl: string | undefined
@@ -19,6 +20,8 @@ export interface ServerConfig {
    */
   trustedHops: number
   logLevel: string
+  /** An S3-compatible store for photos, with either database; undefined keeps them where the database puts them. */
+  s3: S3Config | undefined
 }
 
 const FLAGS: Record<string, boolean> = { '1': true, true: true, on: true, yes: true, '0': false, false: false, off: false, no: false }
@@ -35,6 +38,32 @@ function hops(value: string | undefined): number {
   const parsed = Number(value)
   if (!/^\d+$/.test(value) || parsed < 1 || parsed > 10) throw new Error(`DOORSTEP_TRUSTED_HOPS must be a number of proxies from 1 to 10, got ${JSON.stringify(value)}`)
   return parsed
+}
+
+const S3_REQUIRED = ['DOORSTEP_S3_ENDPOINT', 'DOORSTEP_S3_BUCKET', 'DOORSTEP_S3_ACCESS_KEY_ID', 'DOORSTEP_S3_SECRET_ACCESS_KEY'] as const
+
+/** The object store, when its variables are set: all of them, since half a store would lose photos silently. */
+function s3(env: NodeJS.ProcessEnv): S3Config | undefined {
+  const missing = S3_REQUIRED.filter((name) => !env[name])
+  if (missing.length === S3_REQUIRED.length) {
+    const stray = ['DOORSTEP_S3_REGION', 'DOORSTEP_S3_PATH_STYLE'].find((name) => env[name])
+    if (stray) throw new Error(`${stray} is set, but not ${S3_REQUIRED.join(', ')}: set them all to keep photos in object storage`)
+    return undefined
+  }
+  if (missing.length) throw new Error(`Photos in object storage need ${S3_REQUIRED.join(', ')}; missing: ${missing.join(', ')}`)
+  const endpoint = env.DOORSTEP_S3_ENDPOINT!
+  if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) {
+    throw new Error(`DOORSTEP_S3_ENDPOINT must be an http(s):// URL, got ${JSON.stringify(endpoint)}`)
+  }
+  return {
+    endpoint,
+    bucket: env.DOORSTEP_S3_BUCKET!,
+    // MinIO takes any region; a cloud's store wants the bucket's own (docs/object-storage.md).
+    region: env.DOORSTEP_S3_REGION || 'us-east-1',
+    accessKeyId: env.DOORSTEP_S3_ACCESS_KEY_ID!,
+    secretAccessKey: env.DOORSTEP_S3_SECRET_ACCESS_KEY!,
+    pathStyle: flag('DOORSTEP_S3_PATH_STYLE', env.DOORSTEP_S3_PATH_STYLE, true),
+  }
 }
 
 /** The configuration in `env`; throws with a message naming the variable when one is not usable. */
@@ -58,5 +87,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     demo: flag('DOORSTEP_DEMO', env.DOORSTEP_DEMO, true),
     trustedHops,
     logLevel: env.LOG_LEVEL || 'info',
+    s3: s3(env),
   }
 }

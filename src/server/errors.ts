@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { API_ERROR_CODES, ApiError } from '@/domain'
+import { BlobStoreUnavailable } from './storage/blob-unavailable'
 
 type ApiErrorCode = (typeof API_ERROR_CODES)[number]
 
@@ -34,6 +35,9 @@ const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
   429: 'too_many_requests',
 }
 
+/** How long a phone waits before it asks a photo store that failed again. */
+const STORE_RETRY_SECONDS = 60
+
 /** Where in the request a validation error was found, and what was wrong, without echoing the value. */
 function validationMessage(error: FastifyError): string {
   const where = error.validationContext ?? 'request'
@@ -54,6 +58,12 @@ export function handleError(error: FastifyError | HttpError, request: FastifyReq
   }
   if (hasZodFastifySchemaValidationErrors(error) || error.validation) {
     void reply.code(400).send({ error: 'bad_request', message: validationMessage(error) })
+    return
+  }
+  if (error instanceof BlobStoreUnavailable) {
+    // The photo store is down or refused us: the phone keeps the photo and sends it again, nothing was lost.
+    request.log.error({ err: error }, 'photo store failed')
+    void reply.code(503).header('Retry-After', String(STORE_RETRY_SECONDS)).send({ error: 'storage_unavailable', message: 'Photos cannot be stored or read just now. Try again later.' })
     return
   }
   const status = error.statusCode ?? 500

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { buildServer } from './app'
 import { readConfig } from './config'
 import { openStorage } from './storage'
+import { checkBucket } from './storage/s3-blobs'
 import { DEMO_PASSWORD, seedDemo } from './seed'
 import { startSweeper } from './sweep'
 
@@ -12,6 +13,7 @@ const config = readConfig()
 const staticRoot = fileURLToPath(new URL('../../dist', import.meta.url))
 if (!existsSync(join(staticRoot, 'index.html'))) console.warn(`No built app in ${staticRoot}: run \`npm run build\` (npm start does).`)
 
+if (config.s3) await checkBucket(config.s3)
 const storage = openStorage(config)
 await storage.migrate()
 if (config.demo) {
@@ -27,7 +29,8 @@ const { port } = app.server.address() as { port: number }
 // A wildcard address is not something a browser can open.
 const shownHost = ['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host
 const database = config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`
-console.log(`楼长助手 · Doorstep is running (${database}): open http://${shownHost}:${port}/`)
+const photos = config.s3 ? `, photos in bucket ${config.s3.bucket} at ${config.s3.endpoint}` : ''
+console.log(`楼长助手 · Doorstep is running (${database}${photos}): open http://${shownHost}:${port}/`)
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

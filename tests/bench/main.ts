@@ -20,6 +20,7 @@ import { slowLinkBenchmarks } from './slow-link'
 import { workerPushBenchmarks } from './worker-push'
 import { sealedVisitsList } from './sealed-list'
 import { cityBenchmarks } from './city'
+import { s3Benchmarks } from './s3'
 
 /*
  * `npm run bench`: twelve benchmarks, each against a baseline measured in the same run, printed as tables and
@@ -302,7 +303,7 @@ async function browserBenchmarks(report: (table: Table) => void): Promise<void> 
   }
 }
 
-const GROUPS = { browser: browserBenchmarks, sync: syncBenchmarks, push: pushBenchmarks, pull: pullBenchmarks, slow4g: slowLinkBenchmarks, worker: workerPushBenchmarks, roster: rosterBenchmarks, worklist: worklistBenchmarks, export: exportBenchmarks, city: cityBenchmarks }
+const GROUPS = { browser: browserBenchmarks, sync: syncBenchmarks, push: pushBenchmarks, pull: pullBenchmarks, slow4g: slowLinkBenchmarks, worker: workerPushBenchmarks, roster: rosterBenchmarks, worklist: worklistBenchmarks, export: exportBenchmarks, city: cityBenchmarks, s3: s3Benchmarks }
 
 /** A section's letter, `c2)` of `## c2) Opening…`: what a run's table and the page's section are matched by. */
 const letterOf = (heading: string) => /^## (\w+)\)/.exec(heading)?.[1]

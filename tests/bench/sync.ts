@@ -607,7 +607,7 @@ async function pushPullBytes(): Promise<Table[]> {
 // ---- h: push latency under concurrent clients ----
 
 /** `npm start`'s server (src/server/index.ts through tsx) in a process of its own, demo data seeded; answers its URL. */
-async function startServerProcess(env: Record<string, string>) {
+export async function startServerProcess(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/index.ts'], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DOORSTEP_DEMO: '1', DATABASE_URL: '', ...env },

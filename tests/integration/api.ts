@@ -10,6 +10,7 @@ import { API_ERROR_CODES, uuidv7, type Change, type IssueFields, type Mutation }
 import { buildServer, type DoorstepServer, type ServerOptions } from '@/server/app'
 import { hashPassword } from '@/server/auth/passwords'
 import { DEMO_PASSWORD, seedDemo } from '@/server/seed'
+import type { BlobStore } from '@/server/storage/kysely-storage'
 import { openPostgresStorage } from '@/server/storage/postgres'
 import type { Database } from '@/server/storage/schema'
 import { openSqliteStorage, SQLITE_FILE } from '@/server/storage/sqlite'
@@ -47,18 +48,21 @@ export interface TestStorage {
   cleanup(): Promise<void>
 }
 
-/** A fresh, migrated storage of `engine`: a SQLite file in a temp folder, or a new PostgreSQL database. */
-export async function openTestStorage(engine: Engine): Promise<TestStorage> {
+/**
+ * A fresh, migrated storage of `engine`: a SQLite file in a temp folder, or a new PostgreSQL database; its
+ * photos in `blobs` when given (an object store), else where the engine keeps them.
+ */
+export async function openTestStorage(engine: Engine, blobs?: BlobStore): Promise<TestStorage> {
   let open: () => Storage
   let reader: () => Kysely<Database>
   let remove = async () => {}
   if (engine === 'postgres') {
     const url = await createTestDatabase(inject('postgresUrl'))
-    open = () => openPostgresStorage({ url })
+    open = () => openPostgresStorage({ url, blobs })
     reader = () => new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) })
   } else {
     const dataDir = await mkdtemp(join(tmpdir(), 'doorstep-api-'))
-    open = () => openSqliteStorage({ dataDir })
+    open = () => openSqliteStorage({ dataDir, blobs })
     reader = () => new Kysely<Database>({ dialect: new SqliteDialect({ database: new SqliteDatabase(join(dataDir, SQLITE_FILE), { readonly: true }) }) })
     remove = () => rm(dataDir, { recursive: true, force: true })
   }
@@ -143,9 +147,9 @@ export function expectSafeAnswer(answer: Answer, what: string): void {
   }
 }
 
-/** Starts the real server on a fresh database of `engine`, seeded with the demo data and EXTRA_USERS. */
-export async function startApi(engine: Engine, options: Partial<ServerOptions> = {}): Promise<TestApi> {
-  const opened = await openTestStorage(engine)
+/** Starts the real server on a fresh database of `engine`, seeded with the demo data and EXTRA_USERS (photos in `blobs`, if given). */
+export async function startApi(engine: Engine, options: Partial<ServerOptions> = {}, blobs?: BlobStore): Promise<TestApi> {
+  const opened = await openTestStorage(engine, blobs)
   let storage = opened.storage
   await seedDemo(storage)
   const passwordHash = await hashPassword(DEMO_PASSWORD)

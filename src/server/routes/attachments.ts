@@ -44,7 +44,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = a
         // For the document only: any bytes pass here, and the handler checks them.
         body: z.any().describe('The photo: JPEG, PNG or WebP bytes, named by their SHA-256'),
         consumes: [...IMAGE_TYPES],
-        response: { 200: AttachmentMeta, 201: AttachmentMeta, ...errorResponses(400, 401, 413, 415, 429) },
+        response: { 200: AttachmentMeta, 201: AttachmentMeta, ...errorResponses(400, 401, 413, 415, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -102,7 +102,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = a
 
   app.get(
     '/attachments/:sha256',
-    { schema: { tags: ['attachments'], params: Params, querystring: Variant, response: { 200: PhotoBytes, ...errorResponses(400, 401, 404) } } },
+    { schema: { tags: ['attachments'], params: Params, querystring: Variant, response: { 200: PhotoBytes, ...errorResponses(400, 401, 404, 503) } } },
     async (request, reply) => {
       const { sha256 } = request.params
       // Permission first, so that bytes are read only for those who may have them; a photo the caller may not

@@ -44,6 +44,7 @@ import * as canvasses from './canvass-storage'
 import * as canvassLinks from './canvass-link-storage'
 import * as mentorships from './mentorship-storage'
 import { claimJob } from './job-leases'
+import * as photoMove from './photo-move'
 import { migrateToLatest } from './migrations'
 import { readEpoch, renewEpoch } from './database-epoch'
 import type { Database, RecordsTable, UsersTable } from './schema'
@@ -1279,6 +1280,16 @@ export class KyselyStorage implements Storage {
     return epoch
   }
   // ---- end of database epoch ----
+
+  // ---- photos moved into object storage (issue 12, ./photo-move.ts) ----
+  attachmentHashes(after: string, limit: number): Promise<string[]> {
+    return photoMove.attachmentHashes(this.#db, after, limit)
+  }
+
+  dropInlineContent(hashes: string[]): Promise<void> {
+    return photoMove.dropInlineContent(this.#db, hashes)
+  }
+  // ---- end of photos moved into object storage ----
 }
 
 async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect, type KyselyConfig } from 'kysely'
 import pg from 'pg'
-import { KyselyStorage } from './kysely-storage'
+import { KyselyStorage, type BlobStore } from './kysely-storage'
 import type { Database } from './schema'
 import type { Storage } from './types'
 
@@ -11,14 +11,14 @@ const types = {
 }
 
 /**
- * The PostgreSQL engine: a connection pool; attachments live in the database, since servers share no disk.
- * `log` sees every statement Kysely runs (tests/integration/query-plans.test.ts EXPLAINs them).
+ * The PostgreSQL engine: a connection pool; attachments live in the database (servers share no disk) unless `blobs`
+ * keeps them. `log` sees every statement Kysely runs (tests/integration/query-plans.test.ts EXPLAINs them).
  */
-export function openPostgresStorage({ url, maxConnections = 10, log }: { url: string; maxConnections?: number; log?: KyselyConfig['log'] }): Storage {
+export function openPostgresStorage({ url, maxConnections = 10, blobs, log }: { url: string; maxConnections?: number; blobs?: BlobStore | undefined; log?: KyselyConfig['log'] }): Storage {
   const pool = new pg.Pool({ connectionString: url, max: maxConnections, types })
   // An idle connection that the server drops (a restart, a failover) emits 'error'; unheard, it would end the
   // process. The pool replaces the connection, and the next query reports any lasting trouble.
   pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log })
-  return new KyselyStorage({ db, blobs: 'inline' })
+  return new KyselyStorage({ db, blobs: blobs ?? 'inline' })
 }

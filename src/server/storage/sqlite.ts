@@ -66,10 +66,10 @@ function keptStatements(database: SqliteDatabase.Database): (text: string) => Sq
   }
 }
 
-/** The embedded engine: `doorstep.sqlite` in `dataDir` (WAL), attachments in `dataDir/attachments`. */
-export function openSqliteStorage({ dataDir }: { dataDir: string }): Storage {
+/** The embedded engine: `doorstep.sqlite` in `dataDir` (WAL), attachments in `dataDir/attachments` unless `blobs` keeps them. */
+export function openSqliteStorage({ dataDir, blobs }: { dataDir: string; blobs?: BlobStore | undefined }): Storage {
   const attachments = join(dataDir, 'attachments')
-  mkdirSync(attachments, { recursive: true })
+  mkdirSync(blobs ? dataDir : attachments, { recursive: true })
   const database = new SqliteDatabase(join(dataDir, SQLITE_FILE))
   // WAL lets readers (the admin CLI, a backup) work while the server writes; NORMAL is durable across a
   // process crash in WAL mode and much faster than FULL. busy_timeout makes a second process wait, not fail.
@@ -79,5 +79,5 @@ export function openSqliteStorage({ dataDir }: { dataDir: string }): Storage {
   database.pragma('foreign_keys = ON')
   const prepare = keptStatements(database)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: { prepare, close: () => database.close() } }) })
-  return new KyselyStorage({ db, blobs: diskBlobs(attachments), oneWriter: true, prepare })
+  return new KyselyStorage({ db, blobs: blobs ?? diskBlobs(attachments), oneWriter: true, prepare })
 }

@@ -322,6 +322,12 @@ export interface Storage {
   /** Gives the database a new epoch (after a restore from a backup), and answers it. */
   renewDatabaseEpoch(): Promise<string>
   // ---- end of database epoch ----
+  // ---- photos moved into object storage (issue 12, ./photo-move.ts) ----
+  /** The hashes of stored photos after `after`, in hash order, at most `limit`. */
+  attachmentHashes(after: string, limit: number): Promise<string[]>
+  /** Drops the bytes the database holds for these photos (PostgreSQL's content column) once they are in the object store. */
+  dropInlineContent(hashes: string[]): Promise<void>
+  // ---- end of photos moved into object storage ----
 }
 
 /** A one-time answer link as stored: the token's hash only. */

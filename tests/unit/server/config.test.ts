@@ -12,6 +12,7 @@ describe('server configuration', () => {
       demo: true,
       trustedHops: 0,
       logLevel: 'info',
+      s3: undefined,
     })
   })
 
@@ -33,6 +34,7 @@ describe('server configuration', () => {
       demo: false,
       trustedHops: 1,
       logLevel: 'warn',
+      s3: undefined,
     })
     expect(readConfig({ DATABASE_URL: 'postgresql://x/y' }).databaseUrl).toBe('postgresql://x/y')
     expect(readConfig({ DOORSTEP_TRUST_PROXY: '1', DOORSTEP_TRUSTED_HOPS: '2' }).trustedHops).toBe(2)
@@ -40,7 +42,27 @@ describe('server configuration', () => {
     expect(readConfig({ DOORSTEP_TRUST_PROXY: '0', DOORSTEP_TRUSTED_HOPS: '2' }).trustedHops).toBe(0)
   })
 
+  const S3 = {
+    DOORSTEP_S3_ENDPOINT: 'https://oss-cn-guangzhou.aliyuncs.com',
+    DOORSTEP_S3_BUCKET: 'jiangmen-photos',
+    DOORSTEP_S3_ACCESS_KEY_ID: 'key',
+    DOORSTEP_S3_SECRET_ACCESS_KEY: 'secret',
+  }
+
+  it('puts photos in object storage when its variables are set, in us-east-1 with the bucket in the path unless told', () => {
+    const expected = { endpoint: S3.DOORSTEP_S3_ENDPOINT, bucket: 'jiangmen-photos', region: 'us-east-1', accessKeyId: 'key', secretAccessKey: 'secret', pathStyle: true }
+    expect(readConfig(S3).s3).toEqual(expected)
+    expect(readConfig({ ...S3, DOORSTEP_S3_REGION: 'cn-guangzhou', DOORSTEP_S3_PATH_STYLE: '0' }).s3).toEqual({ ...expected, region: 'cn-guangzhou', pathStyle: false })
+  })
+
   it.each([
+    // Half a store would start, and then lose every photo.
+    [{ ...S3, DOORSTEP_S3_SECRET_ACCESS_KEY: '' }, /missing: DOORSTEP_S3_SECRET_ACCESS_KEY$/],
+    [{ DOORSTEP_S3_BUCKET: 'photos' }, /missing: DOORSTEP_S3_ENDPOINT, DOORSTEP_S3_ACCESS_KEY_ID, DOORSTEP_S3_SECRET_ACCESS_KEY/],
+    [{ DOORSTEP_S3_REGION: 'cn-north-4' }, /DOORSTEP_S3_REGION is set/],
+    [{ DOORSTEP_S3_PATH_STYLE: '0' }, /DOORSTEP_S3_PATH_STYLE is set/],
+    [{ ...S3, DOORSTEP_S3_PATH_STYLE: 'virtual' }, /DOORSTEP_S3_PATH_STYLE/],
+    [{ ...S3, DOORSTEP_S3_ENDPOINT: 'oss-cn-guangzhou.aliyuncs.com' }, /DOORSTEP_S3_ENDPOINT must be an http/],
     [{ PORT: 'eighty' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],
     [{ DOORSTEP_DEMO: 'production' }, /DOORSTEP_DEMO/],
