@@ -17,8 +17,8 @@ const SERVER = 'https://doorstep.example'
 const office: User = { id: 'office-1', username: 'office1', displayName: '社区办公室', role: 'office', communityId: 'c-nanmen', buildingIds: [] }
 const ENDED_ID = '019ae200-0000-7000-8000-000000000009'
 const rows: MentorshipRow[] = [
-  { ...mentorship(), mentorName: '王姐', menteeName: '小李' },
-  { ...mentorship({ id: ENDED_ID, menteeId: 'leader-3', note: '', endedAt: '2026-11-10T02:00:00.000Z', endedBy: 'office-1' }), mentorName: '王姐', menteeName: '陈伯' },
+  { ...mentorship({ mentorId: 'leader-2', menteeId: 'leader-1' }), mentorName: '王姐', menteeName: '小李' },
+  { ...mentorship({ id: ENDED_ID, mentorId: 'leader-2', menteeId: 'leader-3', note: '', endedAt: '2026-11-10T02:00:00.000Z', endedBy: 'office-1' }), mentorName: '王姐', menteeName: '陈伯' },
 ]
 
 interface Sent {
