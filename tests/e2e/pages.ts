@@ -354,7 +354,9 @@ export async function answerCanvass(page: Page, flat: string, { answer, proxy, s
 /** Picks `option` in the Element Plus select within `within` (a popup list, not a native select). */
 export async function pickOption(page: Page, within: Locator, option: string): Promise<void> {
   await within.locator('.el-select__wrapper').click()
-  await page.getByRole('option', { name: option, exact: true }).filter({ visible: true }).click()
-  // Close the list (a multiple select stays open), so that it covers nothing behind it.
-  await page.keyboard.press('Escape')
+  const choice = page.getByRole('option', { name: option, exact: true }).filter({ visible: true })
+  await choice.click()
+  // A single select closes its list; a multiple one stays open and is closed here, so that it covers nothing
+  // behind it. Escape only then: with the list gone, it would close the dialog the select is in.
+  await choice.waitFor({ state: 'hidden', timeout: 1000 }).catch(() => page.keyboard.press('Escape'))
 }
