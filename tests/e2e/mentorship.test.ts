@@ -127,6 +127,7 @@ describe.skipIf(skipReason)('老带新 on the phone and in the workspace', () =>
     await workspace.locator('[data-action="confirm-pair"]').click()
     const pairRow = workspace.locator('.office-mentorships__table .el-table__row').filter({ hasText: MENTOR })
     await expect.poll(() => pairRow.innerText(), { timeout: 20_000 }).toMatch(new RegExp(`${MENTOR}\\s+${MENTEE}[\\s\\S]*${OFFICE_NOTE}\\s+进行中`))
+    await dialog.waitFor({ state: 'hidden' })
     await workspace.screenshot({ path: join(SHOTS, 'office-1366.png'), fullPage: true })
     expect(await workspace.evaluate(layoutProblems)).toEqual([])
 
