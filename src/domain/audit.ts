@@ -52,6 +52,8 @@ export const AUDIT_ACTIONS = [
   'mentorships.read',
   'mentorship.start',
   'mentorship.end',
+  /** A mentor's phone fetched its copy of a mentee's worklist and open reports (GET /mentorships/mine). */
+  'mentee.read',
 ] as const
 export const AuditAction = z.enum(AUDIT_ACTIONS)
 export type AuditAction = z.infer<typeof AuditAction>

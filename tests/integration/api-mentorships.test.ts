@@ -37,7 +37,7 @@ describeEngines('mentorships (老带新)', (engine) => {
   const mentorsReport = uuidv7()
   const note = uuidv7()
 
-  const call = (who: Caller, method: 'GET' | 'POST', url: string, json?: unknown) => api.call(method, `/api/v1${url}`, { token: who.token, json })
+  const call = (who: Caller, method: 'GET' | 'POST' | 'PATCH', url: string, json?: unknown) => api.call(method, `/api/v1${url}`, { token: who.token, json })
   async function push(who: Caller, mutations: Mutation[]): Promise<string[]> {
     const answer = await api.call('POST', '/api/v1/sync/push', { token: who.token, json: pushBody(who.deviceId, mutations) })
     expect(answer.status, answer.body).toBe(200)
@@ -151,6 +151,13 @@ describeEngines('mentorships (老带新)', (engine) => {
     for (const resident of demoResidents.filter((r) => due.some((d) => d.householdId === r.householdId))) expect(text).not.toContain(resident.name)
     expect(text).not.toContain(mentorsReport)
     expect(text).not.toContain(mentorsOwn)
+    // Each copy is audited like the office's reads: who read whose work, how many rows.
+    expect((await audited('mentee.read')).at(-1)).toEqual({
+      actor_id: 'u-leader2',
+      target: 'u-leader1',
+      rows: view!.followUps.length + due.length + view!.openReports.length,
+      detail: JSON.stringify({ mentorshipId: pairing.id }),
+    })
   })
 
   it('takes the mentor’s notes on the mentee’s work into the mentee’s phone, not into another building’s leader’s', async () => {
@@ -212,5 +219,17 @@ describeEngines('mentorships (老带新)', (engine) => {
       [(next.json as Mentorship).id, true],
       [pairing.id, false],
     ])
+  })
+
+  it('ends the pairings of an account the office disables: its mentor reads it no more', async () => {
+    const [lasting] = (await pairings()).filter((p) => p.ended_at === null)
+    expect(lasting).toMatchObject({ mentee_id: 'u-leader1' })
+    const mentorOfIt = lasting!.mentor_id === 'u-leader2' ? mentor : leader3
+    expect(await mine(mentorOfIt)).toHaveLength(1)
+    const disabled = await call(office, 'PATCH', '/accounts/u-leader1', { disabled: true })
+    expect(disabled.status, disabled.body).toBe(200)
+    expect((await pairings()).filter((p) => p.ended_at === null)).toEqual([])
+    expect((await pairings()).find((p) => p.id === lasting!.id)).toMatchObject({ ended_at: expect.any(String) as unknown, ended_by: 'u-office1' })
+    expect(await mine(mentorOfIt)).toEqual([])
   })
 })

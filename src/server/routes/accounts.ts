@@ -78,7 +78,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = asyn
       const user = await managedAccount(ctx.storage, principal, request.params.userId)
       // Nobody locks themselves out: another office account or an admin disables this one if need be.
       if (request.body.disabled && user.id === principal.userId) throw new HttpError(403, 'forbidden', 'You cannot disable your own account.')
-      await ctx.storage.updateUser(user.id, request.body)
+      await ctx.storage.updateUser(user.id, { ...request.body, by: principal.userId })
       // The names of the fields changed, not their values; whether the account was disabled or enabled is worth saying.
       const detail = { fields: Object.keys(request.body).sort(), ...(request.body.disabled !== undefined && { disabled: request.body.disabled }) }
       await audit(ctx, request, { action: 'account.change', communityId: user.communityId, target: user.id, detail })

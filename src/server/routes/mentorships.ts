@@ -180,7 +180,13 @@ export const mentorshipRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = a
       if (!community) return []
       const now = ctx.clock()
       const views: MenteeView[] = []
-      for (const pairing of pairings) views.push(await menteeView(pairing, community, now))
+      for (const pairing of pairings) {
+        const view = await menteeView(pairing, community, now)
+        views.push(view)
+        // Another leader's households and reports, read as the office's reads are: each copy is audited.
+        const rows = view.followUps.length + view.dueHouseholds.length + view.openReports.length
+        await audit(ctx, request, { action: 'mentee.read', communityId: pairing.communityId, target: pairing.menteeId, rows, detail: { mentorshipId: pairing.id } })
+      }
       return views
     },
   )

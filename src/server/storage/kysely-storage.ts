@@ -715,6 +715,12 @@ export class KyselyStorage implements Storage {
       await trx.updateTable('users').set(set).where('id', '=', id).execute()
       // A password is nothing the phones need to know of.
       if (change.displayName !== undefined || change.disabled !== undefined) await writeCard(trx, id, new Date().toISOString())
+      // Someone who leaves neither mentors nor is mentored: their pairings end with the account, under the counter's
+      // lock as any ending (endMentorship), so that no mentor's copy or note outlives it.
+      if (change.disabled) {
+        await lockCounter(trx)
+        await mentorships.endMentorshipsOf(trx, id, new Date().toISOString(), change.by ?? id)
+      }
     })
   }
 

@@ -89,6 +89,16 @@ export async function endMentorship(db: Kysely<Database>, id: string, at: string
   return getMentorship(db, id)
 }
 
+/** Ends every pairing that lasts in which the user mentors or is mentored. */
+export async function endMentorshipsOf(db: Kysely<Database>, userId: string, at: string, by: string): Promise<void> {
+  await db
+    .updateTable('mentorships')
+    .set({ ended_at: at, ended_by: by })
+    .where((eb) => eb.or([eb('mentor_id', '=', userId), eb('mentee_id', '=', userId)]))
+    .where('ended_at', 'is', null)
+    .execute()
+}
+
 /** The records of these tables in these buildings of the community, not deleted: what a mentor's copy is made of. */
 export async function buildingRecords(
   db: Kysely<Database>,

@@ -58,6 +58,8 @@ export interface UserChange {
   phone?: string | null
   /** A new password hash, with whether it is one-time. */
   password?: { hash: string; mustChange: boolean }
+  /** Who makes the change: a disabled account's 老带新 pairings end in their name. */
+  by?: string
 }
 
 /** A community's reference rows that are not deleted, as stored (validated when they were put). */

@@ -243,6 +243,7 @@ export default defineMessages({
         points: { adjust: '调整楼长积分' },
         mentorships: { read: '查看老带新结对' },
         mentorship: { start: '结对带教', end: '结束带教' },
+        mentee: { read: '带教楼长查看新楼长的清单' },
       },
       keys: {
         via: '来源',
@@ -530,6 +531,7 @@ export default defineMessages({
         points: { adjust: 'Adjusted a leader’s points' },
         mentorships: { read: 'Listed mentoring pairs' },
         mentorship: { start: 'Paired a new leader with a mentor', end: 'Ended a mentoring pair' },
+        mentee: { read: 'A mentor read a new leader’s worklist' },
       },
       keys: {
         via: 'Via',
