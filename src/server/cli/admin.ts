@@ -207,6 +207,10 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
+/** What no phone can send back after a restore, and matters for who may read what: the operator redoes it. */
+const UNDONE_BY_RESTORE =
+  'What the office did after the backup is undone: redo sign-outs and wipes of lost phones, disabled accounts, password resets and ended 老带新 pairings made since then.'
+
 /** backup and restore: they work on the database's files, and restore must not open the database it replaces. */
 async function backups(io: AdminIo, command: 'backup' | 'restore', args: string[]) {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, from: { type: 'string' }, yes: { type: 'boolean', default: false } } })
@@ -230,6 +234,7 @@ async function backups(io: AdminIo, command: 'backup' | 'restore', args: string[
   if (backup.missing) io.err(`Warning: the backup lacks ${backup.missing} photo(s) its database names; the phones that took them and still hold them send them again.`)
   io.out(`The database and photos of before are in ${done.keptAt}; remove them once the server runs well.`)
   io.out('Phones that synced after the backup send back what it lacks at their next sync.')
+  io.err(UNDONE_BY_RESTORE)
 }
 
 async function run(storage: Storage, io: AdminIo, argv: string[]) {
@@ -295,7 +300,8 @@ async function run(storage: Storage, io: AdminIo, argv: string[]) {
     case 'restored': {
       if (rest.length !== 0) throw new UsageError('restored takes no arguments.')
       const epoch = await storage.renewDatabaseEpoch()
-      return io.out(`The database has a new epoch (${epoch}): phones send back what the restored backup lacks at their next sync.`)
+      io.out(`The database has a new epoch (${epoch}): phones send back what the restored backup lacks at their next sync.`)
+      return io.err(UNDONE_BY_RESTORE)
     }
     case 'sweep-photos': {
       if (positionals.length !== 0) throw new UsageError('sweep-photos takes no arguments.')

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs'
-import { copyFile, link, mkdir, readdir, rename, stat } from 'node:fs/promises'
+import { copyFile, link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Sha256 } from '@/domain'
@@ -179,12 +179,17 @@ export async function restoreSqlite(dataDir: string, file: string, now: Date): P
   } finally {
     copy.close()
   }
+  // The photos are put beside the live ones first: a copy that fails (a full disk) must leave the data folder as it
+  // was, not without a database, which the next start would make anew and empty.
+  const photos = join(dataDir, 'attachments.restoring')
+  await rm(photos, { recursive: true, force: true })
+  await linkPhotos(file + PHOTOS_SUFFIX, photos)
   const keptAt = join(dataDir, `before-restore-${now.toISOString().replace(/[:.]/g, '-')}`)
   await mkdir(keptAt)
   for (const name of [SQLITE_FILE, `${SQLITE_FILE}-wal`, `${SQLITE_FILE}-shm`, 'attachments']) {
     if (await exists(join(dataDir, name))) await rename(join(dataDir, name), join(keptAt, name))
   }
-  await linkPhotos(file + PHOTOS_SUFFIX, join(dataDir, 'attachments'))
+  await rename(photos, join(dataDir, 'attachments'))
   await rename(incoming, live)
   return { keptAt, epoch }
 }

@@ -87,6 +87,9 @@ import type {
  */
 
 /** Where attachment bytes live when not in the database (SQLite: files beside the database file). */
+/** How long a server trusts the database epoch it read (see databaseEpoch). */
+const EPOCH_KEPT_MS = 5000
+
 export interface BlobStore {
   read(sha256: string): Promise<Buffer | undefined>
   /** Stores bytes under their hash; storing the same bytes again is harmless. */
@@ -1271,18 +1274,23 @@ export class KyselyStorage implements Storage {
   }
   // ---- end of periodic jobs ----
   // ---- database epoch (issue 12, ./database-epoch.ts) ----
-  #epoch: Promise<string> | undefined
+  #epoch: { value: Promise<string>; until: number } | undefined
   databaseEpoch(): Promise<string> {
-    // Kept after a failed read would fail every later request too: only a good answer is kept.
-    this.#epoch ??= readEpoch(this.#db).catch((error: unknown) => {
-      this.#epoch = undefined
-      throw error
-    })
-    return this.#epoch
+    // Read again after EPOCH_KEPT_MS: a server left running through a PostgreSQL restore (`admin restored`) would
+    // otherwise answer the old epoch for good, and send every phone round its whole history again and again.
+    // A failed read is not kept: it would fail every later request too.
+    if (!this.#epoch || this.#epoch.until < Date.now()) {
+      const value = readEpoch(this.#db).catch((error: unknown) => {
+        this.#epoch = undefined
+        throw error
+      })
+      this.#epoch = { value, until: Date.now() + EPOCH_KEPT_MS }
+    }
+    return this.#epoch.value
   }
   async renewDatabaseEpoch(): Promise<string> {
     const epoch = await renewEpoch(this.#db)
-    this.#epoch = Promise.resolve(epoch)
+    this.#epoch = { value: Promise.resolve(epoch), until: Date.now() + EPOCH_KEPT_MS }
     return epoch
   }
   // ---- end of database epoch ----

@@ -319,7 +319,7 @@ export interface Storage {
   claimJob(job: string, now: number, until: number): Promise<boolean>
   // ---- end of periodic jobs ----
   // ---- database epoch (issue 12, ./database-epoch.ts) ----
-  /** The database's epoch, read once: it changes only by a restore, done while no server runs. */
+  /** The database's epoch, read again every few seconds: it changes only by a restore. */
   databaseEpoch(): Promise<string>
   /** Gives the database a new epoch (after a restore from a backup), and answers it. */
   renewDatabaseEpoch(): Promise<string>
