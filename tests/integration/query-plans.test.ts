@@ -104,6 +104,18 @@ describe.skipIf(unavailable)('every query the server runs has an index that serv
     await storage.migrate()
     await seedDemo(storage)
     await storage.createUser({ id: 'u-admin1', username: 'admin1', displayName: '管理员', role: 'admin', communityId: null, buildingIds: [], passwordHash: await hashPassword(DEMO_PASSWORD) })
+    // 老带新 pairings across the city, most of them ended, so that the planner knows the table as it will be.
+    const db = new pg.Client({ connectionString: url })
+    await db.connect()
+    const { rows: leaders } = await db.query<{ id: string; community_id: string }>("select id, community_id from users where role = 'leader' order by community_id, id")
+    await db.end()
+    const at = '2026-11-01T02:00:00.000Z'
+    for (const [i, mentee] of leaders.entries()) {
+      const mentor = leaders[i - 1]
+      if (!mentor || mentor.community_id !== mentee.community_id) continue
+      const ended = i % 4 !== 0
+      await storage.createMentorship({ id: uuidv7(), communityId: mentee.community_id, mentorId: mentor.id, menteeId: mentee.id, note: '', startedAt: at, startedBy: 'u-office1', endedAt: ended ? at : null, endedBy: ended ? 'u-office1' : null })
+    }
     app = buildServer({ storage })
     await app.ready()
     capturing = true

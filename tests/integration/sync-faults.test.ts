@@ -193,8 +193,9 @@ describeEngines('sync through a faulty network', (engine) => {
     expect(await leader.engine.sync()).toMatchObject({ status: 'done', pushed: 1, rejected: 0 })
     const attachment = `/api/v1/attachments/${photo}`
     const missing = 'POST /api/v1/attachments/missing'
-    // The failed run sent no health report (offline); the good one ends with one.
-    expect(leader.link.requests).toEqual([missing, `PUT ${attachment}`, missing, 'POST /api/v1/sync/push', 'GET /api/v1/sync/pull', 'POST /api/v1/sync/health'])
+    // The failed run sent no health report (offline); the good one ends with one, after the session's first ask
+    // for a mentor's copy (老带新).
+    expect(leader.link.requests).toEqual([missing, `PUT ${attachment}`, missing, 'POST /api/v1/sync/push', 'GET /api/v1/sync/pull', 'GET /api/v1/mentorships/mine', 'POST /api/v1/sync/health'])
     expect(await onServer(office)).toEqual([report.id])
     await finish()
   })
