@@ -109,8 +109,11 @@ export async function measure(label: string, url: string, prepared: Prepared, pl
       seed: 9 + s,
       stats,
     })
-    steps.push({ rate, arrivals, stats, cpu: await cpu.stop() })
-    report(label, steps.at(-1)!)
+    const step = { rate, arrivals, stats, cpu: await cpu.stop() }
+    steps.push(step)
+    report(label, step)
+    // Beyond the pace it could not keep, a higher one only queues longer.
+    if (!keptUp(step)) break
   }
   const campaign = await storm(postmaster, dayPhones.length, (stats) => campaignStorm(url, pointAt(prepared.offices, url), dayPhones, prepared.city.template, stats))
   const first = await storm(postmaster, prepared.newPhones.length, (stats) => firstPullStorm(pointAt(prepared.newPhones, url), stats))
@@ -128,6 +131,12 @@ async function storm(postmaster: number, phones: number, work: (stats: Stats) =>
   const cpu = await meter(postmaster)
   const { ms, changes } = await work(stats)
   return { phones, ms, changes, stats, cpu: await cpu.stop() }
+}
+
+/** A step the servers kept up with: every phone that arrived synced without an error, the slowest within 5 s. */
+export function keptUp(step: Step): boolean {
+  const p99 = step.stats.summary().find((s) => s.kind === 'sync')?.p99 ?? Infinity
+  return step.stats.errors.length === 0 && step.arrivals.completed === step.arrivals.arrived && p99 <= 5000
 }
 
 export const latencies = (stats: Stats) => stats.summary().map((s) => `${s.kind} ${ms(s.p50)}/${ms(s.p99)}`).join(', ')
