@@ -13,6 +13,9 @@ import { cores, keptUp, measure, prepare, syncsPerSecond, type Measured, type Pl
  *
  *   npm run loadtest -- --url http://127.0.0.1:8080 [options]   against a server or cluster running here; its
  *       accounts are made directly in its database (DATABASE_URL, the server's), which must be this machine's.
+ *
+ * Under tests/bench because it is a benchmark: it shares report.ts (tables, docs/benchmarks.md) and the
+ * throw-away PostgreSQL of the integration tests, and nothing of it ships with the server.
  *   npm run loadtest -- --servers 1,2,4 [--write] [options]     the runner: its own PostgreSQL, then one server
  *       straight (the baseline) and 1, 2 and 4 servers behind HAProxy (src/server/cli/cluster.ts), each on a
  *       copy of one prepared database, the same load against each; --write puts the figures and the capacity
@@ -21,6 +24,8 @@ import { cores, keptUp, measure, prepare, syncsPerSecond, type Measured, type Pl
 
 const USAGE = `Usage: npm run loadtest -- --url <http://127.0.0.1:PORT> [options]   (DATABASE_URL: the server's database)
        npm run loadtest -- --servers 1,2,4 [--write] [options]          (starts PostgreSQL, the servers, HAProxy)
+
+  With --url it adds communities and accounts of its own to DATABASE_URL: a test database, never a city's.
 
   --rates 5,10,15,20 phones arriving a second, one step each (open model: Poisson arrivals), until a step
                      is not kept up with (an error, a phone not synced, or sync p99 over 5 s)
@@ -156,8 +161,8 @@ function document(results: Measured[], setup: Prepared, plan: Plan, run: { load:
   }
   const storms: Table = {
     title: 'z2) The 9 a.m. test: storms',
-    about: `After the steps, on the same servers: the campaign storm (each community's office launches a campaign to all its buildings, then all ${count(results[0]!.campaign.phones)} phones pull at once, each checked to receive its campaign) and the first-pull storm (${count(plan.newPhones)} new phones, signed in beforehand, all pull everything from the beginning at once, ${count(results[0]!.first.changes ?? 0)} changes in all). Wall time from the first request to the last answer; latency p50 / p99.`,
-    head: ['', 'campaign: all phones', 'campaign pull', 'first pull: all phones', 'first pull page', 'one phone, whole first pull', 'errors', 'PostgreSQL CPU (campaign, first pull)'],
+    about: `After the steps, on the same servers: the campaign storm (each community's office launches a campaign to all its buildings, then all ${count(results[0]!.campaign.phones)} phones pull at once, each checked to receive its campaign) and the first-pull storm (${count(plan.newPhones)} new phones, signed in beforehand, all pull everything they may see from the beginning at once, ${count((results[0]!.first.changes ?? 0) / plan.newPhones)} changes each: their community's reference data, their buildings' households and the day's records there). Wall time from the first request to the last answer; latency p50 / p99.`,
+    head: ['', 'campaign: all phones', 'campaign pull', 'first pull: all phones', 'first pull page', 'one phone, whole first pull', 'errors', 'PostgreSQL CPU (campaign, first pull)', 'servers + HAProxy CPU (campaign, first pull)'],
     rows: results.map((m) => {
       const p = (s: Stats, kind: string) => {
         const found = s.summary().find((x) => x.kind === kind)
@@ -172,6 +177,7 @@ function document(results: Measured[], setup: Prepared, plan: Plan, run: { load:
         p(m.first.stats, 'first full pull'),
         String(m.campaign.stats.errors.length + m.first.stats.errors.length),
         `${cores(m.campaign.cpu.postgres)}, ${cores(m.first.cpu.postgres)}`,
+        `${cores(m.campaign.cpu.servers)}, ${cores(m.first.cpu.servers)}`,
       ]
     }),
     notes: [],
