@@ -360,7 +360,7 @@ export interface Arrivals {
   arrived: number
   /** Phones whose sync completed without an error. */
   completed: number
-  /** From the first arrival to the last sync's end (or the deadline). */
+  /** From the step's start to the last sync's end (or the drain's). */
   ms: number
 }
 
