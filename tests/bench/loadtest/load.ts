@@ -495,23 +495,26 @@ export async function postmasterOf(databaseUrl: string): Promise<number> {
 
 /**
  * CPU seconds so far of each process's children, from /proc/<pid>/stat: those that exited (its cutime and
- * cstime) and each live one's own (utime and stime), with the process's own time when `self` says so.
+ * cstime) and each live one's own (utime and stime), with the process's own time when `self` says so; and
+ * how many children each has now.
  */
-async function childrenSeconds(parents: Array<{ pid: number; self: boolean }>): Promise<number[]> {
-  const ticks = await Promise.all(
+async function childrenSeconds(parents: Array<{ pid: number; self: boolean }>): Promise<Array<{ seconds: number; live: number }>> {
+  const found = await Promise.all(
     parents.map(async ({ pid, self }) => {
       const times = await procTimes(pid)
       if (!times) throw new Error(`process ${pid} is gone`)
-      return times.children + (self ? times.own : 0)
+      return { ticks: times.children + (self ? times.own : 0), live: 0 }
     }),
   )
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue
     const child = await procTimes(Number(name))
-    const parent = parents.findIndex((p) => p.pid === child?.ppid)
-    if (child && parent >= 0) ticks[parent]! += child.own
+    const parent = found[parents.findIndex((p) => p.pid === child?.ppid)]
+    if (!child || !parent) continue
+    parent.ticks += child.own
+    parent.live++
   }
-  return ticks.map((t) => t / TICKS)
+  return found.map(({ ticks, live }) => ({ seconds: ticks / TICKS, live }))
 }
 
 /** The machine's busy and total CPU seconds (all cores) from /proc/stat. */
@@ -527,8 +530,8 @@ export interface Cpu {
   generator: number
   /** PostgreSQL: its postmaster and every child (each backend, the checkpointer, the WAL writer…). */
   postgres: number
-  /** This process's child processes: the servers and HAProxy when the runner started them (none with --url). */
-  servers: number
+  /** This process's child processes: the servers and HAProxy the runner started; null with none (--url). */
+  servers: number | null
   /** Every core's busy share, 0–1, whatever ran. */
   machine: number
 }
@@ -552,8 +555,8 @@ export async function meter(postmaster: number): Promise<{ stop(): Promise<Cpu> 
       return {
         wallSeconds,
         generator: (used.user + used.system) / 1e6 / wallSeconds,
-        postgres: (databaseAfter! - database!) / wallSeconds,
-        servers: (childrenAfter! - children!) / wallSeconds,
+        postgres: (databaseAfter!.seconds - database!.seconds) / wallSeconds,
+        servers: childrenAfter!.live > 0 ? (childrenAfter!.seconds - children!.seconds) / wallSeconds : null,
         machine: (after.busy - machine.busy) / (after.total - machine.total),
       }
     },

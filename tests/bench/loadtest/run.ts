@@ -141,7 +141,7 @@ export function keptUp(step: Step): boolean {
 
 export const latencies = (stats: Stats) => stats.summary().map((s) => `${s.kind} ${ms(s.p50)}/${ms(s.p99)}`).join(', ')
 export const syncsPerSecond = (a: Arrivals) => a.completed / (a.ms / 1000)
-export const cores = (value: number) => value.toFixed(2)
+export const cores = (value: number | null) => (value === null ? '–' : value.toFixed(2))
 
 export function printErrors(stats: Stats) {
   for (const e of stats.errors.slice(0, 20)) console.error(`  error: ${e.kind}: ${e.status ?? '-'} ${e.code}: ${e.message}`)
@@ -152,7 +152,7 @@ export function report(label: string, step: Step) {
   const { arrivals, stats, cpu } = step
   console.log(
     `${label}: ${step.rate}/s offered: ${arrivals.completed}/${arrivals.arrived} synced, ${syncsPerSecond(arrivals).toFixed(1)} syncs/s, ${stats.errors.length} errors; ` +
-      `CPU (cores): PostgreSQL ${cores(cpu.postgres)}, servers and HAProxy ${cores(cpu.servers)}, generator ${cores(cpu.generator)}, machine ${(cpu.machine * 100).toFixed(0)}% busy\n  p50/p99: ${latencies(stats)}`,
+      `CPU (cores): PostgreSQL ${cores(cpu.postgres)}, servers and HAProxy ${cpu.servers === null ? 'not started here' : cores(cpu.servers)}, generator ${cores(cpu.generator)}, machine ${(cpu.machine * 100).toFixed(0)}% busy\n  p50/p99: ${latencies(stats)}`,
   )
   printErrors(stats)
 }
