@@ -451,7 +451,9 @@ export async function firstPullStorm(phones: LoadPhone[], stats: Stats): Promise
       const begun = performance.now()
       try {
         phone.cursor = null
-        changes += (await pullToEnd(phone, stats, 'first pull page', false)).changes
+        // Read after the await: `changes += await …` would add to the total as it was before the pull.
+        const pulled = await pullToEnd(phone, stats, 'first pull page', false)
+        changes += pulled.changes
         stats.add('first full pull', performance.now() - begun)
       } catch (error) {
         stats.fail('first pull page', error)

@@ -155,6 +155,7 @@ function document(results: Measured[], setup: Prepared, plan: Plan, run: { load:
     rows: results.flatMap((m) => m.steps.map((step) => row(m, step))),
     notes: [
       ...results.map((m) => `${m.label}: kept up (every phone synced, no error, sync p99 within 5 s) up to ${capacity(m).toFixed(1)} syncs/s${m === results[0] ? ' (the baseline)' : `, ${(capacity(m) / baseline).toFixed(2)}× the baseline`}.`),
+      `One server process used up to ${cores(Math.max(...results[0]!.steps.map((s) => s.cpu.servers ?? 0)))} cores of the ${cpus().length} here (its photo checks run in libvips's threads): more processes on the same cores share them, they add no capacity.`,
       generatorNote(results),
       `Errors: ${results.reduce((sum, m) => sum + m.steps.reduce((s, step) => s + step.stats.errors.length, 0) + m.campaign.stats.errors.length + m.first.stats.errors.length, 0)} in all (each is printed with its status and code while the command runs).`,
     ],
