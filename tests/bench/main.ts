@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core'
 import { startStaticServer, type StaticServer } from '../../src/server/static'
 import { CHROMIUM_PATH, launchPhone, type Phone } from '../e2e/browser'
 import { buildApp, buildPage, FIRST_SCREEN_BUDGET, firstScreen, FLOOR_DIR, ROOT } from './first-screen'
-import { KB, kb, markdown, median, ms, percentile, printed, ratio, target, type Table } from './report'
+import { KB, kb, markdown, median, ms, percentile, printed, ratio, replaceSections, target, type Table } from './report'
 import { exportBenchmarks } from './export'
 import { rosterBenchmarks } from './roster'
 import { startupBenchmarks } from './startup'
@@ -305,24 +305,10 @@ async function browserBenchmarks(report: (table: Table) => void): Promise<void> 
 
 const GROUPS = { browser: browserBenchmarks, sync: syncBenchmarks, push: pushBenchmarks, pull: pullBenchmarks, slow4g: slowLinkBenchmarks, worker: workerPushBenchmarks, roster: rosterBenchmarks, worklist: worklistBenchmarks, export: exportBenchmarks, city: cityBenchmarks, s3: s3Benchmarks }
 
-/** A section's letter, `c2)` of `## c2) Opening…`: what a run's table and the page's section are matched by. */
-const letterOf = (heading: string) => /^## (\w+)\)/.exec(heading)?.[1]
-
-/**
- * After a run of some groups: their sections of docs/benchmarks.md are replaced (new ones put in letter order),
- * each saying the command and when it ran; the others stay as the last run left them.
- */
+/** After a run of some groups: their sections of docs/benchmarks.md are replaced, each saying the command and when it ran. */
 async function refreshSections(tables: Table[], groups: string[], load: number): Promise<void> {
-  const path = join(ROOT, 'docs/benchmarks.md')
-  const [head, ...sections] = (await readFile(path, 'utf8')).trimEnd().split(/\n(?=## )/)
   const when = `Command: \`npm run bench -- ${groups.join(' ')}\` (on ${new Date().toISOString().slice(0, 10)}; load average ${load.toFixed(2)} when it began).`
-  const byLetter = new Map(sections.map((section) => [letterOf(section), section]))
-  for (const table of tables) {
-    const [heading, ...rest] = markdown(table).split('\n')
-    byLetter.set(letterOf(heading!), [heading, '', when, ...rest].join('\n') + '\n')
-  }
-  const ordered = [...byLetter.entries()].toSorted(([a], [b]) => (a ?? '').localeCompare(b ?? '')).map(([, section]) => section.trimEnd())
-  await writeFile(path, [head!.trimEnd(), ...ordered].join('\n\n') + '\n')
+  await replaceSections(join(ROOT, 'docs/benchmarks.md'), tables, when)
   console.log(`\nthe sections of ${groups.join(', ')} written to docs/benchmarks.md`)
 }
 

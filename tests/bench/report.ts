@@ -1,3 +1,5 @@
+import { readFile, writeFile } from 'node:fs/promises'
+
 /** What every benchmark of `npm run bench` reports: one table, its explanation and its targets. */
 
 export const KB = 1000
@@ -56,4 +58,22 @@ export function printed(table: Table): string {
   const widths = table.head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)))
   const format = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
   return [`\n${table.title}`, ...all.map(format), ...table.notes.map((n) => `  ${plain(n)}`)].join('\n')
+}
+
+/** A section's letter, `c2)` of `## c2) Opening…`: what a run's table and the page's section are matched by. */
+const letterOf = (heading: string) => /^## (\w+)\)/.exec(heading)?.[1]
+
+/**
+ * The sections of `tables` in the page at `path` replaced (new ones put in letter order), each with `when` (the
+ * command, and when it ran) under its heading; the others stay as the last run left them.
+ */
+export async function replaceSections(path: string, tables: Table[], when: string): Promise<void> {
+  const [head, ...sections] = (await readFile(path, 'utf8')).trimEnd().split(/\n(?=## )/)
+  const byLetter = new Map(sections.map((section) => [letterOf(section), section]))
+  for (const table of tables) {
+    const [heading, ...rest] = markdown(table).split('\n')
+    byLetter.set(letterOf(heading!), [heading, '', when, ...rest].join('\n') + '\n')
+  }
+  const ordered = [...byLetter.entries()].toSorted(([a], [b]) => (a ?? '').localeCompare(b ?? '')).map(([, section]) => section.trimEnd())
+  await writeFile(path, [head!.trimEnd(), ...ordered].join('\n\n') + '\n')
 }
