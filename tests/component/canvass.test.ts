@@ -235,7 +235,7 @@ describe('the answer sheet', () => {
     await vi.waitFor(() => expect(home.wrapper.findAll('.home__draft-kind').map((d) => d.text())).toEqual(['表决登记 · 南门路115号之二 202']))
     expect(home.wrapper.find('.home__draft').attributes('href')).toBe(route)
     // And the open vote has its line there.
-    await vi.waitFor(() => expect(home.wrapper.find('.canvass-home__line').text()).toBe('表决中：是否同意加装电梯（南门路115号之二）'))
+    await vi.waitFor(() => expect(home.wrapper.find('.canvass-home .home-lines__line').text()).toBe('表决中：是否同意加装电梯（南门路115号之二）'))
 
     const again = await mountWithApp(CanvassAnswerSheet, { props, route })
     await vi.waitFor(() => expect(choiceButton(choiceGroup(again.wrapper, '意见'), '弃权').attributes('aria-pressed')).toBe('true'))

@@ -155,7 +155,7 @@ describe.skipIf(skipReason)('老带新 on the phone and in the workspace', () =>
 
     const found = [
       ...(await lookAt(mentor, [
-        { name: 'home', path: '/', ready: '.mentor-home__line' },
+        { name: 'home', path: '/', ready: '.mentor-home .home-lines__line' },
         { name: 'mentee', path: mentoring, ready: '.mentee-row__notes' },
         {
           name: 'note-sheet',
@@ -177,7 +177,7 @@ describe.skipIf(skipReason)('老带新 on the phone and in the workspace', () =>
     await workspace.getByRole('button', { name: '结束', exact: true }).click()
     await expect.poll(() => pairRow.count(), { timeout: 20_000 }).toBe(0)
     await syncUntil(mentor, 'menteeViews', (views) => views.length === 0)
-    await expect.poll(() => mentor.locator('.mentor-home__line').count()).toBe(0)
+    await expect.poll(() => mentor.locator('.mentor-home .home-lines__line').count()).toBe(0)
     expect(problems).toEqual([])
   })
 })
