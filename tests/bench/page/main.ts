@@ -5,7 +5,8 @@
  */
 import { createRepositories } from '@/app/db'
 import { DoorstepDatabase } from '@/app/db/database'
-import { fitWithin, PHOTO_MAX_SIDE, Visit } from '@/domain'
+import { fitWithin, PHOTO_MAX_SIDE, uuidv7, Visit } from '@/domain'
+import type { RecordOutboxEntry } from '@/app/db/database'
 import { aesGcmCipher } from '@/app/lock/cipher'
 import { compressPhoto } from '@/app/photos/compress'
 import { author, visitFields } from '../../fixtures'
@@ -114,6 +115,34 @@ const bench = {
 
   /** A readwrite transaction over the same two stores that does nothing, through IndexedDB itself. */
   emptyTransaction: () => timed(() => transactionDone(db.backendDB().transaction(['visits', 'outbox'], 'readwrite'))),
+
+  /**
+   * The floor under a save: the same visit and outbox entry (built before the clock starts) put in one
+   * transaction through IndexedDB itself, with no Dexie, no validation and no id to draw.
+   */
+  nativePuts() {
+    const at = new Date().toISOString()
+    const visit: Visit = { ...visitFields(), id: uuidv7(), createdAt: at, updatedAt: at, createdBy: author.userId, deviceId: author.deviceId, rev: null, deletedAt: null, conflicts: [] }
+    const entry: RecordOutboxEntry = { mutationId: uuidv7(), table: 'visits', recordId: visit.id, baseRev: null, change: { kind: 'put', changed: Object.keys(visit) }, record: visit, createdAt: at }
+    return timed(() => {
+      const transaction = db.backendDB().transaction(['visits', 'outbox'], 'readwrite')
+      transaction.objectStore('visits').put(visit)
+      transaction.objectStore('outbox').add(entry)
+      return transactionDone(transaction)
+    })
+  },
+
+  /** The smallest step performance.now() takes here (Chromium may coarsen it), the smallest of 20 tries. */
+  timerResolution(): number {
+    let smallest = Infinity
+    for (let i = 0; i < 20; i++) {
+      const start = performance.now()
+      let next = start
+      while (next === start) next = performance.now()
+      smallest = Math.min(smallest, next - start)
+    }
+    return smallest
+  },
 
   /** The same empty transaction through Dexie: what Dexie's own bookkeeping adds. */
   emptyDexieTransaction: () => timed(() => db.transaction('rw', [db.visits, db.outbox], () => {})),
