@@ -251,6 +251,9 @@ export class DoorstepDatabase extends Dexie {
     // 老带新: mentors' notes on a mentee's follow-ups, households and reports, and the server's last copy of
     // each mentee's worklist for the mentor's phone (MenteeView, replaced whole at each sync).
     this.version(11).stores({ mentorNotes: 'id, buildingId, [subject.kind+subject.id], deletedAt', menteeViews: 'mentorship.id' })
+    // No screen reads visits by follow-up date (the worklist picks them from every visit, src/domain/worklist.ts),
+    // and each index is written by every save that has its field.
+    this.version(12).stores({ visits: 'id, visitedAt, [buildingId+visitedAt], [householdId+visitedAt], deletedAt' })
   }
 }
 

@@ -5,7 +5,8 @@
  */
 import { createRepositories } from '@/app/db'
 import { DoorstepDatabase } from '@/app/db/database'
-import { fitWithin, PHOTO_MAX_SIDE, Visit } from '@/domain'
+import { fitWithin, PHOTO_MAX_SIDE, uuidv7, Visit } from '@/domain'
+import type { RecordOutboxEntry } from '@/app/db/database'
 import { aesGcmCipher } from '@/app/lock/cipher'
 import { compressPhoto } from '@/app/photos/compress'
 import { author, visitFields } from '../../fixtures'
@@ -26,10 +27,25 @@ function transactionDone(transaction: IDBTransaction): Promise<void> {
   })
 }
 
-async function timed(work: () => Promise<unknown>): Promise<number> {
+/**
+ * The mean of `runs` of `work` one after another, timed as a whole: Chromium's performance.now() may step by
+ * 0.1 ms, as long as an empty transaction, and a whole of many runs is measured to a fraction of that.
+ */
+async function timedRuns(runs: number, work: (run: number) => Promise<unknown>): Promise<number> {
   const start = performance.now()
-  await work()
-  return performance.now() - start
+  for (let i = 0; i < runs; i++) await work(i)
+  return (performance.now() - start) / runs
+}
+
+const timed = (work: () => Promise<unknown>) => timedRuns(1, work)
+
+/** A new visit and its outbox entry as the repository writes them (made before any clock starts). */
+function visitAndEntry(): { visit: Visit; entry: RecordOutboxEntry } {
+  const at = new Date().toISOString()
+  const meta = { id: uuidv7(), createdAt: at, updatedAt: at, createdBy: author.userId, deviceId: author.deviceId, rev: null, deletedAt: null, conflicts: [] }
+  const visit: Visit = { ...visitFields(), ...meta }
+  const entry: RecordOutboxEntry = { mutationId: uuidv7(), table: 'visits', recordId: visit.id, baseRev: null, change: { kind: 'put', changed: Object.keys(visit) }, record: visit, createdAt: at }
+  return { visit, entry }
 }
 
 /** A small deterministic random generator (mulberry32), so that every run draws the same photo. */
@@ -100,10 +116,10 @@ const bench = {
   },
 
   /** Saves a visit as the app does: validated, record and outbox entry in one transaction. */
-  saveVisit: () => timed(async () => (saved = await repos.visits.create(visitFields(), author))),
+  saveVisit: (runs: number) => timedRuns(runs, async () => (saved = await repos.visits.create(visitFields(), author))),
 
   /** The same save with the app lock on: the visit's text and the outbox entry sealed with AES-GCM. */
-  saveSealedVisit: () => timed(() => sealedRepos.visits.create(visitFields(), author)),
+  saveSealedVisit: (runs: number) => timedRuns(runs, () => sealedRepos.visits.create(visitFields(), author)),
 
   /** The validation inside a save (the last saved visit against its schema), averaged over 100 runs. */
   validateVisit(): number {
@@ -113,10 +129,42 @@ const bench = {
   },
 
   /** A readwrite transaction over the same two stores that does nothing, through IndexedDB itself. */
-  emptyTransaction: () => timed(() => transactionDone(db.backendDB().transaction(['visits', 'outbox'], 'readwrite'))),
+  emptyTransaction: (runs: number) => timedRuns(runs, () => transactionDone(db.backendDB().transaction(['visits', 'outbox'], 'readwrite'))),
+
+  /**
+   * The floor under a save: the same visit and outbox entry put in one transaction through IndexedDB itself,
+   * with no Dexie, no validation and no id to draw.
+   */
+  nativePuts(runs: number) {
+    const rows = Array.from({ length: runs }, visitAndEntry)
+    return timedRuns(runs, (i) => {
+      const transaction = db.backendDB().transaction(['visits', 'outbox'], 'readwrite')
+      transaction.objectStore('visits').put(rows[i]!.visit)
+      transaction.objectStore('outbox').add(rows[i]!.entry)
+      return transactionDone(transaction)
+    })
+  },
+
+  /** The same two puts through Dexie (its middleware, among them the app lock's, and its telling live queries and other tabs). */
+  dexiePuts(runs: number) {
+    const rows = Array.from({ length: runs }, visitAndEntry)
+    return timedRuns(runs, (i) => db.transaction('rw', [db.visits, db.outbox], () => Promise.all([db.visits.put(rows[i]!.visit), db.outbox.add(rows[i]!.entry)])))
+  },
+
+  /** The smallest step performance.now() takes here (Chromium may coarsen it), the smallest of 20 tries. */
+  timerResolution(): number {
+    let smallest = Infinity
+    for (let i = 0; i < 20; i++) {
+      const start = performance.now()
+      let next = start
+      while (next === start) next = performance.now()
+      smallest = Math.min(smallest, next - start)
+    }
+    return smallest
+  },
 
   /** The same empty transaction through Dexie: what Dexie's own bookkeeping adds. */
-  emptyDexieTransaction: () => timed(() => db.transaction('rw', [db.visits, db.outbox], () => {})),
+  emptyDexieTransaction: (runs: number) => timedRuns(runs, () => db.transaction('rw', [db.visits, db.outbox], () => {})),
 
   async makePhoto(): Promise<{ bytes: number; ms: number }> {
     const ms = await timed(async () => (photo = await drawPhoto()))

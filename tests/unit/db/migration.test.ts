@@ -95,3 +95,23 @@ describe('the version 6 upgrade', () => {
     db.close()
   })
 })
+
+describe('the version 12 upgrade', () => {
+  it('drops the follow-up date index of visits and keeps every visit and its follow-up date', async () => {
+    name = `upgrade-${crypto.randomUUID()}`
+    const source = new DoorstepDatabase(`${name}-source`)
+    const visit = await createRepositories(source).visits.create(visitFields({ followUpOn: '2026-12-01' }), author)
+    await source.delete()
+    const old = new Dexie(name)
+    old.version(11).stores({ visits: 'id, visitedAt, followUpOn, [buildingId+visitedAt], [householdId+visitedAt], deletedAt' })
+    await old.open()
+    await old.table('visits').put(visit)
+    old.close()
+
+    const db = new DoorstepDatabase(name)
+    await db.open()
+    expect([...db.backendDB().transaction('visits').objectStore('visits').indexNames]).not.toContain('followUpOn')
+    expect(await db.visits.get(visit.id)).toEqual(visit)
+    db.close()
+  })
+})
