@@ -274,15 +274,20 @@ function machine(): string {
   return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB memory, Linux ${release()}, Node ${process.version}, ${chromium} (headless)`
 }
 
-/** Benchmarks a–d and i–j: the built app and a benchmark page in Chromium, the app's start (./startup.ts). */
+/**
+ * Benchmarks a–d and i–j: the built app and a benchmark page in Chromium, the app's start (./startup.ts). While
+ * working on the app's start, DOORSTEP_BENCH_BROWSER=c runs only c, and DOORSTEP_BENCH_BROWSER=i only i–j.
+ */
 async function browserBenchmarks(report: (table: Table) => void): Promise<void> {
+  const only = process.env.DOORSTEP_BENCH_BROWSER
+  if (only !== undefined && only !== 'c' && only !== 'i') throw new Error(`DOORSTEP_BENCH_BROWSER=${only}: choose c or i`)
   const work = await mkdtemp(join(tmpdir(), 'doorstep-bench-'))
   const servers: StaticServer[] = []
   let phone: Phone | undefined
   try {
     console.log('building the app, the framework floor and the benchmark page…')
     const load = await initialLoad(work)
-    report(load.table)
+    if (!only) report(load.table)
     const pageDir = join(work, 'page')
     await buildPage(PAGE_DIR, pageDir)
 
@@ -294,8 +299,9 @@ async function browserBenchmarks(report: (table: Table) => void): Promise<void> 
     // to the page (page.evaluate) then call: give pages a stand-in.
     await phone.context.addInitScript('globalThis.__name = (fn) => fn')
     const page = await benchPage(phone, pageServer)
-    for (const run of [() => saving(page), () => visitsList(phone!, appServer.url), () => sealedVisitsList(phone!, appServer.url), () => photo(page)]) report(await run())
-    await startupBenchmarks(load.appDir, phone, report)
+    if (only === 'c') report(await visitsList(phone, appServer.url))
+    else if (!only) for (const run of [() => saving(page), () => visitsList(phone!, appServer.url), () => sealedVisitsList(phone!, appServer.url), () => photo(page)]) report(await run())
+    if (only !== 'c') await startupBenchmarks(load.appDir, phone, report)
   } finally {
     await phone?.close()
     await Promise.all(servers.map((s) => s.close()))
