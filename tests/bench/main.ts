@@ -276,11 +276,11 @@ function machine(): string {
 
 /**
  * Benchmarks a–d and i–j: the built app and a benchmark page in Chromium, the app's start (./startup.ts). While
- * working on the app's start, DOORSTEP_BENCH_BROWSER=c runs only c, and DOORSTEP_BENCH_BROWSER=i only i–j.
+ * working on the app's start, DOORSTEP_BENCH_BROWSER=c runs only c, DOORSTEP_BENCH_BROWSER=i only i–j, and c,i both.
  */
 async function browserBenchmarks(report: (table: Table) => void): Promise<void> {
-  const only = process.env.DOORSTEP_BENCH_BROWSER
-  if (only !== undefined && only !== 'c' && only !== 'i') throw new Error(`DOORSTEP_BENCH_BROWSER=${only}: choose c or i`)
+  const only = process.env.DOORSTEP_BENCH_BROWSER?.split(',')
+  if (only?.some((name) => name !== 'c' && name !== 'i')) throw new Error(`DOORSTEP_BENCH_BROWSER=${only.join(',')}: choose c, i or c,i`)
   const work = await mkdtemp(join(tmpdir(), 'doorstep-bench-'))
   const servers: StaticServer[] = []
   let phone: Phone | undefined
@@ -299,9 +299,9 @@ async function browserBenchmarks(report: (table: Table) => void): Promise<void> 
     // to the page (page.evaluate) then call: give pages a stand-in.
     await phone.context.addInitScript('globalThis.__name = (fn) => fn')
     const page = await benchPage(phone, pageServer)
-    if (only === 'c') report(await visitsList(phone, appServer.url))
-    else if (!only) for (const run of [() => saving(page), () => visitsList(phone!, appServer.url), () => sealedVisitsList(phone!, appServer.url), () => photo(page)]) report(await run())
-    if (only !== 'c') await startupBenchmarks(load.appDir, phone, report)
+    if (!only) for (const run of [() => saving(page), () => visitsList(phone!, appServer.url), () => sealedVisitsList(phone!, appServer.url), () => photo(page)]) report(await run())
+    else if (only.includes('c')) report(await visitsList(phone, appServer.url))
+    if (!only || only.includes('i')) await startupBenchmarks(load.appDir, phone, report)
   } finally {
     await phone?.close()
     await Promise.all(servers.map((s) => s.close()))
