@@ -5,7 +5,7 @@ import { db } from './db/database'
 import { isPublicPage } from './features/canvass-link/public-path'
 import { createAppI18n } from './i18n'
 import { registerServiceWorker } from './pwa/register'
-import { lazyPartsLoaded, rememberShell, removeShell } from './shell'
+import { lazyPartsLoaded, rememberShell, removeShell, whenIdle } from './shell'
 import { captureInstallPrompt } from './pwa/installPrompt'
 import { closeOnVersionChange } from './pwa/versionchange'
 import { createAppRouter } from './router'
@@ -57,6 +57,8 @@ function startLeaderApp() {
 
   // The static shell (index.html) gives way once the first screen is whole, and the next start paints the frame
   // of the screen this phone opens on.
+  let shellGone!: () => void
+  const firstScreenWhole = new Promise<void>((resolve) => (shellGone = resolve))
   const known = watch(
     () => lock.state,
     (state) => {
@@ -67,7 +69,10 @@ function startLeaderApp() {
         .isReady()
         .then(lazyPartsLoaded)
         .catch((error: unknown) => console.error('first screen not loaded', error))
-        .finally(() => removeShell())
+        .finally(() => {
+          removeShell()
+          shellGone()
+        })
     },
     { immediate: true },
   )
@@ -79,20 +84,24 @@ function startLeaderApp() {
   )
 
   // Once the phone is open — no PIN to choose or type — the demo goes in (on a phone nobody signed in on) and
-  // automatic sync starts, after the first screen is up; the engine loads with its first run.
+  // automatic sync starts, once the first screen is whole and the phone idle: in tasks of their own, not in the
+  // long one of the first render, and not competing with the first screen's reads. The engine loads with its
+  // first run.
   const opened = watch(
     () => lock.state,
     (state) => {
       if (state === 'checking' || state === 'setup' || state === 'locked') return
       queueMicrotask(() => opened())
-      if (state === 'none') {
-        void import('./db/seed')
-          .then(({ seedDemoIfEmpty }) => seedDemoIfEmpty(db))
-          .catch((error) => console.error('demo data not loaded', error))
-      }
-      void import('./sync/start')
-        .then(({ startAppSync }) => startAppSync(pinia))
-        .catch((error) => console.error('sync not started', error))
+      void firstScreenWhole.then(whenIdle).then(() => {
+        if (state === 'none') {
+          void import('./db/seed')
+            .then(({ seedDemoIfEmpty }) => seedDemoIfEmpty(db))
+            .catch((error) => console.error('demo data not loaded', error))
+        }
+        void import('./sync/start')
+          .then(({ startAppSync }) => startAppSync(pinia))
+          .catch((error) => console.error('sync not started', error))
+      })
     },
     { immediate: true },
   )

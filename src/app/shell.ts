@@ -56,3 +56,14 @@ export async function lazyPartsLoaded(): Promise<void> {
 export function removeShell(doc: Document = document): void {
   doc.querySelector('.app-shell')?.remove()
 }
+
+/** How long work put off until the phone is idle waits at most. */
+const IDLE_WAIT_MS = 1000
+
+/** Resolves when the main thread is next idle (soon in any case; Safari has no requestIdleCallback: a task). */
+export function whenIdle(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(() => resolve(), { timeout: IDLE_WAIT_MS })
+    else setTimeout(resolve, 0)
+  })
+}

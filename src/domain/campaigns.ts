@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { RefId, requiredText, Sha256, text, Timestamp } from './common'
 import { ItemResult } from './inspections'
 import { IssueStatus } from './issues'
+import { CAMPAIGN_BUILDING_STATES } from './campaign-rules'
 
 /*
  * Inspection campaigns: the office asks for one checklist in some or all buildings by a deadline ("台风来前
@@ -53,32 +54,8 @@ export type NewCampaign = z.infer<typeof NewCampaign>
 export const NewReminder = z.object({ text: requiredText(200) })
 export type NewReminder = z.infer<typeof NewReminder>
 
-export const CAMPAIGN_BUILDING_STATES = ['not_started', 'in_progress', 'done'] as const
-export type CampaignBuildingState = (typeof CAMPAIGN_BUILDING_STATES)[number]
-
-/** What the campaign rules read of an inspection. */
-export interface CampaignInspection {
-  id: string
-  buildingId: string
-  campaignId?: string | null
-  completedAt: string | null
-  deletedAt?: string | null
-}
-
-/**
- * Where a building of a campaign stands: done once an inspection for the campaign there is completed
- * (whenever it arrived: after the deadline too), in progress while one has started, else not started.
- */
-export function campaignBuildingState(campaignId: string, buildingId: string, inspections: readonly CampaignInspection[]): CampaignBuildingState {
-  const mine = inspections.filter((i) => i.campaignId === campaignId && i.buildingId === buildingId && !i.deletedAt)
-  if (mine.some((i) => i.completedAt)) return 'done'
-  return mine.length > 0 ? 'in_progress' : 'not_started'
-}
-
-/** A campaign a leader still has to act on: open (not closed) and naming one of the leader's buildings. */
-export function isOpenTask(campaign: Pick<Campaign, 'closedAt' | 'buildingIds'>, buildingId: string): boolean {
-  return campaign.closedAt === null && campaign.buildingIds.includes(buildingId)
-}
+// The rules, in their own module so that home's banner loads no zod (src/domain/campaign-rules.ts).
+export { CAMPAIGN_BUILDING_STATES, campaignBuildingState, isOpenTask, type CampaignBuildingState, type CampaignInspection } from './campaign-rules'
 
 export const CampaignBuilding = z.object({
   buildingId: RefId,

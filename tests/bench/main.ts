@@ -287,17 +287,23 @@ function machine(): string {
   return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB memory, Linux ${release()}, Node ${process.version}, ${chromium} (headless)`
 }
 
-/** Benchmarks a–d and i–j: the built app and a benchmark page in Chromium, the app's start (./startup.ts). */
+/**
+ * Benchmarks a–d and i–j: the built app and a benchmark page in Chromium, the app's start (./startup.ts). While
+ * working on one of them, DOORSTEP_BENCH_BROWSER names the ones to run: b (the save, which needs no app build),
+ * c (the visits list), i (the app's start), or several, as c,i.
+ */
 async function browserBenchmarks(report: (table: Table) => void): Promise<void> {
+  const only = process.env.DOORSTEP_BENCH_BROWSER?.split(',')
+  if (only?.some((name) => !['b', 'c', 'i'].includes(name))) throw new Error(`DOORSTEP_BENCH_BROWSER=${only.join(',')}: choose from b, c, i`)
+  const runs = (name: string) => !only || only.includes(name)
   const work = await mkdtemp(join(tmpdir(), 'doorstep-bench-'))
   const servers: StaticServer[] = []
   let phone: Phone | undefined
   try {
-    // DOORSTEP_BENCH_BROWSER=b, while working on b): only the save, which needs the benchmark page and not the app.
-    const onlySave = process.env.DOORSTEP_BENCH_BROWSER === 'b'
-    console.log(onlySave ? 'building the benchmark page…' : 'building the app, the framework floor and the benchmark page…')
-    const load = onlySave ? undefined : await initialLoad(work)
-    if (load) report(load.table)
+    const needsApp = runs('c') || runs('i')
+    console.log(needsApp ? 'building the app, the framework floor and the benchmark page…' : 'building the benchmark page…')
+    const load = needsApp ? await initialLoad(work) : undefined
+    if (load && !only) report(load.table)
     const pageDir = join(work, 'page')
     await buildPage(PAGE_DIR, pageDir)
 
@@ -308,12 +314,13 @@ async function browserBenchmarks(report: (table: Table) => void): Promise<void> 
     // to the page (page.evaluate) then call: give pages a stand-in.
     await phone.context.addInitScript('globalThis.__name = (fn) => fn')
     const page = await benchPage(phone, pageServer)
-    report(await saving(page))
+    if (runs('b')) report(await saving(page))
     if (!load) return
     const appServer = await startStaticServer({ root: load.appDir, port: 0 })
     servers.push(appServer)
-    for (const run of [() => visitsList(phone!, appServer.url), () => sealedVisitsList(phone!, appServer.url), () => photo(page)]) report(await run())
-    await startupBenchmarks(load.appDir, phone, report)
+    if (runs('c')) report(await visitsList(phone, appServer.url))
+    if (!only) for (const run of [() => sealedVisitsList(phone!, appServer.url), () => photo(page)]) report(await run())
+    if (runs('i')) await startupBenchmarks(load.appDir, phone, report)
   } finally {
     await phone?.close()
     await Promise.all(servers.map((s) => s.close()))

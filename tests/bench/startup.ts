@@ -27,6 +27,8 @@ const PRECACHED_FILE = 'icon.svg'
 
 interface Lighthouse {
   lcp: number
+  /** Total blocking time, where the score is lost. */
+  tbt: number
   performance: number
   accessibility: number
 }
@@ -37,16 +39,28 @@ interface Lighthouse {
  */
 async function audit(port: number, url: string): Promise<Lighthouse> {
   const runs: Lighthouse[] = []
-  for (let i = 0; i < LIGHTHOUSE_RUNS; i++) {
+  for (let i = 0, retries = 0; i < LIGHTHOUSE_RUNS; i++) {
     const result = await lighthouse(url, { port, logLevel: 'error', output: 'json', onlyCategories: ['performance', 'accessibility'] })
     if (!result) throw new Error(`Lighthouse gave no result for ${url}`)
     const { audits, categories, runtimeError } = result.lhr
+    // On a loaded machine the trace sometimes misses the navigation's start; Lighthouse asks for another run.
+    if (runtimeError?.code === 'NO_NAVSTART' && retries++ < LIGHTHOUSE_RUNS) {
+      i--
+      continue
+    }
     if (runtimeError) throw new Error(`Lighthouse on ${url}: ${runtimeError.code} ${runtimeError.message}`)
     const score = (id: string) => Math.round((categories[id]?.score ?? Number.NaN) * 100)
-    runs.push({ lcp: audits['largest-contentful-paint']!.numericValue!, performance: score('performance'), accessibility: score('accessibility') })
+    // DOORSTEP_BENCH_LHR=<folder> keeps each run's report, for its long tasks and their scripts.
+    const keep = process.env.DOORSTEP_BENCH_LHR
+    if (keep) await writeFile(join(keep, `lighthouse-${new URL(url).pathname.replaceAll('/', '_')}-${i + 1}.json`), JSON.stringify(result.lhr))
+    const run = { lcp: audits['largest-contentful-paint']!.numericValue!, tbt: audits['total-blocking-time']!.numericValue!, performance: score('performance'), accessibility: score('accessibility') }
+    // Each run, for the spread: single runs vary with the machine's load.
+    console.log(`Lighthouse ${url} run ${i + 1}: performance ${run.performance}, LCP ${seconds(run.lcp)}, TBT ${ms(run.tbt)}`)
+    runs.push(run)
   }
   return {
     lcp: median(runs.map((r) => r.lcp)),
+    tbt: median(runs.map((r) => r.tbt)),
     performance: median(runs.map((r) => r.performance)),
     accessibility: median(runs.map((r) => r.accessibility)),
   }
@@ -62,13 +76,16 @@ async function coldLoad(server: FieldServer): Promise<Table> {
   } finally {
     chrome.kill()
   }
-  const row = (name: string, r: Lighthouse) => [name, seconds(r.lcp), ratio(r.lcp / bare.lcp), String(r.performance), String(r.accessibility)]
+  const row = (name: string, r: Lighthouse) => [name, seconds(r.lcp), ratio(r.lcp / bare.lcp), ms(r.tbt), String(r.performance), String(r.accessibility)]
   return {
     title: 'i) Cold load on a mid-range phone (Lighthouse, mobile)',
     about: `Lighthouse ${lighthouseVersion} with its default mobile settings (simulated Slow 4G: 150 ms round trip, 1.6 Mbit/s; 4× CPU slowdown; storage cleared before each run) in Debian's Chromium, against the built app served by the real server (src/server, SQLite, demo community) on loopback. Median of ${LIGHTHOUSE_RUNS} runs each. Baseline: a one-line static HTML page served by the same server.`,
-    head: ['', 'LCP', '÷ static page', 'performance', 'accessibility'],
+    head: ['', 'LCP', '÷ static page', 'total blocking time', 'performance', 'accessibility'],
     rows: [row('app, first visit to /', app), row('one-line static page (baseline)', bare)],
-    notes: [target(app.lcp <= 1500, `LCP at most 1.5 s (${seconds(app.lcp)})`)],
+    notes: [
+      target(app.lcp <= 1500, `LCP at most 1.5 s (${seconds(app.lcp)})`),
+      target(app.performance >= 95, `performance score at least 95 (${app.performance})`),
+    ],
   }
 }
 

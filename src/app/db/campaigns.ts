@@ -1,6 +1,7 @@
 import Dexie from 'dexie'
 import type { Building } from '@/domain'
-import { campaignBuildingState, isOpenTask, type Campaign, type CampaignBuildingState } from '@/domain/campaigns'
+import type { Campaign } from '@/domain/campaigns'
+import { campaignBuildingState, isOpenTask, type CampaignBuildingState } from '@/domain/campaign-rules'
 import { db as appDb, type DoorstepDatabase } from './database'
 
 /** One of the leader's buildings in a campaign: where it stands, and the inspection to go on with. */
