@@ -13,13 +13,16 @@ import { RECORD_TABLES } from './tables'
 import { Visit, VisitFields } from './visits'
 
 /**
- * The sync wire format, version 1, validated with these schemas at both ends. docs/sync-protocol.md tells
+ * The sync wire format, version 2, validated with these schemas at both ends. docs/sync-protocol.md tells
  * the whole story; the rules that matter most:
  * - the device makes every mutation id, and the server applies each mutation at most once;
  * - every mutation gets its own answer, so one bad mutation never blocks those after it;
  * - the server is the source of order: each change gets a revision from one counter.
+ * Version 2 differs only in bytes: answers without the echoed mutation id, pull changes without the id and
+ * revision their record carries. The server answers version 1 (older phones) as before.
  */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
+export const PROTOCOL_VERSIONS = [1, PROTOCOL_VERSION] as const
 
 export { RECORD_TABLES, templateRowId } from './tables'
 export const RecordTable = z.enum(RECORD_TABLES)
@@ -172,7 +175,8 @@ export const PUSH_MAX_MUTATIONS = 500
 export const PUSH_MAX_BYTES = 1024 * 1024
 
 export const PushRequest = z.object({
-  protocol: z.literal(PROTOCOL_VERSION),
+  /** 1: each answer names its mutation (`mutationId`); 2: answers carry no id, in the order of `mutations`. */
+  protocol: z.union(PROTOCOL_VERSIONS.map((v) => z.literal(v))),
   deviceId: RefId,
   /**
    * The database epoch the device's revisions belong to (the last pull's `epoch`); absent when it knows none.
@@ -207,16 +211,28 @@ export type RejectCode = z.infer<typeof RejectCode>
 export const EchoStamps = z.record(z.string(), z.unknown())
 export type EchoStamps = z.infer<typeof EchoStamps>
 
-export const MutationResult = z.discriminatedUnion('status', [
-  z.object({ mutationId: z.string(), status: z.literal('applied'), rev: z.number().int(), stamps: EchoStamps.optional() }),
-  /** A retried batch whose first answer was lost: the stamps of that answer come again. */
-  z.object({ mutationId: z.string(), status: z.literal('duplicate'), rev: z.number().int().nullable(), stamps: EchoStamps.optional() }),
-  z.object({ mutationId: z.string(), status: z.literal('conflict'), rev: z.number().int(), conflicts: z.array(FieldConflict) }),
-  z.object({ mutationId: z.string(), status: z.literal('rejected'), code: RejectCode, message: z.string() }),
-])
+const Applied = z.object({ status: z.literal('applied'), rev: z.number().int(), stamps: EchoStamps.optional() })
+/** A retried batch whose first answer was lost: the stamps of that answer come again. */
+const Duplicate = z.object({ status: z.literal('duplicate'), rev: z.number().int().nullable(), stamps: EchoStamps.optional() })
+const Conflicted = z.object({ status: z.literal('conflict'), rev: z.number().int(), conflicts: z.array(FieldConflict) })
+const Rejected = z.object({ status: z.literal('rejected'), code: RejectCode, message: z.string() })
+
+/** What the server decided of one mutation, as protocol 2 answers it: in the order of the request's mutations. */
+export const MutationAnswer = z.discriminatedUnion('status', [Applied, Duplicate, Conflicted, Rejected])
+export type MutationAnswer = z.infer<typeof MutationAnswer>
+
+/** An answer naming its mutation: as the server keeps it (a retry gets it again) and protocol 1 sends it. */
+const named = { mutationId: z.string() }
+export const MutationResult = z.discriminatedUnion('status', [Applied.extend(named), Duplicate.extend(named), Conflicted.extend(named), Rejected.extend(named)])
 export type MutationResult = z.infer<typeof MutationResult>
 
-export const PushResponse = z.object({ results: z.array(MutationResult) })
+/** The answer as protocol 2 sends it: the phone knows which mutation it answers from its place in the batch. */
+export function withoutId({ mutationId: _, ...answer }: MutationResult): MutationAnswer {
+  return answer
+}
+
+/** Protocol 2 answers are MutationAnswers, protocol 1 answers MutationResults: either way, one per mutation, in order. */
+export const PushResponse = z.object({ results: z.array(z.union([MutationResult, MutationAnswer])) })
 export type PushResponse = z.infer<typeof PushResponse>
 
 export const Change = z.object({
@@ -227,6 +243,21 @@ export const Change = z.object({
   record: z.record(z.string(), z.unknown()),
 })
 export type Change = z.infer<typeof Change>
+
+/** A change as protocol 2 sends it: without the `id` and `rev` its record carries the same (a record table's always do). */
+export const SentChange = Change.extend({ id: z.string().optional(), rev: z.number().int().optional() })
+export type SentChange = z.infer<typeof SentChange>
+
+/** The change as protocol 2 sends it: its id and revision only where its record does not carry them. */
+export function sentChange({ table, id, rev, record }: Change): SentChange {
+  return { table, ...(id !== record.id && { id }), ...(rev !== record.rev && { rev }), record }
+}
+
+/** The change a protocol 2 page sent (sentChange), whole again; undefined when it lacks what its record does not carry. */
+export function wholeChange({ table, id, rev, record }: SentChange): Change | undefined {
+  const whole = { table, id: id ?? record.id, rev: rev ?? record.rev, record }
+  return typeof whole.id === 'string' && Number.isInteger(whole.rev) ? (whole as Change) : undefined
+}
 
 export const PULL_MAX_LIMIT = 1000
 /**
@@ -246,6 +277,10 @@ export const PullResponse = z.object({
   epoch: z.string().optional(),
 })
 export type PullResponse = z.infer<typeof PullResponse>
+
+/** A pull page as it crosses the wire: a protocol 2 page's changes are SentChanges. */
+export const PullPage = PullResponse.extend({ changes: z.array(SentChange) })
+export type PullPage = z.infer<typeof PullPage>
 
 /** The closed list of error codes of every /api answer that is not 2xx. */
 export const API_ERROR_CODES = [

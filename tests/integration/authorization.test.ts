@@ -13,7 +13,6 @@ import {
   type Mutation,
   type MutationResult,
   type PullResponse,
-  type PushResponse,
   type RecordTable,
   type Resident,
   type Role,
@@ -291,7 +290,8 @@ describeEngines('authorization matrix', (engine) => {
   async function push(who: Actor, mutations: Mutation[]): Promise<MutationResult[]> {
     const answer = await api.call('POST', '/api/v1/sync/push', { token: who.token, json: pushBody(who.deviceId, mutations) })
     expect(answer.status, answer.body).toBe(200)
-    return (answer.json as PushResponse).results
+    // Protocol 1 (pushBody): each answer names its mutation.
+    return (answer.json as { results: MutationResult[] }).results
   }
 
   async function runPushCases(list: PushCase[]): Promise<void> {

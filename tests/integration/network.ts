@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib'
 import { MutationResult, PullResponse, PushResponse } from '@/domain'
 import { decodeCursor } from '@/server/sync/cursor'
 import type { TestApi } from './api'
@@ -163,11 +164,16 @@ export function createNetwork(options: { forward: Forward; restart: () => Promis
       const requests: string[] = []
 
       /** Notes what reaches the device; a clone, so that the device still reads the body. */
-      async function observe(path: string, response: Response): Promise<Response> {
+      async function observe(path: string, response: Response, body: RequestInit['body']): Promise<Response> {
         if (!response.ok) return response
         if (path.startsWith('/api/v1/sync/push')) {
           const parsed = PushResponse.safeParse(await response.clone().json())
-          for (const result of parsed.success ? parsed.data.results : []) answers.set(result.mutationId, [...(answers.get(result.mutationId) ?? []), result])
+          // Protocol 2 answers name no mutation: they come in the order of the request's.
+          const sent = (JSON.parse(body instanceof Uint8Array ? gunzipSync(body).toString() : String(body)) as { mutations: Array<{ mutationId: string }> }).mutations
+          for (const [i, answer] of (parsed.success ? parsed.data.results : []).entries()) {
+            const result = { mutationId: sent[i]!.mutationId, ...answer } as MutationResult
+            answers.set(result.mutationId, [...(answers.get(result.mutationId) ?? []), result])
+          }
         } else if (path.startsWith('/api/v1/sync/pull')) {
           const parsed = PullResponse.safeParse(await response.clone().json())
           const cursor = parsed.success ? decodeCursor(parsed.data.cursor) : undefined
@@ -196,7 +202,7 @@ export function createNetwork(options: { forward: Forward; restart: () => Promis
             const [first, second] = await Promise.allSettled([go(), go()])
             if (second.status === 'rejected') throw second.reason
             if (first.status === 'fulfilled') await first.value.arrayBuffer()
-            return observe(path, second.value)
+            return observe(path, second.value, init.body)
           }
           case 'late':
             late.push(go)
@@ -209,7 +215,7 @@ export function createNetwork(options: { forward: Forward; restart: () => Promis
             throw new TypeError(`fetch failed: the server went down while answering ${path} (fault)`)
           }
           case null:
-            return observe(path, await Promise.race([go(), aborted(signal)]))
+            return observe(path, await Promise.race([go(), aborted(signal)]), init.body)
         }
       }
 

@@ -13,7 +13,7 @@ import {
   type EchoStamps,
   type FieldConflict,
   type IssueReport,
-  type MutationResult,
+  type MutationAnswer,
   type OutboxChange,
   type PullResponse,
   type PullTable,
@@ -130,7 +130,7 @@ const UNREACHED: readonly SyncErrorCode[] = ['offline', 'timeout', 'throttled', 
 const REFERENCE_TABLES = PULL_TABLES.filter((t): t is Exclude<PullTable, RecordTable> => !(RECORD_TABLES as readonly string[]).includes(t))
 
 /** The server's answer to a mutation, or the device's own refusal of one the server can never take. */
-type Answer = MutationResult | { mutationId: string; status: 'rejected'; code: 'too_large'; message: string }
+type Answer = MutationAnswer | { status: 'rejected'; code: 'too_large'; message: string }
 
 /** What the answers of one batch say of one record. */
 interface Answered {
@@ -431,7 +431,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       next = prepare(entries.at(-1)!.seq, grown())
       // Its read failing is told by the `await` that takes it, or not at all once the push has failed.
       next.catch(() => {})
-      let results: MutationResult[]
+      let results: MutationAnswer[]
       try {
         results = (await sending).results
       } catch (error) {
@@ -439,8 +439,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         await settling
         if (error instanceof TransportError && error.code === 'too_large') {
           if (entries.length === 1) {
-            const [entry] = entries as [QueuedEntry]
-            await settle(entries, [{ mutationId: entry.mutationId, status: 'rejected', code: 'too_large', message: error.message }])
+            await settle(entries, [{ status: 'rejected', code: 'too_large', message: error.message }])
             rejected++
           } else shrink(entries.length, bytes)
           next = prepare(0, { ...batch })

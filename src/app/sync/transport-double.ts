@@ -1,4 +1,4 @@
-import { addComment, newReportState, type DeviceHealth, type DeviceRevocation, resubmit, templateRowId, transition, type EarlierDevice, type IssueReport, type MenteeView, type Mutation, type MutationResult, type PullTable, type User } from '@/domain'
+import { addComment, newReportState, type DeviceHealth, type DeviceRevocation, resubmit, templateRowId, transition, type EarlierDevice, type IssueReport, type MenteeView, type Mutation, type MutationAnswer, type MutationResult, type PullTable, type User, withoutId } from '@/domain'
 import { TransportError, type TransportErrorCode } from './errors'
 import type { PhotoImage } from '@/app/db/database'
 import type { SyncTransport } from './transport'
@@ -177,16 +177,17 @@ export function createTransportDouble(): TransportDouble {
           if (batch.mutations.length > limits.maxMutations || JSON.stringify(batch).length > limits.maxBytes) {
             throw new TransportError('too_large', 'double: batch too large', { status: 413 })
           }
+          // As the server answers protocol 2: in the order of the mutations, no ids.
           return {
-            results: batch.mutations.map((m) => {
+            results: batch.mutations.map((m): MutationAnswer => {
               const seen = answered.get(m.mutationId)
               if (seen) {
-                if (seen.status === 'rejected') return seen
-                return { mutationId: m.mutationId, status: 'duplicate' as const, rev: 'rev' in seen ? seen.rev : null, ...(seen.status === 'applied' && seen.stamps && { stamps: seen.stamps }) }
+                if (seen.status === 'rejected') return withoutId(seen)
+                return { status: 'duplicate' as const, rev: 'rev' in seen ? seen.rev : null, ...(seen.status === 'applied' && seen.stamps && { stamps: seen.stamps }) }
               }
               const result = apply(m)
               answered.set(m.mutationId, result)
-              return result
+              return withoutId(result)
             }),
           }
         },

@@ -5,12 +5,14 @@ import {
   type DeviceHealth,
   MissingResponse,
   PROTOCOL_VERSION,
-  PullResponse,
+  PullPage,
+  type PullResponse,
   PushResponse,
   RecoveryKeyResponse,
   type LoginRequest,
   type Mutation,
   type PasswordChange,
+  wholeChange,
 } from '@/domain'
 import type { PhotoImage, PhotoSize } from '@/app/db/database'
 import { TransportError } from './errors'
@@ -162,9 +164,11 @@ export function fetchTransport(options: FetchTransportOptions): SyncTransport {
 
     async push(batch) {
       const answer = await request('POST', '/sync/push', json(PushResponse, 'push'), { ...(await compressed(JSON.stringify(batch))), type: 'application/json' })
-      // Answers are matched to mutations by position; anything else would apply answers to the wrong changes.
+      // Answers are matched to mutations by position; anything else would apply answers to the wrong changes. One
+      // that names its mutation (protocol 1, from a server that speaks no other) must name the one at its place.
       const matches =
-        answer.results.length === batch.mutations.length && answer.results.every((r, i) => r.mutationId === batch.mutations[i]!.mutationId)
+        answer.results.length === batch.mutations.length &&
+        answer.results.every((r, i) => !('mutationId' in r) || r.mutationId === batch.mutations[i]!.mutationId)
       if (!matches) throw new TransportError('bad_response', 'push: the answers do not match the mutations sent')
       return answer
     },
@@ -173,7 +177,13 @@ export function fetchTransport(options: FetchTransportOptions): SyncTransport {
       const query = new URLSearchParams({ limit: String(limit) })
       if (cursor) query.set('cursor', cursor)
       if (skipEchoes) query.set('echoes', 'skip')
-      return request('GET', `/sync/pull?${query}`, json(PullResponse, 'pull'))
+      query.set('protocol', String(PROTOCOL_VERSION))
+      return request('GET', `/sync/pull?${query}`, async (response) => {
+        const page = await json(PullPage, 'pull')(response)
+        const changes = page.changes.map(wholeChange)
+        if (!changes.every((change) => change !== undefined)) throw new TransportError('bad_response', 'pull: a change without its id or revision')
+        return { ...page, changes }
+      })
     },
 
     async missingAttachments(hashes) {

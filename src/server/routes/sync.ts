@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { Mutation, PULL_MAX_LIMIT, PullResponse, PUSH_MAX_MUTATIONS, PushRequest, PushResponse } from '@/domain'
+import { Mutation, type MutationResult, PULL_MAX_LIMIT, PullPage, PUSH_MAX_MUTATIONS, PushRequest, PushResponse, sentChange, withoutId } from '@/domain'
 import { audit } from '../audit'
 import { principalOf } from '../auth/authenticate'
 import type { ServerContext } from '../context'
@@ -16,6 +16,8 @@ const PullQuery = z.object({
   limit: z.coerce.number().int().min(1).max(PULL_MAX_LIMIT).default(PULL_DEFAULT_LIMIT),
   /** `skip`: leave out the changes of this device's own that its push answered with stamps (docs/sync-protocol.md). */
   echoes: z.enum(['skip']).optional(),
+  /** 2: each change without the id and revision its record carries (sentChange); absent: protocol 1, whole changes. */
+  protocol: z.enum(['1', '2']).optional(),
 })
 
 /**
@@ -49,6 +51,14 @@ export function parseMutation(raw: unknown): IncomingMutation {
   }
 }
 
+/**
+ * A push's answers as its protocol has them: protocol 1 names each answer's mutation; protocol 2 answers in the
+ * order of the mutations alone, and spares the id a phone sent (a random UUID, the largest part of an answer).
+ */
+function answered(protocol: PushRequest['protocol'], results: MutationResult[]): PushResponse {
+  return { results: protocol === 1 ? results : results.map(withoutId) }
+}
+
 /** `POST /sync/push` and `GET /sync/pull` (behind `authenticate`). */
 export const syncRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (app, { ctx }) => {
   app.post(
@@ -78,16 +88,15 @@ export const syncRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (
       // mutation is refused as data, like any other refusal, so that the device drops it rather than retrying.
       if (communityId === null) {
         const message = 'An admin account changes no records; sign in as office staff of the community'
-        return { results: mutations.map((m) => ({ mutationId: m.ok ? m.mutation.mutationId : m.mutationId, status: 'rejected' as const, code: 'forbidden' as const, message })) }
+        return answered(request.body.protocol, mutations.map((m) => ({ mutationId: m.ok ? m.mutation.mutationId : m.mutationId, status: 'rejected' as const, code: 'forbidden' as const, message })))
       }
-      const results = await ctx.storage.push({ ...principal, communityId }, mutations, ctx.clock())
-      return { results }
+      return answered(request.body.protocol, await ctx.storage.push({ ...principal, communityId }, mutations, ctx.clock()))
     },
   )
 
   app.get(
     '/sync/pull',
-    { schema: { tags: ['sync'], querystring: PullQuery, response: { 200: PullResponse, ...errorResponses(400, 401, 409) } } },
+    { schema: { tags: ['sync'], querystring: PullQuery, response: { 200: PullPage, ...errorResponses(400, 401, 409) } } },
     async (request) => {
       const principal = principalOf(request)
       const scope = scopeOf(principal)
@@ -117,7 +126,8 @@ export const syncRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (
           if (rows > 0) await audit(ctx, request, { action: `${table}.read`, communityId: principal.communityId, target: principal.deviceId, rows, detail: { via: 'sync' } })
         }
       }
-      return { changes: page.changes, cursor: encodeCursor(page.lastRev, scope, skipEchoes && (caughtUp || !page.hasMore), epoch), hasMore: page.hasMore, reset, epoch }
+      const changes = request.query.protocol === '2' ? page.changes.map(sentChange) : page.changes
+      return { changes, cursor: encodeCursor(page.lastRev, scope, skipEchoes && (caughtUp || !page.hasMore), epoch), hasMore: page.hasMore, reset, epoch }
     },
   )
 }

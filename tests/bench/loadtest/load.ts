@@ -332,8 +332,8 @@ export async function syncDay(phone: LoadPhone, day: Day, stats: Stats): Promise
     if (missing.includes(photo.sha256)) await stats.time('photo upload', () => transport.putAttachment(photo.sha256, photo.bytes, 'image/jpeg'))
   }
   const answer = await stats.time('push', () => transport.push({ protocol: PROTOCOL_VERSION, deviceId: phone.deviceId, mutations: day.mutations }))
-  for (const result of answer.results) {
-    if (result.status !== 'applied') fail(stats, { kind: 'push', code: result.status === 'rejected' ? result.code : result.status, message: `mutation ${result.mutationId}: ${result.status}` })
+  for (const [i, result] of answer.results.entries()) {
+    if (result.status !== 'applied') fail(stats, { kind: 'push', code: result.status === 'rejected' ? result.code : result.status, message: `mutation ${day.mutations[i]!.mutationId}: ${result.status}` })
   }
   await pullToEnd(phone, stats, 'pull')
   const now = new Date().toISOString()

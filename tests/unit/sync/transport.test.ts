@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TransportError } from '@/app/sync/errors'
 import { fetchTransport, GZIP_FROM_BYTES } from '@/app/sync/transport'
-import { uuidv7 } from '@/domain'
+import { PROTOCOL_VERSION, uuidv7 } from '@/domain'
 
 /** A loopback HTTP server answering with `handler`; what it received is kept for the test to look at. */
 let server: Server | undefined
@@ -45,12 +45,21 @@ async function failure(promise: Promise<unknown>): Promise<TransportError> {
 describe('fetchTransport', () => {
   it('pushes with the token and takes answers that match the mutations one by one', async () => {
     const m = mutation()
-    const baseUrl = await serve(json(200, { results: [{ mutationId: m.mutationId, status: 'applied', rev: 4 }] }))
+    const baseUrl = await serve(json(200, { results: [{ status: 'applied', rev: 4 }] }))
     const transport = fetchTransport({ baseUrl: baseUrl + '/', token: 'tok' })
-    const answer = await transport.push({ protocol: 1, deviceId: 'd-1', mutations: [m] })
-    expect(answer.results).toEqual([{ mutationId: m.mutationId, status: 'applied', rev: 4 }])
+    const answer = await transport.push({ protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [m] })
+    expect(answer.results).toEqual([{ status: 'applied', rev: 4 }])
     expect(received[0]).toMatchObject({ method: 'POST', url: '/api/v1/sync/push', headers: { authorization: 'Bearer tok', 'content-type': 'application/json' } })
-    expect(JSON.parse(received[0]!.body)).toEqual({ protocol: 1, deviceId: 'd-1', mutations: [m] })
+    expect(JSON.parse(received[0]!.body)).toEqual({ protocol: 2, deviceId: 'd-1', mutations: [m] })
+  })
+
+  it('takes answers that name their mutations (a server of protocol 1) when each names the one at its place', async () => {
+    const [m, n] = [mutation(), mutation()]
+    const named = [{ mutationId: m.mutationId, status: 'applied', rev: 4 }, { mutationId: n.mutationId, status: 'applied', rev: 5 }]
+    const baseUrl = await serve((req, res) => json(200, { results: received.length === 1 ? named : named.toReversed() })(req, res))
+    const transport = fetchTransport({ baseUrl, token: 'tok' })
+    expect((await transport.push({ protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [m, n] })).results).toEqual(named)
+    expect((await failure(transport.push({ protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [m, n] }))).code).toBe('bad_response')
   })
 
   it('sends a large batch gzip-compressed, a small one as it is', async () => {
@@ -60,20 +69,24 @@ describe('fetchTransport', () => {
     const answers = [small, large].map((m) => ({ results: [{ mutationId: m.mutationId, status: 'applied', rev: 1 }] }))
     const baseUrl = await serve((req, res) => json(200, answers[received.length - 1])(req, res))
     const transport = fetchTransport({ baseUrl, token: 'tok' })
-    await transport.push({ protocol: 1, deviceId: 'd-1', mutations: [small] })
-    await transport.push({ protocol: 1, deviceId: 'd-1', mutations: [large] })
+    await transport.push({ protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [small] })
+    await transport.push({ protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [large] })
 
     expect(received[0]!.headers['content-encoding']).toBeUndefined()
-    expect(JSON.parse(received[0]!.body)).toEqual({ protocol: 1, deviceId: 'd-1', mutations: [small] })
+    expect(JSON.parse(received[0]!.body)).toEqual({ protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [small] })
     expect(received[1]!.headers['content-encoding']).toBe('gzip')
-    expect(JSON.parse(gunzipSync(received[1]!.bytes).toString())).toEqual({ protocol: 1, deviceId: 'd-1', mutations: [large] })
+    expect(JSON.parse(gunzipSync(received[1]!.bytes).toString())).toEqual({ protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [large] })
     expect(received[1]!.bytes.length).toBeLessThan(JSON.stringify(large).length / 4)
   })
 
   it('refuses answers that do not match the mutations sent, or the protocol', async () => {
     const m = mutation()
     let baseUrl = await serve(json(200, { results: [{ mutationId: uuidv7(), status: 'applied', rev: 4 }] }))
-    expect((await failure(fetchTransport({ baseUrl, token: 't' }).push({ protocol: 1, deviceId: 'd', mutations: [m] }))).code).toBe('bad_response')
+    expect((await failure(fetchTransport({ baseUrl, token: 't' }).push({ protocol: PROTOCOL_VERSION, deviceId: 'd', mutations: [m] }))).code).toBe('bad_response')
+    server!.close()
+    // Without ids, the count is what matches them: one answer too many is no answer to trust.
+    baseUrl = await serve(json(200, { results: [{ status: 'applied', rev: 4 }, { status: 'applied', rev: 5 }] }))
+    expect((await failure(fetchTransport({ baseUrl, token: 't' }).push({ protocol: PROTOCOL_VERSION, deviceId: 'd', mutations: [m] }))).code).toBe('bad_response')
     server!.close()
     baseUrl = await serve(json(200, { changes: 'nope' }))
     expect((await failure(fetchTransport({ baseUrl, token: 't' }).pull(null, 10))).code).toBe('bad_response')
@@ -85,7 +98,25 @@ describe('fetchTransport', () => {
     expect(await transport.pull(null, 500)).toEqual({ changes: [], cursor: 'next', hasMore: false, reset: false })
     await transport.pull('abc', 10)
     await transport.pull('abc', 10, { skipEchoes: true })
-    expect(received.map((r) => r.url)).toEqual(['/api/v1/sync/pull?limit=500', '/api/v1/sync/pull?limit=10&cursor=abc', '/api/v1/sync/pull?limit=10&cursor=abc&echoes=skip'])
+    expect(received.map((r) => r.url)).toEqual([
+      '/api/v1/sync/pull?limit=500&protocol=2',
+      '/api/v1/sync/pull?limit=10&cursor=abc&protocol=2',
+      '/api/v1/sync/pull?limit=10&cursor=abc&echoes=skip&protocol=2',
+    ])
+  })
+
+  it("makes a protocol 2 page's changes whole: the id and revision their records carry, and refuses one that carries neither", async () => {
+    const id = uuidv7()
+    const record = { id, rev: 7, note: '走访' }
+    const page = { changes: [{ table: 'visits', record }, { table: 'templates', id: 'tpl@2', record: { id: 'tpl', version: 2 }, rev: 8 }], cursor: 'c', hasMore: false, reset: false }
+    let baseUrl = await serve(json(200, page))
+    expect((await fetchTransport({ baseUrl, token: 't' }).pull(null, 10)).changes).toEqual([
+      { table: 'visits', id, rev: 7, record },
+      { table: 'templates', id: 'tpl@2', rev: 8, record: { id: 'tpl', version: 2 } },
+    ])
+    server!.close()
+    baseUrl = await serve(json(200, { ...page, changes: [{ table: 'visits', record: { id } }] }))
+    expect((await failure(fetchTransport({ baseUrl, token: 't' }).pull(null, 10))).code).toBe('bad_response')
   })
 
   it.each([
