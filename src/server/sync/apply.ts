@@ -190,11 +190,15 @@ type DeleteMutation = Extract<Mutation, { kind: 'delete' }>
 type PublishMutation = Extract<Mutation, { kind: 'template.publish' }>
 
 /**
- * Whether two JSON values are equal. Most fields are strings, numbers or null, compared at once: node's deep
- * comparison is kept for arrays and objects, as a push compares every field of every record it writes.
+ * Whether two JSON values are equal. A push compares every field of every record it writes, and most are
+ * strings, numbers, null or lists of strings (topics, residents, photos), compared at once: node's deep
+ * comparison is kept for the rest.
  */
 function equalJson(a: unknown, b: unknown): boolean {
-  return a === b || (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && isDeepStrictEqual(a, b))
+  if (a === b) return true
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return false
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((value, i) => value === b[i])) return true
+  return isDeepStrictEqual(a, b)
 }
 
 function rejected(mutation: Mutation, code: RejectCode, message: string): Applied {
