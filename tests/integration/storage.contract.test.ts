@@ -327,6 +327,18 @@ for (const engine of engines) {
         const { changes } = await pullAll(storage, leader1, revOf(results[0]) - 1)
         expect(changes).toEqual([{ table: 'templates', id: `${template.id}@2`, rev: revOf(results[0]), record: { ...template, version: 2, title: '新版' } }])
       })
+
+      it("checks an edit's residents against the household of the stored record when the put names none", async () => {
+        const visit = newVisit()
+        const fields = visit.kind === 'put' ? visit.fields : {}
+        const home = String(fields.householdId)
+        const [created] = await storage.push(leader1, incoming(visit), now)
+        const stranger = demoResidents.find((r) => r.householdId !== home && demoHouseholds.some((h) => h.id === r.householdId && h.buildingId === fields.buildingId))!
+        const housemate = demoResidents.filter((r) => r.householdId === home).at(-1)!
+        const edit = (residentIds: string[]) => mutation.put('visits', recordId(visit), { residentIds }, revOf(created))
+        const results = await storage.push(leader1, incoming(edit([stranger.id]), edit([housemate.id])), now)
+        expect(results.map((r) => (r.status === 'rejected' ? r.message : r.status))).toEqual(['A resident named does not live in this household', 'applied'])
+      })
     })
 
     describe('pull', () => {

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util'
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
+import { sql, type Kysely, type QueryCreator, type Selectable, type Transaction } from 'kysely'
 import {
   AttachmentMeta,
   Canvass,
@@ -265,37 +265,76 @@ async function advanceCounter(trx: Tx, value: number): Promise<void> {
 }
 
 /**
- * Inserts rows of one shape (`upsert`: replacing the rows of the same key). With `prepare` (SQLite) each row
- * runs one statement prepared once and reused, as fast as better-sqlite3 alone: a many-row statement would be
- * parsed afresh each time and binds no faster. Without it (PostgreSQL), CHUNK rows a statement, since each
- * statement is a round trip. The columns are the rows' own keys, so that a column added where rows are
- * made (`encodeRecord`) is written by both.
+ * Rows of one shape for one table. On a clash of keys, `upsert` replaces the row of the same key (these
+ * columns); without it the row stored stays (`attachment_refs`) or the insert fails.
  */
-async function writeRows(trx: Tx, table: 'records' | 'mutations', rows: Array<Record<string, unknown>>, upsert: string[], prepare: Prepare | undefined): Promise<void> {
-  if (rows.length === 0) return
-  const columns = Object.keys(rows[0]!)
-  const replaced = columns.filter((c) => !upsert.includes(c))
-  if (prepare) {
-    const conflict = upsert.length ? ` on conflict (${upsert.join(', ')}) do update set ${replaced.map((c) => `${c} = excluded.${c}`).join(', ')}` : ''
-    const statement = prepare(`insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})${conflict}`)
-    for (const row of rows) statement.run(...columns.map((c) => row[c]))
-    return
+interface RowWrite {
+  table: 'records' | 'mutations' | 'attachment_refs'
+  rows: Array<Record<string, unknown>>
+  upsert?: string[]
+}
+
+/** Bound parameters in one statement: under PostgreSQL's limit of 65,535. */
+const MAX_PARAMETERS = 30_000
+
+/**
+ * Writes rows to their tables, in order. With `prepare` (SQLite) each row runs one statement prepared once
+ * and reused, as fast as better-sqlite3 alone: a many-row statement would be parsed afresh each time and binds
+ * no faster. Without it (PostgreSQL), CHUNK rows an insert, and the inserts in as few statements as the
+ * parameters allow, all but the last as data-modifying CTEs of the last: each statement is a round trip, and
+ * a push's records, photo references and answers go in one. The columns are the rows' own keys, so that a
+ * column added where rows are made (`encodeRecord`) is written by both.
+ */
+async function writeRows(trx: Tx, writes: RowWrite[], prepare: Prepare | undefined): Promise<void> {
+  const inserts: Array<{ parameters: number; insert: (db: QueryCreator<Database>) => { execute(): Promise<unknown> } }> = []
+  for (const { table, rows, upsert } of writes) {
+    if (rows.length === 0) continue
+    const columns = Object.keys(rows[0]!)
+    const replaced = columns.filter((c) => !upsert?.includes(c))
+    if (prepare) {
+      const conflict = !upsert ? (table === 'attachment_refs' ? ' on conflict do nothing' : '') : ` on conflict (${upsert.join(', ')}) do update set ${replaced.map((c) => `${c} = excluded.${c}`).join(', ')}`
+      const statement = prepare(`insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})${conflict}`)
+      for (const row of rows) statement.run(...columns.map((c) => row[c]))
+      continue
+    }
+    // The columns are known at run time only, which Kysely's types cannot follow: the rows are typed where made.
+    const set = Object.fromEntries(replaced.map((c) => [c, sql.ref(`excluded.${c}`)]))
+    for (const part of chunks(rows)) {
+      inserts.push({
+        parameters: part.length * columns.length,
+        insert: (db) => {
+          const insert = db.insertInto(table).values(part as never)
+          if (upsert) return insert.onConflict((oc) => oc.columns(upsert as never).doUpdateSet(set as never))
+          return table === 'attachment_refs' ? insert.onConflict((oc) => oc.doNothing()) : insert
+        },
+      })
+    }
   }
-  // The columns are known at run time only, which Kysely's types cannot follow: the rows are typed where made.
-  const set = Object.fromEntries(replaced.map((c) => [c, sql.ref(`excluded.${c}`)]))
-  for (const part of chunks(rows)) {
-    const insert = trx.insertInto(table).values(part as never)
-    await (upsert.length ? insert.onConflict((oc) => oc.columns(upsert as never).doUpdateSet(set as never)) : insert).execute()
+  while (inserts.length > 0) {
+    let parameters = inserts[0]!.parameters
+    let count = 1
+    while (count < inserts.length && parameters + inserts[count]!.parameters <= MAX_PARAMETERS) parameters += inserts[count++]!.parameters
+    const together = inserts.splice(0, count)
+    const last = together.pop()!
+    let db: QueryCreator<Database> = trx
+    // PostgreSQL runs a statement's data-modifying CTEs all, each on its own rows.
+    together.forEach(({ insert }, i) => (db = db.with(`w${i}`, (cte) => insert(cte) as never) as never))
+    await last.insert(db).execute()
   }
 }
 
-async function upsertRecords(trx: Tx, records: StoredRecord[], at: string, prepare?: Prepare): Promise<void> {
-  await writeRows(trx, 'records', records.map((r) => encodeRecord(r, at)), ['table_name', 'id'], prepare)
+/** The rows that store these records and the photos they keep. */
+function recordWrites(records: StoredRecord[], at: string): RowWrite[] {
   const refs = records.flatMap((r) => keptPhotos(r.data).map((sha256) => ({ sha256, table_name: r.table, record_id: r.id })))
   const unique = [...new Map(refs.map((ref) => [`${ref.sha256}/${key(ref.table_name, ref.record_id)}`, ref])).values()]
-  for (const part of chunks(unique)) {
-    await trx.insertInto('attachment_refs').values(part).onConflict((oc) => oc.doNothing()).execute()
-  }
+  return [
+    { table: 'records', rows: records.map((r) => encodeRecord(r, at)), upsert: ['table_name', 'id'] },
+    { table: 'attachment_refs', rows: unique },
+  ]
+}
+
+async function upsertRecords(trx: Tx, records: StoredRecord[], at: string): Promise<void> {
+  await writeRows(trx, recordWrites(records, at), undefined)
 }
 
 /** Every photo a stored record keeps: its own, and those of values that lost a conflict, which its leader may still choose. */
@@ -304,42 +343,53 @@ function keptPhotos(data: Record<string, unknown>): string[] {
   return [...photosOf(data), ...lost.flatMap((conflict) => photosOf({ [conflict.field]: conflict.value }))]
 }
 
-/** The stored records of these keys; `read` collects every key looked up, found or not. */
+/**
+ * The stored records of these keys, whatever their tables, CHUNK keys a statement (each statement is a round
+ * trip on PostgreSQL); `read` collects every key looked up, found or not.
+ */
 async function loadRecords(trx: Tx, targets: Array<{ table: PullTable; id: string }>, read?: Set<string>): Promise<Map<string, StoredRecord>> {
   const found = new Map<string, StoredRecord>()
-  const idsByTable = new Map<PullTable, Set<string>>()
-  for (const t of targets) idsByTable.set(t.table, (idsByTable.get(t.table) ?? new Set()).add(t.id))
+  await loadMissing(trx, targets, found, new Set())
   targets.forEach((t) => read?.add(key(t.table, t.id)))
-  for (const [table, ids] of idsByTable) {
-    for (const part of chunks([...ids])) {
-      const rows = await trx.selectFrom('records').selectAll().where('table_name', '=', table).where('id', 'in', part).execute()
-      for (const row of rows) found.set(key(row.table_name, row.id), decodeRecord(row))
-    }
-  }
   return found
 }
 
-/** Where the households and residents named by a batch's puts (or by the records they edit) are stored. */
-async function loadPlaces(trx: Tx, mutations: Mutation[], records: ReadonlyMap<string, StoredRecord>, read: Set<string>): Promise<Places> {
-  const households = new Set<string>()
-  const residents = new Set<string>()
-  for (const mutation of mutations) {
-    if (mutation.kind !== 'put') continue
-    const current = records.get(key(mutation.table, mutation.recordId))
-    const named = namedPlaces({ ...current?.data, ...mutation.fields })
-    named.households.forEach((id) => households.add(id))
-    named.residents.forEach((id) => residents.add(id))
+/** Adds to `found` the stored records of the keys not in `read` yet, and adds those keys to `read`. */
+async function loadMissing(trx: Tx, targets: Array<{ table: PullTable; id: string }>, found: Map<string, StoredRecord>, read: Set<string>): Promise<void> {
+  const missing = [...new Map(targets.map((t) => [key(t.table, t.id), t])).entries()].filter(([k]) => !read.has(k))
+  missing.forEach(([k]) => read.add(k))
+  for (const part of chunks(missing.map(([, t]) => t))) {
+    const idsByTable = new Map<PullTable, string[]>()
+    for (const t of part) idsByTable.set(t.table, [...(idsByTable.get(t.table) ?? []), t.id])
+    const rows = await trx
+      .selectFrom('records')
+      .selectAll()
+      .where((eb) => eb.or([...idsByTable].map(([table, ids]) => eb.and([eb('table_name', '=', table), eb('id', 'in', ids)]))))
+      .execute()
+    for (const row of rows) found.set(key(row.table_name, row.id), decodeRecord(row))
   }
-  const found = await loadRecords(
-    trx,
-    [...[...households].map((id) => ({ table: 'households' as const, id })), ...[...residents].map((id) => ({ table: 'residents' as const, id }))],
-    read,
-  )
+}
+
+/** The households and residents a put names, as records-table keys, from these fields. */
+function placeKeys(data: Record<string, unknown>): Array<{ table: 'households' | 'residents'; id: string }> {
+  const named = namedPlaces(data)
+  return [...named.households.map((id) => ({ table: 'households' as const, id })), ...named.residents.map((id) => ({ table: 'residents' as const, id }))]
+}
+
+/**
+ * Where the households and residents named by a batch's puts (or by the records they edit) are stored. The
+ * places a put's own fields name were loaded with the batch's records (`readBatch`); only those named by the
+ * records edited alone are looked up here, into `records`.
+ */
+async function loadPlaces(trx: Tx, mutations: Mutation[], records: Map<string, StoredRecord>, read: Set<string>): Promise<Places> {
+  const named = mutations.flatMap((mutation) => (mutation.kind === 'put' ? placeKeys({ ...records.get(key(mutation.table, mutation.recordId))?.data, ...mutation.fields }) : []))
+  await loadMissing(trx, named, records, read)
   const buildingOfHousehold = new Map<string, string>()
   const entranceOfHousehold = new Map<string, string>()
   const householdOfResident = new Map<string, string>()
-  for (const record of found.values()) {
-    if (record.deletedAt) continue
+  for (const { table, id } of named) {
+    const record = records.get(key(table, id))
+    if (!record || record.deletedAt) continue
     if (record.table === 'households' && record.buildingId) {
       buildingOfHousehold.set(record.id, record.buildingId)
       entranceOfHousehold.set(record.id, String(record.data.entrance ?? ''))
@@ -391,26 +441,31 @@ async function loadNewestTemplates(trx: Tx, communityId: string, templateIds: st
   return newest
 }
 
-/** The template versions a batch's inspections name, of the caller's community only (by key), by `templateRowId`. */
+/** The template version key an inspection's data names, if any. */
+function templateVersionKey(principal: MemberPrincipal, data: Record<string, unknown>): { table: 'templates'; id: string } | undefined {
+  return typeof data.templateId === 'string' && typeof data.templateVersion === 'number'
+    ? { table: 'templates', id: templateKey(principal.communityId, data.templateId, data.templateVersion) }
+    : undefined
+}
+
+/** The template versions a batch's inspections name, of the caller's community only (by key), by `templateRowId`; looked up into `records` as `loadPlaces` does. */
 async function loadTemplateVersions(
   trx: Tx,
   principal: MemberPrincipal,
   mutations: Mutation[],
-  records: ReadonlyMap<string, StoredRecord>,
+  records: Map<string, StoredRecord>,
   read: Set<string>,
 ): Promise<Map<string, ChecklistTemplate>> {
   const ids = mutations.flatMap((mutation) => {
     if (mutation.kind !== 'put' || mutation.table !== 'inspections') return []
-    const named = { ...records.get(key(mutation.table, mutation.recordId))?.data, ...mutation.fields }
-    return typeof named.templateId === 'string' && typeof named.templateVersion === 'number'
-      ? [{ table: 'templates' as const, id: templateKey(principal.communityId, named.templateId, named.templateVersion) }]
-      : []
+    return templateVersionKey(principal, { ...records.get(key(mutation.table, mutation.recordId))?.data, ...mutation.fields }) ?? []
   })
-  const found = await loadRecords(trx, ids, read)
+  await loadMissing(trx, ids, records, read)
   const versions = new Map<string, ChecklistTemplate>()
-  for (const record of found.values()) {
-    const template = record.data as ChecklistTemplate
-    if (!record.deletedAt) versions.set(templateRowId(template.id, template.version), template)
+  for (const { table, id } of ids) {
+    const record = records.get(key(table, id))
+    const template = record?.data as ChecklistTemplate
+    if (record && !record.deletedAt) versions.set(templateRowId(template.id, template.version), template)
   }
   return versions
 }
@@ -497,7 +552,15 @@ async function readBatch(trx: Tx, principal: MemberPrincipal, parsed: Array<Extr
   }
   const fresh = parsed.filter((m) => !answered.has(m.mutation.mutationId)).map((m) => m.mutation)
   const keys = new Set<string>()
-  const records = await loadRecords(trx, fresh.flatMap((m) => [target(m), answeredCanvass(m), notedSubject(m)].filter((t) => t !== undefined)), keys)
+  // One statement for the records the batch names and, from its puts' own fields, their places and template
+  // versions: only an edit whose stored record names others needs more (loadPlaces, loadTemplateVersions).
+  const named = fresh.flatMap((m) => [
+    ...[target(m), answeredCanvass(m), notedSubject(m)].filter((t) => t !== undefined),
+    ...(m.kind === 'put' ? placeKeys(m.fields) : []),
+    ...(m.kind === 'put' && m.table === 'inspections' ? [templateVersionKey(principal, m.fields)].filter((t) => t !== undefined) : []),
+  ])
+  const records = new Map<string, StoredRecord>()
+  await loadMissing(trx, named, records, keys)
   const published = fresh.flatMap((m) => (m.kind === 'template.publish' ? [m.template.id] : []))
   const templates = await loadNewestTemplates(trx, principal.communityId, published)
   const places = await loadPlaces(trx, fresh, records, keys)
@@ -531,14 +594,17 @@ async function readBatch(trx: Tx, principal: MemberPrincipal, parsed: Array<Extr
  * the office has ended a pairing the batch's notes name.
  */
 async function changedSince(trx: Tx, seen: number, last: number, reads: BatchReads): Promise<boolean> {
-  for (const part of chunks(reads.fresh)) {
-    const answered = await trx.selectFrom('mutations').select('mutation_id').where('mutation_id', 'in', part).limit(1).execute()
-    if (answered.length > 0) return true
-  }
   // Ending a pairing takes no revision, but the counter's lock (see endMentorship).
   if (await mentorships.anyEnded(trx, reads.pairings)) return true
-  if (last === seen) return false
-  const rows = await trx.selectFrom('records').select(['table_name', 'id']).where('rev', '>', seen).execute()
+  // Its mutation ids and the records written since, in one statement (a round trip on PostgreSQL): an answered
+  // id comes back under `mutations`, which is no record table.
+  const answered = (ids: string[]) =>
+    trx.selectFrom('mutations').select([sql<string>`'mutations'`.as('table_name'), 'mutation_id as id']).where('mutation_id', 'in', ids)
+  const [first, ...rest] = chunks(reads.fresh)
+  const written = trx.selectFrom('records').select([sql<string>`table_name`.as('table_name'), 'id']).where('rev', '>', seen)
+  const rows = last === seen ? (first ? await answered(first).limit(1).execute() : []) : await (first ? written.unionAll(answered(first)) : written).execute()
+  if (rows.some((row) => row.table_name === 'mutations')) return true
+  for (const part of rest) if ((await answered(part).limit(1).execute()).length > 0) return true
   if (rows.length > 0 && reads.unnamablePhotos) return true
   return rows.some(
     (row) =>
@@ -596,10 +662,11 @@ function decideBatch(principal: MemberPrincipal, mutations: IncomingMutation[], 
     if (write) {
       rev = write.rev
       // Whose exact echo wrote the row, for pull to leave out (StoredRecord.echoOf); any other write clears it.
-      const marked = { ...write, echoOf: result.status === 'applied' && result.stamps ? principal.deviceId : null }
-      writes.set(key(write.table, write.id), marked)
-      if (mutation.kind === 'template.publish') templates.set(mutation.template.id, marked)
-      else records.set(key(write.table, write.id), marked)
+      // applyMutation makes each write afresh, so it is marked in place.
+      write.echoOf = result.status === 'applied' && result.stamps ? principal.deviceId : null
+      writes.set(key(write.table, write.id), write)
+      if (mutation.kind === 'template.publish') templates.set(mutation.template.id, write)
+      else records.set(key(write.table, write.id), write)
     }
     answered.set(mutation.mutationId, result)
     recorded.push({ mutationId: mutation.mutationId, deviceSeq: incoming.deviceSeq, result })
@@ -928,7 +995,6 @@ export class KyselyStorage implements Storage {
         reads = await readBatch(trx, principal, parsed)
         batch = decideBatch(principal, mutations, reads, last, now)
       } else if (last !== seen) batch = decideBatch(principal, mutations, reads, last, now)
-      await upsertRecords(trx, batch.writes, at, this.#prepare)
       const answers = batch.recorded.map((r) => ({
         mutation_id: r.mutationId,
         device_id: principal.deviceId,
@@ -937,7 +1003,7 @@ export class KyselyStorage implements Storage {
         result: JSON.stringify(r.result),
         created_at: at,
       }))
-      await writeRows(trx, 'mutations', answers, [], this.#prepare)
+      await writeRows(trx, [...recordWrites(batch.writes, at), { table: 'mutations', rows: answers }], this.#prepare)
       // Deciding again may have wanted other revisions than it took.
       if (batch.rev !== last + wanted) await advanceCounter(trx, batch.rev)
       return batch.results

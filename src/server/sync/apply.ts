@@ -189,6 +189,18 @@ type PutMutation = Extract<Mutation, { kind: 'put' }>
 type DeleteMutation = Extract<Mutation, { kind: 'delete' }>
 type PublishMutation = Extract<Mutation, { kind: 'template.publish' }>
 
+/**
+ * Whether two JSON values are equal. A push compares every field of every record it writes, and most are
+ * strings, numbers, null or lists of strings (topics, residents, photos), compared at once: node's deep
+ * comparison is kept for the rest.
+ */
+function equalJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return false
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((value, i) => value === b[i])) return true
+  return isDeepStrictEqual(a, b)
+}
+
 function rejected(mutation: Mutation, code: RejectCode, message: string): Applied {
   return { result: { mutationId: mutation.mutationId, status: 'rejected', code, message } }
 }
@@ -392,7 +404,10 @@ function create(input: ApplyInput, mutation: PutMutation): Applied {
   if (unfit) return rejected(mutation, unfit.code, unfit.message)
   const foreign = photoRefusal(data, undefined, input.namablePhotos)
   if (foreign) return rejected(mutation, 'forbidden', foreign)
-  const fieldRevs: FieldRevs = Object.fromEntries(Object.keys(data).map((field) => [field, { rev, device: principal.deviceId }]))
+  // Every field has the same stamp, shared: a later change replaces a field's stamp, never alters it.
+  const stamp = { rev, device: principal.deviceId }
+  const fieldRevs: FieldRevs = {}
+  for (const field of Object.keys(data)) fieldRevs[field] = stamp
   const write: StoredRecord = {
     table: mutation.table,
     id: mutation.recordId,
@@ -432,7 +447,7 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
     if (SERVER_STAMPED.has(field)) continue
     if (owned.has(field) && !fixed?.has(field)) proposed[field] = value
     // An unchanged copy of a field the leader does not own is harmless: devices send whole snapshots.
-    else if (!isDeepStrictEqual(value, current.data[field])) return rejected(mutation, 'immutable_field', `${field} cannot be changed here`)
+    else if (!equalJson(value, current.data[field])) return rejected(mutation, 'immutable_field', `${field} cannot be changed here`)
   }
   // Every value the put carries must be valid, winning or losing: a losing value is kept for the user.
   const parsed = RECORD_SCHEMAS[mutation.table].safeParse({ ...current.data, ...proposed })
@@ -456,7 +471,7 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
   let changed = false
   for (const field of Object.keys(proposed)) {
     const value = wanted[field]
-    const same = isDeepStrictEqual(value, current.data[field])
+    const same = equalJson(value, current.data[field])
     const last = current.fieldRevs[field]
     if (!same && last && last.device !== principal.deviceId && base < last.rev) {
       lost.push({ field, value, mutationId: mutation.mutationId, by: principal.userId, at })
@@ -471,7 +486,7 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
 
   const before = (current.data.conflicts ?? []) as FieldConflict[]
   const conflicts = [...before.filter((c) => !settled.has(c.field)), ...lost].slice(-MAX_CONFLICTS)
-  const conflictsChanged = !isDeepStrictEqual(conflicts, before)
+  const conflictsChanged = !equalJson(conflicts, before)
   const known = heldBy(principal, mutation, current)
   if (!changed && !conflictsChanged) {
     return { result: { mutationId: mutation.mutationId, status: 'applied', rev: current.rev, ...(known && { stamps: echoStamps(current.data, known) }) } }
@@ -488,7 +503,7 @@ function edit(input: ApplyInput, mutation: PutMutation, current: StoredRecord): 
 
 /** Whether the stored record holds every value a put carries (but the times the server stamps). */
 function storedAlready(mutation: PutMutation, current: StoredRecord): boolean {
-  return Object.entries(mutation.fields).every(([field, value]) => SERVER_STAMPED.has(field) || isDeepStrictEqual(value, current.data[field]))
+  return Object.entries(mutation.fields).every(([field, value]) => SERVER_STAMPED.has(field) || equalJson(value, current.data[field]))
 }
 
 /**
@@ -511,7 +526,7 @@ function heldBy(principal: MemberPrincipal, mutation: PutMutation, current: Stor
  * pull would have brought it.
  */
 function echoStamps(stored: Record<string, unknown>, known: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(stored).filter(([field, value]) => field !== 'id' && field !== 'rev' && !isDeepStrictEqual(value, known[field])))
+  return Object.fromEntries(Object.entries(stored).filter(([field, value]) => field !== 'id' && field !== 'rev' && !equalJson(value, known[field])))
 }
 
 /** A report the office has taken on: its reporter may neither change nor delete it (see `reporterMayEdit`). */
@@ -590,7 +605,7 @@ function issueEvent(input: ApplyInput, mutation: IssueMutation): Applied {
   }
   const fieldRevs = { ...current.fieldRevs }
   for (const field of ['status', 'events', 'assignee'] as const) {
-    if (!isDeepStrictEqual(next[field], report[field])) fieldRevs[field] = { rev, device: principal.deviceId }
+    if (!equalJson(next[field], report[field])) fieldRevs[field] = { rev, device: principal.deviceId }
   }
   const write: StoredRecord = { ...current, rev, data: { ...next, rev }, fieldRevs }
   return { result: { mutationId: mutation.mutationId, status: 'applied', rev }, write }
