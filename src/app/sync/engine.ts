@@ -776,7 +776,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       }
       const list = byTable.get(change.table) ?? []
       byTable.set(change.table, list)
-      list.push({ ...(parsed.data as Record<string, unknown>), rev: change.rev })
+      // The parsed record is this page's own: it takes the revision as it is, not in a third copy of every record.
+      const record = parsed.data as Record<string, unknown>
+      record.rev = change.rev
+      list.push(record)
     }
     // Reference data first: the records of the page are judged by the community settings it may bring.
     for (const [table, records] of byTable) if (!isRecordTable(table)) await writeReference(table, records)
