@@ -314,8 +314,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   /**
    * The mentor's copies of their mentees' worklists (./mentees.ts), while the pull runs. Never throws (best
    * effort: a run that pushed and pulled is not failed by them, and the last copies stay). A mentor's phone asks
-   * at every run, as the mentees' work moves; most leaders mentor nobody, and the minute's live poll would ask each time for an
-   * empty answer, so a phone holding no copy asks at a session's first run and then every MENTEES_REPEAT_MS.
+   * at every run, as the mentees' work moves; most leaders mentor nobody, and the minute's live poll would ask
+   * each time for an empty answer, so a phone holding no copy asks at a session's first run and then every
+   * MENTEES_REPEAT_MS.
    */
   async function refreshMentees(token: string) {
     try {
@@ -839,8 +840,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
    * changed) takes those as well: the server sends back the ones still in scope.
    */
   async function clearPulled(reset: boolean) {
-    // Every request goes at once, not one after another: on a first pull this is some twenty stores, and each
-    // waited round trip held the first page's transaction (0.1–0.6 s in Chromium, most of it with nothing to clear).
+    // Every request goes at once: some twenty stores asked one after another held the first page's transaction
+    // (and the pages queued behind it) for a round trip each.
     const [keys, user] = await Promise.all([db.outbox.orderBy('recordId').uniqueKeys(), db.meta.get('userId')])
     const pending = new Set(keys as string[])
     const goes = (r: SyncedRecord) => r.rev !== null && !pending.has(r.id) && (reset || r.createdBy !== user?.value)
