@@ -1,13 +1,14 @@
 import { describe, expect, it, vi } from 'vitest'
 import { MENTEES_REPEAT_MS } from '@/app/sync/engine'
 import { signOut } from '@/app/sync/session'
+import { visitFields } from '../../fixtures'
 import { menteeView, mentorship } from '../../fixtures/mentorship'
 import { device } from './harness'
 
 const asked = (calls: Array<{ op: string }>) => calls.filter((c) => c.op === 'mentees').length
 
 describe('the mentor’s copies of their mentees’ work (老带新)', () => {
-  it('are replaced by what the server answers after the pull, and an empty answer clears them', async () => {
+  it('are replaced by what the server answers during the pull, and an empty answer clears them', async () => {
     const { engine, server, db } = await device()
     const other = menteeView({ mentorship: mentorship({ id: '019ae200-0000-7000-8000-000000000002', menteeId: 'leader-3' }) })
     server.menteeViews = [menteeView(), other]
@@ -23,6 +24,18 @@ describe('the mentor’s copies of their mentees’ work (老带新)', () => {
     server.menteeViews = []
     await engine.sync()
     expect(await db.menteeViews.count()).toBe(0)
+  })
+
+  it('are asked for once the first page of a long pull has arrived, not after its last', async () => {
+    const { engine, server, repos, author } = await device({ pullLimit: 1 })
+    for (let i = 0; i < 8; i++) await repos.visits.create(visitFields(), author)
+    server.menteeViews = [menteeView()]
+    // A first pull: the eight visits come back, a page each, with the reference data.
+    expect(await engine.sync()).toMatchObject({ status: 'done' })
+    const ops = server.calls.map((c) => c.op)
+    expect(ops.indexOf('mentees')).toBeGreaterThan(ops.indexOf('pull'))
+    expect(ops.indexOf('mentees')).toBeLessThan(ops.lastIndexOf('pull'))
+    expect(asked(server.calls)).toBe(1)
   })
 
   it('stay as they were when the server cannot answer, and the run is done all the same', async () => {
