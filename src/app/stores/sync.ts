@@ -19,7 +19,9 @@ const ownOrigin = () => globalThis.location?.origin ?? ''
 
 export const useSync = defineStore('sync', () => {
   const status = useLiveQuery(() => queries.syncStatus())
-  const pendingCount = useLiveQuery(() => queries.pendingRecordCount())
+  // Counting walks the outbox's whole recordId index; re-run after each pushed batch's settling, it would slow
+  // the push it reports on. Held during the run, it is counted again once the run is over.
+  const pendingCount = useLiveQuery(() => queries.pendingRecordCount(), [], { hold: () => queries.syncing() })
   /** The browser had cleared this phone's data before the sign-in: what came back (after the first sync). */
   const recovery = useLiveQuery(() => queries.recovery())
 

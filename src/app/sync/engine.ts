@@ -31,7 +31,7 @@ import { refreshMenteeViews } from './mentees'
 import { judgeArrivals, pruneOldRecords, retentionTables } from './retention'
 import { epochChanged, replayAfterRestore } from './restore'
 import { endAsOfficeAsked, readSession, sessionTransport, type StoredSession } from './session'
-import type { SyncTransport } from './transport'
+import type { PushBatch, SyncTransport } from './transport'
 
 /**
  * The device's sync engine: drains the outbox to the server, then pulls what changed. The traps it avoids:
@@ -39,7 +39,8 @@ import type { SyncTransport } from './transport'
  * - **Nothing lost, nothing twice.** An outbox entry leaves the outbox only in the transaction that records
  *   the server's answer to it. A batch whose answer never arrives (timeout, dropped connection) stays whole
  *   and goes again; the server answers the mutations it had already applied `duplicate`. The next batch is read
- *   while one is out, and a batch is settled while the next is out: settlings go one at a time, in answer order.
+ *   and its request built while one is out, and a batch is settled while the next is out: settlings go one at a
+ *   time, in answer order.
  * - **One bad mutation never blocks the queue.** A refused mutation leaves the outbox with its reason in
  *   `rejections`; the record stays on the phone as the leader saved it.
  * - **Local changes stay on top.** Pull never overwrites a record that has changes waiting: the server's
@@ -422,20 +423,26 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     let rejected = 0
     // The revisions the outbox's base revisions belong to; a restored server refuses them (./restore.ts).
     const epoch = (await db.meta.get('epoch'))?.value
+    /** A batch's request, its body built (JSON, gzip) as it is read: a batch read ahead goes out ready. */
+    const prepare = async (seq: number, limits: { count: number; bytes: number }) => {
+      const read = await readBatch(seq, limits)
+      const request: PushBatch = { protocol: PROTOCOL_VERSION, deviceId, ...(epoch && { epoch }), mutations: read.mutations }
+      return { ...read, request, encoded: read.entries.length ? await transport.encodePush?.(request) : undefined }
+    }
     let next = prepare(0, { ...batch })
     /** The settling of the batch answered last, which goes on while the next batch is out. */
     let settling: Promise<void> = Promise.resolve()
     for (;;) {
-      let { entries, mutations, bytes } = await next
+      let { entries, bytes, request, encoded } = await next
       if (!entries.length) {
         // A read ahead misses what was saved while the batch before was out: the outbox is read again once settled.
         await settling
-        ;({ entries, mutations, bytes } = await prepare(0, { ...batch }))
+        ;({ entries, bytes, request, encoded } = await prepare(0, { ...batch }))
         if (!entries.length) return { pushed, rejected }
       }
       await uploadPhotos(entries)
-      const sending = transport.push({ protocol: PROTOCOL_VERSION, deviceId, ...(epoch && { epoch }), mutations })
-      // While the server works, the next batch is read and sized: the entries after this one's, at the limits its
+      const sending = transport.push(request, encoded)
+      // While the server works, the next batch is read, sized and built: the entries after this one's, at the limits its
       // success gives. Its entries leave the outbox only when their own answer comes; after a failure it is dropped.
       next = prepare(entries.at(-1)!.seq, grown())
       // Its read failing is told by the `await` that takes it, or not at all once the push has failed.
@@ -468,7 +475,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   /** The outbox's first entries after `seq`, as many as fit `limits`, and their mutations. */
-  async function prepare(seq: number, limits: { count: number; bytes: number }) {
+  async function readBatch(seq: number, limits: { count: number; bytes: number }) {
     const queued = (await db.outbox.where('seq').above(seq).limit(limits.count).toArray()) as QueuedEntry[]
     return fit(queued, limits.bytes)
   }

@@ -33,7 +33,12 @@ export interface SyncTransport {
   recoveryKey(password: string): Promise<string>
   /** Resolves while this device's token stands; refused: apiError says how the office ended it. Carries nothing of residents. */
   checkIn(): Promise<void>
-  push(request: PushBatch): Promise<PushResponse>
+  /**
+   * A push's body as push would send it (JSON, gzip where it pays), built ahead: the engine builds the next
+   * batch's while one is out. A transport without it takes the batch alone.
+   */
+  encodePush?(request: PushBatch): Promise<EncodedPush>
+  push(request: PushBatch, encoded?: EncodedPush): Promise<PushResponse>
   /**
    * One page of changes since `cursor` (null: from the beginning). `skipEchoes`: leave out this device's own
    * changes its push answered with stamps, once caught up (docs/sync-protocol.md); only for a caller that applies them.
@@ -81,11 +86,19 @@ export const GZIP_FROM_BYTES = 2048
  * A push body, gzip-compressed where it pays (the server inflates it, src/server/gzip-body.ts): a batch of
  * visits' JSON shrinks about fourfold, and on a weak signal the upload is what the leader waits for.
  */
-async function compressed(text: string): Promise<{ body: BodyInit; encoding?: 'gzip' }> {
+async function compressed(text: string): Promise<EncodedPush> {
   if (text.length < GZIP_FROM_BYTES || typeof CompressionStream === 'undefined') return { body: text }
   const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))
   return { body: new Uint8Array(await new Response(stream).arrayBuffer()), encoding: 'gzip' }
 }
+
+/** A push body on its way: see SyncTransport.encodePush. */
+export interface EncodedPush {
+  body: BodyInit
+  encoding?: 'gzip'
+}
+
+const encodePush = (batch: PushBatch) => compressed(JSON.stringify(batch))
 
 /** The real transport: `fetch` with a time limit on every request, answers checked against the schemas. */
 export function fetchTransport(options: FetchTransportOptions): SyncTransport {
@@ -162,8 +175,9 @@ export function fetchTransport(options: FetchTransportOptions): SyncTransport {
 
     checkIn: () => request('GET', '/auth/device', none),
 
-    async push(batch) {
-      const answer = await request('POST', '/sync/push', json(PushResponse, 'push'), { ...(await compressed(JSON.stringify(batch))), type: 'application/json' })
+    encodePush,
+    async push(batch, encoded) {
+      const answer = await request('POST', '/sync/push', json(PushResponse, 'push'), { ...(encoded ?? (await encodePush(batch))), type: 'application/json' })
       // Answers are matched to mutations by position; anything else would apply answers to the wrong changes. One
       // that names its mutation (protocol 1, from a server that speaks no other) must name the one at its place.
       const matches =

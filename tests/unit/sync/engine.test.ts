@@ -152,6 +152,37 @@ describe('push', () => {
     expect(stored.map((v) => v?.rev)).toEqual(visits.map((v) => server.records.get(v.id)!.rev))
   })
 
+  it('builds the next request while one is out, and sends it as built', async () => {
+    const { engine, repos, server, author, db } = await device()
+    const count = INITIAL_BATCH.count + 80
+    for (let i = 0; i < count; i++) await repos.visits.create(visitFields(), author)
+    const built: Array<{ body: string }> = []
+    let secondBuilt = () => {}
+    const whenSecondBuilt = new Promise<void>((resolve) => (secondBuilt = resolve))
+    server.transport.encodePush = async (batch) => {
+      built.push({ body: `${batch.mutations.length} mutations` })
+      if (built.length === 2) secondBuilt()
+      return built.at(-1)!
+    }
+    const push = server.transport.push.bind(server.transport)
+    const sent: unknown[] = []
+    let aheadOfAnswer = false
+    vi.spyOn(server.transport, 'push').mockImplementation(async (batch, encoded) => {
+      sent.push(encoded)
+      // The first answer waits (a while at most) for the second request to be built.
+      if (sent.length === 1) aheadOfAnswer = await Promise.race([whenSecondBuilt.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1_000))])
+      return push(batch)
+    })
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: count })
+    expect(aheadOfAnswer).toBe(true)
+    expect(built.map((b) => b.body)).toEqual([`${INITIAL_BATCH.count} mutations`, '80 mutations'])
+    expect(sent).toHaveLength(2)
+    expect(sent[0]).toBe(built[0])
+    expect(sent[1]).toBe(built[1])
+    expect(await db.outbox.count()).toBe(0)
+  })
+
   it('sends in the same run a change saved while its last batch was out', async () => {
     const { engine, repos, server, author, db } = await device()
     await repos.visits.create(visitFields(), author)

@@ -55,6 +55,21 @@ describe('the sync store', () => {
     expect(sync.lastSuccessAt).toBe('2026-11-20T03:00:00.000Z')
   })
 
+  it('holds the count while a run writes its answers, and counts again once it is over', async () => {
+    const sync = useSync()
+    const repos = createRepositories(db)
+    await repos.visits.create(visitFields(), author)
+    await vi.waitFor(() => expect(sync.pending).toBe(1))
+    // As the engine marks a run that settles batch after batch (each would have the whole outbox walked again).
+    await db.meta.put({ key: 'syncing', value: '2026-11-20T03:00:00.000Z' })
+    await db.outbox.clear()
+    await db.meta.put({ key: 'lastSuccessAt', value: '2026-11-20T03:00:01.000Z' })
+    await vi.waitFor(() => expect(sync.lastSuccessAt).toBe('2026-11-20T03:00:01.000Z'))
+    expect(sync.pending).toBe(1)
+    await db.meta.delete('syncing')
+    await vi.waitFor(() => expect(sync.pending).toBe(0))
+  })
+
   it('runs nothing while signed out', async () => {
     expect(await useSync().syncNow()).toEqual({ status: 'signed_out' })
   })
