@@ -278,22 +278,23 @@ interface RowWrite {
 const MAX_PARAMETERS = 30_000
 
 /**
- * Writes rows to their tables, in order. With `prepare` (SQLite) each row runs one statement prepared once
- * and reused, as fast as better-sqlite3 alone: a many-row statement would be parsed afresh each time and binds
- * no faster. Without it (PostgreSQL), CHUNK rows an insert, and the inserts in as few statements as the
- * parameters allow, all but the last as data-modifying CTEs of the last: each statement is a round trip, and
- * a push's records, photo references and answers go in one. The columns are the rows' own keys, so that a
- * column added where rows are made (`encodeRecord`) is written by both.
+ * Writes rows to their tables, in order, CHUNK rows an insert. A push passes how its engine writes fastest:
+ * SQLite its `prepare`, each row one statement prepared once and reused, as fast as better-sqlite3 alone (a
+ * many-row statement would be parsed afresh each time and binds no faster); PostgreSQL `'together'`, the inserts
+ * in as few statements as the parameters allow, all but the last as data-modifying CTEs of the last, since each
+ * statement is a round trip and a push's records, photo references and answers then go in one. Other writes (a
+ * roster, reference rows) run an insert a statement, which both engines take (SQLite has no INSERT in WITH). The
+ * columns are the rows' own keys, so that a column added where rows are made (`encodeRecord`) is written by all.
  */
-async function writeRows(trx: Tx, writes: RowWrite[], prepare: Prepare | undefined): Promise<void> {
+async function writeRows(trx: Tx, writes: RowWrite[], how: Prepare | 'together' | 'apart'): Promise<void> {
   const inserts: Array<{ parameters: number; insert: (db: QueryCreator<Database>) => { execute(): Promise<unknown> } }> = []
   for (const { table, rows, upsert } of writes) {
     if (rows.length === 0) continue
     const columns = Object.keys(rows[0]!)
     const replaced = columns.filter((c) => !upsert?.includes(c))
-    if (prepare) {
+    if (typeof how === 'function') {
       const conflict = !upsert ? (table === 'attachment_refs' ? ' on conflict do nothing' : '') : ` on conflict (${upsert.join(', ')}) do update set ${replaced.map((c) => `${c} = excluded.${c}`).join(', ')}`
-      const statement = prepare(`insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})${conflict}`)
+      const statement = how(`insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})${conflict}`)
       for (const row of rows) statement.run(...columns.map((c) => row[c]))
       continue
     }
@@ -313,7 +314,7 @@ async function writeRows(trx: Tx, writes: RowWrite[], prepare: Prepare | undefin
   while (inserts.length > 0) {
     let parameters = inserts[0]!.parameters
     let count = 1
-    while (count < inserts.length && parameters + inserts[count]!.parameters <= MAX_PARAMETERS) parameters += inserts[count++]!.parameters
+    while (how === 'together' && count < inserts.length && parameters + inserts[count]!.parameters <= MAX_PARAMETERS) parameters += inserts[count++]!.parameters
     const together = inserts.splice(0, count)
     const last = together.pop()!
     let db: QueryCreator<Database> = trx
@@ -334,7 +335,7 @@ function recordWrites(records: StoredRecord[], at: string): RowWrite[] {
 }
 
 async function upsertRecords(trx: Tx, records: StoredRecord[], at: string): Promise<void> {
-  await writeRows(trx, recordWrites(records, at), undefined)
+  await writeRows(trx, recordWrites(records, at), 'apart')
 }
 
 /** Every photo a stored record keeps: its own, and those of values that lost a conflict, which its leader may still choose. */
@@ -1003,7 +1004,7 @@ export class KyselyStorage implements Storage {
         result: JSON.stringify(r.result),
         created_at: at,
       }))
-      await writeRows(trx, [...recordWrites(batch.writes, at), { table: 'mutations', rows: answers }], this.#prepare)
+      await writeRows(trx, [...recordWrites(batch.writes, at), { table: 'mutations', rows: answers }], this.#prepare ?? 'together')
       // Deciding again may have wanted other revisions than it took.
       if (batch.rev !== last + wanted) await advanceCounter(trx, batch.rev)
       return batch.results
