@@ -5,6 +5,7 @@ import {
   type DeviceHealth,
   MissingResponse,
   PROTOCOL_VERSION,
+  PROTOCOL_VERSIONS,
   PullPage,
   type PullResponse,
   PushResponse,
@@ -56,7 +57,8 @@ export interface SyncTransport {
 }
 
 export interface PushBatch {
-  protocol: typeof PROTOCOL_VERSION
+  /** The app sends the newest; 1 only to a server that refuses it (see `push`). */
+  protocol: (typeof PROTOCOL_VERSIONS)[number]
   /** The id the server gave this device at sign-in. */
   deviceId: string
   /** The database epoch of the revisions the device holds (the last pull's), when it knows one. */
@@ -177,7 +179,16 @@ export function fetchTransport(options: FetchTransportOptions): SyncTransport {
 
     encodePush,
     async push(batch, encoded) {
-      const answer = await request('POST', '/sync/push', json(PushResponse, 'push'), { ...(encoded ?? (await encodePush(batch))), type: 'application/json' })
+      const send = async (body: EncodedPush) => request('POST', '/sync/push', json(PushResponse, 'push'), { ...body, type: 'application/json' })
+      let answer: PushResponse
+      try {
+        answer = await send(encoded ?? (await encodePush(batch)))
+      } catch (error) {
+        // A server not upgraded yet (during a rolling upgrade behind a load balancer) refuses protocol 2 with a 400,
+        // having applied nothing: the same batch goes again as protocol 1, whose answers name their mutations.
+        if (!(error instanceof TransportError && error.details.status === 400 && batch.protocol !== 1)) throw error
+        answer = await send(await encodePush({ ...batch, protocol: 1 }))
+      }
       // Answers are matched to mutations by position; anything else would apply answers to the wrong changes. One
       // that names its mutation (protocol 1, from a server that speaks no other) must name the one at its place.
       const matches =

@@ -62,6 +62,20 @@ describe('fetchTransport', () => {
     expect((await failure(transport.push({ protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [m, n] }))).code).toBe('bad_response')
   })
 
+  it('sends a batch again as protocol 1 to a server that refuses protocol 2 (one not yet upgraded), and no other refusal', async () => {
+    const m = mutation()
+    // What the previous release's server answers a protocol it does not know.
+    const refused = json(400, { error: 'bad_request', message: 'body/protocol: Invalid input: expected 1' })
+    let baseUrl = await serve((req, res) => (JSON.parse(received.at(-1)!.body).protocol === 1 ? json(200, { results: [{ mutationId: m.mutationId, status: 'applied', rev: 4 }] }) : refused)(req, res))
+    const answer = await fetchTransport({ baseUrl, token: 'tok' }).push({ protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [m] })
+    expect(answer.results).toEqual([{ mutationId: m.mutationId, status: 'applied', rev: 4 }])
+    expect(received.map((r) => JSON.parse(r.body))).toEqual([{ protocol: 2, deviceId: 'd-1', mutations: [m] }, { protocol: 1, deviceId: 'd-1', mutations: [m] }])
+    server!.close()
+    baseUrl = await serve(json(403, { error: 'forbidden', message: 'no' }))
+    expect((await failure(fetchTransport({ baseUrl, token: 'tok' }).push({ protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [m] }))).code).toBe('refused')
+    expect(received).toHaveLength(1)
+  })
+
   it('sends a large batch gzip-compressed, a small one as it is', async () => {
     const note = (size: number) => ({ kind: 'put' as const, mutationId: uuidv7(), deviceSeq: 1, table: 'visits' as const, recordId: uuidv7(), baseRev: null, fields: { notes: '走访'.repeat(size) } })
     const small = note(10)
