@@ -178,6 +178,10 @@ export async function syncWithNoPage(phone: Phone, page: Page): Promise<{ worker
 export async function reopen(phone: Phone, server: FieldServer): Promise<Page> {
   const page = await phone.context.newPage()
   await page.goto(server.url)
+  // The app starts its first sync once its first screen is whole and the phone idle (src/app/main.ts), after the
+  // screen already reads 记录都已同步: wait for that run's end, or it could end inside the next measurement.
+  const before = await peek(page, 'lastSuccessAt')
+  await until(async () => (await peek(page, 'lastSuccessAt')) !== before)
   await untilSyncedOnScreen(page)
   return page
 }
