@@ -115,7 +115,10 @@ export async function pullBenchmarks(report: (table: Table) => void): Promise<vo
     console.log(`putting ${count(VISITS)} visits on the server…`)
     await fillServer(server, field)
     // This phone's first pull of them; from now on each run starts from an emptied phone.
+    const before = await peek(page, 'lastSuccessAt')
     await page.reload()
+    // The screen reads 记录都已同步 before the run starts (nothing waits to go up): wait for the run's end.
+    await until(async () => (await peek(page, 'lastSuccessAt')) !== before)
     await untilSyncedOnScreen(page)
 
     const puts: number[] = []
