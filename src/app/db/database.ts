@@ -198,62 +198,64 @@ export class DoorstepDatabase extends Dexie {
   constructor(name = 'doorstep') {
     super(name)
     this.use(sealingMiddleware(this.sealing))
-    // Each index serves a list the UI shows; add a new version() for any change, never edit this one.
-    this.version(1).stores({
-      meta: 'key',
-      communities: 'id',
-      grids: 'id, communityId',
-      buildings: 'id, gridId, communityId',
-      households: 'id, buildingId',
-      residents: 'id, householdId',
-      templates: '[id+version], id',
-      visits: 'id, visitedAt, followUpOn, [buildingId+visitedAt], [householdId+visitedAt]',
-      issues: 'id, createdAt, status, [buildingId+createdAt]',
-      inspections: 'id, startedAt, [buildingId+startedAt]',
-      attachments: 'sha256',
-      outbox: '++seq, recordId',
-      drafts: 'key, updatedAt',
-    })
-    // Sync: outbox entries say which wire mutation they are; refusals and held server versions get tables.
+    // Each index serves a list the UI shows. Only versions with an upgrade function are declared: Dexie diffs the
+    // schema a phone has installed against each declared version above it, and every declaration re-parses all
+    // the ones before it as the app starts (about 40 ms at 4× CPU for twelve). A change of schema alone raises the
+    // number of the last declaration and edits it, unless that one has an upgrade function; a change of data adds
+    // a version with its upgrade. Every released schema, and the test that a phone at any of them ends with a new
+    // phone's schema: tests/unit/db/migration.test.ts.
+    // 2 (v1 + sync): outbox entries say which wire mutation they are; refusals and held server versions get tables.
     this.version(2)
-      .stores({ rejections: 'mutationId, recordId', held: 'recordId' })
+      .stores({
+        meta: 'key',
+        communities: 'id',
+        grids: 'id, communityId',
+        buildings: 'id, gridId, communityId',
+        households: 'id, buildingId',
+        residents: 'id, householdId',
+        templates: '[id+version], id',
+        visits: 'id, visitedAt, followUpOn, [buildingId+visitedAt], [householdId+visitedAt]',
+        issues: 'id, createdAt, status, [buildingId+createdAt]',
+        inspections: 'id, startedAt, [buildingId+startedAt]',
+        attachments: 'sha256',
+        outbox: '++seq, recordId',
+        drafts: 'key, updatedAt',
+        rejections: 'mutationId, recordId',
+        held: 'recordId',
+      })
       .upgrade((tx) => tx.table('outbox').toCollection().modify(migrateOutboxEntry))
-    // Tombstones by time of deletion: IndexedDB leaves records whose deletedAt is null out of the index, so it
-    // holds only the deleted ones, and a list's count is an index count less these few (see queries.ts).
-    this.version(3).stores({
-      visits: 'id, visitedAt, followUpOn, [buildingId+visitedAt], [householdId+visitedAt], deletedAt',
-      issues: 'id, createdAt, status, [buildingId+createdAt], deletedAt',
-      inspections: 'id, startedAt, [buildingId+startedAt], deletedAt',
-    })
-    // The people of the community, so that reports and timelines show names.
-    this.version(4).stores({ users: 'id' })
-    // Photos of other people's records, fetched when shown. [usedAt+bytes] lets eviction add up sizes in
-    // age order from the index alone, without reading a single photo.
-    this.version(5).stores({ photoCache: '[sha256+size], [usedAt+bytes]' })
-    // Name cards say whether the account is active; those stored before were of active ones.
+    // 3–6. Tombstones by time of deletion: IndexedDB leaves records whose deletedAt is null out of the index, so
+    // it holds only the deleted ones, and a list's count is an index count less these few (see queries.ts).
+    // The people of the community, so that reports and timelines show names. Photos of other people's records,
+    // fetched when shown: [usedAt+bytes] lets eviction add up sizes in age order from the index alone, without
+    // reading a single photo. Name cards say whether the account is active; those stored before were of active ones.
     this.version(6)
-      .stores({})
+      .stores({
+        visits: 'id, visitedAt, followUpOn, [buildingId+visitedAt], [householdId+visitedAt], deletedAt',
+        issues: 'id, createdAt, status, [buildingId+createdAt], deletedAt',
+        inspections: 'id, startedAt, [buildingId+startedAt], deletedAt',
+        users: 'id',
+        photoCache: '[sha256+size], [usedAt+bytes]',
+      })
       .upgrade((tx) => tx.table('users').toCollection().modify((card: { active?: boolean }) => void (card.active ??= true)))
-    // The office's inspection campaigns, and the inspections started for one (a building's task is done by them).
-    this.version(7).stores({
-      campaigns: 'id',
-      inspections: 'id, startedAt, [buildingId+startedAt], deletedAt, [campaignId+buildingId]',
-    })
-    // Consent canvasses of a building, and every answer each household gave (the latest counts).
-    this.version(8).stores({
-      canvasses: 'id, buildingId, deletedAt',
-      canvassAnswers: 'id, [canvassId+householdId], deletedAt',
-    })
-    // The office's adjustments of this leader's points, with their reasons (我的积分).
-    this.version(9).stores({ pointAdjustments: 'id' })
-    // Mediation cases of a building (矛盾纠纷调解).
-    this.version(10).stores({ mediations: 'id, buildingId, deletedAt' })
-    // 老带新: mentors' notes on a mentee's follow-ups, households and reports, and the server's last copy of
-    // each mentee's worklist for the mentor's phone (MenteeView, replaced whole at each sync).
-    this.version(11).stores({ mentorNotes: 'id, buildingId, [subject.kind+subject.id], deletedAt', menteeViews: 'mentorship.id' })
+    // 7–12. The office's inspection campaigns, and the inspections started for one (a building's task is done by
+    // them). Consent canvasses of a building, and every answer each household gave (the latest counts). The
+    // office's adjustments of this leader's points, with their reasons (我的积分). Mediation cases of a building
+    // (矛盾纠纷调解). 老带新: mentors' notes on a mentee's follow-ups, households and reports, and the server's last
+    // copy of each mentee's worklist for the mentor's phone (MenteeView, replaced whole at each sync).
     // No screen reads visits by follow-up date (the worklist picks them from every visit, src/domain/worklist.ts),
     // and each index is written by every save that has its field.
-    this.version(12).stores({ visits: 'id, visitedAt, [buildingId+visitedAt], [householdId+visitedAt], deletedAt' })
+    this.version(12).stores({
+      visits: 'id, visitedAt, [buildingId+visitedAt], [householdId+visitedAt], deletedAt',
+      inspections: 'id, startedAt, [buildingId+startedAt], deletedAt, [campaignId+buildingId]',
+      campaigns: 'id',
+      canvasses: 'id, buildingId, deletedAt',
+      canvassAnswers: 'id, [canvassId+householdId], deletedAt',
+      pointAdjustments: 'id',
+      mediations: 'id, buildingId, deletedAt',
+      mentorNotes: 'id, buildingId, [subject.kind+subject.id], deletedAt',
+      menteeViews: 'mentorship.id',
+    })
   }
 }
 
