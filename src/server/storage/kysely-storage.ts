@@ -527,6 +527,8 @@ async function storedAttachments(db: Kysely<Database> | Tx, hashes: string[]): P
 
 /** What a push read to decide its batch; `keys` are the records keys it looked up, found or not. */
 interface BatchReads {
+  /** The last revision committed, when asked for (`readBatch`). */
+  counter: number | undefined
   answered: ReadonlyMap<string, MutationResult>
   /** The mutation ids not answered before. */
   fresh: string[]
@@ -544,13 +546,41 @@ interface BatchReads {
   templatePrefixes: string[]
 }
 
-/** Everything stored that a batch's mutations depend on, in a few queries for the whole batch. */
-async function readBatch(trx: Tx, principal: MemberPrincipal, parsed: Array<Extract<IncomingMutation, { ok: true }>>): Promise<BatchReads> {
+/**
+ * The answers stored for these mutation ids; with `withCounter`, also the last revision committed, read in the
+ * same statement as the first ids (a round trip less on PostgreSQL): every read of the batch is then at least
+ * as new as that revision, as `changedSince` needs.
+ */
+async function loadAnswered(trx: Tx, ids: string[], withCounter: boolean): Promise<{ answered: Map<string, MutationResult>; counter: number | undefined }> {
   const answered = new Map<string, MutationResult>()
-  for (const part of chunks([...new Set(parsed.map((m) => m.mutation.mutationId))])) {
-    const rows = await trx.selectFrom('mutations').select(['mutation_id', 'result']).where('mutation_id', 'in', part).execute()
-    for (const row of rows) answered.set(row.mutation_id, MutationResult.parse(JSON.parse(row.result)))
+  const parts = chunks(ids)
+  let counter: number | undefined
+  const found = (rows: Array<{ mutation_id: string | null; result: string | null }>) => {
+    for (const row of rows) if (row.mutation_id !== null && row.result !== null) answered.set(row.mutation_id, MutationResult.parse(JSON.parse(row.result)))
   }
+  if (withCounter) {
+    const first = parts.shift()
+    if (first) {
+      const rows = await trx
+        .selectFrom('counter')
+        .leftJoin('mutations', (join) => join.on('mutations.mutation_id', 'in', first))
+        .select(['counter.value', 'mutations.mutation_id', 'mutations.result'])
+        .where('counter.id', '=', 1)
+        .execute()
+      counter = Number(rows[0]!.value)
+      found(rows)
+    } else counter = await counterValue(trx)
+  }
+  for (const part of parts) found(await trx.selectFrom('mutations').select(['mutation_id', 'result']).where('mutation_id', 'in', part).execute())
+  return { answered, counter }
+}
+
+/**
+ * Everything stored that a batch's mutations depend on, in a few queries for the whole batch; with
+ * `withCounter`, also the last revision committed (`counter`), read before the rest.
+ */
+async function readBatch(trx: Tx, principal: MemberPrincipal, parsed: Array<Extract<IncomingMutation, { ok: true }>>, withCounter = false): Promise<BatchReads> {
+  const { answered, counter } = await loadAnswered(trx, [...new Set(parsed.map((m) => m.mutation.mutationId))], withCounter)
   const fresh = parsed.filter((m) => !answered.has(m.mutation.mutationId)).map((m) => m.mutation)
   const keys = new Set<string>()
   // One statement for the records the batch names and, from its puts' own fields, their places and template
@@ -572,6 +602,7 @@ async function readBatch(trx: Tx, principal: MemberPrincipal, parsed: Array<Extr
   // An assignee's name card is rewritten whenever the account changes.
   assigneeIds.forEach((id) => keys.add(key('users', id)))
   return {
+    counter,
     answered,
     fresh: fresh.map((m) => m.mutationId),
     records,
@@ -985,8 +1016,8 @@ export class KyselyStorage implements Storage {
       // Decided first from what is committed, unlocked; then revisions are taken under the counter's lock,
       // held only for the writes and the commit (see "Revisions and the pull cursor" above).
       const early = this.#oneWriter ? await lockCounter(trx) : undefined
-      const seen = early ?? (await counterValue(trx))
-      let reads = await readBatch(trx, principal, parsed)
+      let reads = await readBatch(trx, principal, parsed, early === undefined)
+      const seen = early ?? reads.counter!
       let batch = decideBatch(principal, mutations, reads, seen, now)
       const wanted = early === undefined ? batch.rev - seen : 0
       const last = early ?? (await takeRevisions(trx, wanted))
