@@ -346,12 +346,11 @@ function keptPhotos(data: Record<string, unknown>): string[] {
 
 /**
  * The stored records of these keys, whatever their tables, CHUNK keys a statement (each statement is a round
- * trip on PostgreSQL); `read` collects every key looked up, found or not.
+ * trip on PostgreSQL).
  */
-async function loadRecords(trx: Tx, targets: Array<{ table: PullTable; id: string }>, read?: Set<string>): Promise<Map<string, StoredRecord>> {
+async function loadRecords(trx: Tx, targets: Array<{ table: PullTable; id: string }>): Promise<Map<string, StoredRecord>> {
   const found = new Map<string, StoredRecord>()
   await loadMissing(trx, targets, found, new Set())
-  targets.forEach((t) => read?.add(key(t.table, t.id)))
   return found
 }
 
