@@ -81,6 +81,19 @@ describe.skipIf(skipReason)('a community office from nothing to its leaders’ f
     await page.waitForURL((url) => url.pathname !== '/signin')
     // A new community requires the app lock: the PIN comes first, before anything syncs.
     await page.getByRole('heading', { name: '设置锁屏密码' }).waitFor()
+    // Sign-in's toast (whether the browser keeps the data) shows for three seconds over this screen: a thumb's
+    // tap on any of its buttons must reach the button through it all the same.
+    await page.locator('.van-toast').waitFor()
+    const covered = await page.evaluate(() =>
+      [...document.querySelectorAll('button')]
+        .filter((button) => {
+          const box = button.getBoundingClientRect()
+          const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2)
+          return hit !== null && !button.contains(hit)
+        })
+        .map((button) => button.textContent?.trim()),
+    )
+    expect(covered).toEqual([])
     await typePin(page, PIN)
     await page.getByText('再输一次', { exact: true }).waitFor()
     await typePin(page, PIN)
