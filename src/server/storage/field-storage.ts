@@ -12,7 +12,7 @@ import type { FollowUpRow, HouseholdVisits, InstantSpan } from './types'
  * instants a China month starts and ends at (monthSpan) and turn timestamps into China days in TypeScript.
  */
 
-const isSqlite = (db: Kysely<Database>) => db.getExecutor().adapter instanceof SqliteAdapter
+export const isSqlite = (db: Kysely<Database>) => db.getExecutor().adapter instanceof SqliteAdapter
 
 /** A top-level field of a record's data as text (numbers too, on PostgreSQL); `alias` is the records row. */
 export function field(db: Kysely<Database>, name: string, alias = 'r'): RawBuilder<string | null> {
