@@ -3,7 +3,7 @@ import { computed, ref, watch } from 'vue'
 import type { PasswordChange } from '@/domain/accounts'
 import type { User } from '@/domain/households'
 import { forgetFallbackDrafts } from '@/app/db/drafts'
-import { queries, useLiveQuery } from '@/app/db/read'
+import { heldWhileSyncing, queries, useLiveQuery } from '@/app/db/read'
 import type { SyncOutcome } from '@/app/sync/engine'
 import { useLock } from './lock'
 import type { Discard, SignedIn, SignInInput, UnsentWork } from '@/app/sync/session'
@@ -21,7 +21,7 @@ export const useSync = defineStore('sync', () => {
   const status = useLiveQuery(() => queries.syncStatus())
   // Counting walks the outbox's whole recordId index; re-run after each pushed batch's settling, it would slow
   // the push it reports on. Held during the run, it is counted again once the run is over.
-  const pendingCount = useLiveQuery(() => queries.pendingRecordCount(), [], { hold: () => queries.syncing() })
+  const pendingCount = useLiveQuery(() => queries.pendingRecordCount(), [], heldWhileSyncing)
   /** The browser had cleared this phone's data before the sign-in: what came back (after the first sync). */
   const recovery = useLiveQuery(() => queries.recovery())
 

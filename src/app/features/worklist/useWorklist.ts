@@ -1,5 +1,5 @@
 import { db } from '@/app/db/database'
-import { queries, useLiveQuery } from '@/app/db/read'
+import { heldWhileSyncing, useLiveQuery } from '@/app/db/read'
 import { readWorklist } from '@/app/db/worklist'
 import { useChinaDay } from '@/app/ui/useChinaDay'
 
@@ -10,5 +10,5 @@ import { useChinaDay } from '@/app/ui/useChinaDay'
 export function useWorklist() {
   const today = useChinaDay()
   // It reads every visit: during a sync's pull it waits for the last page rather than re-reading after each.
-  return useLiveQuery(() => readWorklist(db, today.value), [today], { hold: () => queries.syncing() })
+  return useLiveQuery(() => readWorklist(db, today.value), [today], heldWhileSyncing)
 }
