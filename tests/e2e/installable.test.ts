@@ -95,6 +95,20 @@ describe.skipIf(skipReason)('the installable app', () => {
     expect(worker).toEqual({ controller: at('/sw.js'), state: 'activated', scope: server.url })
   })
 
+  it('sends the API’s requests straight to the network, never through its worker’s fetch handler', async () => {
+    // Resource Timing names the static route a request matched ('' when the worker's fetch handler had it).
+    const routes = await page.evaluate(async (paths) => {
+      const matched: Record<string, string> = {}
+      for (const path of paths) {
+        const url = new URL(path, location.href).href
+        await (await fetch(url, { cache: 'no-store' })).arrayBuffer()
+        matched[path] = (performance.getEntriesByName(url).at(-1) as PerformanceResourceTiming & { workerMatchedSourceType: string }).workerMatchedSourceType
+      }
+      return matched
+    }, ['/api/v1/sync/pull', '/manifest.webmanifest'])
+    expect(routes).toEqual({ '/api/v1/sync/pull': 'network', '/manifest.webmanifest': '' })
+  })
+
   it('meets Chromium’s install criteria, with a manifest that parses without an error', async () => {
     const cdp = await phone.context.newCDPSession(page)
     const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors')

@@ -89,11 +89,32 @@ it('held while the pull writes, reads the visits once for the whole pull rather 
     const cursors = transactions.mock.calls.filter(([entry]) => entry.key === 'cursor').length
     // Without the hold it reads again after each of the pull's transactions (several, see engine.test.ts).
     expect(cursors).toBeGreaterThan(2)
-    // The first read, maybe one as the pull's first transaction lands, and one when its last clears `syncing`.
+    // The first read, maybe one as the pull's first transaction lands, and one when the run's end clears `syncing`.
     expect(watch.reads).toBeLessThanOrEqual(3)
     expect(await db.meta.get('syncing')).toBeUndefined()
   } finally {
     watch.stop()
+  }
+})
+
+it('held while a pull of many pages writes, reads again only once the run has ended: old work’s removal waits for no read of every visit', async () => {
+  const { db, engine, queries } = await communityToPull()
+  // The run's end each read of the worklist finds ('' before the first).
+  const ends: string[] = []
+  const held = holding(async () => {
+    ends.push((await db.meta.get('lastSuccessAt'))?.value ?? '')
+    return readWorklist(db, today)
+  }, queries.syncing)
+  const seen: LeaderWorklist[] = []
+  const subscription = liveQuery(held).subscribe((list) => seen.push(list))
+  try {
+    await vi.waitFor(() => expect(seen).toHaveLength(1))
+    expect(await engine.sync()).toMatchObject({ status: 'done' })
+    await vi.waitFor(() => expect(due(seen.at(-1))).toBe(7))
+    // Read as the last page landed, the worklist would hold the run's retention (a write over the visits) behind it.
+    expect(ends.slice(1)).not.toContain('')
+  } finally {
+    subscription.unsubscribe()
   }
 })
 
@@ -109,7 +130,7 @@ it('held while a push of several batches settles, reads the visits once for the 
     // Without the hold it reads again after each batch's answers are settled.
     expect(server.calls.filter((call) => call.op === 'push').length).toBeGreaterThan(1)
     await new Promise((resolve) => setTimeout(resolve, 100))
-    // At most one as the first batch settles, and one when the run's pull clears `syncing`.
+    // At most one as the first batch settles, and one when the run's end clears `syncing`.
     expect(watch.reads).toBeLessThanOrEqual(2)
     expect(await db.meta.get('syncing')).toBeUndefined()
   } finally {
