@@ -568,16 +568,19 @@ for (const engine of engines) {
       })
 
       /**
-       * Two pushes on two servers that both read and decide before either takes the counter, which another
-       * transaction holds meanwhile without taking a revision; `prepare` runs first, on a seeded database.
+       * Two pushes on two servers (or with `oneServer`, on one) that both read and decide before either takes the
+       * counter, which another transaction holds meanwhile without taking a revision; `prepare` runs first, on a
+       * seeded database.
        */
       async function racingPushes<T>(
         prepare: (setup: Storage) => Promise<T>,
         push: (writer: Storage, prepared: T, i: number) => Promise<MutationResult[]>,
+        { oneServer = false } = {},
       ): Promise<MutationResult[]> {
         const url = await createTestDatabase(postgresUrl)
         const setup = openPostgresStorage({ url })
-        const writers = [openPostgresStorage({ url }), openPostgresStorage({ url })]
+        const first = openPostgresStorage({ url })
+        const writers = [first, oneServer ? first : openPostgresStorage({ url })]
         const blocker = new pg.Client({ connectionString: url })
         try {
           await setup.migrate()
@@ -592,7 +595,7 @@ for (const engine of engines) {
           return (await pushing).map(([result]) => result!)
         } finally {
           await blocker.end()
-          await Promise.all([setup, ...writers].map((s) => s.close()))
+          await Promise.all([setup, ...new Set(writers)].map((s) => s.close()))
         }
       }
 
@@ -626,6 +629,20 @@ for (const engine of engines) {
           // Each device its own value, both based on the revision they saw: one of them loses.
           (writer, { leader, base }, i) =>
             writer.push({ ...leader, deviceId: `d-racer-${i}` }, incoming(mutation.put('visits', recordId(created), { needs: `第${i}台` }, base)), now),
+        )
+        expect(answers.map((r) => r.status).sort()).toEqual(['applied', 'conflict'])
+      })
+
+      it('two devices changing one field at once through one server: the later push, numbered after the earlier, still sees its change', async () => {
+        const created = newVisit()
+        const answers = await racingPushes(
+          async (setup) => {
+            const leader = await principalOf(setup, 'leader1')
+            return { leader, base: revOf((await setup.push(leader, incoming(created), now))[0]) }
+          },
+          (writer, { leader, base }, i) =>
+            writer.push({ ...leader, deviceId: `d-racer-${i}` }, incoming(mutation.put('visits', recordId(created), { needs: `第${i}台` }, base)), now),
+          { oneServer: true },
         )
         expect(answers.map((r) => r.status).sort()).toEqual(['applied', 'conflict'])
       })
