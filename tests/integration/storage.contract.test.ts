@@ -12,6 +12,7 @@ import { openPostgresStorage } from '@/server/storage/postgres'
 import { openSqliteStorage } from '@/server/storage/sqlite'
 import type { IncomingMutation, MemberPrincipal, Principal, Storage } from '@/server/storage/types'
 import { issueFields, visitFields } from '../fixtures'
+import { mentorNoteFields, mentorship } from '../fixtures/mentorship'
 import { incoming, mutation } from '../fixtures/mutations'
 import { createTestDatabase } from './postgres'
 
@@ -645,6 +646,46 @@ for (const engine of engines) {
           { oneServer: true },
         )
         expect(answers.map((r) => r.status).sort()).toEqual(['applied', 'conflict'])
+      })
+
+      it("a mentor's note pushed while the office ends its pairing is refused once the end commits first", async () => {
+        const url = await createTestDatabase(postgresUrl)
+        const server = openPostgresStorage({ url })
+        const blocker = new pg.Client({ connectionString: url })
+        const watcher = new pg.Client({ connectionString: url })
+        // Until `count` transactions wait for a lock (the counter's, which the blocker holds).
+        const waiting = async (count: number) => {
+          for (;;) {
+            const { rows } = await watcher.query<{ n: string }>("select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")
+            if (Number(rows[0]!.n) >= count) return
+            await new Promise((resolve) => setTimeout(resolve, 20))
+          }
+        }
+        try {
+          await server.migrate()
+          await seedDemo(server)
+          await server.createUser({ id: 'u-leader2', username: 'leader2', displayName: '老楼长', role: 'leader', communityId: 'c-nanmen', buildingIds: ['b-qiaohu-32'], passwordHash: 'unused' })
+          const pairing = mentorship()
+          expect(await server.createMentorship(pairing)).toBe(true)
+          const mentor = await principalOf(server, 'leader2')
+          const note = () => incoming(mutation.put('mentorNotes', uuidv7(), mentorNoteFields(pairing.id)))
+          // Without the race the note lands: the answer checked below is the one the race must change.
+          expect((await server.push(mentor, note(), now)).map((r) => r.status)).toEqual(['applied'])
+          await Promise.all([blocker.connect(), watcher.connect()])
+          await blocker.query('BEGIN')
+          await blocker.query('UPDATE counter SET value = value')
+          // The end queues for the counter first; the note is read and decided while the pairing still lasts.
+          const ending = server.endMentorship(pairing.id, now.toISOString(), 'u-office1')
+          await waiting(1)
+          const pushing = server.push(mentor, note(), now)
+          await waiting(2)
+          await blocker.query('COMMIT')
+          expect(await ending).toMatchObject({ endedAt: now.toISOString() })
+          expect((await pushing).map((r) => r.status)).toEqual(['rejected'])
+        } finally {
+          await Promise.all([blocker.end(), watcher.end()])
+          await server.close()
+        }
       })
 
       it('a reader pulling while several servers push never skips a revision', async () => {
