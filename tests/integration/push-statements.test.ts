@@ -10,9 +10,9 @@ import { createTestDatabase, postgresUnavailable } from './postgres'
 /**
  * On PostgreSQL each statement of a push is a round trip, and with many phones at once the server's time per
  * push is what their answers queue behind (benchmark h). A push of new visits reads what it depends on in two
- * selects (the first also reads the counter), takes its revisions, checks what others committed meanwhile in
- * one, and writes its records and answers in one: with begin and commit, 7 statements for a batch of up to 200
- * records and their places (a select lists at most 200 ids).
+ * selects (the first also reads the counter), then one call of push_batch takes its revisions, checks what others
+ * committed meanwhile, writes its records and answers and commits: 3 statements for a batch of up to 200 records
+ * and their places (a select lists at most 200 ids).
  */
 
 const unavailable = inject('postgresUrl') ? null : postgresUnavailable()
@@ -60,12 +60,12 @@ describe.skipIf(unavailable)('a push on PostgreSQL [postgres]', () => {
     return count
   }
 
-  it('applies a batch of new visits in 7 statements, for 1 visit as for 150', async () => {
+  it('applies a batch of new visits in 3 statements, for 1 visit as for 150', async () => {
     const before = await storedVisits()
     const visits = (n: number) => Array.from({ length: n }, () => mutation.put('visits', uuidv7(), { ...visitFields(), createdAt: '2026-11-20T02:00:00.000Z' }))
     for (const size of [1, 10, 150]) {
       const run = await push(visits(size))
-      expect(run, run.join('\n')).toHaveLength(7)
+      expect(run, run.join('\n')).toHaveLength(3)
     }
     expect(await storedVisits()).toBe(before + 161)
   })

@@ -12,6 +12,7 @@ import { openPostgresStorage } from '@/server/storage/postgres'
 import { openSqliteStorage } from '@/server/storage/sqlite'
 import type { IncomingMutation, MemberPrincipal, Principal, Storage } from '@/server/storage/types'
 import { issueFields, visitFields } from '../fixtures'
+import { mentorNoteFields, mentorship } from '../fixtures/mentorship'
 import { incoming, mutation } from '../fixtures/mutations'
 import { createTestDatabase } from './postgres'
 
@@ -568,16 +569,19 @@ for (const engine of engines) {
       })
 
       /**
-       * Two pushes on two servers that both read and decide before either takes the counter, which another
-       * transaction holds meanwhile without taking a revision; `prepare` runs first, on a seeded database.
+       * Two pushes on two servers (or with `oneServer`, on one) that both read and decide before either takes the
+       * counter, which another transaction holds meanwhile without taking a revision; `prepare` runs first, on a
+       * seeded database.
        */
       async function racingPushes<T>(
         prepare: (setup: Storage) => Promise<T>,
         push: (writer: Storage, prepared: T, i: number) => Promise<MutationResult[]>,
+        { oneServer = false } = {},
       ): Promise<MutationResult[]> {
         const url = await createTestDatabase(postgresUrl)
         const setup = openPostgresStorage({ url })
-        const writers = [openPostgresStorage({ url }), openPostgresStorage({ url })]
+        const first = openPostgresStorage({ url })
+        const writers = [first, oneServer ? first : openPostgresStorage({ url })]
         const blocker = new pg.Client({ connectionString: url })
         try {
           await setup.migrate()
@@ -592,7 +596,7 @@ for (const engine of engines) {
           return (await pushing).map(([result]) => result!)
         } finally {
           await blocker.end()
-          await Promise.all([setup, ...writers].map((s) => s.close()))
+          await Promise.all([setup, ...new Set(writers)].map((s) => s.close()))
         }
       }
 
@@ -628,6 +632,60 @@ for (const engine of engines) {
             writer.push({ ...leader, deviceId: `d-racer-${i}` }, incoming(mutation.put('visits', recordId(created), { needs: `第${i}台` }, base)), now),
         )
         expect(answers.map((r) => r.status).sort()).toEqual(['applied', 'conflict'])
+      })
+
+      it('two devices changing one field at once through one server: the later push, numbered after the earlier, still sees its change', async () => {
+        const created = newVisit()
+        const answers = await racingPushes(
+          async (setup) => {
+            const leader = await principalOf(setup, 'leader1')
+            return { leader, base: revOf((await setup.push(leader, incoming(created), now))[0]) }
+          },
+          (writer, { leader, base }, i) =>
+            writer.push({ ...leader, deviceId: `d-racer-${i}` }, incoming(mutation.put('visits', recordId(created), { needs: `第${i}台` }, base)), now),
+          { oneServer: true },
+        )
+        expect(answers.map((r) => r.status).sort()).toEqual(['applied', 'conflict'])
+      })
+
+      it("a mentor's note pushed while the office ends its pairing is refused once the end commits first", async () => {
+        const url = await createTestDatabase(postgresUrl)
+        const server = openPostgresStorage({ url })
+        const blocker = new pg.Client({ connectionString: url })
+        const watcher = new pg.Client({ connectionString: url })
+        // Until `count` transactions wait for a lock (the counter's, which the blocker holds).
+        const waiting = async (count: number) => {
+          for (;;) {
+            const { rows } = await watcher.query<{ n: string }>("select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")
+            if (Number(rows[0]!.n) >= count) return
+            await new Promise((resolve) => setTimeout(resolve, 20))
+          }
+        }
+        try {
+          await server.migrate()
+          await seedDemo(server)
+          await server.createUser({ id: 'u-leader2', username: 'leader2', displayName: '老楼长', role: 'leader', communityId: 'c-nanmen', buildingIds: ['b-qiaohu-32'], passwordHash: 'unused' })
+          const pairing = mentorship()
+          expect(await server.createMentorship(pairing)).toBe(true)
+          const mentor = await principalOf(server, 'leader2')
+          const note = () => incoming(mutation.put('mentorNotes', uuidv7(), mentorNoteFields(pairing.id)))
+          // Without the race the note lands: the answer checked below is the one the race must change.
+          expect((await server.push(mentor, note(), now)).map((r) => r.status)).toEqual(['applied'])
+          await Promise.all([blocker.connect(), watcher.connect()])
+          await blocker.query('BEGIN')
+          await blocker.query('UPDATE counter SET value = value')
+          // The end queues for the counter first; the note is read and decided while the pairing still lasts.
+          const ending = server.endMentorship(pairing.id, now.toISOString(), 'u-office1')
+          await waiting(1)
+          const pushing = server.push(mentor, note(), now)
+          await waiting(2)
+          await blocker.query('COMMIT')
+          expect(await ending).toMatchObject({ endedAt: now.toISOString() })
+          expect((await pushing).map((r) => r.status)).toEqual(['rejected'])
+        } finally {
+          await Promise.all([blocker.end(), watcher.end()])
+          await server.close()
+        }
       })
 
       it('a reader pulling while several servers push never skips a revision', async () => {

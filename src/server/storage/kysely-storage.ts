@@ -78,12 +78,12 @@ import type {
  * one after another in revision order, and a reader can never see revision n+1 while n is still to come:
  * a pull cursor (the last revision seen) never skips a change. SQLite has one writer at a time anyway.
  * A push takes the lock late, so that pushes read and decide side by side and queue only for their writes
- * and commit: it notes the counter unlocked, reads what its batch depends on, decides, then locks. Under the
- * lock it asks whether a push since answered one of its mutation ids (a push that only refuses takes no
- * revision, so this is always asked) and, if revisions were taken since, whether they wrote anything it had
- * read. If so it reads its batch again (nobody else can write now) and decides again; if only the revisions
- * moved, it decides again from the same reads, numbering after them. So a racing retry still finds its mutation ids (`duplicate`), and a change made
- * meanwhile to a record the batch edits meets conflict detection, exactly as if the pushes had queued.
+ * and commit: on PostgreSQL it notes the counter unlocked, reads what its batch depends on and decides; the
+ * procedure push_batch (migrations.ts) then locks the counter, checks that nobody has since answered one of its
+ * mutation ids or written what it read, and writes and commits, in one round trip (see `#pushUnlocked`). If
+ * the check fails, it reads and decides again. So a racing retry still finds its mutation ids (`duplicate`),
+ * and a change made meanwhile to a record the batch edits meets conflict detection, exactly as if the pushes
+ * had queued.
  */
 
 /** Where attachment bytes live when not in the database (SQLite: files beside the database file). */
@@ -102,13 +102,14 @@ export interface KyselyStorageOptions {
   db: Kysely<Database>
   /** A BlobStore, or `'inline'` for the attachments table's content column (PostgreSQL: servers share no disk). */
   blobs: BlobStore | 'inline'
-  /**
-   * One writer at a time (SQLite): a push takes the counter's lock before it reads, since it would wait for
-   * the other writers anyway; reading first would only risk a write that SQLite cannot start on an old snapshot.
-   */
-  oneWriter?: boolean
   /** SQLite: its statements, prepared once by their text, for the rows a push writes (see `writeRows`). */
   prepare?: Prepare
+  /**
+   * PostgreSQL: one connection that runs every push's locked part (`push_batch`) in the order the pushes
+   * decided, so that each can number its changes after those sent before it (see `#pushUnlocked`). Without
+   * it they go through `db`: as safe, but a push that PostgreSQL serves out of that order decides again.
+   */
+  writer?: Kysely<Database>
 }
 
 /** A statement prepared once and run again with new values, in whatever transaction is open on its connection. */
@@ -128,7 +129,8 @@ function chunks<T>(items: T[]): T[][] {
   return out
 }
 
-const key = (table: string, id: string) => `${table}\u0000${id}`
+const KEY_SEPARATOR = '\u0000'
+const key = (table: string, id: string) => `${table}${KEY_SEPARATOR}${id}`
 
 function decodeRecord(row: RecordRow): StoredRecord {
   return {
@@ -255,8 +257,8 @@ async function takeRevisions(trx: Tx, count: number): Promise<number> {
 }
 
 /** The last revision committed, without locking. */
-async function counterValue(trx: Tx): Promise<number> {
-  const row = await trx.selectFrom('counter').select('value').where('id', '=', 1).executeTakeFirstOrThrow()
+async function counterValue(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('counter').select('value').where('id', '=', 1).executeTakeFirstOrThrow()
   return Number(row.value)
 }
 
@@ -355,13 +357,13 @@ async function loadRecords(trx: Tx, targets: Array<{ table: PullTable; id: strin
 }
 
 /** Adds to `found` the stored records of the keys not in `read` yet, and adds those keys to `read`. */
-async function loadMissing(trx: Tx, targets: Array<{ table: PullTable; id: string }>, found: Map<string, StoredRecord>, read: Set<string>): Promise<void> {
+async function loadMissing(db: Kysely<Database>, targets: Array<{ table: PullTable; id: string }>, found: Map<string, StoredRecord>, read: Set<string>): Promise<void> {
   const missing = [...new Map(targets.map((t) => [key(t.table, t.id), t])).entries()].filter(([k]) => !read.has(k))
   missing.forEach(([k]) => read.add(k))
   for (const part of chunks(missing.map(([, t]) => t))) {
     const idsByTable = new Map<PullTable, string[]>()
     for (const t of part) idsByTable.set(t.table, [...(idsByTable.get(t.table) ?? []), t.id])
-    const rows = await trx
+    const rows = await db
       .selectFrom('records')
       .selectAll()
       .where((eb) => eb.or([...idsByTable].map(([table, ids]) => eb.and([eb('table_name', '=', table), eb('id', 'in', ids)]))))
@@ -381,9 +383,9 @@ function placeKeys(data: Record<string, unknown>): Array<{ table: 'households' |
  * places a put's own fields name were loaded with the batch's records (`readBatch`); only those named by the
  * records edited alone are looked up here, into `records`.
  */
-async function loadPlaces(trx: Tx, mutations: Mutation[], records: Map<string, StoredRecord>, read: Set<string>): Promise<Places> {
+async function loadPlaces(db: Kysely<Database>, mutations: Mutation[], records: Map<string, StoredRecord>, read: Set<string>): Promise<Places> {
   const named = mutations.flatMap((mutation) => (mutation.kind === 'put' ? placeKeys({ ...records.get(key(mutation.table, mutation.recordId))?.data, ...mutation.fields }) : []))
-  await loadMissing(trx, named, records, read)
+  await loadMissing(db, named, records, read)
   const buildingOfHousehold = new Map<string, string>()
   const entranceOfHousehold = new Map<string, string>()
   const householdOfResident = new Map<string, string>()
@@ -419,12 +421,12 @@ function templatePrefix(communityId: string, templateId: string): string {
 }
 
 /** The newest version of each template id that the community has (another community's of the same id are theirs). */
-async function loadNewestTemplates(trx: Tx, communityId: string, templateIds: string[]): Promise<Map<string, StoredRecord>> {
+async function loadNewestTemplates(db: Kysely<Database>, communityId: string, templateIds: string[]): Promise<Map<string, StoredRecord>> {
   const newest = new Map<string, StoredRecord>()
   for (const templateId of new Set(templateIds)) {
     const prefix = templatePrefix(communityId, templateId)
     const pattern = `${prefix.replace(/[!%_]/g, '!$&')}%`
-    const rows = await trx
+    const rows = await db
       .selectFrom('records')
       .selectAll()
       .where('table_name', '=', 'templates')
@@ -450,7 +452,7 @@ function templateVersionKey(principal: MemberPrincipal, data: Record<string, unk
 
 /** The template versions a batch's inspections name, of the caller's community only (by key), by `templateRowId`; looked up into `records` as `loadPlaces` does. */
 async function loadTemplateVersions(
-  trx: Tx,
+  db: Kysely<Database>,
   principal: MemberPrincipal,
   mutations: Mutation[],
   records: Map<string, StoredRecord>,
@@ -460,7 +462,7 @@ async function loadTemplateVersions(
     if (mutation.kind !== 'put' || mutation.table !== 'inspections') return []
     return templateVersionKey(principal, { ...records.get(key(mutation.table, mutation.recordId))?.data, ...mutation.fields }) ?? []
   })
-  await loadMissing(trx, ids, records, read)
+  await loadMissing(db, ids, records, read)
   const versions = new Map<string, ChecklistTemplate>()
   for (const { table, id } of ids) {
     const record = records.get(key(table, id))
@@ -502,9 +504,9 @@ async function readableAttachments(db: Kysely<Database> | Tx, principal: Princip
  * The photos named by a batch's puts that the principal may name: those they may read, and those the server
  * does not have (naming them reveals nothing; they show as missing until uploaded).
  */
-async function loadNamablePhotos(trx: Tx, principal: MemberPrincipal, hashes: string[]): Promise<Set<string>> {
-  const namable = await readableAttachments(trx, principal, hashes)
-  const stored = await storedAttachments(trx, hashes)
+async function loadNamablePhotos(db: Kysely<Database>, principal: MemberPrincipal, hashes: string[]): Promise<Set<string>> {
+  const namable = await readableAttachments(db, principal, hashes)
+  const stored = await storedAttachments(db, hashes)
   for (const sha256 of hashes) if (!stored.has(sha256)) namable.add(sha256)
   return namable
 }
@@ -548,9 +550,9 @@ interface BatchReads {
 /**
  * The answers stored for these mutation ids; with `withCounter`, also the last revision committed, read in the
  * same statement as the first ids (a round trip less on PostgreSQL): every read of the batch is then at least
- * as new as that revision, as `changedSince` needs.
+ * as new as that revision, as push_batch's check needs.
  */
-async function loadAnswered(trx: Tx, ids: string[], withCounter: boolean): Promise<{ answered: Map<string, MutationResult>; counter: number | undefined }> {
+async function loadAnswered(db: Kysely<Database>, ids: string[], withCounter: boolean): Promise<{ answered: Map<string, MutationResult>; counter: number | undefined }> {
   const answered = new Map<string, MutationResult>()
   const parts = chunks(ids)
   let counter: number | undefined
@@ -560,7 +562,7 @@ async function loadAnswered(trx: Tx, ids: string[], withCounter: boolean): Promi
   if (withCounter) {
     const first = parts.shift()
     if (first) {
-      const rows = await trx
+      const rows = await db
         .selectFrom('counter')
         .leftJoin('mutations', (join) => join.on('mutations.mutation_id', 'in', first))
         .select(['counter.value', 'mutations.mutation_id', 'mutations.result'])
@@ -568,9 +570,9 @@ async function loadAnswered(trx: Tx, ids: string[], withCounter: boolean): Promi
         .execute()
       counter = Number(rows[0]!.value)
       found(rows)
-    } else counter = await counterValue(trx)
+    } else counter = await counterValue(db)
   }
-  for (const part of parts) found(await trx.selectFrom('mutations').select(['mutation_id', 'result']).where('mutation_id', 'in', part).execute())
+  for (const part of parts) found(await db.selectFrom('mutations').select(['mutation_id', 'result']).where('mutation_id', 'in', part).execute())
   return { answered, counter }
 }
 
@@ -578,8 +580,8 @@ async function loadAnswered(trx: Tx, ids: string[], withCounter: boolean): Promi
  * Everything stored that a batch's mutations depend on, in a few queries for the whole batch; with
  * `withCounter`, also the last revision committed (`counter`), read before the rest.
  */
-async function readBatch(trx: Tx, principal: MemberPrincipal, parsed: Array<Extract<IncomingMutation, { ok: true }>>, withCounter = false): Promise<BatchReads> {
-  const { answered, counter } = await loadAnswered(trx, [...new Set(parsed.map((m) => m.mutation.mutationId))], withCounter)
+async function readBatch(db: Kysely<Database>, principal: MemberPrincipal, parsed: Array<Extract<IncomingMutation, { ok: true }>>, withCounter = false): Promise<BatchReads> {
+  const { answered, counter } = await loadAnswered(db, [...new Set(parsed.map((m) => m.mutation.mutationId))], withCounter)
   const fresh = parsed.filter((m) => !answered.has(m.mutation.mutationId)).map((m) => m.mutation)
   const keys = new Set<string>()
   // One statement for the records the batch names and, from its puts' own fields, their places and template
@@ -590,13 +592,13 @@ async function readBatch(trx: Tx, principal: MemberPrincipal, parsed: Array<Extr
     ...(m.kind === 'put' && m.table === 'inspections' ? [templateVersionKey(principal, m.fields)].filter((t) => t !== undefined) : []),
   ])
   const records = new Map<string, StoredRecord>()
-  await loadMissing(trx, named, records, keys)
+  await loadMissing(db, named, records, keys)
   const published = fresh.flatMap((m) => (m.kind === 'template.publish' ? [m.template.id] : []))
-  const templates = await loadNewestTemplates(trx, principal.communityId, published)
-  const places = await loadPlaces(trx, fresh, records, keys)
-  const templateVersions = await loadTemplateVersions(trx, principal, fresh, records, keys)
+  const templates = await loadNewestTemplates(db, principal.communityId, published)
+  const places = await loadPlaces(db, fresh, records, keys)
+  const templateVersions = await loadTemplateVersions(db, principal, fresh, records, keys)
   const hashes = photosNamed(fresh)
-  const namablePhotos = await loadNamablePhotos(trx, principal, hashes)
+  const namablePhotos = await loadNamablePhotos(db, principal, hashes)
   const assigneeIds = fresh.flatMap((m) => (m.kind === 'issue.assign' && m.assignee !== null ? [m.assignee] : []))
   // An assignee's name card is rewritten whenever the account changes.
   assigneeIds.forEach((id) => keys.add(key('users', id)))
@@ -610,38 +612,11 @@ async function readBatch(trx: Tx, principal: MemberPrincipal, parsed: Array<Extr
     templateVersions,
     namablePhotos,
     unnamablePhotos: hashes.some((sha256) => !namablePhotos.has(sha256)),
-    assignees: await loadAssignees(trx, assigneeIds),
-    pairings: await mentorships.loadPairings(trx, fresh.flatMap((m) => notedPairing(m, records) ?? [])),
+    assignees: await loadAssignees(db, assigneeIds),
+    pairings: await mentorships.loadPairings(db, fresh.flatMap((m) => notedPairing(m, records) ?? [])),
     keys,
     templatePrefixes: published.map((id) => templatePrefix(principal.communityId, id)),
   }
-}
-
-/**
- * Whether the pushes committed since the batch was read changed what it read: answered one of its mutations
- * (a push that only refuses takes no revision, so this is always asked), or, when revisions `seen`+1 to
- * `last` were taken, wrote a record it looked up, a version of a template it publishes, or (when it names a
- * photo it may not name) anything, since a record of another building may have named that photo. Also whether
- * the office has ended a pairing the batch's notes name.
- */
-async function changedSince(trx: Tx, seen: number, last: number, reads: BatchReads): Promise<boolean> {
-  // Ending a pairing takes no revision, but the counter's lock (see endMentorship).
-  if (await mentorships.anyEnded(trx, reads.pairings)) return true
-  // Its mutation ids and the records written since, in one statement (a round trip on PostgreSQL): an answered
-  // id comes back under `mutations`, which is no record table.
-  const answered = (ids: string[]) =>
-    trx.selectFrom('mutations').select([sql<string>`'mutations'`.as('table_name'), 'mutation_id as id']).where('mutation_id', 'in', ids)
-  const [first, ...rest] = chunks(reads.fresh)
-  const written = trx.selectFrom('records').select([sql<string>`table_name`.as('table_name'), 'id']).where('rev', '>', seen)
-  const rows = last === seen ? (first ? await answered(first).limit(1).execute() : []) : await (first ? written.unionAll(answered(first)) : written).execute()
-  if (rows.some((row) => row.table_name === 'mutations')) return true
-  for (const part of rest) if ((await answered(part).limit(1).execute()).length > 0) return true
-  if (rows.length > 0 && reads.unnamablePhotos) return true
-  return rows.some(
-    (row) =>
-      reads.keys.has(key(row.table_name, row.id)) ||
-      (row.table_name === 'templates' && reads.templatePrefixes.some((prefix) => row.id.startsWith(prefix))),
-  )
 }
 
 interface DecidedBatch {
@@ -706,17 +681,41 @@ function decideBatch(principal: MemberPrincipal, mutations: IncomingMutation[], 
   return { results, writes: [...writes.values()], recorded, rev }
 }
 
+/** The rows that keep a batch's answers, so that a retry of its mutations is answered as they were. */
+function answerRows(principal: MemberPrincipal, batch: DecidedBatch, now: Date): RowWrite {
+  const rows = batch.recorded.map((r) => ({
+    mutation_id: r.mutationId,
+    device_id: principal.deviceId,
+    user_id: principal.userId,
+    device_seq: r.deviceSeq,
+    result: JSON.stringify(r.result),
+    created_at: now.toISOString(),
+  }))
+  return { table: 'mutations', rows }
+}
+
+/** How often a PostgreSQL push reads and decides unlocked before it takes the lock first (see `#pushUnlocked`). */
+const UNLOCKED_ATTEMPTS = 3
+
 export class KyselyStorage implements Storage {
   readonly #db: Kysely<Database>
   readonly #blobs: BlobStore | 'inline'
+  /**
+   * One writer at a time (SQLite): a push takes the counter's lock before it reads, since it would wait for
+   * the other writers anyway; reading first would only risk a write that SQLite cannot start on an old snapshot.
+   */
   readonly #oneWriter: boolean
+  readonly #writer: Kysely<Database>
+  /** PostgreSQL: the revision the counter stands at once the pushes sent to `#writer` are written. */
+  #counterAfter = 0
   /** How a push writes its rows fastest on this engine (see `writeRows`); SQLite runs no INSERT inside WITH. */
   readonly #pushWrites: Prepare | 'together' | 'apart'
 
   constructor(options: KyselyStorageOptions) {
     this.#db = options.db
     this.#blobs = options.blobs
-    this.#oneWriter = options.oneWriter ?? false
+    this.#oneWriter = field.isSqlite(options.db)
+    this.#writer = options.writer ?? options.db
     this.#pushWrites = options.prepare ?? (field.isSqlite(options.db) ? 'apart' : 'together')
   }
 
@@ -725,6 +724,7 @@ export class KyselyStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    if (this.#writer !== this.#db) await this.#writer.destroy()
     await this.#db.destroy()
   }
 
@@ -1010,36 +1010,48 @@ export class KyselyStorage implements Storage {
   }
 
   async push(principal: MemberPrincipal, mutations: IncomingMutation[], now: Date): Promise<MutationResult[]> {
-    const at = now.toISOString()
     const parsed = mutations.flatMap((m) => (m.ok ? [m] : []))
+    if (!this.#oneWriter) {
+      const written = await this.#pushUnlocked(principal, mutations, parsed, now)
+      if (written) return written
+    }
+    // Lock first, then read and decide: SQLite's one writer, and a PostgreSQL batch that others kept changing.
     return this.#db.transaction().execute(async (trx) => {
-      // Decided first from what is committed, unlocked; then revisions are taken under the counter's lock,
-      // held only for the writes and the commit (see "Revisions and the pull cursor" above).
-      const early = this.#oneWriter ? await lockCounter(trx) : undefined
-      let reads = await readBatch(trx, principal, parsed, early === undefined)
-      const seen = early ?? reads.counter!
-      let batch = decideBatch(principal, mutations, reads, seen, now)
-      const wanted = early === undefined ? batch.rev - seen : 0
-      const last = early ?? (await takeRevisions(trx, wanted))
-      // Others may have committed meanwhile: if they changed what this batch read, read it again (now nobody
-      // else can), and number its changes after theirs.
-      if (early === undefined && (await changedSince(trx, seen, last, reads))) {
-        reads = await readBatch(trx, principal, parsed)
-        batch = decideBatch(principal, mutations, reads, last, now)
-      } else if (last !== seen) batch = decideBatch(principal, mutations, reads, last, now)
-      const answers = batch.recorded.map((r) => ({
-        mutation_id: r.mutationId,
-        device_id: principal.deviceId,
-        user_id: principal.userId,
-        device_seq: r.deviceSeq,
-        result: JSON.stringify(r.result),
-        created_at: at,
-      }))
-      await writeRows(trx, [...recordWrites(batch.writes, at), { table: 'mutations', rows: answers }], this.#pushWrites)
-      // Deciding again may have wanted other revisions than it took.
-      if (batch.rev !== last + wanted) await advanceCounter(trx, batch.rev)
+      const last = await lockCounter(trx)
+      const batch = decideBatch(principal, mutations, await readBatch(trx, principal, parsed), last, now)
+      await writeRows(trx, [...recordWrites(batch.writes, now.toISOString()), answerRows(principal, batch, now)], this.#pushWrites)
+      if (batch.rev !== last) await advanceCounter(trx, batch.rev)
       return batch.results
     })
+  }
+
+  /**
+   * PostgreSQL: reads and decides the batch unlocked, from what is committed, numbering its changes after the
+   * revision the counter will stand at when its turn comes (`#counterAfter`); the procedure `push_batch` then
+   * checks under the counter's lock that what it read still holds and writes and commits it, in one round trip.
+   * Undefined when it did not hold after a few tries: the batch is then written lock-first.
+   */
+  async #pushUnlocked(principal: MemberPrincipal, mutations: IncomingMutation[], parsed: Array<Extract<IncomingMutation, { ok: true }>>, now: Date): Promise<MutationResult[] | undefined> {
+    const at = now.toISOString()
+    for (let attempt = 0; attempt < UNLOCKED_ATTEMPTS; attempt++) {
+      const reads = await this.#db.connection().execute((db) => readBatch(db, principal, parsed, true))
+      const seen = reads.counter!
+      const expected = Math.max(seen, this.#counterAfter)
+      const batch = decideBatch(principal, mutations, reads, expected, now)
+      // The pushes after this one number their changes after its own: `#writer` runs them in this order.
+      this.#counterAfter = batch.rev
+      const [records, refs] = recordWrites(batch.writes, at)
+      const keys = [...reads.keys].map((k) => k.split(KEY_SEPARATOR))
+      const lasting = [...reads.pairings.values()].filter(({ pairing }) => pairing.endedAt === null).map(({ pairing }) => pairing.id)
+      const { rows } = await sql<{ written: boolean; counter_value: number }>`call push_batch(${seen}, ${expected}, ${batch.rev - expected},
+        ${reads.fresh}, ${keys.map(([table]) => table)}, ${keys.map(([, id]) => id)}, ${reads.templatePrefixes}, ${reads.unnamablePhotos}, ${lasting},
+        ${JSON.stringify(records!.rows)}, ${JSON.stringify(refs!.rows)}, ${JSON.stringify(answerRows(principal, batch, now).rows)})`.execute(this.#writer)
+      if (rows[0]!.written) return batch.results
+      // Others wrote what it read, or took revisions this process did not foresee: the pushes decided from here
+      // on number after where the counter stood.
+      this.#counterAfter = rows[0]!.counter_value
+    }
+    return undefined
   }
 
   async pull(principal: Principal, afterRev: number, limit: number, skipEchoes = false): Promise<PullPage> {
@@ -1415,10 +1427,10 @@ async function insertBuildings(trx: Tx, userId: string, buildingIds: string[]): 
 }
 
 /** What issue.assign needs to know of the users a batch names as assignees. */
-async function loadAssignees(trx: Tx, ids: string[]): Promise<Map<string, Pick<UserRecord, 'role' | 'communityId' | 'disabled'>>> {
+async function loadAssignees(db: Kysely<Database>, ids: string[]): Promise<Map<string, Pick<UserRecord, 'role' | 'communityId' | 'disabled'>>> {
   const users = new Map<string, Pick<UserRecord, 'role' | 'communityId' | 'disabled'>>()
   for (const part of chunks([...new Set(ids)])) {
-    const rows = await trx.selectFrom('users').select(['id', 'role', 'community_id', 'disabled']).where('id', 'in', part).execute()
+    const rows = await db.selectFrom('users').select(['id', 'role', 'community_id', 'disabled']).where('id', 'in', part).execute()
     for (const row of rows) users.set(row.id, { role: row.role, communityId: row.community_id, disabled: Boolean(row.disabled) })
   }
   return users

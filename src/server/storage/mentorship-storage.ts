@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import type { Mentorship, MentorshipRow, PullTable } from '@/domain'
 import type { Database, MentorshipsTable } from './schema'
 
@@ -81,7 +81,7 @@ export async function createMentorship(db: Kysely<Database>, pairing: Mentorship
 /**
  * Ends a pairing that lasts, at once (two offices ending it together end it once); undefined when it had ended.
  * The storage runs it under the revision counter's lock, as a push's writes do, so that a push either commits its
- * notes before the end or sees the end under that lock (`anyEnded`) and decides again.
+ * notes before the end or sees the end under that lock (the procedure `push_batch`, migrations.ts) and decides again.
  */
 export async function endMentorship(db: Kysely<Database>, id: string, at: string, by: string): Promise<Mentorship | undefined> {
   const result = await db.updateTable('mentorships').set({ ended_at: at, ended_by: by }).where('id', '=', id).where('ended_at', 'is', null).executeTakeFirst()
@@ -121,11 +121,11 @@ export async function buildingRecords(
 }
 
 /** What a push needs of the pairings its mentor's notes name: each pairing, and its mentee's buildings now. */
-export async function loadPairings(trx: Transaction<Database>, ids: string[]): Promise<Map<string, { pairing: Mentorship; menteeBuildings: Set<string> }>> {
+export async function loadPairings(db: Kysely<Database>, ids: string[]): Promise<Map<string, { pairing: Mentorship; menteeBuildings: Set<string> }>> {
   const found = new Map<string, { pairing: Mentorship; menteeBuildings: Set<string> }>()
   const unique = [...new Set(ids)]
   for (let i = 0; i < unique.length; i += CHUNK) {
-    const rows = await trx
+    const rows = await db
       .selectFrom('mentorships')
       .selectAll()
       .where('id', 'in', unique.slice(i, i + CHUNK))
@@ -136,7 +136,7 @@ export async function loadPairings(trx: Transaction<Database>, ids: string[]): P
   for (const { pairing, menteeBuildings } of found.values()) byMentee.set(pairing.menteeId, [...(byMentee.get(pairing.menteeId) ?? []), menteeBuildings])
   const mentees = [...byMentee.keys()]
   for (let i = 0; i < mentees.length; i += CHUNK) {
-    const links = await trx
+    const links = await db
       .selectFrom('user_buildings')
       .selectAll()
       .where('user_id', 'in', mentees.slice(i, i + CHUNK))
@@ -144,20 +144,4 @@ export async function loadPairings(trx: Transaction<Database>, ids: string[]): P
     for (const link of links) byMentee.get(link.user_id)?.forEach((buildings) => buildings.add(link.building_id))
   }
   return found
-}
-
-/** Whether a pairing a push read as lasting has ended since; asked under the revision counter's lock. */
-export async function anyEnded(trx: Transaction<Database>, read: ReadonlyMap<string, { pairing: Mentorship }>): Promise<boolean> {
-  const lasting = [...read.values()].filter(({ pairing }) => pairing.endedAt === null).map(({ pairing }) => pairing.id)
-  for (let i = 0; i < lasting.length; i += CHUNK) {
-    const ended = await trx
-      .selectFrom('mentorships')
-      .select('id')
-      .where('id', 'in', lasting.slice(i, i + CHUNK))
-      .where('ended_at', 'is not', null)
-      .limit(1)
-      .execute()
-    if (ended.length > 0) return true
-  }
-  return false
 }

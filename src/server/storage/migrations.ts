@@ -350,7 +350,62 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('canvass_links_canvass_id').on('canvass_links').columns(['canvass_id', 'id']).execute()
     },
   },
+  '0022-push-batch': {
+    // PostgreSQL: a push's locked part in one round trip (KyselyStorage's push; docs/sync-protocol.md). SQLite has
+    // one writer at a time and no procedures: nothing to do.
+    async up(db: Kysely<unknown>) {
+      if (db.getExecutor().adapter instanceof SqliteAdapter) return
+      await sql.raw(PUSH_BATCH).execute(db)
+    },
+  },
 }
+
+/**
+ * Writes a push's rows, decided unlocked from what was committed at revision `seen` and numbered after `expected`,
+ * if they still hold: under the counter's lock, it asks whether what the batch read has changed since `seen` (one
+ * of its mutation ids answered, a pairing its notes name ended, or, when revisions were taken, a record it looked
+ * up, a version of a template it publishes, or with `any_write` anything written). If not, and the counter stands
+ * at `expected`, it writes the rows, takes the revisions and commits; else it rolls back and answers where the
+ * counter stood. A procedure, called outside any transaction, so that it can commit: the counter's lock is held
+ * for these statements and the commit's flush alone, never across a round trip to the server. Each statement
+ * takes a fresh snapshot (read committed), so the check sees what was committed before the lock was granted.
+ * Records are replaced by deleting and inserting whole rows, so that a column added to `records` needs no change.
+ */
+const PUSH_BATCH = `
+create procedure push_batch(
+  seen bigint, expected bigint, taken bigint,
+  fresh text[], read_tables text[], read_ids text[], template_prefixes text[], any_write boolean, pairings text[],
+  record_rows json, ref_rows json, answer_rows json,
+  inout written boolean default null, inout counter_value bigint default null)
+language plpgsql as $$
+declare
+  replaced record;
+begin
+  update counter set value = value + taken where id = 1 returning value - taken into counter_value;
+  -- Each question its own subquery, so that each is planned along its own index.
+  written := counter_value = expected
+    and not exists (select 1 from mutations where mutation_id = any (fresh))
+    and not exists (select 1 from mentorships where id = any (pairings) and ended_at is not null);
+  if written and counter_value > seen then
+    written := not exists (select 1 from unnest(read_tables, read_ids) k (table_name, id) join records r using (table_name, id) where r.rev > seen)
+      and not (any_write and exists (select 1 from records r where r.rev > seen))
+      and not (cardinality(template_prefixes) > 0 and exists (
+        select 1 from records r where r.rev > seen and r.table_name = 'templates' and exists (select 1 from unnest(template_prefixes) p where starts_with(r.id, p))));
+  end if;
+  if not written then
+    rollback;
+    return;
+  end if;
+  -- Row by row along the primary key: a join with the rows would be planned once for every size of batch and
+  -- table, and PostgreSQL's guess of 100 rows from the function makes it scan the whole table.
+  for replaced in select n.table_name, n.id from json_populate_recordset(null::records, record_rows) n loop
+    delete from records r where r.table_name = replaced.table_name and r.id = replaced.id;
+  end loop;
+  insert into records select * from json_populate_recordset(null::records, record_rows);
+  insert into attachment_refs select * from json_populate_recordset(null::attachment_refs, ref_rows) on conflict do nothing;
+  insert into mutations select * from json_populate_recordset(null::mutations, answer_rows);
+  commit;
+end $$`
 
 /**
  * Runs a migration's work as one transaction, so that an interrupted one leaves the database as it was and

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, type KyselyConfig } from 'kysely'
+import { Kysely, PostgresDialect, type KyselyConfig, type PostgresPool } from 'kysely'
 import pg from 'pg'
 import { KyselyStorage, type BlobStore } from './kysely-storage'
 import type { Database } from './schema'
@@ -11,6 +11,39 @@ const types = {
 }
 
 /**
+ * One connection in pipeline mode, as a pool that hands it to every query at once: each query is sent as soon as
+ * it is made, in order, without waiting for the answers before it, so PostgreSQL starts the next one as soon as
+ * the last is done, not when this server's event loop gets round to sending it. A connection that fails is
+ * replaced at the next query.
+ */
+function pipelined(config: pg.ClientConfig): PostgresPool {
+  let opening: Promise<pg.Client> | undefined
+  const open = () => {
+    const client = new pg.Client({ ...config, pipeline: true })
+    const opened = client.connect().then(() => client)
+    const forget = () => {
+      if (opening === opened) opening = undefined
+    }
+    // Unheard, an 'error' would end the process; the queries in flight fail on their own.
+    client.on('error', forget)
+    client.on('end', forget)
+    opened.catch(forget)
+    return opened
+  }
+  return {
+    async connect() {
+      const client = await (opening ??= open())
+      return Object.assign(client, { release() {} })
+    },
+    async end() {
+      const client = await opening?.catch(() => undefined)
+      opening = undefined
+      await client?.end()
+    },
+  }
+}
+
+/**
  * The PostgreSQL engine: a connection pool; attachments live in the database (servers share no disk) unless `blobs`
  * keeps them. `log` sees every statement Kysely runs (tests/integration/query-plans.test.ts EXPLAINs them).
  */
@@ -20,5 +53,9 @@ export function openPostgresStorage({ url, maxConnections = 10, blobs, log }: { 
   // process. The pool replaces the connection, and the next query reports any lasting trouble.
   pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log })
-  return new KyselyStorage({ db, blobs: blobs ?? 'inline' })
+  // Pushes write through a connection of their own, in the order they decided (KyselyStorage's push). It runs
+  // push_batch alone, whose every lookup is by key: the plans it keeps for the session are made while the tables
+  // are small, and without seqscan off would read the mutations table whole as it grows.
+  const writer = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pipelined({ connectionString: url, types, options: '-c enable_seqscan=off' }) }), log })
+  return new KyselyStorage({ db, writer, blobs: blobs ?? 'inline' })
 }

@@ -79,5 +79,5 @@ export function openSqliteStorage({ dataDir, blobs }: { dataDir: string; blobs?:
   database.pragma('foreign_keys = ON')
   const prepare = keptStatements(database)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: { prepare, close: () => database.close() } }) })
-  return new KyselyStorage({ db, blobs: blobs ?? diskBlobs(attachments), oneWriter: true, prepare })
+  return new KyselyStorage({ db, blobs: blobs ?? diskBlobs(attachments), prepare })
 }
