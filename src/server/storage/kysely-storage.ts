@@ -242,18 +242,8 @@ async function loadRoster(db: Kysely<Database> | Tx, communityId: string): Promi
 
 /** Locks the counter row until the transaction ends and returns the last revision handed out. */
 async function lockCounter(trx: Tx): Promise<number> {
-  return takeRevisions(trx, 0)
-}
-
-/** Locks the counter row until the transaction ends, takes `count` revisions and returns the last one before them. */
-async function takeRevisions(trx: Tx, count: number): Promise<number> {
-  const row = await trx
-    .updateTable('counter')
-    .set((eb) => ({ value: eb('value', '+', count) }))
-    .where('id', '=', 1)
-    .returning('value')
-    .executeTakeFirstOrThrow()
-  return Number(row.value) - count
+  const row = await trx.updateTable('counter').set((eb) => ({ value: eb('value', '+', 0) })).where('id', '=', 1).returning('value').executeTakeFirstOrThrow()
+  return Number(row.value)
 }
 
 /** The last revision committed, without locking. */
@@ -708,6 +698,8 @@ export class KyselyStorage implements Storage {
   readonly #writer: Kysely<Database>
   /** PostgreSQL: the revision the counter stands at once the pushes sent to `#writer` are written. */
   #counterAfter = 0
+  /** PostgreSQL: how many pushes were sent to `#writer`; only the answer to the last one sent may set `#counterAfter` back. */
+  #sent = 0
   /** How a push writes its rows fastest on this engine (see `writeRows`); SQLite runs no INSERT inside WITH. */
   readonly #pushWrites: Prepare | 'together' | 'apart'
 
@@ -1040,16 +1032,18 @@ export class KyselyStorage implements Storage {
       const batch = decideBatch(principal, mutations, reads, expected, now)
       // The pushes after this one number their changes after its own: `#writer` runs them in this order.
       this.#counterAfter = batch.rev
-      const [records, refs] = recordWrites(batch.writes, at)
+      const ticket = ++this.#sent
+      const [records, refs] = recordWrites(batch.writes, at).map((write) => JSON.stringify(write.rows))
       const keys = [...reads.keys].map((k) => k.split(KEY_SEPARATOR))
       const lasting = [...reads.pairings.values()].filter(({ pairing }) => pairing.endedAt === null).map(({ pairing }) => pairing.id)
       const { rows } = await sql<{ written: boolean; counter_value: number }>`call push_batch(${seen}, ${expected}, ${batch.rev - expected},
         ${reads.fresh}, ${keys.map(([table]) => table)}, ${keys.map(([, id]) => id)}, ${reads.templatePrefixes}, ${reads.unnamablePhotos}, ${lasting},
-        ${JSON.stringify(records!.rows)}, ${JSON.stringify(refs!.rows)}, ${JSON.stringify(answerRows(principal, batch, now).rows)})`.execute(this.#writer)
+        ${records}, ${refs}, ${JSON.stringify(answerRows(principal, batch, now).rows)})`.execute(this.#writer)
       if (rows[0]!.written) return batch.results
       // Others wrote what it read, or took revisions this process did not foresee: the pushes decided from here
-      // on number after where the counter stood.
-      this.#counterAfter = rows[0]!.counter_value
+      // on number after where the counter stood. Not when pushes were sent since: they number after this one's
+      // guess, fail the same way, and the last of them sets it (an older answer would undercut a push about to commit).
+      if (ticket === this.#sent) this.#counterAfter = rows[0]!.counter_value
     }
     return undefined
   }

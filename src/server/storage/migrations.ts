@@ -369,10 +369,11 @@ export const MIGRATIONS: Record<string, Migration> = {
  * counter stood. A procedure, called outside any transaction, so that it can commit: the counter's lock is held
  * for these statements and the commit's flush alone, never across a round trip to the server. Each statement
  * takes a fresh snapshot (read committed), so the check sees what was committed before the lock was granted.
- * Records are replaced by deleting and inserting whole rows, so that a column added to `records` needs no change.
+ * Records are replaced by deleting and inserting whole rows: every column comes from the row `encodeRecord` makes,
+ * and one it leaves out is written NULL, not its default.
  */
 const PUSH_BATCH = `
-create procedure push_batch(
+create or replace procedure push_batch(
   seen bigint, expected bigint, taken bigint,
   fresh text[], read_tables text[], read_ids text[], template_prefixes text[], any_write boolean, pairings text[],
   record_rows json, ref_rows json, answer_rows json,
@@ -381,7 +382,7 @@ language plpgsql as $$
 declare
   replaced record;
 begin
-  update counter set value = value + taken where id = 1 returning value - taken into counter_value;
+  update counter set value = value + taken where id = 1 returning value - taken into strict counter_value;
   -- Each question its own subquery, so that each is planned along its own index.
   written := counter_value = expected
     and not exists (select 1 from mutations where mutation_id = any (fresh))
@@ -392,7 +393,7 @@ begin
       and not (cardinality(template_prefixes) > 0 and exists (
         select 1 from records r where r.rev > seen and r.table_name = 'templates' and exists (select 1 from unnest(template_prefixes) p where starts_with(r.id, p))));
   end if;
-  if not written then
+  if written is not true then
     rollback;
     return;
   end if;

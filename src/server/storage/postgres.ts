@@ -16,16 +16,24 @@ const types = {
  * the last is done, not when this server's event loop gets round to sending it. A connection that fails is
  * replaced at the next query.
  */
-function pipelined(config: pg.ClientConfig): PostgresPool {
+function pipelined(config: pg.ClientConfig, setUp: string): PostgresPool {
   let opening: Promise<pg.Client> | undefined
   const open = () => {
     const client = new pg.Client({ ...config, pipeline: true })
-    const opened = client.connect().then(() => client)
+    // Set by a statement, not by the startup's `options`, which a connection string's own options or a pooler drop.
+    const opened = client
+      .connect()
+      .then(() => client.query(setUp))
+      .then(() => client)
     const forget = () => {
       if (opening === opened) opening = undefined
     }
-    // Unheard, an 'error' would end the process; the queries in flight fail on their own.
-    client.on('error', forget)
+    // Unheard, an 'error' would end the process; the queries in flight fail on their own, and the socket is closed
+    // so that no backend is left behind.
+    client.on('error', () => {
+      forget()
+      client.end().catch(() => {})
+    })
     client.on('end', forget)
     opened.catch(forget)
     return opened
@@ -56,6 +64,6 @@ export function openPostgresStorage({ url, maxConnections = 10, blobs, log }: { 
   // Pushes write through a connection of their own, in the order they decided (KyselyStorage's push). It runs
   // push_batch alone, whose every lookup is by key: the plans it keeps for the session are made while the tables
   // are small, and without seqscan off would read the mutations table whole as it grows.
-  const writer = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pipelined({ connectionString: url, types, options: '-c enable_seqscan=off' }) }), log })
+  const writer = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pipelined({ connectionString: url, types }, 'set enable_seqscan = off') }), log })
   return new KyselyStorage({ db, writer, blobs: blobs ?? 'inline' })
 }
