@@ -2,6 +2,7 @@ import { createPinia } from 'pinia'
 import { createApp, watch, watchEffect } from 'vue'
 import App from './App.vue'
 import { db } from './db/database'
+import { firstAnswers } from './db/live'
 import { isPublicPage } from './features/canvass-link/public-path'
 import { createAppI18n } from './i18n'
 import { registerServiceWorker } from './pwa/register'
@@ -84,15 +85,15 @@ function startLeaderApp() {
   )
 
   // Once the phone is open — no PIN to choose or type — the demo goes in (on a phone nobody signed in on) and
-  // automatic sync starts, once the first screen is whole and the phone idle: in tasks of their own, not in the
-  // long one of the first render, and not competing with the first screen's reads. The engine loads with its
-  // first run.
+  // automatic sync starts, once the first screen is whole, its reads answered and the phone idle: in tasks of
+  // their own, not in the long one of the first render, and not competing with the first screen's reads. The
+  // engine loads with its first run.
   const opened = watch(
     () => lock.state,
     (state) => {
       if (state === 'checking' || state === 'setup' || state === 'locked') return
       queueMicrotask(() => opened())
-      void firstScreenWhole.then(whenIdle).then(() => {
+      void firstScreenWhole.then(firstAnswers).then(whenIdle).then(() => {
         if (state === 'none') {
           void import('./db/seed')
             .then(({ seedDemoIfEmpty }) => seedDemoIfEmpty(db))

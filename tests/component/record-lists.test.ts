@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { VueWrapper } from '@vue/test-utils'
 import { uuidv7, type RecordMeta } from '@/domain'
 import { db } from '@/app/db/database'
+import { queries } from '@/app/db/read'
 import { seedDemoIfEmpty } from '@/app/db/seed'
 import InspectionList from '@/app/features/inspections/InspectionList.vue'
 import IssueList from '@/app/features/issues/IssueList.vue'
@@ -41,7 +42,8 @@ describe('long lists', () => {
     const rows = () => wrapper.findAll('.visit-item').length
 
     await vi.waitFor(() => expect(rows()).toBe(50))
-    expect(wrapper.find('.list-count').text()).toBe('共 120 条')
+    // The count is read once the first rows are in.
+    await vi.waitFor(() => expect(wrapper.find('.list-count').text()).toBe('共 120 条'))
     expect(wrapper.find('.list-end__more').text()).toBe('还有 70 条，点这里看')
     expect(await scrollToEnd(wrapper, rows, 120)).toBe(3)
     expect(wrapper.findAll('.visit-item time').at(-1)?.attributes('datetime')).toBe(meta(0).at)
@@ -58,6 +60,7 @@ describe('long lists', () => {
     const { wrapper, router } = await mountWithApp(VisitList, { route: '/visits' })
     const rows = () => wrapper.findAll('.visit-item').length
     await vi.waitFor(() => expect(rows()).toBe(50))
+    await vi.waitFor(() => expect(wrapper.find('.list-end__more').exists()).toBe(true))
     await wrapper.find('.list-end__more').trigger('click')
     await vi.waitFor(() => expect(rows()).toBe(100))
 
@@ -67,6 +70,28 @@ describe('long lists', () => {
     await vi.waitFor(() => expect(wrapper.find('.list-count').text()).toBe('共 65 条'))
     expect(rows()).toBe(50)
     expect(await scrollToEnd(wrapper, rows, 65)).toBe(2)
+  })
+
+  // IndexedDB counts by walking every record (tens of ms for 10,000 visits): the rows do not wait for it.
+  it('show the first visits before their count is in, on the count\'s line kept empty meanwhile', async () => {
+    await db.visits.bulkAdd(range(60).map((n) => ({ ...meta(n), ...visitFields({ visitedAt: meta(n).at }) })))
+    let counted!: () => void
+    const counting = new Promise<void>((resolve) => (counted = resolve))
+    const count = queries.visitCount
+    const held = vi.spyOn(queries, 'visitCount').mockImplementation((filter) => counting.then(() => count(filter)))
+    try {
+      const { wrapper } = await mountWithApp(VisitList, { route: '/visits' })
+      const rows = () => wrapper.findAll('.visit-item').length
+      await vi.waitFor(() => expect(rows()).toBe(50))
+      expect(wrapper.find('.list-count').exists()).toBe(true)
+      expect(wrapper.find('.list-count').text()).toBe('')
+      expect(wrapper.find('.list-end').exists()).toBe(false)
+      counted()
+      await vi.waitFor(() => expect(wrapper.find('.list-count').text()).toBe('共 60 条'))
+      expect(wrapper.find('.list-end__more').text()).toBe('还有 10 条，点这里看')
+    } finally {
+      held.mockRestore()
+    }
   })
 
   it('show every issue report and every inspection, with their counts', async () => {

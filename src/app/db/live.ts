@@ -20,6 +20,18 @@ export function holding<T>(query: () => Promise<T> | T, hold: () => Promise<bool
   }
 }
 
+/** The first answers of live queries still to come (see `firstAnswers`). */
+const unanswered = new Set<Promise<void>>()
+
+/**
+ * Resolves once every live query started so far has given its first answer (or failed, or gone with its screen):
+ * work that can wait (the demo's seed check, sync's start: src/app/main.ts) then no longer competes with the
+ * first screen's reads in IndexedDB, which runs one request at a time, while the main thread idles.
+ */
+export async function firstAnswers(): Promise<void> {
+  while (unanswered.size) await Promise.all([...unanswered])
+}
+
 /**
  * A Dexie live query as a Vue ref: re-runs whenever the tables it read change (in this tab or another),
  * and whenever one of `sources` changes. `undefined` until the first result: lists show nothing rather
@@ -28,17 +40,30 @@ export function holding<T>(query: () => Promise<T> | T, hold: () => Promise<bool
 export function useLiveQuery<T>(query: () => Promise<T> | T, sources: WatchSource[] = [], { hold }: LiveQueryOptions = {}): ShallowRef<T | undefined> {
   const result = shallowRef<T>()
   let subscription: { unsubscribe(): void } | undefined
+  let answered!: () => void
+  const first = new Promise<void>((resolve) => (answered = resolve))
+  unanswered.add(first)
+  void first.then(() => unanswered.delete(first))
 
   const start = () => {
     subscription?.unsubscribe()
     subscription = liveQuery(hold ? holding(query, hold) : query).subscribe({
-      next: (value) => (result.value = value),
-      error: (error) => console.error('live query failed', error),
+      next: (value) => {
+        result.value = value
+        answered()
+      },
+      error: (error) => {
+        console.error('live query failed', error)
+        answered()
+      },
     })
   }
 
   start()
   if (sources.length) watch(sources, start)
-  onScopeDispose(() => subscription?.unsubscribe())
+  onScopeDispose(() => {
+    subscription?.unsubscribe()
+    answered()
+  })
   return result
 }

@@ -162,6 +162,8 @@ export function createQueries(db: DoorstepDatabase) {
     community: (id: string) => db.communities.get(id),
     buildings: () => db.buildings.toArray().then((all) => all.sort((a, b) => a.address.localeCompare(b.address, 'zh-CN'))),
     building: (id: string) => db.buildings.get(id),
+    /** Buildings by id, in one transaction (undefined where this phone has none). */
+    buildingsById: (ids: string[]) => db.buildings.bulkGet(ids),
     households: (buildingId: string) =>
       db.households
         .where('buildingId')
@@ -169,6 +171,8 @@ export function createQueries(db: DoorstepDatabase) {
         .toArray()
         .then((all) => all.sort((a, b) => a.floor - b.floor || a.unit.localeCompare(b.unit))),
     household: (id: string) => db.households.get(id),
+    /** Households by id, in one transaction (undefined where this phone has none). */
+    householdsById: (ids: string[]) => db.households.bulkGet(ids),
     /** Every household and resident on this device: an office's whole community, for its tables. */
     allHouseholds: () => db.households.toArray(),
     allResidents: () => db.residents.toArray(),

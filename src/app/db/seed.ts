@@ -9,6 +9,9 @@ import type { DoorstepDatabase } from './database'
  * tests/unit/domain/demo.test.ts holds them to what the schemas accept.
  */
 export async function seedDemoIfEmpty(db: DoorstepDatabase, now = new Date()): Promise<boolean> {
+  // Every start asks, and nearly always the answer is no: a read, not a readwrite transaction, which would hold
+  // the first screen's reads of buildings and households behind it until it commits.
+  if (await db.meta.get('seededAt')) return false
   return db.transaction('rw', [db.meta, db.communities, db.grids, db.buildings, db.households, db.residents, db.templates], async () => {
     if (await db.meta.get('seededAt')) return false
     await db.communities.bulkPut([demo.demoCommunity])

@@ -11,13 +11,13 @@ export const placeLabel = (place: Place | undefined) => (place ? `${place.addres
 
 /**
  * The place of each household, for lists of visits and follow-ups. Reads through `queries` only, so a
- * live query that calls it re-runs when a building or household changes.
+ * live query that calls it re-runs when a building or household changes; one transaction per table, not one
+ * per household (a list's first page names dozens).
  */
 export async function householdPlaces(householdIds: string[]): Promise<Map<string, Place>> {
-  const ids = [...new Set(householdIds)]
-  const households = await Promise.all(ids.map((id) => queries.household(id)))
+  const households = await queries.householdsById([...new Set(householdIds)])
   const buildingIds = [...new Set(households.flatMap((h) => (h ? [h.buildingId] : [])))]
-  const buildings = new Map((await Promise.all(buildingIds.map((id) => queries.building(id)))).flatMap((b) => (b ? [[b.id, b] as const] : [])))
+  const buildings = new Map((await queries.buildingsById(buildingIds)).flatMap((b) => (b ? [[b.id, b] as const] : [])))
   const places = new Map<string, Place>()
   for (const household of households) {
     const building = household && buildings.get(household.buildingId)
