@@ -110,7 +110,7 @@ describe('the workspace’s 老带新', () => {
 
     await confirm()
     await vi.waitFor(() => expect(fieldError(wrapper, '带教楼长').text()).toBe('请选一位楼长'))
-    expect(fieldError(wrapper, '新楼长').text()).toBe('请选一位楼长')
+    await vi.waitFor(() => expect(fieldError(wrapper, '新楼长').text()).toBe('请选一位楼长'))
 
     await choose(wrapper, 'leader-2', 'leader-2')
     await confirm()
