@@ -13,6 +13,7 @@ import {
   type EchoStamps,
   type FieldConflict,
   type IssueReport,
+  type Mutation,
   type MutationAnswer,
   type OutboxChange,
   type PullResponse,
@@ -31,16 +32,17 @@ import { refreshMenteeViews } from './mentees'
 import { judgeArrivals, pruneOldRecords, retentionTables } from './retention'
 import { epochChanged, replayAfterRestore } from './restore'
 import { endAsOfficeAsked, readSession, sessionTransport, type StoredSession } from './session'
-import type { PushBatch, SyncTransport } from './transport'
+import type { EncodedPush, PushBatch, SyncTransport } from './transport'
 
 /**
  * The device's sync engine: drains the outbox to the server, then pulls what changed. The traps it avoids:
  *
  * - **Nothing lost, nothing twice.** An outbox entry leaves the outbox only in the transaction that records
  *   the server's answer to it. A batch whose answer never arrives (timeout, dropped connection) stays whole
- *   and goes again; the server answers the mutations it had already applied `duplicate`. The next batch is read
- *   and its request built while one is out, and a batch is settled while the next is out: settlings go one at a
- *   time, in answer order.
+ *   and goes again; the server answers the mutations it had already applied `duplicate`. Batches are read and
+ *   their requests built ahead, and each request leaves as soon as the one before is answered: the answers are
+ *   settled in a chain behind the requests, in answer order, those that arrived during one settling together in
+ *   the next. A settling that fails ends the run; the batches answered behind it go again.
  * - **One bad mutation never blocks the queue.** A refused mutation leaves the outbox with its reason in
  *   `rejections`; the record stays on the phone as the leader saved it.
  * - **Local changes stay on top.** Pull never overwrites a record that has changes waiting: the server's
@@ -115,6 +117,10 @@ export interface SyncEngine {
  * carries a first batch this size well within the time limit; smaller ones cost a round trip each.
  */
 export const INITIAL_BATCH = { count: 200, bytes: 256 * 1024 }
+/** Batches read, and their requests built, ahead of the one being sent (see batchesAhead). */
+const PUSH_AHEAD = 2
+/** Batches that may wait answered but unsettled (see settlements): what a failed settling sends again. */
+export const SETTLE_LAG = 4
 /** Room for the request's envelope around the mutations. */
 const MAX_BATCH_BYTES = PUSH_MAX_BYTES - 16 * 1024
 const MIN_BATCH_BYTES = 16 * 1024
@@ -129,6 +135,25 @@ export const MENTEES_REPEAT_MS = 10 * 60_000
 const UNREACHED: readonly SyncErrorCode[] = ['offline', 'timeout', 'throttled', 'unauthorized', 'password_change', 'ended_by_office']
 
 const REFERENCE_TABLES = PULL_TABLES.filter((t): t is Exclude<PullTable, RecordTable> => !(RECORD_TABLES as readonly string[]).includes(t))
+
+/** How many mutations, and how many bytes of them, a batch may hold. */
+interface Limits {
+  count: number
+  bytes: number
+}
+
+/** Outbox entries that fit a batch's limits, their mutations, and those mutations' size. */
+interface Fitted {
+  entries: QueuedEntry[]
+  mutations: Mutation[]
+  bytes: number
+}
+
+/** A batch read from the outbox, its request built. */
+interface Prepared extends Fitted {
+  request: PushBatch
+  encoded: EncodedPush | undefined
+}
 
 /** The server's answer to a mutation, or the device's own refusal of one the server can never take. */
 type Answer = MutationAnswer | { status: 'rejected'; code: 'too_large'; message: string }
@@ -423,68 +448,181 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   async function push(deviceId: string): Promise<{ pushed: number; rejected: number }> {
     let pushed = 0
-    let rejected = 0
     // The revisions the outbox's base revisions belong to; a restored server refuses them (./restore.ts).
     const epoch = (await db.meta.get('epoch'))?.value
     /** A batch's request, its body built (JSON, gzip) as it is read: a batch read ahead goes out ready. */
-    const prepare = async (seq: number, limits: { count: number; bytes: number }) => {
-      const read = await readBatch(seq, limits)
+    const prepare = async (read: Fitted): Promise<Prepared> => {
       const request: PushBatch = { protocol: PROTOCOL_VERSION, deviceId, ...(epoch && { epoch }), mutations: read.mutations }
-      return { ...read, request, encoded: read.entries.length ? await transport.encodePush?.(request) : undefined }
+      return { ...read, request, encoded: await transport.encodePush?.(request) }
     }
-    let next = prepare(0, { ...batch })
-    /** The settling of the batch answered last, which goes on while the next batch is out. */
-    let settling: Promise<void> = Promise.resolve()
-    for (;;) {
-      let { entries, bytes, request, encoded } = await next
-      if (!entries.length) {
-        // A read ahead misses what was saved while the batch before was out: the outbox is read again once settled.
-        await settling
-        ;({ entries, bytes, request, encoded } = await prepare(0, { ...batch }))
-        if (!entries.length) return { pushed, rejected }
-      }
-      await uploadPhotos(entries)
-      const sending = transport.push(request, encoded)
-      // While the server works, the next batch is read, sized and built: the entries after this one's, at the limits its
-      // success gives. Its entries leave the outbox only when their own answer comes; after a failure it is dropped.
-      next = prepare(entries.at(-1)!.seq, grown())
-      // Its read failing is told by the `await` that takes it, or not at all once the push has failed.
-      next.catch(() => {})
-      let results: MutationAnswer[]
-      try {
-        results = (await sending).results
-      } catch (error) {
-        // The batch before is settled first: what follows reads the outbox (again, or to end the session).
-        await settling
-        if (error instanceof TransportError && error.code === 'too_large') {
-          if (entries.length === 1) {
-            await settle(entries, [{ status: 'rejected', code: 'too_large', message: error.message }])
-            rejected++
-          } else shrink(entries.length, bytes)
-          next = prepare(0, { ...batch })
-          continue
+    const settled = settlements()
+    let batches = batchesAhead(prepare, { ...batch })
+    try {
+      for (;;) {
+        let next = await batches.take()
+        if (!next) {
+          // A read ahead misses what was saved after it: the outbox is read again from the start once all is settled.
+          await settled.done()
+          batches = batchesAhead(prepare, { ...batch })
+          next = await batches.take()
+          if (!next) return { pushed, rejected: settled.rejected }
         }
-        if (error instanceof TransportError && error.code === 'timeout') shrink(batch.count, batch.bytes)
-        throw error
+        const { entries, bytes, request, encoded } = next
+        await settled.room()
+        await uploadPhotos(entries)
+        let results: MutationAnswer[]
+        try {
+          results = (await transport.push(request, encoded)).results
+        } catch (error) {
+          // The batches read ahead are dropped (their entries leave the outbox only with their own answers), and
+          // what was answered is settled first: what follows reads the outbox again, or ends the run.
+          batches.stop()
+          await settled.done()
+          if (error instanceof TransportError && error.code === 'too_large') {
+            if (entries.length === 1) settled.add(entries, [{ status: 'rejected', code: 'too_large', message: error.message }])
+            else shrink(entries.length, bytes)
+            await settled.done()
+            batches = batchesAhead(prepare, { ...batch })
+            continue
+          }
+          if (error instanceof TransportError && error.code === 'timeout') shrink(batch.count, batch.bytes)
+          throw error
+        }
+        settled.add(entries, results)
+        progressed = true
+        pushed += entries.length
+        Object.assign(batch, grown(batch))
       }
-      // In answer order, one at a time; a failed settling ends the run, its batch goes again (answered `duplicate`).
-      await settling
-      settling = settle(entries, results).then((refused) => void (rejected += refused))
-      settling.catch(() => {})
-      progressed = true
-      pushed += entries.length
-      Object.assign(batch, grown())
+    } finally {
+      // Nothing of this run goes on after it: no read, and no settling behind the run's end.
+      batches.stop()
+      await settled.idle()
     }
   }
 
-  /** The outbox's first entries after `seq`, as many as fit `limits`, and their mutations. */
-  async function readBatch(seq: number, limits: { count: number; bytes: number }) {
-    const queued = (await db.outbox.where('seq').above(seq).limit(limits.count).toArray()) as QueuedEntry[]
-    return fit(queued, limits.bytes)
+  /**
+   * The outbox's batches in order, read and their requests built while earlier ones are out, up to PUSH_AHEAD
+   * ahead of the one being sent, each at the limits the success of the one before would give. The outbox is read
+   * PUSH_AHEAD batches at a time: a read waits for the settling that runs when it is made (IndexedDB runs a
+   * transaction after the earlier ones that write its stores), and a batch per settling would hold the requests to
+   * the settlings' pace. `take` answers the next batch, or null once the outbox is read to its end; a failed read is
+   * thrown by the `take` after the batches read before it. `stop` ends the reading: a batch read ahead goes only
+   * with its own answer.
+   */
+  function batchesAhead(prepare: (read: Fitted) => Promise<Prepared>, limits: Limits) {
+    const ready: Prepared[] = []
+    let failure: { error: unknown } | null = null
+    let ended = false
+    let stopped = false
+    let wake = () => {}
+    let room = () => {}
+    void (async () => {
+      const unbatched: QueuedEntry[] = []
+      let seq = 0
+      let readToEnd = false
+      let next = limits
+      try {
+        for (;;) {
+          while (ready.length >= PUSH_AHEAD && !stopped) await new Promise<void>((resolve) => (room = resolve))
+          if (stopped) break
+          if (unbatched.length < next.count && !readToEnd) {
+            const wanted = next.count * PUSH_AHEAD
+            const read = (await db.outbox.where('seq').above(seq).limit(wanted).toArray()) as QueuedEntry[]
+            readToEnd = read.length < wanted
+            unbatched.push(...read)
+            seq = read.at(-1)?.seq ?? seq
+          }
+          if (!unbatched.length) break
+          const fitted = fit(unbatched.slice(0, next.count), next.bytes)
+          unbatched.splice(0, fitted.entries.length)
+          ready.push(await prepare(fitted))
+          wake()
+          next = grown(next)
+        }
+      } catch (error) {
+        failure = { error }
+      } finally {
+        ended = true
+        wake()
+      }
+    })()
+    return {
+      async take(): Promise<Prepared | null> {
+        while (!ready.length && !ended) await new Promise<void>((resolve) => (wake = resolve))
+        if (!ready.length && failure) throw failure.error
+        const taken = ready.shift() ?? null
+        room()
+        return taken
+      },
+      stop() {
+        stopped = true
+        room()
+      },
+    }
+  }
+
+  /**
+   * The settling of answered batches, in a chain behind the requests so that neither waits for the other: in
+   * answer order, the batches answered while one settling ran going together into the next (one transaction and
+   * one commit for them all). At most SETTLE_LAG batches wait answered but unsettled (`room` holds the next
+   * request until fewer do). A failed settling ends the chain: the batches behind it are not settled, stay in the
+   * outbox and go again in the next run (answered `duplicate`); `room` and `done` throw its error.
+   */
+  function settlements() {
+    const answered: Array<{ entries: QueuedEntry[]; results: Answer[] }> = []
+    let unsettled = 0
+    let rejected = 0
+    let failure: { error: unknown } | null = null
+    let chain: Promise<void> | null = null
+    let moved = () => {}
+    async function drain() {
+      try {
+        while (answered.length) {
+          const taken = answered.splice(0)
+          rejected += await settle(
+            taken.flatMap((b) => b.entries),
+            taken.flatMap((b) => b.results),
+          )
+          unsettled -= taken.length
+          moved()
+        }
+      } catch (error) {
+        failure = { error }
+        answered.length = 0
+      } finally {
+        chain = null
+        moved()
+      }
+    }
+    const told = () => {
+      if (failure) throw failure.error
+    }
+    return {
+      get rejected() {
+        return rejected
+      },
+      add(entries: QueuedEntry[], results: Answer[]) {
+        if (failure) return
+        answered.push({ entries, results })
+        unsettled++
+        chain ??= drain()
+      },
+      async room() {
+        while (unsettled >= SETTLE_LAG && !failure) await new Promise<void>((resolve) => (moved = resolve))
+        told()
+      },
+      async done() {
+        await this.idle()
+        told()
+      },
+      async idle() {
+        while (chain) await chain
+      },
+    }
   }
 
   /** The longest run of entries that fits the byte limit (always at least one). */
-  function fit(queued: QueuedEntry[], limit: number) {
+  function fit(queued: QueuedEntry[], limit: number): Fitted {
     const mutations = []
     let bytes = 0
     for (const entry of queued) {
@@ -498,8 +636,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   /** The limits after a success: double, up to the server's. */
-  function grown() {
-    return { count: Math.min(PUSH_MAX_MUTATIONS, batch.count * 2), bytes: Math.min(MAX_BATCH_BYTES, batch.bytes * 2) }
+  function grown(limits: Limits): Limits {
+    return { count: Math.min(PUSH_MAX_MUTATIONS, limits.count * 2), bytes: Math.min(MAX_BATCH_BYTES, limits.bytes * 2) }
   }
 
   /**

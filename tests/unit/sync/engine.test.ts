@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { BACKOFF, INITIAL_BATCH, createSyncEngine } from '@/app/sync/engine'
+import { BACKOFF, INITIAL_BATCH, SETTLE_LAG, createSyncEngine } from '@/app/sync/engine'
 import type { DoorstepDatabase } from '@/app/db/database'
 import { TransportError } from '@/app/sync/errors'
 import type { StoredSession } from '@/app/sync/session'
@@ -12,6 +12,29 @@ import { mentorNoteOnReport } from '../../fixtures/mentorship'
 import { device, pushSizes } from './harness'
 
 const SHA_A = 'a'.repeat(64)
+
+/**
+ * Holds the push's first settling, its transaction kept busy (a settling is IndexedDB work, which a promise from
+ * elsewhere would end), until `released` answers true or five seconds have passed; then it goes on, or fails with
+ * `failure`. Answers the sizes of the record writes of settling, in order.
+ */
+function holdFirstSettling(db: DoorstepDatabase, released: () => boolean, failure?: Error): number[] {
+  const visits = db.table('visits')
+  const bulkPut = visits.bulkPut.bind(visits)
+  const sizes: number[] = []
+  vi.spyOn(visits, 'bulkPut').mockImplementation((async (records: unknown[]) => {
+    sizes.push(records.length)
+    if (sizes.length === 1) {
+      const deadline = Date.now() + 5_000
+      while (!released() && Date.now() < deadline) await db.meta.get('syncing')
+      if (failure) throw failure
+    }
+    return bulkPut(records as never)
+  }) as never)
+  return sizes
+}
+
+const pushesOf = (calls: Array<{ op: string }>) => calls.filter((c) => c.op === 'push').length
 const SHA_B = 'b'.repeat(64)
 
 describe('push', () => {
@@ -150,6 +173,72 @@ describe('push', () => {
     expect(server.records.size).toBe(count)
     const stored = await db.visits.bulkGet(visits.map((v) => v.id))
     expect(stored.map((v) => v?.rev)).toEqual(visits.map((v) => server.records.get(v.id)!.rev))
+  })
+
+  it('sends the next requests while a slow settling runs, and settles the answers that arrived meanwhile together', async () => {
+    const { engine, repos, server, author, db } = await device()
+    // Three batches: 200, 400 and the last 300.
+    const count = INITIAL_BATCH.count + 2 * INITIAL_BATCH.count + 300
+    for (let i = 0; i < count; i++) await repos.visits.create(visitFields(), author)
+    let sentWhileHeld = 0
+    const sizes = holdFirstSettling(db, () => (sentWhileHeld = pushesOf(server.calls)) === 3)
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: count })
+    expect(sentWhileHeld).toBe(3)
+    expect(sizes.slice(0, 2)).toEqual([INITIAL_BATCH.count, count - INITIAL_BATCH.count])
+    expect(await db.outbox.count()).toBe(0)
+  })
+
+  it('lets at most SETTLE_LAG batches wait answered but unsettled', async () => {
+    const { engine, repos, server, author, db } = await device()
+    // About 12 KB a visit: batches of about 20, 40, then 80 visits, as the byte limit doubles.
+    const long = '很长的记录'.repeat(400)
+    const count = 320
+    for (let i = 0; i < count; i++) await repos.visits.create(visitFields({ needs: long, outcome: long }), author)
+    let fullAt: number | null = null
+    let sentWhileHeld = 0
+    holdFirstSettling(db, () => {
+      sentWhileHeld = pushesOf(server.calls)
+      if (sentWhileHeld >= SETTLE_LAG) fullAt ??= Date.now()
+      // A while longer, for a request that should not leave.
+      return fullAt !== null && Date.now() - fullAt > 200
+    })
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: count })
+    expect(pushesOf(server.calls)).toBeGreaterThan(SETTLE_LAG)
+    expect(sentWhileHeld).toBe(SETTLE_LAG)
+    expect(server.records.size).toBe(count)
+  })
+
+  it('ends the run when a settling fails, with the batches answered behind it still in the outbox: they go again, each applied once', async () => {
+    const { engine, repos, server, author, db, queries } = await device()
+    const count = INITIAL_BATCH.count + 2 * INITIAL_BATCH.count + 300
+    const visits = []
+    for (let i = 0; i < count; i++) visits.push(await repos.visits.create(visitFields(), author))
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    // The first settling fails once all three batches are answered.
+    let answers = 0
+    const push = server.transport.push.bind(server.transport)
+    vi.spyOn(server.transport, 'push').mockImplementation(async (batch) => {
+      const answer = await push(batch)
+      answers++
+      return answer
+    })
+    holdFirstSettling(db, () => answers === 3, new Error('disk'))
+
+    expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'unknown' } })
+    expect(answers).toBe(3)
+    expect(await db.outbox.count()).toBe(count)
+    const revs = visits.map((v) => server.records.get(v.id)!.rev)
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: count })
+    expect(await db.outbox.count()).toBe(0)
+    expect(server.records.size).toBe(count)
+    expect(visits.map((v) => server.records.get(v.id)!.rev)).toEqual(revs)
+    const stored = await db.visits.bulkGet(visits.map((v) => v.id))
+    expect(stored.map((v) => v?.rev)).toEqual(revs)
+    // The duplicate answers carry the first answers' stamps: each record is the server's, as if answered once.
+    expect([...(await queries.recordSyncStates(visits.map((v) => v.id))).values()].every((s) => s.state === 'sent')).toBe(true)
   })
 
   it('builds the next request while one is out, and sends it as built', async () => {
