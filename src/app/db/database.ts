@@ -128,7 +128,7 @@ export interface Draft {
  * `syncDeviceId` (the id the server gave this device at sign-in), `cursor` (pull's, opaque), `epoch` (the server
  * database's, from the last pull: src/app/sync/restore.ts),
  * `lastSuccessAt`, `lastFullSyncAt` (the end of the last run that pushed everything and pulled to the end),
- * `lastError` (JSON of SyncErrorInfo), `syncing` (set while a run writes its answers and pages, by whichever
+ * `lastError` (JSON of SyncErrorInfo), `syncing` (set from a run's first write of answers or pages to its end, by whichever
  * context runs it: summaries hold their last answer meanwhile, src/app/db/live.ts), `recovery` (JSON of RecoveryFound: the browser had
  * cleared this phone's data before a sign-in, and the leader has not yet read what came back), `issuesSeen`
  * (the office news on the leader's reports they have seen: ./issue-news.ts), `signedOutAt` (the last sign-out

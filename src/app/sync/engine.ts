@@ -207,6 +207,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   let stampsLeft = false
   /** Whether this run has set `syncing` in meta (see applyPages), which holds the live summaries until its end. */
   let marked = false
+  /** This run's asking for the mentor's copies (see pushAndPull), which the run's end awaits. */
+  let mentees: Promise<void> = Promise.resolve()
   let nextRetryAt: number | null = null
   /** The China day old work last left the phone (see prune). */
   let prunedOn: string | null = null
@@ -240,6 +242,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   async function run(): Promise<SyncOutcome> {
+    // Under the sync lock a mark left by a run that died (its tab closed, its worker stopped) is stale: the
+    // summaries it holds would stay frozen.
+    await endSyncing()
     // A PIN chosen in another context since this one read the phone as unlocked-for-good would have this run
     // write in clear: a keyring this context holds no key for is a locked phone (choosing takes this same lock).
     if (db.sealing.state === 'locked' || (db.sealing.state === 'plain' && (await db.meta.get('keyring')))) return { status: 'locked' }
@@ -256,6 +261,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     // What the server had is asked again in every run: a photo uploaded in an earlier run that no record named
     // since may have been swept from the server (after a day), and must go again rather than be named missing.
     uploaded.clear()
+    mentees = Promise.resolve()
     let outcome: SyncOutcome
     try {
       let synced: Awaited<ReturnType<typeof pushAndPull>>
@@ -286,8 +292,11 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       outcome = { status: 'done', pushed, rejected, pulled, skipped }
     } catch (error) {
       outcome = await failed(error, session.token)
+    } finally {
+      await endSyncing()
+      // Asked during the pull; awaited past the summaries' hold, which a slow answer would otherwise prolong.
+      await mentees
     }
-    await endSyncing()
     if (outcome.status === 'done' || !UNREACHED.includes(outcome.error.code)) await reportHealth()
     return outcome
   }
@@ -297,12 +306,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     // The mentor's copies owe nothing to what the pull brings: asked once its first page shows the server is
     // there, their answer comes while the pull runs rather than after it, behind the screens' live queries that
     // re-run when the pull ends (0.2–0.6 s of a first pull in Chromium).
-    let mentees: Promise<void> | undefined
-    try {
-      return { ...pushed, ...(await pull(() => (mentees = refreshMentees(token)))) }
-    } finally {
-      await mentees
-    }
+    return { ...pushed, ...(await pull(() => (mentees = refreshMentees(token)))) }
   }
 
   /**
@@ -475,18 +479,19 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           results = (await transport.push(request, encoded)).results
         } catch (error) {
           // The batches read ahead are dropped (their entries leave the outbox only with their own answers), and
-          // what was answered is settled first: what follows reads the outbox again, or ends the run.
+          // what was answered is settled first: what follows reads the outbox again, or ends the run (`finally`).
           batches.stop()
-          await settled.done()
-          if (error instanceof TransportError && error.code === 'too_large') {
-            if (entries.length === 1) settled.add(entries, [{ status: 'rejected', code: 'too_large', message: error.message }])
-            else shrink(entries.length, bytes)
-            await settled.done()
-            batches = batchesAhead(prepare, { ...batch })
-            continue
+          if (!(error instanceof TransportError && error.code === 'too_large')) {
+            // The request's error is the run's, even when a settling failed meanwhile (its batch goes again).
+            if (error instanceof TransportError && error.code === 'timeout') shrink(batch.count, batch.bytes)
+            throw error
           }
-          if (error instanceof TransportError && error.code === 'timeout') shrink(batch.count, batch.bytes)
-          throw error
+          await settled.done()
+          if (entries.length === 1) settled.add(entries, [{ status: 'rejected', code: 'too_large', message: error.message }])
+          else shrink(entries.length, bytes)
+          await settled.done()
+          batches = batchesAhead(prepare, { ...batch })
+          continue
         }
         settled.add(entries, results)
         progressed = true
@@ -605,7 +610,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         if (failure) return
         answered.push({ entries, results })
         unsettled++
-        chain ??= drain()
+        // Begun in a microtask: were `drain` ever to end synchronously, its `chain = null` would come before this.
+        chain ??= Promise.resolve().then(drain)
       },
       async room() {
         while (unsettled >= SETTLE_LAG && !failure) await new Promise<void>((resolve) => (moved = resolve))

@@ -861,4 +861,13 @@ describe('the session', () => {
     expect(await createSyncEngine({ db, transport }).sync()).toEqual({ status: 'signed_out' })
     expect(transport).not.toHaveBeenCalled()
   })
+
+  it('clears a syncing mark left by a run that died, even when it then has nothing to do', async () => {
+    const { db, server } = await device()
+    // A tab closed mid-run: its mark would hold the live summaries for good.
+    await db.meta.put({ key: 'syncing', value: '2026-11-20T03:00:00.000Z' })
+    await db.meta.delete('token')
+    expect(await createSyncEngine({ db, transport: () => server.transport }).sync()).toEqual({ status: 'signed_out' })
+    expect(await db.meta.get('syncing')).toBeUndefined()
+  })
 })
