@@ -72,6 +72,42 @@ describe('long lists', () => {
     expect(await scrollToEnd(wrapper, rows, 65)).toBe(2)
   })
 
+  it('never show a filter\'s count beside the rows of the filter before it', async () => {
+    const other = 'b-qiaohu-32'
+    await db.visits.bulkAdd(
+      range(130).map((n) => {
+        const household = n % 2 ? { buildingId: other, householdId: 'b-qiaohu-32-101' } : {}
+        return { ...meta(n), ...visitFields({ visitedAt: meta(n).at, ...household }) }
+      }),
+    )
+    const { wrapper } = await mountWithApp(VisitList, { route: '/visits' })
+    await vi.waitFor(() => expect(wrapper.find('.list-count').text()).toBe('共 130 条'))
+    // The building's rows are slow to come; its count comes first.
+    let read!: () => void
+    const reading = new Promise<void>((resolve) => (read = resolve))
+    const visits = queries.visits
+    const rowsHeld = vi.spyOn(queries, 'visits').mockImplementation((filter, limit) => reading.then(() => visits(filter, limit)))
+    const count = queries.visitCount
+    const counts: number[] = []
+    const counted = vi.spyOn(queries, 'visitCount').mockImplementation(async (filter) => {
+      const n = await count(filter)
+      counts.push(n)
+      return n
+    })
+    try {
+      await choose(wrapper, '楼栋', other)
+      await vi.waitFor(() => expect(counts).toContain(65))
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(wrapper.find('.list-count').text()).toBe('')
+      read()
+      await vi.waitFor(() => expect(wrapper.find('.list-count').text()).toBe('共 65 条'))
+      expect(wrapper.findAll('.visit-item')).toHaveLength(50)
+    } finally {
+      rowsHeld.mockRestore()
+      counted.mockRestore()
+    }
+  })
+
   // IndexedDB counts by walking every record (tens of ms for 10,000 visits): the rows do not wait for it.
   it('show the first visits before their count is in, on the count\'s line kept empty meanwhile', async () => {
     await db.visits.bulkAdd(range(60).map((n) => ({ ...meta(n), ...visitFields({ visitedAt: meta(n).at }) })))
