@@ -24,6 +24,7 @@ import {
 import type { DoorstepDatabase, HeldChange, Rejection, SyncedRecord } from '@/app/db/database'
 import { isQuotaExceeded } from '@/app/db/errors'
 import { APP_VERSION } from '@/app/version'
+import { madeAhead } from './ahead'
 import { SessionError, TransportError, type SyncErrorCode, type SyncErrorInfo } from './errors'
 import { deviceHealth, readStorageState, type StorageState } from './health'
 import { withSyncLock } from './lock'
@@ -515,55 +516,25 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
    * with its own answer.
    */
   function batchesAhead(prepare: (read: Fitted) => Promise<Prepared>, limits: Limits) {
-    const ready: Prepared[] = []
-    let failure: { error: unknown } | null = null
-    let ended = false
-    let stopped = false
-    let wake = () => {}
-    let room = () => {}
-    void (async () => {
-      const unbatched: QueuedEntry[] = []
-      let seq = 0
-      let readToEnd = false
-      let next = limits
-      try {
-        for (;;) {
-          while (ready.length >= PUSH_AHEAD && !stopped) await new Promise<void>((resolve) => (room = resolve))
-          if (stopped) break
-          if (unbatched.length < next.count && !readToEnd) {
-            const wanted = next.count * PUSH_AHEAD
-            const read = (await db.outbox.where('seq').above(seq).limit(wanted).toArray()) as QueuedEntry[]
-            readToEnd = read.length < wanted
-            unbatched.push(...read)
-            seq = read.at(-1)?.seq ?? seq
-          }
-          if (!unbatched.length) break
-          const fitted = fit(unbatched.slice(0, next.count), next.bytes)
-          unbatched.splice(0, fitted.entries.length)
-          ready.push(await prepare(fitted))
-          wake()
-          next = grown(next)
-        }
-      } catch (error) {
-        failure = { error }
-      } finally {
-        ended = true
-        wake()
+    const unbatched: QueuedEntry[] = []
+    let seq = 0
+    let readToEnd = false
+    let next = limits
+    return madeAhead(PUSH_AHEAD, async () => {
+      if (unbatched.length < next.count && !readToEnd) {
+        const wanted = next.count * PUSH_AHEAD
+        const read = (await db.outbox.where('seq').above(seq).limit(wanted).toArray()) as QueuedEntry[]
+        readToEnd = read.length < wanted
+        unbatched.push(...read)
+        seq = read.at(-1)?.seq ?? seq
       }
-    })()
-    return {
-      async take(): Promise<Prepared | null> {
-        while (!ready.length && !ended) await new Promise<void>((resolve) => (wake = resolve))
-        if (!ready.length && failure) throw failure.error
-        const taken = ready.shift() ?? null
-        room()
-        return taken
-      },
-      stop() {
-        stopped = true
-        room()
-      },
-    }
+      if (!unbatched.length) return null
+      const fitted = fit(unbatched.slice(0, next.count), next.bytes)
+      unbatched.splice(0, fitted.entries.length)
+      const prepared = await prepare(fitted)
+      next = grown(next)
+      return prepared
+    })
   }
 
   /**
@@ -816,7 +787,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     let first = true
     try {
       for (;;) {
-        const arrived = await pages.take()
+        const arrived = await pages.takeAll()
         if (first) reached()
         first = false
         const more = arrived.at(-1)!.hasMore && arrived.at(-1)!.changes.length > 0
@@ -841,53 +812,24 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   /**
    * Fetches pages one after another (each asks from the cursor of the one before) while the pages before are
-   * being written, at most PULL_AHEAD ahead. `take` answers every page arrived by then (at least one): written
+   * being written, at most PULL_AHEAD ahead. `takeAll` answers every page arrived by then (at least one): written
    * in one transaction, they cost one commit, and one re-run of each live query over what they touch, rather
-   * than one per page. A failed request is thrown by the `take` after the pages that arrived before it. `stop`
+   * than one per page. A failed request is thrown by the `takeAll` after the pages that arrived before it. `stop`
    * ends the fetching when the pull ends early (a failed write): no request of this run goes after it.
    */
   function pagesAhead(from: string | null, skipEchoes: boolean) {
     // This run's: a run after this one may speak for another session.
     const source = transport
-    const arrived: PullResponse[] = []
-    let failure: { error: unknown } | null = null
-    let ended = false
-    let stopped = false
-    let wake = () => {}
-    let room = () => {}
-    void (async () => {
-      let cursor = from
-      try {
-        for (;;) {
-          while (arrived.length >= PULL_AHEAD && !stopped) await new Promise<void>((resolve) => (room = resolve))
-          if (stopped) break
-          // This engine settles the stamps of its echoes, so it needs none of them pulled back.
-          const page = await source.pull(cursor, pullLimit, { skipEchoes })
-          arrived.push(page)
-          wake()
-          cursor = page.cursor
-          if (!page.hasMore || !page.changes.length) break
-        }
-      } catch (error) {
-        failure = { error }
-      } finally {
-        ended = true
-        wake()
-      }
-    })()
-    return {
-      async take(): Promise<PullResponse[]> {
-        while (!arrived.length && !ended) await new Promise<void>((resolve) => (wake = resolve))
-        if (!arrived.length) throw failure!.error
-        const taken = arrived.splice(0)
-        room()
-        return taken
-      },
-      stop() {
-        stopped = true
-        room()
-      },
-    }
+    let cursor = from
+    let last = false
+    return madeAhead(PULL_AHEAD, async () => {
+      if (last) return null
+      // This engine settles the stamps of its echoes, so it needs none of them pulled back.
+      const page = await source.pull(cursor, pullLimit, { skipEchoes })
+      cursor = page.cursor
+      last = !page.hasMore || !page.changes.length
+      return page
+    })
   }
 
   /**
