@@ -35,6 +35,17 @@ async function scrollToEnd(wrapper: VueWrapper, rows: () => number, total: numbe
   return pages
 }
 
+/** 130 visits, every other one in household 101 of `other`: 65 there, 65 in visitFields' own household. */
+const other = 'b-qiaohu-32'
+async function addVisitsInTwoBuildings() {
+  await db.visits.bulkAdd(
+    range(130).map((n) => {
+      const household = n % 2 ? { buildingId: other, householdId: 'b-qiaohu-32-101' } : {}
+      return { ...meta(n), ...visitFields({ visitedAt: meta(n).at, ...household }) }
+    }),
+  )
+}
+
 describe('long lists', () => {
   it('show every visit page by page, with the count of all of them and an end marker', async () => {
     await db.visits.bulkAdd(range(120).map((n) => ({ ...meta(n), ...visitFields({ visitedAt: meta(n).at, needs: `第${n}户` }) })))
@@ -50,13 +61,7 @@ describe('long lists', () => {
   })
 
   it('count the visits the building filter in the address lets through, and start again from one page', async () => {
-    const other = 'b-qiaohu-32'
-    await db.visits.bulkAdd(
-      range(130).map((n) => {
-        const household = n % 2 ? { buildingId: other, householdId: 'b-qiaohu-32-101' } : {}
-        return { ...meta(n), ...visitFields({ visitedAt: meta(n).at, ...household }) }
-      }),
-    )
+    await addVisitsInTwoBuildings()
     const { wrapper, router } = await mountWithApp(VisitList, { route: '/visits' })
     const rows = () => wrapper.findAll('.visit-item').length
     await vi.waitFor(() => expect(rows()).toBe(50))
@@ -73,13 +78,7 @@ describe('long lists', () => {
   })
 
   it('never show a filter\'s count beside the rows of the filter before it', async () => {
-    const other = 'b-qiaohu-32'
-    await db.visits.bulkAdd(
-      range(130).map((n) => {
-        const household = n % 2 ? { buildingId: other, householdId: 'b-qiaohu-32-101' } : {}
-        return { ...meta(n), ...visitFields({ visitedAt: meta(n).at, ...household }) }
-      }),
-    )
+    await addVisitsInTwoBuildings()
     const { wrapper } = await mountWithApp(VisitList, { route: '/visits' })
     await vi.waitFor(() => expect(wrapper.find('.list-count').text()).toBe('共 130 条'))
     // The building's rows are slow to come; its count comes first.
