@@ -35,6 +35,15 @@ describe('the first answers of live queries', () => {
     second.scope.stop()
   })
 
+  it('are waited for no longer than the bound given', async () => {
+    const never = pendingQuery()
+    const waited = firstAnswers(50)
+    expect(await settled(waited)).toBe(false)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(await settled(waited)).toBe(true)
+    never.scope.stop()
+  })
+
   it('are not waited for from a screen left before its query answered', async () => {
     const left = pendingQuery()
     const waited = firstAnswers()
