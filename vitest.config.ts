@@ -19,6 +19,8 @@ export default defineConfig({
           environment: 'node',
           include: ['tests/unit/**/*.test.ts'],
           setupFiles: ['fake-indexeddb/auto'],
+          // The sync engine's tests push hundreds of records through fake-indexeddb: 3–4 s each on two busy cores.
+          testTimeout: 15_000,
         },
       },
       {
@@ -30,6 +32,7 @@ export default defineConfig({
           include: ['tests/unit/sync/**/*.test.ts'],
           setupFiles: ['fake-indexeddb/auto'],
           env: { DOORSTEP_SEALED: '1' },
+          testTimeout: 15_000,
         },
       },
       {

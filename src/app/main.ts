@@ -93,7 +93,7 @@ function startLeaderApp() {
     (state) => {
       if (state === 'checking' || state === 'setup' || state === 'locked') return
       queueMicrotask(() => opened())
-      void firstScreenWhole.then(firstAnswers).then(whenIdle).then(() => {
+      void firstScreenWhole.then(() => firstAnswers()).then(whenIdle).then(() => {
         if (state === 'none') {
           void import('./db/seed')
             .then(({ seedDemoIfEmpty }) => seedDemoIfEmpty(db))

@@ -231,6 +231,17 @@ export function withoutId({ mutationId: _, ...answer }: MutationResult): Mutatio
   return answer
 }
 
+/**
+ * The answer to a mutation answered before (a retry whose first answer was lost, or a repeat in one batch). A
+ * refusal or a conflict comes again as it was: a bare `duplicate` would tell the device its change went through
+ * as sent, and it would never learn what was refused or which of its values lost. An applied one comes as
+ * `duplicate`, with the revision and stamps it was applied with, so the device settles its copy from them.
+ */
+export function answerAgain(prior: MutationResult): MutationResult {
+  if (prior.status === 'rejected' || prior.status === 'conflict') return prior
+  return { mutationId: prior.mutationId, status: 'duplicate', rev: prior.rev, ...(prior.status === 'applied' && prior.stamps && { stamps: prior.stamps }) }
+}
+
 /** Protocol 2 answers are MutationAnswers, protocol 1 answers MutationResults: either way, one per mutation, in order. */
 export const PushResponse = z.object({ results: z.array(z.union([MutationResult, MutationAnswer])) })
 export type PushResponse = z.infer<typeof PushResponse>

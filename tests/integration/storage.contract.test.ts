@@ -271,6 +271,8 @@ for (const engine of engines) {
         const lost = mutation.put('visits', recordId(visit), { needs: '平板', outcome: '平板的结果' }, base)
         const [answer] = await storage.push(tablet, incoming(lost), now)
         expect(answer).toMatchObject({ status: 'conflict', conflicts: [{ field: 'needs', value: '平板', mutationId: lost.mutationId, by: 'u-leader1' }] })
+        // The same conflict again, not a bare duplicate: a tablet whose first answer was lost must still learn its value lost.
+        expect(await storage.push(tablet, incoming(lost), now)).toEqual([answer])
 
         const { changes } = await pullAll(storage, leader1, base)
         expect(changes).toHaveLength(1)

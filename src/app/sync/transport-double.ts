@@ -1,4 +1,4 @@
-import { addComment, newReportState, type DeviceHealth, type DeviceRevocation, resubmit, templateRowId, transition, type EarlierDevice, type IssueReport, type MenteeView, type Mutation, type MutationAnswer, type MutationResult, type PullTable, type User, withoutId } from '@/domain'
+import { addComment, answerAgain, newReportState, type DeviceHealth, type DeviceRevocation, resubmit, templateRowId, transition, type EarlierDevice, type IssueReport, type MenteeView, type Mutation, type MutationAnswer, type MutationResult, type PullTable, type User, withoutId } from '@/domain'
 import { TransportError, type TransportErrorCode } from './errors'
 import type { PhotoImage } from '@/app/db/database'
 import type { SyncTransport } from './transport'
@@ -181,10 +181,7 @@ export function createTransportDouble(): TransportDouble {
           return {
             results: batch.mutations.map((m): MutationAnswer => {
               const seen = answered.get(m.mutationId)
-              if (seen) {
-                if (seen.status === 'rejected') return withoutId(seen)
-                return { status: 'duplicate' as const, rev: 'rev' in seen ? seen.rev : null, ...(seen.status === 'applied' && seen.stamps && { stamps: seen.stamps }) }
-              }
+              if (seen) return withoutId(answerAgain(seen))
               const result = apply(m)
               answered.set(m.mutationId, result)
               return withoutId(result)

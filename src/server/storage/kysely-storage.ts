@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import { sql, type Kysely, type QueryCreator, type Selectable, type Transaction } from 'kysely'
 import {
+  answerAgain,
   AttachmentMeta,
   Canvass,
   Community,
@@ -629,10 +630,7 @@ function decideBatch(principal: MemberPrincipal, mutations: IncomingMutation[], 
     if (!incoming.ok) return { mutationId: incoming.mutationId, status: 'rejected', code: 'invalid', message: incoming.message }
     const { mutation } = incoming
     const prior = answered.get(mutation.mutationId)
-    // A refusal is answered again as it was: a bare `duplicate` would tell a device whose answer was lost
-    // that its change went through.
-    if (prior?.status === 'rejected') return prior
-    if (prior) return { mutationId: mutation.mutationId, status: 'duplicate', rev: prior.rev, ...(prior.status === 'applied' && prior.stamps && { stamps: prior.stamps }) }
+    if (prior) return answerAgain(prior)
     const named = target(mutation)
     const current =
       mutation.kind === 'template.publish'
