@@ -57,6 +57,11 @@ export function removeShell(doc: Document = document): void {
   doc.querySelector('.app-shell')?.remove()
 }
 
+/** Resolves in a new task, after what the current one still has to do (rendering included). */
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0))
+}
+
 /** How long work put off until the phone is idle waits at most. */
 const IDLE_WAIT_MS = 1000
 

@@ -4,7 +4,7 @@ import { LOCALES, type Locale } from '@/domain/locales'
 import common from './common'
 import home from '@/app/features/home/messages'
 import pwa from '@/app/pwa/messages'
-import { whileLoading } from '@/app/shell'
+import { nextTask, whileLoading } from '@/app/shell'
 
 /** One feature's words in every locale, as `defineMessages` returns them. */
 export type MessagePart = Record<Locale, object>
@@ -78,10 +78,13 @@ export async function loadMessages(names: LazyMessages[]): Promise<void> {
 
 /**
  * A component loaded after first paint together with the words it shows (from the precache, offline too):
- * what the first screen can do without a moment, so that its chunk stays small.
+ * what the first screen can do without a moment, so that its chunk stays small. With `afterRender`, its loading
+ * starts in a task of its own: starting an import appends a link per chunk and stylesheet it needs, and home's
+ * several parts would otherwise do all of it inside the first render, one long task (Lighthouse's TBT).
  */
-export function withMessages(load: () => Promise<{ default: Component }>, names: LazyMessages[]) {
-  return defineAsyncComponent(() => whileLoading(Promise.all([load(), loadMessages(names)]).then(([module]) => module)))
+export function withMessages(load: () => Promise<{ default: Component }>, names: LazyMessages[], { afterRender = false } = {}) {
+  const start = () => Promise.all([load(), loadMessages(names)]).then(([module]) => module)
+  return defineAsyncComponent(() => whileLoading(afterRender ? nextTask().then(start) : start()))
 }
 
 /** Every part, first-screen and lazy: for tests that mount any screen and check all catalogs. */
