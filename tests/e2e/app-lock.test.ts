@@ -6,7 +6,7 @@ import type { Resident } from '@/domain'
 import { demoHouseholds } from '@/domain/demo'
 import { browserUnavailable, launchPhone, type Phone } from './browser'
 import { DEMO_PASSWORD, startFieldServer, type FieldServer } from './field-server'
-import { openUnderWorker, readStore, recordVisit, signIn, unlock, watchProblems } from './pages'
+import { openUnderWorker, readStore, recordVisit, signIn, typePin, unlock, watchProblems } from './pages'
 
 const skipReason = browserUnavailable()
 if (skipReason) console.warn(skipReason)
@@ -128,5 +128,24 @@ describe.skipIf(skipReason)('the app lock keeps residents’ data sealed on the 
     const meta = (await readStore<{ key: string }>(page, 'meta')).map((entry) => entry.key)
     expect(meta).not.toContain('keyring')
     expect(problems).toEqual([])
+  })
+
+  it('4. signed in again: the first pages come while the PIN is chosen, and none lands before it, nor unsealed after', { timeout: 120_000 }, async () => {
+    const pulled = page.waitForResponse((response) => new URL(response.url()).pathname.endsWith('/sync/pull'))
+    await page.goto(at('/signin'))
+    await page.getByLabel('用户名').fill('leader1')
+    await page.getByLabel('密码').fill(DEMO_PASSWORD)
+    await page.getByRole('button', { name: '登录', exact: true }).click()
+    await page.getByRole('heading', { name: '设置锁屏密码' }).waitFor()
+    await pulled
+    // Fetched into memory: nothing of the server's is written while the phone has no PIN to seal it with.
+    expect((await readStore<{ id: string }>(page, 'residents')).map((r) => r.id)).not.toContain(canary.id)
+    expect((await readStore<{ key: string }>(page, 'meta')).map((entry) => entry.key)).not.toContain('cursor')
+    await typePin(page, PIN)
+    await page.getByText('再输一次', { exact: true }).waitFor()
+    await typePin(page, PIN)
+    await expect.poll(async () => (await readStore<{ id: string }>(page, 'residents')).map((r) => r.id), { timeout: 30_000 }).toContain(canary.id)
+    await phone.kill()
+    for (const secret of [canary.name, canary.phone!]) expect(await filesHolding(phone.userDataDir, secret), secret).toEqual([])
   })
 })

@@ -111,6 +111,13 @@ export interface SyncEngine {
   readonly nextRetryAt: number | null
   /** The current batch limits: they adapt to the network. */
   readonly batch: Readonly<{ count: number; bytes: number }>
+  /**
+   * Fetches the first pages of the stored session's first pull into memory, before its first run may start (a
+   * new phone's PIN offer: what the pull writes is sealed as it lands, so nothing is written until then).
+   */
+  fetchFirstPages(): Promise<void>
+  /** Drops the pages fetched by fetchFirstPages (a sign-out). */
+  dropFirstPages(): void
 }
 
 /**
@@ -177,6 +184,12 @@ interface Answered {
   whole: boolean
 }
 
+/** Pull pages fetched ahead of their writing (see pagesAhead). */
+type Pages = ReturnType<typeof madeAhead<PullResponse>>
+
+/** Which session a run, or pages fetched for one, speak for. */
+const keyOf = ({ serverUrl, token }: Pick<StoredSession, 'serverUrl' | 'token'>) => `${serverUrl} ${token}`
+
 const isRecordTable = (table: PullTable): table is RecordTable => (RECORD_TABLES as readonly string[]).includes(table)
 
 /** A refusal is superseded by a later success of the same kind: a put by a put or delete, a status by a status … Comments never are. */
@@ -217,6 +230,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   let menteesAskedAt: number | null = null
   let current: Promise<SyncOutcome> | null = null
   let again = false
+  /**
+   * The first pages of a session's first pull, fetched before its first run (see fetchFirstPages): the next run
+   * takes them whatever it does, and its pull writes them only if they are still that run's first pages — the same
+   * session, no cursor stored, and a push that sent nothing, so that no page predates a change of this phone's.
+   */
+  let firstPages: { key: string; pages: Pages } | null = null
 
   const iso = () => new Date(now()).toISOString()
   const recordTable = (table: RecordTable) => db.table<SyncedRecord, string>(table)
@@ -302,12 +321,39 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     return outcome
   }
 
-  async function pushAndPull({ deviceId, token }: StoredSession) {
-    const pushed = await push(deviceId)
-    // The mentor's copies owe nothing to what the pull brings: asked once its first page shows the server is
-    // there, their answer comes while the pull runs rather than after it, behind the screens' live queries that
-    // re-run when the pull ends (0.2–0.6 s of a first pull in Chromium).
-    return { ...pushed, ...(await pull(() => (mentees = refreshMentees(token)))) }
+  async function pushAndPull(session: StoredSession) {
+    const fetched = takeFirstPages(session)
+    try {
+      const pushed = await push(session.deviceId)
+      // The mentor's copies owe nothing to what the pull brings: asked once its first page shows the server is
+      // there, their answer comes while the pull runs rather than after it, behind the screens' live queries that
+      // re-run when the pull ends (0.2–0.6 s of a first pull in Chromium).
+      return { ...pushed, ...(await pull(pushed.pushed ? null : fetched, () => (mentees = refreshMentees(session.token)))) }
+    } finally {
+      fetched?.stop()
+    }
+  }
+
+  async function fetchFirstPages() {
+    dropFirstPages()
+    const session = await readSession(db)
+    if (!session || (await db.meta.get('cursor'))) return
+    // Asked for the pages a pull from no cursor asks first; as in a run, up to PULL_AHEAD of them, then it waits.
+    firstPages = { key: keyOf(session), pages: pagesAhead(null, true, options.transport(session)) }
+  }
+
+  function dropFirstPages() {
+    firstPages?.pages.stop()
+    firstPages = null
+  }
+
+  /** The pages fetched before this run for its session's first pull, or null; no later run may take them. */
+  function takeFirstPages(session: StoredSession): Pages | null {
+    const taken = firstPages
+    firstPages = null
+    if (taken?.key === keyOf(session)) return taken.pages
+    taken?.pages.stop()
+    return null
   }
 
   /**
@@ -364,8 +410,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   /** A new sign-in (or another server) starts from the initial batch and no backoff, knowing of no refused upload. */
-  function startSession({ serverUrl, token }: StoredSession) {
-    const key = `${serverUrl} ${token}`
+  function startSession(session: StoredSession) {
+    const key = keyOf(session)
     if (key === sessionKey) return
     sessionKey = key
     prunedOn = null
@@ -776,22 +822,34 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   // ---- pull ----
 
-  /** `reached` is called once, when the first page has arrived. */
-  async function pull(reached: () => void): Promise<{ pulled: number; skipped: number; complete: boolean; settingsArrived: boolean }> {
-    const from = (await db.meta.get('cursor'))?.value ?? null
-    const pages = pagesAhead(from, !stampsLeft)
+  /**
+   * `fetched`: the first pages of a pull from no cursor, fetched before the run (see fetchFirstPages); written
+   * first when no cursor is stored. `reached` is called once, when the first page has arrived.
+   */
+  async function pull(fetched: Pages | null, reached: () => void): Promise<{ pulled: number; skipped: number; complete: boolean; settingsArrived: boolean }> {
+    let cursor = (await db.meta.get('cursor'))?.value ?? null
+    let pages = (cursor === null && fetched) || pagesAhead(cursor, !stampsLeft)
     let pulled = 0
     let skipped = 0
     let settingsArrived = false
-    let fromScratch = from === null
+    let fromScratch = cursor === null
     let first = true
     try {
       for (;;) {
-        const arrived = await pages.takeAll()
+        let arrived: PullResponse[]
+        try {
+          arrived = await pages.takeAll()
+        } catch (error) {
+          if (pages !== fetched) throw error
+          // Asked before the run, perhaps while the network was away: asked again now, after the pages written.
+          pages = pagesAhead(cursor, !stampsLeft)
+          continue
+        }
         if (first) reached()
         first = false
         const more = arrived.at(-1)!.hasMore && arrived.at(-1)!.changes.length > 0
         const failed = await applyPages(arrived, fromScratch, more && !marked)
+        cursor = arrived.at(-1)!.cursor
         marked ||= more
         // Logged once the transaction is over: a page in the middle of one waits on nothing but IndexedDB.
         for (const change of failed) console.warn('pulled record failed its schema', change.table, change.id)
@@ -817,9 +875,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
    * than one per page. A failed request is thrown by the `takeAll` after the pages that arrived before it. `stop`
    * ends the fetching when the pull ends early (a failed write): no request of this run goes after it.
    */
-  function pagesAhead(from: string | null, skipEchoes: boolean) {
-    // This run's: a run after this one may speak for another session.
-    const source = transport
+  function pagesAhead(from: string | null, skipEchoes: boolean, source = transport): Pages {
+    // The source is this run's (taken now): a run after this one may speak for another session.
     let cursor = from
     let last = false
     return madeAhead(PULL_AHEAD, async () => {
@@ -953,6 +1010,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     get batch() {
       return { ...batch }
     },
+    fetchFirstPages,
+    dropFirstPages,
   }
 }
 

@@ -37,6 +37,9 @@ export async function signIn(input: SignInInput): Promise<SignedIn> {
   const signedIn = await signInTo(db, fetchTransport({ baseUrl: input.serverUrl, token: null }), input)
   // Signed in again on an unlocked phone: its keyring takes the new device's recovery key at once (src/app/lock).
   if (db.sealing.state === 'open') await addRecovery(db, fromBase64Url(signedIn.recoveryKey))
+  // The first sync waits for the PIN to be chosen or declined (src/app/stores/sync.ts), but its first pages need
+  // not: fetched into memory now, they are written once the run may start. A one-time password pulls nothing.
+  if (!signedIn.mustChangePassword) await engine.fetchFirstPages()
   return signedIn
 }
 
@@ -57,6 +60,7 @@ export async function recoveryKeyFor(password: string): Promise<string> {
 /** Signs out while no run is in flight, so that a run never pushes half an outbox that is being dropped. */
 export async function signOut(options: { discard: Discard | null }): Promise<void> {
   const session = await readSession(db)
+  engine.dropFirstPages()
   await withSyncLock(() => signOutOf(db, session && sessionTransport(session), options), { wait: true })
 }
 

@@ -813,6 +813,99 @@ describe('pull', () => {
   })
 })
 
+describe('the first pages of a new session, fetched before its first run (a new phone’s PIN offer)', () => {
+  const pullsOf = (calls: Array<{ op: string }>) => calls.filter((c) => c.op === 'pull').length
+
+  /** A device signed in on a new phone (no cursor), the server holding `count` grids. */
+  async function newPhone(count: number) {
+    const phone = await device({ pullLimit: 3 })
+    for (let i = 0; i < count; i++) phone.server.serverPut('grids', { id: `g-${i}`, communityId: 'c-1', name: `网格${i}` })
+    return phone
+  }
+
+  it('are fetched into memory only, at most as many as a run fetches ahead, and written by the run without asking again', async () => {
+    const { engine, server, db } = await newPhone(20)
+    const demoGrids = await db.grids.toArray()
+    await engine.fetchFirstPages()
+    await vi.waitFor(() => expect(pullsOf(server.calls)).toBe(4))
+    // Nothing of them touches IndexedDB before the run: it writes sealed once the PIN is chosen.
+    expect(await db.grids.toArray()).toEqual(demoGrids)
+    expect(await db.meta.get('cursor')).toBeUndefined()
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 20 })
+    expect(await db.grids.count()).toBe(20)
+    // 20 grids in pages of 3: seven pages, the four fetched before the run among them.
+    expect(pullsOf(server.calls)).toBe(7)
+    expect(await db.buildings.count()).toBe(0)
+  })
+
+  it('are dropped when another session is stored by the run: its pull starts again with its own transport', async () => {
+    const { db, server, clock } = await newPhone(5)
+    const tokens: string[] = []
+    const engine = createSyncEngine({ db, transport: (session) => (tokens.push(session.token), server.transport), now: () => clock.now, random: () => 0.5, pullLimit: 3 })
+    await engine.fetchFirstPages()
+    await vi.waitFor(() => expect(pullsOf(server.calls)).toBe(2))
+    // Another sign-in (another tab, another account) lands before the PIN is chosen.
+    await db.meta.put({ key: 'token', value: 'token-2' })
+    server.calls.length = 0
+    expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 5 })
+    expect(tokens).toEqual(['token-double', 'token-2'])
+    expect(pullsOf(server.calls)).toBe(2)
+  })
+
+  it('are dropped by a sign-out, and never taken by a run after the one that followed them', async () => {
+    const { engine, server } = await newPhone(5)
+    await engine.fetchFirstPages()
+    await vi.waitFor(() => expect(pullsOf(server.calls)).toBe(2))
+    engine.dropFirstPages()
+    server.calls.length = 0
+    expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 5 })
+    expect(pullsOf(server.calls)).toBe(2)
+  })
+
+  it('are not written after a push that sent anything: the pull asks again, after the push', async () => {
+    const { engine, server, db, repos, author } = await newPhone(5)
+    await repos.visits.create(visitFields(), author)
+    await engine.fetchFirstPages()
+    await vi.waitFor(() => expect(pullsOf(server.calls)).toBe(2))
+    server.calls.length = 0
+    // The grids, and the visit pushed (a first pull brings a push's own changes back: see above).
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 1, pulled: 6 })
+    const ops = server.calls.map((c) => c.op).filter((op) => op === 'push' || op === 'pull')
+    expect(ops).toEqual(['push', 'pull', 'pull'])
+    expect(await db.grids.count()).toBe(5)
+  })
+
+  it('are not fetched when a cursor is stored (not a first pull), nor written over one stored meanwhile', async () => {
+    const { engine, server, db } = await newPhone(5)
+    await db.meta.put({ key: 'cursor', value: '0' })
+    await engine.fetchFirstPages()
+    expect(pullsOf(server.calls)).toBe(0)
+    await db.meta.delete('cursor')
+    await engine.fetchFirstPages()
+    await vi.waitFor(() => expect(pullsOf(server.calls)).toBe(2))
+    // The service worker's run pulled meanwhile: its cursor is where this run goes on from.
+    await db.meta.put({ key: 'cursor', value: String(server.records.get('g-2')!.rev) })
+    server.calls.length = 0
+    expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 2 })
+    expect((await db.grids.toArray()).map((g) => g.id).filter((id) => /^g-\d$/.test(id))).toEqual(['g-3', 'g-4'])
+  })
+
+  it('failed (the network away while the PIN offer showed): the run writes those that came, and asks again from there', async () => {
+    const { engine, server, db } = await newPhone(9)
+    let pulls = 0
+    server.on('pull', () => {
+      if (++pulls === 2) throw new TransportError('offline', 'the network went')
+    })
+    await engine.fetchFirstPages()
+    await vi.waitFor(() => expect(pulls).toBe(2))
+    expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 9 })
+    expect(await db.grids.count()).toBe(9)
+    // The first page fetched before the run, then the failed one, then pages 2 to 3 asked again by the run.
+    expect(pulls).toBe(4)
+  })
+})
+
 describe('one run at a time', () => {
   it('folds calls made during a run into that run and one more after it', async () => {
     const { engine, repos, server, author } = await device()
