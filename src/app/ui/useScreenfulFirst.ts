@@ -1,4 +1,5 @@
 import { computed, ref, watch } from 'vue'
+import { returnedTo } from './useListPages'
 
 /** Rows enough to fill a tall phone's screen below a list's header (rows are at least 56 px high). */
 export const SCREENFUL = 15
@@ -6,11 +7,12 @@ export const SCREENFUL = 15
 /**
  * The rows of a list to render: of its first answer, a screenful, and the rest once that frame is painted, so that
  * on a cold start the rows in view do not wait for the render of a whole page (50 rows: 17–24 ms on a phone,
- * docs/where-the-time-goes.md, the visits list). Later answers (more pages, edits, another filter) render whole.
+ * docs/where-the-time-goes.md, the visits list). Later answers (more pages, edits, another filter) render whole,
+ * and so does a list the leader came back to: it opens where it was left, deep in its rows, not at its top.
  * `whole` tells when every row is in: the list's foot waits for it, or it would sit in view below a screenful.
  */
 export function useScreenfulFirst<T>(rows: () => readonly T[] | undefined) {
-  const whole = ref(false)
+  const whole = ref(returnedTo())
   const first = watch(
     rows,
     (answer) => {
