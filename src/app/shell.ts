@@ -10,7 +10,10 @@ import type { LockState } from './lock/state'
  * they are here). No hint on an installed app means an earlier release ran, which may open on its PIN: no
  * frame rather than a wrong one. A leader who reads another language than Chinese gets no frame either. The
  * app's script starts once the browser reports the shell's first contentful paint, at once when there is no
- * shell or no such report, and after a second in any case.
+ * shell or no such report, and after a second in any case. Before that, the script asks IndexedDB for its
+ * databases' names (never opens one, which on a new phone would create it empty): the browser binds IndexedDB's
+ * storage to the page tens of ms after a first request, and this one overlaps the entry's fetch. An owner's
+ * answer page (features/canvass-link) uses no database and does not ask.
  */
 
 /** The localStorage key of the hint; index.html's script reads the same key. */

@@ -8,6 +8,7 @@ import InspectionList from '@/app/features/inspections/InspectionList.vue'
 import IssueList from '@/app/features/issues/IssueList.vue'
 import VisitList from '@/app/features/visits/VisitList.vue'
 import { inspectionFields, issueFields, visitFields } from '../fixtures'
+import { SCREENFUL } from '@/app/ui/useScreenfulFirst'
 import { choose } from './fields'
 import { mountWithApp } from './setup'
 
@@ -123,6 +124,29 @@ describe('long lists', () => {
       expect(wrapper.find('.list-end').exists()).toBe(false)
       counted()
       await vi.waitFor(() => expect(wrapper.find('.list-count').text()).toBe('共 60 条'))
+      expect(wrapper.find('.list-end__more').text()).toBe('还有 10 条，点这里看')
+    } finally {
+      held.mockRestore()
+    }
+  })
+
+  // On a cold start the rows in view do not wait for the render of the whole page.
+  it('show a screenful of the first visits, then the rest of their page once that frame is painted', async () => {
+    await db.visits.bulkAdd(range(60).map((n) => ({ ...meta(n), ...visitFields({ visitedAt: meta(n).at }) })))
+    const frames: FrameRequestCallback[] = []
+    const held = vi.spyOn(globalThis, 'requestAnimationFrame').mockImplementation((callback) => frames.push(callback))
+    try {
+      const { wrapper } = await mountWithApp(VisitList, { route: '/visits' })
+      const rows = () => wrapper.findAll('.visit-item')
+      await vi.waitFor(() => expect(rows()).toHaveLength(SCREENFUL))
+      expect(rows()[0]!.find('time').attributes('datetime')).toBe(meta(59).at)
+      // The count comes meanwhile; the list's foot waits for the rows above it, or it would sit in view.
+      await vi.waitFor(() => expect(wrapper.find('.list-count').text()).toBe('共 60 条'))
+      expect(wrapper.find('.list-end').exists()).toBe(false)
+      expect(rows()).toHaveLength(SCREENFUL)
+      held.mockRestore()
+      for (const frame of frames.splice(0)) frame(performance.now())
+      await vi.waitFor(() => expect(rows()).toHaveLength(50))
       expect(wrapper.find('.list-end__more').text()).toBe('还有 10 条，点这里看')
     } finally {
       held.mockRestore()

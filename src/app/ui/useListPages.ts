@@ -9,6 +9,11 @@ export const PAGE_SIZE = 50
  */
 const grownTo = new Map<string, number>()
 
+/** Whether the screen being opened is one the leader came back to: its history entry has one after it (vue-router keeps `forward`). */
+export function returnedTo(): boolean {
+  return Boolean(globalThis.history?.state?.forward)
+}
+
 /**
  * How many records a list reads: one page at first, one more each time the leader nears its end, and one
  * page again when a filter changes. The list stays one live query whose limit grows (rather than pages read
@@ -18,9 +23,7 @@ export function useListPages(filters: WatchSource[] = [], part = '') {
   const route = useRoute()
   // A screen with several lists (the worklist's parts) names each one.
   const key = part ? `${route.fullPath}#${part}` : route.fullPath
-  // An entry with one after it in the history is one the leader came back to (vue-router keeps `forward`).
-  const returning = Boolean(globalThis.history?.state?.forward)
-  const limit = ref((returning && grownTo.get(key)) || PAGE_SIZE)
+  const limit = ref((returnedTo() && grownTo.get(key)) || PAGE_SIZE)
   if (filters.length) watch(filters, () => (limit.value = PAGE_SIZE))
   watch(limit, (n) => grownTo.set(key, n))
 
