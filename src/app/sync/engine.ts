@@ -154,6 +154,8 @@ interface Limits {
 interface Fitted {
   entries: QueuedEntry[]
   mutations: Mutation[]
+  /** Each mutation's JSON in UTF-8, made to measure it: the request's body is built of these (SyncTransport.encodePush). */
+  json: Uint8Array[]
   bytes: number
 }
 
@@ -504,7 +506,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     /** A batch's request, its body built (JSON, gzip) as it is read: a batch read ahead goes out ready. */
     const prepare = async (read: Fitted): Promise<Prepared> => {
       const request: PushBatch = { protocol: PROTOCOL_VERSION, deviceId, ...(epoch && { epoch }), mutations: read.mutations }
-      return { ...read, request, encoded: await transport.encodePush?.(request) }
+      return { ...read, request, encoded: await transport.encodePush?.(request, read.json) }
     }
     const settled = settlements()
     let batches = batchesAhead(prepare, { ...batch })
@@ -647,15 +649,18 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   /** The longest run of entries that fits the byte limit (always at least one). */
   function fit(queued: QueuedEntry[], limit: number): Fitted {
     const mutations = []
+    const json = []
     let bytes = 0
     for (const entry of queued) {
       const mutation = toMutation(entry)
-      const size = encoder.encode(JSON.stringify(mutation)).length + 1
+      const encoded = encoder.encode(JSON.stringify(mutation))
+      const size = encoded.length + 1
       if (mutations.length && bytes + size > limit) break
       mutations.push(mutation)
+      json.push(encoded)
       bytes += size
     }
-    return { entries: queued.slice(0, mutations.length), mutations, bytes }
+    return { entries: queued.slice(0, mutations.length), mutations, json, bytes }
   }
 
   /** The limits after a success: double, up to the server's. */

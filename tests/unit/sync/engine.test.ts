@@ -248,7 +248,10 @@ describe('push', () => {
     const built: Array<{ body: string }> = []
     let secondBuilt = () => {}
     const whenSecondBuilt = new Promise<void>((resolve) => (secondBuilt = resolve))
-    server.transport.encodePush = async (batch) => {
+    const measured: Array<{ json: unknown; mutations: unknown }> = []
+    server.transport.encodePush = async (batch, json) => {
+      // Each mutation's JSON as the engine made it to measure the batch: the body is built of it, not made again.
+      measured.push({ json: json?.map((mutation) => JSON.parse(new TextDecoder().decode(mutation))), mutations: batch.mutations })
       built.push({ body: `${batch.mutations.length} mutations` })
       if (built.length === 2) secondBuilt()
       return built.at(-1)!
@@ -266,6 +269,7 @@ describe('push', () => {
     expect(await engine.sync()).toMatchObject({ status: 'done', pushed: count })
     expect(aheadOfAnswer).toBe(true)
     expect(built.map((b) => b.body)).toEqual([`${INITIAL_BATCH.count} mutations`, '80 mutations'])
+    expect(measured.map((m) => m.json)).toEqual(measured.map((m) => m.mutations))
     expect(sent).toHaveLength(2)
     expect(sent[0]).toBe(built[0])
     expect(sent[1]).toBe(built[1])

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { gunzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TransportError } from '@/app/sync/errors'
-import { fetchTransport, GZIP_FROM_BYTES } from '@/app/sync/transport'
+import { fetchTransport, GZIP_FROM_BYTES, type PushBatch } from '@/app/sync/transport'
 import { PROTOCOL_VERSION, uuidv7 } from '@/domain'
 
 /** A loopback HTTP server answering with `handler`; what it received is kept for the test to look at. */
@@ -91,6 +91,21 @@ describe('fetchTransport', () => {
     expect(received[1]!.headers['content-encoding']).toBe('gzip')
     expect(JSON.parse(gunzipSync(received[1]!.bytes).toString())).toEqual({ protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [large] })
     expect(received[1]!.bytes.length).toBeLessThan(JSON.stringify(large).length / 4)
+  })
+
+  it('builds a push body around the JSON of its mutations it is given, as made when the batch was measured', async () => {
+    const note = (text: string) => ({ kind: 'put' as const, mutationId: uuidv7(), deviceSeq: 1, table: 'visits' as const, recordId: uuidv7(), baseRev: null, fields: { notes: text } })
+    const mutations = [note('走访'.repeat(GZIP_FROM_BYTES)), note('电梯')]
+    // Keys in another order than JSON.stringify's: the body carries these bytes, not the mutations' JSON made again.
+    const given = mutations.map((m) => JSON.stringify(Object.fromEntries(Object.entries(m).reverse())))
+    const batch: PushBatch = { protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations }
+    const baseUrl = await serve(json(200, { results: mutations.map(() => ({ status: 'applied', rev: 1 })) }))
+    const transport = fetchTransport({ baseUrl, token: 'tok' })
+    await transport.push(batch, await transport.encodePush!(batch, given.map((text) => new TextEncoder().encode(text))))
+
+    const body = gunzipSync(received[0]!.bytes).toString()
+    expect(body).toBe(`{"protocol":${PROTOCOL_VERSION},"deviceId":"d-1","mutations":[${given.join(',')}]}`)
+    expect(JSON.parse(body)).toEqual(batch)
   })
 
   it('refuses answers that do not match the mutations sent, or the protocol', async () => {
