@@ -27,8 +27,8 @@ const unanswered = new Set<Promise<void>>()
  * Resolves once every live query started so far has given its first answer (or failed, or gone with its screen):
  * work that can wait (the demo's seed check, sync's start: src/app/main.ts) then no longer competes with the
  * first screen's reads in IndexedDB, which runs one request at a time, while the main thread idles. Resolves
- * after `atMostMs` whatever: a query that never answers (a database open blocked by another tab) must not keep
- * sync from ever starting.
+ * after `atMostMs` whatever: a screen whose query is slow to answer, or never does, must not hold the phone's
+ * sync back for long.
  */
 export async function firstAnswers(atMostMs = 3000): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined

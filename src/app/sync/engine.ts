@@ -234,10 +234,11 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   let again = false
   /**
    * The first pages of a session's first pull, fetched before its first run (see fetchFirstPages): the next run
-   * takes them whatever it does, and its pull writes them only if they are still that run's first pages — the same
-   * session, no cursor stored, and a push that sent nothing, so that no page predates a change of this phone's.
+   * that reaches its push takes them, and its pull writes them only if they are still that run's first pages — the
+   * same session, no cursor stored, no run ended since in any tab or the worker (`runs`: each writes its end), and
+   * a push that sent nothing — so that no page predates a change of this phone's.
    */
-  let firstPages: { key: string; pages: Pages } | null = null
+  let firstPages: { key: string; runs: string; pages: Pages } | null = null
 
   const iso = () => new Date(now()).toISOString()
   const recordTable = (table: RecordTable) => db.table<SyncedRecord, string>(table)
@@ -324,7 +325,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   async function pushAndPull(session: StoredSession) {
-    const fetched = takeFirstPages(session)
+    const fetched = await takeFirstPages(session)
     try {
       const pushed = await push(session.deviceId)
       // The mentor's copies owe nothing to what the pull brings: asked once its first page shows the server is
@@ -337,11 +338,20 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   async function fetchFirstPages() {
-    dropFirstPages()
     const session = await readSession(db)
-    if (!session || (await db.meta.get('cursor'))) return
+    const fresh = session && !(await db.meta.get('cursor'))
+    const runs = await runsEnded()
+    // Dropped only now: a call made meanwhile may have fetched pages of its own.
+    dropFirstPages()
+    if (!fresh) return
     // Asked for the pages a pull from no cursor asks first; as in a run, up to PULL_AHEAD of them, then it waits.
-    firstPages = { key: keyOf(session), pages: pagesAhead(null, true, options.transport(session)) }
+    firstPages = { key: keyOf(session), runs, pages: pagesAhead(null, true, options.transport(session)) }
+  }
+
+  /** Where the runs of every tab and the worker last ended: it changes with each run that reaches its push. */
+  async function runsEnded(): Promise<string> {
+    const [success, error] = await db.meta.bulkGet(['lastSuccessAt', 'lastError'])
+    return JSON.stringify([success?.value, error?.value])
   }
 
   function dropFirstPages() {
@@ -350,11 +360,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   /** The pages fetched before this run for its session's first pull, or null; no later run may take them. */
-  function takeFirstPages(session: StoredSession): Pages | null {
+  async function takeFirstPages(session: StoredSession): Promise<Pages | null> {
     const taken = firstPages
     firstPages = null
-    if (taken?.key === keyOf(session)) return taken.pages
-    taken?.pages.stop()
+    if (!taken) return null
+    if (taken.key === keyOf(session) && taken.runs === (await runsEnded())) return taken.pages
+    taken.pages.stop()
     return null
   }
 

@@ -39,7 +39,8 @@ export async function signIn(input: SignInInput): Promise<SignedIn> {
   if (db.sealing.state === 'open') await addRecovery(db, fromBase64Url(signedIn.recoveryKey))
   // The first sync waits for the PIN to be chosen or declined (src/app/stores/sync.ts), but its first pages need
   // not: fetched into memory now, they are written once the run may start. A one-time password pulls nothing.
-  if (!signedIn.mustChangePassword) await engine.fetchFirstPages()
+  // Only a head start: the sign-in stands (and its recovery key reaches the lock) whatever happens to it.
+  if (!signedIn.mustChangePassword) await engine.fetchFirstPages().catch((error: unknown) => console.warn('first pages not fetched', error))
   return signedIn
 }
 

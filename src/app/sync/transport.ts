@@ -113,7 +113,9 @@ const COMMA = 0x2c
  * here, copied into one array.
  */
 function pushJson({ mutations, ...envelope }: PushBatch, json: readonly Uint8Array[] = mutations.map((m) => utf8.encode(JSON.stringify(m)))): Uint8Array<ArrayBuffer> {
-  const head = utf8.encode(`${JSON.stringify(envelope).slice(0, -1)},"mutations":[`)
+  // Answers are matched to the mutations by place: a body of other mutations would settle the wrong entries.
+  if (json.length !== mutations.length) throw new Error(`push body: ${json.length} mutations' JSON for ${mutations.length} mutations`)
+  const head = utf8.encode(JSON.stringify({ ...envelope, mutations: [] }).slice(0, -2))
   const tail = utf8.encode(']}')
   const body = new Uint8Array(head.length + json.reduce((sum, mutation) => sum + mutation.length, 0) + Math.max(0, json.length - 1) + tail.length)
   body.set(head)

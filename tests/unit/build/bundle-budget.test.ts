@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import commonWords from '@/app/i18n/common'
 import homeWords from '@/app/features/home/messages'
 import accountWords from '@/app/features/session/account-messages'
+import { ANSWER_PATH } from '@/app/features/canvass-link/public-path'
 import sessionWords from '@/app/features/session/messages'
 import { CONTENT_SECURITY_POLICY } from '@/server/static'
 import { buildApp, FIRST_SCREEN_BUDGET, firstScreen, type FirstScreen } from '../../bench/first-screen'
@@ -128,7 +129,7 @@ describe('the first paint, from index.html alone', () => {
       expect(asked, path).toEqual(['databases'])
     }
     const asked: string[] = []
-    shellScript('/answer/some-token', {}, { asked })
+    shellScript(`${ANSWER_PATH}some-token`, {}, { asked })
     expect(asked).toEqual([])
   })
 

@@ -857,7 +857,7 @@ describe('the first pages of a new session, fetched before its first run (a new 
     expect(pullsOf(server.calls)).toBe(2)
   })
 
-  it('are dropped by a sign-out, and never taken by a run after the one that followed them', async () => {
+  it('are dropped by a sign-out: the run pulls afresh', async () => {
     const { engine, server } = await newPhone(5)
     await engine.fetchFirstPages()
     await vi.waitFor(() => expect(pullsOf(server.calls)).toBe(2))
@@ -878,6 +878,18 @@ describe('the first pages of a new session, fetched before its first run (a new 
     const ops = server.calls.map((c) => c.op).filter((op) => op === 'push' || op === 'pull')
     expect(ops).toEqual(['push', 'pull', 'pull'])
     expect(await db.grids.count()).toBe(5)
+  })
+
+  it('are not written after a run that ended elsewhere meanwhile (another tab, the worker): it may have pushed', async () => {
+    const { engine, server, db } = await newPhone(5)
+    await engine.fetchFirstPages()
+    await vi.waitFor(() => expect(pullsOf(server.calls)).toBe(2))
+    // That run pushed this phone's change and failed before its pull stored a cursor: the pages fetched before
+    // its push would bring back the record as it was.
+    await db.meta.put({ key: 'lastError', value: JSON.stringify({ code: 'offline', message: 'gone', at: '2026-12-07T08:00:00.000Z' }) })
+    server.calls.length = 0
+    expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 5 })
+    expect(pullsOf(server.calls)).toBe(2)
   })
 
   it('are not fetched when a cursor is stored (not a first pull), nor written over one stored meanwhile', async () => {
