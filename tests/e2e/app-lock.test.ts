@@ -132,6 +132,12 @@ describe.skipIf(skipReason)('the app lock keeps residents’ data sealed on the 
 
   it('4. signed in again: the first pages come while the PIN is chosen, and none lands before it, nor unsealed after', { timeout: 120_000 }, async () => {
     const pulled = page.waitForResponse((response) => new URL(response.url()).pathname.endsWith('/sync/pull'))
+    // Pull requests from no cursor: the first page, asked once if the run writes what was fetched before the PIN.
+    const fromStart: string[] = []
+    page.on('request', (request) => {
+      const url = new URL(request.url())
+      if (url.pathname.endsWith('/sync/pull') && !url.searchParams.has('cursor')) fromStart.push(url.search)
+    })
     await page.goto(at('/signin'))
     await page.getByLabel('用户名').fill('leader1')
     await page.getByLabel('密码').fill(DEMO_PASSWORD)
@@ -145,6 +151,7 @@ describe.skipIf(skipReason)('the app lock keeps residents’ data sealed on the 
     await page.getByText('再输一次', { exact: true }).waitFor()
     await typePin(page, PIN)
     await expect.poll(async () => (await readStore<{ id: string }>(page, 'residents')).map((r) => r.id), { timeout: 30_000 }).toContain(canary.id)
+    expect(fromStart).toHaveLength(1)
     await phone.kill()
     for (const secret of [canary.name, canary.phone!]) expect(await filesHolding(phone.userDataDir, secret), secret).toEqual([])
   })
