@@ -6,6 +6,7 @@ import { buildRescueFile } from '@/app/features/settings/rescue-file'
 import { PUSH_MAX_MUTATIONS, RESCUE_JSON, RESCUE_MAX_BYTES, RESCUE_PASSWORD_HEADER, rescuePhotoPath, type RescueResult } from '@/domain'
 import { openRescue } from '@/server/rescue/open'
 import { issueFields, visitFields } from '../fixtures'
+import { mutation } from '../fixtures/mutations'
 import { png, sha256 } from '../fixtures/images'
 import { describeEngines, pushBody, startApi, type Answer, type TestApi } from './api'
 
@@ -93,6 +94,27 @@ describeEngines('rescue file import', (engine) => {
     const pushed = await api.call('POST', '/api/v1/sync/push', { token: leader.token, json: pushBody(leader.deviceId, outbox) })
     expect(pushed.json).toMatchObject({ results: [{ status: 'applied' }, { status: 'applied' }, { status: 'applied' }] })
     expect((await importFile(office.token, file)).json).toMatchObject({ applied: 0, duplicate: 3 })
+  })
+
+  it('counts a change that lost a field to another device as a conflict, again on a second import', async () => {
+    const leader = await api.login('leader1')
+    const { db, file, visit } = await phoneWithWork('u-leader1', leader.deviceId, 0x29)
+    const { toMutation } = await import('@/app/sync/mutations')
+    // The phone's report and visit reached the server; its later edit of the visit's outcome did not.
+    const [report, created] = (await db.outbox.orderBy('seq').toArray()).map((entry) => toMutation(entry as Parameters<typeof toMutation>[0]))
+    await api.call('PUT', `/api/v1/attachments/${sha256(png(4, 4, 0x29))}`, { token: leader.token, body: png(4, 4, 0x29), headers: { 'content-type': 'image/png' } })
+    const pushed = await api.call('POST', '/api/v1/sync/push', { token: leader.token, json: pushBody(leader.deviceId, [report, created]) })
+    const { rev } = (pushed.json as { results: Array<{ rev: number }> }).results[1]!
+    // Meanwhile the leader's tablet changed that outcome.
+    const tablet = await api.login('leader1')
+    await api.call('POST', '/api/v1/sync/push', { token: tablet.token, json: pushBody(tablet.deviceId, [mutation.put('visits', visit.id, { outcome: '平板上改的' }, rev)]) })
+
+    const first = await importFile(office.token, file)
+    expect(first.json).toMatchObject({ applied: 0, duplicate: 2, conflict: 1, rejected: [] })
+    // The office sees the lost value again, not a bare duplicate, whichever import it reads.
+    expect((await importFile(office.token, file)).json).toMatchObject({ applied: 0, duplicate: 2, conflict: 1, rejected: [] })
+    const stored = (await api.pullAll(office.token)).filter((c) => c.id === visit.id).at(-1)!.record
+    expect(stored).toMatchObject({ outcome: '平板上改的', conflicts: [{ field: 'outcome', value: '救援文件带回来的' }] })
   })
 
   it('imports the work of a phone the office wiped: the file came by hand, not from the phone', async () => {
