@@ -8,9 +8,13 @@ describe('the places of a list’s households', () => {
   afterEach(() => vi.restoreAllMocks())
 
   it('have the buildings the list expects read beside the households, and a household’s other building after', async () => {
+    // Dexie answers its own promise type; these stand in for it.
     let answerHouseholds!: (found: Household[]) => void
-    vi.spyOn(queries, 'householdsById').mockReturnValue(new Promise((resolve) => (answerHouseholds = resolve)))
-    const buildings = vi.spyOn(queries, 'buildingsById').mockImplementation(async (ids) => ids.map((id) => ({ id, address: `${id} 路` }) as Building))
+    const households = new Promise<Household[]>((resolve) => (answerHouseholds = resolve))
+    vi.spyOn(queries, 'householdsById').mockReturnValue(households as ReturnType<typeof queries.householdsById>)
+    const buildings = vi
+      .spyOn(queries, 'buildingsById')
+      .mockImplementation((ids) => Promise.resolve(ids.map((id) => ({ id, address: `${id} 路` }) as Building)) as ReturnType<typeof queries.buildingsById>)
 
     const places = householdPlaces(['h1', 'h2', 'h1'], ['b1', 'b1', 'b1'])
     expect(buildings).toHaveBeenCalledWith(['b1'])
