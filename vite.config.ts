@@ -3,7 +3,7 @@ import { fileURLToPath, URL } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
-import { firstScreenChunk } from './scripts/vite-chunks.ts'
+import { firstScreenChunk, listPartsChunk, vantCoreChunk } from './scripts/vite-chunks.ts'
 import { precompress } from './scripts/vite-compress.ts'
 import { entryAfterFirstPaint } from './scripts/vite-entry.ts'
 import { precompileMessages, vueI18nTreeShaking } from './scripts/vite-i18n.ts'
@@ -64,7 +64,7 @@ export default defineConfig({
       // Schemas are declared as `z.object(…)` at module level; marking zod's builders pure lets the
       // bundler drop the ones a chunk never uses, which keeps zod out of the first screen's chunk.
       treeshake: { manualPureFunctions: ['z'] },
-      output: { codeSplitting: { groups: [firstScreenChunk()] } },
+      output: { codeSplitting: { groups: [firstScreenChunk(), vantCoreChunk(), listPartsChunk()] } },
     },
   },
   worker: { format: 'es' },

@@ -30,3 +30,28 @@ export function firstScreenChunk(): Rolldown.CodeSplittingGroup {
 
   return { debugName: 'first-screen', name: (id, context) => (reachable(id, context) ? 'index' : null) }
 }
+
+/**
+ * Vant's core in one chunk: the helpers, composables, locale, icon, badge and base stylesheet that nearly every
+ * Vant component imports. Left alone, Rolldown splits them by which screens use which: on the visits list seven
+ * chunks of 0.1–2 KB, each one more link appended in the task that starts the screen, and one more request through
+ * the service worker before the screen renders. The components (button, field, cell…) keep chunks of their own:
+ * the PIN screens, for one, use no button.
+ */
+export function vantCoreChunk(): Rolldown.CodeSplittingGroup {
+  return {
+    name: 'vant',
+    test: /node_modules[\\/](@vant[\\/]use|vant[\\/]es[\\/](utils|locale[\\/]index|locale[\\/]lang[\\/]zh-CN|badge|config-provider|icon|style[\\/]base|composables[\\/](use-route|use-scope-id|use-expose|use-id|use-global-z-index)))[\\/.]/,
+  }
+}
+
+/**
+ * What the record lists share (their count, foot, pages, filters, sync states, buildings and labels) in one chunk
+ * rather than eight of 0.1–1 KB, for the same reason. A screen that uses one of them loads the others too (1.5 KB).
+ */
+export function listPartsChunk(): Rolldown.CodeSplittingGroup {
+  return {
+    name: 'lists',
+    test: /src[\\/](app[\\/]ui[\\/](ListCount|ListEnd|useListPages|useQueryFilters|useSyncStates|SyncStateBadge|useBuildings)|domain[\\/]labels)\./,
+  }
+}

@@ -1,4 +1,4 @@
-import { createRouter, createWebHistory, type NavigationGuard, type RouteRecordRaw, type Router, type RouterHistory, type RouterScrollBehavior } from 'vue-router'
+import { createRouter, createWebHistory, type NavigationGuard, type RouteLocationNormalized, type RouteRecordRaw, type Router, type RouterHistory, type RouterScrollBehavior } from 'vue-router'
 import { loadMessages, type LazyMessages } from './i18n'
 import HomeView from './features/home/HomeView.vue'
 import { canvassRoutes } from './features/canvass/routes'
@@ -91,6 +91,14 @@ function officeOnDemand(router: Router): NavigationGuard {
 export function createAppRouter(history: RouterHistory = createWebHistory(import.meta.env.BASE_URL)) {
   const router = createRouter({ history, routes, scrollBehavior })
   router.beforeEach(officeOnDemand(router))
-  router.beforeResolve((to) => loadMessages(to.matched.flatMap((record) => record.meta.messages ?? [])))
+  // A screen's words load alongside its chunk, not after it: asked for as the navigation starts, and waited for
+  // once its components are in (before, a cold start at /visits fetched the words only once the screen's chunks
+  // and stylesheets were all in).
+  const messagesOf = (to: RouteLocationNormalized) => to.matched.flatMap((record) => record.meta.messages ?? [])
+  router.beforeEach((to) => {
+    // A failure is for the wait below to report, with the navigation it fails.
+    loadMessages(messagesOf(to)).catch(() => {})
+  })
+  router.beforeResolve((to) => loadMessages(messagesOf(to)))
   return router
 }

@@ -31,7 +31,6 @@ export interface InspectionFilter {
   buildingId?: string
 }
 
-/** Records of `table` newest first by `field`, narrowed to one key of a `[key+field]` index. */
 /** A list narrowed to one building or household: the compound index that serves it and the field it matches. */
 interface Scope {
   index: string
@@ -43,9 +42,27 @@ function inScope<T>(table: Table<T, string, unknown>, scope: Scope) {
   return table.where(scope.index).between([scope.key, Dexie.minKey], [scope.key, Dexie.maxKey])
 }
 
+/** Records of `table` newest first by `field` (or within `scope`, by its compound index), tombstones too. */
+function newestFirstWithDeleted<T, Insert>(table: Table<T, string, Insert>, field: string, scope?: Scope) {
+  return scope ? inScope(table, scope).reverse() : table.orderBy(field).reverse()
+}
+
+/** The same, without the tombstones. */
 function newestFirst<T extends { deletedAt: string | null }, Insert>(table: Table<T, string, Insert>, field: string, scope?: Scope) {
-  const ordered = scope ? inScope(table, scope).reverse() : table.orderBy(field).reverse()
-  return ordered.filter((r) => !r.deletedAt)
+  return newestFirstWithDeleted(table, field, scope).filter((r) => !r.deletedAt)
+}
+
+/**
+ * The first `limit` records of `newestFirst`. Through its filter, IndexedDB walks a cursor record after record, a
+ * round trip to the browser's storage for each few of them (most of the visits list's first read on a cold start);
+ * tombstones are few, so the page is read first as one range in one request, and walked with the filter only when
+ * that range held one.
+ */
+async function newestPage<T extends { deletedAt: string | null }, Insert>(table: Table<T, string, Insert>, field: string, scope: Scope | undefined, limit: number): Promise<T[]> {
+  const page = await newestFirstWithDeleted(table, field, scope).limit(limit).toArray()
+  const live = page.filter((r) => !r.deletedAt)
+  if (live.length === page.length || page.length < limit) return live
+  return newestFirst(table, field, scope).limit(limit).toArray()
 }
 
 /**
@@ -125,7 +142,7 @@ export function createQueries(db: DoorstepDatabase) {
 
     /** The first `limit` visits newest first (a list grows it page by page as the leader scrolls). */
     visits: (filter: VisitFilter = {}, limit = Infinity): Promise<Visit[]> =>
-      newestFirst(db.visits, 'visitedAt', visitScope(filter)).limit(limit).toArray(),
+      newestPage(db.visits, 'visitedAt', visitScope(filter), limit),
     /** How many visits the same filter finds: the list's count agrees with what scrolling shows. */
     visitCount: (filter: VisitFilter = {}): Promise<number> => countLive(db.visits, visitScope(filter)),
 
@@ -147,7 +164,7 @@ export function createQueries(db: DoorstepDatabase) {
         .toArray()
     },
 
-    inspections: (filter: InspectionFilter = {}, limit = Infinity): Promise<Inspection[]> => newestFirst(db.inspections, 'startedAt', inspectionScope(filter)).limit(limit).toArray(),
+    inspections: (filter: InspectionFilter = {}, limit = Infinity): Promise<Inspection[]> => newestPage(db.inspections, 'startedAt', inspectionScope(filter), limit),
     inspectionCount: (filter: InspectionFilter = {}): Promise<number> => countLive(db.inspections, inspectionScope(filter)),
 
     /** The newest version of each published template. */
@@ -219,6 +236,8 @@ export function createQueries(db: DoorstepDatabase) {
      * server has a revision of it.
      */
     async recordSyncStates(ids: string[]): Promise<Map<string, RecordSyncState>> {
+      // A list not read yet asks for none: five transactions for nothing would queue beside its first page's read.
+      if (!ids.length) return new Map()
       const [pending, rejections, ...found] = await Promise.all([
         db.outbox.where('recordId').anyOf(ids).keys(),
         db.rejections.where('recordId').anyOf(ids).toArray(),

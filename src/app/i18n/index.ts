@@ -50,11 +50,12 @@ export type LazyMessages = keyof typeof lazyMessages
 
 /** Merges into the i18n the app runs with (the latest one made). */
 let mergeIntoApp: ((locale: Locale, words: object) => void) | undefined
-const loaded = new Set<LazyMessages>()
+/** Each part asked for, merged once it is in: a second ask while it loads waits for the same import. */
+const loading = new Map<LazyMessages, Promise<void>>()
 
 /** The app's i18n, with the first screen's words and any `extra` parts (tests pass every feature's). */
 export function createAppI18n(locale: Locale = 'zh-CN', extra: MessagePart[] = []) {
-  loaded.clear()
+  loading.clear()
   const i18n = createI18n({
     legacy: false,
     locale,
@@ -68,12 +69,20 @@ export function createAppI18n(locale: Locale = 'zh-CN', extra: MessagePart[] = [
 
 /** Adds the words of lazily loaded screens to the running app, once each. */
 export async function loadMessages(names: LazyMessages[]): Promise<void> {
-  const missing = names.filter((name) => !loaded.has(name))
-  const parts = await Promise.all(missing.map((name) => lazyMessages[name]()))
-  parts.forEach(({ default: part }, i) => {
-    for (const locale of LOCALES) mergeIntoApp?.(locale, part[locale])
-    loaded.add(missing[i]!)
-  })
+  await Promise.all(
+    names.map((name) => {
+      let part = loading.get(name)
+      if (!part) {
+        part = lazyMessages[name]().then(({ default: words }) => {
+          for (const locale of LOCALES) mergeIntoApp?.(locale, words[locale])
+        })
+        // A chunk that failed to load (offline before the precache was whole) is asked for again next time.
+        part.catch(() => loading.delete(name))
+        loading.set(name, part)
+      }
+      return part
+    }),
+  )
 }
 
 /**

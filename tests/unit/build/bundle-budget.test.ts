@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, posix } from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { Window } from 'happy-dom'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,7 +11,7 @@ import accountWords from '@/app/features/session/account-messages'
 import { ANSWER_PATH } from '@/app/features/canvass-link/public-path'
 import sessionWords from '@/app/features/session/messages'
 import { CONTENT_SECURITY_POLICY } from '@/server/static'
-import { buildApp, FIRST_SCREEN_BUDGET, firstScreen, type FirstScreen } from '../../bench/first-screen'
+import { buildApp, FIRST_SCREEN_BUDGET, firstScreen, staticImports, type FirstScreen } from '../../bench/first-screen'
 
 /*
  * The first screen's download budget (HTML + the JS and CSS it needs, gzip). When this fails, the list of
@@ -72,6 +72,22 @@ describe('the built app', () => {
     const worker = await readFile(join(outDir, 'sw.js'), 'utf8')
     expect(worker).toContain('index.html')
     expect(worker).not.toMatch(/\.(gz|br)["']/)
+  })
+
+  it("opens the visits list with at most 15 scripts beyond the first screen's: Vant's core and the lists' parts are one chunk each", async () => {
+    // Each is a link appended in the task that starts the screen and a request through the service worker before
+    // it renders (docs/where-the-time-goes.md, the visits list from a cold start): 25 before the two chunks.
+    const onFirstScreen = new Set(screen.files.map((f) => f.path))
+    const scripts = new Set<string>()
+    const follow = async (path: string) => {
+      if (scripts.has(path) || onFirstScreen.has(path)) return
+      scripts.add(path)
+      for (const specifier of staticImports(await readFile(join(outDir, path), 'utf8'))) await follow(posix.join(posix.dirname(path), specifier))
+    }
+    const list = (await readdir(join(outDir, 'assets'))).find((name) => /^VisitList-[\w-]+\.js$/.test(name))!
+    await follow(`assets/${list}`)
+    expect(scripts.size, [...scripts].join('\n')).toBeLessThanOrEqual(15)
+    expect([...scripts].some((path) => /\/vant-[\w-]+\.js$/.test(path))).toBe(true)
   })
 })
 
