@@ -585,12 +585,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   /**
    * The outbox's batches in order, read and their requests built while earlier ones are out, up to PUSH_AHEAD
-   * ahead of the one being sent, each at the limits the success of the one before would give. The outbox is read
-   * PUSH_AHEAD batches at a time: a read waits for the settling that runs when it is made (IndexedDB runs a
-   * transaction after the earlier ones that write its stores), and a batch per settling would hold the requests to
-   * the settlings' pace. `take` answers the next batch, or null once the outbox is read to its end; a failed read is
-   * thrown by the `take` after the batches read before it. `stop` ends the reading: a batch read ahead goes only
-   * with its own answer.
+   * ahead of the one being sent, each at the limits the success of the one before would give. After the first
+   * batch the outbox is read PUSH_AHEAD batches at a time: a read waits for the settling that runs when it is made
+   * (IndexedDB runs a transaction after the earlier ones that write its stores), and a batch per settling would
+   * hold the requests to the settlings' pace. `take` answers the next batch, or null once the outbox is read to its
+   * end; a failed read is thrown by the `take` after the batches read before it. `stop` ends the reading: a batch
+   * read ahead goes only with its own answer.
    */
   function batchesAhead(prepare: (read: Fitted) => Promise<Prepared>, limits: Limits) {
     const unbatched: QueuedEntry[] = []
@@ -599,7 +599,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     let next = limits
     return madeAhead(PUSH_AHEAD, async () => {
       if (unbatched.length < next.count && !readToEnd) {
-        const wanted = next.count * PUSH_AHEAD
+        // The first read takes one batch: the first request waits for it, and no settling runs yet to wait behind.
+        const wanted = next.count * (seq ? PUSH_AHEAD : 1)
         const read = (await db.outbox.where('seq').above(seq).limit(wanted).toArray()) as QueuedEntry[]
         readToEnd = read.length < wanted
         unbatched.push(...read)

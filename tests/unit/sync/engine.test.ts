@@ -111,6 +111,39 @@ describe('push', () => {
     expect(pushSizes(server.calls)).toEqual([PUSH_MAX_MUTATIONS, 20])
   })
 
+  it('reads only the first batch before the first request leaves, the next one while it is out', async () => {
+    const { engine, repos, server, author, db } = await device()
+    for (let i = 0; i < INITIAL_BATCH.count + 20; i++) await repos.visits.create(visitFields(), author)
+    // Counts the outbox entries push reads (in sequence order, from a seq on).
+    let read = 0
+    const where = db.outbox.where.bind(db.outbox)
+    vi.spyOn(db.outbox, 'where').mockImplementation(((index: string) => {
+      const clause = where(index)
+      const above = clause.above.bind(clause)
+      clause.above = (key) => {
+        const entries = above(key)
+        const toArray = entries.toArray.bind(entries)
+        entries.toArray = (async () => {
+          const found = await toArray()
+          read += found.length
+          return found
+        }) as never
+        return entries
+      }
+      return clause
+    }) as never)
+    let readBeforeFirst: number | null = null
+    const push = server.transport.push.bind(server.transport)
+    vi.spyOn(server.transport, 'push').mockImplementation(async (batch, encoded) => {
+      readBeforeFirst ??= read
+      return push(batch, encoded)
+    })
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: INITIAL_BATCH.count + 20 })
+    expect(readBeforeFirst).toBe(INITIAL_BATCH.count)
+    expect(read).toBe(INITIAL_BATCH.count + 20)
+  })
+
   it('cuts a batch whose body on the wire is over the limit, and doubles the limit after each success', async () => {
     const { engine, repos, server, author } = await device()
     for (let i = 0; i < 200; i++) await repos.visits.create(visitFields(), author)
