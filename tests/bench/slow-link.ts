@@ -1,4 +1,5 @@
 import { createServer } from 'node:http'
+import type { CDPSession } from 'playwright-core'
 import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { PUSH_MAX_MUTATIONS } from '@/domain'
@@ -33,11 +34,49 @@ async function startSink() {
   return { url: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/`, close: () => new Promise((resolve) => sink.close(resolve)) }
 }
 
+/**
+ * Each push request of a run, printed on the terminal (where the time between the requests goes): ms from the
+ * navigation to the request made, its upload begun and ended, its answer's first byte and end, on CDP's clock.
+ */
+async function pushTimeline(cdp: CDPSession) {
+  await cdp.send('Network.enable')
+  let navigatedAt = 0
+  let lines: string[] = []
+  const made = new Map<string, { at: number; bytes: number }>()
+  const timings = new Map<string, { requestTime: number; sendStart: number; sendEnd: number; receiveHeadersStart?: number; receiveHeadersEnd: number }>()
+  cdp.on('Network.requestWillBeSent', ({ requestId, request, timestamp, type }) => {
+    if (type === 'Document') navigatedAt = timestamp
+    const bytes = (request.postDataEntries ?? []).reduce((sum, entry) => sum + (entry.bytes ? Buffer.from(entry.bytes, 'base64').length : 0), 0)
+    if (request.url.endsWith('/sync/push')) made.set(requestId, { at: timestamp, bytes })
+  })
+  cdp.on('Network.responseReceived', ({ requestId, response }) => {
+    if (made.has(requestId) && response.timing) timings.set(requestId, response.timing)
+  })
+  cdp.on('Network.loadingFinished', ({ requestId, timestamp }) => {
+    const request = made.get(requestId)
+    const timing = timings.get(requestId)
+    if (!request || !timing) return
+    const at = (seconds: number) => ((seconds - navigatedAt) * 1000).toFixed(0)
+    const after = (ms: number) => at(timing.requestTime + ms / 1000)
+    const firstByte = after(timing.receiveHeadersStart ?? timing.receiveHeadersEnd)
+    lines.push(`push of ${request.bytes} B: made ${at(request.at)}, upload ${after(timing.sendStart)}–${after(timing.sendEnd)}, answer ${firstByte}–${at(timestamp)} ms`)
+  })
+  return {
+    /** The lines of the requests since the last call. */
+    take() {
+      const taken = lines
+      lines = []
+      return taken
+    },
+  }
+}
+
 export async function slowLinkBenchmarks(report: (table: Table) => void): Promise<void> {
   const sink = await startSink()
   try {
     await inTheField(async ({ server, phone, page, author }) => {
       const cdp = await phone.context.newCDPSession(page)
+      const timeline = await pushTimeline(cdp)
       const pushes: number[] = []
       const synced: number[] = []
       const traffic = { pushes: 0, up: 0 }
@@ -48,10 +87,12 @@ export async function slowLinkBenchmarks(report: (table: Table) => void): Promis
         await seedOutbox(page, visits)
         await cdp.send('Network.emulateNetworkConditions', SLOW_4G)
         const requests = countRequests(page)
+        timeline.take()
         const started = performance.now()
         await page.goto(new URL('/settings', server.url).href)
         await until(async () => (await peek(page, 'outbox')) === '0')
         pushes.push(performance.now() - started)
+        console.log([`run ${run + 1}: the outbox empty at ${pushes.at(-1)!.toFixed(0)} ms`, ...timeline.take()].join('\n  '))
         await untilSyncedOnScreen(page)
         synced.push(performance.now() - started)
         requests.stop()

@@ -55,8 +55,8 @@ import type { EncodedPush, PushBatch, SyncTransport } from './transport'
  * - **A page and its cursor are one.** Each pull page is written in the same transaction as its cursor (or a
  *   later page's: the pages that arrived while the one before was written go together), so a run cut short
  *   resumes after the last page written, never before it (twice) nor after it (a gap).
- * - **Batches fit the network.** They start at 200 mutations or 256 KB, halve on a timeout or a 413 and
- *   double after each success, up to the server's limits. A single mutation larger than the server takes
+ * - **Batches fit the network.** They start at 64 KB on the wire (and the server's count), halve on a timeout
+ *   or a 413 and double after each success, up to the server's limits. A single mutation larger than the server takes
  *   is refused locally (`too_large`) rather than retried for ever.
  * - **Retries back off.** After a failed run the next automatic one waits an exponentially growing delay
  *   with jitter (so that a hundred phones coming back online together do not retry in step).
@@ -110,7 +110,7 @@ export interface SyncEngine {
   /** When automatic runs may try again after a failure (null: any time). */
   readonly nextRetryAt: number | null
   /** The current batch limits: they adapt to the network. */
-  readonly batch: Readonly<{ count: number; bytes: number }>
+  readonly batch: Readonly<Limits>
   /**
    * Fetches the first pages of the stored session's first pull into memory, before its first run may start (a
    * new phone's PIN offer: what the pull writes is sealed as it lands, so nothing is written until then).
@@ -121,10 +121,13 @@ export interface SyncEngine {
 }
 
 /**
- * A push body goes gzip-compressed (a batch of 200 visits is about 15 KB on the wire), so even a weak signal
- * carries a first batch this size well within the time limit; smaller ones cost a round trip each.
+ * The first batch is held by its body's bytes on the wire, as the time limit is: 64 KB, which even a weak signal
+ * (50 kbps) carries in some 10 s of the 20 s limit. Its JSON's bytes tell that only roughly (gzip shrinks a
+ * batch of visits ninefold, one of long notes twofold), and a count below the server's held back only batches of
+ * small records, that carry fastest: 1,000 visits (about 70 KB) went in three requests (200, 400, 400), a round
+ * trip each, where two do.
  */
-export const INITIAL_BATCH = { count: 200, bytes: 256 * 1024 }
+export const INITIAL_BATCH = { count: PUSH_MAX_MUTATIONS, bytes: 512 * 1024, wire: 64 * 1024 }
 /** Batches read, and their requests built, ahead of the one being sent (see batchesAhead). */
 const PUSH_AHEAD = 2
 /** Batches that may wait answered but unsettled (see settlements): what a failed settling sends again. */
@@ -144,10 +147,11 @@ const UNREACHED: readonly SyncErrorCode[] = ['offline', 'timeout', 'throttled', 
 
 const REFERENCE_TABLES = PULL_TABLES.filter((t): t is Exclude<PullTable, RecordTable> => !(RECORD_TABLES as readonly string[]).includes(t))
 
-/** How many mutations, and how many bytes of them, a batch may hold. */
+/** How many mutations a batch may hold, how many bytes of JSON (the server's limit), and of body on the wire. */
 interface Limits {
   count: number
   bytes: number
+  wire: number
 }
 
 /** Outbox entries that fit a batch's limits, their mutations, and those mutations' size. */
@@ -163,6 +167,8 @@ interface Fitted {
 interface Prepared extends Fitted {
   request: PushBatch
   encoded: EncodedPush | undefined
+  /** The body's bytes on the wire (see onTheWire). */
+  wire: number
 }
 
 /** The server's answer to a mutation, or the device's own refusal of one the server can never take. */
@@ -188,6 +194,17 @@ interface Answered {
 
 /** Pull pages fetched ahead of their writing (see pagesAhead). */
 type Pages = ReturnType<typeof madeAhead<PullResponse>>
+
+const utf8 = new TextEncoder()
+
+/**
+ * A built body's bytes on the wire: gzip's, or the text's (a small body goes plain). 0 when the transport builds
+ * the body only as it sends it (a test double): the JSON's bytes alone limit the batch then.
+ */
+function onTheWire(encoded: EncodedPush | undefined): number {
+  if (typeof encoded?.body === 'string') return utf8.encode(encoded.body).length
+  return ArrayBuffer.isView(encoded?.body) ? encoded.body.byteLength : 0
+}
 
 /** Which session a run, or pages fetched for one, speak for. */
 const keyOf = ({ serverUrl, token }: Pick<StoredSession, 'serverUrl' | 'token'>) => `${serverUrl} ${token}`
@@ -517,7 +534,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     /** A batch's request, its body built (JSON, gzip) as it is read: a batch read ahead goes out ready. */
     const prepare = async (read: Fitted): Promise<Prepared> => {
       const request: PushBatch = { protocol: PROTOCOL_VERSION, deviceId, ...(epoch && { epoch }), mutations: read.mutations }
-      return { ...read, request, encoded: await transport.encodePush?.(request, read.json) }
+      const encoded = await transport.encodePush?.(request, read.json)
+      return { ...read, request, encoded, wire: onTheWire(encoded) }
     }
     const settled = settlements()
     let batches = batchesAhead(prepare, { ...batch })
@@ -531,7 +549,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           next = await batches.take()
           if (!next) return { pushed, rejected: settled.rejected }
         }
-        const { entries, bytes, request, encoded } = next
+        const { entries, bytes, wire, request, encoded } = next
         await settled.room()
         await uploadPhotos(entries)
         let results: MutationAnswer[]
@@ -543,12 +561,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           batches.stop()
           if (!(error instanceof TransportError && error.code === 'too_large')) {
             // The request's error is the run's, even when a settling failed meanwhile (its batch goes again).
-            if (error instanceof TransportError && error.code === 'timeout') shrink(batch.count, batch.bytes)
+            if (error instanceof TransportError && error.code === 'timeout') shrink(batch)
             throw error
           }
           await settled.done()
           if (entries.length === 1) settled.add(entries, [{ status: 'rejected', code: 'too_large', message: error.message }])
-          else shrink(entries.length, bytes)
+          else shrink({ count: entries.length, bytes, wire: wire || batch.wire })
           await settled.done()
           batches = batchesAhead(prepare, { ...batch })
           continue
@@ -567,12 +585,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   /**
    * The outbox's batches in order, read and their requests built while earlier ones are out, up to PUSH_AHEAD
-   * ahead of the one being sent, each at the limits the success of the one before would give. The outbox is read
-   * PUSH_AHEAD batches at a time: a read waits for the settling that runs when it is made (IndexedDB runs a
-   * transaction after the earlier ones that write its stores), and a batch per settling would hold the requests to
-   * the settlings' pace. `take` answers the next batch, or null once the outbox is read to its end; a failed read is
-   * thrown by the `take` after the batches read before it. `stop` ends the reading: a batch read ahead goes only
-   * with its own answer.
+   * ahead of the one being sent, each at the limits the success of the one before would give. After the first
+   * batch the outbox is read PUSH_AHEAD batches at a time: a read waits for the settling that runs when it is made
+   * (IndexedDB runs a transaction after the earlier ones that write its stores), and a batch per settling would
+   * hold the requests to the settlings' pace. `take` answers the next batch, or null once the outbox is read to its
+   * end; a failed read is thrown by the `take` after the batches read before it. `stop` ends the reading: a batch
+   * read ahead goes only with its own answer.
    */
   function batchesAhead(prepare: (read: Fitted) => Promise<Prepared>, limits: Limits) {
     const unbatched: QueuedEntry[] = []
@@ -581,19 +599,37 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     let next = limits
     return madeAhead(PUSH_AHEAD, async () => {
       if (unbatched.length < next.count && !readToEnd) {
-        const wanted = next.count * PUSH_AHEAD
+        // The first read takes one batch: the first request waits for it, and no settling runs yet to wait behind.
+        const wanted = next.count * (seq ? PUSH_AHEAD : 1)
         const read = (await db.outbox.where('seq').above(seq).limit(wanted).toArray()) as QueuedEntry[]
         readToEnd = read.length < wanted
         unbatched.push(...read)
         seq = read.at(-1)?.seq ?? seq
       }
       if (!unbatched.length) return null
-      const fitted = fit(unbatched.slice(0, next.count), next.bytes)
-      unbatched.splice(0, fitted.entries.length)
-      const prepared = await prepare(fitted)
+      const prepared = await withinWire(await prepare(fit(unbatched.slice(0, next.count), next.bytes)), next.wire)
+      unbatched.splice(0, prepared.entries.length)
       next = grown(next)
       return prepared
     })
+
+    /**
+     * The batch cut until its body fits `wire`, to the share of its entries that would fit were the body to shrink
+     * with them, and built again (one entry always goes). Gzip packs fewer mutations a little less well: a second cut is rare.
+     */
+    async function withinWire(prepared: Prepared, wire: number): Promise<Prepared> {
+      while (prepared.wire > wire && prepared.entries.length > 1) {
+        const kept = Math.max(1, Math.floor((prepared.entries.length * wire) / prepared.wire))
+        const json = prepared.json.slice(0, kept)
+        prepared = await prepare({
+          entries: prepared.entries.slice(0, kept),
+          mutations: prepared.mutations.slice(0, kept),
+          json,
+          bytes: json.reduce((sum, mutation) => sum + mutation.length + 1, 0),
+        })
+      }
+      return prepared
+    }
   }
 
   /**
@@ -676,16 +712,18 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   /** The limits after a success: double, up to the server's. */
   function grown(limits: Limits): Limits {
-    return { count: Math.min(PUSH_MAX_MUTATIONS, limits.count * 2), bytes: Math.min(MAX_BATCH_BYTES, limits.bytes * 2) }
+    return { count: Math.min(PUSH_MAX_MUTATIONS, limits.count * 2), bytes: Math.min(MAX_BATCH_BYTES, limits.bytes * 2), wire: Math.min(MAX_BATCH_BYTES, limits.wire * 2) }
   }
 
   /**
    * Halves the limits, from the batch refused as too large (smaller than the limits when the outbox held less:
-   * halving the limits alone would send it whole again), or from the limits themselves after a timeout.
+   * halving the limits alone would send it whole again; its wire bytes are the limit's when not known), or from
+   * the limits themselves after a timeout.
    */
-  function shrink(count: number, bytes: number) {
-    batch.count = Math.max(1, Math.floor(Math.min(batch.count, count) / 2))
-    batch.bytes = Math.max(MIN_BATCH_BYTES, Math.floor(Math.min(batch.bytes, bytes) / 2))
+  function shrink(refused: Limits) {
+    batch.count = Math.max(1, Math.floor(Math.min(batch.count, refused.count) / 2))
+    batch.bytes = Math.max(MIN_BATCH_BYTES, Math.floor(Math.min(batch.bytes, refused.bytes) / 2))
+    batch.wire = Math.max(MIN_BATCH_BYTES, Math.floor(Math.min(batch.wire, refused.wire) / 2))
   }
 
   /**

@@ -103,6 +103,66 @@ describe('push', () => {
     expect(engine.batch.count).toBe(PUSH_MAX_MUTATIONS)
   })
 
+  it('sends small changes in batches of the server’s count from the first: 520 visits in two requests', async () => {
+    const { engine, repos, server, author } = await device()
+    for (let i = 0; i < PUSH_MAX_MUTATIONS + 20; i++) await repos.visits.create(visitFields(), author)
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: PUSH_MAX_MUTATIONS + 20 })
+    expect(pushSizes(server.calls)).toEqual([PUSH_MAX_MUTATIONS, 20])
+  })
+
+  it('reads only the first batch before the first request leaves, the next one while it is out', async () => {
+    const { engine, repos, server, author, db } = await device()
+    for (let i = 0; i < INITIAL_BATCH.count + 20; i++) await repos.visits.create(visitFields(), author)
+    // Counts the outbox entries push reads (in sequence order, from a seq on).
+    let read = 0
+    const where = db.outbox.where.bind(db.outbox)
+    vi.spyOn(db.outbox, 'where').mockImplementation(((index: string) => {
+      const clause = where(index)
+      const above = clause.above.bind(clause)
+      clause.above = (key) => {
+        const entries = above(key)
+        const toArray = entries.toArray.bind(entries)
+        entries.toArray = (async () => {
+          const found = await toArray()
+          read += found.length
+          return found
+        }) as never
+        return entries
+      }
+      return clause
+    }) as never)
+    let readBeforeFirst: number | null = null
+    const push = server.transport.push.bind(server.transport)
+    vi.spyOn(server.transport, 'push').mockImplementation(async (batch, encoded) => {
+      readBeforeFirst ??= read
+      return push(batch, encoded)
+    })
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: INITIAL_BATCH.count + 20 })
+    expect(readBeforeFirst).toBe(INITIAL_BATCH.count)
+    expect(read).toBe(INITIAL_BATCH.count + 20)
+  })
+
+  it('cuts a batch whose body on the wire is over the limit, and doubles the limit after each success', async () => {
+    const { engine, repos, server, author } = await device()
+    for (let i = 0; i < 200; i++) await repos.visits.create(visitFields(), author)
+    // A kilobyte a mutation on the wire, as a batch of long notes is: the first batch carries 64 of them.
+    const perMutation = 1024
+    const built: number[] = []
+    server.transport.encodePush = async (batch) => {
+      built.push(batch.mutations.length)
+      return { body: new Uint8Array(batch.mutations.length * perMutation), encoding: 'gzip' }
+    }
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 200 })
+    const first = INITIAL_BATCH.wire / perMutation
+    expect(pushSizes(server.calls)).toEqual([first, 2 * first, 200 - 3 * first])
+    // Built whole, then again at the size that fits; the read ahead likewise at the doubled limit.
+    expect(built).toEqual([200, first, 200 - first, 2 * first, 200 - 3 * first])
+    expect(engine.batch.wire).toBe(INITIAL_BATCH.wire * 8)
+  })
+
   it('halves the batch on 413, from what it sent, and sends everything exactly once', async () => {
     const { engine, repos, server, author, db } = await device()
     for (let i = 0; i < 60; i++) await repos.visits.create(visitFields(), author)
@@ -177,8 +237,8 @@ describe('push', () => {
 
   it('sends the next requests while a slow settling runs, and settles the answers that arrived meanwhile together', async () => {
     const { engine, repos, server, author, db } = await device()
-    // Three batches: 200, 400 and the last 300.
-    const count = INITIAL_BATCH.count + 2 * INITIAL_BATCH.count + 300
+    // Three batches: two whole ones and the last 300.
+    const count = 2 * INITIAL_BATCH.count + 300
     for (let i = 0; i < count; i++) await repos.visits.create(visitFields(), author)
     let sentWhileHeld = 0
     const sizes = holdFirstSettling(db, () => (sentWhileHeld = pushesOf(server.calls)) === 3)
@@ -212,7 +272,7 @@ describe('push', () => {
 
   it('ends the run when a settling fails, with the batches answered behind it still in the outbox: they go again, each applied once', async () => {
     const { engine, repos, server, author, db, queries } = await device()
-    const count = INITIAL_BATCH.count + 2 * INITIAL_BATCH.count + 300
+    const count = 2 * INITIAL_BATCH.count + 300
     const visits = []
     for (let i = 0; i < count; i++) visits.push(await repos.visits.create(visitFields(), author))
     vi.spyOn(console, 'error').mockImplementation(() => {})
@@ -294,10 +354,10 @@ describe('push', () => {
   it('splits by bytes as well as by count', async () => {
     const { engine, repos, server, author } = await device()
     const long = '很长的记录'.repeat(380) // about 5.7 KB of UTF-8 per visit
-    for (let i = 0; i < 60; i++) await repos.visits.create(visitFields({ needs: long }), author)
+    for (let i = 0; i < 120; i++) await repos.visits.create(visitFields({ needs: long }), author)
     await engine.sync()
     const [first] = pushSizes(server.calls)
-    expect(first).toBeLessThan(60)
+    expect(first).toBeLessThan(120)
     const bytes = new TextEncoder().encode(JSON.stringify(server.calls[0]!.mutations)).length
     expect(bytes).toBeLessThanOrEqual(INITIAL_BATCH.bytes + 1024)
   })
@@ -952,7 +1012,7 @@ describe('the session', () => {
     server.on('push', async () => void (await db.meta.bulkPut([{ key: 'token', value: 'token-2' }, { key: 'syncDeviceId', value: 'device-2' }])))
     expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 1 })
     // Grown after each of the two runs' pushes, up to the server's limit.
-    expect(engine.batch.count).toBe(Math.min(PUSH_MAX_MUTATIONS, INITIAL_BATCH.count * 4))
+    expect(engine.batch.wire).toBe(INITIAL_BATCH.wire * 4)
 
     server.on('push', () => undefined)
     await repos.visits.create(visitFields(), author)
@@ -960,7 +1020,7 @@ describe('the session', () => {
 
     expect(sessions.map((s) => `${s.token} ${s.deviceId}`)).toEqual(['token-double device-double', 'token-double device-double', 'token-2 device-2'])
     // The new session's first push started from the initial batch again, and doubled after it.
-    expect(engine.batch).toEqual({ count: INITIAL_BATCH.count * 2, bytes: INITIAL_BATCH.bytes * 2 })
+    expect(engine.batch.wire).toBe(INITIAL_BATCH.wire * 2)
   })
 
   it('gone, leaves the run signed out without asking for a transport', async () => {
