@@ -71,12 +71,18 @@ export async function inTheField(work: (field: Field) => Promise<void>): Promise
   }
 }
 
+/** Visits made by newVisits so far: each call's come after the last call's. */
+let made = 0
+
 /**
- * `count` new visits of the leader's, one a second from 2026-11-20 09:00 (China), with the varied notes of the
- * Node benchmarks (./sync.ts): text that compresses like real notes, not one sentence repeated.
+ * `count` new visits of the leader's, one a second from 2026-11-20 09:00 (China), after those of the calls before,
+ * with the varied notes of the Node benchmarks (./sync.ts): text that compresses like real notes, not one
+ * sentence repeated. As on a phone, a later save has a later id (UUIDv7): a run's visits sharing the seconds of an
+ * earlier run's would interleave with them by id, which no phone's saves do, and settling would read them one by one.
  */
 export function newVisits(count: number, author: Author): Visit[] {
-  const at = Date.parse('2026-11-20T01:00:00.000Z')
+  const at = Date.parse('2026-11-20T01:00:00.000Z') + made * 1000
+  made += count
   return visitFields(count, 1).map((fields, i) => {
     const time = new Date(at + i * 1000).toISOString()
     // Saved lately (the phone keeps older visits only for as long as the community says), none to follow up.

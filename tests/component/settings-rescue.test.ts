@@ -81,6 +81,21 @@ describe('导出没同步的记录, on 我的', () => {
     expect(await db.outbox.count()).toBe(2)
   })
 
+  it('holds its count while a sync writes its answers, and counts again once the run is over', async () => {
+    await phoneWithWork()
+    const { wrapper } = await mountWithApp(SettingsRescue, { route: '/settings' })
+    await vi.waitFor(() => expect(wrapper.text()).toContain('手机上有 2 条记录还没交到社区'))
+
+    // As a push's settling does: the run marks itself, then answered entries leave the outbox batch by batch.
+    await db.meta.put({ key: 'syncing', value: new Date().toISOString() })
+    await db.outbox.limit(1).delete()
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(wrapper.text()).toContain('手机上有 2 条记录还没交到社区')
+
+    await db.meta.delete('syncing')
+    await vi.waitFor(() => expect(wrapper.text()).toContain('手机上有 1 条记录还没交到社区'))
+  })
+
   it('is not shown while nothing waits, nor to office staff, whose work the server takes only online', async () => {
     await signedIn('leader')
     const idle = await mountWithApp(SettingsRescue, { route: '/settings' })
