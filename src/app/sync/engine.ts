@@ -186,8 +186,17 @@ interface Answered {
   whole: boolean
 }
 
-/** Pull pages fetched ahead of their writing (see pagesAhead). */
-type Pages = ReturnType<typeof madeAhead<PullResponse>>
+/** A pull page, its records checked against their tables' schemas on arrival (see checkPage). */
+interface CheckedPage {
+  page: PullResponse
+  /** The records that passed, by table, each with its revision: what the page writes. */
+  records: Map<PullTable, Record<string, unknown>[]>
+  /** The changes that failed their schema: counted and logged, never written. */
+  failed: Change[]
+}
+
+/** Pull pages fetched, and checked, ahead of their writing (see pagesAhead). */
+type Pages = ReturnType<typeof madeAhead<CheckedPage>>
 
 /** Which session a run, or pages fetched for one, speak for. */
 const keyOf = ({ serverUrl, token }: Pick<StoredSession, 'serverUrl' | 'token'>) => `${serverUrl} ${token}`
@@ -852,9 +861,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     let first = true
     try {
       for (;;) {
-        let arrived: PullResponse[]
+        let checked: CheckedPage[]
         try {
-          arrived = await pages.takeAll()
+          checked = await pages.takeAll()
         } catch (error) {
           if (pages !== fetched) throw error
           // Asked before the run, perhaps while the network was away: asked again now, after the pages written.
@@ -863,21 +872,23 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         }
         if (first) reached()
         first = false
-        const more = arrived.at(-1)!.hasMore && arrived.at(-1)!.changes.length > 0
-        const failed = await applyPages(arrived, fromScratch, more && !marked)
-        cursor = arrived.at(-1)!.cursor
+        const last = checked.at(-1)!.page
+        const more = last.hasMore && last.changes.length > 0
+        await applyPages(checked, fromScratch, more && !marked)
+        cursor = last.cursor
         marked ||= more
         // Logged once the transaction is over: a page in the middle of one waits on nothing but IndexedDB.
+        const failed = checked.flatMap((c) => c.failed)
         for (const change of failed) console.warn('pulled record failed its schema', change.table, change.id)
         skipped += failed.length
         fromScratch = false
         progressed = true
-        for (const page of arrived) {
+        for (const { page } of checked) {
           pulled += page.changes.length
           settingsArrived ||= page.changes.some((change) => change.table === 'communities')
         }
         // An empty page that claims more would loop for ever: the next run asks again.
-        if (!more) return { pulled, skipped, complete: !arrived.at(-1)!.hasMore, settingsArrived }
+        if (!more) return { pulled, skipped, complete: !last.hasMore, settingsArrived }
       }
     } finally {
       pages.stop()
@@ -886,10 +897,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   /**
    * Fetches pages one after another (each asks from the cursor of the one before) while the pages before are
-   * being written, at most PULL_AHEAD ahead. `takeAll` answers every page arrived by then (at least one): written
-   * in one transaction, they cost one commit, and one re-run of each live query over what they touch, rather
-   * than one per page. A failed request is thrown by the `takeAll` after the pages that arrived before it. `stop`
-   * ends the fetching when the pull ends early (a failed write): no request of this run goes after it.
+   * being written, at most PULL_AHEAD ahead, and checks each page's records as it arrives: the main thread does
+   * that while the pages before it commit, and the pages fetched before a new phone's first run (its PIN offer)
+   * come to it checked. `takeAll` answers every page arrived by then (at least one): written in one transaction,
+   * they cost one commit, and one re-run of each live query over what they touch, rather than one per page. A
+   * failed request is thrown by the `takeAll` after the pages that arrived before it. `stop` ends the fetching
+   * when the pull ends early (a failed write): no request of this run goes after it.
    */
   function pagesAhead(from: string | null, skipEchoes: boolean, source = transport): Pages {
     // The source is this run's (taken now): a run after this one may speak for another session.
@@ -901,57 +914,58 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const page = await source.pull(cursor, pullLimit, { skipEchoes })
       cursor = page.cursor
       last = !page.hasMore || !page.changes.length
-      return page
+      return checkPage(page)
     })
   }
 
-  /**
-   * Writes pages and the last one's cursor in one transaction; answers the changes that failed their schema.
-   * `fromScratch` (the run's first pull from no cursor) and a page's `reset` clear what pull brought first.
-   * `mark` sets `syncing` in meta (the first of several transactions), which the run's end clears, so that live
-   * summaries re-run once for the whole run, not once per transaction (src/app/db/live.ts).
-   */
-  function applyPages(pages: PullResponse[], fromScratch: boolean, mark: boolean): Promise<Change[]> {
-    const tables = [...new Set([...retentionTables(db), ...PULL_TABLES.map((t) => db.table(t))])]
-    return db.transaction('rw', tables, async () => {
-      const failed: Change[] = []
-      for (const [i, page] of pages.entries()) failed.push(...(await writePage(page, (fromScratch && i === 0) || page.reset)))
-      await db.meta.put({ key: 'cursor', value: pages.at(-1)!.cursor })
-      // The cursor's epoch, for push to send: the two are written together.
-      const { epoch } = pages.at(-1)!
-      if (epoch) await db.meta.put({ key: 'epoch', value: epoch })
-      if (mark) await db.meta.put({ key: 'syncing', value: iso() })
-      // The server's reference data replaces the demo data for good: never seed it again.
-      if (fromScratch && !(await db.meta.get('seededAt'))) await db.meta.put({ key: 'seededAt', value: iso() })
-      return failed
-    })
-  }
-
-  /** Writes one page's records, within applyPages' transaction; answers the changes that failed their schema. */
-  async function writePage(page: PullResponse, clear: boolean): Promise<Change[]> {
-    if (clear) await clearPulled(page.reset)
+  /** A page's records against their tables' schemas; one malformed record must not stop every later page. */
+  function checkPage(page: PullResponse): CheckedPage {
+    const records = new Map<PullTable, Record<string, unknown>[]>()
     const failed: Change[] = []
-    const byTable = new Map<PullTable, Record<string, unknown>[]>()
     for (const change of page.changes) {
       // A deleted reference row only needs its key; a record's tombstone is a whole record, and is kept.
       const parsed =
         change.record.deletedAt && !isRecordTable(change.table) ? { success: true, data: change.record } : PULL_SCHEMAS[change.table].safeParse(change.record)
       if (!parsed.success) {
-        // One malformed record must not stop every later page; it is counted and logged, never written.
         failed.push(change)
         continue
       }
-      const list = byTable.get(change.table) ?? []
-      byTable.set(change.table, list)
+      const list = records.get(change.table) ?? []
+      records.set(change.table, list)
       // The parsed record is this page's own: it takes the revision as it is, not in a third copy of every record.
       const record = parsed.data as Record<string, unknown>
       record.rev = change.rev
       list.push(record)
     }
+    return { page, records, failed }
+  }
+
+  /**
+   * Writes pages and the last one's cursor in one transaction. `fromScratch` (the run's first pull from no
+   * cursor) and a page's `reset` clear what pull brought first. `mark` sets `syncing` in meta (the first of
+   * several transactions), which the run's end clears, so that live summaries re-run once for the whole run,
+   * not once per transaction (src/app/db/live.ts).
+   */
+  function applyPages(pages: CheckedPage[], fromScratch: boolean, mark: boolean): Promise<void> {
+    const tables = [...new Set([...retentionTables(db), ...PULL_TABLES.map((t) => db.table(t))])]
+    const last = pages.at(-1)!.page
+    return db.transaction('rw', tables, async () => {
+      for (const [i, checked] of pages.entries()) await writePage(checked, (fromScratch && i === 0) || checked.page.reset)
+      await db.meta.put({ key: 'cursor', value: last.cursor })
+      // The cursor's epoch, for push to send: the two are written together.
+      if (last.epoch) await db.meta.put({ key: 'epoch', value: last.epoch })
+      if (mark) await db.meta.put({ key: 'syncing', value: iso() })
+      // The server's reference data replaces the demo data for good: never seed it again.
+      if (fromScratch && !(await db.meta.get('seededAt'))) await db.meta.put({ key: 'seededAt', value: iso() })
+    })
+  }
+
+  /** Writes one page's checked records, within applyPages' transaction. */
+  async function writePage({ page, records: byTable }: CheckedPage, clear: boolean): Promise<void> {
+    if (clear) await clearPulled(page.reset)
     // Reference data first: the records of the page are judged by the community settings it may bring.
     for (const [table, records] of byTable) if (!isRecordTable(table)) await writeReference(table, records)
     for (const [table, records] of byTable) if (isRecordTable(table)) await writeRecords(table, records as unknown as SyncedRecord[])
-    return failed
   }
 
   async function writeRecords(table: RecordTable, records: SyncedRecord[]) {

@@ -1,9 +1,10 @@
+import Dexie from 'dexie'
 import { describe, expect, it, vi } from 'vitest'
 import { BACKOFF, INITIAL_BATCH, SETTLE_LAG, createSyncEngine } from '@/app/sync/engine'
 import type { DoorstepDatabase } from '@/app/db/database'
 import { TransportError } from '@/app/sync/errors'
 import type { StoredSession } from '@/app/sync/session'
-import { LEADER_FIELDS, PUSH_MAX_MUTATIONS, RECORD_TABLES } from '@/domain'
+import { LEADER_FIELDS, PULL_SCHEMAS, PUSH_MAX_MUTATIONS, RECORD_TABLES } from '@/domain'
 import { demoBuildings, demoTemplates } from '@/domain/demo'
 import { inspectionFields, issueFields, visitFields } from '../../fixtures'
 import { canvassAnswerFields, canvassFields } from '../../fixtures/canvass'
@@ -841,6 +842,24 @@ describe('the first pages of a new session, fetched before its first run (a new 
     // 20 grids in pages of 3: seven pages, the four fetched before the run among them.
     expect(pullsOf(server.calls)).toBe(7)
     expect(await db.buildings.count()).toBe(0)
+  })
+
+  it('come to the run checked against their schemas; no page is checked in the transaction that writes it', async () => {
+    const { engine } = await newPhone(20)
+    // Whether each check of a grid ran inside an IndexedDB transaction: one that holds the writes behind it.
+    const inTransaction: boolean[] = []
+    const schema = PULL_SCHEMAS.grids
+    const check = schema.safeParse
+    const spy = vi.spyOn(schema, 'safeParse').mockImplementation((...args) => (inTransaction.push(Dexie.currentTransaction !== null), check(...args)))
+    try {
+      await engine.fetchFirstPages()
+      // The four pages of three fetched while the PIN offer shows are checked then, not once it is declined.
+      await vi.waitFor(() => expect(inTransaction).toHaveLength(12))
+      expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 20 })
+      expect(inTransaction).toEqual(Array(20).fill(false))
+    } finally {
+      spy.mockRestore()
+    }
   })
 
   it('are dropped when another session is stored by the run: its pull starts again with its own transport', async () => {
