@@ -4,7 +4,7 @@ import { BACKOFF, INITIAL_BATCH, SETTLE_LAG, createSyncEngine } from '@/app/sync
 import type { DoorstepDatabase } from '@/app/db/database'
 import { TransportError } from '@/app/sync/errors'
 import type { StoredSession } from '@/app/sync/session'
-import { LEADER_FIELDS, PULL_SCHEMAS, PUSH_MAX_MUTATIONS, RECORD_TABLES } from '@/domain'
+import { LEADER_FIELDS, PULL_SCHEMAS, PUSH_MAX_MUTATIONS, RECORD_TABLES, uuidv7 } from '@/domain'
 import { demoBuildings, demoTemplates } from '@/domain/demo'
 import { inspectionFields, issueFields, visitFields } from '../../fixtures'
 import { canvassAnswerFields, canvassFields } from '../../fixtures/canvass'
@@ -860,6 +860,23 @@ describe('the first pages of a new session, fetched before its first run (a new 
     } finally {
       spy.mockRestore()
     }
+  })
+
+  it('that arrived together are written with one read of the outbox, a record in two of them as the later one has it', async () => {
+    const { engine, server, db } = await newPhone(0)
+    const visits = Array.from({ length: 7 }, (_, i) => ({ ...visitFields({ needs: `第${i}次` }), id: uuidv7(), createdAt: '2026-11-19T09:00:00.000Z', updatedAt: '2026-11-19T09:00:00.000Z', createdBy: 'leader-2', deviceId: 'device-2', rev: null, deletedAt: null, conflicts: [] }))
+    for (const visit of visits) server.serverPut('visits', visit)
+    // Changed on the server once the first page has gone: the third page brings it again.
+    let pulls = 0
+    server.on('pull', () => void (++pulls === 2 && server.serverPut('visits', { ...visits[0]!, needs: '改过' })))
+    await engine.fetchFirstPages()
+    await vi.waitFor(() => expect(pullsOf(server.calls)).toBe(3))
+    const where = vi.spyOn(db.outbox, 'where')
+    expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 8 })
+    // Each page's reads waited behind the puts of the page before: three pages, one transaction, one read.
+    expect(where.mock.calls.filter(([index]) => (index as unknown) === 'recordId')).toHaveLength(1)
+    expect(await db.visits.count()).toBe(7)
+    expect((await db.visits.get(visits[0]!.id))?.needs).toBe('改过')
   })
 
   it('are dropped when another session is stored by the run: its pull starts again with its own transport', async () => {
