@@ -196,7 +196,10 @@ interface CheckedPage {
 }
 
 /** Pull pages fetched, and checked, ahead of their writing (see pagesAhead). */
-type Pages = ReturnType<typeof madeAhead<CheckedPage>>
+type Pages = ReturnType<typeof madeAhead<{ checked: Promise<CheckedPage> }>>
+
+/** After the tasks already queued: what is queued now goes first. */
+const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
 
 /** Which session a run, or pages fetched for one, speak for. */
 const keyOf = ({ serverUrl, token }: Pick<StoredSession, 'serverUrl' | 'token'>) => `${serverUrl} ${token}`
@@ -863,7 +866,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       for (;;) {
         let checked: CheckedPage[]
         try {
-          checked = await pages.takeAll()
+          checked = await Promise.all((await pages.takeAll()).map((arrived) => arrived.checked))
         } catch (error) {
           if (pages !== fetched) throw error
           // Asked before the run, perhaps while the network was away: asked again now, after the pages written.
@@ -897,12 +900,13 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   /**
    * Fetches pages one after another (each asks from the cursor of the one before) while the pages before are
-   * being written, at most PULL_AHEAD ahead, and checks each page's records as it arrives: the main thread does
-   * that while the pages before it commit, and the pages fetched before a new phone's first run (its PIN offer)
-   * come to it checked. `takeAll` answers every page arrived by then (at least one): written in one transaction,
-   * they cost one commit, and one re-run of each live query over what they touch, rather than one per page. A
-   * failed request is thrown by the `takeAll` after the pages that arrived before it. `stop` ends the fetching
-   * when the pull ends early (a failed write): no request of this run goes after it.
+   * being written, at most PULL_AHEAD ahead, and checks each page's records as it arrives, in a task of its own
+   * once the next page's request has gone (that request waits for this page's cursor, not its records): the
+   * main thread checks pages while the pages before commit, and the pages fetched before a new phone's first
+   * run (its PIN offer) come to it checked. `takeAll` answers every page arrived by then (at least one): written
+   * in one transaction, they cost one commit, and one re-run of each live query over what they touch, rather
+   * than one per page. A failed request is thrown by the `takeAll` after the pages that arrived before it.
+   * `stop` ends the fetching when the pull ends early (a failed write): no request of this run goes after it.
    */
   function pagesAhead(from: string | null, skipEchoes: boolean, source = transport): Pages {
     // The source is this run's (taken now): a run after this one may speak for another session.
@@ -914,7 +918,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const page = await source.pull(cursor, pullLimit, { skipEchoes })
       cursor = page.cursor
       last = !page.hasMore || !page.changes.length
-      return checkPage(page)
+      return { checked: nextTask().then(() => checkPage(page)) }
     })
   }
 

@@ -862,6 +862,24 @@ describe('the first pages of a new session, fetched before its first run (a new 
     }
   })
 
+  it('each ask for the next page before the page before is checked: a request waits for a cursor, not for records', async () => {
+    const { engine, server } = await newPhone(9)
+    const order: string[] = []
+    server.on('pull', () => void order.push('asked'))
+    const schema = PULL_SCHEMAS.grids
+    const check = schema.safeParse
+    const spy = vi.spyOn(schema, 'safeParse').mockImplementation((...args) => (order.push('checked'), check(...args)))
+    try {
+      expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 9 })
+      // Three pages of three: the first check of the first and of the second page comes after the request for the page after it.
+      const nth = (what: string, n: number) => order.findIndex((seen, i) => seen === what && order.slice(0, i + 1).filter((s) => s === what).length === n)
+      expect(nth('asked', 2)).toBeLessThan(nth('checked', 1))
+      expect(nth('asked', 3)).toBeLessThan(nth('checked', 4))
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
   it('that arrived together are written with one read of the outbox, a record in two of them as the later one has it', async () => {
     const { engine, server, db } = await newPhone(0)
     const visits = Array.from({ length: 7 }, (_, i) => ({ ...visitFields({ needs: `第${i}次` }), id: uuidv7(), createdAt: '2026-11-19T09:00:00.000Z', updatedAt: '2026-11-19T09:00:00.000Z', createdBy: 'leader-2', deviceId: 'device-2', rev: null, deletedAt: null, conflicts: [] }))
