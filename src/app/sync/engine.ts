@@ -192,8 +192,20 @@ interface Answered {
   whole: boolean
 }
 
-/** Pull pages fetched ahead of their writing (see pagesAhead). */
-type Pages = ReturnType<typeof madeAhead<PullResponse>>
+/** A pull page, its records checked against their tables' schemas on arrival (see checkPage). */
+interface CheckedPage {
+  page: PullResponse
+  /** The records that passed, by table, each with its revision: what the page writes. */
+  records: Map<PullTable, Record<string, unknown>[]>
+  /** The changes that failed their schema: counted and logged, never written. */
+  failed: Change[]
+}
+
+/** Pull pages fetched, and checked, ahead of their writing (see pagesAhead). */
+type Pages = ReturnType<typeof madeAhead<{ checked: Promise<CheckedPage> }>>
+
+/** After the tasks already queued: what is queued now goes first. */
+const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
 
 const utf8 = new TextEncoder()
 
@@ -890,9 +902,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     let first = true
     try {
       for (;;) {
-        let arrived: PullResponse[]
+        let checked: CheckedPage[]
         try {
-          arrived = await pages.takeAll()
+          checked = await Promise.all((await pages.takeAll()).map((arrived) => arrived.checked))
         } catch (error) {
           if (pages !== fetched) throw error
           // Asked before the run, perhaps while the network was away: asked again now, after the pages written.
@@ -901,21 +913,23 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         }
         if (first) reached()
         first = false
-        const more = arrived.at(-1)!.hasMore && arrived.at(-1)!.changes.length > 0
-        const failed = await applyPages(arrived, fromScratch, more && !marked)
-        cursor = arrived.at(-1)!.cursor
+        const last = checked.at(-1)!.page
+        const more = last.hasMore && last.changes.length > 0
+        await applyPages(checked, fromScratch, more && !marked)
+        cursor = last.cursor
         marked ||= more
         // Logged once the transaction is over: a page in the middle of one waits on nothing but IndexedDB.
+        const failed = checked.flatMap((c) => c.failed)
         for (const change of failed) console.warn('pulled record failed its schema', change.table, change.id)
         skipped += failed.length
         fromScratch = false
         progressed = true
-        for (const page of arrived) {
+        for (const { page } of checked) {
           pulled += page.changes.length
           settingsArrived ||= page.changes.some((change) => change.table === 'communities')
         }
         // An empty page that claims more would loop for ever: the next run asks again.
-        if (!more) return { pulled, skipped, complete: !arrived.at(-1)!.hasMore, settingsArrived }
+        if (!more) return { pulled, skipped, complete: !last.hasMore, settingsArrived }
       }
     } finally {
       pages.stop()
@@ -924,10 +938,13 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   /**
    * Fetches pages one after another (each asks from the cursor of the one before) while the pages before are
-   * being written, at most PULL_AHEAD ahead. `takeAll` answers every page arrived by then (at least one): written
+   * being written, at most PULL_AHEAD ahead, and checks each page's records as it arrives, in a task of its own
+   * once the next page's request has gone (that request waits for this page's cursor, not its records): the
+   * main thread checks pages while the pages before commit, and the pages fetched before a new phone's first
+   * run (its PIN offer) come to it checked. `takeAll` answers every page arrived by then (at least one): written
    * in one transaction, they cost one commit, and one re-run of each live query over what they touch, rather
-   * than one per page. A failed request is thrown by the `takeAll` after the pages that arrived before it. `stop`
-   * ends the fetching when the pull ends early (a failed write): no request of this run goes after it.
+   * than one per page. A failed request is thrown by the `takeAll` after the pages that arrived before it.
+   * `stop` ends the fetching when the pull ends early (a failed write): no request of this run goes after it.
    */
   function pagesAhead(from: string | null, skipEchoes: boolean, source = transport): Pages {
     // The source is this run's (taken now): a run after this one may speak for another session.
@@ -939,57 +956,80 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const page = await source.pull(cursor, pullLimit, { skipEchoes })
       cursor = page.cursor
       last = !page.hasMore || !page.changes.length
-      return page
+      return { checked: nextTask().then(() => checkPage(page)) }
     })
   }
 
-  /**
-   * Writes pages and the last one's cursor in one transaction; answers the changes that failed their schema.
-   * `fromScratch` (the run's first pull from no cursor) and a page's `reset` clear what pull brought first.
-   * `mark` sets `syncing` in meta (the first of several transactions), which the run's end clears, so that live
-   * summaries re-run once for the whole run, not once per transaction (src/app/db/live.ts).
-   */
-  function applyPages(pages: PullResponse[], fromScratch: boolean, mark: boolean): Promise<Change[]> {
-    const tables = [...new Set([...retentionTables(db), ...PULL_TABLES.map((t) => db.table(t))])]
-    return db.transaction('rw', tables, async () => {
-      const failed: Change[] = []
-      for (const [i, page] of pages.entries()) failed.push(...(await writePage(page, (fromScratch && i === 0) || page.reset)))
-      await db.meta.put({ key: 'cursor', value: pages.at(-1)!.cursor })
-      // The cursor's epoch, for push to send: the two are written together.
-      const { epoch } = pages.at(-1)!
-      if (epoch) await db.meta.put({ key: 'epoch', value: epoch })
-      if (mark) await db.meta.put({ key: 'syncing', value: iso() })
-      // The server's reference data replaces the demo data for good: never seed it again.
-      if (fromScratch && !(await db.meta.get('seededAt'))) await db.meta.put({ key: 'seededAt', value: iso() })
-      return failed
-    })
-  }
-
-  /** Writes one page's records, within applyPages' transaction; answers the changes that failed their schema. */
-  async function writePage(page: PullResponse, clear: boolean): Promise<Change[]> {
-    if (clear) await clearPulled(page.reset)
+  /** A page's records against their tables' schemas; one malformed record must not stop every later page. */
+  function checkPage(page: PullResponse): CheckedPage {
+    const records = new Map<PullTable, Record<string, unknown>[]>()
     const failed: Change[] = []
-    const byTable = new Map<PullTable, Record<string, unknown>[]>()
     for (const change of page.changes) {
       // A deleted reference row only needs its key; a record's tombstone is a whole record, and is kept.
       const parsed =
         change.record.deletedAt && !isRecordTable(change.table) ? { success: true, data: change.record } : PULL_SCHEMAS[change.table].safeParse(change.record)
       if (!parsed.success) {
-        // One malformed record must not stop every later page; it is counted and logged, never written.
         failed.push(change)
         continue
       }
-      const list = byTable.get(change.table) ?? []
-      byTable.set(change.table, list)
+      const list = records.get(change.table) ?? []
+      records.set(change.table, list)
       // The parsed record is this page's own: it takes the revision as it is, not in a third copy of every record.
       const record = parsed.data as Record<string, unknown>
       record.rev = change.rev
       list.push(record)
     }
-    // Reference data first: the records of the page are judged by the community settings it may bring.
-    for (const [table, records] of byTable) if (!isRecordTable(table)) await writeReference(table, records)
-    for (const [table, records] of byTable) if (isRecordTable(table)) await writeRecords(table, records as unknown as SyncedRecord[])
-    return failed
+    return { page, records, failed }
+  }
+
+  /**
+   * Writes pages and the last one's cursor in one transaction. `fromScratch` (the run's first pull from no
+   * cursor) and a page's `reset` clear what pull brought first. `mark` sets `syncing` in meta (the first of
+   * several transactions), which the run's end clears, so that live summaries re-run once for the whole run,
+   * not once per transaction (src/app/db/live.ts).
+   */
+  function applyPages(pages: CheckedPage[], fromScratch: boolean, mark: boolean): Promise<void> {
+    const tables = [...new Set([...retentionTables(db), ...PULL_TABLES.map((t) => db.table(t))])]
+    const last = pages.at(-1)!.page
+    return db.transaction('rw', tables, async () => {
+      // The pages between two clearings go in as one write per table, not one per page: each page's reads (the
+      // outbox, the stored copies, retention's) waited in IndexedDB's queue behind the puts of the page before,
+      // the main thread idle, and a transaction of four pages took twice the time of its puts.
+      let since = 0
+      for (const [i, { page }] of pages.entries()) {
+        if (!((fromScratch && i === 0) || page.reset)) continue
+        await writeRecordsOf(pages.slice(since, i))
+        await clearPulled(page.reset)
+        since = i
+      }
+      await writeRecordsOf(pages.slice(since))
+      await db.meta.put({ key: 'cursor', value: last.cursor })
+      // The cursor's epoch, for push to send: the two are written together.
+      if (last.epoch) await db.meta.put({ key: 'epoch', value: last.epoch })
+      if (mark) await db.meta.put({ key: 'syncing', value: iso() })
+      // The server's reference data replaces the demo data for good: never seed it again.
+      if (fromScratch && !(await db.meta.get('seededAt'))) await db.meta.put({ key: 'seededAt', value: iso() })
+    })
+  }
+
+  /**
+   * Writes the checked records of pages, within applyPages' transaction. A record in two of them (changed on the
+   * server between their requests) goes in once, as the later page has it: pages come in the order of the
+   * server's revisions.
+   */
+  async function writeRecordsOf(pages: CheckedPage[]): Promise<void> {
+    const byTable = new Map<PullTable, Map<string, Record<string, unknown>>>()
+    for (const { records } of pages) {
+      for (const [table, list] of records) {
+        const byKey = byTable.get(table) ?? new Map<string, Record<string, unknown>>()
+        byTable.set(table, byKey)
+        // Templates are kept per version; the rest by id.
+        for (const record of list) byKey.set(table === 'templates' ? `${String(record.id)} ${String(record.version)}` : String(record.id), record)
+      }
+    }
+    // Reference data first: the records are judged by the community settings the pages may bring.
+    for (const [table, records] of byTable) if (!isRecordTable(table)) await writeReference(table, [...records.values()])
+    for (const [table, records] of byTable) if (isRecordTable(table)) await writeRecords(table, [...records.values()] as unknown as SyncedRecord[])
   }
 
   async function writeRecords(table: RecordTable, records: SyncedRecord[]) {

@@ -1,12 +1,12 @@
 import {
   ApiError,
+  ArrivingPullPage,
   LoginResponse,
   MenteeView,
   type DeviceHealth,
   MissingResponse,
   PROTOCOL_VERSION,
   PROTOCOL_VERSIONS,
-  PullPage,
   type PullResponse,
   PushResponse,
   RecoveryKeyResponse,
@@ -233,7 +233,7 @@ export function fetchTransport(options: FetchTransportOptions): SyncTransport {
       if (skipEchoes) query.set('echoes', 'skip')
       query.set('protocol', String(PROTOCOL_VERSION))
       return request('GET', `/sync/pull?${query}`, async (response) => {
-        const page = await json(PullPage, 'pull')(response)
+        const page = await json(ArrivingPullPage, 'pull')(response)
         const changes = page.changes.map(wholeChange)
         if (!changes.every((change) => change !== undefined)) throw new TransportError('bad_response', 'pull: a change without its id or revision')
         return { ...page, changes }

@@ -1,9 +1,10 @@
+import Dexie from 'dexie'
 import { describe, expect, it, vi } from 'vitest'
 import { BACKOFF, INITIAL_BATCH, SETTLE_LAG, createSyncEngine } from '@/app/sync/engine'
 import type { DoorstepDatabase } from '@/app/db/database'
 import { TransportError } from '@/app/sync/errors'
 import type { StoredSession } from '@/app/sync/session'
-import { LEADER_FIELDS, PUSH_MAX_MUTATIONS, RECORD_TABLES } from '@/domain'
+import { LEADER_FIELDS, PULL_SCHEMAS, PUSH_MAX_MUTATIONS, RECORD_TABLES, uuidv7 } from '@/domain'
 import { demoBuildings, demoTemplates } from '@/domain/demo'
 import { inspectionFields, issueFields, visitFields } from '../../fixtures'
 import { canvassAnswerFields, canvassFields } from '../../fixtures/canvass'
@@ -901,6 +902,59 @@ describe('the first pages of a new session, fetched before its first run (a new 
     // 20 grids in pages of 3: seven pages, the four fetched before the run among them.
     expect(pullsOf(server.calls)).toBe(7)
     expect(await db.buildings.count()).toBe(0)
+  })
+
+  it('come to the run checked against their schemas; no page is checked in the transaction that writes it', async () => {
+    const { engine } = await newPhone(20)
+    // Whether each check of a grid ran inside an IndexedDB transaction: one that holds the writes behind it.
+    const inTransaction: boolean[] = []
+    const schema = PULL_SCHEMAS.grids
+    const check = schema.safeParse
+    const spy = vi.spyOn(schema, 'safeParse').mockImplementation((...args) => (inTransaction.push(Dexie.currentTransaction !== null), check(...args)))
+    try {
+      await engine.fetchFirstPages()
+      // The four pages of three fetched while the PIN offer shows are checked then, not once it is declined.
+      await vi.waitFor(() => expect(inTransaction).toHaveLength(12))
+      expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 20 })
+      expect(inTransaction).toEqual(Array(20).fill(false))
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
+  it('each ask for the next page before the page before is checked: a request waits for a cursor, not for records', async () => {
+    const { engine, server } = await newPhone(9)
+    const order: string[] = []
+    server.on('pull', () => void order.push('asked'))
+    const schema = PULL_SCHEMAS.grids
+    const check = schema.safeParse
+    const spy = vi.spyOn(schema, 'safeParse').mockImplementation((...args) => (order.push('checked'), check(...args)))
+    try {
+      expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 9 })
+      // Three pages of three: the first check of the first and of the second page comes after the request for the page after it.
+      const nth = (what: string, n: number) => order.findIndex((seen, i) => seen === what && order.slice(0, i + 1).filter((s) => s === what).length === n)
+      expect(nth('asked', 2)).toBeLessThan(nth('checked', 1))
+      expect(nth('asked', 3)).toBeLessThan(nth('checked', 4))
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
+  it('that arrived together are written with one read of the outbox, a record in two of them as the later one has it', async () => {
+    const { engine, server, db } = await newPhone(0)
+    const visits = Array.from({ length: 7 }, (_, i) => ({ ...visitFields({ needs: `第${i}次` }), id: uuidv7(), createdAt: '2026-11-19T09:00:00.000Z', updatedAt: '2026-11-19T09:00:00.000Z', createdBy: 'leader-2', deviceId: 'device-2', rev: null, deletedAt: null, conflicts: [] }))
+    for (const visit of visits) server.serverPut('visits', visit)
+    // Changed on the server once the first page has gone: the third page brings it again.
+    let pulls = 0
+    server.on('pull', () => void (++pulls === 2 && server.serverPut('visits', { ...visits[0]!, needs: '改过' })))
+    await engine.fetchFirstPages()
+    await vi.waitFor(() => expect(pullsOf(server.calls)).toBe(3))
+    const where = vi.spyOn(db.outbox, 'where')
+    expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 8 })
+    // Each page's reads waited behind the puts of the page before: three pages, one transaction, one read.
+    expect(where.mock.calls.filter(([index]) => (index as unknown) === 'recordId')).toHaveLength(1)
+    expect(await db.visits.count()).toBe(7)
+    expect((await db.visits.get(visits[0]!.id))?.needs).toBe('改过')
   })
 
   it('are dropped when another session is stored by the run: its pull starts again with its own transport', async () => {

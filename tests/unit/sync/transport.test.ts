@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { gunzipSync } from 'node:zlib'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { TransportError } from '@/app/sync/errors'
 import { fetchTransport, GZIP_FROM_BYTES, type PushBatch } from '@/app/sync/transport'
 import { PROTOCOL_VERSION, uuidv7 } from '@/domain'
@@ -146,6 +146,23 @@ describe('fetchTransport', () => {
     server!.close()
     baseUrl = await serve(json(200, { ...page, changes: [{ table: 'visits', record: { id } }] }))
     expect((await failure(fetchTransport({ baseUrl, token: 't' }).pull(null, 10))).code).toBe('bad_response')
+  })
+
+  it("keeps a page's records as they came, checked only to be objects: the engine checks each against its table's schema", async () => {
+    const record = { id: uuidv7(), rev: 7, note: '走访' }
+    const page = (record: unknown) => ({ changes: [{ table: 'visits', id: uuidv7(), rev: 7, record }], cursor: 'c', hasMore: false, reset: false })
+    let baseUrl = await serve(json(200, page(record)))
+    const parsed = vi.spyOn(Response.prototype, 'json')
+    const pulled = await fetchTransport({ baseUrl, token: 't' }).pull(null, 10)
+    // The very object the answer's JSON made: a first pull of 10,000 records copies none of them on the main thread.
+    const made = (await parsed.mock.results[0]!.value) as ReturnType<typeof page>
+    expect(pulled.changes[0]!.record).toBe(made.changes[0]!.record)
+    parsed.mockRestore()
+    for (const notRecord of [null, 'visit', [record]]) {
+      server!.close()
+      baseUrl = await serve(json(200, page(notRecord)))
+      expect((await failure(fetchTransport({ baseUrl, token: 't' }).pull(null, 10))).code).toBe('bad_response')
+    }
   })
 
   it.each([
