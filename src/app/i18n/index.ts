@@ -77,7 +77,7 @@ export async function loadMessages(names: LazyMessages[]): Promise<void> {
           for (const locale of LOCALES) mergeIntoApp?.(locale, words[locale])
         })
         // A chunk that failed to load (offline before the precache was whole) is asked for again next time.
-        part.catch(() => loading.delete(name))
+        part.catch(() => loading.get(name) === part && loading.delete(name))
         loading.set(name, part)
       }
       return part

@@ -56,8 +56,8 @@ import type { EncodedPush, PushBatch, SyncTransport } from './transport'
  *   later page's: the pages that arrived while the one before was written go together), so a run cut short
  *   resumes after the last page written, never before it (twice) nor after it (a gap).
  * - **Batches fit the network.** They start at 64 KB on the wire (and the server's count), halve on a timeout
- *   or a 413 and double after each success, up to the server's limits. A single mutation larger than the server takes
- *   is refused locally (`too_large`) rather than retried for ever.
+ *   or a 413 and double after each success, up to the server's limits. A single mutation larger than the server
+ *   takes is refused locally (`too_large`) rather than retried for ever.
  * - **Retries back off.** After a failed run the next automatic one waits an exponentially growing delay
  *   with jitter (so that a hundred phones coming back online together do not retry in step).
  * - **The office hears how the phone stands.** Each run that reached the server ends by reporting the phone's
@@ -204,18 +204,57 @@ interface CheckedPage {
 /** Pull pages fetched, and checked, ahead of their writing (see pagesAhead). */
 type Pages = ReturnType<typeof madeAhead<{ checked: Promise<CheckedPage> }>>
 
-/** After the tasks already queued: what is queued now goes first. */
-const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
+/**
+ * After the tasks already queued: what is queued now goes first. A message, not a timer: a hidden page's timers
+ * wait for the next whole second, and a pull goes on in a tab the leader switched away from.
+ */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel()
+    port1.onmessage = () => {
+      port1.close()
+      resolve()
+    }
+    port2.postMessage(null)
+  })
+}
 
-const utf8 = new TextEncoder()
+const encoder = new TextEncoder()
 
 /**
  * A built body's bytes on the wire: gzip's, or the text's (a small body goes plain). 0 when the transport builds
  * the body only as it sends it (a test double): the JSON's bytes alone limit the batch then.
  */
 function onTheWire(encoded: EncodedPush | undefined): number {
-  if (typeof encoded?.body === 'string') return utf8.encode(encoded.body).length
+  if (typeof encoded?.body === 'string') return encoder.encode(encoded.body).length
   return ArrayBuffer.isView(encoded?.body) ? encoded.body.byteLength : 0
+}
+
+/** A page's records against their tables' schemas; one malformed record must not stop every later page. */
+function checkPage(page: PullResponse): CheckedPage {
+  const records = new Map<PullTable, Record<string, unknown>[]>()
+  const failed: Change[] = []
+  for (const change of page.changes) {
+    // A deleted reference row only needs its key; a record's tombstone is a whole record, and is kept.
+    const parsed =
+      change.record.deletedAt && !isRecordTable(change.table) ? { success: true, data: change.record } : PULL_SCHEMAS[change.table].safeParse(change.record)
+    if (!parsed.success) {
+      failed.push(change)
+      continue
+    }
+    const list = records.get(change.table) ?? []
+    records.set(change.table, list)
+    // The parsed record is this page's own: it takes the revision as it is, not in a third copy of every record.
+    const record = parsed.data as Record<string, unknown>
+    record.rev = change.rev
+    list.push(record)
+  }
+  return { page, records, failed }
+}
+
+/** A pulled row's key in its table: templates are kept per version, the rest by id. */
+function rowKey(table: PullTable, row: Record<string, unknown>): string | [string, number] {
+  return table === 'templates' ? [row.id as string, row.version as number] : (row.id as string)
 }
 
 /** Which session a run, or pages fetched for one, speak for. */
@@ -241,7 +280,6 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   let sessionKey: string | null = null
   const uploaded = new Set<string>()
   const refusedUploads = new Set<string>()
-  const encoder = new TextEncoder()
   let failures = 0
   /** Whether the current run got anything through: a failure after progress is a new failure, not a repeat. */
   let progressed = false
@@ -724,6 +762,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   /** The limits after a success: double, up to the server's. */
   function grown(limits: Limits): Limits {
+    // The wire's limit stops at the JSON's: past it, it limits nothing (a batch's gzip is smaller than its JSON).
     return { count: Math.min(PUSH_MAX_MUTATIONS, limits.count * 2), bytes: Math.min(MAX_BATCH_BYTES, limits.bytes * 2), wire: Math.min(MAX_BATCH_BYTES, limits.wire * 2) }
   }
 
@@ -960,27 +999,6 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     })
   }
 
-  /** A page's records against their tables' schemas; one malformed record must not stop every later page. */
-  function checkPage(page: PullResponse): CheckedPage {
-    const records = new Map<PullTable, Record<string, unknown>[]>()
-    const failed: Change[] = []
-    for (const change of page.changes) {
-      // A deleted reference row only needs its key; a record's tombstone is a whole record, and is kept.
-      const parsed =
-        change.record.deletedAt && !isRecordTable(change.table) ? { success: true, data: change.record } : PULL_SCHEMAS[change.table].safeParse(change.record)
-      if (!parsed.success) {
-        failed.push(change)
-        continue
-      }
-      const list = records.get(change.table) ?? []
-      records.set(change.table, list)
-      // The parsed record is this page's own: it takes the revision as it is, not in a third copy of every record.
-      const record = parsed.data as Record<string, unknown>
-      record.rev = change.rev
-      list.push(record)
-    }
-    return { page, records, failed }
-  }
 
   /**
    * Writes pages and the last one's cursor in one transaction. `fromScratch` (the run's first pull from no
@@ -1023,8 +1041,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       for (const [table, list] of records) {
         const byKey = byTable.get(table) ?? new Map<string, Record<string, unknown>>()
         byTable.set(table, byKey)
-        // Templates are kept per version; the rest by id.
-        for (const record of list) byKey.set(table === 'templates' ? `${String(record.id)} ${String(record.version)}` : String(record.id), record)
+        for (const record of list) byKey.set(JSON.stringify(rowKey(table, record)), record)
       }
     }
     // Reference data first: the records are judged by the community settings the pages may bring.
@@ -1068,11 +1085,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   async function writeReference(table: Exclude<PullTable, RecordTable>, records: Record<string, unknown>[]) {
-    // Templates are kept per version; the rest by id. The rev pull adds is not part of reference records.
-    const key = (r: Record<string, unknown>) => (table === 'templates' ? [r.id, r.version] : r.id)
+    // The rev pull adds is not part of reference records.
     const strip = ({ rev: _rev, ...record }: Record<string, unknown>) => record
     const target = db.table<Record<string, unknown>, unknown>(table)
-    await target.bulkDelete(records.filter((r) => r.deletedAt).map(key))
+    await target.bulkDelete(records.filter((r) => r.deletedAt).map((r) => rowKey(table, r)))
     await target.bulkPut(records.filter((r) => !r.deletedAt).map(strip))
   }
 

@@ -179,6 +179,19 @@ describe('push', () => {
     expect(await db.outbox.count()).toBe(0)
   })
 
+  it('halves the wire limit on 413 from the body it sent, not from the limit', async () => {
+    const { engine, repos, server, author } = await device()
+    for (let i = 0; i < 40; i++) await repos.visits.create(visitFields(), author)
+    // A kilobyte a mutation on the wire: the 40 go in 40 KB, under the 64 KB limit, and are refused once.
+    server.transport.encodePush = async (batch) => ({ body: new Uint8Array(batch.mutations.length * 1024), encoding: 'gzip' })
+    server.fail('push', 'too_large', { times: 1 })
+
+    expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 40 })
+    expect(pushSizes(server.calls)).toEqual([40, 20, 20])
+    // 20 KB after the refusal, then doubled after each of the two successes (from the 64 KB limit: 128 KB).
+    expect(engine.batch.wire).toBe(80 * 1024)
+  })
+
   it('halves the batch after a timeout, keeps the outbox and resumes with the smaller batch', async () => {
     const { engine, repos, server, author, db } = await device()
     const count = INITIAL_BATCH.count * 2
@@ -187,7 +200,7 @@ describe('push', () => {
 
     expect(await engine.sync()).toMatchObject({ status: 'failed', error: { code: 'timeout' } })
     expect(await db.outbox.count()).toBe(count)
-    expect(engine.batch.count).toBe(INITIAL_BATCH.count / 2)
+    expect(engine.batch).toEqual({ count: INITIAL_BATCH.count / 2, bytes: INITIAL_BATCH.bytes / 2, wire: INITIAL_BATCH.wire / 2 })
 
     await engine.sync()
     const half = INITIAL_BATCH.count / 2
@@ -957,6 +970,33 @@ describe('the first pages of a new session, fetched before its first run (a new 
     expect((await db.visits.get(visits[0]!.id))?.needs).toBe('改过')
   })
 
+  it('that arrived together leave a reference row deleted when a later one of them brings its deletion', async () => {
+    const { engine, server, db } = await newPhone(7)
+    // Deleted on the server once the first page has gone: the last page brings the deletion.
+    let pulls = 0
+    server.on('pull', () => void (++pulls === 2 && server.serverPut('grids', { id: 'g-0', deletedAt: '2026-11-20T04:00:00.000Z' })))
+    await engine.fetchFirstPages()
+    await vi.waitFor(() => expect(pullsOf(server.calls)).toBe(3))
+    expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 8 })
+    expect(await db.grids.get('g-0')).toBeUndefined()
+    expect(await db.grids.count()).toBe(6)
+  })
+
+  it('that arrived together, one of them a reset, lose what came before the reset and keep what came with it and after', async () => {
+    const { engine, server, db } = await newPhone(7)
+    // The leader's scope changes once the first page has gone: g-0 leaves it, and the server starts again.
+    let pulls = 0
+    server.on('pull', () => {
+      if (++pulls !== 2) return
+      server.records.delete('g-0')
+      server.resetNextPull()
+    })
+    await engine.fetchFirstPages()
+    await vi.waitFor(() => expect(pullsOf(server.calls)).toBe(3))
+    expect(await engine.sync()).toMatchObject({ status: 'done', pulled: 9 })
+    expect((await db.grids.toArray()).map((g) => g.id).sort()).toEqual(['g-1', 'g-2', 'g-3', 'g-4', 'g-5', 'g-6'])
+  })
+
   it('are dropped when another session is stored by the run: its pull starts again with its own transport', async () => {
     const { db, server, clock } = await newPhone(5)
     const tokens: string[] = []
@@ -1061,12 +1101,13 @@ describe('the session', () => {
     })
     await repos.visits.create(visitFields(), author)
     await engine.sync()
+    const grownOnce = { ...engine.batch }
     await repos.visits.create(visitFields(), author)
     // Another tab signs in again while this run pushes: the run goes on as the session it started with.
     server.on('push', async () => void (await db.meta.bulkPut([{ key: 'token', value: 'token-2' }, { key: 'syncDeviceId', value: 'device-2' }])))
     expect(await engine.sync()).toMatchObject({ status: 'done', pushed: 1 })
-    // Grown after each of the two runs' pushes, up to the server's limit.
-    expect(engine.batch.wire).toBe(INITIAL_BATCH.wire * 4)
+    // Grown after each of the two runs' pushes (count and bytes up to the server's limits).
+    expect(engine.batch).toMatchObject({ count: PUSH_MAX_MUTATIONS, wire: INITIAL_BATCH.wire * 4 })
 
     server.on('push', () => undefined)
     await repos.visits.create(visitFields(), author)
@@ -1074,7 +1115,8 @@ describe('the session', () => {
 
     expect(sessions.map((s) => `${s.token} ${s.deviceId}`)).toEqual(['token-double device-double', 'token-double device-double', 'token-2 device-2'])
     // The new session's first push started from the initial batch again, and doubled after it.
-    expect(engine.batch.wire).toBe(INITIAL_BATCH.wire * 2)
+    expect(engine.batch).toEqual(grownOnce)
+    expect(grownOnce).toMatchObject({ count: PUSH_MAX_MUTATIONS, wire: INITIAL_BATCH.wire * 2 })
   })
 
   it('gone, leaves the run signed out without asking for a transport', async () => {
