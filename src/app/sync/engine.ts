@@ -665,7 +665,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
     /**
      * The batch cut until its body fits `wire`, to the share of its entries that would fit were the body to shrink
-     * with them, and built again (one entry always goes). Gzip packs fewer mutations a little less well: a second cut is rare.
+     * with them, and built again (one entry always goes). Gzip packs fewer mutations a little less well: a second
+     * cut is rare.
      */
     async function withinWire(prepared: Prepared, wire: number): Promise<Prepared> {
       while (prepared.wire > wire && prepared.entries.length > 1) {
@@ -998,7 +999,6 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       return { checked: nextTask().then(() => checkPage(page)) }
     })
   }
-
 
   /**
    * Writes pages and the last one's cursor in one transaction. `fromScratch` (the run's first pull from no

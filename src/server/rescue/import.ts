@@ -9,8 +9,8 @@ import type { OpenedRescue } from './open'
 
 /**
  * Applies an opened rescue file to a community as the leader who made it, through the same path as that
- * leader's push: each mutation at most once (a second import, or the phone's own push later, is answered again: `duplicate`, or the same refusal or conflicts),
- * each validated and answered on its own. Its photos are stored as an upload would store them, uploaded by
+ * leader's push: each mutation at most once (a second import, or the phone's own push later, is answered again:
+ * `duplicate`, or the same refusal or conflicts), each validated and answered on its own. Its photos are stored as an upload would store them, uploaded by
  * that leader, so that the records may name them.
  */
 export async function importRescue(ctx: ServerContext, communityId: string, { file, photos }: OpenedRescue): Promise<RescueResult> {

@@ -82,9 +82,9 @@ import type {
  * and commit: on PostgreSQL it notes the counter unlocked, reads what its batch depends on and decides; the
  * procedure push_batch (migrations.ts) then locks the counter, checks that nobody has since answered one of its
  * mutation ids or written what it read, and writes and commits, in one round trip (see `#pushUnlocked`). If
- * the check fails, it reads and decides again. So a racing retry still finds its mutation ids (answered again: `answerAgain`),
- * and a change made meanwhile to a record the batch edits meets conflict detection, exactly as if the pushes
- * had queued.
+ * the check fails, it reads and decides again. So a racing retry still finds its mutation ids (answered again:
+ * `answerAgain`), and a change made meanwhile to a record the batch edits meets conflict detection, exactly as if
+ * the pushes had queued.
  */
 
 /** Where attachment bytes live when not in the database (SQLite: files beside the database file). */

@@ -92,7 +92,10 @@ export interface MutationsTable {
   device_id: string
   user_id: string
   device_seq: number
-  /** JSON text of the MutationResult it was answered with, so a retry is answered again (`answerAgain`: `duplicate` with its rev, or the same refusal or conflicts). */
+  /**
+   * JSON text of the MutationResult it was answered with, so a retry is answered again (`answerAgain`: `duplicate`
+   * with its rev, or the same refusal or conflicts).
+   */
   result: string
   created_at: string
 }
