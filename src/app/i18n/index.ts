@@ -93,7 +93,8 @@ export async function loadMessages(names: LazyMessages[]): Promise<void> {
  */
 export function withMessages(load: () => Promise<{ default: Component }>, names: LazyMessages[], { afterRender = false } = {}) {
   const start = () => Promise.all([load(), loadMessages(names)]).then(([module]) => module)
-  return defineAsyncComponent(() => whileLoading(afterRender ? nextTask().then(start) : start()))
+  // `preload`: loads both before the component is first shown (a screen that is about to follow), once for both.
+  return Object.assign(defineAsyncComponent(() => whileLoading(afterRender ? nextTask().then(start) : start())), { preload: start })
 }
 
 /** Every part, first-screen and lazy: for tests that mount any screen and check all catalogs. */

@@ -98,6 +98,11 @@ export const useSync = defineStore('sync', () => {
     return signedIn
   }
 
+  /** Loads sync's chunk ahead of `signIn` (see SessionSignIn); best effort: `signIn` loads it again. */
+  function prepareSignIn(): void {
+    runtime().catch(() => {})
+  }
+
   /** Changes the password (throws the TransportError of a refusal), then syncs what waited for it. */
   async function changePassword(change: PasswordChange): Promise<void> {
     await (await runtime()).changePassword(change)
@@ -140,6 +145,7 @@ export const useSync = defineStore('sync', () => {
     lastError,
     recovery,
     syncNow,
+    prepareSignIn,
     signIn,
     changePassword,
     signOut,
