@@ -5,7 +5,7 @@ import { join, posix } from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { Window } from 'happy-dom'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import commonWords from '@/app/i18n/common'
+import frameWords from '@/app/i18n/frame'
 import homeWords from '@/app/features/home/messages'
 import accountWords from '@/app/features/session/account-messages'
 import { ANSWER_PATH } from '@/app/features/canvass-link/public-path'
@@ -150,7 +150,7 @@ describe('the first paint, from index.html alone', () => {
   })
 
   it("holds home's largest text (Lighthouse's LCP element, the sign-in banner) and the rest of its frame, in the app's Chinese", () => {
-    const zh = { ...commonWords['zh-CN'], ...homeWords['zh-CN'], session: { ...sessionWords['zh-CN'].session, ...accountWords['zh-CN'].session } }
+    const zh = { ...frameWords['zh-CN'], ...homeWords['zh-CN'], session: { ...sessionWords['zh-CN'].session, ...accountWords['zh-CN'].session } }
     const doc = new new Window().DOMParser().parseFromString(html, 'text/html')
     const shell = doc.querySelector('.app-shell')!
     const texts = (selector: string) => [...shell.querySelectorAll(selector)].map((el) => [el.getAttribute('href'), el.textContent])
