@@ -32,6 +32,7 @@ export const lazyMessages = {
   officeCoverage: () => import('@/app/features/office/coverage-messages'),
   officeDevices: () => import('@/app/features/office/devices/messages'),
   reportNews: () => import('@/app/features/home/news-messages'),
+  homeDrafts: () => import('@/app/features/home/drafts-messages'),
   officeReport: () => import('@/app/features/office/report/messages'),
   account: () => import('@/app/features/session/account-messages'),
   sync: () => import('@/app/features/session/messages'),
