@@ -46,12 +46,13 @@ export function vantCoreChunk(): Rolldown.CodeSplittingGroup {
 }
 
 /**
- * What the record lists share (their count, foot, pages, filters, sync states, buildings and labels) in one chunk
- * rather than eight of 0.1–1 KB, for the same reason. A screen that uses one of them loads the others too (1.5 KB).
+ * What the record lists share (their count, foot, pages, filters, sync states, buildings, labels, the places of
+ * their rows and their dates) in one chunk rather than ten of 0.1–1 KB, for the same reason. A screen that uses
+ * one of them loads the others too, and the reads they make (db/read.ts, every screen's) come along with them.
  */
 export function listPartsChunk(): Rolldown.CodeSplittingGroup {
   return {
     name: 'lists',
-    test: /src[\\/](app[\\/]ui[\\/](ListCount|ListEnd|useListPages|useQueryFilters|useSyncStates|SyncStateBadge|useBuildings)|domain[\\/]labels)\./,
+    test: /src[\\/](app[\\/](ui[\\/](ListCount|ListEnd|useListPages|useQueryFilters|useSyncStates|SyncStateBadge|useBuildings|format)|features[\\/]households[\\/]places)|domain[\\/]labels)\./,
   }
 }

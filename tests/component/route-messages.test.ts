@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory } from 'vue-router'
-import { lazyMessages } from '@/app/i18n'
+import { createAppI18n, lazyMessages } from '@/app/i18n'
 import { createAppRouter } from '@/app/router'
 
 /*
@@ -27,5 +27,15 @@ describe('a lazy screen’s words', { timeout: 20_000 }, () => {
     await opened
     expect(router.currentRoute.value.name).toBe('visits')
     expect(visitsWords).toHaveBeenCalledTimes(1)
+  })
+
+  it('come with the words the screens beyond home share, which home, the first screen, opens without', async () => {
+    createAppI18n() // a fresh app: no words loaded yet
+    const sharedWords = vi.spyOn(lazyMessages, 'common')
+    const router = createAppRouter(createMemoryHistory())
+    await router.push('/')
+    expect(sharedWords).not.toHaveBeenCalled()
+    await router.push('/issues/new')
+    expect(sharedWords).toHaveBeenCalledTimes(1)
   })
 })

@@ -1,10 +1,11 @@
 import { defineMessages } from './define'
 
-/** Words shared by several screens: enums of the domain, navigation, generic actions and errors. */
+/**
+ * Words shared by the screens beyond home: enums of the domain, generic actions and errors. Home shows none of them,
+ * so they load with any other screen's words (`loadMessages` in ./index.ts) rather than on the first screen.
+ */
 export default defineMessages({
   'zh-CN': {
-    app: { name: '楼长助手' },
-    nav: { home: '首页', visits: '走访', issues: '诉求', inspections: '巡查', settings: '我的', buildings: '楼栋', back: '返回', main: '主菜单' },
     action: { save: '保存', cancel: '取消', edit: '修改', delete: '删除', add: '新增', discard: '不要了', continue: '继续填', confirm: '确定', close: '关闭' },
     saved: '已保存在手机上',
     draftRestored: '上次没填完的内容已恢复',
@@ -92,8 +93,6 @@ export default defineMessages({
     },
   },
   en: {
-    app: { name: 'Doorstep' },
-    nav: { home: 'Home', visits: 'Visits', issues: 'Reports', inspections: 'Checks', settings: 'Me', buildings: 'Buildings', back: 'Back', main: 'Main menu' },
     action: { save: 'Save', cancel: 'Cancel', edit: 'Edit', delete: 'Delete', add: 'New', discard: 'Discard', continue: 'Continue', confirm: 'OK', close: 'Close' },
     saved: 'Saved on this phone',
     draftRestored: 'Your unfinished draft was restored',

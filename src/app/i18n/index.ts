@@ -1,7 +1,7 @@
 import { defineAsyncComponent, type Component } from 'vue'
 import { createI18n } from 'vue-i18n'
 import { LOCALES, type Locale } from '@/domain/locales'
-import common from './common'
+import frame from './frame'
 import home from '@/app/features/home/messages'
 import pwa from '@/app/pwa/messages'
 import { nextTask, whileLoading } from '@/app/shell'
@@ -9,11 +9,11 @@ import { nextTask, whileLoading } from '@/app/shell'
 /** One feature's words in every locale, as `defineMessages` returns them. */
 export type MessagePart = Record<Locale, object>
 
-/** Words the first screen shows (home, the update prompt) load with it. */
-const firstScreen: MessagePart[] = [common, home, pwa]
+/** Words the first screen shows (the frame, home, the update prompt) load with it. */
+const firstScreen: MessagePart[] = [frame, home, pwa]
 
 function firstScreenCatalog(locale: Locale) {
-  return Object.assign({}, common[locale], home[locale], pwa[locale]) as (typeof common)['zh-CN'] & (typeof home)['zh-CN'] & (typeof pwa)['zh-CN']
+  return Object.assign({}, frame[locale], home[locale], pwa[locale]) as (typeof frame)['zh-CN'] & (typeof home)['zh-CN'] & (typeof pwa)['zh-CN']
 }
 
 /**
@@ -21,6 +21,7 @@ function firstScreenCatalog(locale: Locale) {
  * first screen does not carry every feature's text in both languages.
  */
 export const lazyMessages = {
+  common: () => import('./common'),
   visits: () => import('@/app/features/visits/messages'),
   issues: () => import('@/app/features/issues/messages'),
   inspections: () => import('@/app/features/inspections/messages'),
@@ -31,6 +32,7 @@ export const lazyMessages = {
   officeCoverage: () => import('@/app/features/office/coverage-messages'),
   officeDevices: () => import('@/app/features/office/devices/messages'),
   reportNews: () => import('@/app/features/home/news-messages'),
+  homeDrafts: () => import('@/app/features/home/drafts-messages'),
   officeReport: () => import('@/app/features/office/report/messages'),
   account: () => import('@/app/features/session/account-messages'),
   sync: () => import('@/app/features/session/messages'),
@@ -67,10 +69,14 @@ export function createAppI18n(locale: Locale = 'zh-CN', extra: MessagePart[] = [
   return i18n
 }
 
-/** Adds the words of lazily loaded screens to the running app, once each. */
+/**
+ * Adds the words of lazily loaded screens to the running app, once each. Any screen's words come with the words
+ * the screens beyond home share (./common.ts), which the first screen does not carry.
+ */
 export async function loadMessages(names: LazyMessages[]): Promise<void> {
+  const parts: LazyMessages[] = names.length > 0 ? ['common', ...names] : []
   await Promise.all(
-    names.map((name) => {
+    parts.map((name) => {
       let part = loading.get(name)
       if (!part) {
         part = lazyMessages[name]().then(({ default: words }) => {

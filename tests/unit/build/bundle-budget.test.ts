@@ -5,13 +5,13 @@ import { join, posix } from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { Window } from 'happy-dom'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import commonWords from '@/app/i18n/common'
+import frameWords from '@/app/i18n/frame'
 import homeWords from '@/app/features/home/messages'
 import accountWords from '@/app/features/session/account-messages'
 import { ANSWER_PATH } from '@/app/features/canvass-link/public-path'
 import sessionWords from '@/app/features/session/messages'
 import { CONTENT_SECURITY_POLICY } from '@/server/static'
-import { buildApp, FIRST_SCREEN_BUDGET, firstScreen, staticImports, type FirstScreen } from '../../bench/first-screen'
+import { buildApp, buildPage, FIRST_SCREEN_BUDGET, firstScreen, FLOOR_DIR, FLOOR_TIMES_BUDGET, staticImports, type FirstScreen } from '../../bench/first-screen'
 
 /*
  * The first screen's download budget (HTML + the JS and CSS it needs, gzip). When this fails, the list of
@@ -20,25 +20,45 @@ import { buildApp, FIRST_SCREEN_BUDGET, firstScreen, staticImports, type FirstSc
  * a module shared with a lazy screen, which comes whole to the first screen.
  */
 
+/**
+ * What the first screen came down to: 101.3 KB gzip on 2026-12-07 (1.47× the framework floor), with 0.7 KB to
+ * spare. The issue's budget is 110 KB and 1.5× the floor; growing back past this is a choice to make, and to
+ * write down in docs/where-the-time-goes.md (target a).
+ */
+const FIRST_SCREEN_REACHED = 102_000
+
 let outDir: string
+let floorDir: string
 let screen: FirstScreen
+let floor: FirstScreen
 let html: string
 
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'doorstep-budget-'))
+  floorDir = await mkdtemp(join(tmpdir(), 'doorstep-floor-'))
   await buildApp(outDir)
+  await buildPage(FLOOR_DIR, floorDir)
   screen = await firstScreen(outDir)
+  floor = await firstScreen(floorDir)
   html = await readFile(join(outDir, 'index.html'), 'utf8')
 }, 120_000)
 
 afterAll(async () => {
   if (outDir) await rm(outDir, { recursive: true, force: true })
+  if (floorDir) await rm(floorDir, { recursive: true, force: true })
 })
 
+const listing = (s: FirstScreen) => s.files.map((f) => `${(f.gzip / 1000).toFixed(1).padStart(7)} KB  ${f.path}`).join('\n')
+
 describe('the first screen', () => {
-  it(`downloads at most ${FIRST_SCREEN_BUDGET / 1000} KB gzip`, () => {
-    const listing = screen.files.map((f) => `${(f.gzip / 1000).toFixed(1).padStart(7)} KB  ${f.path}`).join('\n')
-    expect(screen.gzip, `first screen, gzip:\n${listing}`).toBeLessThanOrEqual(FIRST_SCREEN_BUDGET)
+  it(`downloads at most ${FIRST_SCREEN_REACHED / 1000} KB gzip, within the issue's ${FIRST_SCREEN_BUDGET / 1000} KB`, () => {
+    expect(screen.gzip, `first screen, gzip:\n${listing(screen)}`).toBeLessThanOrEqual(FIRST_SCREEN_REACHED)
+  })
+
+  // 1.58× (108.8 KB) before vue-i18n's components, the other screens' shared words and home's drafts left it.
+  it(`downloads at most ${FLOOR_TIMES_BUDGET}× the framework floor (vue, pinia, dexie, vue-router and workbox-window in use)`, () => {
+    const times = screen.gzip / floor.gzip
+    expect(times, `first screen, gzip:\n${listing(screen)}\nfloor: ${floor.gzip} B`).toBeLessThanOrEqual(FLOOR_TIMES_BUDGET)
   })
 
   it('is counted from index.html through its script, stylesheet and static imports', () => {
@@ -150,7 +170,7 @@ describe('the first paint, from index.html alone', () => {
   })
 
   it("holds home's largest text (Lighthouse's LCP element, the sign-in banner) and the rest of its frame, in the app's Chinese", () => {
-    const zh = { ...commonWords['zh-CN'], ...homeWords['zh-CN'], session: { ...sessionWords['zh-CN'].session, ...accountWords['zh-CN'].session } }
+    const zh = { ...frameWords['zh-CN'], ...homeWords['zh-CN'], session: { ...sessionWords['zh-CN'].session, ...accountWords['zh-CN'].session } }
     const doc = new new Window().DOMParser().parseFromString(html, 'text/html')
     const shell = doc.querySelector('.app-shell')!
     const texts = (selector: string) => [...shell.querySelectorAll(selector)].map((el) => [el.getAttribute('href'), el.textContent])

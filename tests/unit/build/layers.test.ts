@@ -45,6 +45,15 @@ describe('the layers', () => {
     const typeOnly = "<script setup lang=\"ts\">\nimport type { Visit } from '@/domain'\ndefineProps<{ visit: Visit }>()\n</script>\n"
     expect(await restricted('src/app/features/home/HomeView.vue', typeOnly)).toEqual([])
   })
+
+  it("forbid the first screen every screen's reads and the other screens' shared words, but allow them on lazy screens", async () => {
+    const reads = "<script setup lang=\"ts\">\nimport { queries } from '@/app/db/read'\nvoid queries.drafts()\n</script>\n"
+    expect(await restricted('src/app/features/home/HomeView.vue', reads)).toHaveLength(1)
+    expect(await restricted('src/app/features/home/HomeDrafts.vue', reads)).toEqual([])
+    const words = "import common from './common'\nexport const c = common\n"
+    expect(await restricted('src/app/i18n/index.ts', words)).toHaveLength(1)
+    expect(await restricted('src/app/features/canvass-link/public-main.ts', "import common from '@/app/i18n/common'\nexport const c = common\n")).toEqual([])
+  })
 })
 
 describe('the first screen modules', () => {
