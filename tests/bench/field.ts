@@ -192,9 +192,10 @@ export async function reopen(phone: Phone, server: FieldServer): Promise<Page> {
   return page
 }
 
-/** The sync requests a page or the worker makes, from now on: how many, and the push bodies' bytes. */
+/** The sync requests a page or the worker makes, from now on: how many, the push bodies' bytes, and how many failed. */
 export function countRequests(on: Page) {
-  const seen = { pushes: 0, pulls: 0, up: 0 }
+  const seen = { pushes: 0, pulls: 0, up: 0, failed: 0 }
+  const isSync = (request: Request) => new URL(request.url()).pathname.startsWith('/api/v1/sync/')
   const tally = (request: Request) => {
     const route = new URL(request.url()).pathname
     if (route === '/api/v1/sync/push') {
@@ -202,6 +203,16 @@ export function countRequests(on: Page) {
       seen.up += request.postDataBuffer()?.length ?? 0
     } else if (route === '/api/v1/sync/pull') seen.pulls++
   }
+  const fail = (request: Request) => {
+    if (isSync(request)) seen.failed++
+  }
   on.on('request', tally)
-  return { seen, stop: () => on.off('request', tally) }
+  on.on('requestfailed', fail)
+  return {
+    seen,
+    stop: () => {
+      on.off('request', tally)
+      on.off('requestfailed', fail)
+    },
+  }
 }

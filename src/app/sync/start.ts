@@ -7,11 +7,13 @@ import { startSyncTriggers } from './triggers'
 
 /**
  * Calls back when a change is saved. The outbox's last key moves only then: sync removes entries from the
- * front, and keys are never reused.
+ * front, and keys are never reused. Only keys after the last one seen are read, so that the query watches
+ * those alone: over the whole outbox, it ran again after every batch a push settles, each time a read of the
+ * outbox between two settlings, for an answer that cannot have changed.
  */
-function watchOutbox(callback: () => void): () => void {
+export function watchOutbox(callback: () => void): () => void {
   let last: number | null = null
-  const subscription = liveQuery(() => db.outbox.orderBy('seq').lastKey()).subscribe({
+  const subscription = liveQuery(() => (last === null ? db.outbox.orderBy('seq') : db.outbox.where('seq').above(last)).lastKey()).subscribe({
     next(key) {
       if (typeof key !== 'number') return void (last ??= 0)
       if (last !== null && key > last) callback()
