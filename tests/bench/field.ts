@@ -216,3 +216,44 @@ export function countRequests(on: Page) {
     },
   }
 }
+
+/**
+ * The page's network, cut or given back through the page's own DevTools session alone. Phone.setOffline
+ * (tests/e2e/browser.ts) switches Playwright's emulation and then the page's: the first switch back already
+ * fires `online` while the second still cuts the network, and the app's run, begun at once, failed and waited
+ * out its backoff (seen: a request failed at 0.08 s, the next left at 9.7 s). One switch fires the event with
+ * the network back.
+ */
+export type Signal = (on: boolean) => Promise<unknown>
+
+/**
+ * The app opened at `path` with no signal, its screen settled: its start-up run failed offline, the count waiting
+ * shown, and a moment of idle for the screen's reads of the visits to answer. Nothing else may push when the
+ * signal comes back: the service worker would if a Background Sync were registered (the app registers one after a
+ * save, and the seeding is none).
+ */
+export async function openedWithNoSignal({ page, server }: Field, signal: Signal, path: string, waiting: number): Promise<void> {
+  await signal(false)
+  await page.goto(new URL(path, server.url).href)
+  // Opened under the service worker, Chromium cuts the page's network but says it is online: said again, it
+  // says offline, and the signal's return fires `online`.
+  await signal(false)
+  await page.locator('.sync-status__pending', { hasText: `${waiting} 条记录待同步` }).waitFor({ timeout: 300_000 })
+  await page.locator('.sync-status__error').waitFor({ timeout: 300_000 })
+  await page.locator('.sync-status__now:not([disabled])').waitFor({ timeout: 300_000 })
+  await settle(page)
+  const tags = await page.evaluate(async () => {
+    const registration = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & { sync: { getTags(): Promise<string[]> } }
+    return registration.sync.getTags()
+  })
+  if (tags.length) throw new Error(`a Background Sync is registered (${tags.join(', ')}): the worker would push, not the page`)
+}
+
+/** A second with nothing to do, then the page's next idle moment: the screen's reads and renders are over. */
+const settle = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        setTimeout(() => requestIdleCallback(() => resolve(), { timeout: 5_000 }), 1_000)
+      }),
+  )

@@ -3,13 +3,15 @@ import type { CDPSession } from 'playwright-core'
 import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { PUSH_MAX_MUTATIONS } from '@/domain'
-import { countRequests, inTheField, newVisits, peek, scaled, seedOutbox, until, untilSyncedOnScreen } from './field'
+import { countRequests, inTheField, newVisits, openedWithNoSignal, peek, scaled, seedOutbox, until, untilSyncedOnScreen, type Signal } from './field'
 import { count, kb, median, ratio, seconds, target, type Table } from './report'
 
 /*
  * p) 1,000 visits pushed over Slow 4G, in Chromium (issue 9). The field of ./push.ts with the page's network
  * slowed by CDP to the issue's Slow 4G: 150 ms latency, 93,750 B/s up, 200,000 B/s down. The visits wait in
- * the outbox and the app is opened; timed to the outbox empty. Baselines over the same link, in the same page:
+ * the outbox; as n) times the push, the app is opened with no signal and its screen settles, then Slow 4G comes
+ * back and the app pushes: timed from there to the outbox empty (and, for diagnosis, from the navigation of an app
+ * opened in signal, its start inside). Baselines over the same link, in the same page:
  * one fetch POST of the visits' JSON (gzip-compressed as the app compresses, and as it is), to a sink that
  * answers once it has read the body; and the link floor, the gzip bytes ÷ the upload rate plus a round trip for
  * each push request the server's limit requires.
@@ -36,16 +38,17 @@ async function startSink() {
 
 /**
  * Each push request of a run, printed on the terminal (where the time between the requests goes): ms from the
- * navigation to the request made, its upload begun and ended, its answer's first byte and end, on CDP's clock.
+ * run's first sync request to the request made, its upload begun and ended, its answer's first byte and end, on
+ * CDP's clock.
  */
 async function pushTimeline(cdp: CDPSession) {
   await cdp.send('Network.enable')
-  let navigatedAt = 0
+  let firstAt = 0
   let lines: string[] = []
   const made = new Map<string, { at: number; bytes: number }>()
   const timings = new Map<string, { requestTime: number; sendStart: number; sendEnd: number; receiveHeadersStart?: number; receiveHeadersEnd: number }>()
-  cdp.on('Network.requestWillBeSent', ({ requestId, request, timestamp, type }) => {
-    if (type === 'Document') navigatedAt = timestamp
+  cdp.on('Network.requestWillBeSent', ({ requestId, request, timestamp }) => {
+    if (!firstAt && request.url.includes('/sync/')) firstAt = timestamp
     const bytes = (request.postDataEntries ?? []).reduce((sum, entry) => sum + (entry.bytes ? Buffer.from(entry.bytes, 'base64').length : 0), 0)
     if (request.url.endsWith('/sync/push')) made.set(requestId, { at: timestamp, bytes })
   })
@@ -56,16 +59,17 @@ async function pushTimeline(cdp: CDPSession) {
     const request = made.get(requestId)
     const timing = timings.get(requestId)
     if (!request || !timing) return
-    const at = (seconds: number) => ((seconds - navigatedAt) * 1000).toFixed(0)
+    const at = (seconds: number) => ((seconds - firstAt) * 1000).toFixed(0)
     const after = (ms: number) => at(timing.requestTime + ms / 1000)
     const firstByte = after(timing.receiveHeadersStart ?? timing.receiveHeadersEnd)
     lines.push(`push of ${request.bytes} B: made ${at(request.at)}, upload ${after(timing.sendStart)}–${after(timing.sendEnd)}, answer ${firstByte}–${at(timestamp)} ms`)
   })
   return {
-    /** The lines of the requests since the last call. */
+    /** The lines of the requests since the last call; the next request is the next run's first. */
     take() {
       const taken = lines
       lines = []
+      firstAt = 0
       return taken
     },
   }
@@ -74,30 +78,41 @@ async function pushTimeline(cdp: CDPSession) {
 export async function slowLinkBenchmarks(report: (table: Table) => void): Promise<void> {
   const sink = await startSink()
   try {
-    await inTheField(async ({ server, phone, page, author }) => {
+    await inTheField(async (field) => {
+      const { server, phone, page, author } = field
       const cdp = await phone.context.newCDPSession(page)
       const timeline = await pushTimeline(cdp)
-      const pushes: number[] = []
-      const synced: number[] = []
+      const signal: Signal = (on) => cdp.send('Network.emulateNetworkConditions', on ? SLOW_4G : { offline: true, latency: 0, uploadThroughput: -1, downloadThroughput: -1 })
+      const runs = { signal: [] as Array<{ emptied: number; synced: number }>, navigation: [] as Array<{ emptied: number; synced: number }> }
       const traffic = { pushes: 0, up: 0 }
       let json = ''
-      for (let run = 0; run < RUNS; run++) {
+      /** Freshly seeded visits pushed from 我的, timed from Slow 4G's return to a settled screen, or from the navigation. */
+      async function pushOnce(from: 'signal' | 'navigation') {
         const visits = newVisits(VISITS, author)
         json = JSON.stringify(visits)
         await seedOutbox(page, visits)
-        await cdp.send('Network.emulateNetworkConditions', SLOW_4G)
+        if (from === 'signal') await openedWithNoSignal(field, signal, '/settings', VISITS)
+        else await signal(true)
         const requests = countRequests(page)
         timeline.take()
         const started = performance.now()
-        await page.goto(new URL('/settings', server.url).href)
+        // The app starts its run itself when the signal comes back (the window's `online`, src/app/sync/triggers.ts).
+        if (from === 'signal') await signal(true)
+        else await page.goto(new URL('/settings', server.url).href)
         await until(async () => (await peek(page, 'outbox')) === '0')
-        pushes.push(performance.now() - started)
-        console.log([`run ${run + 1}: the outbox empty at ${pushes.at(-1)!.toFixed(0)} ms`, ...timeline.take()].join('\n  '))
+        const emptied = performance.now() - started
+        console.log([`from the ${from}: the outbox empty at ${emptied.toFixed(0)} ms`, ...timeline.take()].join('\n  '))
         await untilSyncedOnScreen(page)
-        synced.push(performance.now() - started)
+        runs[from].push({ emptied, synced: performance.now() - started })
         requests.stop()
-        Object.assign(traffic, requests.seen)
+        if (requests.seen.failed) throw new Error(`${requests.seen.failed} sync requests failed: the network was not back`)
+        if (requests.seen.pushes === 0) throw new Error('the page made no push request: something else pushed')
+        if (from === 'signal') Object.assign(traffic, requests.seen)
         await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, uploadThroughput: -1, downloadThroughput: -1 })
+      }
+      for (let run = 0; run < RUNS; run++) {
+        await pushOnce('signal')
+        await pushOnce('navigation')
       }
 
       const beside = await phone.context.newPage()
@@ -122,14 +137,16 @@ export async function slowLinkBenchmarks(report: (table: Table) => void): Promis
       const gzipBytes = gzipSync(json).length
       const requestsNeeded = Math.ceil(VISITS / PUSH_MAX_MUTATIONS)
       const floor = (gzipBytes / SLOW_4G.uploadThroughput) * 1000 + requestsNeeded * SLOW_4G.latency
-      const push = median(pushes)
+      const push = median(runs.signal.map((r) => r.emptied))
+      const opened = median(runs.navigation.map((r) => r.emptied))
       report({
         title: `p) ${count(VISITS)} visits pushed over Slow 4G, in Chromium (issue 9)`,
-        about: `The field of n) (the built app, the real server on loopback, Chromium with a profile on disk, leader1 signed in), the page's network slowed with CDP Network.emulateNetworkConditions to the issue's Slow 4G: ${SLOW_4G.latency} ms latency, ${count(SLOW_4G.uploadThroughput)} B/s up, ${count(SLOW_4G.downloadThroughput)} B/s down. ${count(VISITS)} visits and their outbox entries are put into the app's IndexedDB, then the app is opened at 我的 and syncs at start; timed from the navigation to the outbox empty, and to the run's end (its pull done, 记录都已同步 shown). Median of ${RUNS} runs; the last: ${traffic.pushes} push requests, ${kb(traffic.up)} up. Baselines over the same link, from the same page: one fetch POST of the visits' JSON (${kb(json.length)}) to a sink on loopback that answers once it has read the body (from a blank page of the sink's, as slowed), gzip-compressed in the page with CompressionStream as the app does (median of ${RUNS}) and as it is (once); and the link floor: the JSON's gzip (${kb(gzipBytes)}, zlib's default level) ÷ ${count(SLOW_4G.uploadThroughput)} B/s, plus ${SLOW_4G.latency} ms for each of the ${requestsNeeded} push requests the server's limit of ${PUSH_MAX_MUTATIONS} mutations requires.`,
+        about: `The field of n) (the built app, the real server on loopback, Chromium with a profile on disk, leader1 signed in), the page's network slowed with CDP Network.emulateNetworkConditions to the issue's Slow 4G: ${SLOW_4G.latency} ms latency, ${count(SLOW_4G.uploadThroughput)} B/s up, ${count(SLOW_4G.downloadThroughput)} B/s down. ${count(VISITS)} visits and their outbox entries are put into the app's IndexedDB; as n) times the push, the app is opened at 我的 with no signal (CDP's offline network) and its screen settles (its start-up run failed, the count waiting shown, then a second and an idle moment), then Slow 4G is given back and the app starts its run on the window's \`online\` event: timed from there to the outbox empty, and to the run's end (its pull done, 记录都已同步 shown). For diagnosis, the same push with the app opened in Slow 4G, timed from the navigation (its start inside). Median of ${RUNS} runs of each, taking turns; the last timed from the signal: ${traffic.pushes} push requests, ${kb(traffic.up)} up. Baselines over the same link, from the same page: one fetch POST of the visits' JSON (${kb(json.length)}) to a sink on loopback that answers once it has read the body (from a blank page of the sink's, as slowed), gzip-compressed in the page with CompressionStream as the app does (median of ${RUNS}) and as it is (once); and the link floor: the JSON's gzip (${kb(gzipBytes)}, zlib's default level) ÷ ${count(SLOW_4G.uploadThroughput)} B/s, plus ${SLOW_4G.latency} ms for each of the ${requestsNeeded} push requests the server's limit of ${PUSH_MAX_MUTATIONS} mutations requires.`,
         head: ['', 'median', '÷ link floor'],
         rows: [
-          ['**app opened with the visits waiting, to the outbox empty**', `**${seconds(push)}**`, ratio(push / floor)],
-          ['… to the end of the sync run (pull included)', seconds(median(synced)), ratio(median(synced) / floor)],
+          ['**我的 settled with the visits waiting, Slow 4G back → the outbox empty**', `**${seconds(push)}**`, ratio(push / floor)],
+          ['… → the end of the sync run (pull included)', seconds(median(runs.signal.map((r) => r.synced))), ratio(median(runs.signal.map((r) => r.synced)) / floor)],
+          ['diagnosis: the app opened at 我的 in Slow 4G, navigation → the outbox empty (its start inside)', seconds(opened), ratio(opened / floor)],
           ['one fetch POST of the JSON, gzip-compressed (baseline)', seconds(median(gzipPosts)), ratio(median(gzipPosts) / floor)],
           ['one fetch POST of the JSON as it is', seconds(plainPost), ratio(plainPost / floor)],
           ['link floor: gzip bytes ÷ upload rate + a round trip per push request (baseline)', seconds(floor), ratio(1)],
