@@ -24,7 +24,7 @@ const UI: Pattern[] = [
 // after the fact (tests/unit/build/bundle-budget.test.ts): caught here where it is written.
 const FIRST_SCREEN: Pattern[] = [
   { names: ['@/domain', '@/app/db', './db', '../db'], message: 'First screen: import a schema-free module (e.g. @/domain/follow-up, @/app/db/read), not the barrel (it brings zod).' },
-  { names: ['@/app/db/read', '@/app/db/queries'], message: "First screen: every screen's reads (queries.ts) load with the lazy parts and screens that show them." },
+  { group: ['**/db/read', '**/db/queries'], message: "First screen: every screen's reads (queries.ts) load with the lazy parts and screens that show them." },
   { names: ['@/app/i18n/common', './common'], message: 'First screen: the words the other screens share load with them (loadMessages), not with home.' },
   { group: ['zod', 'zod/*', 'vant', 'vant/*'], message: 'First screen: zod and Vant load with the screens that need them.' },
 ]

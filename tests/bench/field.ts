@@ -226,22 +226,41 @@ export function countRequests(on: Page) {
  */
 export type Signal = (on: boolean) => Promise<unknown>
 
+/** What shows once a screen's first reads of the visits have answered: home's worklist, 我的's points. */
+const READ_ON_SCREEN = { '/': '.worklist-summary__counts, .worklist-summary__empty', '/settings': '.my-points' }
+
+/** A screen the push is timed on. */
+export type PushScreen = keyof typeof READ_ON_SCREEN
+
+/** Failed runs to wait for before the signal comes back: the retry the last one armed is then 10–20 s away. */
+const FAILED_RUNS = 3
+
 /**
- * The app opened at `path` with no signal, its screen settled: its start-up run failed offline, the count waiting
- * shown, and a moment of idle for the screen's reads of the visits to answer. Nothing else may push when the
- * signal comes back: the service worker would if a Background Sync were registered (the app registers one after a
- * save, and the seeding is none).
+ * The app opened at `path` with no signal, its screen settled: the count waiting shown, the screen's reads of the
+ * visits answered, and its start-up run failed offline and then its retries, until the next retry is further off
+ * than a push lasts (one armed within the push would run again after it). Nothing else may push when the signal
+ * comes back: the service worker would if a Background Sync were registered (the app registers one after a save,
+ * and the seeding is none).
  */
-export async function openedWithNoSignal({ page, server }: Field, signal: Signal, path: string, waiting: number): Promise<void> {
-  await signal(false)
-  await page.goto(new URL(path, server.url).href)
-  // Opened under the service worker, Chromium cuts the page's network but says it is online: said again, it
-  // says offline, and the signal's return fires `online`.
-  await signal(false)
-  await page.locator('.sync-status__pending', { hasText: `${waiting} 条记录待同步` }).waitFor({ timeout: 300_000 })
-  await page.locator('.sync-status__error').waitFor({ timeout: 300_000 })
-  await page.locator('.sync-status__now:not([disabled])').waitFor({ timeout: 300_000 })
-  await settle(page)
+export async function openedWithNoSignal({ page, server }: Field, signal: Signal, path: PushScreen, waiting: number): Promise<void> {
+  let failed = 0
+  const fail = (request: Request) => void (new URL(request.url()).pathname === '/api/v1/sync/push' && failed++)
+  page.on('requestfailed', fail)
+  try {
+    await signal(false)
+    await page.goto(new URL(path, server.url).href)
+    // Opened under the service worker, Chromium cuts the page's network but says it is online: said again, it
+    // says offline, and the signal's return fires `online`.
+    await signal(false)
+    if (await page.evaluate(() => navigator.onLine)) throw new Error('the page thinks it is online: the signal\'s return would not fire `online`')
+    await page.locator('.sync-status__pending', { hasText: `${waiting} 条记录待同步` }).waitFor({ timeout: 300_000 })
+    await page.locator(READ_ON_SCREEN[path]).first().waitFor({ timeout: 300_000 })
+    await until(async () => failed >= FAILED_RUNS, 60_000)
+    await page.locator('.sync-status__now:not([disabled])').waitFor({ timeout: 300_000 })
+    await settle(page)
+  } finally {
+    page.off('requestfailed', fail)
+  }
   const tags = await page.evaluate(async () => {
     const registration = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & { sync: { getTags(): Promise<string[]> } }
     return registration.sync.getTags()
@@ -249,11 +268,37 @@ export async function openedWithNoSignal({ page, server }: Field, signal: Signal
   if (tags.length) throw new Error(`a Background Sync is registered (${tags.join(', ')}): the worker would push, not the page`)
 }
 
-/** A second with nothing to do, then the page's next idle moment: the screen's reads and renders are over. */
-const settle = (page: Page) =>
-  page.evaluate(
-    () =>
-      new Promise<void>((resolve) => {
-        setTimeout(() => requestIdleCallback(() => resolve(), { timeout: 5_000 }), 1_000)
-      }),
-  )
+/** The page's next idle moment: the screen's renders are over. */
+const settle = (page: Page) => page.evaluate(() => new Promise<void>((resolve) => requestIdleCallback(() => resolve(), { timeout: 5_000 })))
+
+/** The push's figures: when the outbox emptied and when the run ended (ms from its start), and its requests. */
+export interface TimedPush {
+  emptied: number
+  synced: number
+  seen: ReturnType<typeof countRequests>['seen']
+}
+
+/**
+ * The visits waiting pushed with the app at `path`: timed from the signal's return to the screen settled with no
+ * signal (the push as the issue times it, from the tap), or from the navigation to the app opened in signal (its
+ * start inside; it syncs at start). `emptied` is called as the outbox empties, before the run's end is waited for.
+ */
+export async function timedPush(field: Field, signal: Signal, path: PushScreen, from: 'signal' | 'navigation', waiting: number, emptied?: (ms: number) => void): Promise<TimedPush> {
+  const { page, server } = field
+  if (from === 'signal') await openedWithNoSignal(field, signal, path, waiting)
+  else await signal(true)
+  const requests = countRequests(page)
+  const started = performance.now()
+  // The app starts its run itself when the signal comes back (the window's `online`, src/app/sync/triggers.ts).
+  if (from === 'signal') await signal(true)
+  else await page.goto(new URL(path, server.url).href)
+  await until(async () => (await peek(page, 'outbox')) === '0')
+  const outboxEmpty = performance.now() - started
+  emptied?.(outboxEmpty)
+  await untilSyncedOnScreen(page)
+  const synced = performance.now() - started
+  requests.stop()
+  if (requests.seen.failed) throw new Error(`${requests.seen.failed} sync requests failed: the network was not back`)
+  if (requests.seen.pushes === 0) throw new Error('the page made no push request: something else pushed')
+  return { emptied: outboxEmpty, synced, seen: requests.seen }
+}

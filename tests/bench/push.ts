@@ -1,4 +1,4 @@
-import { countRequests, inTheField, newVisits, openedWithNoSignal, peek, seedOutbox, until, untilSyncedOnScreen, type Signal } from './field'
+import { inTheField, newVisits, seedOutbox, timedPush, type PushScreen, type Signal } from './field'
 import { count, kb, median, ratio, seconds, target, type Table } from './report'
 
 /*
@@ -27,29 +27,18 @@ interface Timed {
 
 export async function pushBenchmarks(report: (table: Table) => void): Promise<void> {
   await inTheField(async (field) => {
-    const { server, page, author } = field
+    const { page, author } = field
     const devtools = await page.context().newCDPSession(page)
     const signal: Signal = (on) => devtools.send('Network.emulateNetworkConditions', { offline: !on, latency: 0, downloadThroughput: -1, uploadThroughput: -1 })
     const traffic = { pushes: 0, pulls: 0, up: 0, json: 0 }
     const puts: number[] = []
     /** Freshly seeded visits pushed with the app at `path`, timed from the signal's return or from the navigation. */
-    async function pushOnce(path: string, from: 'signal' | 'navigation'): Promise<Timed> {
+    async function pushOnce(path: PushScreen, from: 'signal' | 'navigation'): Promise<Timed> {
       const seeded = await seedOutbox(page, newVisits(VISITS, author))
       puts.push(seeded.ms)
-      if (from === 'signal') await openedWithNoSignal(field, signal, path, VISITS)
-      const requests = countRequests(page)
-      const started = performance.now()
-      // The app starts its run itself when the signal comes back (the window's `online`, src/app/sync/triggers.ts).
-      if (from === 'signal') await signal(true)
-      else await page.goto(new URL(path, server.url).href)
-      await until(async () => (await peek(page, 'outbox')) === '0')
-      const emptied = performance.now() - started
-      await untilSyncedOnScreen(page)
-      const synced = performance.now() - started
-      requests.stop()
-      if (requests.seen.failed) throw new Error(`${requests.seen.failed} sync requests failed: the network was not back`)
-      if (requests.seen.pushes === 0) throw new Error('the page made no push request: something else pushed')
-      Object.assign(traffic, requests.seen, { json: seeded.bytes })
+      const { emptied, synced, seen } = await timedPush(field, signal, path, from, VISITS)
+      // The requests reported are those of the push the target judges.
+      if (path === '/' && from === 'signal') Object.assign(traffic, seen, { json: seeded.bytes })
       return { emptied, synced }
     }
     // The database grows by the visits of each run: the four take turns, so that none has all the small ones.

@@ -3,7 +3,7 @@ import type { CDPSession } from 'playwright-core'
 import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { PUSH_MAX_MUTATIONS } from '@/domain'
-import { countRequests, inTheField, newVisits, openedWithNoSignal, peek, scaled, seedOutbox, until, untilSyncedOnScreen, type Signal } from './field'
+import { inTheField, newVisits, scaled, seedOutbox, timedPush, type Signal } from './field'
 import { count, kb, median, ratio, seconds, target, type Table } from './report'
 
 /*
@@ -38,8 +38,8 @@ async function startSink() {
 
 /**
  * Each push request of a run, printed on the terminal (where the time between the requests goes): ms from the
- * run's first sync request to the request made, its upload begun and ended, its answer's first byte and end, on
- * CDP's clock.
+ * run's first answered push request made to each one made, its upload begun and ended, its answer's first byte and
+ * end, on CDP's clock (the requests that failed with no signal have no answer).
  */
 async function pushTimeline(cdp: CDPSession) {
   await cdp.send('Network.enable')
@@ -48,7 +48,6 @@ async function pushTimeline(cdp: CDPSession) {
   const made = new Map<string, { at: number; bytes: number }>()
   const timings = new Map<string, { requestTime: number; sendStart: number; sendEnd: number; receiveHeadersStart?: number; receiveHeadersEnd: number }>()
   cdp.on('Network.requestWillBeSent', ({ requestId, request, timestamp }) => {
-    if (!firstAt && request.url.includes('/sync/')) firstAt = timestamp
     const bytes = (request.postDataEntries ?? []).reduce((sum, entry) => sum + (entry.bytes ? Buffer.from(entry.bytes, 'base64').length : 0), 0)
     if (request.url.endsWith('/sync/push')) made.set(requestId, { at: timestamp, bytes })
   })
@@ -59,6 +58,7 @@ async function pushTimeline(cdp: CDPSession) {
     const request = made.get(requestId)
     const timing = timings.get(requestId)
     if (!request || !timing) return
+    firstAt ||= request.at
     const at = (seconds: number) => ((seconds - firstAt) * 1000).toFixed(0)
     const after = (ms: number) => at(timing.requestTime + ms / 1000)
     const firstByte = after(timing.receiveHeadersStart ?? timing.receiveHeadersEnd)
@@ -79,7 +79,7 @@ export async function slowLinkBenchmarks(report: (table: Table) => void): Promis
   const sink = await startSink()
   try {
     await inTheField(async (field) => {
-      const { server, phone, page, author } = field
+      const { phone, page, author } = field
       const cdp = await phone.context.newCDPSession(page)
       const timeline = await pushTimeline(cdp)
       const signal: Signal = (on) => cdp.send('Network.emulateNetworkConditions', on ? SLOW_4G : { offline: true, latency: 0, uploadThroughput: -1, downloadThroughput: -1 })
@@ -91,23 +91,10 @@ export async function slowLinkBenchmarks(report: (table: Table) => void): Promis
         const visits = newVisits(VISITS, author)
         json = JSON.stringify(visits)
         await seedOutbox(page, visits)
-        if (from === 'signal') await openedWithNoSignal(field, signal, '/settings', VISITS)
-        else await signal(true)
-        const requests = countRequests(page)
-        timeline.take()
-        const started = performance.now()
-        // The app starts its run itself when the signal comes back (the window's `online`, src/app/sync/triggers.ts).
-        if (from === 'signal') await signal(true)
-        else await page.goto(new URL('/settings', server.url).href)
-        await until(async () => (await peek(page, 'outbox')) === '0')
-        const emptied = performance.now() - started
-        console.log([`from the ${from}: the outbox empty at ${emptied.toFixed(0)} ms`, ...timeline.take()].join('\n  '))
-        await untilSyncedOnScreen(page)
-        runs[from].push({ emptied, synced: performance.now() - started })
-        requests.stop()
-        if (requests.seen.failed) throw new Error(`${requests.seen.failed} sync requests failed: the network was not back`)
-        if (requests.seen.pushes === 0) throw new Error('the page made no push request: something else pushed')
-        if (from === 'signal') Object.assign(traffic, requests.seen)
+        const logTimeline = (emptied: number) => console.log([`from the ${from}: the outbox empty at ${emptied.toFixed(0)} ms`, ...timeline.take()].join('\n  '))
+        const { emptied, synced, seen } = await timedPush(field, signal, '/settings', from, VISITS, logTimeline)
+        runs[from].push({ emptied, synced })
+        if (from === 'signal') Object.assign(traffic, seen)
         await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, uploadThroughput: -1, downloadThroughput: -1 })
       }
       for (let run = 0; run < RUNS; run++) {

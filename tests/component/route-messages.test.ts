@@ -29,6 +29,19 @@ describe('a lazy screen’s words', { timeout: 20_000 }, () => {
     expect(visitsWords).toHaveBeenCalledTimes(1)
   })
 
+  it('are named by every screen but home, or it would open without the words the screens share', async () => {
+    const router = createAppRouter(createMemoryHistory())
+    const { officeRoutes } = await import('@/app/features/office/routes')
+    router.addRoute(officeRoutes)
+    const wordless = router
+      .getRoutes()
+      .filter((record) => record.components?.default && record.name !== 'home')
+      .map((record) => router.resolve(record.path.replace(/:\w+(\([^)]*\))?[*+?]?/g, 'x')))
+      .filter((to) => !to.matched.some((record) => record.meta.messages?.length))
+      .map((to) => to.path)
+    expect(wordless).toEqual([])
+  })
+
   it('come with the words the screens beyond home share, which home, the first screen, opens without', async () => {
     createAppI18n() // a fresh app: no words loaded yet
     const sharedWords = vi.spyOn(lazyMessages, 'common')

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import SessionSignIn from '@/app/features/session/SessionSignIn.vue'
 import { mountWithApp } from './setup'
 
@@ -18,12 +18,15 @@ vi.mock('@/app/features/lock/PinSetup.vue', () => {
 
 // In this order: a module, once loaded, stays loaded for the rest of the file.
 describe('the sign-in screen, before any tap', () => {
+  afterEach(() => {
+    vi.restoreAllMocks()
+  })
+
   it('loads nothing ahead without the network', async () => {
     vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
     await mountWithApp(SessionSignIn, { route: '/signin' })
     await new Promise((resolve) => setTimeout(resolve, 50))
     expect(loaded).toEqual({ runtime: false, pinSetup: false })
-    vi.restoreAllMocks()
   })
 
   it('loads sync and the PIN offer while the leader types', async () => {

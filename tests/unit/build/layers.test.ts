@@ -50,6 +50,7 @@ describe('the layers', () => {
     const reads = "<script setup lang=\"ts\">\nimport { queries } from '@/app/db/read'\nvoid queries.drafts()\n</script>\n"
     expect(await restricted('src/app/features/home/HomeView.vue', reads)).toHaveLength(1)
     expect(await restricted('src/app/features/home/HomeDrafts.vue', reads)).toEqual([])
+    expect(await restricted('src/app/main.ts', "import { queries } from './db/read'\nvoid queries\n")).toHaveLength(1)
     const words = "import common from './common'\nexport const c = common\n"
     expect(await restricted('src/app/i18n/index.ts', words)).toHaveLength(1)
     expect(await restricted('src/app/features/canvass-link/public-main.ts', "import common from '@/app/i18n/common'\nexport const c = common\n")).toEqual([])
