@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Page, Request, Worker } from 'playwright-core'
+import type { CDPSession, Page, Request, Worker } from 'playwright-core'
 import { uuidv7, type Visit } from '@/domain'
 import { launchPhone, type Phone } from '../e2e/browser'
 import { DEMO_PASSWORD, startFieldServer, type FieldServer } from '../e2e/field-server'
@@ -226,6 +226,15 @@ export function countRequests(on: Page) {
  */
 export type Signal = (on: boolean) => Promise<unknown>
 
+/** The page's network as it is, no emulation. */
+export const UNTHROTTLED = { offline: false, latency: 0, uploadThroughput: -1, downloadThroughput: -1 }
+
+/** The page's signal through its DevTools session: cut, or given back as `conditions`. */
+export const signalThrough =
+  (devtools: CDPSession, conditions: typeof UNTHROTTLED = UNTHROTTLED): Signal =>
+  (on) =>
+    devtools.send('Network.emulateNetworkConditions', on ? conditions : { ...UNTHROTTLED, offline: true })
+
 /** What shows once a screen's first reads of the visits have answered: home's worklist, 我的's points. */
 const READ_ON_SCREEN = { '/': '.worklist-summary__counts, .worklist-summary__empty', '/settings': '.my-points' }
 
@@ -271,10 +280,14 @@ export async function openedWithNoSignal({ page, server }: Field, signal: Signal
 /** The page's next idle moment: the screen's renders are over. */
 const settle = (page: Page) => page.evaluate(() => new Promise<void>((resolve) => requestIdleCallback(() => resolve(), { timeout: 5_000 })))
 
-/** The push's figures: when the outbox emptied and when the run ended (ms from its start), and its requests. */
-export interface TimedPush {
+/** When the outbox emptied and when the run ended, in ms from the moment the push was timed from. */
+export interface Timed {
   emptied: number
   synced: number
+}
+
+/** A push's figures, and its requests. */
+export interface TimedPush extends Timed {
   seen: ReturnType<typeof countRequests>['seen']
 }
 

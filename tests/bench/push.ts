@@ -1,4 +1,4 @@
-import { inTheField, newVisits, seedOutbox, timedPush, type PushScreen, type Signal } from './field'
+import { inTheField, newVisits, seedOutbox, signalThrough, timedPush, type PushScreen, type Timed } from './field'
 import { count, kb, median, ratio, seconds, target, type Table } from './report'
 
 /*
@@ -19,17 +19,10 @@ const RUNS = 3
 const TARGET_RATIO = 0.5
 const MAX_REQUESTS = 40
 
-/** When the outbox emptied and when the run ended, in ms from the moment the push was timed from. */
-interface Timed {
-  emptied: number
-  synced: number
-}
-
 export async function pushBenchmarks(report: (table: Table) => void): Promise<void> {
   await inTheField(async (field) => {
     const { page, author } = field
-    const devtools = await page.context().newCDPSession(page)
-    const signal: Signal = (on) => devtools.send('Network.emulateNetworkConditions', { offline: !on, latency: 0, downloadThroughput: -1, uploadThroughput: -1 })
+    const signal = signalThrough(await page.context().newCDPSession(page))
     const traffic = { pushes: 0, pulls: 0, up: 0, json: 0 }
     const puts: number[] = []
     /** Freshly seeded visits pushed with the app at `path`, timed from the signal's return or from the navigation. */

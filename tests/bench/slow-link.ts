@@ -3,7 +3,7 @@ import type { CDPSession } from 'playwright-core'
 import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { PUSH_MAX_MUTATIONS } from '@/domain'
-import { inTheField, newVisits, scaled, seedOutbox, timedPush, type Signal } from './field'
+import { inTheField, newVisits, scaled, seedOutbox, signalThrough, timedPush, UNTHROTTLED, type Timed } from './field'
 import { count, kb, median, ratio, seconds, target, type Table } from './report'
 
 /*
@@ -82,8 +82,8 @@ export async function slowLinkBenchmarks(report: (table: Table) => void): Promis
       const { phone, page, author } = field
       const cdp = await phone.context.newCDPSession(page)
       const timeline = await pushTimeline(cdp)
-      const signal: Signal = (on) => cdp.send('Network.emulateNetworkConditions', on ? SLOW_4G : { offline: true, latency: 0, uploadThroughput: -1, downloadThroughput: -1 })
-      const runs = { signal: [] as Array<{ emptied: number; synced: number }>, navigation: [] as Array<{ emptied: number; synced: number }> }
+      const signal = signalThrough(cdp, SLOW_4G)
+      const runs = { signal: [] as Timed[], navigation: [] as Timed[] }
       const traffic = { pushes: 0, up: 0 }
       let json = ''
       /** Freshly seeded visits pushed from 我的, timed from Slow 4G's return to a settled screen, or from the navigation. */
@@ -95,7 +95,7 @@ export async function slowLinkBenchmarks(report: (table: Table) => void): Promis
         const { emptied, synced, seen } = await timedPush(field, signal, '/settings', from, VISITS, logTimeline)
         runs[from].push({ emptied, synced })
         if (from === 'signal') Object.assign(traffic, seen)
-        await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, uploadThroughput: -1, downloadThroughput: -1 })
+        await cdp.send('Network.emulateNetworkConditions', UNTHROTTLED)
       }
       for (let run = 0; run < RUNS; run++) {
         await pushOnce('signal')
