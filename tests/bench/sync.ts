@@ -3,7 +3,8 @@ import 'fake-indexeddb/auto'
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, open, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -635,33 +636,45 @@ async function pushPullBytes(): Promise<Table[]> {
 
 // ---- h: push latency under concurrent clients ----
 
-/** `npm start`'s server (src/server/index.ts through tsx) in a process of its own, demo data seeded; answers its URL. */
+/**
+ * `npm start`'s server (src/server/index.ts through tsx) in a process of its own, demo data seeded; answers its URL.
+ * Its log goes to a file, as under a process manager. Node writes to a pipe synchronously on Linux: read by this
+ * busy process, a full pipe held the server for up to 150 ms at a time, and every push in flight with it.
+ */
 export async function startServerProcess(env: Record<string, string>) {
+  const dir = await mkdtemp(join(tmpdir(), 'doorstep-server-'))
+  const logFile = join(dir, 'log')
+  const log = await open(logFile, 'w')
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/index.ts'], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DOORSTEP_DEMO: '1', DATABASE_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', log.fd, log.fd],
   })
-  let output = ''
+  await log.close()
   const url = await new Promise<string>((resolve, reject) => {
-    const seen = (chunk: Buffer) => {
-      output += chunk.toString()
-      const found = /open (http:\/\/127\.0\.0\.1:\d+)\//.exec(output)
-      if (found) resolve(found[1]!)
+    const look = setInterval(() => {
+      const found = /open (http:\/\/127\.0\.0\.1:\d+)\//.exec(readFileSync(logFile, 'utf8'))
+      if (!found) return
+      clearInterval(look)
+      child.off('exit', stopped)
+      resolve(found[1]!)
+    }, 50)
+    const stopped = (code: number | null) => {
+      clearInterval(look)
+      reject(new Error(`the server stopped (${code}) before it listened:\n${readFileSync(logFile, 'utf8')}`))
     }
-    child.stdout.on('data', seen)
-    child.stderr.on('data', seen)
-    child.once('exit', (code) => reject(new Error(`the server stopped (${code}) before it listened:\n${output}`)))
+    child.once('exit', stopped)
+  }).catch(async (error: unknown) => {
+    await rm(dir, { recursive: true, force: true })
+    throw error
   })
-  // From here on its request log only needs draining.
-  child.stdout.removeAllListeners('data').resume()
-  child.stderr.removeAllListeners('data').resume()
   return {
     url,
     async stop() {
       const exited = once(child, 'exit')
       child.kill('SIGTERM')
       await exited
+      await rm(dir, { recursive: true, force: true })
     },
   }
 }
@@ -678,15 +691,18 @@ async function client(url: string, name: string): Promise<Client> {
   return { transport: fetchTransport({ baseUrl: url, token: login.token }), deviceId: login.deviceId, seq: 0 }
 }
 
-/** `requests` pushes of LATENCY_BATCH new visits, one after another; answers each push's latency. */
-async function pushLoop(device: Client, requests: number, seed: number): Promise<number[]> {
+/** `requests` batches of LATENCY_BATCH new visits from `device`, numbered on from its last. */
+function batchesFor(device: Client, requests: number, seed: number): Mutation[][] {
   const fields = visitFields(requests * LATENCY_BATCH, seed)
-  // Built before the clock starts, so that one client's preparation never delays another's answer.
-  const batches = Array.from({ length: requests }, (_, r) =>
+  return Array.from({ length: requests }, (_, r) =>
     fields.slice(r * LATENCY_BATCH, (r + 1) * LATENCY_BATCH).map(
       (f): Mutation => ({ mutationId: uuidv7(), deviceSeq: ++device.seq, kind: 'put', table: 'visits', recordId: uuidv7(), baseRev: null, fields: { ...f, createdAt: f.visitedAt } }),
     ),
   )
+}
+
+/** The batches pushed one after another; answers each push's latency. */
+async function pushLoop(device: Client, batches: Mutation[][]): Promise<number[]> {
   const latencies: number[] = []
   for (const mutations of batches) {
     const start = performance.now()
@@ -695,6 +711,17 @@ async function pushLoop(device: Client, requests: number, seed: number): Promise
     if (results.some((r) => r.status !== 'applied')) throw new Error(`a push was not applied: ${JSON.stringify(results.find((r) => r.status !== 'applied'))}`)
   }
   return latencies
+}
+
+/**
+ * Every client's pushes at once, their batches all built before the first clock starts: built client by client
+ * as each began, the nine others' building delayed the first pushes' answers (to 100–170 ms).
+ */
+async function pushSideBySide(clients: Client[], requests: number, seed: number): Promise<{ latencies: number[]; ms: number }> {
+  const batches = clients.map((c, i) => batchesFor(c, requests, seed + i))
+  const start = performance.now()
+  const latencies = (await Promise.all(clients.map((c, i) => pushLoop(c, batches[i]!)))).flat()
+  return { latencies, ms: performance.now() - start }
 }
 
 interface LatencyRun {
@@ -707,11 +734,10 @@ async function latencyRun(url: string): Promise<LatencyRun> {
   // One after another: sign-ins in flight together count as attempts against the account's throttle.
   const clients: Client[] = []
   for (let i = 0; i < LATENCY_REQUESTS.clients; i++) clients.push(await client(url, `bench latency phone ${i + 1}`))
-  await Promise.all(clients.map((c, i) => pushLoop(c, LATENCY_REQUESTS.warmUp, 100 + i)))
-  const one = await pushLoop(clients[0]!, LATENCY_REQUESTS.one, 200)
-  const start = performance.now()
-  const many = (await Promise.all(clients.map((c, i) => pushLoop(c, LATENCY_REQUESTS.each, 300 + i)))).flat()
-  return { one, many, manyMs: performance.now() - start }
+  await pushSideBySide(clients, LATENCY_REQUESTS.warmUp, 100)
+  const one = await pushLoop(clients[0]!, batchesFor(clients[0]!, LATENCY_REQUESTS.one, 200))
+  const many = await pushSideBySide(clients, LATENCY_REQUESTS.each, 300)
+  return { one, many: many.latencies, manyMs: many.ms }
 }
 
 async function latency(): Promise<Table> {
@@ -765,7 +791,7 @@ async function latency(): Promise<Table> {
   }
   return {
     title: `h) Push latency with ${clients} clients at once`,
-    about: `The server as \`npm start\` runs it (src/server/index.ts through tsx, request log on, demo data seeded), in a process of its own on loopback; SQLite in a temp folder, then PostgreSQL ${postgresVersion} in a throw-away cluster with its default durability settings (fsync on). ${clients} devices sign in as leader1; each pushes batches of ${LATENCY_BATCH} new visits through the app's transport (fetchTransport: JSON, HTTP, answer validation), one request after another with no pause, ${each} requests each (${clients * each} in all), after ${LATENCY_REQUESTS.warmUp} warm-up requests each. Latency is from the push call to its checked answer. With no pause between requests, the clients keep the server saturated, and latency under load is mostly queueing: the server has one event loop; on SQLite pushes are applied one at a time (one writer), while on PostgreSQL they read and decide side by side and queue on the revision counter's row lock only for their writes and commit (the cursor's safety, docs/sync-protocol.md). Baseline: one client alone, ${one} requests.`,
+    about: `The server as \`npm start\` runs it (src/server/index.ts through tsx, request log on and written to a file, demo data seeded), in a process of its own on loopback; SQLite in a temp folder, then PostgreSQL ${postgresVersion} in a throw-away cluster with its default durability settings (fsync on). ${clients} devices sign in as leader1; each pushes batches of ${LATENCY_BATCH} new visits through the app's transport (fetchTransport: JSON, HTTP, answer validation), one request after another with no pause, ${each} requests each (${clients * each} in all), after ${LATENCY_REQUESTS.warmUp} warm-up requests each; every client's batches are built before the first clock starts. Latency is from the push call to its checked answer. With no pause between requests, the clients keep the server saturated, and latency under load is mostly queueing: the server has one event loop; on SQLite pushes are applied one at a time (one writer), while on PostgreSQL they read and decide side by side and queue on the revision counter's row lock only for their writes and commit (the cursor's safety, docs/sync-protocol.md). Baseline: one client alone, ${one} requests.`,
     head: ['', 'requests', 'median', 'p99', 'max', 'p99 ÷ 1 client'],
     rows,
     notes,
