@@ -1,6 +1,6 @@
 // First: Dexie finds IndexedDB when it loads, and in Node only fake-indexeddb provides one.
 import 'fake-indexeddb/auto'
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
@@ -644,38 +644,45 @@ async function pushPullBytes(): Promise<Table[]> {
 export async function startServerProcess(env: Record<string, string>) {
   const dir = await mkdtemp(join(tmpdir(), 'doorstep-server-'))
   const logFile = join(dir, 'log')
-  const log = await open(logFile, 'w')
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/index.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DOORSTEP_DEMO: '1', DATABASE_URL: '', ...env },
-    stdio: ['ignore', log.fd, log.fd],
-  })
-  await log.close()
-  const url = await new Promise<string>((resolve, reject) => {
-    const look = setInterval(() => {
-      const found = /open (http:\/\/127\.0\.0\.1:\d+)\//.exec(readFileSync(logFile, 'utf8'))
-      if (!found) return
-      clearInterval(look)
-      child.off('exit', stopped)
-      resolve(found[1]!)
-    }, 50)
-    const stopped = (code: number | null) => {
-      clearInterval(look)
-      reject(new Error(`the server stopped (${code}) before it listened:\n${readFileSync(logFile, 'utf8')}`))
-    }
-    child.once('exit', stopped)
-  }).catch(async (error: unknown) => {
-    await rm(dir, { recursive: true, force: true })
-    throw error
-  })
-  return {
-    url,
-    async stop() {
+  const output = () => readFileSync(logFile, 'utf8')
+  let child: ChildProcess | undefined
+  const stop = async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
       const exited = once(child, 'exit')
       child.kill('SIGTERM')
       await exited
-      await rm(dir, { recursive: true, force: true })
-    },
+    }
+    await rm(dir, { recursive: true, force: true })
+  }
+  try {
+    const log = await open(logFile, 'w')
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/server/index.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DOORSTEP_DEMO: '1', DATABASE_URL: '', ...env },
+      stdio: ['ignore', log.fd, log.fd],
+    })
+    await log.close()
+    const started = child
+    const url = await new Promise<string>((resolve, reject) => {
+      const deadline = Date.now() + 60_000
+      const failed = (why: string) => {
+        clearInterval(look)
+        reject(new Error(`${why}:\n${output()}`))
+      }
+      const look = setInterval(() => {
+        const found = /open (http:\/\/127\.0\.0\.1:\d+)\//.exec(output())
+        if (found) {
+          clearInterval(look)
+          resolve(found[1]!)
+        } else if (Date.now() > deadline) failed('the server did not listen within a minute')
+      }, 50)
+      started.once('exit', (code) => failed(`the server stopped (${code}) before it listened`))
+      started.once('error', (error) => failed(`the server did not start (${error.message})`))
+    })
+    return { url, stop }
+  } catch (error) {
+    await stop()
+    throw error
   }
 }
 

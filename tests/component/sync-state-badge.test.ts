@@ -27,6 +27,19 @@ describe('the sync state badge', () => {
     expect(wrapper.attributes('data-sync-state')).toBe(state.state)
   })
 
+  it('holds its place, blank and hidden, while the state is being read', async () => {
+    const { wrapper } = await mountWithApp(SyncStateBadge, { props: { state: undefined } })
+    const badge = wrapper.find('.sync-badge')
+    // A badge's box (so that a row does not grow when the state comes), with no words and no state in it.
+    expect(badge.classes()).toContain('sync-badge--reading')
+    expect(badge.text()).toBe('')
+    expect(badge.attributes('data-sync-state')).toBeUndefined()
+    expect(badge.attributes('aria-hidden')).toBe('true')
+    await wrapper.setProps({ state: { state: 'sent' } })
+    expect(wrapper.find('.sync-badge').classes()).not.toContain('sync-badge--reading')
+    expect(wrapper.text()).toBe('已同步')
+  })
+
   it('translates every reject code the server may send', async () => {
     const { REJECT_CODES } = await import('@/domain')
     for (const code of [...REJECT_CODES, 'too_large' as const]) {
