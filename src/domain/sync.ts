@@ -13,16 +13,19 @@ import { RECORD_TABLES } from './tables'
 import { Visit, VisitFields } from './visits'
 
 /**
- * The sync wire format, version 2, validated with these schemas at both ends. docs/sync-protocol.md tells
+ * The sync wire format, version 3, validated with these schemas at both ends. docs/sync-protocol.md tells
  * the whole story; the rules that matter most:
  * - the device makes every mutation id, and the server applies each mutation at most once;
  * - every mutation gets its own answer, so one bad mutation never blocks those after it;
  * - the server is the source of order: each change gets a revision from one counter.
- * Version 2 differs only in bytes: answers without the echoed mutation id, pull changes without the id and
- * revision their record carries. The server answers version 1 (older phones) as before.
+ * Versions 2 and 3 differ only in bytes: answers without the echoed mutation id, pull changes without the id and
+ * revision their record carries (2), a record's first mutation without the id it shares with its record (3). The
+ * server answers versions 1 and 2 (older phones) as before.
  */
-export const PROTOCOL_VERSION = 2
-export const PROTOCOL_VERSIONS = [1, PROTOCOL_VERSION] as const
+export const PROTOCOL_VERSION = 3
+export const PROTOCOL_VERSIONS = [1, 2, PROTOCOL_VERSION] as const
+/** A pull's form has not changed since version 2, which every server since then reads: pulls name 2. */
+export const PULL_PROTOCOL_VERSION = 2
 
 export { RECORD_TABLES, templateRowId } from './tables'
 export const RecordTable = z.enum(RECORD_TABLES)
@@ -174,8 +177,29 @@ export type OutboxChange = { kind: 'put'; changed: string[] } | { kind: 'delete'
 export const PUSH_MAX_MUTATIONS = 500
 export const PUSH_MAX_BYTES = 1024 * 1024
 
+/**
+ * A mutation as protocol 3 sends it: without its id where that is its record's. A record's first mutation, made with
+ * the record, takes the record's id for its own (src/app/db/records.ts): a random id that no one else learns before
+ * this mutation has reached the server, so no one can send a mutation of that id first and have this one answered
+ * as a duplicate. Any other mutation keeps an id of its own, sent as before.
+ */
+export function withoutImpliedId(mutation: Mutation): object {
+  if (!('recordId' in mutation) || mutation.mutationId !== mutation.recordId) return mutation
+  const { mutationId: _, ...sent } = mutation
+  return sent
+}
+
+/** The server's side of withoutImpliedId: an element sent without an id takes its record's (then it is validated). */
+export function withImpliedId(element: unknown): unknown {
+  if (!element || typeof element !== 'object' || Array.isArray(element) || 'mutationId' in element || !('recordId' in element)) return element
+  return { mutationId: element.recordId, ...element }
+}
+
 export const PushRequest = z.object({
-  /** 1: each answer names its mutation (`mutationId`); 2: answers carry no id, in the order of `mutations`. */
+  /**
+   * 1: each answer names its mutation (`mutationId`); 2: answers carry no id, in the order of `mutations`; 3: as 2,
+   * and a mutation without an id has its record's (withImpliedId).
+   */
   protocol: z.union(PROTOCOL_VERSIONS.map((v) => z.literal(v))),
   deviceId: RefId,
   /**

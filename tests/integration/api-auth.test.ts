@@ -22,7 +22,7 @@ describeEngines('sign-in, tokens and devices', (engine) => {
   it('answers health without a token', async () => {
     const answer = await api.call('GET', '/api/v1/health')
     expect(answer.status).toBe(200)
-    expect(answer.json).toEqual({ status: 'ok', protocol: 2 })
+    expect(answer.json).toEqual({ status: 'ok', protocol: 3 })
   })
 
   it('signs in with the demo password and returns an opaque token, the device id and the user with their scope', async () => {

@@ -54,7 +54,8 @@ export function recordRepository<R extends SyncedRecord & RecordMeta, F extends 
         // the phone already has, and the phone would keep a time the server never had.
         if (current && changed.every((field) => field === 'updatedAt')) return current
         const entry: RecordOutboxEntry = {
-          mutationId: uuidv7(),
+          // A new record's first change shares its id, which protocol 3 then leaves out (see withoutImpliedId).
+          mutationId: id === null ? saved.id : uuidv7(),
           table: tableName,
           recordId: saved.id,
           baseRev: current?.rev ?? null,

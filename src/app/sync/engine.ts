@@ -1,6 +1,7 @@
 import {
   MISSING_MAX_HASHES,
   PROTOCOL_VERSION,
+  withoutImpliedId,
   PULL_SCHEMAS,
   PULL_TABLES,
   PUSH_MAX_BYTES,
@@ -751,7 +752,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     let bytes = 0
     for (const entry of queued) {
       const mutation = toMutation(entry)
-      const encoded = encoder.encode(JSON.stringify(mutation))
+      // As PROTOCOL_VERSION sends it (the transport falls back to protocol 1 from the mutations themselves).
+      const encoded = encoder.encode(JSON.stringify(withoutImpliedId(mutation)))
       const size = encoded.length + 1
       if (mutations.length && bytes + size > limit) break
       mutations.push(mutation)

@@ -5,8 +5,8 @@ import {
   MenteeView,
   type DeviceHealth,
   MissingResponse,
-  PROTOCOL_VERSION,
   PROTOCOL_VERSIONS,
+  PULL_PROTOCOL_VERSION,
   type PullResponse,
   PushResponse,
   RecoveryKeyResponse,
@@ -14,6 +14,7 @@ import {
   type Mutation,
   type PasswordChange,
   wholeChange,
+  withoutImpliedId,
 } from '@/domain'
 import type { PhotoImage, PhotoSize } from '@/app/db/database'
 import { TransportError } from './errors'
@@ -112,7 +113,10 @@ const COMMA = 0x2c
  * A push's JSON in UTF-8: its envelope around its mutations' JSON, given (see SyncTransport.encodePush) or made
  * here, copied into one array.
  */
-function pushJson({ mutations, ...envelope }: PushBatch, json: readonly Uint8Array[] = mutations.map((m) => utf8.encode(JSON.stringify(m)))): Uint8Array<ArrayBuffer> {
+function pushJson(
+  { mutations, ...envelope }: PushBatch,
+  json: readonly Uint8Array[] = mutations.map((m) => utf8.encode(JSON.stringify(envelope.protocol >= 3 ? withoutImpliedId(m) : m))),
+): Uint8Array<ArrayBuffer> {
   // Answers are matched to the mutations by place: a body of other mutations would settle the wrong entries.
   if (json.length !== mutations.length) throw new Error(`push body: ${json.length} mutations' JSON for ${mutations.length} mutations`)
   const head = utf8.encode(JSON.stringify({ ...envelope, mutations: [] }).slice(0, -2))
@@ -213,8 +217,9 @@ export function fetchTransport(options: FetchTransportOptions): SyncTransport {
       try {
         answer = await send(encoded ?? (await encodePush(batch)))
       } catch (error) {
-        // A server not upgraded yet (during a rolling upgrade behind a load balancer) refuses protocol 2 with a 400,
-        // having applied nothing: the same batch goes again as protocol 1, whose answers name their mutations.
+        // A server not upgraded yet (during a rolling upgrade behind a load balancer) refuses a newer protocol with a
+        // 400, having applied nothing: the same batch goes again as protocol 1, every mutation with its id, whose
+        // answers name their mutations.
         if (!(error instanceof TransportError && error.details.status === 400 && batch.protocol !== 1)) throw error
         answer = await send(await encodePush({ ...batch, protocol: 1 }))
       }
@@ -231,7 +236,7 @@ export function fetchTransport(options: FetchTransportOptions): SyncTransport {
       const query = new URLSearchParams({ limit: String(limit) })
       if (cursor) query.set('cursor', cursor)
       if (skipEchoes) query.set('echoes', 'skip')
-      query.set('protocol', String(PROTOCOL_VERSION))
+      query.set('protocol', String(PULL_PROTOCOL_VERSION))
       return request('GET', `/sync/pull?${query}`, async (response) => {
         const page = await json(ArrivingPullPage, 'pull')(response)
         const changes = page.changes.map(wholeChange)

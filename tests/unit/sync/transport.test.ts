@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { TransportError } from '@/app/sync/errors'
 import { fetchTransport, GZIP_FROM_BYTES, type PushBatch } from '@/app/sync/transport'
-import { PROTOCOL_VERSION, uuidv7 } from '@/domain'
+import { PROTOCOL_VERSION, uuidv7, withoutImpliedId } from '@/domain'
 
 /** A loopback HTTP server answering with `handler`; what it received is kept for the test to look at. */
 let server: Server | undefined
@@ -50,7 +50,7 @@ describe('fetchTransport', () => {
     const answer = await transport.push({ protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [m] })
     expect(answer.results).toEqual([{ status: 'applied', rev: 4 }])
     expect(received[0]).toMatchObject({ method: 'POST', url: '/api/v1/sync/push', headers: { authorization: 'Bearer tok', 'content-type': 'application/json' } })
-    expect(JSON.parse(received[0]!.body)).toEqual({ protocol: 2, deviceId: 'd-1', mutations: [m] })
+    expect(JSON.parse(received[0]!.body)).toEqual({ protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [m] })
   })
 
   it('takes answers that name their mutations (a server of protocol 1) when each names the one at its place', async () => {
@@ -62,14 +62,20 @@ describe('fetchTransport', () => {
     expect((await failure(transport.push({ protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [m, n] }))).code).toBe('bad_response')
   })
 
-  it('sends a batch again as protocol 1 to a server that refuses protocol 2 (one not yet upgraded), and no other refusal', async () => {
-    const m = mutation()
+  it('sends a batch again as protocol 1, every id in it, to a server that refuses a newer protocol (one not yet upgraded), and no other refusal', async () => {
+    // A record's first mutation, which shares the record's id: protocol 3 leaves it out, protocol 1 cannot.
+    const recordId = uuidv7()
+    const m = { kind: 'put' as const, mutationId: recordId, deviceSeq: 1, table: 'visits' as const, recordId, baseRev: null, fields: { notes: '走访' } }
     // What the previous release's server answers a protocol it does not know.
     const refused = json(400, { error: 'bad_request', message: 'body/protocol: Invalid input: expected 1' })
     let baseUrl = await serve((req, res) => (JSON.parse(received.at(-1)!.body).protocol === 1 ? json(200, { results: [{ mutationId: m.mutationId, status: 'applied', rev: 4 }] }) : refused)(req, res))
     const answer = await fetchTransport({ baseUrl, token: 'tok' }).push({ protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [m] })
     expect(answer.results).toEqual([{ mutationId: m.mutationId, status: 'applied', rev: 4 }])
-    expect(received.map((r) => JSON.parse(r.body))).toEqual([{ protocol: 2, deviceId: 'd-1', mutations: [m] }, { protocol: 1, deviceId: 'd-1', mutations: [m] }])
+    expect(received.map((r) => JSON.parse(r.body))).toEqual([
+      { protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [withoutImpliedId(m)] },
+      { protocol: 1, deviceId: 'd-1', mutations: [m] },
+    ])
+    expect(JSON.parse(received[0]!.body).mutations[0]).not.toHaveProperty('mutationId')
     server!.close()
     baseUrl = await serve(json(403, { error: 'forbidden', message: 'no' }))
     expect((await failure(fetchTransport({ baseUrl, token: 'tok' }).push({ protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [m] }))).code).toBe('refused')
