@@ -99,7 +99,8 @@ export interface Seeded {
 /** `visits` with their outbox entries (a put of every field, as a create writes), in one transaction. */
 export async function seedOutbox(page: Page, visits: Visit[]): Promise<Seeded> {
   const entries = visits.map((visit) => ({
-    mutationId: uuidv7(),
+    // As the repository writes a new record's first change: with the record's id (src/app/db/records.ts).
+    mutationId: visit.id,
     table: 'visits',
     recordId: visit.id,
     baseRev: null,

@@ -44,7 +44,7 @@ function visitAndEntry(): { visit: Visit; entry: RecordOutboxEntry } {
   const at = new Date().toISOString()
   const meta = { id: uuidv7(), createdAt: at, updatedAt: at, createdBy: author.userId, deviceId: author.deviceId, rev: null, deletedAt: null, conflicts: [] }
   const visit: Visit = { ...visitFields(), ...meta }
-  const entry: RecordOutboxEntry = { mutationId: uuidv7(), table: 'visits', recordId: visit.id, baseRev: null, change: { kind: 'put', changed: Object.keys(visit) }, record: visit, createdAt: at }
+  const entry: RecordOutboxEntry = { mutationId: visit.id, table: 'visits', recordId: visit.id, baseRev: null, change: { kind: 'put', changed: Object.keys(visit) }, record: visit, createdAt: at }
   return { visit, entry }
 }
 
