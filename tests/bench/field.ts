@@ -146,6 +146,34 @@ export const peek = (where: Pick<Page, 'evaluate'>, what: 'outbox' | 'visits' | 
     return value
   }, what)
 
+/**
+ * Resolves once the outbox is empty: read in the page every 10 ms over one connection. Read from here every 50 ms
+ * (`until` and `peek`), the end of a push came up to 50 ms late, a twentieth of a push over Slow 4G.
+ */
+export const outboxEmptied = (where: Pick<Page, 'evaluate'>) =>
+  where.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('doorstep')
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error)
+    })
+    const deadline = performance.now() + 300_000
+    try {
+      for (;;) {
+        const left = await new Promise<number>((resolve, reject) => {
+          const request = db.transaction('outbox').objectStore('outbox').count()
+          request.onsuccess = () => resolve(request.result)
+          request.onerror = () => reject(request.error)
+        })
+        if (left === 0) return
+        if (performance.now() > deadline) throw new Error('timed out: the outbox never emptied')
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    } finally {
+      db.close()
+    }
+  })
+
 /** Polls until `done` answers true (waitForFunction takes a promise for a truthy answer, not this). */
 export async function until(done: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
   const deadline = performance.now() + timeoutMs
@@ -306,7 +334,7 @@ export async function timedPush(field: Field, signal: Signal, path: PushScreen, 
   // The app starts its run itself when the signal comes back (the window's `online`, src/app/sync/triggers.ts).
   if (from === 'signal') await signal(true)
   else await page.goto(new URL(path, server.url).href)
-  await until(async () => (await peek(page, 'outbox')) === '0')
+  await outboxEmptied(page)
   const outboxEmpty = performance.now() - started
   emptied?.(outboxEmpty)
   await untilSyncedOnScreen(page)

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core'
-import { inTheField, newVisits, peek, reopen, scaled, seedOutbox, syncWithNoPage, until, untilSyncedOnScreen, type Field } from './field'
+import { inTheField, newVisits, outboxEmptied, peek, reopen, scaled, seedOutbox, syncWithNoPage, until, untilSyncedOnScreen, type Field } from './field'
 import { count, median, ratio, seconds, target, type Table } from './report'
 
 /*
@@ -18,7 +18,7 @@ const TARGET_RATIO = 0.5
 async function workerPush({ phone, server }: Field, page: Page): Promise<{ emptied: number; synced: number; page: Page }> {
   const before = await peek(page, 'lastSuccessAt')
   const { worker, started } = await syncWithNoPage(phone, page)
-  await until(async () => (await peek(worker, 'outbox')) === '0')
+  await outboxEmptied(worker)
   const emptied = performance.now() - started
   await until(async () => (await peek(worker, 'lastSuccessAt')) !== before)
   const synced = performance.now() - started
@@ -41,7 +41,7 @@ export async function workerPushBenchmarks(report: (table: Table) => void): Prom
       puts.push((await seedOutbox(page, newVisits(VISITS, author))).ms)
       const started = performance.now()
       await page.goto(new URL('/settings', server.url).href)
-      await until(async () => (await peek(page, 'outbox')) === '0')
+      await outboxEmptied(page)
       const emptied = performance.now() - started
       await untilSyncedOnScreen(page)
       app.push({ emptied, synced: performance.now() - started })
