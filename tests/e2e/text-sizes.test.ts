@@ -99,6 +99,8 @@ describe.skipIf(skipReason)('every text size on a small and a common phone', () 
       { name: 'home', path: '/', ready: '.home__actions' },
       { name: 'visits', path: '/visits', ready: '.visit-item' },
       { name: 'visit', path: `/visits/${visit!.id}`, ready: '.visit-detail__text' },
+      // A household's visits, each with its sync state.
+      { name: 'household', path: `/households/${elsewhere!.id}`, ready: '.visit-item .sync-badge[data-sync-state]' },
       { name: 'issues', path: '/issues', ready: '.issue-list__row' },
       { name: 'issue', path: `/issues/${issue!.id}`, ready: '.van-tag' },
       { name: 'returned', path: `/issues/${returned!.id}`, ready: '.issue-returned' },
