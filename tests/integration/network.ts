@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib'
-import { MutationResult, PullResponse, PushResponse } from '@/domain'
+import { MutationResult, PullResponse, PushResponse, withImpliedId } from '@/domain'
 import { decodeCursor } from '@/server/sync/cursor'
 import type { TestApi } from './api'
 
@@ -168,8 +168,9 @@ export function createNetwork(options: { forward: Forward; restart: () => Promis
         if (!response.ok) return response
         if (path.startsWith('/api/v1/sync/push')) {
           const parsed = PushResponse.safeParse(await response.clone().json())
-          // Protocol 2 answers name no mutation: they come in the order of the request's.
-          const sent = (JSON.parse(body instanceof Uint8Array ? gunzipSync(body).toString() : String(body)) as { mutations: Array<{ mutationId: string }> }).mutations
+          // Protocol 2 answers name no mutation: they come in the order of the request's (whose ids protocol 3 implies).
+          const request = JSON.parse(body instanceof Uint8Array ? gunzipSync(body).toString() : String(body)) as { protocol: number; mutations: unknown[] }
+          const sent = (request.protocol >= 3 ? request.mutations.map(withImpliedId) : request.mutations) as Array<{ mutationId: string }>
           for (const [i, answer] of (parsed.success ? parsed.data.results : []).entries()) {
             const result = { mutationId: sent[i]!.mutationId, ...answer } as MutationResult
             answers.set(result.mutationId, [...(answers.get(result.mutationId) ?? []), result])

@@ -101,6 +101,10 @@ describeEngines('sync protocols 1, 2 and 3', (engine) => {
     const duplicate = { status: 'duplicate', rev: (applied[0] as { rev: number }).rev, stamps: expect.any(Object) }
     expect((await push(1, [first])).results).toEqual([{ mutationId: first!.mutationId, ...duplicate }])
     expect((await push(3, [sent])).results).toEqual([duplicate])
+    // Nothing else is implied: what has no record id, or a record id that is no id, stays malformed, alone.
+    const { mutationId: _, ...noId } = newIssue()
+    const malformed = [{ ...noId, recordId: 42 }, { ...sent, mutationId: null }, null, [sent]]
+    expect((await push(3, malformed)).results).toEqual(malformed.map(() => ({ status: 'rejected', code: 'invalid', message: expect.any(String) })))
     // A mutation with an id of its own keeps it in protocol 3 as before.
     const other = newIssue()
     expect(withoutImpliedId(other)).toEqual(other)

@@ -40,8 +40,13 @@ export async function replayAfterRestore(db: DoorstepDatabase, at: string): Prom
     }
     const queued = await db.outbox.toArray()
     // New sequence numbers for the old entries, after the replays: a comment on a report the server lost must follow the report.
+    // Their puts and deletes go as replays under new ids: the restored server may have lost the answer kept under the
+    // old one, which others may know by now (a record's first change shares the record's id), and a replay of what
+    // it has already is answered as done anyway.
     const requeued = queued.map(({ seq: _seq, ...entry }): OutboxEntry =>
-      entry.table !== 'templates' && (entry.change.kind === 'put' || entry.change.kind === 'delete') ? { ...entry, baseRev: null, replay: true } : entry,
+      entry.table !== 'templates' && (entry.change.kind === 'put' || entry.change.kind === 'delete')
+        ? { ...entry, mutationId: uuidv7(), baseRev: null, replay: true }
+        : entry,
     )
     await db.outbox.clear()
     await db.outbox.bulkAdd([...replays, ...requeued])

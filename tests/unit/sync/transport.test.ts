@@ -69,7 +69,10 @@ describe('fetchTransport', () => {
     // What the previous release's server answers a protocol it does not know.
     const refused = json(400, { error: 'bad_request', message: 'body/protocol: Invalid input: expected 1' })
     let baseUrl = await serve((req, res) => (JSON.parse(received.at(-1)!.body).protocol === 1 ? json(200, { results: [{ mutationId: m.mutationId, status: 'applied', rev: 4 }] }) : refused)(req, res))
-    const answer = await fetchTransport({ baseUrl, token: 'tok' }).push({ protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [m] })
+    // Built ahead as the engine builds it, without the implied id: the fallback must not send that body.
+    const transport = fetchTransport({ baseUrl, token: 'tok' })
+    const batch: PushBatch = { protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [m] }
+    const answer = await transport.push(batch, await transport.encodePush!(batch))
     expect(answer.results).toEqual([{ mutationId: m.mutationId, status: 'applied', rev: 4 }])
     expect(received.map((r) => JSON.parse(r.body))).toEqual([
       { protocol: PROTOCOL_VERSION, deviceId: 'd-1', mutations: [withoutImpliedId(m)] },
