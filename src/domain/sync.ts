@@ -189,16 +189,21 @@ export function withoutImpliedId(mutation: Mutation): object {
   return sent
 }
 
-/** The server's side of withoutImpliedId: an element sent without an id takes its record's (then it is validated). */
-export function withImpliedId(element: unknown): unknown {
+/** The receiving side of withoutImpliedId: an element sent without an id takes its record's (then it is validated). */
+function withImpliedId(element: unknown): unknown {
   if (!element || typeof element !== 'object' || Array.isArray(element) || 'mutationId' in element || !('recordId' in element)) return element
   return { mutationId: element.recordId, ...element }
+}
+
+/** A push's mutations as its sender meant them, each still to be validated: in protocol 3, their implied ids put back. */
+export function pushedMutations({ protocol, mutations }: { protocol: number; mutations: readonly unknown[] }): unknown[] {
+  return protocol >= 3 ? mutations.map(withImpliedId) : [...mutations]
 }
 
 export const PushRequest = z.object({
   /**
    * 1: each answer names its mutation (`mutationId`); 2: answers carry no id, in the order of `mutations`; 3: as 2,
-   * and a mutation without an id has its record's (withImpliedId).
+   * and a mutation without an id has its record's (pushedMutations).
    */
   protocol: z.union(PROTOCOL_VERSIONS.map((v) => z.literal(v))),
   deviceId: RefId,

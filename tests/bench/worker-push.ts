@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core'
-import { inTheField, newVisits, outboxEmptied, peek, reopen, scaled, seedOutbox, syncWithNoPage, until, untilSyncedOnScreen, type Field } from './field'
+import { inTheField, newVisits, outboxEmptied, peek, reopen, scaled, seedOutbox, syncWithNoPage, until, untilSyncedOnScreen, type Field, type Timed } from './field'
 import { count, median, ratio, seconds, target, type Table } from './report'
 
 /*
@@ -15,7 +15,7 @@ const RUNS = 3
 const TARGET_RATIO = 0.5
 
 /** The worker's push of what waits in the outbox: every page closed, a Background Sync, the network back. */
-async function workerPush({ phone, server }: Field, page: Page): Promise<{ emptied: number; synced: number; page: Page }> {
+async function workerPush({ phone, server }: Field, page: Page): Promise<Timed & { page: Page }> {
   const before = await peek(page, 'lastSuccessAt')
   const { worker, started } = await syncWithNoPage(phone, page)
   await outboxEmptied(worker)

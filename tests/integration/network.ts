@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib'
-import { MutationResult, PullResponse, PushResponse, withImpliedId } from '@/domain'
+import { MutationResult, PullResponse, pushedMutations, PushResponse } from '@/domain'
 import { decodeCursor } from '@/server/sync/cursor'
 import type { TestApi } from './api'
 
@@ -170,7 +170,7 @@ export function createNetwork(options: { forward: Forward; restart: () => Promis
           const parsed = PushResponse.safeParse(await response.clone().json())
           // Protocol 2 answers name no mutation: they come in the order of the request's (whose ids protocol 3 implies).
           const request = JSON.parse(body instanceof Uint8Array ? gunzipSync(body).toString() : String(body)) as { protocol: number; mutations: unknown[] }
-          const sent = (request.protocol >= 3 ? request.mutations.map(withImpliedId) : request.mutations) as Array<{ mutationId: string }>
+          const sent = pushedMutations(request) as Array<{ mutationId: string }>
           for (const [i, answer] of (parsed.success ? parsed.data.results : []).entries()) {
             const result = { mutationId: sent[i]!.mutationId, ...answer } as MutationResult
             answers.set(result.mutationId, [...(answers.get(result.mutationId) ?? []), result])

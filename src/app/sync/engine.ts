@@ -1,7 +1,6 @@
 import {
   MISSING_MAX_HASHES,
   PROTOCOL_VERSION,
-  withoutImpliedId,
   PULL_SCHEMAS,
   PULL_TABLES,
   PUSH_MAX_BYTES,
@@ -9,6 +8,7 @@ import {
   RECORD_TABLES,
   chinaDay,
   photosOf,
+  withoutImpliedId,
   type Change,
   type ChecklistTemplate,
   type EchoStamps,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { Mutation, type MutationResult, PULL_MAX_LIMIT, PullPage, PUSH_MAX_MUTATIONS, PushRequest, PushResponse, sentChange, withImpliedId, withoutId } from '@/domain'
+import { Mutation, type MutationResult, PULL_MAX_LIMIT, PullPage, PUSH_MAX_MUTATIONS, pushedMutations, PushRequest, PushResponse, sentChange, withoutId } from '@/domain'
 import { audit } from '../audit'
 import { principalOf } from '../auth/authenticate'
 import type { ServerContext } from '../context'
@@ -83,8 +83,7 @@ export const syncRoutes: FastifyPluginAsyncZod<{ ctx: ServerContext }> = async (
       }
       await sameEpoch(ctx, request.body.epoch)
       const { communityId } = principal
-      const { protocol } = request.body
-      const mutations = (protocol >= 3 ? request.body.mutations.map(withImpliedId) : request.body.mutations).map(parseMutation)
+      const mutations = pushedMutations(request.body).map(parseMutation)
       // An admin belongs to no community and changes no records: it works through the set-up routes. Each
       // mutation is refused as data, like any other refusal, so that the device drops it rather than retrying.
       if (communityId === null) {
