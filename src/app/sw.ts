@@ -1,7 +1,8 @@
 /// <reference lib="webworker" />
-import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
+import { addPlugins, cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
 import { db } from './db/database'
+import { installYield } from './pwa/installYield'
 import { syncInBackground } from './sync/background'
 import { SYNC_TAG } from './sync/lock'
 
@@ -18,7 +19,9 @@ declare global {
   }
 }
 
-// The app shell and every route chunk, so that the app starts and every screen opens with no network.
+// The app shell and every route chunk, so that the app starts and every screen opens with no network; fetched
+// between sync runs, not beside them (pwa/installYield.ts).
+addPlugins([installYield(self.navigator.locks)])
 precacheAndRoute(self.__WB_MANIFEST)
 cleanupOutdatedCaches()
 
