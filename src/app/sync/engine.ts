@@ -193,6 +193,14 @@ interface Answered {
   whole: boolean
 }
 
+/** What settling a batch reads before it writes (see readForSettling). */
+interface SettlingRead {
+  /** The records with later changes waiting in the outbox. */
+  waiting: Set<string>
+  held: Map<string, HeldChange>
+  stored: Map<string, SyncedRecord>
+}
+
 /** A pull page, its records checked against their tables' schemas on arrival (see checkPage). */
 interface CheckedPage {
   page: PullResponse
@@ -267,6 +275,36 @@ const isRecordTable = (table: PullTable): table is RecordTable => (RECORD_TABLES
 function supersedes(success: OutboxChange['kind'], refused: OutboxChange['kind']): boolean {
   const group = (kind: OutboxChange['kind']) => (kind === 'put' || kind === 'delete' ? 'record' : kind)
   return success !== 'issue.comment' && group(success) === group(refused)
+}
+
+/** What the answers of a batch say of each of its records (templates have no revision to settle). */
+function answeredRecords(entries: QueuedEntry[], results: Answer[]): Map<string, Answered> {
+  const outcome = new Map<string, Answered>()
+  for (const [i, entry] of entries.entries()) {
+    if (entry.table === 'templates') continue
+    const result = results[i]!
+    const record = outcome.get(entry.recordId) ?? { table: entry.table, rev: null, conflicts: [], stamps: {}, whole: true }
+    outcome.set(entry.recordId, record)
+    if (result.status === 'rejected') continue
+    if (result.rev !== null) record.rev = Math.max(record.rev ?? 0, result.rev)
+    if (result.status === 'conflict') record.conflicts.push(...result.conflicts)
+    const stamps = result.status !== 'conflict' ? result.stamps : undefined
+    record.stamps = stamps ?? {}
+    record.whole &&= stamps !== undefined
+  }
+  return outcome
+}
+
+/** The copy an answered record settles to (`kept`: the version pull held for it), or none to write. */
+function settledCopy(answered: Answered, found: SyncedRecord | undefined, kept: HeldChange | undefined): SyncedRecord[] {
+  if (kept && (answered.rev === null || kept.rev >= answered.rev)) return [kept.record]
+  if (answered.rev === null || !found) return []
+  const known = new Set(found.conflicts.map((c) => `${c.mutationId} ${c.field}`))
+  const conflicts = [...found.conflicts, ...answered.conflicts.filter((c) => !known.has(`${c.mutationId} ${c.field}`))]
+  if (!answered.whole) return conflicts.length > found.conflicts.length ? [{ ...found, conflicts }] : []
+  // Stamps older than the copy (a newer revision settled already) would take it back.
+  const local = answered.rev >= (found.rev ?? 0) ? ({ ...found, ...answered.stamps } as SyncedRecord) : found
+  return [{ ...local, rev: Math.max(local.rev ?? 0, answered.rev), conflicts }]
 }
 
 /** Creates the engine over one database and one transport (one signed-in session). */
@@ -828,17 +866,23 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     const at = iso()
     const tables = [db.outbox, db.rejections, db.held, db.templates, db.meta, ...RECORD_TABLES.map((t) => db.table(t))]
     return db.transaction('rw', tables, async () => {
-      // A push of several batches writes records in each: the live summaries hold until the run's pull is done.
-      if (!marked) await db.meta.put({ key: 'syncing', value: at })
+      const outcome = answeredRecords(entries, results)
+      // Settling's reads are asked at once, their round trips overlapping (the last batch's settling is what a push
+      // ends on). The batch is the outbox's first entries, and seqs only grow: its range holds its entries alone, and
+      // goes in one request rather than one per entry.
+      const cleared = db.outbox.where('seq').between(entries[0]!.seq, entries.at(-1)!.seq, true, true).delete()
+      const [stored, read] = await Promise.all([
+        db.rejections.where('recordId').anyOf([...new Set(entries.map((e) => e.recordId))]).toArray(),
+        readForSettling(outcome, cleared),
+        // A push of several batches writes records in each: the live summaries hold until the run's pull is done.
+        marked || db.meta.put({ key: 'syncing', value: at }),
+      ])
       marked = true
       // The refusals of the batch's records, as they stand after each answer in turn.
       const refusals = new Map<string, Rejection[]>()
-      for (const refusal of await db.rejections.where('recordId').anyOf([...new Set(entries.map((e) => e.recordId))]).toArray()) {
-        refusals.set(refusal.recordId, [...(refusals.get(refusal.recordId) ?? []), refusal])
-      }
-      const before = new Set([...refusals.values()].flat().map((r) => r.mutationId))
+      for (const refusal of stored) refusals.set(refusal.recordId, [...(refusals.get(refusal.recordId) ?? []), refusal])
+      const before = new Set(stored.map((r) => r.mutationId))
       const added = new Set<Rejection>()
-      const outcome = new Map<string, Answered>()
       let rejected = 0
       for (const [i, entry] of entries.entries()) {
         const result = results[i]!
@@ -853,27 +897,14 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         } else {
           refusals.set(recordId, ofRecord.filter((r) => !supersedes(change.kind, r.kind)))
         }
-        // A template version has no revision to settle: pull brings it back as the server keeps it.
-        if (entry.table === 'templates') continue
-        const record = outcome.get(recordId) ?? { table: entry.table, rev: null, conflicts: [], stamps: {}, whole: true }
-        outcome.set(recordId, record)
-        if (result.status === 'rejected') continue
-        if (result.rev !== null) record.rev = Math.max(record.rev ?? 0, result.rev)
-        if (result.status === 'conflict') record.conflicts.push(...result.conflicts)
-        const stamps = result.status !== 'conflict' ? result.stamps : undefined
-        record.stamps = stamps ?? {}
-        record.whole &&= stamps !== undefined
       }
       const after = [...refusals.values()].flat()
       const kept = new Set(after.map((r) => r.mutationId))
       await Promise.all([
         db.rejections.bulkDelete([...before].filter((id) => !kept.has(id))),
         db.rejections.bulkPut(after.filter((r) => added.has(r))),
-        // The batch is the outbox's first entries, and seqs only grow: its range holds its entries alone, and goes
-        // in one request rather than one per entry.
-        db.outbox.where('seq').between(entries[0]!.seq, entries.at(-1)!.seq, true, true).delete(),
+        settleRecords(outcome, read),
       ])
-      await settleRecords(outcome)
       return rejected
     })
   }
@@ -892,40 +923,44 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   /**
+   * What settling the answered records reads: their stored copies, what pull holds for them, and which of them have
+   * later changes waiting (read once `cleared`, the batch's own entries gone).
+   */
+  async function readForSettling(outcome: Map<string, Answered>, cleared: Promise<unknown>): Promise<SettlingRead> {
+    const ids = [...outcome.keys()]
+    const [waiting, held, ...stored] = await Promise.all([
+      cleared.then(() => db.outbox.where('recordId').anyOf(ids).keys()),
+      // Usually nothing is held (pull holds only what arrives while changes wait): one count spares a get per record.
+      db.held.count().then((count) => (count ? db.held.bulkGet(ids) : [])),
+      ...RECORD_TABLES.map(async (table) => {
+        const mine = ids.filter((id) => outcome.get(id)!.table === table)
+        const copies = mine.length ? await storedOf(table, mine) : []
+        return copies.flatMap((copy) => (copy ? [[copy.id, copy] as const] : []))
+      }),
+    ])
+    return {
+      waiting: new Set(waiting as string[]),
+      held: new Map(held.flatMap((h) => (h ? [[h.recordId, h] as const] : []))),
+      stored: new Map(stored.flat()),
+    }
+  }
+
+  /**
    * Gives each answered record the server's revision, stamps and conflicts, or the version pull held back for it.
    * With the stamps the copy is the server's, field for field: pull leaves those revisions out.
    */
-  async function settleRecords(outcome: Map<string, Answered>) {
+  async function settleRecords(outcome: Map<string, Answered>, { waiting, held, stored }: SettlingRead) {
     // Records with later changes still waiting are left: those changes' answers settle them.
-    const waiting = new Set(await db.outbox.where('recordId').anyOf([...outcome.keys()]).keys())
     const ids = [...outcome.keys()].filter((id) => !waiting.has(id))
     if ([...outcome].some(([id, answered]) => waiting.has(id) && answered.whole && answered.rev !== null)) stampsLeft = true
-    // Usually nothing is held (pull holds only what arrives while changes wait): one count spares a get per record.
-    const found = (await db.held.count()) ? await db.held.bulkGet(ids) : []
-    const held = new Map(found.flatMap((h) => (h ? [[h.recordId, h] as const] : [])))
-    await db.held.bulkDelete([...held.keys()])
-    await Promise.all(
-      RECORD_TABLES.map(async (name) => {
-        const mine = ids.filter((id) => outcome.get(id)!.table === name)
-        if (!mine.length) return
-        const table = recordTable(name)
-        const locals = await storedOf(name, mine)
-        const writes = mine.flatMap((id, i) => {
-          const answered = outcome.get(id)!
-          const kept = held.get(id)
-          if (kept && (answered.rev === null || kept.rev >= answered.rev)) return [kept.record]
-          const found = locals[i]
-          if (answered.rev === null || !found) return []
-          const known = new Set(found.conflicts.map((c) => `${c.mutationId} ${c.field}`))
-          const conflicts = [...found.conflicts, ...answered.conflicts.filter((c) => !known.has(`${c.mutationId} ${c.field}`))]
-          if (!answered.whole) return conflicts.length > found.conflicts.length ? [{ ...found, conflicts }] : []
-          // Stamps older than the copy (a newer revision settled already) would take it back.
-          const local = answered.rev >= (found.rev ?? 0) ? ({ ...found, ...answered.stamps } as SyncedRecord) : found
-          return [{ ...local, rev: Math.max(local.rev ?? 0, answered.rev), conflicts }]
-        })
-        await table.bulkPut(writes)
+    const released = ids.filter((id) => held.has(id))
+    await Promise.all([
+      released.length && db.held.bulkDelete(released),
+      ...RECORD_TABLES.map((table) => {
+        const writes = ids.flatMap((id) => (outcome.get(id)!.table === table ? settledCopy(outcome.get(id)!, stored.get(id), held.get(id)) : []))
+        return writes.length && recordTable(table).bulkPut(writes)
       }),
-    )
+    ])
   }
 
   // ---- pull ----
