@@ -44,6 +44,8 @@ describe.skipIf(skipReason)('the install beside a sync run', () => {
     expect(await page.evaluate(precached)).toBe(0)
 
     await page.evaluate(() => (window as unknown as { releaseSync: () => void }).releaseSync())
+    // At once, not when the install's 15 s of waiting are spent.
+    await expect.poll(() => page.evaluate(precached), { timeout: 5_000 }).toBeGreaterThan(0)
     await page.evaluate(() => navigator.serviceWorker.ready)
     expect(await page.evaluate(precached)).toBeGreaterThan(100)
   })

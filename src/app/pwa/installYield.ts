@@ -13,10 +13,12 @@ const LOOK_EVERY_MS = 100
  */
 export function installYield(locks: Pick<LockManager, 'query'> | undefined, { limitMs = INSTALL_YIELD_MS, now = () => performance.now() } = {}): WorkboxPlugin {
   let waited = 0
-  const syncing = async (manager: Pick<LockManager, 'query'>) => {
-    const { held = [], pending = [] } = await manager.query()
-    return [...held, ...pending].some((lock) => lock.name === SYNC_LOCK)
-  }
+  // A query that fails lets the install go on: it must never fail the install.
+  const syncing = (manager: Pick<LockManager, 'query'>) =>
+    manager.query().then(
+      ({ held = [], pending = [] }) => [...held, ...pending].some((lock) => lock.name === SYNC_LOCK),
+      () => false,
+    )
   return {
     async requestWillFetch({ request, event }) {
       if (event?.type !== 'install' || !locks) return request

@@ -41,6 +41,11 @@ describe('the install yielding to sync', () => {
     expect(fetched).toBe(true)
   })
 
+  it('lets the install go on when the locks cannot be asked', async () => {
+    const plugin = installYield({ query: () => Promise.reject(new Error('no locks')) }, { now: Date.now })
+    await expect(plugin.requestWillFetch!({ request, event: eventOf('install') })).resolves.toBe(request)
+  })
+
   it('waits no longer than its limit in all, over every file of the install', async () => {
     const { manager } = locks()
     const plugin = installYield(manager, { now: Date.now })
