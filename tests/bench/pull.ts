@@ -89,8 +89,9 @@ const emptyPulled = (page: Page) =>
 
 /**
  * From a new phone's tap on 登录: to the run's end, and to 记录都已同步 on home. Tapped at once, the service worker's
- * install (every file of the app, one after another) is still running beside the first pull; `installed` taps once it has
- * finished, as after the few seconds a leader takes to type a name and password.
+ * install (every file of the app, one after another) has begun, and waits between two files while the first pull
+ * runs (src/app/pwa/installYield.ts); `installed` taps once it has finished, as after the few seconds a leader takes
+ * to type a name and password.
  */
 async function signInAndPull(server: FieldServer, installed: boolean): Promise<{ ended: number; shown: number }> {
   const phone = await launchPhone()
@@ -173,7 +174,7 @@ export async function pullBenchmarks(report: (table: Table) => void): Promise<vo
     const worst = Math.max(...Object.values(times).map(median))
     report({
       title: `o) A fresh phone's first pull of ${count(VISITS)} visits, in Chromium (issue 9)`,
-      about: `The built app and the real server (src/server, SQLite in a temp folder) on loopback, in Chromium with a profile on disk, 1× CPU. The server holds ${count(VISITS)} visits of leader1's buildings, pushed from another of the leader's devices, and the buildings' reference data: ${count(records)} records for the phone, in pages of up to 500. First: a new phone (a new profile) opens the sign-in page; timed from the tap on 登录 (the PIN offer declined) to the run's end (its last page and cursor written: lastSuccessAt) and to 记录都已同步 on home. The name and password are filled in at once, so the service worker's install (every file of the app, one after another) runs beside the pull; a diagnosis row taps once it has finished, as after the few seconds a leader takes to type, the runs alternating. Then one phone, its pulled data, held versions and cursor emptied before each run as on a phone just signed in, the app opened on a screen (it syncs at start), or closed: a Background Sync registered with no network (as after an offline save), every page closed, then the network back, so that the service worker runs the same engine with no page. Timed to the run's end. Median of ${RUNS} runs each, the screens alternating. Baseline: the same records as the phone stored them, put back in one IndexedDB transaction in the same page (median of the ${puts.length} runs).`,
+      about: `The built app and the real server (src/server, SQLite in a temp folder) on loopback, in Chromium with a profile on disk, 1× CPU. The server holds ${count(VISITS)} visits of leader1's buildings, pushed from another of the leader's devices, and the buildings' reference data: ${count(records)} records for the phone, in pages of up to 500. First: a new phone (a new profile) opens the sign-in page; timed from the tap on 登录 (the PIN offer declined) to the run's end (its last page and cursor written: lastSuccessAt) and to 记录都已同步 on home. The name and password are filled in at once, so the service worker's install (every file of the app, one after another) has begun when the pull starts, and waits while it runs; a diagnosis row taps once it has finished, as after the few seconds a leader takes to type, the runs alternating. Then one phone, its pulled data, held versions and cursor emptied before each run as on a phone just signed in, the app opened on a screen (it syncs at start), or closed: a Background Sync registered with no network (as after an offline save), every page closed, then the network back, so that the service worker runs the same engine with no page. Timed to the run's end. Median of ${RUNS} runs each, the screens alternating. Baseline: the same records as the phone stored them, put back in one IndexedDB transaction in the same page (median of the ${puts.length} runs).`,
       head: ['', 'median', 'records/s', 'rate ÷ one transaction'],
       rows: [
         row('**a new phone: 登录 tapped, to the run\'s end**', signedIn),
