@@ -10,7 +10,7 @@ import type { Storage } from '@/server/storage/types'
 import { count, ratio, seconds, target, type Table } from './report'
 
 /*
- * l) Exporting 50,000 visits as .xlsx on SQLite, as GET /communities/{id}/exports/visits.xlsx does (rows read
+ * m) Exporting 50,000 visits as .xlsx on SQLite, as GET /communities/{id}/exports/visits.xlsx does (rows read
  * from the records table a page at a time, named, written by exceljs's streaming writer), with the time and
  * the peak memory of a process that does only that (./export-run.ts). Baselines in the same run: the same
  * rows written as plain CSV, and the same rows only read and named (no file at all).
@@ -126,7 +126,7 @@ export async function exportBenchmarks(report: (table: Table) => void): Promise<
     const mb = (bytes: number) => `${(bytes / MB).toFixed(0)} MB`
     const row = (name: string, r: Run, file: boolean): string[] => [name, seconds(r.ms), ratio(r.ms / csv.ms), file ? mb(r.bytes) : '', mb(r.peakRss), mb(r.peakRss - r.startRss)]
     report({
-      title: `l) Exporting ${count(VISITS)} visits to .xlsx`,
+      title: `m) Exporting ${count(VISITS)} visits to .xlsx`,
       about: `${count(VISITS)} visits of ${count(HOUSEHOLDS)} households in ${count(BUILDINGS)} buildings on SQLite, exported as \`GET /communities/{id}/exports/visits.xlsx\` does (src/server/exports: the records table read 500 rows a page, each row named — building, room, residents and phones, purpose in words, who recorded it — and written by exceljs's streaming writer with shared strings) into a sink that counts the bytes. Each run is a fresh Node process (tests/bench/export-run.ts) whose resident set is sampled every 10 ms: peak RSS is the whole process (Node, tsx, the modules, SQLite), growth is the peak less the RSS when the export began. Baselines in the same run: the same rows as plain CSV, and the same rows only read and named.`,
       head: ['', 'time', '÷ CSV', 'file', 'peak RSS', 'growth'],
       rows: [

@@ -364,7 +364,8 @@ async function main() {
     `Machine: ${machine()}. Load average when the run began: ${load.toFixed(2)} (other work on the machine shows in the figures).`,
     '',
     'Each figure stands beside a baseline measured in the same run; rerun the command to refresh this page',
-    'rather than editing it. Benchmarks report, they do not fail: a missed target is marked **MISSED**.',
+    'rather than editing it. Benchmarks report, they do not fail: a missed target is marked **MISSED**, and',
+    "[where-the-time-goes.md](where-the-time-goes.md) says why for each of issue 9's.",
     '',
     // In the order of their letters, whichever group ran them.
     ...tables.toSorted((a, b) => a.title.localeCompare(b.title)).flatMap((t) => [markdown(t), '']),
