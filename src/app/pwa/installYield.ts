@@ -11,7 +11,7 @@ const LOOK_EVERY_MS = 100
  * and the phone, and it is the leader's data the screen waits for (a first pull of 10,000 records took 3.1 s
  * beside the install, 2.1 s alone). Only installs wait: a precached file asked for by a page is never held.
  */
-export function installYield(locks: Pick<LockManager, 'query'> | undefined, { limitMs = INSTALL_YIELD_MS, now = () => performance.now() } = {}): WorkboxPlugin {
+export function installYield(locks: Pick<LockManager, 'query'> | undefined): WorkboxPlugin {
   let waited = 0
   // A query that fails lets the install go on: it must never fail the install.
   const syncing = (manager: Pick<LockManager, 'query'>) =>
@@ -22,10 +22,10 @@ export function installYield(locks: Pick<LockManager, 'query'> | undefined, { li
   return {
     async requestWillFetch({ request, event }) {
       if (event?.type !== 'install' || !locks) return request
-      while (waited < limitMs && (await syncing(locks))) {
-        const from = now()
+      while (waited < INSTALL_YIELD_MS && (await syncing(locks))) {
+        const from = performance.now()
         await new Promise((resolve) => setTimeout(resolve, LOOK_EVERY_MS))
-        waited += now() - from
+        waited += performance.now() - from
       }
       return request
     },

@@ -24,14 +24,14 @@ describe('the install yielding to sync', () => {
 
   it('lets a page’s fetch of a precached file through without asking for the lock', async () => {
     const { state, manager } = locks()
-    const plugin = installYield(manager, { now: Date.now })
+    const plugin = installYield(manager)
     await expect(plugin.requestWillFetch!({ request, event: eventOf('fetch') })).resolves.toBe(request)
     expect(state.asked).toBe(0)
   })
 
   it('holds each file of an install until the sync run ends', async () => {
     const { state, manager } = locks()
-    const plugin = installYield(manager, { now: Date.now })
+    const plugin = installYield(manager)
     let fetched = false
     void plugin.requestWillFetch!({ request, event: eventOf('install') }).then(() => (fetched = true))
     await vi.advanceTimersByTimeAsync(2_000)
@@ -42,13 +42,13 @@ describe('the install yielding to sync', () => {
   })
 
   it('lets the install go on when the locks cannot be asked', async () => {
-    const plugin = installYield({ query: () => Promise.reject(new Error('no locks')) }, { now: Date.now })
+    const plugin = installYield({ query: () => Promise.reject(new Error('no locks')) })
     await expect(plugin.requestWillFetch!({ request, event: eventOf('install') })).resolves.toBe(request)
   })
 
   it('waits no longer than its limit in all, over every file of the install', async () => {
     const { manager } = locks()
-    const plugin = installYield(manager, { now: Date.now })
+    const plugin = installYield(manager)
     let fetched = 0
     void plugin.requestWillFetch!({ request, event: eventOf('install') }).then(() => fetched++)
     await vi.advanceTimersByTimeAsync(INSTALL_YIELD_MS - 200)
