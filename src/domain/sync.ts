@@ -195,9 +195,17 @@ function withImpliedId(element: unknown): unknown {
   return { mutationId: element.recordId, ...element }
 }
 
+/** The first protocol whose pushes leave out the mutation ids their records imply. */
+const IMPLIED_IDS = 3
+
+/** A mutation as a push of `protocol` sends it (pushedMutations reads it back). */
+export function sentMutation(mutation: Mutation, protocol: number): object {
+  return protocol >= IMPLIED_IDS ? withoutImpliedId(mutation) : mutation
+}
+
 /** A push's mutations as its sender meant them, each still to be validated: in protocol 3, their implied ids put back. */
 export function pushedMutations({ protocol, mutations }: { protocol: number; mutations: readonly unknown[] }): unknown[] {
-  return protocol >= 3 ? mutations.map(withImpliedId) : [...mutations]
+  return protocol >= IMPLIED_IDS ? mutations.map(withImpliedId) : [...mutations]
 }
 
 export const PushRequest = z.object({

@@ -7,8 +7,8 @@ import {
   PUSH_MAX_MUTATIONS,
   RECORD_TABLES,
   chinaDay,
+  sentMutation,
   photosOf,
-  withoutImpliedId,
   type Change,
   type ChecklistTemplate,
   type EchoStamps,
@@ -790,8 +790,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     let bytes = 0
     for (const entry of queued) {
       const mutation = toMutation(entry)
-      // As PROTOCOL_VERSION sends it (the transport falls back to protocol 1 from the mutations themselves).
-      const encoded = encoder.encode(JSON.stringify(withoutImpliedId(mutation)))
+      // The transport falls back to protocol 1 from the mutations themselves.
+      const encoded = encoder.encode(JSON.stringify(sentMutation(mutation, PROTOCOL_VERSION)))
       const size = encoded.length + 1
       if (mutations.length && bytes + size > limit) break
       mutations.push(mutation)

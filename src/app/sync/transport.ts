@@ -13,8 +13,8 @@ import {
   type LoginRequest,
   type Mutation,
   type PasswordChange,
+  sentMutation,
   wholeChange,
-  withoutImpliedId,
 } from '@/domain'
 import type { PhotoImage, PhotoSize } from '@/app/db/database'
 import { TransportError } from './errors'
@@ -115,7 +115,7 @@ const COMMA = 0x2c
  */
 function pushJson(
   { mutations, ...envelope }: PushBatch,
-  json: readonly Uint8Array[] = mutations.map((m) => utf8.encode(JSON.stringify(envelope.protocol >= 3 ? withoutImpliedId(m) : m))),
+  json: readonly Uint8Array[] = mutations.map((m) => utf8.encode(JSON.stringify(sentMutation(m, envelope.protocol)))),
 ): Uint8Array<ArrayBuffer> {
   // Answers are matched to the mutations by place: a body of other mutations would settle the wrong entries.
   if (json.length !== mutations.length) throw new Error(`push body: ${json.length} mutations' JSON for ${mutations.length} mutations`)
